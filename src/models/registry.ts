@@ -1,0 +1,19 @@
+/**
+ * Every model the tool knows, by CLI id: the MNv4 family and the baselines it is compared with.
+ */
+import { ModelSpecError } from './graph.js';
+import { MNV4_MODELS } from './mnv4.js';
+import type { ModelSpec } from './spec.js';
+
+const MODELS: readonly ModelSpec[] = [...MNV4_MODELS];
+
+export function listModels(): readonly ModelSpec[] {
+  return MODELS;
+}
+
+export function getModel(id: string): ModelSpec {
+  const key = id.trim().toLowerCase();
+  const m = MODELS.find((x) => x.id === key || x.name.toLowerCase() === key);
+  if (!m) throw new ModelSpecError(`unknown model '${id}'; known models: ${MODELS.map((x) => x.id).join(', ')}`);
+  return m;
+}

@@ -1,0 +1,112 @@
+/**
+ * Deterministic inference weights for a layer graph. Nothing is downloaded: latency does not depend on the
+ * values, but correctness tests and cross-runtime checks need every exporter to see the same numbers.
+ *
+ * Layouts (the exporters convert from these):
+ * - conv:    weight [outCh, inCh/groups, k, k] (OIHW), He-normal (std = sqrt(2 / fan_in)); bias [outCh]
+ *            when the conv has a BN (folded) or a bias of its own.
+ * - linear:  weight [outF, inF], He-normal; bias [outF].
+ * - affine:  weight = per-channel scale [ch] (around 1), bias = per-channel shift [ch].
+ * - scale:   weight = layer-scale gamma [ch], every entry = the block's init value.
+ * Values are drawn from a seeded PRNG keyed by (seed, layer name), so a layer's weights do not depend on the
+ * other layers of the graph.
+ */
+import type { Graph } from './graph.js';
+
+export interface LayerWeights {
+  weight?: Float32Array;
+  bias?: Float32Array;
+}
+
+export type GraphWeights = Map<string, LayerWeights>;
+
+/** 32-bit FNV-1a of a string, mixed with a seed. */
+function hashSeed(seed: number, text: string): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/** mulberry32 uniform [0, 1) generator. */
+export function uniformRng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal generator (Box-Muller) on top of uniformRng. */
+export function normalRng(seed: number): () => number {
+  const u = uniformRng(seed);
+  let spare: number | undefined;
+  return () => {
+    if (spare !== undefined) {
+      const s = spare;
+      spare = undefined;
+      return s;
+    }
+    let u1 = u();
+    while (u1 <= Number.EPSILON) u1 = u();
+    const r = Math.sqrt(-2 * Math.log(u1));
+    const th = 2 * Math.PI * u();
+    spare = r * Math.sin(th);
+    return r * Math.cos(th);
+  };
+}
+
+function normalArray(n: number, std: number, mean: number, rnd: () => number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = mean + std * rnd();
+  return a;
+}
+
+/** Standard deviation of the folded-BN biases and affine shifts. */
+const BIAS_STD = 0.1;
+
+export function initWeights(g: Graph, seed = 0): GraphWeights {
+  const out: GraphWeights = new Map();
+  for (const layer of g.layers) {
+    const rnd = normalRng(hashSeed(seed, layer.name));
+    const op = layer.op;
+    switch (op.kind) {
+      case 'conv': {
+        const fanIn = (op.inCh / op.groups) * op.kernel * op.kernel;
+        const weight = normalArray(op.outCh * fanIn, Math.sqrt(2 / fanIn), 0, rnd);
+        const bias = op.bn || op.bias ? normalArray(op.outCh, BIAS_STD, 0, rnd) : undefined;
+        out.set(layer.name, bias ? { weight, bias } : { weight });
+        break;
+      }
+      case 'linear': {
+        const weight = normalArray(op.outF * op.inF, Math.sqrt(2 / op.inF), 0, rnd);
+        const bias = op.bias ? normalArray(op.outF, BIAS_STD, 0, rnd) : undefined;
+        out.set(layer.name, bias ? { weight, bias } : { weight });
+        break;
+      }
+      case 'affine':
+        out.set(layer.name, { weight: normalArray(op.ch, BIAS_STD, 1, rnd), bias: normalArray(op.ch, BIAS_STD, 0, rnd) });
+        break;
+      case 'scale':
+        out.set(layer.name, { weight: new Float32Array(op.ch).fill(op.init) });
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
+}
+
+/** A seeded input tensor in [-1, 1) for a graph (batch 1, NCHW order, row-major). */
+export function seededInput(g: Graph, seed = 1): Float32Array {
+  const u = uniformRng(hashSeed(seed, 'input'));
+  const [c, h, w] = g.inputShape;
+  const a = new Float32Array(c * h * w);
+  for (let i = 0; i < a.length; i++) a[i] = u() * 2 - 1;
+  return a;
+}

@@ -1,0 +1,125 @@
+/**
+ * Canonical block text: a stable, human-readable form of a BlockSpec, used in workload ids and as
+ * lookup-table keys. `blockText` writes it, `parseBlockText` reads it; tokens in any order after the type:
+ *   conv_bn(k3,s2,o32,relu[,dw][,nobn][,bias])   fused_ib(k3,s2,e4,o48,relu)
+ *   uib(a<startDw>,m<middleDw>,s2,e4,o80,relu[,ls1e-05])   mqa(h4,kd64,vd64,kv2[,ls1e-05])
+ *   ir(k3,s2,x96,o24,relu6[,se24])   global_pool()   linear(o1000)
+ */
+import { ACTIVATIONS, type Activation, type BlockSpec } from './spec.js';
+import { ModelSpecError, type Shape } from './graph.js';
+
+/** Canonical text of a block spec (stable: used in workload ids and lookup-table keys). */
+export function blockText(spec: BlockSpec): string {
+  switch (spec.type) {
+    case 'conv_bn': {
+      const t = [`k${spec.kernel}`, `s${spec.stride}`, `o${spec.outCh}`, spec.act];
+      if (spec.depthwise) t.push('dw');
+      if (spec.bn === false) t.push('nobn');
+      if (spec.bias) t.push('bias');
+      return `conv_bn(${t.join(',')})`;
+    }
+    case 'fused_ib':
+      return `fused_ib(k${spec.kernel},s${spec.stride},e${String(spec.expandRatio)},o${spec.outCh},${spec.act})`;
+    case 'uib': {
+      const t = [`a${spec.startDw}`, `m${spec.middleDw}`, `s${spec.stride}`, `e${String(spec.expandRatio)}`, `o${spec.outCh}`, spec.act];
+      if (spec.layerScale !== undefined) t.push(`ls${spec.layerScale}`);
+      return `uib(${t.join(',')})`;
+    }
+    case 'mqa': {
+      const t = [`h${spec.heads}`, `kd${spec.keyDim}`, `vd${spec.valueDim}`, `kv${spec.kvStride}`];
+      if (spec.layerScale !== undefined) t.push(`ls${spec.layerScale}`);
+      return `mqa(${t.join(',')})`;
+    }
+    case 'inverted_residual': {
+      const t = [`k${spec.kernel}`, `s${spec.stride}`, `x${spec.expandedCh}`, `o${spec.outCh}`, spec.act];
+      if (spec.seCh !== undefined) t.push(`se${spec.seCh}`);
+      return `ir(${t.join(',')})`;
+    }
+    case 'global_pool':
+      return 'global_pool()';
+    case 'linear':
+      return `linear(o${spec.outCh})`;
+  }
+}
+
+export function shapeText(s: Shape): string {
+  return `${s[0]}x${s[1]}x${s[2]}`;
+}
+
+const BLOCK_KEYS: Record<string, { type: BlockSpec['type']; required: string[]; optional: string[]; flags: string[]; act: boolean }> = {
+  conv_bn: { type: 'conv_bn', required: ['k', 's', 'o'], optional: [], flags: ['dw', 'nobn', 'bias'], act: true },
+  fused_ib: { type: 'fused_ib', required: ['k', 's', 'e', 'o'], optional: [], flags: [], act: true },
+  uib: { type: 'uib', required: ['a', 'm', 's', 'e', 'o'], optional: ['ls'], flags: [], act: true },
+  mqa: { type: 'mqa', required: ['h', 'kd', 'vd', 'kv'], optional: ['ls'], flags: [], act: false },
+  ir: { type: 'inverted_residual', required: ['k', 's', 'x', 'o'], optional: ['se'], flags: [], act: true },
+  global_pool: { type: 'global_pool', required: [], optional: [], flags: [], act: false },
+  linear: { type: 'linear', required: ['o'], optional: [], flags: [], act: false },
+};
+
+/** Parses block text (see the module comment); throws a ModelSpecError saying what is wrong. */
+export function parseBlockText(text: string): BlockSpec {
+  const m = /^([a-z_]+)\(([^)]*)\)$/.exec(text.trim());
+  if (!m) throw new ModelSpecError(`bad block '${text}': expected e.g. uib(a3,m5,s2,e4,o80,relu)`);
+  const kind = BLOCK_KEYS[m[1] ?? ''];
+  if (!kind) throw new ModelSpecError(`unknown block type '${m[1]}'; known: ${Object.keys(BLOCK_KEYS).join(', ')}`);
+  const values = new Map<string, number>();
+  const flags = new Set<string>();
+  let act: Activation | undefined;
+  for (const raw of (m[2] ?? '').split(',').map((t) => t.trim()).filter(Boolean)) {
+    if ((ACTIVATIONS as readonly string[]).includes(raw)) {
+      act = raw as Activation;
+      continue;
+    }
+    if (kind.flags.includes(raw)) {
+      flags.add(raw);
+      continue;
+    }
+    const km = /^([a-z]+)(-?[0-9.]+(?:e-?\d+)?)$/.exec(raw);
+    const key = km?.[1];
+    const value = km ? Number(km[2]) : NaN;
+    if (!key || !Number.isFinite(value) || ![...kind.required, ...kind.optional].includes(key)) {
+      throw new ModelSpecError(`bad token '${raw}' in block '${text}'`);
+    }
+    values.set(key, value);
+  }
+  for (const k of kind.required) if (!values.has(k)) throw new ModelSpecError(`block '${text}' is missing '${k}<value>'`);
+  if (kind.act && !act) throw new ModelSpecError(`block '${text}' needs an activation (${ACTIVATIONS.join(', ')})`);
+  const v = (k: string): number => {
+    const x = values.get(k);
+    if (x === undefined) throw new ModelSpecError(`block '${text}' is missing '${k}'`);
+    return x;
+  };
+  const int = (k: string, min: number): number => {
+    const x = v(k);
+    if (!Number.isInteger(x) || x < min) throw new ModelSpecError(`'${k}' in block '${text}' must be an integer >= ${min}`);
+    return x;
+  };
+  const kernel = (k: string, allowZero: boolean): number => {
+    const x = int(k, allowZero ? 0 : 1);
+    if (x !== 0 && x % 2 === 0) throw new ModelSpecError(`kernel '${k}${x}' in block '${text}' must be odd`);
+    return x;
+  };
+  const ratio = (k: string): number => {
+    const x = v(k);
+    if (!(x > 0 && x <= 16)) throw new ModelSpecError(`expansion '${k}' in block '${text}' must be in (0, 16]`);
+    return x;
+  };
+  const ls = values.has('ls') ? { layerScale: v('ls') } : {};
+  const a = act ?? 'none';
+  switch (kind.type) {
+    case 'conv_bn':
+      return { type: 'conv_bn', kernel: kernel('k', false), stride: int('s', 1), outCh: int('o', 1), act: a, ...(flags.has('dw') ? { depthwise: true } : {}), ...(flags.has('nobn') ? { bn: false } : {}), ...(flags.has('bias') ? { bias: true } : {}) };
+    case 'fused_ib':
+      return { type: 'fused_ib', kernel: kernel('k', false), stride: int('s', 1), expandRatio: ratio('e'), outCh: int('o', 1), act: a };
+    case 'uib':
+      return { type: 'uib', startDw: kernel('a', true), middleDw: kernel('m', true), stride: int('s', 1), expandRatio: ratio('e'), outCh: int('o', 1), act: a, ...ls };
+    case 'mqa':
+      return { type: 'mqa', heads: int('h', 1), keyDim: int('kd', 1), valueDim: int('vd', 1), kvStride: int('kv', 1), ...ls };
+    case 'inverted_residual':
+      return { type: 'inverted_residual', kernel: kernel('k', false), stride: int('s', 1), expandedCh: int('x', 1), outCh: int('o', 1), act: a, ...(values.has('se') ? { seCh: int('se', 1) } : {}) };
+    case 'global_pool':
+      return { type: 'global_pool' };
+    case 'linear':
+      return { type: 'linear', outCh: int('o', 1) };
+  }
+}

@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Real runtimes (onnxruntime, Chromium) share 2 cores: run test files one after another.
     fileParallelism: false,
+    reporters: ['default', './tests/helpers/summary-reporter.ts'],
   },
 });

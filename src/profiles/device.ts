@@ -1,0 +1,97 @@
+/**
+ * Device profiles: devices/<id>.json describes a machine or phone, how to reach it, which targets to run
+ * there, and the facts that later stages need (the paper's published column for it, roofline ridge points).
+ *
+ * File format (schemaVersion 1; unknown fields are ignored, an unknown schemaVersion is rejected):
+ * {
+ *   "schemaVersion": 1, "id": "pixel6", "name": "Google Pixel 6",
+ *   "connection": {"kind": "local"} | {"kind": "adb", "serial": "optional serial"},
+ *   "soc": "Google Tensor G1", "notes": "...",
+ *   "targets": [{"target": "ort-cpu", "label": "optional", "dtype": "fp32"|"fp16"|"int8",
+ *                "settings": {"threads": 1}, "publishedColumn": "pixel6_cpu",
+ *                "ridgePoint": {"macsPerByte": 31.2, "source": "arXiv 2404.10518 Table 16"},
+ *                "workloads": ["conv-s"]   (optional: this target runs only these)}],
+ *   "workloads": ["conv-s", "conv-m", ...], "preset": "quick"|"default"|"rigorous"
+ * }
+ */
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { z } from 'zod';
+import { devicesDir } from '../paths.js';
+
+export const DEVICE_SCHEMA_VERSION = 1;
+
+export class DeviceProfileError extends Error {
+  override name = 'DeviceProfileError';
+  readonly exitCode = 2;
+}
+
+const settingValue = z.union([z.string(), z.number(), z.boolean()]);
+
+export const DeviceTargetSchema = z.object({
+  target: z.string().min(1),
+  label: z.string().optional(),
+  dtype: z.enum(['fp32', 'fp16', 'int8']).default('fp32'),
+  settings: z.record(z.string(), settingValue).default({}),
+  publishedColumn: z.string().optional(),
+  ridgePoint: z.object({ macsPerByte: z.number().positive(), source: z.string() }).optional(),
+  /** overrides the profile's workloads for this target (e.g. only small models on a software GPU). */
+  workloads: z.array(z.string().min(1)).min(1).optional(),
+});
+
+export const DeviceProfileSchema = z.object({
+  schemaVersion: z.literal(DEVICE_SCHEMA_VERSION),
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
+  name: z.string().min(1),
+  connection: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('local') }),
+    z.object({ kind: z.literal('adb'), serial: z.string().optional() }),
+  ]),
+  soc: z.string().optional(),
+  notes: z.string().optional(),
+  targets: z.array(DeviceTargetSchema).min(1),
+  workloads: z.array(z.string().min(1)).min(1),
+  preset: z.enum(['quick', 'default', 'rigorous']).default('default'),
+});
+
+export type DeviceProfile = z.infer<typeof DeviceProfileSchema>;
+export type DeviceTarget = z.infer<typeof DeviceTargetSchema>;
+
+/** Ids of the profiles in devices/. */
+export function listDeviceIds(dir = devicesDir()): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => basename(f, '.json')).sort();
+}
+
+/** Parses profile text; `where` names the file in errors. */
+export function parseDeviceProfile(text: string, where: string): DeviceProfile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new DeviceProfileError(`${where} is not valid JSON (${(e as Error).message}); fix the file or pick another --device`);
+  }
+  const version = (raw as { schemaVersion?: unknown } | null)?.schemaVersion;
+  if (version !== DEVICE_SCHEMA_VERSION) {
+    throw new DeviceProfileError(`${where} has schemaVersion ${JSON.stringify(version)}; this mnv4-bench reads version ${DEVICE_SCHEMA_VERSION}`);
+  }
+  const parsed = DeviceProfileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new DeviceProfileError(`${where}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** Loads `devices/<id>.json`, or a path to a .json file. */
+export function loadDevice(idOrPath: string, dir = devicesDir()): DeviceProfile {
+  const isPath = idOrPath.endsWith('.json') || idOrPath.includes('/');
+  const file = isPath ? idOrPath : join(dir, `${idOrPath}.json`);
+  if (!existsSync(file)) {
+    if (isPath) throw new DeviceProfileError(`device file ${file} does not exist`);
+    throw new DeviceProfileError(`unknown device '${idOrPath}'; known devices: ${listDeviceIds(dir).join(', ') || '(none)'} (files in ${dir})`);
+  }
+  const profile = parseDeviceProfile(readFileSync(file, 'utf8'), file);
+  if (!isPath && profile.id !== idOrPath) throw new DeviceProfileError(`${file} declares id '${profile.id}'; rename the file or fix the id`);
+  return profile;
+}

@@ -2,10 +2,11 @@
  * Every model the tool knows, by CLI id: the MNv4 family and the baselines it is compared with.
  */
 import { ModelSpecError } from './graph.js';
+import { BASELINE_MODELS } from './baselines.js';
 import { MNV4_MODELS } from './mnv4.js';
 import type { ModelSpec } from './spec.js';
 
-const MODELS: readonly ModelSpec[] = [...MNV4_MODELS];
+const MODELS: readonly ModelSpec[] = [...MNV4_MODELS, ...BASELINE_MODELS];
 
 export function listModels(): readonly ModelSpec[] {
   return MODELS;

@@ -3,8 +3,11 @@
  * values, but correctness tests and cross-runtime checks need every exporter to see the same numbers.
  *
  * Layouts (the exporters convert from these):
- * - conv:    weight [outCh, inCh/groups, k, k] (OIHW), He-normal (std = sqrt(2 / fan_in)); bias [outCh]
- *            when the conv has a BN (folded) or a bias of its own.
+ * - conv:    weight [outCh, inCh/groups, k, k] (OIHW), normal with std = sqrt(gain / fan_in), gain 2 before a
+ *            ReLU-like activation and 1 otherwise (He / LeCun); bias [outCh] when the conv has a BN (folded) or
+ *            a bias of its own. The last conv of a residual branch is scaled down by RESIDUAL_BRANCH_SCALE
+ *            (what a trained BN gamma does), so activations stay O(1) through deep residual stacks and fit
+ *            fp16: without it they double per residual block and overflow 65504 in Conv-M/L.
  * - linear:  weight [outF, inF], He-normal; bias [outF].
  * - affine:  weight = per-channel scale [ch] (around 1), bias = per-channel shift [ch].
  * - scale:   weight = layer-scale gamma [ch], every entry = the block's init value.
@@ -69,16 +72,34 @@ function normalArray(n: number, std: number, mean: number, rnd: () => number): F
 
 /** Standard deviation of the folded-BN biases and affine shifts. */
 const BIAS_STD = 0.1;
+/** Weight std factor of the last conv of a residual branch (variance grows by 1 + 0.25^2 per block). */
+export const RESIDUAL_BRANCH_SCALE = 0.25;
+
+/** Names of layers whose output is the branch input of a residual add (possibly through a layer scale). */
+function residualBranchEnds(g: Graph): Set<string> {
+  const producer = new Map(g.layers.map((l) => [l.output, l]));
+  const ends = new Set<string>();
+  for (const l of g.layers) {
+    if (l.op.kind !== 'add') continue;
+    let branch = producer.get(l.inputs[0] ?? '');
+    if (branch?.op.kind === 'scale') branch = producer.get(branch.inputs[0] ?? '');
+    if (branch) ends.add(branch.name);
+  }
+  return ends;
+}
 
 export function initWeights(g: Graph, seed = 0): GraphWeights {
   const out: GraphWeights = new Map();
+  const branchEnds = residualBranchEnds(g);
   for (const layer of g.layers) {
     const rnd = normalRng(hashSeed(seed, layer.name));
     const op = layer.op;
     switch (op.kind) {
       case 'conv': {
         const fanIn = (op.inCh / op.groups) * op.kernel * op.kernel;
-        const weight = normalArray(op.outCh * fanIn, Math.sqrt(2 / fanIn), 0, rnd);
+        const gain = op.act === 'relu' || op.act === 'relu6' ? 2 : 1;
+        const branch = branchEnds.has(layer.name) ? RESIDUAL_BRANCH_SCALE : 1;
+        const weight = normalArray(op.outCh * fanIn, branch * Math.sqrt(gain / fanIn), 0, rnd);
         const bias = op.bn || op.bias ? normalArray(op.outCh, BIAS_STD, 0, rnd) : undefined;
         out.set(layer.name, bias ? { weight, bias } : { weight });
         break;

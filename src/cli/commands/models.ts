@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { blockCosts, graphCost, type DType, DTYPES } from '../../models/cost.js';
 import { lowerModel } from '../../models/graph.js';
 import { getModel, listModels } from '../../models/registry.js';
+import { loadPublished, type PublishedCell } from '../../models/published.js';
 import { blockText, shapeText } from '../../models/block-text.js';
 import { fmt, markdownTable, textTable, type Column } from '../../report/table.js';
 import { parseChoice, parseIntFlag, UsageError } from '../errors.js';
@@ -19,8 +20,13 @@ interface ModelsOptions {
   markdown?: boolean;
 }
 
+const cellValue = (c: PublishedCell | undefined): number | undefined => (c?.state === 'value' ? c.value : undefined);
+
+/** One row per model: counted costs at a resolution, next to the published Table 6 figures (provenance 'published'). */
 export function modelRows(resolution?: number) {
+  const published = loadPublished();
   return listModels().map((m) => {
+    const t6 = published.models.find((p) => p.id === m.id)?.table6;
     const res = resolution ?? m.resolution;
     const c = graphCost(lowerModel(m, res));
     return {
@@ -37,6 +43,9 @@ export function modelRows(resolution?: number) {
       activationBytes: c.activationBytes,
       intensity: c.intensity,
       source: m.source,
+      published: t6
+        ? { provenance: 'published' as const, source: t6.top1.source, top1: cellValue(t6.top1), paramsM: cellValue(t6.params), macsG: cellValue(t6.macs) }
+        : undefined,
     };
   });
 }
@@ -85,8 +94,11 @@ export function register(program: Command): void {
       const cols: Column[] = [
         { header: 'id' }, { header: 'name' }, { header: 'res', right: true }, { header: 'params(M)', right: true },
         { header: 'GMACs', right: true }, { header: `weights ${dtype} (MB)`, right: true }, { header: `MACs/B ${dtype}`, right: true },
+        { header: 'top-1 % (published)', right: true }, { header: 'params M (published)', right: true }, { header: 'GMACs (published)', right: true },
       ];
-      const body = rows.map((r) => [r.id, r.name, String(r.resolution), fmt(r.paramsTrain / 1e6, 2), fmt(r.macs / 1e9, 3), fmt(r.weightBytes[dtype] / 2 ** 20, 2), fmt(r.intensity[dtype], 1)]);
+      const body = rows.map((r) => [r.id, r.name, String(r.resolution), fmt(r.paramsTrain / 1e6, 2), fmt(r.macs / 1e9, 3), fmt(r.weightBytes[dtype] / 2 ** 20, 2), fmt(r.intensity[dtype], 1),
+        fmt(r.published?.top1, 1), fmt(r.published?.paramsM, 1), fmt(r.published?.macsG, 1)]);
       process.stdout.write(`${table(cols, body)}\n`);
+      process.stdout.write('params and GMACs are counted from the definitions (training convention, see src/models/cost.ts); published figures: arXiv 2404.10518 Table 6.\n');
     });
 }

@@ -79,18 +79,6 @@ function weightsCount(g: Graph): number {
   return n;
 }
 
-/** MobileOne-S4's SE modules, which the graph cannot hold yet (see baselines.ts): params and MACs. */
-function pendingSe(m: ModelSpec): { params: number; macs: number } {
-  if (m.id !== 'mobileone-s4') return { params: 0, macs: 0 };
-  let params = 0;
-  let macs = 0;
-  for (const s of mobileOneSeModules('s4')) {
-    params += 2 * s.channels * s.seCh + s.seCh + s.channels;
-    macs += 2 * s.channels * s.seCh;
-  }
-  return { params, macs };
-}
-
 interface Counts {
   train: number;
   infer: number;
@@ -99,8 +87,7 @@ interface Counts {
 
 function counts(m: ModelSpec): Counts {
   const c = graphCost(lowerModel(m));
-  const se = pendingSe(m);
-  return { train: c.paramsTrain + se.params, infer: c.paramsInfer + se.params, macs: c.macs + se.macs };
+  return { train: c.paramsTrain, infer: c.paramsInfer, macs: c.macs };
 }
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
@@ -166,8 +153,8 @@ describe('baseline models lower like MNv4', () => {
         if (l.op.kind === 'conv' || l.op.kind === 'act') acts.add(l.op.act);
       }
     }
-    for (const k of kinds) expect(['conv', 'add', 'mul', 'global_pool', 'linear']).toContain(k);
-    expect([...acts].sort()).toEqual(['hsigmoid', 'hswish', 'none', 'relu', 'relu6']);
+    for (const k of kinds) expect(['conv', 'add', 'mul', 'act', 'global_pool', 'linear']).toContain(k);
+    expect([...acts].sort()).toEqual(['hsigmoid', 'hswish', 'none', 'relu', 'relu6', 'sigmoid']);
   });
 });
 
@@ -273,16 +260,29 @@ describe('width multiplier rules', () => {
     for (const m of [MOBILEONE_S0, MOBILEONE_S4]) {
       const g = lowerModel(m);
       expect(g.layers.some((l) => l.op.kind === 'add')).toBe(false);
-      for (const l of g.layers) if (l.op.kind === 'conv') expect([l.op.bn, l.op.bias, l.op.act]).toEqual([false, true, 'relu']);
+      for (const l of g.layers) {
+        if (l.op.kind !== 'conv') continue;
+        const se = l.name.includes('/se_');
+        expect([l.op.bn, l.op.bias]).toEqual([false, true]);
+        // trunk convs: ReLU, or linear when an SE block (which applies the ReLU after gating) follows
+        if (!se) expect(['relu', 'none']).toContain(l.op.act);
+      }
     }
-    const outs = (m: ModelSpec): number[] => [...new Set(lowerModel(m).layers.filter((l) => l.op.kind === 'conv' && l.op.kernel === 1).map((l) => l.outShape[0]))];
+    const outs = (m: ModelSpec): number[] => [...new Set(lowerModel(m).layers.filter((l) => l.op.kind === 'conv' && l.op.kernel === 1 && !l.name.includes('/se_')).map((l) => l.outShape[0]))];
     expect(outs(MOBILEONE_S0)).toEqual([48, 128, 256, 1024]);
     expect(outs(MOBILEONE_S4)).toEqual([192, 448, 896, 2048]);
     expect(lowerModel(MOBILEONE_S4).layers[0]?.outShape[0]).toBe(64);
     expect(mobileOneSeModules('s0')).toEqual([]);
     const se = mobileOneSeModules('s4');
     expect(se.map((s) => [s.channels, s.seCh])).toEqual([...Array<number[]>(10).fill([896, 56]), [896, 56], [2048, 128]]);
-    for (const s of se) expect(MOBILEONE_S4.blocks[s.blockIndex]?.note).toMatch(/SE/);
+    for (const s of se) {
+      expect(MOBILEONE_S4.blocks[s.blockIndex]?.spec).toEqual({ type: 'squeeze_excite', seCh: s.seCh, gate: 'sigmoid', act: 'relu' });
+      expect(MOBILEONE_S4.blocks[s.blockIndex - 1]?.spec).toMatchObject({ type: 'conv_bn', act: 'none' });
+    }
+    // the SE layers: pool, 2 convs with bias, sigmoid gate, multiply, then the ReLU
+    const s4 = lowerModel(MOBILEONE_S4);
+    expect(s4.layers.filter((l) => l.op.kind === 'conv' && l.op.act === 'sigmoid')).toHaveLength(12);
+    expect(s4.layers.filter((l) => l.op.kind === 'act')).toHaveLength(12);
   });
 });
 

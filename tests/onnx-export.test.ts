@@ -92,6 +92,7 @@ const BLOCKS: [string, BlockSpec, Shape][] = [
   ['mqa kvStride 2 (spatial reduction), layer scale', { type: 'mqa', heads: 4, keyDim: 8, valueDim: 4, kvStride: 2, layerScale: 0.5 }, [16, 5, 5]],
   ['inverted_residual SE hswish', { type: 'inverted_residual', kernel: 3, stride: 1, expandedCh: 24, outCh: 8, act: 'hswish', seCh: 8 }, [8, 5, 5]],
   ['inverted_residual no expand s2 relu', { type: 'inverted_residual', kernel: 3, stride: 2, expandedCh: 8, outCh: 16, act: 'relu' }, [8, 6, 6]],
+  ['squeeze_excite sigmoid gate then relu (MobileOne)', { type: 'squeeze_excite', seCh: 4, gate: 'sigmoid', act: 'relu' }, [16, 5, 5]],
 ];
 
 const HEAD: Graph = lowerBlocks('head:test', [16, 3, 3], [

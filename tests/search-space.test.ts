@@ -107,7 +107,7 @@ describe('workload references', () => {
   });
   it('block text round-trips for every block type', () => {
     for (const t of ['conv_bn(k3,s2,o32,relu)', 'conv_bn(k3,s1,o8,none,dw,nobn,bias)', 'fused_ib(k3,s2,e4,o48,gelu)', 'uib(a0,m0,s1,e2,o160,relu,ls0.00001)',
-      'mqa(h4,kd64,vd64,kv2,ls0.00001)', 'ir(k5,s2,x72,o40,hswish,se24)', 'global_pool()', 'linear(o1000)']) {
+      'mqa(h4,kd64,vd64,kv2,ls0.00001)', 'ir(k5,s2,x72,o40,hswish,se24)', 'se(c8,gsigmoid,relu)', 'global_pool()', 'linear(o1000)']) {
       const spec = parseBlockText(t);
       expect(parseBlockText(blockText(spec))).toEqual(spec);
     }

@@ -248,19 +248,17 @@ const MOBILEONE_BASE = [64, 128, 256, 512] as const;
 
 /**
  * A squeeze-excite module MobileOne places on a re-parameterized conv: out = ReLU(SE(conv(x))), SE = global pool
- * -> 1x1 conv+bias to floor(C / 16) -> ReLU -> 1x1 conv+bias to C -> sigmoid -> Mul.
+ * -> 1x1 conv+bias to floor(C / 16) -> ReLU -> 1x1 conv+bias to C -> sigmoid -> Mul. In the block list it is a
+ * `squeeze_excite` block (gate sigmoid, act relu) right after the conv, whose own ReLU then moves after the SE.
  */
 export interface MobileOneSe {
-  /** index in `blocks` of the conv_bn the SE follows. */
+  /** index in `blocks` of the squeeze_excite block. */
   blockIndex: number;
   channels: number;
   seCh: number;
 }
 
-/**
- * The SE modules of a MobileOne variant that the block vocabulary cannot express yet (no standalone SE block
- * and no plain `sigmoid` activation in spec.ts). Empty for S0. See mobileOne().
- */
+/** The SE modules of a MobileOne variant (empty for S0). */
 export function mobileOneSeModules(variant: MobileOneVariant): MobileOneSe[] {
   return mobileOnePlan(variant).se;
 }
@@ -269,13 +267,21 @@ function mobileOnePlan(variant: MobileOneVariant): { blocks: PlacedBlock[]; se: 
   const v = MOBILEONE_VARIANTS[variant];
   // Inference form: each MobileOneBlock re-parameterizes (k conv branches + 1x1 scale branch + BN skip, all with
   // BN) into ONE conv with a bias and no BN, followed by [SE] and ReLU.
-  const conv = (kernel: number, stride: number, outCh: number, depthwise: boolean): BlockSpec => ({
-    type: 'conv_bn', kernel, stride, outCh, act: 'relu', ...(depthwise ? { depthwise: true } : {}), bn: false, bias: true,
+  const conv = (kernel: number, stride: number, outCh: number, depthwise: boolean, act: 'relu' | 'none' = 'relu'): BlockSpec => ({
+    type: 'conv_bn', kernel, stride, outCh, act, ...(depthwise ? { depthwise: true } : {}), bn: false, bias: true,
   });
   const stem = Math.min(64, Math.trunc(64 * v.widths[0]));
   const blocks: PlacedBlock[] = [{ stage: 'stem', spec: conv(3, 2, stem, false) }];
   const se: MobileOneSe[] = [];
   let inCh = stem;
+  /** the conv, then (with SE) the SE block carrying the conv's ReLU. */
+  const unit = (stage: string, kernel: number, stride: number, outCh: number, depthwise: boolean, withSe: boolean): void => {
+    blocks.push({ stage, spec: conv(kernel, stride, outCh, depthwise, withSe ? 'none' : 'relu') });
+    if (!withSe) return;
+    const seCh = Math.trunc(outCh * 0.0625);
+    blocks.push({ stage, spec: { type: 'squeeze_excite', seCh, gate: 'sigmoid', act: 'relu' }, note: 'MobileOne SE (ReLU + sigmoid gate) on the conv before it, then that conv\'s ReLU' });
+    se.push({ blockIndex: blocks.length - 1, channels: outCh, seCh });
+  };
   for (const [s, base] of MOBILEONE_BASE.entries()) {
     const planes = Math.trunc(base * v.widths[s as 0 | 1 | 2 | 3]);
     const n = MOBILEONE_BLOCKS[s as 0 | 1 | 2 | 3];
@@ -283,11 +289,8 @@ function mobileOnePlan(variant: MobileOneVariant): { blocks: PlacedBlock[]; se: 
     const numSe = !v.useSe ? 0 : s === 2 ? Math.trunc(n / 2) : s === 3 ? n : 0;
     for (let i = 0; i < n; i++) {
       const withSe = i >= n - numSe;
-      const note = withSe ? 'MobileOne SE (ReLU + sigmoid) follows this conv; not lowered yet, see mobileOneSeModules()' : undefined;
-      blocks.push({ stage: String(s + 1), spec: conv(3, i === 0 ? 2 : 1, inCh, true), ...(note ? { note } : {}) });
-      if (withSe) se.push({ blockIndex: blocks.length - 1, channels: inCh, seCh: Math.trunc(inCh * 0.0625) });
-      blocks.push({ stage: String(s + 1), spec: conv(1, 1, planes, false), ...(note ? { note } : {}) });
-      if (withSe) se.push({ blockIndex: blocks.length - 1, channels: planes, seCh: Math.trunc(planes * 0.0625) });
+      unit(String(s + 1), 3, i === 0 ? 2 : 1, inCh, true, withSe);
+      unit(String(s + 1), 1, 1, planes, false, withSe);
       inCh = planes;
     }
   }
@@ -299,11 +302,7 @@ function mobileOnePlan(variant: MobileOneVariant): { blocks: PlacedBlock[]; se: 
 /**
  * MobileOne in its inference (re-parameterized) form: plain 3x3 stem conv, then per stage pairs of 3x3 depthwise
  * conv and 1x1 conv, each a single conv with bias + ReLU (no BN, no branches, no residual), global pool, linear.
- *
- * S4 limitation: its 12 SE modules (5 DW/PW pairs at the end of stage 3 and the stage-4 pair) are NOT in the graph
- * yet: spec.ts has no standalone squeeze-excite block and no plain sigmoid. They are listed by
- * mobileOneSeModules('s4') (1.64 M params = 11 % of S4's 14.8 M, 1.6 M MACs = 0.05 %) and noted on the affected
- * blocks, so the S4 graph is the exact trunk without its SE layers.
+ * S4 adds squeeze-excite (sigmoid gate) after the 12 convs of the last 5 stage-3 units and the stage-4 unit.
  */
 export function mobileOne(variant: MobileOneVariant): ModelSpec {
   const v = MOBILEONE_VARIANTS[variant];
@@ -314,7 +313,7 @@ export function mobileOne(variant: MobileOneVariant): ModelSpec {
     inChannels: 3,
     resolution: 224,
     blocks: mobileOnePlan(variant).blocks,
-    source: `arXiv 2206.04040 (MobileOne) Sec. 3 / Table 8; apple/ml-mobileone mobileone.py (PARAMS['${variant}'], inference_mode re-parameterized form)${v.useSe ? '; SE modules not lowered yet (see mobileOne())' : ''}`,
+    source: `arXiv 2206.04040 (MobileOne) Sec. 3 / Table 8; apple/ml-mobileone mobileone.py (PARAMS['${variant}'], inference_mode re-parameterized form)`,
   };
 }
 

@@ -3,7 +3,8 @@
  * lookup-table keys. `blockText` writes it, `parseBlockText` reads it; tokens in any order after the type:
  *   conv_bn(k3,s2,o32,relu[,dw][,nobn][,bias])   fused_ib(k3,s2,e4,o48,relu)
  *   uib(a<startDw>,m<middleDw>,s2,e4,o80,relu[,ls1e-05])   mqa(h4,kd64,vd64,kv2[,ls1e-05])
- *   ir(k3,s2,x96,o24,relu6[,se24])   global_pool()   linear(o1000)
+ *   ir(k3,s2,x96,o24,relu6[,se24])   se(c56,gsigmoid,relu)   global_pool()   linear(o1000)
+ * (`g<activation>` names the SE gate; the bare activation is the one applied after the gating multiply.)
  */
 import { ACTIVATIONS, type Activation, type BlockSpec } from './spec.js';
 import { ModelSpecError, type Shape } from './graph.js';
@@ -35,6 +36,8 @@ export function blockText(spec: BlockSpec): string {
       if (spec.seCh !== undefined) t.push(`se${spec.seCh}`);
       return `ir(${t.join(',')})`;
     }
+    case 'squeeze_excite':
+      return `se(c${spec.seCh},g${spec.gate},${spec.act})`;
     case 'global_pool':
       return 'global_pool()';
     case 'linear':
@@ -52,6 +55,7 @@ const BLOCK_KEYS: Record<string, { type: BlockSpec['type']; required: string[]; 
   uib: { type: 'uib', required: ['a', 'm', 's', 'e', 'o'], optional: ['ls'], flags: [], act: true },
   mqa: { type: 'mqa', required: ['h', 'kd', 'vd', 'kv'], optional: ['ls'], flags: [], act: false },
   ir: { type: 'inverted_residual', required: ['k', 's', 'x', 'o'], optional: ['se'], flags: [], act: true },
+  se: { type: 'squeeze_excite', required: ['c'], optional: [], flags: [], act: true },
   global_pool: { type: 'global_pool', required: [], optional: [], flags: [], act: false },
   linear: { type: 'linear', required: ['o'], optional: [], flags: [], act: false },
 };
@@ -65,9 +69,14 @@ export function parseBlockText(text: string): BlockSpec {
   const values = new Map<string, number>();
   const flags = new Set<string>();
   let act: Activation | undefined;
+  let gate: Activation | undefined;
   for (const raw of (m[2] ?? '').split(',').map((t) => t.trim()).filter(Boolean)) {
     if ((ACTIVATIONS as readonly string[]).includes(raw)) {
       act = raw as Activation;
+      continue;
+    }
+    if (kind.type === 'squeeze_excite' && raw.startsWith('g') && (ACTIVATIONS as readonly string[]).includes(raw.slice(1))) {
+      gate = raw.slice(1) as Activation;
       continue;
     }
     if (kind.flags.includes(raw)) {
@@ -117,6 +126,9 @@ export function parseBlockText(text: string): BlockSpec {
       return { type: 'mqa', heads: int('h', 1), keyDim: int('kd', 1), valueDim: int('vd', 1), kvStride: int('kv', 1), ...ls };
     case 'inverted_residual':
       return { type: 'inverted_residual', kernel: kernel('k', false), stride: int('s', 1), expandedCh: int('x', 1), outCh: int('o', 1), act: a, ...(values.has('se') ? { seCh: int('se', 1) } : {}) };
+    case 'squeeze_excite':
+      if (!gate) throw new ModelSpecError(`block '${text}' needs a gate, e.g. gsigmoid`);
+      return { type: 'squeeze_excite', seCh: int('c', 1), gate, act: a };
     case 'global_pool':
       return { type: 'global_pool' };
     case 'linear':

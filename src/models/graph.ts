@@ -235,6 +235,13 @@ export function lowerBlock(g: GraphBuilder, id: string, spec: BlockSpec, x: stri
       if (spec.stride === 1 && inCh === spec.outCh) y = g.add(id, 'add', { kind: 'add' }, [y, x]);
       return y;
     }
+    case 'squeeze_excite': {
+      const p = g.add(id, 'se_pool', { kind: 'global_pool' }, [x]);
+      let s = g.conv(id, 'se_reduce', p, { kernel: 1, outCh: spec.seCh, act: 'relu', bn: false, bias: true });
+      s = g.conv(id, 'se_expand', s, { kernel: 1, outCh: inCh, act: spec.gate, bn: false, bias: true });
+      const y = g.add(id, 'se_mul', { kind: 'mul' }, [x, s]);
+      return spec.act === 'none' ? y : g.add(id, 'act', { kind: 'act', act: spec.act }, [y]);
+    }
     case 'global_pool':
       return g.add(id, 'pool', { kind: 'global_pool' }, [x]);
     case 'linear':

@@ -78,6 +78,8 @@ export function activate(act: Activation, x: number): number {
       const t = x + 3;
       return (t < 0 ? 0 : t > 6 ? 6 : t) / 6;
     }
+    case 'sigmoid':
+      return 1 / (1 + Math.exp(-x));
   }
 }
 

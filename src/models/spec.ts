@@ -12,9 +12,9 @@
  */
 
 /** Activation functions that the blocks use. `none` = linear. */
-export type Activation = 'none' | 'relu' | 'relu6' | 'gelu' | 'hswish' | 'hsigmoid';
+export type Activation = 'none' | 'relu' | 'relu6' | 'gelu' | 'hswish' | 'hsigmoid' | 'sigmoid';
 
-export const ACTIVATIONS: readonly Activation[] = ['none', 'relu', 'relu6', 'gelu', 'hswish', 'hsigmoid'];
+export const ACTIVATIONS: readonly Activation[] = ['none', 'relu', 'relu6', 'gelu', 'hswish', 'hsigmoid', 'sigmoid'];
 
 /** kxk Conv2D (no bias) -> BatchNorm -> activation. `depthwise` makes it a depthwise conv (out == in). */
 export interface ConvBnBlock {
@@ -94,6 +94,17 @@ export interface InvertedResidualBlock {
   seCh?: number;
 }
 
+/**
+ * Standalone squeeze-and-excite (MobileOne): global pool -> 1x1 conv (bias) to seCh -> ReLU -> 1x1 conv (bias)
+ * back to C -> `gate` -> multiply onto the input -> `act` (e.g. the ReLU that follows SE in MobileOne).
+ */
+export interface SqueezeExciteBlock {
+  type: 'squeeze_excite';
+  seCh: number;
+  gate: Activation;
+  act: Activation;
+}
+
 /** Global average pool over H and W. */
 export interface GlobalPoolBlock {
   type: 'global_pool';
@@ -111,6 +122,7 @@ export type BlockSpec =
   | UIBBlock
   | MQABlock
   | InvertedResidualBlock
+  | SqueezeExciteBlock
   | GlobalPoolBlock
   | LinearBlock;
 

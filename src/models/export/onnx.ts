@@ -338,6 +338,8 @@ function emitActivation(b: OnnxGraphBuilder, layer: string, act: Exclude<Activat
     }
     case 'hswish':
       return b.node('HardSwish', name('hswish'), [x], out, dims);
+    case 'sigmoid':
+      return b.node('Sigmoid', name('sigmoid'), [x], out, dims);
     case 'hsigmoid':
       return b.node('HardSigmoid', name('hsigmoid'), [x], out, dims, [attr('alpha', Math.fround(1 / 6), 'float'), attr('beta', 0.5, 'float')]);
     case 'gelu': {

@@ -8,8 +8,11 @@ import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { EXIT_USAGE, exitCodeFor, oneLine } from './errors.js';
+import * as bench from './commands/bench.js';
+import * as exportCmd from './commands/export.js';
 import * as models from './commands/models.js';
 import * as space from './commands/space.js';
+import * as targets from './commands/targets.js';
 
 const require = createRequire(import.meta.url);
 
@@ -30,7 +33,7 @@ export function buildProgram(): Command {
     .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const cmd of [models, space]) cmd.register(program);
+  for (const cmd of [models, space, exportCmd, bench, targets]) cmd.register(program);
   return program;
 }
 

@@ -1,0 +1,280 @@
+/**
+ * The measurement sequence of the tflite-wasm target (@tensorflow/tfjs-tflite in the shared Chromium):
+ *
+ *  1. read the file and validate it with the TFLite reader (`readTflite`): a wrong or damaged file fails here
+ *     with one clear line instead of inside the WASM interpreter; its input must match the workload graph
+ *     (NHWC [1,H,W,C] of the graph's [C,H,W]);
+ *  2. TIMED page: `loadTFLiteModel(url, {numThreads})` (`coldStart.sessionCreateMs`: fetch + WASM
+ *     interpreter + XNNPACK delegate creation), then the shared protocol in the page; one call =
+ *     `predict()` + reading every output back;
+ *  3. outputs checked (element count, finite);
+ *  4. VERIFICATION page: the model loaded again with profiling on; one run (or skip + profileRuns with
+ *     `profile`); TFLite's summary lists the interpreter's nodes: an XNNPACK delegate node proves XNNPACK ran,
+ *     builtin nodes are ops it did not take (warning). No delegate node at all is a BackendMismatchError.
+ *     With `profile`: the per-op table ("Delegate internal") mapped to blocks (tflite-profile.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { nchwToNhwc, readTflite, type TfliteModelSummary, type TfliteTensorInfo } from '../../models/export/tflite.js';
+import { uniformRng, seededInput } from '../../models/weights.js';
+import type { ProtocolSettings } from '../../profiles/protocol.js';
+import { BackendMismatchError, type MeasureOptions, type MeasurementResult, type OpProfile, type PreparedWorkload, type Target } from '../types.js';
+import { browserContext, browserLoadProbe, type EnvironmentSlot, measureOnPage, median, pageEnvWarnings, requireFormat } from './common.js';
+import type { ConsoleEntry } from './launcher.js';
+import { toB64 } from './ort-browser.js';
+import type { TensorData, TfliteLoadRequest, TfliteLoadResponse, TfliteProfileResponse } from './page/api.js';
+import { packageVersion } from './server.js';
+import { buildTfliteProfile, isDelegateNode, parseTfliteSummary } from './tflite-profile.js';
+
+/** Profiled runs with `profile` (after PROFILE_SKIP cold ones, which the summary parser also discounts). */
+export const TFLITE_PROFILE_RUNS = 10;
+export const TFLITE_PROFILE_SKIP = 1;
+
+/** The console line tfjs-tflite prints when the interpreter applies the XNNPACK delegate. */
+export const XNNPACK_MESSAGE = /Created TensorFlow Lite XNNPACK delegate/i;
+
+/** A validated .tflite file: its bytes' structure and first subgraph's I/O. */
+export interface CheckedTflite {
+  summary: TfliteModelSummary;
+  inputs: TfliteTensorInfo[];
+  outputs: TfliteTensorInfo[];
+}
+
+/**
+ * Reads and validates a .tflite file with the project's reader. Throws one clear line for a file that is not
+ * a TFLite model (e.g. an ONNX file), is damaged, or has no subgraph.
+ */
+export function checkTfliteFile(targetId: string, path: string): CheckedTflite {
+  let summary: TfliteModelSummary;
+  try {
+    summary = readTflite(new Uint8Array(readFileSync(path)));
+  } catch (e) {
+    throw new Error(`${targetId}: ${path} is not a usable TFLite model: ${(e as Error).message}`);
+  }
+  const sg = summary.subgraphs[0];
+  if (!sg) throw new Error(`${targetId}: ${path} has no subgraph`);
+  if (sg.inputs.length === 0 || sg.outputs.length === 0) throw new Error(`${targetId}: ${path} has ${sg.inputs.length} inputs and ${sg.outputs.length} outputs`);
+  for (const t of sg.inputs) {
+    if (!['FLOAT32', 'INT8', 'UINT8'].includes(t.type)) throw new Error(`${targetId}: input '${t.name}' of ${path} is ${t.type}; tflite-wasm feeds FLOAT32, INT8 or UINT8 inputs`);
+  }
+  return { summary, inputs: sg.inputs, outputs: sg.outputs };
+}
+
+/** Quantises float values to a tensor's int8/uint8 type with its (per-tensor) scale and zero point. */
+export function quantizeFor(t: TfliteTensorInfo, x: Float32Array): Int8Array | Uint8Array {
+  const q = t.quantization;
+  const scale = q?.scale[0];
+  const zp = q?.zeroPoint[0] ?? 0;
+  if (scale === undefined || !(scale > 0)) throw new Error(`input '${t.name}' is ${t.type} but has no quantization scale`);
+  const [lo, hi] = t.type === 'INT8' ? [-128, 127] : [0, 255];
+  const out = t.type === 'INT8' ? new Int8Array(x.length) : new Uint8Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = Math.min(hi, Math.max(lo, Math.round((x[i] as number) / scale) + zp));
+  return out;
+}
+
+/** Dequantises int values with a tensor's per-tensor scale and zero point (identity for float tensors). */
+export function dequantizeFor(t: TfliteTensorInfo, x: ArrayLike<number>): Float32Array {
+  const q = t.quantization;
+  const out = new Float32Array(x.length);
+  if (t.type === 'FLOAT32' || !q || q.scale.length === 0) {
+    for (let i = 0; i < x.length; i++) out[i] = x[i] as number;
+    return out;
+  }
+  const s = q.scale[0] as number;
+  const zp = q.zeroPoint[0] ?? 0;
+  for (let i = 0; i < x.length; i++) out[i] = ((x[i] as number) - zp) * s;
+  return out;
+}
+
+function wireFor(t: TfliteTensorInfo, x: Float32Array): TensorData {
+  if (t.type === 'FLOAT32') return { name: t.name, dtype: 'float32', dims: t.shape, b64: toB64(x) };
+  const q = quantizeFor(t, x);
+  return { name: t.name, dtype: t.type === 'INT8' ? 'int8' : 'uint8', dims: t.shape, b64: toB64(q) };
+}
+
+/** The workload's seeded input as the model's NHWC input (quantised for int8 models). */
+export function workloadInput(targetId: string, w: PreparedWorkload, m: CheckedTflite): TensorData[] {
+  const [c, h, wd] = w.graph.inputShape;
+  if (m.inputs.length !== 1) throw new Error(`${targetId}: ${w.file.path} has ${m.inputs.length} inputs; workload ${w.id} has one`);
+  const t = m.inputs[0] as TfliteTensorInfo;
+  if (t.shape.join(',') !== [1, h, wd, c].join(',')) throw new Error(`${targetId}: ${w.file.path} takes input [${t.shape.join(',')}], workload ${w.id} gives NHWC [1,${h},${wd},${c}]: model file and workload disagree`);
+  return [wireFor(t, nchwToNhwc(seededInput(w.graph), w.graph.inputShape))];
+}
+
+/** Seeded inputs for any model (e.g. a .tflite nobody here wrote): uniform [-1, 1), quantised when needed. */
+export function seededInputsFor(m: CheckedTflite, seed = 1): TensorData[] {
+  return m.inputs.map((t, i) => {
+    const n = t.shape.reduce((a, b) => a * Math.max(1, b), 1);
+    const u = uniformRng(seed * 7919 + i);
+    const x = new Float32Array(n);
+    for (let k = 0; k < n; k++) x[k] = u() * 2 - 1;
+    return wireFor(t, x);
+  });
+}
+
+/** Decodes a wire output (float32 or int32 from tfjs) to numbers. */
+function wireValues(t: TensorData): Float32Array | Int32Array {
+  const b = Buffer.from(t.b64, 'base64');
+  const copy = new Uint8Array(b.byteLength);
+  copy.set(b);
+  if (t.dtype === 'float32') return new Float32Array(copy.buffer);
+  if (t.dtype === 'int32') return new Int32Array(copy.buffer);
+  if (t.dtype === 'int8') return Int32Array.from(new Int8Array(copy.buffer));
+  return Int32Array.from(copy);
+}
+
+function xnnpackLine(log: readonly ConsoleEntry[]): string | undefined {
+  return log.find((e) => XNNPACK_MESSAGE.test(e.text))?.text;
+}
+
+/** Runs the sequence in the module comment. */
+export async function measureTfliteBrowser(target: Target, slot: EnvironmentSlot, w: PreparedWorkload, protocol: ProtocolSettings, options: MeasureOptions = {}): Promise<MeasurementResult> {
+  const id = target.id;
+  requireFormat(id, w, 'tflite');
+  const checked = checkTfliteFile(id, w.file.path);
+  const inputs = workloadInput(id, w, checked);
+  const threads = Number(target.settings.threads);
+  const env = await slot.get();
+  const modelUrl = env.server.server.addModel(w.file.path, w.file.sha256);
+  const wasmPath = `${env.server.server.origin}/tflite-wasm/`;
+  const warnings: string[] = [];
+  const warmBrowser = slot.sessionsOnBrowser;
+
+  const page = await env.openBundlePage('tflite', `${id}: ${w.id}`);
+  let load: TfliteLoadResponse;
+  let measured;
+  let loadWindow;
+  let delegateLine: string | undefined;
+  try {
+    load = await page.call<TfliteLoadResponse>('tfliteLoad', { wasmPath, modelUrl, threads, enableProfiling: false, inputs } satisfies TfliteLoadRequest, `${id}: loading ${w.id}`);
+    slot.sessionsOnBrowser++;
+    delegateLine = xnnpackLine(page.console());
+    const probe = browserLoadProbe(env.browser.info.pid);
+    measured = await measureOnPage(page, 'tfliteMeasure', protocol, options.hooks, true, `${id}: measuring ${w.id}`);
+    loadWindow = probe();
+  } finally {
+    await page.close();
+  }
+  const first = measured.outputs?.[0];
+  if (!first) throw new Error(`${id}: ${w.id} produced no output`);
+  const want = w.graph.outputShape.reduce((a, b) => a * b, 1);
+  const got = first.dims.reduce((a, b) => a * b, 1);
+  if (got !== want) throw new Error(`${id}: ${w.id} output has ${got} elements [${first.dims.join('x')}], the graph describes ${want}: model file and workload disagree`);
+  if (!measured.outputsFinite) throw new Error(`${id}: ${w.id} produced NaN/Inf outputs: the run is broken, refusing to record its time`);
+
+  // verification (+ profiling) page.
+  const skip = options.profile ? TFLITE_PROFILE_SKIP : 0;
+  const runs = options.profile ? skip + Math.max(1, options.profileRuns ?? TFLITE_PROFILE_RUNS) : 1;
+  const vpage = await env.openBundlePage('tflite', `${id}: verifying ${w.id}`);
+  let prof: TfliteProfileResponse;
+  try {
+    await vpage.call<TfliteLoadResponse>('tfliteLoad', { wasmPath, modelUrl, threads, enableProfiling: true, inputs } satisfies TfliteLoadRequest, `${id}: loading ${w.id} for verification`);
+    delegateLine ??= xnnpackLine(vpage.console());
+    prof = await vpage.call<TfliteProfileResponse>('tfliteProfile', { runs }, `${id}: verification/profiling runs of ${w.id}`);
+  } finally {
+    await vpage.close();
+  }
+  const tables = parseTfliteSummary(prof.summary);
+  const delegateNodes = tables.nodes.filter((r) => isDelegateNode(r.nodeType));
+  const builtin = tables.nodes.filter((r) => !isDelegateNode(r.nodeType));
+  if (tables.nodes.length === 0) throw new BackendMismatchError(id, 'wasm+XNNPACK', 'unknown', 'TFLite profiling summary lists no nodes, so what ran cannot be proven');
+  if (delegateNodes.length === 0) {
+    throw new BackendMismatchError(id, 'wasm+XNNPACK', 'wasm (TFLite builtin kernels only)', `profiling summary: 0 of ${tables.nodes.length} interpreter nodes are XNNPACK delegate kernels (${[...new Set(builtin.map((r) => r.nodeType))].join(', ')})`);
+  }
+  if (builtin.length > 0) {
+    warnings.push(`XNNPACK did not take ${builtin.length} TFLite op(s), which ran as builtin WASM kernels: ${[...new Set(builtin.map((r) => r.nodeType))].join(', ')}`);
+  }
+  if (!delegateLine) warnings.push('tfjs-tflite printed no "Created TensorFlow Lite XNNPACK delegate" line (the profiling summary still shows a delegate node)');
+
+  let profile: OpProfile | undefined;
+  if (options.profile) {
+    const warm = prof.runWallMs.slice(skip);
+    profile = buildTfliteProfile(tables, checked.summary, w.graph, warm.length, warm.length > 0 ? median(warm) : null);
+    profile.notes.push('runMedianMs is the median wall time of a profiled run in the page (predict + read-back, profiling on)');
+  }
+  warnings.push(...pageEnvWarnings(load.env));
+  if (threads > 1 && !load.wasmFeatures.multiThreading) warnings.push(`${threads} threads requested, but the WASM build has no threads`);
+
+  const version = packageVersion('@tensorflow/tfjs-tflite') ?? 'unknown';
+  return {
+    workloadId: w.id,
+    target,
+    protocol: measured.protocol,
+    coldStart: { sessionCreateMs: load.sessionCreateMs, firstInferenceMs: measured.protocol.coldMs },
+    executed: {
+      runtime: '@tensorflow/tfjs-tflite',
+      runtimeVersion: version,
+      backend: 'wasm',
+      provider: 'XNNPACK',
+      evidence: `tfjs-tflite ${version} loadTFLiteModel(numThreads: ${threads}); ${delegateLine ? `console: "${delegateLine.trim()}"; ` : ''}verification profiling summary: ${delegateNodes.length} XNNPACK delegate node(s)${builtin.length ? `, ${builtin.length} builtin node(s)` : ', no builtin nodes'}`,
+      details: {
+        ...target.settings,
+        wasmSimd: load.wasmFeatures.simd,
+        wasmThreadsSupported: load.wasmFeatures.multiThreading,
+        crossOriginIsolated: load.env.crossOriginIsolated,
+        chromiumVersion: env.browser.info.version,
+        tfjsCore: load.tfjsCoreVersion,
+        modelInput: checked.inputs.map((t) => `${t.name} ${t.type} [${t.shape.join(',')}]`),
+        xnnpackInternalOps: tables.delegateInternal.length,
+        builtinNodes: builtin.map((r) => r.nodeType),
+      },
+    },
+    ...(profile ? { profile } : {}),
+    warnings,
+    context: browserContext(env, load.env, { load: loadWindow, modelUrl, browserSessionsBefore: warmBrowser }),
+  };
+}
+
+/** One output of a single run, raw and dequantised. */
+export interface TfliteRunOutput {
+  name: string;
+  dims: number[];
+  /** values as tfjs returned them (float32, or int32 for int8/uint8 outputs). */
+  raw: Float32Array | Int32Array;
+  /** float values (dequantised with the output's scale / zero point for quantised outputs). */
+  values: Float32Array;
+}
+
+/**
+ * Loads any .tflite file through the same path as `measure` (reader validation, page server, tfjs-tflite)
+ * and runs it once. `inputs` default: the workload's seeded input when `w` is a workload, else seeded values.
+ * For correctness checks: it reuses the slot's scratch tflite page (one model at a time, released after the
+ * run), which saves a page + runtime load per model; timed sessions never use it. The model is loaded with
+ * profiling on: `xnnpack` says whether the profiler saw an XNNPACK delegate node, `builtinOps` lists ops that
+ * ran as builtin kernels.
+ */
+export async function runTfliteBrowserOnce(
+  targetId: string,
+  slot: EnvironmentSlot,
+  file: { path: string; sha256?: string },
+  opts: { threads?: number; inputs?: TensorData[]; workload?: PreparedWorkload } = {},
+): Promise<{ outputs: TfliteRunOutput[]; model: CheckedTflite; load: TfliteLoadResponse; xnnpack: boolean; builtinOps: string[] }> {
+  const checked = checkTfliteFile(targetId, file.path);
+  const inputs = opts.inputs ?? (opts.workload ? workloadInput(targetId, opts.workload, checked) : seededInputsFor(checked));
+  const env = await slot.get();
+  const page = await slot.scratchPage('tflite');
+  page.clearConsole();
+  let ok = false;
+  try {
+    const load = await page.call<TfliteLoadResponse>(
+      'tfliteLoad',
+      // profiling on: its node list proves XNNPACK ran (the console line is printed once per page only).
+      { wasmPath: `${env.server.server.origin}/tflite-wasm/`, modelUrl: env.server.server.addModel(file.path, file.sha256), threads: opts.threads ?? 1, enableProfiling: true, inputs } satisfies TfliteLoadRequest,
+      `${targetId}: loading ${file.path}`,
+    );
+    const r = await page.call<{ outputs: TensorData[]; finite: boolean }>('tfliteRun', null, `${targetId}: running ${file.path}`);
+    const outputs = r.outputs.map((t, i) => {
+      const info = checked.outputs.find((o) => o.name === t.name) ?? checked.outputs[i];
+      const raw = wireValues(t);
+      return { name: t.name, dims: t.dims, raw, values: info ? dequantizeFor(info, raw) : Float32Array.from(raw) };
+    });
+    const prof = await page.call<TfliteProfileResponse>('tfliteProfile', { runs: 0 }, `${targetId}: reading the profile of ${file.path}`);
+    const xnnpack = prof.results.some((n) => isDelegateNode(n.nodeType));
+    const builtinOps = [...new Set(prof.results.filter((n) => !isDelegateNode(n.nodeType)).map((n) => n.nodeType))];
+    await page.call('tfliteRelease', null, `${targetId}: releasing ${file.path}`);
+    ok = true;
+    return { outputs, model: checked, load, xnnpack, builtinOps };
+  } finally {
+    // after a failure the page's state is unknown: drop it, the next call opens a fresh one.
+    if (!ok) await page.close();
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * What ort-cpu (onnxruntime-node) and ort-wasm (onnxruntime-web in Node) share: the measurement sequence.
+ *
+ *  1. read the model bytes (untimed);
+ *  2. create the session from the bytes: `coldStart.sessionCreateMs` (graph optimisation included);
+ *  3. `runProtocol` with one `session.run(feeds)` per call; its cold call is `coldStart.firstInferenceMs`;
+ *  4. check the output shape against the graph (a wrong model is an error, not a latency);
+ *  5. release; then a SEPARATE profiling session with the same options plus profiling: its kernel events
+ *     prove the execution provider of every node (always, one run at least) and, with `profile`, give the
+ *     per-op / per-block breakdown. The timed samples never run with the profiler on.
+ */
+import { readFile } from 'node:fs/promises';
+import { INPUT_TENSOR } from '../models/graph.js';
+import { seededInput } from '../models/weights.js';
+import { performanceClock, runProtocol, type ProtocolSettings } from '../profiles/protocol.js';
+import { startLoadProbe } from './host-load.js';
+import { buildOrtProfile, providerCounts, usedSubThreads, type OrtTraceEvent } from './ort-profile.js';
+import { BackendMismatchError, type MeasureOptions, type MeasurementResult, type OpProfile, type PreparedWorkload, type Target } from './types.js';
+
+/** The slice of the onnxruntime-common API we use (both packages implement it). */
+export interface OrtTensorLike {
+  dims: readonly number[];
+  type: string;
+}
+export interface OrtSessionLike {
+  inputNames: readonly string[];
+  outputNames: readonly string[];
+  run(feeds: Record<string, unknown>): Promise<Record<string, OrtTensorLike>>;
+  endProfiling(): void;
+  release(): Promise<void>;
+}
+export interface OrtModuleLike {
+  InferenceSession: { create(model: Uint8Array, options?: Record<string, unknown>): Promise<OrtSessionLike> };
+  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => unknown;
+  env: { versions: Record<string, string | undefined> };
+}
+
+/** How one ORT flavour differs. */
+export interface OrtFlavour {
+  target: Target;
+  ort: OrtModuleLike;
+  runtime: string;
+  runtimeVersion: string;
+  /** session options for the timed session (no profiling). */
+  sessionOptions: Record<string, unknown>;
+  /** provider every kernel must report. */
+  expectedProvider: string;
+  /** creates the profiling session and, after `runs` runs, returns the trace events. */
+  profileEvents(bytes: Uint8Array, runs: number, runOnce: (s: OrtSessionLike) => Promise<void>): Promise<OrtTraceEvent[]>;
+  /** facts for `executed.details` besides settings. */
+  details(events: OrtTraceEvent[]): Record<string, unknown>;
+  /** evidence prefix, e.g. 'onnxruntime-node, executionProviders [cpu]'. */
+  evidencePrefix: string;
+  profileSource: string;
+  /**
+   * one-time runtime initialisation (e.g. WASM compile on the first session of the process): when given
+   * and it returns a number, that is recorded as `coldStart.runtimeInitMs` and excluded from sessionCreateMs.
+   */
+  initRuntime?(bytes: Uint8Array): Promise<number | undefined>;
+}
+
+/** Profiled runs when `profile` is asked for (after PROFILE_SKIP cold runs). */
+export const DEFAULT_PROFILE_RUNS = 10;
+export const PROFILE_SKIP = 2;
+
+function inputFeeds(ort: OrtModuleLike, session: OrtSessionLike, w: PreparedWorkload): Record<string, unknown> {
+  const [c, h, wd] = w.graph.inputShape;
+  const name = session.inputNames.includes(INPUT_TENSOR) ? INPUT_TENSOR : session.inputNames[0];
+  if (name === undefined || session.inputNames.length !== 1) {
+    throw new Error(`${w.file.path}: expected one graph input named '${INPUT_TENSOR}', found [${session.inputNames.join(', ')}]`);
+  }
+  return { [name]: new ort.Tensor('float32', seededInput(w.graph), [1, c, h, wd]) };
+}
+
+function checkOutput(out: Record<string, OrtTensorLike>, w: PreparedWorkload): void {
+  const first = Object.values(out)[0];
+  if (!first) throw new Error(`${w.id}: the session returned no output`);
+  const want = w.graph.outputShape.reduce((a, b) => a * b, 1);
+  const got = first.dims.reduce((a, b) => a * b, 1);
+  if (got !== want) throw new Error(`${w.id}: output has ${got} elements [${first.dims.join('x')}], the graph describes ${want} [${w.graph.outputShape.join('x')}]: model file and workload disagree`);
+}
+
+/** Runs the sequence in the module comment. */
+export async function measureOrt(f: OrtFlavour, w: PreparedWorkload, protocol: ProtocolSettings, options: MeasureOptions = {}): Promise<MeasurementResult> {
+  if (w.file.format !== 'onnx') throw new Error(`${f.target.id} runs ONNX files; workload ${w.id} is ${w.file.format}`);
+  const bytes = new Uint8Array(await readFile(w.file.path));
+  const warnings: string[] = [];
+
+  const runtimeInitMs = f.initRuntime ? await f.initRuntime(bytes) : undefined;
+  const probe = startLoadProbe();
+  const c0 = performance.now();
+  const session = await f.ort.InferenceSession.create(bytes, f.sessionOptions);
+  const sessionCreateMs = performance.now() - c0;
+  let run;
+  try {
+    const feeds = inputFeeds(f.ort, session, w);
+    run = await runProtocol(() => session.run(feeds), protocol, performanceClock(), options.hooks);
+    checkOutput(await session.run(feeds), w);
+  } finally {
+    await session.release();
+  }
+  const load = probe();
+
+  // separate profiling session: provider proof always, breakdown when asked.
+  const profileRuns = options.profile ? Math.max(1, options.profileRuns ?? DEFAULT_PROFILE_RUNS) : 1;
+  const skip = options.profile ? PROFILE_SKIP : 0;
+  const events = await f.profileEvents(bytes, profileRuns + skip, async (s) => {
+    await s.run(inputFeeds(f.ort, s, w));
+  });
+  const counts = providerCounts(events);
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  const ok = counts[f.expectedProvider] ?? 0;
+  if (total === 0) throw new BackendMismatchError(f.target.id, f.expectedProvider, 'unknown', 'the profiler reported no kernel events, so the provider cannot be proven');
+  if (ok !== total) {
+    const others = Object.entries(counts)
+      .filter(([p]) => p !== f.expectedProvider)
+      .map(([p, n]) => `${n} on ${p}`)
+      .join(', ');
+    throw new BackendMismatchError(f.target.id, f.expectedProvider, others, `profiler: ${ok}/${total} kernel events on ${f.expectedProvider}`);
+  }
+  let profile: OpProfile | undefined;
+  if (options.profile) profile = buildOrtProfile(events, w.graph, { source: f.profileSource, skipRuns: skip });
+
+  // host load goes to context.load; stats.ts turns a high `otherLoad` into a 'high-load' warning.
+  return {
+    workloadId: w.id,
+    target: f.target,
+    protocol: run,
+    coldStart: { sessionCreateMs, firstInferenceMs: run.coldMs, ...(runtimeInitMs !== undefined ? { runtimeInitMs } : {}) },
+    executed: {
+      runtime: f.runtime,
+      runtimeVersion: f.runtimeVersion,
+      backend: f.target.backend,
+      provider: f.expectedProvider,
+      evidence: `${f.evidencePrefix}; profiler pass: ${ok}/${total} kernel events on ${f.expectedProvider}`,
+      details: { ...f.target.settings, subThreadsUsed: usedSubThreads(events), ...f.details(events) },
+    },
+    ...(profile ? { profile } : {}),
+    warnings,
+    context: { load },
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * `ort-cpu`: onnxruntime-node, native CPU execution provider.
+ *
+ * Settings (all recorded with every measurement):
+ *  - threads: intraOpNumThreads (default 1; 1 = the calling thread only, no pool);
+ *  - optLevel: graphOptimizationLevel disabled|basic|extended|all (default all);
+ *  - allowSpinning: intra-op pool threads spin while waiting (ORT's default true), set through
+ *    `extra.session.intra_op.allow_spinning` ('1'|'0');
+ *  - interOpThreads: interOpNumThreads (default 1; only matters for executionMode 'parallel', kept sequential).
+ *
+ * Proof of what ran: a separate profiling session (same options + enableProfiling, file under a unique
+ * prefix, found by that prefix because endProfiling() returns nothing) must report CPUExecutionProvider
+ * for every kernel event.
+ */
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { ProtocolSettings } from '../profiles/protocol.js';
+import { measureOrt, type OrtModuleLike, type OrtSessionLike } from './ort-common.js';
+import { parseOrtTrace, type OrtTraceEvent } from './ort-profile.js';
+import {
+  resolveSettingsFromSpecs,
+  RunnerUnavailableError,
+  type Availability,
+  type MeasureOptions,
+  type MeasurementResult,
+  type PreparedWorkload,
+  type Runner,
+  type SettingSpec,
+  type TargetSettings,
+} from './types.js';
+
+export const OPT_LEVELS = ['disabled', 'basic', 'extended', 'all'] as const;
+
+const SETTINGS: readonly SettingSpec[] = [
+  { key: 'threads', type: 'int', min: 1, max: 256, default: 1, describe: 'intra-op threads (intraOpNumThreads)' },
+  { key: 'optLevel', type: 'enum', values: OPT_LEVELS, default: 'all', describe: 'graph optimization level' },
+  { key: 'allowSpinning', type: 'bool', default: true, describe: 'intra-op threads spin while idle (ORT default: true)' },
+  { key: 'interOpThreads', type: 'int', min: 1, max: 256, default: 1, describe: 'inter-op threads (interOpNumThreads)' },
+];
+
+async function loadOrtNode(): Promise<OrtModuleLike & { listSupportedBackends?: () => { name: string }[] }> {
+  const mod = (await import('onnxruntime-node')) as unknown as OrtModuleLike & { default?: OrtModuleLike };
+  return (mod.InferenceSession ? mod : mod.default!) as OrtModuleLike;
+}
+
+/** Session options for resolved settings. */
+export function ortCpuSessionOptions(s: TargetSettings): Record<string, unknown> {
+  const spin = s.allowSpinning ? '1' : '0';
+  return {
+    executionProviders: ['cpu'],
+    executionMode: 'sequential',
+    intraOpNumThreads: s.threads,
+    interOpNumThreads: s.interOpThreads,
+    graphOptimizationLevel: s.optLevel,
+    extra: { session: { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } } },
+  };
+}
+
+/** Reads ORT profiler files written under `dir` whose name starts with `prefix`, then deletes them. */
+async function takeProfileFiles(dir: string, prefix: string): Promise<OrtTraceEvent[]> {
+  const files = (await readdir(dir)).filter((f) => f.startsWith(prefix) && f.endsWith('.json'));
+  if (files.length === 0) throw new Error(`ORT wrote no profile file with prefix '${prefix}' in ${dir}`);
+  const events: OrtTraceEvent[] = [];
+  for (const f of files) {
+    events.push(...parseOrtTrace(await readFile(path.join(dir, f), 'utf8')));
+  }
+  return events;
+}
+
+/** Creates the ort-cpu runner. */
+export function createOrtCpuRunner(): Runner {
+  return {
+    id: 'ort-cpu',
+    runtime: 'onnxruntime-node',
+    backend: 'cpu',
+    describe: 'ONNX Runtime native (onnxruntime-node), CPU execution provider',
+    formats: ['onnx'],
+    settings: SETTINGS,
+    resolveSettings(input) {
+      return resolveSettingsFromSpecs('ort-cpu', SETTINGS, input);
+    },
+    async detect(): Promise<Availability> {
+      try {
+        const ort = await loadOrtNode();
+        const backends = ort.listSupportedBackends?.().map((b) => b.name) ?? [];
+        if (!backends.includes('cpu')) return { available: false, reason: `onnxruntime-node lists no cpu backend (has: ${backends.join(', ') || 'none'})` };
+        return { available: true, details: { version: ort.env.versions.node ?? ort.env.versions.common ?? 'unknown', backends, cpus: os.cpus().length } };
+      } catch (e) {
+        return { available: false, reason: `onnxruntime-node cannot be loaded: ${(e as Error).message.split('\n')[0]}` };
+      }
+    },
+    async measure(w: PreparedWorkload, protocol: ProtocolSettings, settings: TargetSettings, options: MeasureOptions = {}): Promise<MeasurementResult> {
+      const s = resolveSettingsFromSpecs('ort-cpu', SETTINGS, settings);
+      let ort: OrtModuleLike;
+      try {
+        ort = await loadOrtNode();
+      } catch (e) {
+        throw new RunnerUnavailableError('ort-cpu', `onnxruntime-node cannot be loaded: ${(e as Error).message}`);
+      }
+      const sessionOptions = ortCpuSessionOptions(s);
+      const scratchRoot = options.scratchDir ?? os.tmpdir();
+      const result = await measureOrt(
+        {
+          target: { id: 'ort-cpu', runner: 'ort-cpu', backend: 'cpu', settings: s },
+          ort,
+          runtime: 'onnxruntime-node',
+          runtimeVersion: ort.env.versions.node ?? 'unknown',
+          sessionOptions,
+          expectedProvider: 'CPUExecutionProvider',
+          evidencePrefix: 'onnxruntime-node, executionProviders [cpu]',
+          profileSource: 'onnxruntime-profiler',
+          async profileEvents(bytes, runs, runOnce) {
+            const dir = await mkdtemp(path.join(scratchRoot, 'mnv4-ortprof-'));
+            const prefix = 'ort-cpu-profile';
+            try {
+              const sess: OrtSessionLike = await ort.InferenceSession.create(bytes, { ...sessionOptions, enableProfiling: true, profileFilePrefix: path.join(dir, prefix) });
+              try {
+                for (let i = 0; i < runs; i++) await runOnce(sess);
+                sess.endProfiling();
+              } finally {
+                await sess.release();
+              }
+              return await takeProfileFiles(dir, prefix);
+            } finally {
+              await rm(dir, { recursive: true, force: true });
+            }
+          },
+          details: () => ({ executionMode: 'sequential' }),
+        },
+        w,
+        protocol,
+        options,
+      );
+      const cpus = os.cpus().length;
+      if (Number(s.threads) > cpus) result.warnings.push(`threads=${s.threads} exceeds the ${cpus} CPUs of this host: threads compete for cores`);
+      return result;
+    },
+    async dispose() {
+      // sessions are released after each measurement; nothing is held between calls.
+    },
+  };
+}

@@ -1,0 +1,173 @@
+/**
+ * `ort-wasm`: onnxruntime-web inside Node. `import 'onnxruntime-web'` resolves to its Node build
+ * (ort.node.min.mjs), which has the WASM backend only, so nothing can silently fall back to another one.
+ *
+ * Settings (recorded):
+ *  - threads: `ort.env.wasm.numThreads` (default 1). The WASM module is initialised ONCE per process with
+ *    that thread count; asking for another count later in the same process is an error (run separate
+ *    invocations), never a silent reuse;
+ *  - optLevel: graphOptimizationLevel disabled|basic|extended|all (default all).
+ * SIMD: onnxruntime-web 1.30 ships only SIMD builds (`ort-wasm-simd-threaded*.wasm`), so SIMD is always on;
+ * recorded as `simd: true` with that reason.
+ *
+ * Profiler: ORT-web accepts `enableProfiling`; in Node its WASM build prints the Chrome-trace JSON to stdout
+ * (fd 1) at endProfiling(). We capture that output (fd 1 writes are intercepted only during that call) and parse the
+ * same events as ort-cpu: provider proof (CPUExecutionProvider inside WASM) and the per-op breakdown.
+ */
+import nodeFs from 'node:fs';
+import os from 'node:os';
+import type { ProtocolSettings } from '../profiles/protocol.js';
+import { measureOrt, type OrtModuleLike, type OrtSessionLike } from './ort-common.js';
+import { parseOrtTrace, type OrtTraceEvent } from './ort-profile.js';
+import {
+  resolveSettingsFromSpecs,
+  RunnerUnavailableError,
+  type Availability,
+  type MeasureOptions,
+  type MeasurementResult,
+  type PreparedWorkload,
+  type Runner,
+  type SettingSpec,
+  type TargetSettings,
+} from './types.js';
+import { OPT_LEVELS } from './ort-cpu.js';
+
+const MAX_THREADS = 16;
+
+const SETTINGS: readonly SettingSpec[] = [
+  { key: 'threads', type: 'int', min: 1, max: MAX_THREADS, default: 1, describe: 'WASM threads (ort.env.wasm.numThreads; fixed per process)' },
+  { key: 'optLevel', type: 'enum', values: OPT_LEVELS, default: 'all', describe: 'graph optimization level' },
+];
+
+type OrtWeb = OrtModuleLike & { env: OrtModuleLike['env'] & { wasm: { numThreads?: number; simd?: unknown }; logLevel?: string } };
+
+/** Thread count the WASM module of this process was initialised with (undefined before the first session). */
+let initialisedThreads: number | undefined;
+/** Whether the WASM module of this process is compiled and instantiated. */
+let runtimeReady = false;
+
+async function loadOrtWeb(): Promise<OrtWeb> {
+  const mod = (await import('onnxruntime-web')) as unknown as OrtWeb & { default?: OrtWeb };
+  return (mod.InferenceSession ? mod : mod.default!) as OrtWeb;
+}
+
+/**
+ * Runs `fn` while capturing what is written to file descriptor 1: the WASM module's Node print is
+ * `fs.writeSync(1, text)` (looked up on the shared `fs` module object at call time), so that is the call we
+ * intercept, only for the duration of `fn`. Anything else written to fd 1 meanwhile is passed through.
+ */
+function captureFd1(fn: () => void): string {
+  const chunks: string[] = [];
+  const fsMod = nodeFs as unknown as { writeSync: (...a: unknown[]) => number };
+  const original = fsMod.writeSync;
+  fsMod.writeSync = (fd: unknown, data: unknown, ...rest: unknown[]) => {
+    if (fd === 1 && typeof data === 'string') {
+      chunks.push(data);
+      return Buffer.byteLength(data);
+    }
+    return original.call(nodeFs, fd, data, ...rest);
+  };
+  try {
+    fn();
+  } finally {
+    fsMod.writeSync = original;
+  }
+  return chunks.join('');
+}
+
+/** Extracts the JSON array ORT printed (from the first '[' line to the last ']'). */
+export function extractPrintedTrace(text: string): OrtTraceEvent[] {
+  const start = text.indexOf('[\n') >= 0 ? text.indexOf('[\n') : text.indexOf('[');
+  const end = text.lastIndexOf(']');
+  if (start < 0 || end < start) throw new Error('onnxruntime-web printed no profiler JSON at endProfiling()');
+  return parseOrtTrace(text.slice(start, end + 1));
+}
+
+/** Creates the ort-wasm runner. */
+export function createOrtWasmRunner(): Runner {
+  return {
+    id: 'ort-wasm',
+    runtime: 'onnxruntime-web',
+    backend: 'wasm',
+    describe: 'ONNX Runtime Web (onnxruntime-web) WASM backend, run in Node (SIMD, optional threads)',
+    formats: ['onnx'],
+    settings: SETTINGS,
+    resolveSettings(input) {
+      return resolveSettingsFromSpecs('ort-wasm', SETTINGS, input);
+    },
+    async detect(): Promise<Availability> {
+      try {
+        const ort = await loadOrtWeb();
+        if (typeof WebAssembly !== 'object') return { available: false, reason: 'this Node has no WebAssembly' };
+        return { available: true, details: { version: ort.env.versions.web ?? ort.env.versions.common ?? 'unknown', simd: true, maxThreads: MAX_THREADS, cpus: os.cpus().length } };
+      } catch (e) {
+        return { available: false, reason: `onnxruntime-web cannot be loaded: ${(e as Error).message.split('\n')[0]}` };
+      }
+    },
+    async measure(w: PreparedWorkload, protocol: ProtocolSettings, settings: TargetSettings, options: MeasureOptions = {}): Promise<MeasurementResult> {
+      const s = resolveSettingsFromSpecs('ort-wasm', SETTINGS, settings);
+      let ort: OrtWeb;
+      try {
+        ort = await loadOrtWeb();
+      } catch (e) {
+        throw new RunnerUnavailableError('ort-wasm', `onnxruntime-web cannot be loaded: ${(e as Error).message}`);
+      }
+      const threads = Number(s.threads);
+      if (initialisedThreads !== undefined && initialisedThreads !== threads) {
+        throw new Error(`ort-wasm: this process initialised onnxruntime-web with ${initialisedThreads} thread(s); ${threads} needs a separate invocation`);
+      }
+      ort.env.wasm.numThreads = threads;
+      initialisedThreads = threads;
+      const sessionOptions = { executionProviders: ['wasm'], graphOptimizationLevel: s.optLevel };
+      const result = await measureOrt(
+        {
+          target: { id: 'ort-wasm', runner: 'ort-wasm', backend: 'wasm', settings: s },
+          ort,
+          runtime: 'onnxruntime-web',
+          runtimeVersion: ort.env.versions.web ?? 'unknown',
+          sessionOptions,
+          expectedProvider: 'CPUExecutionProvider',
+          evidencePrefix: "onnxruntime-web Node build (WASM backend only), executionProviders ['wasm']",
+          profileSource: 'onnxruntime-web-profiler',
+          async profileEvents(bytes, runs, runOnce) {
+            const sess: OrtSessionLike = await ort.InferenceSession.create(bytes, { ...sessionOptions, enableProfiling: true });
+            try {
+              for (let i = 0; i < runs; i++) await runOnce(sess);
+              const text = captureFd1(() => sess.endProfiling());
+              return extractPrintedTrace(text);
+            } finally {
+              await sess.release();
+            }
+          },
+          async initRuntime(bytes) {
+            if (runtimeReady) return undefined;
+            // the first session of the process compiles and instantiates the WASM module: time it apart.
+            const t0 = performance.now();
+            const first = await ort.InferenceSession.create(bytes, sessionOptions);
+            const ms = performance.now() - t0;
+            await first.release();
+            runtimeReady = true;
+            return ms;
+          },
+          details: () => ({
+            simd: true,
+            simdEvidence: 'onnxruntime-web 1.30 ships only SIMD WASM builds (ort-wasm-simd-threaded*.wasm)',
+            numThreadsEffective: ort.env.wasm.numThreads,
+            crossOriginIsolated: false,
+          }),
+        },
+        w,
+        protocol,
+        options,
+      );
+      if (threads > os.cpus().length) result.warnings.push(`threads=${threads} exceeds the ${os.cpus().length} CPUs of this host`);
+      if (threads > 1 && result.executed.details?.subThreadsUsed === false) {
+        result.warnings.push(`threads=${threads} was requested but the profiler saw no work on pool threads`);
+      }
+      return result;
+    },
+    async dispose() {
+      // nothing held between measurements.
+    },
+  };
+}

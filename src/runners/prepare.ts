@@ -1,0 +1,32 @@
+/**
+ * Turns workload text + export request into a PreparedWorkload: the graph (src/models/workload.ts) and its
+ * exported file from the export cache (src/models/export/cache.ts).
+ */
+import type { ExportDtype } from '../models/export/cache.js';
+import { getExport } from '../models/export/cache.js';
+import { resolveWorkload } from '../models/workload.js';
+import type { ModelFormat, PreparedWorkload } from './types.js';
+
+/** What file to run. */
+export interface PrepareOptions {
+  format: ModelFormat;
+  dtype: ExportDtype;
+  /** input resolution (default: the model's native one). */
+  resolution?: number;
+  /** export cache directory (default: the cache's own default). */
+  cacheDir?: string;
+}
+
+/** Resolves `text` and fetches (or builds) its exported file. Errors are the resolver's / exporter's. */
+export async function prepareWorkload(text: string, opts: PrepareOptions): Promise<PreparedWorkload & { cached: boolean }> {
+  const r = resolveWorkload(text, opts.resolution !== undefined ? { resolution: opts.resolution } : {});
+  const e = await getExport(r, { format: opts.format, dtype: opts.dtype }, opts.cacheDir ? { dir: opts.cacheDir } : {});
+  return {
+    id: r.id,
+    kind: r.kind,
+    description: r.description,
+    graph: r.graph,
+    file: { path: e.path, sha256: e.sha256, bytes: e.bytes, format: opts.format, dtype: opts.dtype, resolution: r.graph.inputShape[1] },
+    cached: e.cached,
+  };
+}

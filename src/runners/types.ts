@@ -1,0 +1,282 @@
+/**
+ * The Runner contract: how a Workload is run on a Target under a Protocol.
+ *
+ * One interface for every runtime (onnxruntime-node, onnxruntime-web in Node, browser runners in Chromium,
+ * later Android). A runner:
+ *  - says whether its target can run here (`detect`, with a reason when it cannot);
+ *  - validates and completes its settings (`resolveSettings`, defaults filled in, bad values rejected with a
+ *    one-line `SettingsError`);
+ *  - measures one prepared workload (`measure`): creates the session (timed: `coldStart.sessionCreateMs`),
+ *    calls `runProtocol` from src/profiles/protocol.ts with one inference as `fn` (in the page for browser
+ *    targets), optionally runs a SEPARATE profiling pass (never during timed samples), and proves which
+ *    backend executed (`executed`). A requested backend that did not run is an error
+ *    (`BackendMismatchError`), never a result.
+ *
+ * Browser runners: bundle src/profiles/protocol.ts into the page (it has no Node imports), call
+ * `runProtocol(fn, protocol, performanceClock())` (fn = one inference plus any read-back) THERE and return
+ * the ProtocolRun as JSON in one round trip; `timerResolutionMs` then records the page's clock (5 µs when
+ * crossOriginIsolated, ~100 µs otherwise) and batching adapts to it. Put the adapter info and
+ * crossOriginIsolated into `executed.adapter` / `executed.details`; a SwiftShader/fallback adapter where
+ * hardware WebGPU was requested, or a wasm fallback, is a BackendMismatchError.
+ *
+ * Statistics are NOT computed by runners: the caller turns `MeasurementResult.protocol.samplesMs` into
+ * stats with src/profiles/stats.ts and writes the record with src/results/writer.ts.
+ *
+ * Conventions: times in milliseconds; the target id is the runner id (`ort-cpu`, `ort-wasm`, `ort-webgpu`...);
+ * common setting keys are `threads` (int), `optLevel` ('disabled'|'basic'|'extended'|'all'); runners may add
+ * their own keys (listed in `settings`).
+ */
+import type { Graph } from '../models/graph.js';
+import type { DType } from '../models/cost.js';
+import type { ProtocolHooks, ProtocolRun, ProtocolSettings } from '../profiles/protocol.js';
+
+/** Model file formats a runner can load. */
+export type ModelFormat = 'onnx' | 'tflite';
+
+/** A setting value; kept scalar so settings serialise and compare trivially. */
+export type SettingValue = string | number | boolean;
+
+/** Target settings, e.g. `{threads: 1, optLevel: 'all', allowSpinning: false}`. */
+export type TargetSettings = Record<string, SettingValue>;
+
+/** Where a workload runs: a runtime + backend + fully resolved settings. */
+export interface Target {
+  /** target id, e.g. 'ort-cpu' (equals the runner id). */
+  id: string;
+  /** runner id that measures it. */
+  runner: string;
+  /** backend / execution provider requested, e.g. 'cpu', 'wasm', 'webgpu'. */
+  backend: string;
+  /** resolved settings (every default filled in), all recorded with the measurement. */
+  settings: TargetSettings;
+}
+
+/** Result of `Runner.detect()`. */
+export type Availability =
+  | { available: true; details: Record<string, unknown> }
+  | { available: false; reason: string };
+
+/** Declares one setting a runner understands (drives CLI validation and `targets` output). */
+export interface SettingSpec {
+  key: string;
+  type: 'int' | 'enum' | 'bool';
+  /** allowed values for 'enum'. */
+  values?: readonly string[];
+  /** inclusive bounds for 'int'. */
+  min?: number;
+  max?: number;
+  default: SettingValue;
+  describe: string;
+}
+
+/** The exported model file of a workload (from the export cache, src/models/export/cache.ts). */
+export interface WorkloadFile {
+  path: string;
+  /** sha256 of the file content, hex. */
+  sha256: string;
+  bytes: number;
+  format: ModelFormat;
+  dtype: DType;
+  /** input height of the exported graph: the model resolution for models and architectures, the block's
+   * input height for blocks (the model resolution is in the workload id, e.g. `@224`). */
+  resolution: number;
+}
+
+/** A workload ready to run: what it is (graph) and the file that encodes it. */
+export interface PreparedWorkload {
+  /** stable workload id, e.g. 'model:conv-s@224', 'block:conv-m/b05@256'. */
+  id: string;
+  kind: 'model' | 'block' | 'arch';
+  description: string;
+  graph: Graph;
+  file: WorkloadFile;
+}
+
+/** What actually executed, and how we know (never just what was requested). */
+export interface ExecutedBackend {
+  /** runtime package, e.g. 'onnxruntime-node'. */
+  runtime: string;
+  runtimeVersion: string;
+  /** backend that ran, e.g. 'cpu', 'wasm', 'webgpu'. */
+  backend: string;
+  /** execution provider that ran the nodes (ORT), e.g. 'CPUExecutionProvider'. */
+  provider?: string;
+  /** GPU adapter facts for GPU backends (vendor, architecture, isFallbackAdapter...). */
+  adapter?: Record<string, unknown>;
+  /** human-readable proof, e.g. 'profiler: 57/57 kernel events on CPUExecutionProvider'. */
+  evidence: string;
+  /** further facts: threads actually used, SIMD, crossOriginIsolated, user agent... */
+  details?: Record<string, unknown>;
+}
+
+/** Time of one node (kernel) in the profiling pass: median over the profiled runs. */
+export interface NodeTiming {
+  name: string;
+  op: string;
+  provider?: string;
+  /** block id via blockOfNodeName(); null when the name cannot be attributed (fused/renamed nodes). */
+  block: string | null;
+  medianMs: number;
+}
+
+/** Summed node medians of one block (or of the 'unattributed' bucket). */
+export interface BlockTiming {
+  block: string;
+  ms: number;
+  nodes: number;
+  /** ms by op type within the block. */
+  ops: Record<string, number>;
+}
+
+/** Per-op / per-block breakdown from a separate profiling pass. Its times are profiler times, not samples. */
+export interface OpProfile {
+  /** e.g. 'onnxruntime-profiler', 'tflite-profiling-summary', 'webgpu-timestamp-query'. */
+  source: string;
+  /** profiled runs (after the runtime's own warm-up). */
+  runs: number;
+  /** median of whole-run time as reported by the profiler (e.g. ORT model_run), ms; null if not reported. */
+  runMedianMs: number | null;
+  nodes: NodeTiming[];
+  /** blocks in graph order, then the 'unattributed' bucket when it is not empty. */
+  blocks: BlockTiming[];
+  /** ms of node time that could not be mapped to a block (honest remainder). */
+  unattributedMs: number;
+  /** sum of node medians / runMedianMs (how much of a run the nodes explain); null if runMedianMs null. */
+  coverage: number | null;
+  notes: string[];
+}
+
+/** Everything a runner measured for one workload on one target. Raw: stats come later. */
+export interface MeasurementResult {
+  workloadId: string;
+  target: Target;
+  /** the sampling loop's output: raw samples, warm-up, batch size, timer resolution, stop reason. */
+  protocol: ProtocolRun;
+  coldStart: {
+    /** creating the session from model bytes already in memory (graph optimisation, kernel/shader
+     * preparation included), ms. */
+    sessionCreateMs: number;
+    /** the first inference after creation, ms (= protocol.coldMs). */
+    firstInferenceMs: number;
+    /**
+     * one-time runtime initialisation in this process (WASM compile, browser/page start...), ms; present only
+     * when this measurement paid it, and then NOT included in sessionCreateMs.
+     */
+    runtimeInitMs?: number;
+  };
+  executed: ExecutedBackend;
+  profile?: OpProfile;
+  /** runner-level warnings (stats warnings are added by stats.ts). */
+  warnings: string[];
+  /** runner-specific context facts worth keeping (e.g. os load before/after, page URL). */
+  context?: Record<string, unknown>;
+}
+
+/** Options of one `measure` call. */
+export interface MeasureOptions {
+  /** run a separate profiling pass after the timed samples and return `profile`. */
+  profile?: boolean;
+  /** profiled runs in that pass (default chosen by the runner, e.g. 10). */
+  profileRuns?: number;
+  /** progress hooks passed through to runProtocol. */
+  hooks?: ProtocolHooks;
+  /** directory for scratch files (profiler output); default: OS temp dir. */
+  scratchDir?: string;
+}
+
+/** A runner: one per target id. Factories must be cheap; heavy runtime imports happen in detect/measure. */
+export interface Runner {
+  /** target id, e.g. 'ort-cpu'. */
+  readonly id: string;
+  /** runtime package, e.g. 'onnxruntime-node'. */
+  readonly runtime: string;
+  /** backend it requests, e.g. 'cpu'. */
+  readonly backend: string;
+  /** one line for `targets`. */
+  readonly describe: string;
+  readonly formats: readonly ModelFormat[];
+  /** settings it understands (with defaults). */
+  readonly settings: readonly SettingSpec[];
+  /** validates `input` against `settings`, fills defaults; throws SettingsError naming the key and the fix. */
+  resolveSettings(input: Partial<TargetSettings>): TargetSettings;
+  /** can this target run here? Never throws; returns a reason when not. */
+  detect(): Promise<Availability>;
+  /**
+   * Measures `w` under `protocol` with resolved `settings`.
+   * @throws BackendMismatchError when the backend that ran is not the one requested.
+   * @throws RunnerUnavailableError when the target cannot run here.
+   */
+  measure(w: PreparedWorkload, protocol: ProtocolSettings, settings: TargetSettings, options?: MeasureOptions): Promise<MeasurementResult>;
+  /** releases sessions, browsers, servers. Safe to call twice. */
+  dispose(): Promise<void>;
+}
+
+/** Builds a runner; registered in src/runners/registry.ts (or browser-runners.ts). */
+export type RunnerFactory = () => Runner;
+
+/** A requested backend did not execute (fallback, wrong provider, software adapter where hardware asked). */
+export class BackendMismatchError extends Error {
+  override name = 'BackendMismatchError';
+  constructor(
+    readonly targetId: string,
+    readonly requested: string,
+    readonly executed: string,
+    readonly evidence: string,
+  ) {
+    super(`${targetId}: requested backend '${requested}' but '${executed}' executed (${evidence}); refusing to record a result`);
+  }
+}
+
+/** The target cannot run on this host (package missing, no adapter...). */
+export class RunnerUnavailableError extends Error {
+  override name = 'RunnerUnavailableError';
+  constructor(
+    readonly targetId: string,
+    readonly reason: string,
+  ) {
+    super(`target '${targetId}' is not available here: ${reason}`);
+  }
+}
+
+/** A bad target setting (unknown key, out of range). The CLI turns it into a usage error (exit 2). */
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+}
+
+/**
+ * Generic settings validation from a SettingSpec list; runners use it in `resolveSettings`.
+ * Accepts numbers/booleans as strings too ('4', 'true'), as they come from the CLI.
+ */
+export function resolveSettingsFromSpecs(targetId: string, specs: readonly SettingSpec[], input: Partial<TargetSettings>): TargetSettings {
+  const out: TargetSettings = {};
+  const known = new Set(specs.map((s) => s.key));
+  for (const k of Object.keys(input)) {
+    if (input[k] !== undefined && !known.has(k)) {
+      throw new SettingsError(`${targetId} has no setting '${k}'; its settings are: ${specs.map((s) => s.key).join(', ') || '(none)'}`);
+    }
+  }
+  for (const s of specs) {
+    const raw = input[s.key];
+    if (raw === undefined) {
+      out[s.key] = s.default;
+      continue;
+    }
+    if (s.type === 'int') {
+      const v = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+      if (!Number.isInteger(v) || (s.min !== undefined && v < s.min) || (s.max !== undefined && v > s.max)) {
+        const range = `${s.min ?? '-inf'}..${s.max ?? 'inf'}`;
+        throw new SettingsError(`${targetId}: ${s.key} must be an integer in ${range}, got '${String(raw)}'`);
+      }
+      out[s.key] = v;
+    } else if (s.type === 'bool') {
+      const v = typeof raw === 'boolean' ? raw : raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : undefined;
+      if (v === undefined) throw new SettingsError(`${targetId}: ${s.key} must be true or false, got '${String(raw)}'`);
+      out[s.key] = v;
+    } else {
+      const v = String(raw);
+      if (!s.values?.includes(v)) throw new SettingsError(`${targetId}: ${s.key} must be one of ${s.values?.join('|') ?? ''}, got '${v}'`);
+      out[s.key] = v;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,44 @@
+/** Synthetic but schema-complete results for schema / writer tests (no runtime involved). */
+import { resolveWorkload } from '../../src/models/workload.js';
+import { getPreset, type ProtocolRun } from '../../src/profiles/protocol.js';
+import { measurementRecord } from '../../src/results/records.js';
+import type { MeasurementRecord } from '../../src/results/schema.js';
+import type { MeasurementResult, PreparedWorkload } from '../../src/runners/types.js';
+
+export function fakeWorkload(text = 'conv-s/b03'): PreparedWorkload {
+  const r = resolveWorkload(text);
+  return { ...r, file: { path: '/tmp/x.onnx', sha256: 'a'.repeat(64), bytes: 1234, format: 'onnx', dtype: 'fp32', resolution: 224 } };
+}
+
+export function fakeResult(w: PreparedWorkload, threads = 1): MeasurementResult {
+  const samplesMs = Array.from({ length: 40 }, (_, i) => 1 + (i % 5) * 0.001);
+  const run: ProtocolRun = {
+    settings: getPreset('quick'),
+    clock: 'fake',
+    timerResolutionMs: 1e-4,
+    timerResolutionMeasured: true,
+    coldMs: 5,
+    warmupMs: [2, 1.1, 1],
+    batchSize: 1,
+    samplesMs,
+    converged: true,
+    stopReason: 'converged',
+    medianCi: { lo: 1.001, hi: 1.003, median: 1.002, relHalfWidth: 0.001, confidence: 0.95 },
+    samplingMs: 40,
+    totalMs: 50,
+    totalCalls: 44,
+  };
+  return {
+    workloadId: w.id,
+    target: { id: 'ort-cpu', runner: 'ort-cpu', backend: 'cpu', settings: { threads, optLevel: 'all' } },
+    protocol: run,
+    coldStart: { sessionCreateMs: 20, firstInferenceMs: 5 },
+    executed: { runtime: 'onnxruntime-node', runtimeVersion: '1.30.0', backend: 'cpu', provider: 'CPUExecutionProvider', evidence: 'fixture' },
+    warnings: [],
+  };
+}
+
+export function fakeRecord(runId = 'run-1', text = 'conv-s/b03', threads = 1): MeasurementRecord {
+  const w = fakeWorkload(text);
+  return measurementRecord(runId, w, fakeResult(w, threads));
+}

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { getPreset } from '../src/profiles/protocol.js';
+import { measurementRecord } from '../src/results/records.js';
+import { parseLine } from '../src/results/schema.js';
+import { measureOrt, type OrtModuleLike } from '../src/runners/ort-common.js';
+import { createOrtCpuRunner, ortCpuSessionOptions } from '../src/runners/ort-cpu.js';
+import { buildOrtProfile, type OrtTraceEvent } from '../src/runners/ort-profile.js';
+import { createOrtWasmRunner } from '../src/runners/ort-wasm.js';
+import { prepareWorkload } from '../src/runners/prepare.js';
+import { BackendMismatchError, SettingsError } from '../src/runners/types.js';
+
+// small caps: a few hundred ms per measurement
+const tiny = getPreset('quick', { warmupMinIterations: 2, warmupMinMs: 10, minSamples: 10, minTimeMs: 30, maxSamples: 200, maxTimeMs: 400 });
+// conv-s blocks 3..4 at 64x64 input: a 3x3 s2 conv_bn and a 1x1 conv_bn (small and fast)
+const W = 'conv-s/b03';
+
+describe('ort-cpu', () => {
+  const runner = createOrtCpuRunner();
+
+  it('is available here', async () => {
+    const a = await runner.detect();
+    expect(a.available).toBe(true);
+  });
+
+  it('validates settings with one-line errors', () => {
+    expect(runner.resolveSettings({})).toEqual({ threads: 1, optLevel: 'all', allowSpinning: true, interOpThreads: 1 });
+    expect(runner.resolveSettings({ threads: '2', allowSpinning: 'false' })).toMatchObject({ threads: 2, allowSpinning: false });
+    expect(() => runner.resolveSettings({ threads: 0 })).toThrow(SettingsError);
+    expect(() => runner.resolveSettings({ optLevel: 'max' })).toThrow(/optLevel must be one of disabled\|basic\|extended\|all, got 'max'/);
+    expect(() => runner.resolveSettings({ bogus: 1 })).toThrow(/has no setting 'bogus'/);
+    expect(ortCpuSessionOptions(runner.resolveSettings({ allowSpinning: false }))).toMatchObject({ extra: { session: { intra_op: { allow_spinning: '0' } } } });
+  });
+
+  it('measures a block: schema-valid record, provider proven, profile maps nodes to blocks', async () => {
+    const w = await prepareWorkload(W, { format: 'onnx', dtype: 'fp32', resolution: 64 });
+    const settings = runner.resolveSettings({ optLevel: 'disabled' });
+    const r = await runner.measure(w, tiny, settings, { profile: true, profileRuns: 3 });
+    expect(r.executed.provider).toBe('CPUExecutionProvider');
+    expect(r.executed.evidence).toMatch(/kernel events on CPUExecutionProvider/);
+    expect(r.target.settings).toEqual(settings);
+    expect(r.protocol.samplesMs.length).toBeGreaterThanOrEqual(10);
+    expect(r.coldStart.sessionCreateMs).toBeGreaterThan(0);
+    expect(r.coldStart.firstInferenceMs).toBe(r.protocol.coldMs);
+    // at level 'disabled' every node keeps its exporter name: all time maps to the workload's block
+    const p = r.profile!;
+    expect(p.runs).toBe(3);
+    expect(p.unattributedMs).toBe(0);
+    expect(p.blocks.map((b) => b.block)).toEqual(['b03_conv_bn']);
+    expect(p.nodes.every((n) => n.block === 'b03_conv_bn' && n.provider === 'CPUExecutionProvider')).toBe(true);
+    expect(p.coverage!).toBeGreaterThan(0.3);
+    expect(p.coverage!).toBeLessThanOrEqual(1.05);
+    const rec = measurementRecord('run-t', w, r);
+    expect(parseLine(JSON.stringify(rec))).toEqual(rec);
+    expect(rec.derived.gmacPerSecond!.value).toBeGreaterThan(0);
+  });
+
+  it("level 'all' keeps what it can map and reports the rest as unattributed", async () => {
+    const w = await prepareWorkload('conv-s/b04', { format: 'onnx', dtype: 'fp32', resolution: 64 });
+    const r = await runner.measure(w, tiny, runner.resolveSettings({ optLevel: 'all' }), { profile: true, profileRuns: 2 });
+    const p = r.profile!;
+    const total = p.blocks.reduce((s, b) => s + b.ms, 0);
+    const sumNodes = p.nodes.reduce((s, n) => s + n.medianMs, 0);
+    expect(total).toBeCloseTo(sumNodes, 9);
+    for (const b of p.blocks) expect(['b04_conv_bn', 'unattributed']).toContain(b.block);
+    expect(p.blocks.some((b) => b.block === 'b04_conv_bn')).toBe(true);
+    if (p.unattributedMs > 0) expect(p.notes.join(' ')).toMatch(/could not be mapped/);
+  });
+
+  it('a provider other than the requested one is an error, not a result', async () => {
+    const w = await prepareWorkload(W, { format: 'onnx', dtype: 'fp32', resolution: 64 });
+    const ort = (await import('onnxruntime-node')) as unknown as OrtModuleLike;
+    const fake: OrtTraceEvent[] = [
+      { cat: 'Node', name: 'b03_conv_bn/conv_kernel_time', ts: 1, dur: 5, args: { op_name: 'Conv', provider: 'XnnpackExecutionProvider' } },
+      { cat: 'Session', name: 'model_run', ts: 0, dur: 10 },
+    ];
+    const settings = runner.resolveSettings({});
+    await expect(
+      measureOrt(
+        {
+          target: { id: 'ort-cpu', runner: 'ort-cpu', backend: 'cpu', settings },
+          ort,
+          runtime: 'onnxruntime-node',
+          runtimeVersion: 'test',
+          sessionOptions: ortCpuSessionOptions(settings),
+          expectedProvider: 'CPUExecutionProvider',
+          evidencePrefix: 'test',
+          profileSource: 'test',
+          profileEvents: async () => fake,
+          details: () => ({}),
+        },
+        w,
+        tiny,
+      ),
+    ).rejects.toThrow(BackendMismatchError);
+  });
+
+  it('rejects a file of the wrong format', async () => {
+    const w = await prepareWorkload(W, { format: 'onnx', dtype: 'fp32', resolution: 64 });
+    await expect(runner.measure({ ...w, file: { ...w.file, format: 'tflite' } }, tiny, runner.resolveSettings({}))).rejects.toThrow(/runs ONNX files/);
+  });
+});
+
+describe('ort-wasm (onnxruntime-web in Node)', () => {
+  const runner = createOrtWasmRunner();
+  it('measures a block with its provider proven and a per-block profile', async () => {
+    expect((await runner.detect()).available).toBe(true);
+    const w = await prepareWorkload(W, { format: 'onnx', dtype: 'fp32', resolution: 64 });
+    const r = await runner.measure(w, tiny, runner.resolveSettings({ threads: 1, optLevel: 'disabled' }), { profile: true, profileRuns: 2 });
+    expect(r.executed.runtime).toBe('onnxruntime-web');
+    expect(r.executed.backend).toBe('wasm');
+    expect(r.executed.details).toMatchObject({ simd: true, threads: 1 });
+    expect(r.coldStart.runtimeInitMs).toBeGreaterThan(0);
+    expect(r.profile!.blocks.map((b) => b.block)).toEqual(['b03_conv_bn']);
+    const rec = measurementRecord('run-t', w, r);
+    expect(parseLine(JSON.stringify(rec))).toEqual(rec);
+    // a second measurement in the same process does not pay the WASM init again
+    const r2 = await runner.measure(w, tiny, runner.resolveSettings({ threads: 1 }));
+    expect(r2.coldStart.runtimeInitMs).toBeUndefined();
+    // the thread count is fixed per process
+    await expect(runner.measure(w, tiny, runner.resolveSettings({ threads: 2 }))).rejects.toThrow(/separate invocation/);
+  });
+});
+
+describe('buildOrtProfile', () => {
+  it('drops cold runs, takes per-node medians and buckets unknown names', () => {
+    const ev = (name: string, ts: number, dur: number): OrtTraceEvent => ({ cat: 'Node', name: `${name}_kernel_time`, ts, dur, args: { op_name: 'Conv', provider: 'CPUExecutionProvider' } });
+    const events: OrtTraceEvent[] = [];
+    const durs = [[900, 900], [100, 10], [300, 30], [200, 20]]; // run 0 is cold
+    durs.forEach(([a, b], i) => {
+      const t = i * 10_000;
+      events.push(ev('b01_ib/expand', t + 1, a!), ev('ReorderInput', t + 2000, b!), { cat: 'Session', name: 'model_run', ts: t, dur: 5000 });
+    });
+    const graph = { blocks: [{ id: 'b01_ib' }] } as unknown as Parameters<typeof buildOrtProfile>[1];
+    const p = buildOrtProfile(events, graph, { source: 't', skipRuns: 1 });
+    expect(p.runs).toBe(3);
+    expect(p.blocks).toEqual([
+      { block: 'b01_ib', ms: 0.2, nodes: 1, ops: { Conv: 0.2 } },
+      { block: 'unattributed', ms: 0.02, nodes: 1, ops: { Conv: 0.02 } },
+    ]);
+    expect(p.unattributedMs).toBeCloseTo(0.02, 12);
+    expect(p.runMedianMs).toBe(5);
+  });
+});

@@ -1,0 +1,141 @@
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { getPreset } from '../src/profiles/protocol.js';
+import { errorRecord } from '../src/results/records.js';
+import { SchemaError } from '../src/results/schema.js';
+import { buildManifest, MEASUREMENTS_FILE, newRunId, parseMeasurementsText, readRun, RunWriter, writeFileAtomic } from '../src/results/writer.js';
+import { fakeRecord } from './helpers/results-fixture.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'mnv4-writer-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const target = { id: 'ort-cpu', runner: 'ort-cpu', backend: 'cpu', settings: { threads: 1, optLevel: 'all' } };
+
+async function newRun(runId = newRunId()) {
+  const m = await buildManifest({ runId, protocol: getPreset('quick'), targets: [target], command: ['bench', '--target', 'ort-cpu'] });
+  return { m, w: await RunWriter.open(tmp, m) };
+}
+
+describe('manifest', () => {
+  it('records host facts, versions and git commit', async () => {
+    const { m } = await newRun();
+    expect(m.host.cpu.cores).toBeGreaterThan(0);
+    expect(m.host.memBytes).toBeGreaterThan(0);
+    expect(m.runtimes.node).toBe(process.versions.node);
+    expect(m.runtimes['onnxruntime-node']).toMatch(/^\d+\.\d+\.\d+/);
+    expect(m.runtimes['onnxruntime-web']).toMatch(/^\d+\.\d+\.\d+/);
+    expect(m.tool.gitCommit === null || /^[0-9a-f]{40}$/.test(m.tool.gitCommit)).toBe(true);
+    expect(m.protocol.name).toBe('quick');
+  });
+
+  it('is written atomically: complete JSON, no temp files left', async () => {
+    const { w } = await newRun();
+    const file = path.join(w.runDir, 'manifest.json');
+    const big = JSON.stringify({ x: 'y'.repeat(1_000_000) });
+    await writeFileAtomic(file, big);
+    expect(readFileSync(file, 'utf8')).toBe(big);
+    expect(readdirSync(w.runDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('refuses to overwrite an existing run without resume, and to resume a missing one', async () => {
+    const { m } = await newRun();
+    await expect(RunWriter.open(tmp, m)).rejects.toThrow(/already exists.*--resume/);
+    await expect(RunWriter.open(tmp, { ...m, runId: 'nope' }, { resume: true })).rejects.toThrow(/nothing to resume/);
+  });
+});
+
+describe('appending and resuming', () => {
+  it('appends one line per record and lists finished keys (errors are not finished)', async () => {
+    const { m, w } = await newRun();
+    const a = fakeRecord(m.runId, 'conv-s/b03', 1);
+    const b = fakeRecord(m.runId, 'conv-s/b04', 1);
+    await w.append(a);
+    await w.append(b);
+    await w.append(errorRecord(m.runId, 'block:conv-s/b05', 'fp32', target, new Error('boom')));
+    const text = readFileSync(path.join(w.runDir, MEASUREMENTS_FILE), 'utf8');
+    expect(text.trimEnd().split('\n')).toHaveLength(3);
+    const back = await readRun(w.runDir);
+    expect(back.records.map((r) => r.kind)).toEqual(['measurement', 'measurement', 'error']);
+    expect(back.tornTail).toBe(false);
+
+    const again = await RunWriter.open(tmp, m, { resume: true });
+    expect([...again.finishedKeys()].sort()).toEqual([a.key, b.key].sort());
+    expect(again.getManifest().resumedAt).toHaveLength(1);
+  });
+
+  it('rejects resuming with another protocol', async () => {
+    const { m } = await newRun();
+    await expect(RunWriter.open(tmp, { ...m, protocol: getPreset('default') }, { resume: true })).rejects.toThrow(/protocol 'quick'.*same preset/);
+  });
+
+  it('refuses to write a record the reader would reject', async () => {
+    const { m, w } = await newRun();
+    const bad = fakeRecord(m.runId);
+    (bad.latency as { unit: string }).unit = 's';
+    await expect(w.append(bad)).rejects.toThrow(SchemaError);
+  });
+
+  it('a torn last line is skipped by the reader and cut by a resuming writer', async () => {
+    const { m, w } = await newRun();
+    await w.append(fakeRecord(m.runId, 'conv-s/b03', 1));
+    appendFileSync(path.join(w.runDir, MEASUREMENTS_FILE), '{"schemaVersion":1,"kind":"measu');
+    const back = await readRun(w.runDir);
+    expect(back.tornTail).toBe(true);
+    expect(back.records).toHaveLength(1);
+    const again = await RunWriter.open(tmp, m, { resume: true });
+    await again.append(fakeRecord(m.runId, 'conv-s/b04', 1));
+    const after = await readRun(w.runDir);
+    expect(after.tornTail).toBe(false);
+    expect(after.records).toHaveLength(2);
+  });
+
+  it('a malformed line in the middle is an error naming the line', () => {
+    const good = JSON.stringify(fakeRecord());
+    expect(() => parseMeasurementsText(`${good}\nnot json\n${good}\n`, 'm.jsonl')).toThrow(/m\.jsonl:2: malformed JSON/);
+  });
+
+  it('a process killed mid-run keeps every line it finished', async () => {
+    const { m } = await newRun();
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'helpers/append-child.ts'), tmp, m.runId], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let reported = 0;
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`child did not append in time: ${stderr}`)), 60_000);
+      child.stdout.on('data', (d: Buffer) => {
+        const ms = [...String(d).matchAll(/appended (\d+)/g)];
+        if (ms.length) reported = Number(ms[ms.length - 1]![1]);
+        if (reported >= 3) {
+          clearTimeout(timer);
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+      child.on('exit', () => {
+        clearTimeout(timer);
+        if (reported < 3) reject(new Error(`child exited early: ${stderr}`));
+      });
+    });
+    await new Promise((r) => child.once('close', r));
+    const back = await readRun(path.join(tmp, m.runId));
+    // every append reported before the kill is on disk (it was fsync'ed before the report).
+    expect(back.records.length).toBeGreaterThanOrEqual(reported);
+    const resumed = await RunWriter.open(tmp, m, { resume: true });
+    expect(resumed.finishedKeys().size).toBe(back.records.length);
+  });
+});
+
+describe('parseMeasurementsText', () => {
+  it('accepts an empty file', () => {
+    expect(parseMeasurementsText('')).toEqual({ records: [], tornTail: false });
+  });
+  it('unknown schema versions are rejected even on the last line', () => {
+    const rec = { ...fakeRecord(), schemaVersion: 3 };
+    expect(() => parseMeasurementsText(JSON.stringify(rec))).toThrow(/schemaVersion 3 is not supported/);
+  });
+});

@@ -11,6 +11,7 @@ import { EXIT_USAGE, exitCodeFor, oneLine } from './errors.js';
 import * as bench from './commands/bench.js';
 import * as exportCmd from './commands/export.js';
 import * as models from './commands/models.js';
+import * as run from './commands/run.js';
 import * as space from './commands/space.js';
 import * as targets from './commands/targets.js';
 
@@ -33,7 +34,7 @@ export function buildProgram(): Command {
     .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const cmd of [models, space, exportCmd, bench, targets]) cmd.register(program);
+  for (const cmd of [run, models, space, exportCmd, bench, targets]) cmd.register(program);
   return program;
 }
 

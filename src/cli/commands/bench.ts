@@ -11,19 +11,17 @@
  * the measurement in flight (not recorded) and says how to resume.
  */
 import type { Command } from 'commander';
-import { graphCost } from '../../models/cost.js';
 import { ExportRequestError, FORMAT_DTYPES, type ExportDtype } from '../../models/export/cache.js';
 import { resolveWorkload } from '../../models/workload.js';
 import { defaultResultsDir } from '../../paths.js';
 import { getPreset, PRESET_NAMES, ProtocolError, type ProtocolSettings } from '../../profiles/protocol.js';
 import { fmt, textTable } from '../../report/table.js';
-import { errorRecord, measurementRecord } from '../../results/records.js';
-import { measurementKey, SCHEMA_VERSION, type ErrorRecord, type MeasurementRecord } from '../../results/schema.js';
-import { buildManifest, newRunId, RunWriter } from '../../results/writer.js';
-import { prepareWorkload } from '../../runners/prepare.js';
-import { configureBrowserTargets, shutdownBrowserTargets } from '../../runners/browser-runners.js';
+import type { MeasurementRecord } from '../../results/schema.js';
+import { newRunId } from '../../results/writer.js';
+import { configureBrowserTargets } from '../../runners/browser-runners.js';
 import { detectTargets, getRunner, UnknownTargetError } from '../../runners/registry.js';
-import { SettingsError, type ModelFormat, type PreparedWorkload, type Runner, type Target, type TargetSettings } from '../../runners/types.js';
+import { SettingsError, type ModelFormat, type Target, type TargetSettings } from '../../runners/types.js';
+import { executeJobs, type Job } from '../execute.js';
 import { parseChoice, parseIntFlag, RunError, UsageError } from '../errors.js';
 
 interface BenchOptions {
@@ -49,15 +47,6 @@ interface BenchOptions {
 }
 
 const collect = (value: string, prev: string[]): string[] => [...prev, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
-
-/** One (workload, target) job after validation. */
-interface Job {
-  text: string;
-  workloadId: string;
-  runner: Runner;
-  target: Target;
-  format: ModelFormat;
-}
 
 function asUsage<T>(fn: () => T): T {
   try {
@@ -111,7 +100,7 @@ export function planBench(o: BenchOptions): { jobs: Job[]; protocol: ProtocolSet
     if (!runner.formats.includes(fmtUsed)) throw new UsageError(`${tid} runs ${runner.formats.join('/')} files, not ${fmtUsed}`);
     if (!FORMAT_DTYPES[fmtUsed].includes(dtype)) throw new UsageError(`${fmtUsed} exports come in ${FORMAT_DTYPES[fmtUsed].join(', ')}, not ${dtype}`);
     const target: Target = { id: runner.id, runner: runner.id, backend: runner.backend, settings };
-    for (const w of resolved) jobs.push({ text: w.text, workloadId: w.id, runner, target, format: fmtUsed });
+    for (const w of resolved) jobs.push({ text: w.text, workloadId: w.id, runner, target, format: fmtUsed, dtype, ...(resolution !== undefined ? { resolution } : {}) });
   }
   return { jobs, protocol, dtype, ...(resolution !== undefined ? { resolution } : {}) };
 }
@@ -151,24 +140,6 @@ export function formatMeasurement(rec: MeasurementRecord): string {
   return lines.join('\n');
 }
 
-/** A one-line live status on a terminal (stderr), at most every 0.5 s; nothing when stderr is not a TTY. */
-function progressHooks(io: { err: (s: string) => void }): { onPhase?: (p: string) => void; onSample?: (n: number, ms: number, rel: number) => void } {
-  if (!process.stderr.isTTY) return {};
-  let last = 0;
-  return {
-    onPhase: (phase) => {
-      if (phase === 'done') io.err('\r\x1b[K');
-      else io.err(`\r\x1b[K  ${phase}...`);
-    },
-    onSample: (n, ms, rel) => {
-      const now = Date.now();
-      if (now - last < 500) return;
-      last = now;
-      io.err(`\r\x1b[K  sampling: n=${n}, ${(ms / 1000).toFixed(1)} s, CI of the median ${Number.isFinite(rel) ? `±${(rel * 100).toFixed(2)}%` : 'not yet computed'}`);
-    },
-  };
-}
-
 /** Runs `bench` with parsed options; returns what it wrote. */
 export async function runBench(o: BenchOptions, io: { out: (s: string) => void; err: (s: string) => void } = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }) {
   const plan = planBench(o);
@@ -185,78 +156,20 @@ export async function runBench(o: BenchOptions, io: { out: (s: string) => void; 
     if (!st.availability.available) throw new RunError(`target ${st.id} is not available here: ${st.availability.reason}`);
   }
 
-  const targets = [...new Map(plan.jobs.map((j) => [JSON.stringify(j.target), j.target])).values()];
-  const manifest = await buildManifest({ runId, protocol: plan.protocol, targets, command: process.argv.slice(2) });
-  let writer: RunWriter;
-  try {
-    writer = await RunWriter.open(outDir, manifest, { resume: o.resume !== undefined });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  io.err(`run ${runId} -> ${writer.runDir}\n`);
-
-  let interrupted = false;
-  const onSigint = () => {
-    interrupted = true;
-    io.err('\ninterrupt: stopping the measurement in flight (it will not be recorded)\n');
-  };
-  process.once('SIGINT', onSigint);
-  const written: (MeasurementRecord | ErrorRecord)[] = [];
-  const prepared = new Map<string, PreparedWorkload>();
-  let failures = 0;
-  let skipped = 0;
-  try {
-    for (const [i, job] of plan.jobs.entries()) {
-      if (interrupted) break;
-      const key = measurementKey(job.workloadId, plan.dtype, job.target);
-      const tag = `[${i + 1}/${plan.jobs.length}] ${job.workloadId} on ${job.target.id}`;
-      if (writer.finishedKeys().has(key)) {
-        skipped++;
-        io.err(`${tag}: already measured in this run, skipped\n`);
-        continue;
-      }
-      io.err(`${tag}: measuring (${plan.protocol.name})...\n`);
-      try {
-        const pkey = `${job.text}|${job.format}`;
-        let w = prepared.get(pkey);
-        if (!w) {
-          w = await prepareWorkload(job.text, { format: job.format, dtype: plan.dtype, ...(plan.resolution !== undefined ? { resolution: plan.resolution } : {}) });
-          prepared.set(pkey, w);
-        }
-        const r = await job.runner.measure(w, plan.protocol, job.target.settings, {
-          profile: o.profile === true,
-          ...(profileRuns !== undefined ? { profileRuns } : {}),
-          hooks: { shouldAbort: () => interrupted, ...progressHooks(io) },
-        });
-        if (interrupted || r.protocol.stopReason === 'aborted') break;
-        const rec = measurementRecord(runId, w, r);
-        await writer.append(rec);
-        written.push(rec);
-        if (!o.json) io.out(`${formatMeasurement(rec)}\n\n`);
-      } catch (e) {
-        if (e instanceof UsageError) throw e;
-        failures++;
-        const rec = errorRecord(runId, job.workloadId, plan.dtype, job.target, e);
-        await writer.append(rec);
-        written.push(rec);
-        io.err(`${tag}: FAILED: ${rec.error.name}: ${rec.error.message.split('\n')[0]}\n`);
-      }
-    }
-  } finally {
-    process.removeListener('SIGINT', onSigint);
-    await Promise.all(plan.jobs.map((j) => j.runner).filter((r, i, a) => a.indexOf(r) === i).map((r) => r.dispose()));
-    await shutdownBrowserTargets();
-  }
-  if (o.json) {
-    io.out(`${JSON.stringify({ schemaVersion: SCHEMA_VERSION, runId, runDir: writer.runDir, measurements: written.filter((r) => r.kind === 'measurement'), errors: written.filter((r) => r.kind === 'error') }, null, 2)}\n`);
-  }
-  const ms = written.filter((r) => r.kind === 'measurement').length;
-  io.err(`run ${runId}: ${ms} measured, ${failures} failed, ${skipped} skipped (already done) -> ${writer.runDir}\n`);
-  if (interrupted) {
-    throw Object.assign(new RunError(`interrupted; finished measurements are saved: resume with --resume ${runId}`), { exitCode: 130 });
-  }
-  if (failures > 0) throw new RunError(`${failures} of ${plan.jobs.length - skipped} measurements failed (error records in ${writer.runDir}/measurements.jsonl)`);
-  return { runId, runDir: writer.runDir, records: written };
+  const result = await executeJobs(plan.jobs, {
+    protocol: plan.protocol,
+    outDir,
+    runId,
+    resume: o.resume !== undefined,
+    profile: o.profile === true,
+    ...(profileRuns !== undefined ? { profileRuns } : {}),
+    json: o.json === true,
+    command: process.argv.slice(2),
+    format: formatMeasurement,
+    io,
+  });
+  if (result.failures > 0) throw new RunError(`${result.failures} of ${plan.jobs.length - result.skipped} measurements failed (error records in ${result.runDir}/measurements.jsonl)`);
+  return { runId, runDir: result.runDir, records: result.records };
 }
 
 export function register(program: Command): void {

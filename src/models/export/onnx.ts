@@ -363,7 +363,6 @@ function emitLayer(b: OnnxGraphBuilder, layer: Layer, weights: GraphWeights, isG
   const out = layer.output;
   const [c, h, w] = layer.outShape;
   const outDims: Dims = [1, c, h, w];
-  const inDims = (i: number): Dims => [1, ...layer.inShapes[i]!];
   const x = b.read(layer.inputs[0]!);
   switch (op.kind) {
     case 'conv': {

@@ -78,7 +78,7 @@ export function softwareAdapterWarning(a: AdapterInfo): string {
  */
 export function buildGpuProfile(kernelsPerRun: readonly GpuKernelRecord[][], skipRuns: number, w: PreparedWorkload, runWallMs: readonly number[]): OpProfile {
   const events: OrtTraceEvent[] = [];
-  kernelsPerRun.forEach((recs, r) => {
+  kernelsPerRun.forEach((recs) => {
     if (recs.length === 0) return;
     const t0 = Math.min(...recs.map((k) => k.startNs));
     const t1 = Math.max(...recs.map((k) => k.endNs));

@@ -332,6 +332,22 @@ export interface TensorRange {
 /** Calibration table: tensor name -> min/max over all calibration inputs. */
 export type CalibrationTable = Map<string, TensorRange>;
 
+/** Widens the [min, max] range of `name` in `table` to cover `data`. */
+export function widenRange(table: CalibrationTable, name: string, data: ArrayLike<number>): void {
+  let mn = Infinity;
+  let mx = -Infinity;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v < mn) mn = v;
+    if (v > mx) mx = v;
+  }
+  const r = table.get(name);
+  if (r) {
+    r.min = Math.min(r.min, mn);
+    r.max = Math.max(r.max, mx);
+  } else table.set(name, { min: mn, max: mx });
+}
+
 /**
  * Min/max of every named tensor (module comment) over runs of the graph on the given inputs: the
  * calibration of a static int8 quantization.
@@ -341,20 +357,7 @@ export function calibrationRanges(graph: Graph, weights: GraphWeights, inputs: F
   const table: CalibrationTable = new Map();
   for (const input of inputs) {
     runReference(graph, weights, input, {
-      onTensor: (name, t) => {
-        let mn = Infinity;
-        let mx = -Infinity;
-        for (let i = 0; i < t.length; i++) {
-          const v = t[i]!;
-          if (v < mn) mn = v;
-          if (v > mx) mx = v;
-        }
-        const r = table.get(name);
-        if (r) {
-          r.min = Math.min(r.min, mn);
-          r.max = Math.max(r.max, mx);
-        } else table.set(name, { min: mn, max: mx });
-      },
+      onTensor: (name, t) => widenRange(table, name, t),
     });
   }
   return table;

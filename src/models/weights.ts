@@ -15,6 +15,7 @@
  * other layers of the graph.
  */
 import type { Graph } from './graph.js';
+import { mulberry32 } from '../util/random.js';
 
 export interface LayerWeights {
   weight?: Float32Array;
@@ -33,17 +34,8 @@ function hashSeed(seed: number, text: string): number {
   return h;
 }
 
-/** mulberry32 uniform [0, 1) generator. */
-export function uniformRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Uniform [0, 1) generator for a seed (mulberry32). */
+export const uniformRng = mulberry32;
 
 /** Standard normal generator (Box-Muller) on top of uniformRng. */
 export function normalRng(seed: number): () => number {

@@ -17,6 +17,7 @@
  *   beyond 3 IQR. Counted and reported; never dropped.
  * - Warnings follow pyperf's spirit (each with a code and a message saying what to do).
  */
+import { mulberry32 } from '../util/random.js';
 import { mean as ssMean, quantileSorted, sampleStandardDeviation } from 'simple-statistics';
 import { medianCiRanks, type ProtocolRun } from './protocol.js';
 
@@ -64,17 +65,8 @@ export interface StatsWarning {
   message: string;
 }
 
-/** Deterministic 32-bit PRNG (mulberry32 construction), uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG, uniform in [0, 1) (mulberry32; shared with the weight generator). */
+export const seededRandom = mulberry32;
 
 function sortedCopy(x: readonly number[]): number[] {
   return Array.from(Float64Array.from(x).sort());

@@ -19,7 +19,8 @@ export interface LoadWindow {
   loadAvg1Start: number;
 }
 
-function machineTimes(): { busy: number; total: number } {
+/** Busy and total CPU time of all cores since boot (ms), from os.cpus(). */
+export function machineTimes(): { busy: number; total: number } {
   let busy = 0;
   let total = 0;
   for (const c of os.cpus()) {

@@ -16,7 +16,7 @@ import { loadDevice, type DeviceProfile } from '../../profiles/device.js';
 import { getPreset, PRESET_NAMES, type ProtocolSettings } from '../../profiles/protocol.js';
 import { fmt, textTable } from '../../report/table.js';
 import type { MeasurementRecord } from '../../results/schema.js';
-import { newRunId } from '../../results/writer.js';
+import { newRunId, readRun } from '../../results/writer.js';
 import { configureBrowserTargets } from '../../runners/browser-runners.js';
 import { detectTargets, getRunner, targetIds, UnknownTargetError } from '../../runners/registry.js';
 import { SettingsError, type Target } from '../../runners/types.js';
@@ -84,22 +84,33 @@ export function planDevice(device: DeviceProfile, o: { workloads?: string[]; tar
   return planned;
 }
 
-/** The workload x target table of medians (ms), with the published figure where the profile names a column. */
+/** True when a record ran on a software GPU adapter (SwiftShader): measured, but not a GPU latency. */
+const onSoftwareAdapter = (rec: MeasurementRecord): boolean => rec.executed.adapter?.softwareAdapter === true;
+
+/**
+ * The workload x target table of medians (ms), with the published figure where the profile names a column.
+ * Columns are numbered; a legend below names each target. `*` = not converged, `sw` = software GPU adapter.
+ */
 export function summaryTable(planned: readonly PlannedTarget[], records: readonly MeasurementRecord[]): string {
   const workloads = [...new Set(planned.flatMap((p) => p.jobs.map((j) => j.workloadId)))];
-  const cols = [{ header: 'workload' }];
+  const cols: { header: string; right?: boolean }[] = [{ header: 'workload' }];
   const rows = workloads.map((w) => [w]);
-  for (const p of planned) {
-    cols.push({ header: `${p.label} (ms, measured)`, right: true } as { header: string; right: boolean });
+  const legend: string[] = [];
+  for (const [k, p] of planned.entries()) {
+    cols.push({ header: `[${k + 1}] ms measured`, right: true });
+    legend.push(`[${k + 1}] ${p.label}: ${p.target.id} ${p.entry.dtype} ${Object.entries(p.target.settings).map(([key, v]) => `${key}=${String(v)}`).join(' ')}`);
     workloads.forEach((w, i) => {
       const rec = records.find((r) => r.workload.id === w && r.workload.file.dtype === p.entry.dtype && JSON.stringify(r.target) === JSON.stringify(p.target));
       const st = rec?.latency.stats;
-      const cell = !p.jobs.some((j) => j.workloadId === w) ? '' : !st ? 'failed' : `${fmt(st.median, 3)}${rec?.protocol.converged ? '' : '*'}`;
+      let cell = '';
+      if (p.jobs.some((j) => j.workloadId === w)) {
+        cell = !rec || !st ? 'failed' : `${fmt(st.median, 3)}${rec.protocol.converged ? '' : '*'}${onSoftwareAdapter(rec) ? ' sw' : ''}`;
+      }
       rows[i]!.push(cell);
     });
     const column = p.entry.publishedColumn;
     if (column && (DEVICE_COLUMNS as readonly string[]).includes(column)) {
-      cols.push({ header: `${column} (ms, published)`, right: true } as { header: string; right: boolean });
+      cols.push({ header: `${column} ms published`, right: true });
       workloads.forEach((w, i) => {
         const model = /^model:([^@]+)@/.exec(w)?.[1];
         const cell = model ? publishedLatency(model, column as DeviceColumn) : undefined;
@@ -107,7 +118,11 @@ export function summaryTable(planned: readonly PlannedTarget[], records: readonl
       });
     }
   }
-  return `${textTable(cols, rows)}\n(* = did not converge within the preset's caps; see the record's warnings)`;
+  return [
+    textTable(cols, rows),
+    ...legend,
+    '* = did not converge within the preset\'s caps (see the record\'s warnings); sw = software GPU adapter (SwiftShader): measured, but not a GPU latency',
+  ].join('\n');
 }
 
 export async function runDevice(o: RunOptions): Promise<number> {
@@ -151,7 +166,8 @@ export async function runDevice(o: RunOptions): Promise<number> {
     format: formatMeasurement,
   });
   if (!o.json) {
-    const recs = result.records.filter((r): r is MeasurementRecord => r.kind === 'measurement');
+    // the whole run, so a resumed run's table includes what earlier sessions measured
+    const recs = (await readRun(result.runDir)).records.filter((r): r is MeasurementRecord => r.kind === 'measurement');
     process.stdout.write(`${summaryTable(runnable, recs)}\n`);
   }
   if (result.failures > 0) throw new RunError(`${result.failures} of ${jobs.length - result.skipped} measurements failed (error records in ${result.runDir}/measurements.jsonl)`);

@@ -13,7 +13,7 @@ import type { Graph } from '../graph.js';
 import { INPUT_TENSOR } from '../graph.js';
 import type { GraphWeights } from '../weights.js';
 import { seededInput } from '../weights.js';
-import type { CalibrationTable } from '../reference.js';
+import { widenRange, type CalibrationTable } from '../reference.js';
 import { DEFAULT_CALIBRATION_SAMPLES, exportOnnx } from './onnx.js';
 
 /** The default calibration inputs of int8 exports: seededInput(graph, 1000 + i). */
@@ -27,27 +27,13 @@ export async function calibrateWithOnnxRuntime(graph: Graph, weights: GraphWeigh
   const bytes = exportOnnx(graph, { dtype: 'fp32', weights, exposeIntermediates: true });
   const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1, interOpNumThreads: 1 });
   const table: CalibrationTable = new Map();
-  const update = (name: string, data: Float32Array): void => {
-    let mn = Infinity;
-    let mx = -Infinity;
-    for (let i = 0; i < data.length; i++) {
-      const v = data[i]!;
-      if (v < mn) mn = v;
-      if (v > mx) mx = v;
-    }
-    const r = table.get(name);
-    if (r) {
-      r.min = Math.min(r.min, mn);
-      r.max = Math.max(r.max, mx);
-    } else table.set(name, { min: mn, max: mx });
-  };
   try {
     for (const input of inputs) {
-      update(INPUT_TENSOR, input);
+      widenRange(table, INPUT_TENSOR, input);
       const out = await session.run({ [INPUT_TENSOR]: new ort.Tensor('float32', input, [1, ...graph.inputShape]) });
       for (const [name, t] of Object.entries(out)) {
         // the graph output carries the last layer's tensor under the name `output`
-        update(name === 'output' ? graph.output : name, t.data as Float32Array);
+        widenRange(table, name === 'output' ? graph.output : name, t.data as Float32Array);
       }
     }
   } finally {

@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { ProtocolHooks, ProtocolSettings } from '../../profiles/protocol.js';
-import type { LoadWindow } from '../host-load.js';
+import { machineTimes, type LoadWindow } from '../host-load.js';
 import type { PreparedWorkload } from '../types.js';
 import { acquireBrowser, type BrowserHandle, BrowserPage, chromiumConfig, findChromium } from './launcher.js';
 import type { Beat, MeasureRequest, MeasureResponse, PageEnv } from './page/api.js';
@@ -204,17 +204,6 @@ export function processTreeCpuMs(rootPid: number): number | null {
   return (total * 1000) / clkTck();
 }
 
-function machineTimes(): { busy: number; total: number } {
-  let busy = 0;
-  let total = 0;
-  for (const c of os.cpus()) {
-    const t = c.times;
-    const b = t.user + t.nice + t.sys + t.irq;
-    busy += b;
-    total += b + t.idle;
-  }
-  return { busy, total };
-}
 
 /**
  * Like host-load's probe, but the Chromium process tree counts as our own work: otherwise the browser doing

@@ -1,0 +1,81 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseLine } from '../src/results/schema.js';
+import { runCli } from './helpers/cli.js';
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'mnv4-run-'));
+
+function deviceFile(dir: string, body: Record<string, unknown>): string {
+  const file = join(dir, 'dev.json');
+  writeFileSync(file, JSON.stringify({ schemaVersion: 1, id: 'dev', name: 'Test device', connection: { kind: 'local' }, preset: 'quick', ...body }));
+  return file;
+}
+
+describe('CLI: run --device', () => {
+  it('--dry-run plans every target x workload of the host profile', () => {
+    const r = runCli(['run', '--device', 'host', '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/This machine .*: \d+ measurements, preset quick/);
+    expect(r.stdout).toContain('model:hybrid-l@384 int8 on ort-cpu');
+    expect(r.stdout).toContain('model:conv-s@224 fp32 on tflite-wasm');
+  });
+
+  it('measures a profile, writes the run, prints measured next to published figures', () => {
+    const dir = tmp();
+    const file = deviceFile(dir, {
+      targets: [{ target: 'ort-cpu', label: 'cpu', dtype: 'fp32', settings: { threads: 1 }, publishedColumn: 'pixel6_cpu' }],
+      workloads: ['conv-s'],
+    });
+    const r = runCli(['run', '--device', file, '--out', dir, '--run-id', 'r1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('[1] ms measured');
+    expect(r.stdout).toContain('[1] cpu: ort-cpu fp32 threads=1');
+    expect(r.stdout).toContain('pixel6_cpu ms published');
+    expect(r.stdout).toMatch(/model:conv-s@224\s+\S+\s+2\.4/);
+    const lines = readFileSync(join(dir, 'r1', 'measurements.jsonl'), 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const rec = parseLine(lines[0]!);
+    expect(rec.kind).toBe('measurement');
+    // resuming the same run measures nothing again
+    const again = runCli(['run', '--device', file, '--out', dir, '--resume', 'r1']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain('already measured in this run, skipped');
+    expect(readFileSync(join(dir, 'r1', 'measurements.jsonl'), 'utf8').trim().split('\n')).toHaveLength(1);
+  });
+
+  it('skips a target that cannot run here, with its reason, and measures the rest', () => {
+    const dir = tmp();
+    const file = deviceFile(dir, {
+      targets: [{ target: 'tflite-wasm' }, { target: 'ort-cpu', settings: { threads: 1 } }],
+      workloads: ['block:uib(a3,m3,s1,e2,o16,relu)@16x8x8'],
+    });
+    const r = runCli(['run', '--device', file, '--out', dir, '--json'], { MNV4_BENCH_CHROMIUM: '/nonexistent/chromium' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/skipped: tflite-wasm fp32: .*apt-get install -y chromium/);
+    const out = JSON.parse(r.stdout) as { measurements: { target: { id: string } }[] };
+    expect(out.measurements.map((m) => m.target.id)).toEqual(['ort-cpu']);
+  });
+
+  it('bad input: one line, exit 2, nothing measured', () => {
+    const dir = tmp();
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{"schemaVersion": 1, "id": ');
+    const cases: [string[], RegExp][] = [
+      [['run', '--device', 'pixel99'], /unknown device 'pixel99'; known devices: host, pixel6/],
+      [['run', '--device', bad], /is not valid JSON/],
+      [['run', '--device', 'pixel6'], /no runner for target 'android-cpu'/],
+      [['run', '--device', 'host', '--targets', 'gpu9000'], /device host has no target gpu9000/],
+      [['run', '--device', 'host', '--preset', 'fast'], /--preset must be one of quick, default, rigorous/],
+      [['run', '--device', 'host', '--workloads', 'conv-q', '--dry-run'], /unknown model 'conv-q'/],
+      [['run'], /required option '--device <id>' not specified/],
+    ];
+    for (const [args, re] of cases) {
+      const r = runCli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('(run with')), args.join(' ')).toHaveLength(1);
+      expect(r.stderr, args.join(' ')).toMatch(re);
+    }
+  });
+});

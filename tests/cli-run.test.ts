@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseLine } from '../src/results/schema.js';
-import { runCli } from './helpers/cli.js';
+import { spawnSync } from 'node:child_process';
+import { CLI_PATH, REPO_ROOT, runCli } from './helpers/cli.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'mnv4-run-'));
 
@@ -56,6 +57,16 @@ describe('CLI: run --device', () => {
     expect(r.stderr).toMatch(/skipped: tflite-wasm fp32: .*apt-get install -y chromium/);
     const out = JSON.parse(r.stdout) as { measurements: { target: { id: string } }[] };
     expect(out.measurements.map((m) => m.target.id)).toEqual(['ort-cpu']);
+  });
+
+  it('large --json output reaches a slow reader whole (the CLI waits for stdout to flush before exiting)', () => {
+    const dir = tmp();
+    const file = deviceFile(dir, { targets: [{ target: 'ort-cpu', settings: { threads: 1 } }], workloads: ['block:conv_bn(k1,s1,o8,relu)@8x4x4'] });
+    // the reader sleeps before reading, so the CLI's writes fill the pipe (64 KiB) and must wait
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI_PATH}" run --device "${file}" --out "${dir}" --json 2>/dev/null | (sleep 1; cat)`], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+    expect(r.stdout.length).toBeGreaterThan(65536);
+    const out = JSON.parse(r.stdout) as { measurements: unknown[] };
+    expect(out.measurements).toHaveLength(1);
   });
 
   it('bad input: one line, exit 2, nothing measured', () => {

@@ -63,6 +63,11 @@ function isEntryPoint(): boolean {
   }
 }
 
+/** Exits once stdout and stderr are flushed: writes to a pipe are asynchronous, and exiting early truncates them. */
+function exitAfterFlush(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
 if (isEntryPoint()) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+  main(process.argv.slice(2)).then(exitAfterFlush);
 }

@@ -31,9 +31,14 @@ export async function runTargets(o: TargetsOptions, out: (s: string) => void = (
     out(`${JSON.stringify(list, null, 2)}\n`);
     return list;
   }
+  /** a GPU target whose adapter is a software fallback (SwiftShader) runs, but its figures are not GPU latencies. */
+  const software = (t: (typeof list)[number]): boolean => {
+    const adapter = t.availability.available ? (t.availability.details.adapter as { isFallbackAdapter?: boolean; architecture?: string } | undefined) : undefined;
+    return adapter?.isFallbackAdapter === true || adapter?.architecture === 'swiftshader';
+  };
   const rows = list.map((t) => [
     t.id,
-    t.availability.available ? 'yes' : 'no',
+    t.availability.available ? (software(t) ? 'yes (software GPU)' : 'yes') : 'no',
     `${t.runtime} / ${t.backend}`,
     t.formats.join(','),
     t.availability.available ? settingsText(t) : t.availability.reason,
@@ -41,6 +46,7 @@ export async function runTargets(o: TargetsOptions, out: (s: string) => void = (
   out(`${textTable([{ header: 'target' }, { header: 'available' }, { header: 'runtime / backend' }, { header: 'formats' }, { header: 'settings (default) or reason' }], rows)}\n`);
   const cached = list.filter((t) => t.cached).length;
   if (cached > 0) out(`(${cached} of ${list.length} from the cache; --refresh to check again)\n`);
+  if (list.some(software)) out('software GPU: the only WebGPU adapter is a software fallback (SwiftShader): runs are measured and flagged, but are not GPU latencies\n');
   return list;
 }
 

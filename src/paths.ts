@@ -24,6 +24,11 @@ export function packageRoot(): string {
   }
 }
 
+/** The `version` of mnv4-bench's package.json. */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 /** Folder of the device descriptions. */
 export const devicesDir = (): string => join(packageRoot(), 'devices');
 /** Default output folder for runs (git-ignored). */

@@ -2,7 +2,7 @@
  * CLI error classes and exit codes: 0 success, 2 bad usage or bad input, 1 a run that failed.
  * Every error prints as one line `mnv4-bench: <message>` that says what to do.
  */
-import { ModelSpecError } from '../models/graph.js';
+import { MAX_RESOLUTION, MIN_RESOLUTION, ModelSpecError } from '../models/graph.js';
 
 export const EXIT_OK = 0;
 export const EXIT_RUN_FAILED = 1;
@@ -47,4 +47,9 @@ export function parseChoice<T extends string>(flag: string, value: string, allow
     throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, got '${value}'`);
   }
   return value as T;
+}
+
+/** `--resolution N` (undefined when absent: the model's native resolution). */
+export function parseResolutionFlag(value: string | undefined): number | undefined {
+  return value === undefined ? undefined : parseIntFlag('--resolution', value, MIN_RESOLUTION, MAX_RESOLUTION);
 }

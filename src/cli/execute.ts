@@ -9,7 +9,7 @@
 import type { ExportDtype } from '../models/export/cache.js';
 import { errorRecord, measurementRecord } from '../results/records.js';
 import { measurementKey, SCHEMA_VERSION, type ErrorRecord, type MeasurementRecord } from '../results/schema.js';
-import { buildManifest, RunWriter } from '../results/writer.js';
+import { buildManifest, newRunId, RunWriter } from '../results/writer.js';
 import type { ProtocolHooks, ProtocolSettings } from '../profiles/protocol.js';
 import { shutdownBrowserTargets } from '../runners/browser-runners.js';
 import { prepareWorkload } from '../runners/prepare.js';
@@ -72,6 +72,19 @@ function progressHooks(io: { err: (s: string) => void }): Pick<ProtocolHooks, 'o
       io.err(`\r\x1b[K  sampling: n=${n}, ${(ms / 1000).toFixed(1)} s, CI of the median ${Number.isFinite(rel) ? `±${(rel * 100).toFixed(2)}%` : 'not yet computed'}`);
     },
   };
+}
+
+/** The run id of `--run-id` / `--resume` (or a new time-based one); throws UsageError for a bad combination. */
+export function resolveRunId(o: { runId?: string; resume?: string }): string {
+  if (o.runId !== undefined && o.resume !== undefined) throw new UsageError('use either --run-id (new run) or --resume <run-id>, not both');
+  const runId = o.resume ?? o.runId ?? newRunId();
+  if (!/^[\w.-]+$/.test(runId)) throw new UsageError(`run id '${runId}' may only contain letters, digits, '.', '_' and '-'`);
+  return runId;
+}
+
+/** Ends a run that had failed jobs with exit 1 (after the caller printed what it wanted to). */
+export function throwIfFailed(result: ExecuteResult, jobCount: number): void {
+  if (result.failures > 0) throw new RunError(`${result.failures} of ${jobCount - result.skipped} measurements failed (error records in ${result.runDir}/measurements.jsonl)`);
 }
 
 export async function executeJobs(jobs: readonly Job[], o: ExecuteOptions): Promise<ExecuteResult> {

@@ -5,8 +5,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { realpathSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { packageVersion } from '../paths.js';
 import { EXIT_USAGE, exitCodeFor, oneLine } from './errors.js';
 import * as bench from './commands/bench.js';
 import * as exportCmd from './commands/export.js';
@@ -14,19 +14,6 @@ import * as models from './commands/models.js';
 import * as run from './commands/run.js';
 import * as space from './commands/space.js';
 import * as targets from './commands/targets.js';
-
-const require = createRequire(import.meta.url);
-
-function packageVersion(): string {
-  for (const p of ['../../package.json', '../../../package.json']) {
-    try {
-      return (require(p) as { version: string }).version;
-    } catch {
-      // try the next layout (src/ under tsx, dist/src/ when built)
-    }
-  }
-  return '0.0.0';
-}
 
 export function buildProgram(): Command {
   const program = new Command('mnv4-bench')

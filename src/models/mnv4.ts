@@ -120,7 +120,8 @@ export const MNV4_CONV_L = build('conv-l', 'MNv4-Conv-L', 384, 'relu', undefined
     ['classifier', linear(1000)],
 ]);
 
-export const MNV4_HYBRID_M = build('hybrid-m', 'MNv4-Hybrid-M', 256, 'relu', 1e-5, [
+/** Hybrid-M as in the TF/timm code. */
+const HYBRID_M_ROWS: Row[] = [
     ['stem', convBn(3, 2, 32)],
     ['1', fusedIB(3, 2, 4, 48)],
     ['2', uib(3, 5, 2, 4, 80)],
@@ -157,14 +158,13 @@ export const MNV4_HYBRID_M = build('hybrid-m', 'MNv4-Hybrid-M', 256, 'relu', 1e-
     ['head', pool()],
     ['head', convBn(1, 1, 1280)],
     ['classifier', linear(1000)],
-]);
+];
 
-/** Paper Table 13 block order for stages 3-4 (11 UIB + 4 MQA in the last stage); code order is `hybrid-m`. */
+export const MNV4_HYBRID_M = build('hybrid-m', 'MNv4-Hybrid-M', 256, 'relu', 1e-5, HYBRID_M_ROWS);
+
+/** Paper Table 13 block order for stages 3-4 (11 UIB + 4 MQA in the last stage); stem, stage 1-2 and head as in `hybrid-m`. */
 export const MNV4_HYBRID_M_PAPER = build('hybrid-m-paper', 'MNv4-Hybrid-M (paper Table 13 order)', 256, 'relu', 1e-5, [
-    ['stem', convBn(3, 2, 32)],
-    ['1', fusedIB(3, 2, 4, 48)],
-    ['2', uib(3, 5, 2, 4, 80)],
-    ['2', uib(3, 3, 1, 2, 80)],
+  ...HYBRID_M_ROWS.slice(0, 4),
     ['3', uib(3, 5, 2, 6, 160)],
     ['3', uib(3, 3, 1, 4, 160)],
     ['3', uib(3, 3, 1, 4, 160)],
@@ -192,10 +192,7 @@ export const MNV4_HYBRID_M_PAPER = build('hybrid-m-paper', 'MNv4-Hybrid-M (paper
     ['4', uib(0, 0, 1, 4, 256)],
     ['4', mqa(4, 64, 1)],
     ['4', uib(5, 0, 1, 4, 256)],
-    ['head', convBn(1, 1, 960)],
-    ['head', pool()],
-    ['head', convBn(1, 1, 1280)],
-    ['classifier', linear(1000)],
+  ...HYBRID_M_ROWS.slice(-4),
 ], 'arXiv 2404.10518 Appendix 0.D Table 13, via shared/reference/mnv4_arch.json paper_table13_order');
 
 export const MNV4_HYBRID_L = build('hybrid-l', 'MNv4-Hybrid-L', 384, 'gelu', 1e-5, [

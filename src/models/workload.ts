@@ -14,7 +14,6 @@
 import type { BlockSpec } from './spec.js';
 import { blockText, parseBlockText, shapeText } from './block-text.js';
 import { lowerBlocks, lowerModel, ModelSpecError, type Graph, type Shape } from './graph.js';
-export { blockText, parseBlockText, shapeText } from './block-text.js';
 import { getModel } from './registry.js';
 import { decodeArch } from './search-space.js';
 

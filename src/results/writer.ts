@@ -16,7 +16,7 @@ import { mkdir, open, readFile, rename, stat, truncate, unlink } from 'node:fs/p
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { packageRoot } from '../paths.js';
+import { packageRoot, packageVersion } from '../paths.js';
 import type { ProtocolSettings } from '../profiles/protocol.js';
 import type { Target } from '../runners/types.js';
 import {
@@ -148,13 +148,7 @@ export function runtimeVersions(): Record<string, string | null> {
 /** Builds a complete manifest for a new run. */
 export async function buildManifest(opts: { runId: string; protocol: ProtocolSettings; targets: Target[]; command?: string[] }): Promise<ManifestRecord> {
   const git = gitInfo();
-  const root = packageRoot();
-  let version = '0.0.0';
-  try {
-    version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    /* keep 0.0.0 */
-  }
+  const version = packageVersion();
   return ManifestSchema.parse({
     schemaVersion: SCHEMA_VERSION,
     kind: 'manifest',

@@ -17,12 +17,11 @@ import { defaultResultsDir } from '../../paths.js';
 import { getPreset, PRESET_NAMES, ProtocolError, type ProtocolSettings } from '../../profiles/protocol.js';
 import { fmt, textTable } from '../../report/table.js';
 import type { MeasurementRecord } from '../../results/schema.js';
-import { newRunId } from '../../results/writer.js';
 import { configureBrowserTargets } from '../../runners/browser-runners.js';
 import { detectTargets, getRunner, UnknownTargetError } from '../../runners/registry.js';
 import { SettingsError, type ModelFormat, type Target, type TargetSettings } from '../../runners/types.js';
-import { executeJobs, type Job } from '../execute.js';
-import { parseChoice, parseIntFlag, RunError, UsageError } from '../errors.js';
+import { executeJobs, resolveRunId, throwIfFailed, type Job } from '../execute.js';
+import { parseChoice, parseIntFlag, RunError, UsageError, parseResolutionFlag } from '../errors.js';
 
 interface BenchOptions {
   target: string[];
@@ -83,7 +82,7 @@ function workloadTexts(o: BenchOptions): string[] {
 export function planBench(o: BenchOptions): { jobs: Job[]; protocol: ProtocolSettings; dtype: ExportDtype; resolution?: number } {
   if (o.target.length === 0) throw new UsageError('--target is required (see mnv4-bench targets)');
   const protocol = asUsage(() => getPreset(o.preset));
-  const resolution = o.resolution === undefined ? undefined : parseIntFlag('--resolution', o.resolution, 32, 2048);
+  const resolution = parseResolutionFlag(o.resolution);
   const dtype = parseChoice<ExportDtype>('--dtype', o.dtype, ['fp32', 'fp16', 'int8']);
   const format = o.format === undefined ? undefined : parseChoice<ModelFormat>('--format', o.format, ['onnx', 'tflite']);
   const requested: TargetSettings = parseSets(o.set);
@@ -143,9 +142,7 @@ export function formatMeasurement(rec: MeasurementRecord): string {
 /** Runs `bench` with parsed options; returns what it wrote. */
 export async function runBench(o: BenchOptions, io: { out: (s: string) => void; err: (s: string) => void } = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }) {
   const plan = planBench(o);
-  if (o.runId !== undefined && o.resume !== undefined) throw new UsageError('use either --run-id (new run) or --resume <run-id>, not both');
-  const runId = o.resume ?? o.runId ?? newRunId();
-  if (!/^[\w.-]+$/.test(runId)) throw new UsageError(`run id '${runId}' may only contain letters, digits, '.', '_' and '-'`);
+  const runId = resolveRunId(o);
   const outDir = o.out ?? defaultResultsDir();
   const profileRuns = o.profileRuns === undefined ? undefined : parseIntFlag('--profile-runs', o.profileRuns, 1, 1000);
   if (o.chromium !== undefined) configureBrowserTargets({ chromiumPath: o.chromium });
@@ -168,7 +165,7 @@ export async function runBench(o: BenchOptions, io: { out: (s: string) => void; 
     format: formatMeasurement,
     io,
   });
-  if (result.failures > 0) throw new RunError(`${result.failures} of ${plan.jobs.length - result.skipped} measurements failed (error records in ${result.runDir}/measurements.jsonl)`);
+  throwIfFailed(result, plan.jobs.length);
   return { runId, runDir: result.runDir, records: result.records };
 }
 

@@ -8,10 +8,9 @@ import type { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
-import { MAX_RESOLUTION, MIN_RESOLUTION } from '../../models/graph.js';
 import { resolveWorkload } from '../../models/workload.js';
 import { EXPORT_FORMATS, ExportRequestError, FORMAT_DTYPES, getExport, type ExportDtype, type ExportFormat } from '../../models/export/cache.js';
-import { parseChoice, parseIntFlag, RunError, UsageError } from '../errors.js';
+import { parseChoice, parseIntFlag, RunError, UsageError, parseResolutionFlag } from '../errors.js';
 
 interface ExportOptions {
   format?: string;
@@ -55,7 +54,7 @@ export function register(program: Command): void {
     .option('--onnx-opset <n>', 'ONNX opset: 17 (default; GELU as Div/Erf/Add/Mul, passes the onnx 1.12 checker) or 20 (native Gelu: one kernel in int8 graphs)')
     .option('--json', 'print {path, sha256, bytes, format, dtype, workload, cached} as JSON')
     .action(async (text: string, opts: ExportOptions) => {
-      const resolution = opts.resolution === undefined ? undefined : parseIntFlag('--resolution', opts.resolution, MIN_RESOLUTION, MAX_RESOLUTION);
+      const resolution = parseResolutionFlag(opts.resolution);
       const seed = parseIntFlag('--seed', opts.seed, 0, 2 ** 31 - 1);
       const ext = opts.output ? extname(opts.output).toLowerCase() : '';
       const extFormat = EXT_FORMAT[ext];

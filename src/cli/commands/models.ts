@@ -9,7 +9,7 @@ import { getModel, listModels } from '../../models/registry.js';
 import { loadPublished, type PublishedCell } from '../../models/published.js';
 import { blockText, shapeText } from '../../models/block-text.js';
 import { fmt, markdownTable, textTable, type Column } from '../../report/table.js';
-import { parseChoice, parseIntFlag, UsageError } from '../errors.js';
+import { parseChoice, UsageError, parseResolutionFlag } from '../errors.js';
 
 interface ModelsOptions {
   model?: string;
@@ -70,7 +70,7 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .option('--markdown', 'Markdown table')
     .action((opts: ModelsOptions) => {
-      const resolution = opts.resolution === undefined ? undefined : parseIntFlag('--resolution', opts.resolution, 32, 2048);
+      const resolution = parseResolutionFlag(opts.resolution);
       const dtype = parseChoice<DType>('--dtype', opts.dtype, DTYPES);
       const table = opts.markdown ? markdownTable : textTable;
       if (opts.blocks && !opts.model) throw new UsageError('--blocks needs --model <id> (e.g. --model conv-m --blocks)');

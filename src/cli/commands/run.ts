@@ -16,12 +16,12 @@ import { loadDevice, type DeviceProfile } from '../../profiles/device.js';
 import { getPreset, PRESET_NAMES, type ProtocolSettings } from '../../profiles/protocol.js';
 import { fmt, textTable } from '../../report/table.js';
 import type { MeasurementRecord } from '../../results/schema.js';
-import { newRunId, readRun } from '../../results/writer.js';
+import { readRun } from '../../results/writer.js';
 import { configureBrowserTargets } from '../../runners/browser-runners.js';
 import { detectTargets, getRunner, targetIds, UnknownTargetError } from '../../runners/registry.js';
 import { SettingsError, type Target } from '../../runners/types.js';
 import { parseChoice, RunError, UsageError } from '../errors.js';
-import { executeJobs, type Job } from '../execute.js';
+import { executeJobs, resolveRunId, throwIfFailed, type Job } from '../execute.js';
 import { formatMeasurement } from './bench.js';
 
 interface RunOptions {
@@ -51,6 +51,8 @@ const list = (s: string | undefined): string[] | undefined => s?.split(',').map(
 /** Validates the profile against this version's runners and builds the jobs (no measurement yet). */
 export function planDevice(device: DeviceProfile, o: { workloads?: string[]; targets?: string[] } = {}): PlannedTarget[] {
   const planned: PlannedTarget[] = [];
+  const ids = new Map<string, string>();
+  const workloadId = (text: string): string => ids.get(text) ?? ids.set(text, resolveWorkload(text).id).get(text)!;
   for (const [i, entry] of device.targets.entries()) {
     if (o.targets && !o.targets.includes(entry.target)) continue;
     let runner;
@@ -73,7 +75,7 @@ export function planDevice(device: DeviceProfile, o: { workloads?: string[]; tar
     if (!FORMAT_DTYPES[format].includes(entry.dtype)) throw new UsageError(`device ${device.id}, targets[${i}]: ${entry.target} runs ${format} files, which come in ${FORMAT_DTYPES[format].join(', ')}, not ${entry.dtype}`);
     const target: Target = { id: runner.id, runner: runner.id, backend: runner.backend, settings };
     const texts = o.workloads ?? entry.workloads ?? device.workloads;
-    const jobs = texts.map((text) => ({ text, workloadId: resolveWorkload(text).id, runner, target, format, dtype: entry.dtype }));
+    const jobs = texts.map((text) => ({ text, workloadId: workloadId(text), runner, target, format, dtype: entry.dtype }));
     planned.push({ label: entry.label ?? `${entry.target} ${entry.dtype}`, target, entry, jobs });
   }
   if (o.targets) {
@@ -126,19 +128,11 @@ export function summaryTable(planned: readonly PlannedTarget[], records: readonl
 }
 
 export async function runDevice(o: RunOptions): Promise<number> {
-  const device = (() => {
-    try {
-      return loadDevice(o.device);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-  })();
+  const device = loadDevice(o.device); // a DeviceProfileError exits 2
   const presetName = parseChoice('--preset', o.preset ?? device.preset, PRESET_NAMES);
   const protocol: ProtocolSettings = getPreset(presetName);
   const planned = planDevice(device, { workloads: list(o.workloads), targets: list(o.targets) });
-  if (o.runId !== undefined && o.resume !== undefined) throw new UsageError('use either --run-id (new run) or --resume <run-id>, not both');
-  const runId = o.resume ?? o.runId ?? newRunId();
-  if (!/^[\w.-]+$/.test(runId)) throw new UsageError(`run id '${runId}' may only contain letters, digits, '.', '_' and '-'`);
+  const runId = resolveRunId(o);
   if (o.chromium !== undefined) configureBrowserTargets({ chromiumPath: o.chromium });
 
   const status = new Map((await detectTargets({ ids: [...new Set(planned.map((p) => p.target.id))] })).map((s) => [s.id, s.availability]));
@@ -170,7 +164,7 @@ export async function runDevice(o: RunOptions): Promise<number> {
     const recs = (await readRun(result.runDir)).records.filter((r): r is MeasurementRecord => r.kind === 'measurement');
     process.stdout.write(`${summaryTable(runnable, recs)}\n`);
   }
-  if (result.failures > 0) throw new RunError(`${result.failures} of ${jobs.length - result.skipped} measurements failed (error records in ${result.runDir}/measurements.jsonl)`);
+  throwIfFailed(result, jobs.length);
   return 0;
 }
 

@@ -11,7 +11,7 @@ import {
   decodeArch, encodeArch, enumerateBlockConfigs, getSearchSpace, listSearchSpaceIds, sampleArch, skeletonArch, spaceSize,
 } from '../../models/search-space.js';
 import { fmt, textTable } from '../../report/table.js';
-import { parseIntFlag } from '../errors.js';
+import { parseIntFlag, parseResolutionFlag } from '../errors.js';
 
 interface SpaceOptions {
   sample?: string;
@@ -36,7 +36,7 @@ export function register(program: Command): void {
     .option('--resolution <n>', 'input resolution (default: the skeleton\'s native one)')
     .option('--json', 'machine-readable output')
     .action((id: string, opts: SpaceOptions) => {
-      const resolution = opts.resolution === undefined ? undefined : parseIntFlag('--resolution', opts.resolution, 32, 2048);
+      const resolution = parseResolutionFlag(opts.resolution);
       if (opts.decode !== undefined) {
         const arch = decodeArch(opts.decode);
         const res = resolution ?? arch.model.resolution;

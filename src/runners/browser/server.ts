@@ -23,7 +23,7 @@ import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../../paths.js';
 
 /** Content types by extension. */
 export const MIME_TYPES: Readonly<Record<string, string>> = {
@@ -46,23 +46,8 @@ export const ISOLATION_HEADERS: Readonly<Record<string, string>> = {
   'Cache-Control': 'no-store',
 };
 
-/** The project root (the directory of mnv4-bench's package.json), found from this file's location. */
-export function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pj = join(dir, 'package.json');
-    if (existsSync(pj)) {
-      try {
-        if ((JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === 'mnv4-bench') return dir;
-      } catch {
-        /* keep walking */
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the mnv4-bench project root (package.json) above ' + fileURLToPath(import.meta.url));
-    dir = up;
-  }
-}
+/** The project root (the directory of mnv4-bench's package.json). */
+export const projectRoot = packageRoot;
 
 /** Directory of an installed package (node_modules/<name>), or null when it is not installed. */
 export function packageDir(name: string, root = projectRoot()): string | null {

@@ -70,16 +70,27 @@ export function parseBlockText(text: string): BlockSpec {
   const flags = new Set<string>();
   let act: Activation | undefined;
   let gate: Activation | undefined;
+  // each key, flag, activation and gate may appear once: a repeated one is refused, never silently overridden.
+  const seen = new Map<string, string>();
+  const once = (slot: string, raw: string, what: string): void => {
+    const before = seen.get(slot);
+    if (before !== undefined) throw new ModelSpecError(`block '${text}' gives ${what} twice ('${before}' and '${raw}'); keep one`);
+    seen.set(slot, raw);
+  };
   for (const raw of (m[2] ?? '').split(',').map((t) => t.trim()).filter(Boolean)) {
     if ((ACTIVATIONS as readonly string[]).includes(raw)) {
+      if (!kind.act) throw new ModelSpecError(`block '${text}': ${m[1]} takes no activation, got '${raw}'`);
+      once('act', raw, 'an activation');
       act = raw as Activation;
       continue;
     }
     if (kind.type === 'squeeze_excite' && raw.startsWith('g') && (ACTIVATIONS as readonly string[]).includes(raw.slice(1))) {
+      once('gate', raw, 'a gate');
       gate = raw.slice(1) as Activation;
       continue;
     }
     if (kind.flags.includes(raw)) {
+      once(raw, raw, `the flag '${raw}'`);
       flags.add(raw);
       continue;
     }
@@ -87,8 +98,10 @@ export function parseBlockText(text: string): BlockSpec {
     const key = km?.[1];
     const value = km ? Number(km[2]) : NaN;
     if (!key || !Number.isFinite(value) || ![...kind.required, ...kind.optional].includes(key)) {
-      throw new ModelSpecError(`bad token '${raw}' in block '${text}'`);
+      const keys = [...kind.required, ...kind.optional].map((k) => `${k}<n>`);
+      throw new ModelSpecError(`bad token '${raw}' in block '${text}'; ${m[1]} takes ${[...keys, ...kind.flags, ...(kind.act ? ['an activation'] : [])].join(', ') || 'nothing'}`);
     }
+    once(`=${key}`, raw, `'${key}'`);
     values.set(key, value);
   }
   for (const k of kind.required) if (!values.has(k)) throw new ModelSpecError(`block '${text}' is missing '${k}<value>'`);

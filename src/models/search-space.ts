@@ -102,7 +102,9 @@ export function listSearchSpaceIds(): string[] {
 /** Throws a ModelSpecError naming the first bad entry of a vector. */
 export function validateArch(space: SearchSpace, vector: readonly number[]): void {
   if (vector.length !== space.positions.length) {
-    throw new ModelSpecError(`search space ${space.id} needs ${space.positions.length} choices, got ${vector.length}`);
+    const n = space.positions.length;
+    const hint = vector.length === 1 && n > 1 ? ' (a list flag may have split the vector at its commas)' : '';
+    throw new ModelSpecError(`search space ${space.id} needs ${n} choices, got ${vector.length}${hint}: one per position, ${space.positions[0]!.name} .. ${space.positions[n - 1]!.name}; 'mnv4-bench space ${space.id}' lists the positions`);
   }
   vector.forEach((c, i) => {
     const p = space.positions[i]!;
@@ -152,9 +154,12 @@ export function decodeArch(text: string): Arch {
   if (colon < 0) throw new ModelSpecError(`bad architecture '${text}': expected <space>:<i>,<i>,... (e.g. conv-m:5,4,4)`);
   const space = getSearchSpace(text.slice(0, colon));
   const body = text.slice(colon + 1).trim();
-  const parts = body === '' ? [] : body.split(',');
-  const vector = parts.map((p) => {
-    if (!/^\s*\d+\s*$/.test(p)) throw new ModelSpecError(`bad choice '${p}' in architecture '${text}': choices are non-negative integers`);
+  if (body === '') throw new ModelSpecError(`architecture '${text}' has no choices: give ${space.positions.length} comma-separated choice indices after '${space.id}:'`);
+  const parts = body.split(',');
+  const vector = parts.map((p, i) => {
+    if (p.trim() === '') throw new ModelSpecError(`architecture '${text}' has an empty choice at position ${i} (two commas in a row, or a trailing comma)`);
+    if (/@/.test(p)) throw new ModelSpecError(`bad choice '${p.trim()}' in architecture '${text}': give the resolution with --resolution, not '@'`);
+    if (!/^\s*\d{1,6}\s*$/.test(p)) throw new ModelSpecError(`bad choice '${p.trim()}' at position ${i} in architecture '${text}': choices are non-negative integers`);
     return Number(p);
   });
   const model = buildArchModel(space, vector);

@@ -16,6 +16,8 @@ import { blockText, parseBlockText, shapeText } from './block-text.js';
 import { lowerBlocks, lowerModel, ModelSpecError, type Graph, type Shape } from './graph.js';
 import { getModel } from './registry.js';
 import { decodeArch } from './search-space.js';
+import type { DType } from './cost.js';
+import { checkBlockBounds, checkWorkloadFits } from './workload-limits.js';
 
 export type WorkloadKind = 'model' | 'block' | 'arch';
 
@@ -37,6 +39,7 @@ function parseShape(text: string): Shape {
 
 /** A free-standing block on an input shape, as a graph whose single block has index 0. */
 export function blockWorkload(spec: BlockSpec, inShape: Shape): ResolvedWorkload {
+  checkBlockBounds(spec, inShape);
   const id = `block:${blockText(spec)}@${shapeText(inShape)}`;
   const graph = lowerBlocks(id, inShape, [{ stage: 'block', spec }]);
   return { id, kind: 'block', graph, description: `${spec.type} block on a ${shapeText(inShape)} input` };
@@ -45,10 +48,23 @@ export function blockWorkload(spec: BlockSpec, inShape: Shape): ResolvedWorkload
 export interface ResolveOptions {
   /** input resolution for models, model blocks and architectures (default: the model's native one). */
   resolution?: number;
+  /** dtype the workload will be exported at, for the memory check (default fp32, the largest). */
+  dtype?: DType;
+  /** memory the workload must fit in (default: this machine's total memory; see workload-limits.ts). */
+  availableMemoryBytes?: number;
 }
 
-/** Resolves workload text (module comment) into a graph; throws a ModelSpecError that says what is wrong. */
+/**
+ * Resolves workload text (module comment) into a graph and checks that it can be exported and run in this
+ * machine's memory; throws a ModelSpecError that says what is wrong.
+ */
 export function resolveWorkload(text: string, opts: ResolveOptions = {}): ResolvedWorkload {
+  const w = resolveWorkloadText(text, opts);
+  checkWorkloadFits(w.graph, opts.dtype ?? 'fp32', opts.availableMemoryBytes);
+  return w;
+}
+
+function resolveWorkloadText(text: string, opts: ResolveOptions): ResolvedWorkload {
   const t = text.trim();
   if (t.startsWith('arch:')) {
     const arch = decodeArch(t.slice('arch:'.length));

@@ -119,3 +119,9 @@ describe('architecture vectors: clear messages', () => {
     expect(decodeArch(good).text).toBe(good);
   });
 });
+
+describe('workload text', () => {
+  it('says that an architecture needs the arch: prefix', () => {
+    expect(() => resolveWorkload('conv-s:1,2')).toThrow(/'conv-s:1,2' is not a workload; an architecture needs the 'arch:' prefix: arch:conv-s:1,2/);
+  });
+});

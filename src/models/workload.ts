@@ -95,6 +95,7 @@ function resolveWorkloadText(text: string, opts: ResolveOptions): ResolvedWorklo
     return { id, kind: 'block', graph, description: `${model.name} block ${info.id} (${blockText(info.spec)}) on ${shapeText(info.inShape)}` };
   }
   if (t.startsWith('block:')) throw new ModelSpecError(`bad block reference '${t}': use block:<model>/b<NN> or block:<spec>@<C>x<H>x<W>`);
+  if (/^[\w+-]+:/.test(body)) throw new ModelSpecError(`'${t}' is not a workload; an architecture needs the 'arch:' prefix: arch:${body}`);
   const model = getModel(body);
   const resolution = opts.resolution ?? model.resolution;
   const graph = lowerModel(model, resolution);

@@ -1,0 +1,148 @@
+/**
+ * Filesystem errors as one line that names the path and the fix.
+ *
+ * Node's own messages (`EISDIR: illegal operation on a directory, read`) name neither what the tool was
+ * doing nor what to do about it, and `mkdir -p` under a file reports a misleading `EEXIST`. `fsError` turns
+ * an errno error into an `FsError`: bad input (a path the user gave that is missing, a directory, a file,
+ * unreadable, read-only) exits 2; a full disk or quota (ENOSPC, EDQUOT) is not the input's fault and exits 1.
+ */
+import { statSync } from 'node:fs';
+import path from 'node:path';
+
+export const FS_ERROR_CODES = ['ENOENT', 'EISDIR', 'EACCES', 'EPERM', 'ENOTDIR', 'EEXIST', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENAMETOOLONG', 'ELOOP'] as const;
+export type FsErrorCode = (typeof FS_ERROR_CODES)[number];
+
+/** A filesystem error with a one-line message; `exitCode` 2 for bad input, 1 for a full disk. */
+export class FsError extends Error {
+  override name = 'FsError';
+  constructor(
+    message: string,
+    readonly code: FsErrorCode,
+    readonly path: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+/** What the tool was doing with the path, for the message: `read`, `write`, `create`, `open`. */
+export interface FsAction {
+  /** e.g. 'read the device profile', 'create the results directory'. */
+  doing: string;
+  /** what the path should be: 'file' or 'directory' (for EISDIR/ENOTDIR/EEXIST wording). */
+  expect?: 'file' | 'directory';
+  /** the flag or setting the path came from, e.g. '--out', for the fix. */
+  flag?: string;
+}
+
+export function errnoCode(err: unknown): string | undefined {
+  return err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string' ? (err as { code: string }).code : undefined;
+}
+
+/** True for the errno codes `fsError` explains. */
+export function isFsErrorCode(code: string | undefined): code is FsErrorCode {
+  return (FS_ERROR_CODES as readonly string[]).includes(code ?? '');
+}
+
+/** The first existing ancestor of `p` (or `p` itself) that is not a directory: the cause of an ENOTDIR. */
+export function firstNonDirectory(p: string): string | undefined {
+  const parts: string[] = [];
+  let cur = path.resolve(p);
+  for (;;) {
+    parts.unshift(cur);
+    const up = path.dirname(cur);
+    if (up === cur) break;
+    cur = up;
+  }
+  for (const part of parts) {
+    try {
+      if (!statSync(part).isDirectory()) return part;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** What kind of thing exists at `p` ('a file', 'a directory', 'something'), or undefined. */
+function kindAt(p: string): string | undefined {
+  try {
+    const st = statSync(p);
+    return st.isDirectory() ? 'a directory' : st.isFile() ? 'a file' : 'something that is neither a file nor a directory';
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Turns an errno error about `file` into an FsError with a one-line message, or returns `err` unchanged
+ * when it is not one of FS_ERROR_CODES.
+ */
+export function fsError(err: unknown, file: string, action: FsAction): unknown {
+  const code = errnoCode(err);
+  if (!isFsErrorCode(code)) return err;
+  const p = file;
+  const other = action.flag ? ` or give another ${action.flag}` : ' or use another path';
+  const what = action.expect ?? 'file';
+  let msg: string;
+  switch (code) {
+    case 'ENOENT':
+      msg = `cannot ${action.doing}: ${p} does not exist; check the path${action.flag ? ` given to ${action.flag}` : ''}`;
+      break;
+    case 'EISDIR':
+      msg = `cannot ${action.doing}: ${p} is a directory, not a file; give the path of a file${action.flag ? ` to ${action.flag}` : ''}`;
+      break;
+    case 'ENOTDIR': {
+      const blocker = firstNonDirectory(p);
+      msg = blocker && blocker !== p
+        ? `cannot ${action.doing}: ${blocker} is a file, so ${p} cannot be created under it; remove or rename ${blocker}${other}`
+        : `cannot ${action.doing}: ${p} is not a directory${what === 'directory' ? '' : ' (a part of the path is a file)'}; remove it${other}`;
+      break;
+    }
+    case 'EEXIST': {
+      // `mkdir -p` reports EEXIST when a file sits where a directory must go: say which one.
+      const blocker = firstNonDirectory(p);
+      const kind = kindAt(p);
+      msg = blocker
+        ? `cannot ${action.doing}: ${blocker} is a file where a directory is needed; remove or rename it${other}`
+        : `cannot ${action.doing}: ${p} already exists${kind ? ` (${kind})` : ''}; remove it${other}`;
+      break;
+    }
+    case 'EACCES':
+    case 'EPERM':
+      msg = `cannot ${action.doing}: permission denied on ${p}; fix its permissions (chmod) or its owner${other}`;
+      break;
+    case 'EROFS':
+      msg = `cannot ${action.doing}: ${p} is on a read-only file system; give a writable ${what === 'directory' ? 'directory' : 'path'}${action.flag ? ` to ${action.flag}` : ''}`;
+      break;
+    case 'ENOSPC':
+    case 'EDQUOT':
+      msg = `cannot ${action.doing}: no space left (${code === 'EDQUOT' ? 'disk quota exceeded' : 'disk full'}) on the file system of ${p}; free space${other}`;
+      break;
+    case 'ENAMETOOLONG':
+      msg = `cannot ${action.doing}: the path ${p.length > 120 ? `${p.slice(0, 60)}...${p.slice(-40)}` : p} is too long; use a shorter path`;
+      break;
+    case 'ELOOP':
+      msg = `cannot ${action.doing}: ${p} is a symbolic link loop; fix the link${other}`;
+      break;
+  }
+  return new FsError(msg, code, p, code === 'ENOSPC' || code === 'EDQUOT' ? 1 : 2);
+}
+
+/** Runs `fn`; an errno error it throws becomes an FsError about `file` (see fsError). */
+export async function withFsErrors<T>(file: string, action: FsAction, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw fsError(e, file, action);
+  }
+}
+
+/** Synchronous withFsErrors. */
+export function withFsErrorsSync<T>(file: string, action: FsAction, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw fsError(e, file, action);
+  }
+}

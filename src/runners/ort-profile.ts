@@ -15,6 +15,7 @@
  * reported, never spread over blocks by guesswork.
  */
 import { blockOfNodeName, type Graph } from '../models/graph.js';
+import { median } from '../util/median.js';
 import type { BlockTiming, NodeTiming, OpProfile } from './types.js';
 
 /** One Chrome-trace event as ORT writes it (fields we read). */
@@ -37,14 +38,6 @@ export function attributeNode(name: string, graph: Pick<Graph, 'layers'>): strin
   const base = name.replace(/_nchwc$/, '');
   if (base === GRAPH_OUTPUT_TENSOR) return graph.layers?.[graph.layers.length - 1]?.block ?? null;
   return null;
-}
-
-function median(xs: number[]): number {
-  const s = Float64Array.from(xs).sort();
-  const n = s.length;
-  if (n === 0) return NaN;
-  const m = n >> 1;
-  return n % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** Parses profiler JSON text (array of events); throws with a clear message on anything else. */

@@ -24,7 +24,7 @@ import { installedVersion } from '../../util/packages.js';
 import type { ConsoleEntry } from './launcher.js';
 import { toB64 } from './ort-browser.js';
 import type { TensorData, TfliteLoadRequest, TfliteLoadResponse, TfliteProfileResponse } from './page/api.js';
-import { buildTfliteProfile, isDelegateNode, parseTfliteSummary } from './tflite-profile.js';
+import { buildTfliteProfile, isDelegateNode, parseTfliteOpProfile } from '../tflite-op-profile.js';
 
 /** Profiled runs with `profile` (after PROFILE_SKIP cold ones, which the summary parser also discounts). */
 export const TFLITE_PROFILE_RUNS = 10;
@@ -174,7 +174,7 @@ export async function measureTfliteBrowser(target: Target, slot: EnvironmentSlot
   } finally {
     await vpage.close();
   }
-  const tables = parseTfliteSummary(prof.summary);
+  const tables = parseTfliteOpProfile(prof.summary);
   const delegateNodes = tables.nodes.filter((r) => isDelegateNode(r.nodeType));
   const builtin = tables.nodes.filter((r) => !isDelegateNode(r.nodeType));
   if (tables.nodes.length === 0) throw new BackendMismatchError(id, 'wasm+XNNPACK', 'unknown', 'TFLite profiling summary lists no nodes, so what ran cannot be proven');

@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { firstNonDirectory, FsError, fsError, withFsErrors, withFsErrorsSync, type FsAction } from '../src/util/fs-errors.js';
+import { checkFileFlag, firstNonDirectory, FsError, fsError, withFsErrors, withFsErrorsSync, type FsAction } from '../src/util/fs-errors.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mnv4-fserr-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -83,6 +83,26 @@ describe('filesystem errors become one line with the path and the fix (issue 10 
     for (const p of [aDir, path.join(aFile, 'x'), path.join(tmp, 'nope')]) {
       const e = await caught(p, () => readFile(p));
       expect(e.message).not.toMatch(/\n|EISDIR|ENOENT|ENOTDIR|illegal operation/);
+    }
+  });
+});
+
+describe('checkFileFlag (--chromium, --device paths)', () => {
+  it('refuses a directory, a missing path, an empty value and a non-executable file', () => {
+    expect(() => checkFileFlag(aDir, '--chromium', { executable: true })).toThrow(`cannot use --chromium ${aDir}: ${aDir} is a directory; give the path of an executable file to --chromium`);
+    const missing = path.join(tmp, 'chrome');
+    expect(() => checkFileFlag(missing, '--chromium', { executable: true })).toThrow(`cannot use --chromium ${missing}: ${missing} does not exist; check the path given to --chromium`);
+    expect(() => checkFileFlag('', '--chromium')).toThrow('--chromium is empty: give the path of a file');
+    const plain = path.join(tmp, 'plain');
+    writeFileSync(plain, '', { mode: 0o644 });
+    expect(() => checkFileFlag(plain, '--chromium', { executable: true })).toThrow(/is not executable; make it executable \(chmod \+x\) or give another --chromium/);
+    expect(checkFileFlag(process.execPath, '--chromium', { executable: true })).toBe(process.execPath);
+    for (const p of [aDir, missing, plain]) {
+      try {
+        checkFileFlag(p, '--chromium', { executable: true });
+      } catch (e) {
+        expect((e as FsError).exitCode).toBe(2);
+      }
     }
   });
 });

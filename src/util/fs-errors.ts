@@ -6,7 +6,7 @@
  * an errno error into an `FsError`: bad input (a path the user gave that is missing, a directory, a file,
  * unreadable, read-only) exits 2; a full disk or quota (ENOSPC, EDQUOT) is not the input's fault and exits 1.
  */
-import { statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
 
 export const FS_ERROR_CODES = ['ENOENT', 'EISDIR', 'EACCES', 'EPERM', 'ENOTDIR', 'EEXIST', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENAMETOOLONG', 'ELOOP'] as const;
@@ -145,4 +145,25 @@ export function withFsErrorsSync<T>(file: string, action: FsAction, fn: () => T)
   } catch (e) {
     throw fsError(e, file, action);
   }
+}
+
+/**
+ * Checks a path given to a flag that must name an existing file (an executable one with `executable`);
+ * returns it, or throws an FsError (exit 2) naming the flag and the fix.
+ */
+export function checkFileFlag(file: string, flag: string, opts: { executable?: boolean; what?: string } = {}): string {
+  const doing = `use ${flag} ${file}`;
+  const what = opts.what ?? (opts.executable ? 'an executable file' : 'a file');
+  if (file.trim() === '') throw new FsError(`${flag} is empty: give the path of ${what}`, 'ENOENT', file, 2);
+  const st = withFsErrorsSync(file, { doing, flag }, () => statSync(file));
+  if (st.isDirectory()) throw new FsError(`cannot ${doing}: ${file} is a directory; give the path of ${what} to ${flag}`, 'EISDIR', file, 2);
+  if (!st.isFile()) throw new FsError(`cannot ${doing}: ${file} is not a regular file; give the path of ${what} to ${flag}`, 'EISDIR', file, 2);
+  if (opts.executable) {
+    try {
+      accessSync(file, constants.X_OK);
+    } catch {
+      throw new FsError(`cannot ${doing}: ${file} is not executable; make it executable (chmod +x) or give another ${flag}`, 'EACCES', file, 2);
+    }
+  }
+  return file;
 }

@@ -27,6 +27,8 @@ export interface ResolvedWorkload {
   kind: WorkloadKind;
   graph: Graph;
   description: string;
+  /** for whole models: which model, at which resolution, and its native one (where published figures apply). */
+  model?: { id: string; resolution: number; nativeResolution: number };
 }
 
 function parseShape(text: string): Shape {
@@ -99,5 +101,5 @@ function resolveWorkloadText(text: string, opts: ResolveOptions): ResolvedWorklo
   const model = getModel(body);
   const resolution = opts.resolution ?? model.resolution;
   const graph = lowerModel(model, resolution);
-  return { id: graph.id, kind: 'model', graph, description: `${model.name} at ${resolution}x${resolution}` };
+  return { id: graph.id, kind: 'model', graph, description: `${model.name} at ${resolution}x${resolution}`, model: { id: model.id, resolution, nativeResolution: model.resolution } };
 }

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { exitCodeFor } from '../src/cli/errors.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkFileFlag, firstNonDirectory, FsError, fsError, withFsErrors, withFsErrorsSync, type FsAction } from '../src/util/fs-errors.js';
 
@@ -27,14 +28,14 @@ describe('filesystem errors become one line with the path and the fix (issue 10 
     const p = path.join(tmp, 'missing.json');
     const e = await caught(p, () => readFile(p), { doing: 'read the device profile', flag: '--device' });
     expect(e.message).toBe(`cannot read the device profile: ${p} does not exist; check the path given to --device`);
-    expect(e.exitCode).toBe(2);
+    expect(exitCodeFor(e)).toBe(2);
   });
 
   it('EISDIR: a directory where a file is expected (device path, measurements.jsonl, --chromium)', async () => {
     const e = await caught(aDir, () => readFile(aDir));
     expect(e.code).toBe('EISDIR');
     expect(e.message).toBe(`cannot read the device profile: ${aDir} is a directory, not a file; give the path of a file`);
-    expect(e.exitCode).toBe(2);
+    expect(exitCodeFor(e)).toBe(2);
   });
 
   it('ENOTDIR: a file where a directory is needed names that file (export -o under a file)', async () => {
@@ -50,7 +51,7 @@ describe('filesystem errors become one line with the path and the fix (issue 10 
     const e = await caught(p, () => mkdir(p, { recursive: true }), { doing: 'create the cache folder', expect: 'directory', flag: '--cache' });
     expect(['EEXIST', 'ENOTDIR']).toContain(e.code);
     expect(e.message).toMatch(new RegExp(`^cannot create the cache folder: ${aFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is a file`));
-    expect(e.exitCode).toBe(2);
+    expect(exitCodeFor(e)).toBe(2);
   });
 
   it('EEXIST of a plain existing path', () => {
@@ -62,14 +63,14 @@ describe('filesystem errors become one line with the path and the fix (issue 10 
     const mk = (code: string) => Object.assign(new Error(`${code}: something, open '/x'`), { code, errno: -1, syscall: 'open', path: '/x' });
     const a = fsError(mk('EACCES'), '/ro/out', { doing: 'create the results folder', expect: 'directory', flag: '--out' }) as FsError;
     expect(a.message).toBe('cannot create the results folder: permission denied on /ro/out; fix its permissions (chmod) or its owner or give another --out');
-    expect(a.exitCode).toBe(2);
-    expect((fsError(mk('EPERM'), '/x', { doing: 'read x' }) as FsError).exitCode).toBe(2);
+    expect(exitCodeFor(a)).toBe(2);
+    expect(exitCodeFor(fsError(mk('EPERM'), '/x', { doing: 'read x' }))).toBe(2);
     const r = fsError(mk('EROFS'), '/ro/out', { doing: 'create the results folder', expect: 'directory', flag: '--out' }) as FsError;
     expect(r.message).toBe('cannot create the results folder: /ro/out is on a read-only file system; give a writable directory to --out');
-    expect(r.exitCode).toBe(2);
+    expect(exitCodeFor(r)).toBe(2);
     const s = fsError(mk('ENOSPC'), '/full/m.jsonl', { doing: 'append to measurements.jsonl', flag: '--out' }) as FsError;
     expect(s.message).toBe('cannot append to measurements.jsonl: no space left (disk full) on the file system of /full/m.jsonl; free space or give another --out');
-    expect(s.exitCode).toBe(1);
+    expect(exitCodeFor(s)).toBe(1);
   });
 
   it('leaves other errors alone, and has a synchronous form', () => {
@@ -101,7 +102,7 @@ describe('checkFileFlag (--chromium, --device paths)', () => {
       try {
         checkFileFlag(p, '--chromium', { executable: true });
       } catch (e) {
-        expect((e as FsError).exitCode).toBe(2);
+        expect(exitCodeFor(e)).toBe(2);
       }
     }
   });

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { exitCodeFor } from '../src/cli/errors.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { appendJsonlLines, deleteLineCommand, JsonlLineError, parseJsonl, repairJsonlText, splitGluedValues } from '../src/results/jsonl.js';
 import { acquireRunLock, isProcessAlive, LOCK_FILE, ownerState, processStartId, readLockOwner, RunLockedError, type LockOwner } from '../src/results/run-lock.js';
@@ -52,7 +53,7 @@ describe('jsonl: reading (issue 10 case 1)', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(JsonlLineError);
-    expect((err as JsonlLineError).exitCode).toBe(2);
+    expect(exitCodeFor(err)).toBe(2);
     expect((err as Error).message).toBe(`${file}:2 is not valid JSON (${jsonError('not json')}); delete that line: ${deleteLineCommand(file, 2)} or run: mnv4-bench results repair r`);
     expect(deleteLineCommand(file, 2)).toBe(`sed -i '2d' '/r/it'\\''s/m.jsonl'`);
   });
@@ -167,7 +168,7 @@ describe('run ids and --out (issue 10 case 4)', () => {
   });
   it('refuses an empty --out', () => {
     expect(() => checkResultsRoot('')).toThrow(/--out is empty: give the results folder/);
-    expect(new RunDirError('x').exitCode).toBe(2);
+    expect(exitCodeFor(new RunDirError('x'))).toBe(2);
   });
 });
 

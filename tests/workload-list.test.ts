@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { exitCodeFor } from '../src/cli/errors.js';
 import { getSearchSpace, skeletonArch } from '../src/models/search-space.js';
 import { resolveWorkload } from '../src/models/workload.js';
 import { listFlag, ListFlagError, splitList } from '../src/models/workload-list.js';
@@ -53,7 +54,7 @@ describe('splitList (issue 10 case 6)', () => {
   });
 
   it('is a usage error (exit code 2)', () => {
-    expect(new ListFlagError('x').exitCode).toBe(2);
+    expect(exitCodeFor(new ListFlagError('x'))).toBe(2);
   });
 });
 

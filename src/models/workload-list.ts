@@ -9,11 +9,11 @@
  *
  * Empty lists, empty items and unbalanced parentheses are refused with one line saying what to write.
  */
+import { InputError } from '../errors.js';
 
-/** A malformed list flag: bad input, exit 2. */
-export class ListFlagError extends Error {
+/** A malformed list flag: bad input (exit 2). */
+export class ListFlagError extends InputError {
   override name = 'ListFlagError';
-  readonly exitCode = 2;
 }
 
 /** True when `item` starts an architecture vector: `arch:<space>:<i>...` or `<space>:<i>...`. */

@@ -14,13 +14,13 @@
  * and lines that are not JSON are dropped (each action is reported).
  */
 import { open } from 'node:fs/promises';
+import { InputError } from '../errors.js';
 
 export type TailState = 'clean' | 'unterminated' | 'torn';
 
-/** A line that is not a valid record, with where it is and how to fix it: bad input, exit 2. */
-export class JsonlLineError extends Error {
+/** A line that is not a valid record, with where it is and how to fix it: bad input (exit 2). */
+export class JsonlLineError extends InputError {
   override name = 'JsonlLineError';
-  readonly exitCode = 2;
   constructor(
     message: string,
     readonly file: string,

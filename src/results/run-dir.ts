@@ -16,6 +16,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { InputError } from '../errors.js';
 import { fsError } from '../util/fs-errors.js';
 import { acquireRunLock, LOCK_FILE, ownerState, readLockOwner, RunLock } from './run-lock.js';
 
@@ -23,10 +24,9 @@ export const MANIFEST_NAME = 'manifest.json';
 export const MEASUREMENTS_NAME = 'measurements.jsonl';
 export const MAX_RUN_ID_LENGTH = 128;
 
-/** A bad run id, results folder or run directory state: bad input, exit 2. */
-export class RunDirError extends Error {
+/** A bad run id, results folder or run directory state: bad input (exit 2). */
+export class RunDirError extends InputError {
   override name = 'RunDirError';
-  readonly exitCode = 2;
 }
 
 /** Checks a run id (module comment); returns it or throws RunDirError naming the flag. */

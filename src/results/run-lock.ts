@@ -16,6 +16,7 @@ import { readFileSync, unlinkSync } from 'node:fs';
 import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { InputError } from '../errors.js';
 
 export const LOCK_FILE = '.lock';
 const TAKEOVER_SUFFIX = '.takeover';
@@ -33,10 +34,9 @@ export interface LockOwner {
   command?: string[];
 }
 
-/** The run is locked by a live (or unverifiable) owner: exit 2 with who holds it. */
-export class RunLockedError extends Error {
+/** The run is locked by a live (or unverifiable) owner; the message says who holds it (exit 2). */
+export class RunLockedError extends InputError {
   override name = 'RunLockedError';
-  readonly exitCode = 2;
   constructor(
     message: string,
     readonly lockFile: string,

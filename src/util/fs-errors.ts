@@ -3,23 +3,36 @@
  *
  * Node's own messages (`EISDIR: illegal operation on a directory, read`) name neither what the tool was
  * doing nor what to do about it, and `mkdir -p` under a file reports a misleading `EEXIST`. `fsError` turns
- * an errno error into an `FsError`: bad input (a path the user gave that is missing, a directory, a file,
- * unreadable, read-only) exits 2; a full disk or quota (ENOSPC, EDQUOT) is not the input's fault and exits 1.
+ * an errno error into an `FsError`, an InputError (a path the user gave that is missing, a directory, a
+ * file, unreadable, read-only: exit 2), or for a full disk or quota (ENOSPC, EDQUOT), which is not the
+ * input's fault, an `FsSpaceError` (exit 1).
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
+import { InputError } from '../errors.js';
 
 export const FS_ERROR_CODES = ['ENOENT', 'EISDIR', 'EACCES', 'EPERM', 'ENOTDIR', 'EEXIST', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENAMETOOLONG', 'ELOOP'] as const;
 export type FsErrorCode = (typeof FS_ERROR_CODES)[number];
 
-/** A filesystem error with a one-line message; `exitCode` 2 for bad input, 1 for a full disk. */
-export class FsError extends Error {
+/** A path the user gave (or its file system) is unusable: bad input (exit 2), with the path and the fix. */
+export class FsError extends InputError {
   override name = 'FsError';
   constructor(
     message: string,
     readonly code: FsErrorCode,
     readonly path: string,
-    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The disk or quota is full (ENOSPC, EDQUOT): not the input's fault, so a failed run (exit 1). */
+export class FsSpaceError extends Error {
+  override name = 'FsSpaceError';
+  constructor(
+    message: string,
+    readonly code: FsErrorCode,
+    readonly path: string,
   ) {
     super(message);
   }
@@ -126,7 +139,7 @@ export function fsError(err: unknown, file: string, action: FsAction): unknown {
       msg = `cannot ${action.doing}: ${p} is a symbolic link loop; fix the link${other}`;
       break;
   }
-  return new FsError(msg, code, p, code === 'ENOSPC' || code === 'EDQUOT' ? 1 : 2);
+  return code === 'ENOSPC' || code === 'EDQUOT' ? new FsSpaceError(msg, code, p) : new FsError(msg, code, p);
 }
 
 /** Runs `fn`; an errno error it throws becomes an FsError about `file` (see fsError). */
@@ -154,15 +167,15 @@ export function withFsErrorsSync<T>(file: string, action: FsAction, fn: () => T)
 export function checkFileFlag(file: string, flag: string, opts: { executable?: boolean; what?: string } = {}): string {
   const doing = `use ${flag} ${file}`;
   const what = opts.what ?? (opts.executable ? 'an executable file' : 'a file');
-  if (file.trim() === '') throw new FsError(`${flag} is empty: give the path of ${what}`, 'ENOENT', file, 2);
+  if (file.trim() === '') throw new FsError(`${flag} is empty: give the path of ${what}`, 'ENOENT', file);
   const st = withFsErrorsSync(file, { doing, flag }, () => statSync(file));
-  if (st.isDirectory()) throw new FsError(`cannot ${doing}: ${file} is a directory; give the path of ${what} to ${flag}`, 'EISDIR', file, 2);
-  if (!st.isFile()) throw new FsError(`cannot ${doing}: ${file} is not a regular file; give the path of ${what} to ${flag}`, 'EISDIR', file, 2);
+  if (st.isDirectory()) throw new FsError(`cannot ${doing}: ${file} is a directory; give the path of ${what} to ${flag}`, 'EISDIR', file);
+  if (!st.isFile()) throw new FsError(`cannot ${doing}: ${file} is not a regular file; give the path of ${what} to ${flag}`, 'EISDIR', file);
   if (opts.executable) {
     try {
       accessSync(file, constants.X_OK);
     } catch {
-      throw new FsError(`cannot ${doing}: ${file} is not executable; make it executable (chmod +x) or give another ${flag}`, 'EACCES', file, 2);
+      throw new FsError(`cannot ${doing}: ${file} is not executable; make it executable (chmod +x) or give another ${flag}`, 'EACCES', file);
     }
   }
   return file;

@@ -6,6 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { exitCodeFor } from '../../src/cli/errors.js';
 import { appendJsonlLines } from '../../src/results/jsonl.js';
 import { createRun, openRunForResume, type OwnedRun } from '../../src/results/run-dir.js';
 
@@ -18,7 +19,7 @@ try {
       ? await createRun(root, runId, { writeManifest: (p) => writeFile(p, JSON.stringify({ runId }) + '\n') })
       : await openRunForResume(root, runId);
 } catch (e) {
-  const code = (e as { exitCode?: number }).exitCode ?? 1;
+  const code = exitCodeFor(e);
   process.stdout.write(`lost ${code} ${(e as Error).message}\n`);
   process.exit(0);
 }

@@ -45,7 +45,9 @@ describe('manifest', () => {
   });
 
   it('refuses to overwrite an existing run without resume, and to resume a missing one', async () => {
-    const { m } = await newRun();
+    const { m, w } = await newRun();
+    await expect(RunWriter.open(tmp, m)).rejects.toThrow(/is being written by pid \d+/);
+    await w.close();
     await expect(RunWriter.open(tmp, m)).rejects.toThrow(/already exists.*--resume/);
     await expect(RunWriter.open(tmp, { ...m, runId: 'nope' }, { resume: true })).rejects.toThrow(/nothing to resume/);
   });
@@ -72,14 +74,20 @@ describe('appending and resuming', () => {
     expect(back.records.map((r) => r.kind)).toEqual(['measurement', 'measurement', 'error']);
     expect(back.tornTail).toBe(false);
 
+    await expect(RunWriter.open(tmp, m, { resume: true })).rejects.toThrow(/is in use by pid \d+/);
+    await w.close();
     const again = await RunWriter.open(tmp, m, { resume: true });
     expect([...again.finishedKeys()].sort()).toEqual([a.key, b.key].sort());
     expect(again.getManifest().resumed).toHaveLength(1);
+    await again.close();
   });
 
   it('rejects resuming with another protocol', async () => {
-    const { m } = await newRun();
+    const { m, w } = await newRun();
+    await w.close();
     await expect(RunWriter.open(tmp, { ...m, protocol: getPreset('default') }, { resume: true })).rejects.toThrow(/protocol 'quick'.*same preset/);
+    // the refused resume released its lock
+    await (await RunWriter.open(tmp, m, { resume: true })).close();
   });
 
   it('refuses to write a record the reader would reject', async () => {
@@ -96,6 +104,7 @@ describe('appending and resuming', () => {
     const back = await readRun(w.runDir);
     expect(back.tornTail).toBe(true);
     expect(back.records).toHaveLength(1);
+    await w.close();
     const again = await RunWriter.open(tmp, m, { resume: true });
     await again.append(fakeRecord(m.runId, 'conv-s/b04', 1));
     const after = await readRun(w.runDir);
@@ -105,11 +114,12 @@ describe('appending and resuming', () => {
 
   it('a malformed line in the middle is an error naming the line', () => {
     const good = JSON.stringify(fakeRecord());
-    expect(() => parseMeasurementsText(`${good}\nnot json\n${good}\n`, 'm.jsonl')).toThrow(/m\.jsonl:2: malformed JSON/);
+    expect(() => parseMeasurementsText(`${good}\nnot json\n${good}\n`, 'm.jsonl')).toThrow(/m\.jsonl:2 is not valid JSON/);
   });
 
   it('a process killed mid-run keeps every line it finished', async () => {
-    const { m } = await newRun();
+    const { m, w } = await newRun();
+    await w.close();
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'helpers/append-child.ts'), tmp, m.runId], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -136,14 +146,16 @@ describe('appending and resuming', () => {
     const back = await readRun(path.join(tmp, m.runId));
     // every append reported before the kill is on disk (it was fsync'ed before the report).
     expect(back.records.length).toBeGreaterThanOrEqual(reported);
+    // the killed child's lock is stale (its pid is gone): the resume takes it over
     const resumed = await RunWriter.open(tmp, m, { resume: true });
     expect(resumed.finishedKeys().size).toBe(back.records.length);
+    await resumed.close();
   });
 });
 
 describe('parseMeasurementsText', () => {
   it('accepts an empty file', () => {
-    expect(parseMeasurementsText('')).toEqual({ records: [], tornTail: false });
+    expect(parseMeasurementsText('')).toEqual({ records: [], tornTail: false, tail: 'clean' });
   });
   it('unknown schema versions are rejected even on the last line', () => {
     const rec = { ...fakeRecord(), schemaVersion: 3 };

@@ -7,8 +7,9 @@
  *     run context; cached per device). A target that cannot run there is skipped with its reason (a
  *     `skipped` record; never measured on another device) or, with `onUnavailable: 'fail'`, stops the run
  *     before it starts;
- *  2. the run directory is created (or opened, with `resume`); pairs that already have a measurement are
- *     done, and the sessions already recorded for the others count;
+ *  2. the run directory is created atomically (or opened, with `resume`) and locked for this process until
+ *     the end (src/results/run-dir.ts); pairs that already have a measurement are done, and the sessions
+ *     already recorded for the others count;
  *  3. sessions run in ROUNDS, interleaved round-robin across all pairs: round r runs session r of every pair
  *     that needs it, so drift of the host hits every pair alike instead of one pair per time slice. Each
  *     session is one `runner.measure` call (its own session creation, warm-up and samples); its `session`
@@ -84,6 +85,7 @@ export async function executePlan(plan: Plan, o: ExecuteOptions): Promise<Execut
   const scratchDir = o.scratchDir ?? (await mkdtemp(path.join(os.tmpdir(), 'mnv4-run-')));
   const ctx: RunContext = { deviceId: plan.device.id, connection: plan.device.connection, signal, scratchDir, ...(o.log ? { log: o.log } : {}) };
   const scope: RecordScope = { runId: o.runId, deviceId: plan.device.id };
+  let openWriter: RunWriter | undefined;
   try {
     // 1. availability on this device
     const runnerIds = [...new Set(plan.jobs.map((j) => j.runner.id))];
@@ -113,6 +115,7 @@ export async function executePlan(plan: Plan, o: ExecuteOptions): Promise<Execut
       runtimes,
     });
     const writer = await RunWriter.open(o.outDir, manifest, { resume: o.resume === true });
+    openWriter = writer;
 
     const runnable = plan.jobs.filter((j) => reasonOf(j) === null);
     const pending = runnable.filter((j) => !writer.finishedKeys().has(j.key));
@@ -222,6 +225,7 @@ export async function executePlan(plan: Plan, o: ExecuteOptions): Promise<Execut
     emit({ type: 'finished', result });
     return result;
   } finally {
+    await openWriter?.close();
     await disposeRunners();
     if (ownScratch) await rm(scratchDir, { recursive: true, force: true }).catch(() => undefined);
   }

@@ -6,8 +6,10 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fsError } from '../util/fs-errors.js';
+import { parseJsonl, type TailState } from './jsonl.js';
 import {
-  parseLine,
+  parseLineRecord,
   parseManifestText,
   SchemaError,
   type ErrorRecord,
@@ -29,47 +31,49 @@ export interface RunContents {
   records: LineRecord[];
   /** true when the last line was torn (no newline, unparsable) and skipped. */
   tornTail: boolean;
+  /** how measurements.jsonl ends (src/results/jsonl.ts): clean, unterminated (a complete record) or torn. */
+  tail: TailState;
+}
+
+/** The command that repairs a run's measurements.jsonl (named in every refusal of a bad line). */
+export function repairCommand(runDir: string): string {
+  return `mnv4-bench results repair '${runDir.replace(/'/g, `'\\''`)}'`;
 }
 
 /**
- * Reads measurements.jsonl text. A malformed line in the middle is an error (with its line number); a
- * malformed LAST line without a trailing newline is a torn write from a crash and is skipped.
+ * Reads measurements.jsonl text (src/results/jsonl.ts): a bad line in the middle is an error with file:line
+ * and the fix; a complete last record without its newline is a record; a torn last line (no newline, not
+ * JSON: a write cut short by a crash) is skipped.
  */
-export function parseMeasurementsText(text: string, where = MEASUREMENTS_FILE): { records: LineRecord[]; tornTail: boolean } {
-  const records: LineRecord[] = [];
-  const lines = text.split('\n');
-  const endsClean = text.length === 0 || text.endsWith('\n');
-  let tornTail = false;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.trim() === '') continue;
-    const isLast = i === lines.length - 1;
-    try {
-      records.push(parseLine(line, `${where}:${i + 1}`));
-    } catch (e) {
-      if (isLast && !endsClean && e instanceof SchemaError && /malformed JSON/.test(e.message)) {
-        tornTail = true;
-        continue;
-      }
-      throw e;
-    }
-  }
-  return { records, tornTail };
+export function parseMeasurementsText(text: string, where = MEASUREMENTS_FILE, runDir?: string): { records: LineRecord[]; tornTail: boolean; tail: TailState } {
+  const { records, tail } = parseJsonl(text, where, {
+    validate: (v, at) => parseLineRecord(v, at),
+    ...(runDir !== undefined ? { repairHint: `(or repair the whole file: ${repairCommand(runDir)})` } : {}),
+  });
+  return { records, tornTail: tail === 'torn', tail };
 }
 
-/** Reads a run directory; throws SchemaError naming the file when something is not readable. */
+/** Reads a run directory; throws an InputError naming the file and the fix when something is not readable. */
 export async function readRun(runDir: string): Promise<RunContents> {
   const mPath = path.join(runDir, MANIFEST_FILE);
   let mText: string;
   try {
     mText = await readFile(mPath, 'utf8');
-  } catch {
-    throw new SchemaError(`${mPath}: no manifest; is '${runDir}' a run directory (results/<run-id>)?`);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new SchemaError(`${mPath}: no manifest; is '${runDir}' a run directory (results/<run-id>)?`);
+    throw fsError(e, mPath, { doing: "read the run's manifest" });
   }
   const manifest = parseManifestText(mText, mPath);
   const lPath = path.join(runDir, MEASUREMENTS_FILE);
-  const lText = existsSync(lPath) ? await readFile(lPath, 'utf8') : '';
-  return { runDir, manifest, ...parseMeasurementsText(lText, lPath) };
+  let lText = '';
+  try {
+    lText = await readFile(lPath, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw fsError(e, lPath, { doing: "read the run's measurements", fix: `${MEASUREMENTS_FILE} must be the run's file of records: move what is there away` });
+    }
+  }
+  return { runDir, manifest, ...parseMeasurementsText(lText, lPath, runDir) };
 }
 
 /** One entry of listRuns: a readable run, or a folder that could not be read (with why). */

@@ -18,7 +18,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../errors.js';
 import { fsError } from '../util/fs-errors.js';
-import { acquireRunLock, LOCK_FILE, ownerState, readLockOwner, RunLock } from './run-lock.js';
+import { acquireRunLock, LOCK_FILE, ownerState, readLockOwner, type RunLock } from './run-lock.js';
 
 export const MANIFEST_NAME = 'manifest.json';
 export const MEASUREMENTS_NAME = 'measurements.jsonl';
@@ -126,18 +126,20 @@ export async function createRun(resultsRoot: string, runId: string, opts: Create
     staged = await acquireRunLock(staging, { runName: runId, ...(opts.command ? { command: opts.command } : {}) });
     await opts.writeManifest(path.join(staging, MANIFEST_NAME));
   } catch (e) {
+    await staged?.release();
     await rm(staging, { recursive: true, force: true }).catch(() => undefined);
     throw fsError(e, runDir, { doing: 'write the run manifest', expect: 'directory', flag: '--out' });
   }
   try {
     await rename(staging, runDir);
   } catch (e) {
+    await staged.release();
     await rm(staging, { recursive: true, force: true }).catch(() => undefined);
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOTDIR') throw await existingRunError(resultsRoot, runId);
     throw fsError(e, runDir, { doing: 'create the run directory', expect: 'directory', flag: '--out' });
   }
-  return { runDir, lock: new RunLock(path.join(runDir, LOCK_FILE), staged.owner) };
+  return { runDir, lock: staged.movedTo(runDir) };
 }
 
 /** The error for a run directory that already exists when creating a new run. */

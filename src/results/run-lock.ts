@@ -122,26 +122,47 @@ function describeOwner(o: LockOwner): string {
   return `pid ${o.pid} on host ${o.host} since ${o.startedAt}${cmd}`;
 }
 
-/** A held lock: release it when the run ends (also on signals, synchronously). */
+/** Locks this process holds: released synchronously when the process exits without releasing them. */
+const held = new Set<RunLock>();
+let exitHookInstalled = false;
+
+/** A held lock: release it when the run ends; one left held is released at process exit. */
 export class RunLock {
   private released = false;
   constructor(
     readonly file: string,
     readonly owner: LockOwner,
-  ) {}
+  ) {
+    held.add(this);
+    if (!exitHookInstalled) {
+      exitHookInstalled = true;
+      process.on('exit', () => {
+        for (const l of [...held]) l.releaseSync();
+      });
+    }
+  }
+
+  /** The same lock after its directory was renamed to `dir` (run creation). */
+  movedTo(dir: string): RunLock {
+    held.delete(this);
+    this.released = true;
+    return new RunLock(path.join(dir, path.basename(this.file)), this.owner);
+  }
 
   /** Removes the lock if it is still this process's own. */
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
+    held.delete(this);
     const now = await readLockOwner(this.file).catch(() => undefined);
     if (typeof now === 'object' && now.token === this.owner.token) await unlink(this.file).catch(() => undefined);
   }
 
-  /** release() for exit and signal handlers, which cannot wait. */
+  /** release() for exit handlers, which cannot wait. */
   releaseSync(): void {
     if (this.released) return;
     this.released = true;
+    held.delete(this);
     try {
       const now = parseOwner(readFileSync(this.file, 'utf8'));
       if (now?.token === this.owner.token) unlinkSync(this.file);

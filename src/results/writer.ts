@@ -3,21 +3,29 @@
  *
  * Durability: the manifest is written atomically (temp file in the same directory, fsync, rename), so it is
  * either the old or the new one. Each finished session is one JSON line appended and fsync'ed before the
- * next session starts, so a crash loses at most the session in flight. A torn last line (crash during the
- * write) is tolerated by the reader and cut off by the writer before it appends again.
+ * next session starts, so a crash loses at most the session in flight. Every append first makes sure the
+ * file ends in a newline (src/results/jsonl.ts): a complete last record gets its newline, a torn one (crash
+ * during the write) is cut off, so a record is never glued onto another.
+ *
+ * Ownership: a run is written by one process at a time. Creating a run is atomic and leaves it locked;
+ * resuming locks it first (src/results/run-dir.ts, run-lock.ts), so two processes never write one run and
+ * a second `--resume` says who holds it. `close()` releases the lock.
  *
  * Resume: `RunWriter.open(..., {resume: true})` reads the existing lines; `finishedKeys()` lists the pairs
  * that have a `measurement` record (callers skip them) and `sessionsOf(key)` the sessions already recorded
  * for an unfinished pair (callers run only the missing ones). `error` and `skipped` records are not results,
  * so those pairs are tried again.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, stat, truncate } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { packageVersion } from '../paths.js';
 import type { ProtocolSettings } from '../profiles/protocol.js';
 import type { DeviceConnection, Target } from '../runners/types.js';
 import { writeFileAtomic } from '../util/fs.js';
+import { withFsErrors } from '../util/fs-errors.js';
+import { appendJsonlLines } from './jsonl.js';
+import { createRun, openRunForResume } from './run-dir.js';
+import type { RunLock } from './run-lock.js';
 import { gitInfo, hostFacts, nodeVersions } from './hostFacts.js';
 import { MANIFEST_FILE, MEASUREMENTS_FILE, readRun } from './reader.js';
 import { ManifestSchema, parseLine, SchemaError, SCHEMA_VERSION, type LineRecord, type ManifestRecord, type SessionRecord } from './schema.js';
@@ -78,14 +86,21 @@ function stableJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** Appends lines newline-safely (src/results/jsonl.ts), with filesystem errors as one line. */
+function appendLines(file: string, lines: string[]): Promise<unknown> {
+  return withFsErrors(file, { doing: "append to the run's measurements", fix: `${MEASUREMENTS_FILE} must be a writable file in a writable run folder: move what is there away or fix its permissions` }, () => appendJsonlLines(file, lines));
+}
+
 /** Appends records to a run directory durably; see the module comment. */
 export class RunWriter {
   private finished = new Set<string>();
   private sessions = new Map<string, SessionRecord[]>();
+  private closed = false;
   private constructor(
     readonly runDir: string,
     private manifest: ManifestRecord,
     readonly records: LineRecord[],
+    private readonly lock: RunLock,
   ) {
     for (const r of records) this.track(r);
   }
@@ -101,16 +116,24 @@ export class RunWriter {
   }
 
   /**
-   * Creates `<resultsRoot>/<manifest.runId>/` with its manifest, or, with `resume`, opens the existing one:
-   * checks it is the same protocol and sessions per measurement, merges targets, devices and runtimes,
-   * records the resume (time and command) and cuts a torn tail.
+   * Creates `<resultsRoot>/<manifest.runId>/` with its manifest, atomically and locked (src/results/run-dir.ts),
+   * or, with `resume`, locks the existing run and opens it: checks it is the same protocol and sessions per
+   * measurement, merges targets, devices and runtimes, records the resume (time and command) and makes the
+   * measurements file line-terminated again (a complete last record gets its newline, a torn one is cut).
+   * The run stays locked until `close()` (or this process exits).
    */
   static async open(resultsRoot: string, manifest: ManifestRecord, opts: { resume?: boolean } = {}): Promise<RunWriter> {
-    const runDir = path.join(resultsRoot, manifest.runId);
-    const mPath = path.join(runDir, MANIFEST_FILE);
-    const lPath = path.join(runDir, MEASUREMENTS_FILE);
-    if (existsSync(mPath)) {
-      if (!opts.resume) throw new SchemaError(`run '${manifest.runId}' already exists in ${resultsRoot}; pass --resume to continue it or choose another run id`);
+    if (!opts.resume) {
+      ManifestSchema.parse(manifest);
+      const created = await createRun(resultsRoot, manifest.runId, {
+        command: manifest.command,
+        writeManifest: (file) => writeFileAtomic(file, JSON.stringify(manifest, null, 2) + '\n'),
+      });
+      return new RunWriter(created.runDir, manifest, [], created.lock);
+    }
+    const { runDir, lock } = await openRunForResume(resultsRoot, manifest.runId, { command: manifest.command });
+    try {
+      const mPath = path.join(runDir, MANIFEST_FILE);
       const old = await readRun(runDir);
       if (stableJson(old.manifest.protocol) !== stableJson(manifest.protocol)) {
         throw new SchemaError(`run '${manifest.runId}' was measured with protocol '${old.manifest.protocol.name}'; resume it with the same preset/settings (got '${manifest.protocol.name}')`);
@@ -118,11 +141,7 @@ export class RunWriter {
       if (old.manifest.sessionsPerMeasurement !== manifest.sessionsPerMeasurement) {
         throw new SchemaError(`run '${manifest.runId}' takes ${old.manifest.sessionsPerMeasurement} sessions per measurement; resume it with --sessions ${old.manifest.sessionsPerMeasurement} (got ${manifest.sessionsPerMeasurement})`);
       }
-      if (old.tornTail) {
-        // cut the torn last line so the next append starts on a fresh line.
-        const text = await readFile(lPath, 'utf8');
-        await truncate(lPath, Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1)));
-      }
+      if (old.tail !== 'clean') await appendLines(path.join(runDir, MEASUREMENTS_FILE), []);
       const mergeBy = <T>(a: readonly T[], b: readonly T[], id: (x: T) => string): T[] => [...a, ...b.filter((x) => !a.some((y) => id(y) === id(x)))];
       const merged: ManifestRecord = {
         ...old.manifest,
@@ -131,14 +150,18 @@ export class RunWriter {
         runtimes: { ...old.manifest.runtimes, ...Object.fromEntries(Object.entries(manifest.runtimes).filter(([k]) => !(k in old.manifest.runtimes))) },
         resumed: [...old.manifest.resumed, { at: new Date().toISOString(), command: manifest.command }],
       };
-      await writeFileAtomic(mPath, JSON.stringify(merged, null, 2) + '\n');
-      return new RunWriter(runDir, merged, old.records);
+      await withFsErrors(mPath, { doing: "update the run's manifest" }, () => writeFileAtomic(mPath, JSON.stringify(merged, null, 2) + '\n'));
+      return new RunWriter(runDir, merged, old.records, lock);
+    } catch (e) {
+      await lock.release();
+      throw e;
     }
-    if (opts.resume) throw new SchemaError(`nothing to resume: ${runDir} has no manifest; drop --resume to start a new run`);
-    await mkdir(runDir, { recursive: true });
-    ManifestSchema.parse(manifest);
-    await writeFileAtomic(mPath, JSON.stringify(manifest, null, 2) + '\n');
-    return new RunWriter(runDir, manifest, []);
+  }
+
+  /** Releases the run's lock; appending afterwards is an error. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.lock.release();
   }
 
   /** The manifest as written. */
@@ -159,15 +182,10 @@ export class RunWriter {
   /** Validates and appends one record as a line, fsync'ed before returning. */
   async append(record: LineRecord): Promise<void> {
     // validate through the reader path, so whatever we write we can read back.
+    if (this.closed) throw new Error(`run ${this.runDir} is closed; open it again to append`);
     const line = JSON.stringify(record);
     parseLine(line, `record ${record.key}`);
-    const fh = await open(path.join(this.runDir, MEASUREMENTS_FILE), 'a');
-    try {
-      await fh.write(line + '\n');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await appendLines(path.join(this.runDir, MEASUREMENTS_FILE), [line]);
     this.records.push(record);
     this.track(record);
   }

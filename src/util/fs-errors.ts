@@ -46,6 +46,8 @@ export interface FsAction {
   expect?: 'file' | 'directory';
   /** the flag or setting the path came from, e.g. '--out', for the fix. */
   flag?: string;
+  /** what to do, instead of the fix the error code suggests (e.g. for a file the tool itself manages). */
+  fix?: string;
 }
 
 export function errnoCode(err: unknown): string | undefined {
@@ -97,48 +99,60 @@ export function fsError(err: unknown, file: string, action: FsAction): unknown {
   const p = file;
   const other = action.flag ? ` or give another ${action.flag}` : ' or use another path';
   const what = action.expect ?? 'file';
-  let msg: string;
+  let problem: string;
+  let fix: string;
   switch (code) {
     case 'ENOENT':
-      msg = `cannot ${action.doing}: ${p} does not exist; check the path${action.flag ? ` given to ${action.flag}` : ''}`;
+      problem = `${p} does not exist`;
+      fix = `check the path${action.flag ? ` given to ${action.flag}` : ''}`;
       break;
     case 'EISDIR':
-      msg = `cannot ${action.doing}: ${p} is a directory, not a file; give the path of a file${action.flag ? ` to ${action.flag}` : ''}`;
+      problem = `${p} is a directory, not a file`;
+      fix = `give the path of a file${action.flag ? ` to ${action.flag}` : ''}`;
       break;
     case 'ENOTDIR': {
       const blocker = firstNonDirectory(p);
-      msg = blocker && blocker !== p
-        ? `cannot ${action.doing}: ${blocker} is a file, so ${p} cannot be created under it; remove or rename ${blocker}${other}`
-        : `cannot ${action.doing}: ${p} is not a directory${what === 'directory' ? '' : ' (a part of the path is a file)'}; remove it${other}`;
+      if (blocker && blocker !== p) {
+        problem = `${blocker} is a file, so ${p} cannot be created under it`;
+        fix = `remove or rename ${blocker}${other}`;
+      } else {
+        problem = `${p} is not a directory${what === 'directory' ? '' : ' (a part of the path is a file)'}`;
+        fix = `remove it${other}`;
+      }
       break;
     }
     case 'EEXIST': {
       // `mkdir -p` reports EEXIST when a file sits where a directory must go: say which one.
       const blocker = firstNonDirectory(p);
       const kind = kindAt(p);
-      msg = blocker
-        ? `cannot ${action.doing}: ${blocker} is a file where a directory is needed; remove or rename it${other}`
-        : `cannot ${action.doing}: ${p} already exists${kind ? ` (${kind})` : ''}; remove it${other}`;
+      problem = blocker ? `${blocker} is a file where a directory is needed` : `${p} already exists${kind ? ` (${kind})` : ''}`;
+      fix = blocker ? `remove or rename it${other}` : `remove it${other}`;
       break;
     }
     case 'EACCES':
     case 'EPERM':
-      msg = `cannot ${action.doing}: permission denied on ${p}; fix its permissions (chmod) or its owner${other}`;
+      problem = `permission denied on ${p}`;
+      fix = `fix its permissions (chmod) or its owner${other}`;
       break;
     case 'EROFS':
-      msg = `cannot ${action.doing}: ${p} is on a read-only file system; give a writable ${what === 'directory' ? 'directory' : 'path'}${action.flag ? ` to ${action.flag}` : ''}`;
+      problem = `${p} is on a read-only file system`;
+      fix = `give a writable ${what === 'directory' ? 'directory' : 'path'}${action.flag ? ` to ${action.flag}` : ''}`;
       break;
     case 'ENOSPC':
     case 'EDQUOT':
-      msg = `cannot ${action.doing}: no space left (${code === 'EDQUOT' ? 'disk quota exceeded' : 'disk full'}) on the file system of ${p}; free space${other}`;
+      problem = `no space left (${code === 'EDQUOT' ? 'disk quota exceeded' : 'disk full'}) on the file system of ${p}`;
+      fix = `free space${other}`;
       break;
     case 'ENAMETOOLONG':
-      msg = `cannot ${action.doing}: the path ${p.length > 120 ? `${p.slice(0, 60)}...${p.slice(-40)}` : p} is too long; use a shorter path`;
+      problem = `the path ${p.length > 120 ? `${p.slice(0, 60)}...${p.slice(-40)}` : p} is too long`;
+      fix = 'use a shorter path';
       break;
     case 'ELOOP':
-      msg = `cannot ${action.doing}: ${p} is a symbolic link loop; fix the link${other}`;
+      problem = `${p} is a symbolic link loop`;
+      fix = `fix the link${other}`;
       break;
   }
+  const msg = `cannot ${action.doing}: ${problem}; ${action.fix ?? fix}`;
   return code === 'ENOSPC' || code === 'EDQUOT' ? new FsSpaceError(msg, code, p) : new FsError(msg, code, p);
 }
 

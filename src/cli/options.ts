@@ -3,47 +3,29 @@
  * A command picks the ones it takes with `addOptions(cmd, [...])`; aliases (`--targets` for `--target`,
  * `--workloads` for `--workload`, `-o` for `--out`) are accepted wherever the option is.
  *
- * List values are split at commas that are outside parentheses and not inside an architecture vector, so
- * `--workloads conv-s,block:uib(a3,m5,s2,e4,o80,relu)@48x64x64,arch:conv-s:0,1,2` is three workloads.
+ * List values are split at commas that are outside parentheses and not inside an architecture vector
+ * (src/models/workload-list.ts), so `--workloads conv-s,block:uib(a3,m5,s2,e4,o80,relu)@48x64x64,arch:conv-s:0,1,2`
+ * is three workloads; an empty list or item is a usage error.
  */
 import { Option, type Command } from 'commander';
 import { MAX_SESSIONS } from '../engine/plan.js';
 import { PRESET_NAMES } from '../profiles/protocol.js';
+import { encodeArch, getSearchSpace, skeletonArch } from '../models/search-space.js';
+import { listFlag } from '../models/workload-list.js';
+import { checkResultsRoot, checkRunId } from '../results/run-dir.js';
 import { newRunId } from '../results/writer.js';
+import { checkFileFlag } from '../util/fs-errors.js';
 import { parseChoice, parseIntFlag, parseResolutionFlag, UsageError } from './errors.js';
 
-/**
- * Splits a list flag value at top-level commas: not inside parentheses, and after `arch:<space>:` only where
- * the next item is not a number (architecture vectors are comma-separated choice indices).
- */
-export function splitList(value: string): string[] {
-  const items: string[] = [];
-  let depth = 0;
-  let cur = '';
-  const push = (): void => {
-    const t = cur.trim();
-    if (t !== '') items.push(t);
-    cur = '';
-  };
-  for (let i = 0; i < value.length; i++) {
-    const ch = value[i]!;
-    if (ch === '(') depth++;
-    if (ch === ')') depth = Math.max(0, depth - 1);
-    if (ch === ',' && depth === 0) {
-      const inArch = /^\s*arch:[^:]+:/.test(cur);
-      const next = /^\s*(\d+)\s*(?:,|$)/.exec(value.slice(i + 1));
-      if (!(inArch && next)) {
-        push();
-        continue;
-      }
-    }
-    cur += ch;
-  }
-  push();
-  return items;
+/** A valid architecture vector (the skeleton of conv-s): help texts and examples use it, so they work. */
+export const ARCH_EXAMPLE = encodeArch(getSearchSpace('conv-s'), skeletonArch(getSearchSpace('conv-s')));
+
+/** The "Examples:" block of a command's --help. */
+export function examplesHelp(examples: readonly string[]): string {
+  return `\nExamples:\n${examples.map((e) => `  ${e}`).join('\n')}\n`;
 }
 
-const collectList = (v: string, prev: string[] = []): string[] => [...prev, ...splitList(v)];
+/** Keeps each value of a repeatable flag whole (e.g. --set key=value). */
 const collectWhole = (v: string, prev: string[] = []): string[] => [...prev, v];
 
 /** Every shared option, by name. */
@@ -56,15 +38,17 @@ const TABLE = {
   sessions: () => [new Option('--sessions <k>', `independent sessions per measurement, each with its own session creation and warm-up (1..${MAX_SESSIONS})`)],
   dtype: () => [new Option('--dtype <dtype>', 'model dtype (fp32, int8; fp16 for tflite)')],
   resolution: () => [new Option('--resolution <n>', "input resolution (default: the model's native one)")],
-  chromium: () => [new Option('--chromium <path>', 'Chromium binary for browser targets (default: $MNV4_BENCH_CHROMIUM or PATH)')],
+  chromium: () => [
+    new Option('--chromium <path>', 'Chromium binary for browser targets (default: $MNV4_BENCH_CHROMIUM or PATH)').argParser((v: string) => checkFileFlag(v, '--chromium', { executable: true, what: 'the Chromium executable' })),
+  ],
   profile: () => [new Option('--profile', 'also take a per-op profile (a separate pass after the timed samples of the first session)')],
   targets: () => [
-    new Option('--target <ids>', 'target id(s), comma-separated or repeated (see `mnv4-bench targets`)').argParser(collectList),
-    new Option('--targets <ids>', 'same as --target').argParser(collectList).hideHelp(),
+    new Option('--target <ids>', 'target id(s), comma-separated or repeated (see `mnv4-bench targets`)').argParser(listFlag('--target', 'ort-cpu')),
+    new Option('--targets <ids>', 'same as --target').argParser(listFlag('--targets', 'ort-cpu')).hideHelp(),
   ],
   workloads: () => [
-    new Option('--workload <texts>', 'workload(s): model (conv-s), block (conv-m/b05, block:uib(...)@CxHxW) or arch:<space>:<choices>; comma-separated or repeated').argParser(collectList),
-    new Option('--workloads <texts>', 'same as --workload').argParser(collectList).hideHelp(),
+    new Option('--workload <texts>', 'workload(s): model (conv-s), block (conv-m/b05, block:uib(...)@CxHxW) or arch:<space>:<choices>; comma-separated or repeated').argParser(listFlag('--workload', 'conv-s')),
+    new Option('--workloads <texts>', 'same as --workload').argParser(listFlag('--workloads', 'conv-s')).hideHelp(),
   ],
 } as const;
 
@@ -112,17 +96,14 @@ export function workloadList(v: SharedValues): string[] | undefined {
 
 /** `--out`, refusing an empty value. */
 export function outDir(v: SharedValues, fallback: string): string {
-  if (v.out === undefined) return fallback;
-  if (v.out.trim() === '') throw new UsageError('--out is empty; give a folder for the results');
-  return v.out;
+  return v.out === undefined ? fallback : checkResultsRoot(v.out, '--out');
 }
 
-/** The run id of `--run-id` / `--resume` (or a new time-based one): one path component, not '.' or '..'. */
+/** The run id of `--run-id` / `--resume` (or a new time-based one): one path component (src/results/run-dir.ts). */
 export function runIdOf(v: SharedValues): { runId: string; resume: boolean } {
   if (v.runId !== undefined && v.resume !== undefined) throw new UsageError('use either --run-id (new run) or --resume <run-id>, not both');
-  const runId = v.resume ?? v.runId ?? newRunId();
-  if (!/^[\w.-]+$/.test(runId) || runId === '.' || runId === '..') throw new UsageError(`run id '${runId}' must be one folder name of letters, digits, '.', '_' and '-' (not '.' or '..')`);
-  return { runId, resume: v.resume !== undefined };
+  if (v.resume !== undefined) return { runId: checkRunId(v.resume, '--resume'), resume: true };
+  return { runId: v.runId !== undefined ? checkRunId(v.runId, '--run-id') : newRunId(), resume: false };
 }
 
 /** `--sessions` as a number (undefined when absent). */
@@ -140,5 +121,4 @@ export function resolutionOf(v: SharedValues): number | undefined {
   return parseResolutionFlag(v.resolution);
 }
 
-/** Repeatable flag that keeps each value whole (e.g. --arch vectors, which contain commas). */
-export { collectWhole, collectList };
+export { collectWhole, listFlag };

@@ -29,6 +29,7 @@ import type { ProtocolHooks } from '../profiles/protocol.js';
 import { errorRecord, measurementRecord, sessionRecord, skippedRecord, type RecordScope } from '../results/records.js';
 import type { ErrorRecord, MeasurementRecord, SessionRecord, SkippedRecord } from '../results/schema.js';
 import { buildManifest, RunWriter } from '../results/writer.js';
+import { ensureCacheDir } from '../models/export/cache.js';
 import { prepareWorkload } from '../runners/prepare.js';
 import { detectTargets, disposeRunners } from '../runners/registry.js';
 import type { PreparedWorkload, RunContext, Target } from '../runners/types.js';
@@ -102,7 +103,8 @@ export async function executePlan(plan: Plan, o: ExecuteOptions): Promise<Execut
       }
     }
 
-    // 2. the run directory
+    // 2. the export cache (a folder that cannot be used is bad input, found before the run exists) and the run directory
+    if (!o.prepare) ensureCacheDir(o.cacheDir);
     const runtimes: Record<string, string | null> = {};
     for (const j of plan.jobs) runtimes[j.runner.runtime] ??= j.runner.runtimeVersion();
     const manifest = await buildManifest({

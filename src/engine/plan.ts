@@ -103,15 +103,18 @@ function sessionsOf(k: number | undefined): number {
   return n;
 }
 
-/** Resolves workload texts once each (a typo fails here, before anything runs). */
-function workloadResolver(resolution: number | undefined): (text: string) => { id: string; model?: ModelRef } {
+/**
+ * Resolves workload texts once per dtype (a typo, a size out of range or a workload too large for this
+ * machine's memory fails here, before anything runs: src/models/workload-limits.ts).
+ */
+function workloadResolver(resolution: number | undefined): (text: string, dtype: ExportDtype) => { id: string; model?: ModelRef } {
   const seen = new Map<string, { id: string; model?: ModelRef }>();
-  return (text) => {
-    let r = seen.get(text);
+  return (text, dtype) => {
+    let r = seen.get(`${dtype}|${text}`);
     if (!r) {
-      const w = resolveWorkload(text, resolution !== undefined ? { resolution } : {});
+      const w = resolveWorkload(text, { dtype, ...(resolution !== undefined ? { resolution } : {}) });
       r = { id: w.id, ...(w.model ? { model: w.model } : {}) };
-      seen.set(text, r);
+      seen.set(`${dtype}|${text}`, r);
     }
     return r;
   };
@@ -129,7 +132,7 @@ function buildPlan(device: PlannedDevice, protocol: ProtocolSettings, sessions: 
   for (const c of columns) {
     const runner = getRunner(c.target.runner);
     for (const text of workloadsOf(c)) {
-      const w = resolve(text);
+      const w = resolve(text, c.dtype);
       const key = measurementKey(device.id, w.id, c.dtype, c.target);
       if (keys.has(key)) continue; // the same pair listed twice is measured once
       keys.add(key);

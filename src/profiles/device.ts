@@ -19,6 +19,7 @@
  * }
  */
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { withFsErrorsSync } from '../util/fs-errors.js';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
@@ -114,7 +115,8 @@ export function loadDevice(idOrPath: string, dir = devicesDir()): DeviceProfile 
     if (isPath) throw new DeviceProfileError(`device file ${file} does not exist`);
     throw new DeviceProfileError(`unknown device '${idOrPath}'; known devices: ${listDeviceIds(dir).join(', ') || '(none)'} (files in ${dir})`);
   }
-  const profile = parseDeviceProfile(readFileSync(file, 'utf8'), file);
+  const text = withFsErrorsSync(file, { doing: 'read the device profile', flag: '--device' }, () => readFileSync(file, 'utf8'));
+  const profile = parseDeviceProfile(text, file);
   if (!isPath && profile.id !== idOrPath) throw new DeviceProfileError(`${file} declares id '${profile.id}'; rename the file or fix the id`);
   return profile;
 }

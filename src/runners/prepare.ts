@@ -19,7 +19,7 @@ export interface PrepareOptions {
 
 /** Resolves `text` and fetches (or builds) its exported file. Errors are the resolver's / exporter's. */
 export async function prepareWorkload(text: string, opts: PrepareOptions): Promise<PreparedWorkload & { cached: boolean }> {
-  const r = resolveWorkload(text, opts.resolution !== undefined ? { resolution: opts.resolution } : {});
+  const r = resolveWorkload(text, { dtype: opts.dtype, ...(opts.resolution !== undefined ? { resolution: opts.resolution } : {}) });
   const e = await getExport(r, { format: opts.format, dtype: opts.dtype }, opts.cacheDir ? { dir: opts.cacheDir } : {});
   return {
     id: r.id,

@@ -20,11 +20,20 @@ import { configureBrowserTargets } from '../../runners/browser-runners.js';
 import type { ModelFormat, TargetSettings } from '../../runners/types.js';
 import { InterruptedError, parseChoice, parseIntFlag, RunError, UsageError } from '../errors.js';
 import { withInterrupt, type CliContext } from '../io.js';
-import { addOptions, collectList, collectWhole, dtypeOf, outDir, resolutionOf, runIdOf, sessionsOf, targetList, workloadList, type SharedValues } from '../options.js';
+import { addOptions, ARCH_EXAMPLE, collectWhole, dtypeOf, examplesHelp, listFlag, outDir, resolutionOf, runIdOf, sessionsOf, targetList, workloadList, type SharedValues } from '../options.js';
 import { eventRenderer } from '../progress.js';
-import { resultJson } from './run.js';
+import { planText, resultJson } from './run.js';
+
+/** Shown under --help and run by the tests (with --dry-run), so every one of them works. */
+export const BENCH_EXAMPLES = [
+  'mnv4-bench bench --target ort-cpu --block conv-s/b03 --preset quick',
+  "mnv4-bench bench --target ort-cpu --block 'uib(a3,m5,s2,e4,o80,relu)@48x64x64' --dtype int8",
+  `mnv4-bench bench --target ort-cpu --arch ${ARCH_EXAMPLE}`,
+  `mnv4-bench bench --target ort-cpu,ort-wasm --workloads conv-s,arch:${ARCH_EXAMPLE} --sessions 3`,
+];
 
 interface BenchOptions extends SharedValues {
+  dryRun?: boolean;
   model: string[];
   block: string[];
   arch: string[];
@@ -57,7 +66,7 @@ export function workloadTexts(o: BenchOptions): string[] {
 }
 
 /** Runs `bench` with parsed options; returns what the engine did. */
-export async function runBench(o: BenchOptions, { io, argv }: CliContext): Promise<ExecuteResult> {
+export async function runBench(o: BenchOptions, { io, argv }: CliContext): Promise<ExecuteResult | undefined> {
   const settings = parseSets(o.set);
   if (o.threads !== undefined) settings.threads = parseIntFlag('--threads', o.threads, 1, 256);
   if (o.optLevel !== undefined) settings.optLevel = o.optLevel;
@@ -75,6 +84,10 @@ export async function runBench(o: BenchOptions, { io, argv }: CliContext): Promi
     preset: o.preset ?? 'default',
   });
   const { runId, resume } = runIdOf(o);
+  if (o.dryRun) {
+    io.out(planText(plan));
+    return undefined;
+  }
   const profileRuns = o.profileRuns === undefined ? undefined : parseIntFlag('--profile-runs', o.profileRuns, 1, 1000);
   if (o.chromium !== undefined) configureBrowserTargets({ chromiumPath: o.chromium });
 
@@ -107,9 +120,9 @@ export function register(program: Command, cli: CliContext): void {
   const cmd = program.command('bench').description('measure workloads on targets of this machine (one protocol, raw samples, stats, provenance) and append them to a run');
   addOptions(cmd, ['targets']);
   cmd
-    .option('--model <ids>', 'whole model(s), e.g. conv-s', collectList, [])
-    .option('--block <refs>', 'block(s) of a model, e.g. conv-m/b05, or block:<spec>@CxHxW', collectList, [])
-    .option('--arch <vector>', 'a search-space architecture, e.g. conv-s:8,1,1,... (repeat the flag for several)', collectWhole, []);
+    .option('--model <ids>', 'whole model(s), e.g. conv-s', listFlag('--model', 'conv-s'), [])
+    .option('--block <refs>', 'block(s) of a model, e.g. conv-m/b05, or block:<spec>@CxHxW', listFlag('--block', 'conv-m/b05'), [])
+    .option('--arch <vectors>', `search-space architecture(s), e.g. ${ARCH_EXAMPLE} (comma-separated or repeated)`, listFlag('--arch', ARCH_EXAMPLE), []);
   addOptions(cmd, ['workloads', 'preset', 'sessions']);
   cmd
     .option('--threads <n>', 'threads of the target (intra-op / WASM threads)')
@@ -119,6 +132,7 @@ export function register(program: Command, cli: CliContext): void {
   addOptions(cmd, ['dtype', 'resolution', 'profile']);
   cmd.option('--profile-runs <n>', 'profiled runs in that pass (default 10)');
   addOptions(cmd, ['out', 'runId', 'resume', 'json', 'chromium']);
+  cmd.option('--dry-run', 'print the planned measurements and exit').addHelpText('after', examplesHelp(BENCH_EXAMPLES));
   cmd.action(async (opts: BenchOptions) => {
     await runBench(opts, cli);
   });

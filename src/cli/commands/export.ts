@@ -12,6 +12,7 @@ import { resolveWorkload } from '../../models/workload.js';
 import { EXPORT_FORMATS, ExportRequestError, FORMAT_DTYPES, getExport, type ExportDtype, type ExportFormat } from '../../models/export/cache.js';
 import { parseChoice, parseIntFlag, RunError, UsageError, parseResolutionFlag } from '../errors.js';
 import type { CliContext } from '../io.js';
+import { fsError, FsError, withFsErrorsSync } from '../../util/fs-errors.js';
 
 interface ExportOptions {
   format?: string;
@@ -27,14 +28,14 @@ const EXT_FORMAT: Record<string, ExportFormat> = { '.onnx': 'onnx', '.tflite': '
 
 /** Copies a file so that `dest` is either absent/old or complete (temporary name + rename). */
 function copyAtomic(src: string, dest: string): void {
-  mkdirSync(dirname(dest), { recursive: true });
+  withFsErrorsSync(dirname(dest), { doing: `create the folder of -o ${dest}`, expect: 'directory', flag: '-o' }, () => mkdirSync(dirname(dest), { recursive: true }));
   const tmp = `${dest}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     copyFileSync(src, tmp);
     renameSync(tmp, dest);
   } catch (err) {
     rmSync(tmp, { force: true });
-    throw new RunError(`cannot write ${dest}: ${(err as Error).message}`);
+    throw fsError(err, dest, { doing: `write -o ${dest}`, flag: '-o' });
   }
 }
 
@@ -68,12 +69,12 @@ export function register(program: Command, { io }: CliContext): void {
         if (format !== 'onnx') throw new UsageError('--onnx-opset applies to --format onnx only');
         onnxOpset = parseChoice<'17' | '20'>('--onnx-opset', opts.onnxOpset, ['17', '20']) === '20' ? 20 : 17;
       }
-      const workload = resolveWorkload(text, resolution !== undefined ? { resolution } : {});
+      const workload = resolveWorkload(text, { dtype, ...(resolution !== undefined ? { resolution } : {}) });
       let res;
       try {
         res = await getExport(workload, { format, dtype, seed, ...(onnxOpset ? { onnxOpset } : {}) });
       } catch (err) {
-        if (err instanceof ExportRequestError) throw err; // bad request: exit 2
+        if (err instanceof ExportRequestError || err instanceof FsError) throw err; // bad request or cache folder: exit 2
         throw new RunError(`export of ${workload.id} as ${format} ${dtype} failed: ${(err as Error).message}`);
       }
       let path = res.path;

@@ -11,7 +11,7 @@
 import type { Command } from 'commander';
 import type { ExecuteResult } from '../../engine/events.js';
 import { executePlan } from '../../engine/execute.js';
-import { planDevice, summaryLayout } from '../../engine/plan.js';
+import { planDevice, summaryLayout, type Plan } from '../../engine/plan.js';
 import { defaultResultsDir } from '../../paths.js';
 import { loadDevice } from '../../profiles/device.js';
 import { summaryTable } from '../../report/summary.js';
@@ -20,8 +20,14 @@ import { SCHEMA_VERSION } from '../../results/schema.js';
 import { configureBrowserTargets } from '../../runners/browser-runners.js';
 import { InterruptedError, RunError } from '../errors.js';
 import { withInterrupt, type CliContext } from '../io.js';
-import { addOptions, outDir, resolutionOf, runIdOf, sessionsOf, targetList, workloadList, type SharedValues } from '../options.js';
+import { addOptions, ARCH_EXAMPLE, examplesHelp, outDir, resolutionOf, runIdOf, sessionsOf, targetList, workloadList, type SharedValues } from '../options.js';
 import { eventRenderer } from '../progress.js';
+
+/** Shown under --help and run by the tests (with --dry-run), so every one of them works. */
+export const RUN_EXAMPLES = [
+  'mnv4-bench run --device host --preset quick',
+  `mnv4-bench run --device host --targets ort-cpu --workloads conv-s/b03,arch:${ARCH_EXAMPLE},'block:uib(a3,m5,s2,e4,o80,relu)@48x64x64' --dry-run`,
+];
 
 interface RunOptions extends SharedValues {
   device: string;
@@ -31,6 +37,14 @@ interface RunOptions extends SharedValues {
 /** The JSON a run prints with --json: what this execution wrote. */
 export function resultJson(r: ExecuteResult): Record<string, unknown> {
   return { schemaVersion: SCHEMA_VERSION, runId: r.runId, runDir: r.runDir, interrupted: r.interrupted, measurements: r.measured, errors: r.failed, skipped: r.skipped };
+}
+
+/** What --dry-run prints: the device, then one line per planned measurement. */
+export function planText(plan: Plan): string {
+  const d = plan.device;
+  const lines = [`${d.name} (${d.id}, ${d.connection.kind}): ${plan.jobs.length} measurements x ${plan.sessions} session(s), preset ${plan.protocol.name}`];
+  for (const j of plan.jobs) lines.push(`  ${j.workloadId} ${j.dtype} on ${j.target.id} ${JSON.stringify(j.target.settings)}`);
+  return `${lines.join('\n')}\n`;
 }
 
 export async function runDevice(o: RunOptions, { io, argv }: CliContext): Promise<ExecuteResult | undefined> {
@@ -48,8 +62,7 @@ export async function runDevice(o: RunOptions, { io, argv }: CliContext): Promis
   });
   const { runId, resume } = runIdOf(o);
   if (o.dryRun) {
-    io.out(`${device.name} (${device.id}, ${device.connection.kind}): ${plan.jobs.length} measurements x ${plan.sessions} session(s), preset ${plan.protocol.name}\n`);
-    for (const j of plan.jobs) io.out(`  ${j.workloadId} ${j.dtype} on ${j.target.id} ${JSON.stringify(j.target.settings)}\n`);
+    io.out(planText(plan));
     return undefined;
   }
   if (o.chromium !== undefined) configureBrowserTargets({ chromiumPath: o.chromium });
@@ -91,7 +104,10 @@ export function register(program: Command, cli: CliContext): void {
     .description('run a device profile (devices/<id>.json): every target and workload it lists, on the device it describes, into one run directory')
     .requiredOption('--device <id>', 'device profile id (e.g. host, pixel6) or a path to a profile .json');
   addOptions(cmd, ['preset', 'sessions', 'workloads', 'targets', 'resolution', 'out', 'runId', 'resume', 'profile', 'json', 'chromium']);
-  cmd.option('--dry-run', 'print the planned measurements and exit').action(async (opts: RunOptions) => {
-    await runDevice(opts, cli);
-  });
+  cmd
+    .option('--dry-run', 'print the planned measurements and exit')
+    .addHelpText('after', examplesHelp(RUN_EXAMPLES))
+    .action(async (opts: RunOptions) => {
+      await runDevice(opts, cli);
+    });
 }

@@ -25,6 +25,7 @@ import type { Graph } from '../graph.js';
 import { initWeights } from '../weights.js';
 import type { ResolvedWorkload } from '../workload.js';
 import { resolveWorkload } from '../workload.js';
+import { withFsErrorsSync } from '../../util/fs-errors.js';
 import { packageRoot } from '../../paths.js';
 import { DEFAULT_CALIBRATION_SAMPLES, exportOnnx, ONNX_EXPORTER_VERSION } from './onnx.js';
 import { exportTflite, TFLITE_EXPORTER_VERSION } from './tflite.js';
@@ -89,10 +90,23 @@ interface Sidecar {
   createdAt: string;
 }
 
+const CACHE_ENV_VAR = 'MNV4_BENCH_CACHE';
+
 /** The cache directory: $MNV4_BENCH_CACHE, else <package root>/.cache/models. */
 export function cacheDir(): string {
-  const env = process.env.MNV4_BENCH_CACHE;
+  const env = process.env[CACHE_ENV_VAR];
   return env && env.trim() !== '' ? env : join(packageRoot(), '.cache', 'models');
+}
+
+const CACHE_USE = { doing: 'use the export cache folder', expect: 'directory' as const, fix: `point ${CACHE_ENV_VAR} at a writable folder (or unset it for the default)` };
+
+/**
+ * Creates the cache folder if needed; a folder that cannot be used (a file in the way, read-only, no
+ * permission) is bad input, reported as one line before anything is built or measured.
+ */
+export function ensureCacheDir(dir = cacheDir()): string {
+  withFsErrorsSync(dir, CACHE_USE, () => mkdirSync(dir, { recursive: true }));
+  return dir;
 }
 
 /** JSON with object keys sorted at every level (arrays keep their order). */
@@ -234,8 +248,8 @@ function verifyEntry(file: string, side: string, key: string): { ok: true; meta:
   return { ok: true, meta };
 }
 
-function toGraph(workload: string | ResolvedWorkload | Graph, resolution: number | undefined): Graph {
-  if (typeof workload === 'string') return resolveWorkload(workload, resolution !== undefined ? { resolution } : {}).graph;
+function toGraph(workload: string | ResolvedWorkload | Graph, resolution: number | undefined, dtype: ExportDtype): Graph {
+  if (typeof workload === 'string') return resolveWorkload(workload, { dtype, ...(resolution !== undefined ? { resolution } : {}) }).graph;
   return 'graph' in workload ? workload.graph : workload;
 }
 
@@ -246,7 +260,7 @@ function toGraph(workload: string | ResolvedWorkload | Graph, resolution: number
  */
 export async function getExport(workload: string | ResolvedWorkload | Graph, req: ExportRequest, opts: { dir?: string } = {}): Promise<ExportResult> {
   checkRequest(req);
-  const graph = toGraph(workload, req.resolution);
+  const graph = toGraph(workload, req.resolution, req.dtype);
   const key = exportKey(graph, req);
   const dir = opts.dir ?? cacheDir();
   const file = join(dir, `${key}.${req.format}`);
@@ -255,8 +269,8 @@ export async function getExport(workload: string | ResolvedWorkload | Graph, req
   const check = verifyEntry(file, side, key);
   if (check?.ok) return { ...base, sha256: check.meta.sha256, bytes: check.meta.bytes, cached: true };
 
+  ensureCacheDir(dir);
   const data = await buildExport(graph, req);
-  mkdirSync(dir, { recursive: true });
   const digest = sha256(data);
   const meta: Sidecar = {
     schema: CACHE_SCHEMA,
@@ -272,7 +286,7 @@ export async function getExport(workload: string | ResolvedWorkload | Graph, req
     createdAt: new Date().toISOString(),
   };
   // model first, sidecar last: the sidecar marks a complete entry
-  writeAtomic(file, data);
-  writeAtomic(side, `${JSON.stringify(meta, null, 2)}\n`);
+  withFsErrorsSync(file, CACHE_USE, () => writeAtomic(file, data));
+  withFsErrorsSync(side, CACHE_USE, () => writeAtomic(side, `${JSON.stringify(meta, null, 2)}\n`));
   return { ...base, sha256: digest, bytes: data.byteLength, cached: false, ...(check && !check.ok ? { rebuiltReason: check.reason } : {}) };
 }

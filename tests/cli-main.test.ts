@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { splitList } from '../src/cli/options.js';
+import { splitList } from '../src/models/workload-list.js';
 import { resolveWorkload } from '../src/models/workload.js';
 import { readRun, selectMeasurements } from '../src/results/reader.js';
 import { clearTargetsMemoryCache } from '../src/runners/registry.js';
@@ -35,10 +35,10 @@ function deviceFile(name: string, body: Record<string, unknown>): string {
 
 describe('list flags', () => {
   it('split at top-level commas only: blocks with parentheses and architecture vectors stay whole', () => {
-    expect(splitList('conv-s, conv-m/b05')).toEqual(['conv-s', 'conv-m/b05']);
-    expect(splitList('block:uib(a3,m5,s2,e4,o80,relu)@48x64x64,conv-s')).toEqual(['block:uib(a3,m5,s2,e4,o80,relu)@48x64x64', 'conv-s']);
-    expect(splitList('arch:conv-s:8,1,1,0,conv-m,arch:conv-m:1,2')).toEqual(['arch:conv-s:8,1,1,0', 'conv-m', 'arch:conv-m:1,2']);
-    expect(splitList(',,')).toEqual([]);
+    expect(splitList('conv-s, conv-m/b05', '--workloads')).toEqual(['conv-s', 'conv-m/b05']);
+    expect(splitList('block:uib(a3,m5,s2,e4,o80,relu)@48x64x64,conv-s', '--workloads')).toEqual(['block:uib(a3,m5,s2,e4,o80,relu)@48x64x64', 'conv-s']);
+    expect(splitList('arch:conv-s:8,1,1,0,conv-m,arch:conv-m:1,2', '--workloads')).toEqual(['arch:conv-s:8,1,1,0', 'conv-m', 'arch:conv-m:1,2']);
+    expect(() => splitList(',,', '--workloads')).toThrow(/item 1 of ',,' is empty/);
   });
 });
 
@@ -115,10 +115,10 @@ describe('run through main()', () => {
     const file = deviceFile('ok', { workloads: ['conv-s/b03'], targets: [{ target: 'fake-cpu' }] });
     const badConn = deviceFile('badconn', { connection: { kind: 'devtools', endpoint: 'not a url' }, workloads: ['conv-s/b03'], targets: [{ target: 'fake-cpu' }] });
     const cases: [string[], RegExp][] = [
-      [['run', '--device', file, '--targets', ''], /--target\/--targets is empty/],
-      [['run', '--device', file, '--workloads', ''], /--workload\/--workloads is empty/],
+      [['run', '--device', file, '--targets', ''], /--targets is empty: give at least one value/],
+      [['run', '--device', file, '--workloads', ''], /--workloads is empty: give at least one value/],
       [['run', '--device', file, '--out', ''], /--out is empty/],
-      [['run', '--device', file, '--run-id', '.'], /run id '\.' must be one folder name/],
+      [['run', '--device', file, '--run-id', '.'], /--run-id '\.' is not a run name/],
       [['run', '--device', file, '--sessions', 'x'], /--sessions must be an integer from 1 to 50, got 'x'/],
       [['run', '--device', file, '--run-id', 'a', '--resume', 'a'], /either --run-id .* or --resume/],
       [['run', '--device', file, '--resume', 'never-made', '--out', tmp], /nothing to resume/],

@@ -99,9 +99,7 @@ export interface Target {
 }
 
 /** Result of `Runner.detect()`. */
-export type Availability =
-  | { available: true; details: Record<string, unknown> }
-  | { available: false; reason: string };
+export type Availability = { available: true; details: Record<string, unknown> } | { available: false; reason: string };
 
 /** Declares one setting a runner understands (drives CLI validation and `targets` output). */
 export interface SettingSpec {
@@ -317,7 +315,13 @@ export interface Runner {
    * @throws BackendMismatchError when the backend that ran is not the one requested.
    * @throws RunnerUnavailableError when the target cannot run here.
    */
-  measure(w: PreparedWorkload, protocol: ProtocolSettings, settings: TargetSettings, ctx: RunContext, options?: MeasureOptions): Promise<MeasurementResult>;
+  measure(
+    w: PreparedWorkload,
+    protocol: ProtocolSettings,
+    settings: TargetSettings,
+    ctx: RunContext,
+    options?: MeasureOptions,
+  ): Promise<MeasurementResult>;
   /** releases sessions, browsers, servers. Safe to call twice. */
   dispose(): Promise<void>;
 }

@@ -21,8 +21,8 @@
  * crossOriginIsolated into `executed.adapter` / `executed.details`; a SwiftShader/fallback adapter where
  * hardware WebGPU was requested, or a wasm fallback, is a BackendMismatchError.
  *
- * Statistics are NOT computed by runners: the caller turns `MeasurementResult.protocol.samplesMs` into
- * stats with src/profiles/stats.ts and writes the record with src/results/writer.ts.
+ * Statistics are NOT computed by runners: one `measure` call is one session; the engine (src/engine) runs k
+ * of them per pair, records each, and combines them with src/results/records.ts combineSessions.
  *
  * Conventions: times in milliseconds; the target id is the runner id (`ort-cpu`, `ort-wasm`, `ort-webgpu`...);
  * common setting keys are `threads` (int), `optLevel` ('disabled'|'basic'|'extended'|'all'); runners may add

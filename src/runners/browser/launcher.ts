@@ -25,12 +25,12 @@ export const CHROMIUM_ENV = 'MNV4_BENCH_CHROMIUM';
 /** The install command named in every "no browser" message. */
 export const CHROMIUM_INSTALL_HINT = 'apt-get install -y chromium';
 /** Binary names searched on PATH, in order. */
-export const CHROMIUM_NAMES: readonly string[] = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
+const CHROMIUM_NAMES: readonly string[] = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
 
 /** Default launch timeout, ms. */
-export const DEFAULT_LAUNCH_TIMEOUT_MS = 60_000;
+const DEFAULT_LAUNCH_TIMEOUT_MS = 60_000;
 /** Default timeout of one page call (load a model, profile...), ms. */
-export const DEFAULT_EVALUATE_TIMEOUT_MS = 180_000;
+const DEFAULT_EVALUATE_TIMEOUT_MS = 180_000;
 
 /**
  * Flags every launch uses. Offline + root safe (runtimes.md); WebGPU enabled; timestamp-query rounding
@@ -163,7 +163,7 @@ export function findChromium(
 }
 
 /** Like findChromium but throws BrowserUnavailableError. */
-export function resolveChromium(explicit?: string): ChromiumLocation {
+function resolveChromium(explicit?: string): ChromiumLocation {
   const r = findChromium(explicit ?? config.chromiumPath);
   if (!r.ok) throw new BrowserUnavailableError(r.reason);
   return r.location;

@@ -35,7 +35,9 @@ const TABLE = {
   runId: () => [new Option('--run-id <id>', 'name of a new run (default: time-based)')],
   resume: () => [new Option('--resume <run-id>', 'continue a run: measure only what it lacks')],
   preset: () => [new Option('--preset <name>', `protocol preset (${PRESET_NAMES.join(', ')})`)],
-  sessions: () => [new Option('--sessions <k>', `independent sessions per measurement, each with its own session creation and warm-up (1..${MAX_SESSIONS})`)],
+  sessions: () => [
+    new Option('--sessions <k>', `independent sessions per measurement, each with its own session creation and warm-up (1..${MAX_SESSIONS})`),
+  ],
   dtype: () => [new Option('--dtype <dtype>', 'model dtype (fp32, int8; fp16 for tflite)')],
   resolution: () => [new Option('--resolution <n>', "input resolution (default: the model's native one)")],
   chromium: () => [

@@ -112,12 +112,17 @@ export async function runBench(o: BenchOptions, { io, argv }: CliContext): Promi
   }
   if (o.json) io.out(`${JSON.stringify(resultJson(result), null, 2)}\n`);
   if (result.interrupted) throw new InterruptedError(`interrupted; finished sessions are saved: resume with --resume ${runId}`);
-  if (result.failed.length > 0) throw new RunError(`${result.failed.length} of ${plan.jobs.length - result.alreadyMeasured} measurements failed (error records in ${result.runDir}/measurements.jsonl)`);
+  if (result.failed.length > 0)
+    throw new RunError(
+      `${result.failed.length} of ${plan.jobs.length - result.alreadyMeasured} measurements failed (error records in ${result.runDir}/measurements.jsonl)`,
+    );
   return result;
 }
 
 export function register(program: Command, cli: CliContext): void {
-  const cmd = program.command('bench').description('measure workloads on targets of this machine (one protocol, raw samples, stats, provenance) and append them to a run');
+  const cmd = program
+    .command('bench')
+    .description('measure workloads on targets of this machine (one protocol, raw samples, stats, provenance) and append them to a run');
   addOptions(cmd, ['targets']);
   cmd
     .option('--model <ids>', 'whole model(s), e.g. conv-s', listFlag('--model', 'conv-s'), [])

@@ -36,7 +36,15 @@ interface RunOptions extends SharedValues {
 
 /** The JSON a run prints with --json: what this execution wrote. */
 export function resultJson(r: ExecuteResult): Record<string, unknown> {
-  return { schemaVersion: SCHEMA_VERSION, runId: r.runId, runDir: r.runDir, interrupted: r.interrupted, measurements: r.measured, errors: r.failed, skipped: r.skipped };
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    runId: r.runId,
+    runDir: r.runDir,
+    interrupted: r.interrupted,
+    measurements: r.measured,
+    errors: r.failed,
+    skipped: r.skipped,
+  };
 }
 
 /** What --dry-run prints: the device, then one line per planned measurement. */
@@ -94,7 +102,10 @@ export async function runDevice(o: RunOptions, { io, argv }: CliContext): Promis
   if (result.interrupted) throw new InterruptedError(`interrupted; finished sessions are saved: resume with --resume ${runId}`);
   const runnable = plan.jobs.length - result.skipped.length;
   if (runnable === 0) throw new RunError(`no target of device ${device.id} can run (reasons above; 'mnv4-bench targets' lists them)`);
-  if (result.failed.length > 0) throw new RunError(`${result.failed.length} of ${runnable - result.alreadyMeasured} measurements failed (error records in ${result.runDir}/measurements.jsonl)`);
+  if (result.failed.length > 0)
+    throw new RunError(
+      `${result.failed.length} of ${runnable - result.alreadyMeasured} measurements failed (error records in ${result.runDir}/measurements.jsonl)`,
+    );
   return result;
 }
 

@@ -27,7 +27,15 @@ describe('block text: repeated keys are refused (issue 10 case 7)', () => {
   });
 
   it('still reads every canonical text it writes', () => {
-    for (const t of ['conv_bn(k3,s2,o32,relu,dw,nobn,bias)', 'uib(a3,m5,s2,e4,o80,relu,ls0.00001)', 'mqa(h4,kd64,vd64,kv2,ls1e-05)', 'ir(k3,s2,x96,o24,relu6,se24)', 'se(c56,gsigmoid,relu)', 'global_pool()', 'linear(o1000)']) {
+    for (const t of [
+      'conv_bn(k3,s2,o32,relu,dw,nobn,bias)',
+      'uib(a3,m5,s2,e4,o80,relu,ls0.00001)',
+      'mqa(h4,kd64,vd64,kv2,ls1e-05)',
+      'ir(k3,s2,x96,o24,relu6,se24)',
+      'se(c56,gsigmoid,relu)',
+      'global_pool()',
+      'linear(o1000)',
+    ]) {
       const canonical = blockText(parseBlockText(t));
       expect(blockText(parseBlockText(canonical))).toBe(canonical);
     }
@@ -36,7 +44,9 @@ describe('block text: repeated keys are refused (issue 10 case 7)', () => {
 
 describe('block bounds derived from the input shape (issue 10 case 7)', () => {
   it('refuses k99999 on an 8x8 input before export, with the largest kernel allowed', () => {
-    expect(() => resolveWorkload('block:conv_bn(k99999,s1,o8,relu)@8x8x8')).toThrow(/kernel k99999 is larger than the padded input allows \(at most 15 on a side of 8/);
+    expect(() => resolveWorkload('block:conv_bn(k99999,s1,o8,relu)@8x8x8')).toThrow(
+      /kernel k99999 is larger than the padded input allows \(at most 15 on a side of 8/,
+    );
     expect(() => resolveWorkload('block:uib(a3,m17,s1,e4,o8,relu)@8x8x8')).toThrow(/kernel m17/);
     expect(resolveWorkload('block:conv_bn(k15,s1,o8,relu)@8x8x8').id).toBe('block:conv_bn(k15,s1,o8,relu)@8x8x8');
   });
@@ -89,7 +99,8 @@ describe('memory estimate against this machine (issue 10 case 7)', () => {
   });
 
   it('accepts every bundled model at its native resolution on a 4 GiB machine', () => {
-    for (const m of ['conv-s', 'conv-m', 'conv-l', 'hybrid-m', 'hybrid-l']) expect(() => resolveWorkload(m, { availableMemoryBytes: 4 * GiB })).not.toThrow();
+    for (const m of ['conv-s', 'conv-m', 'conv-l', 'hybrid-m', 'hybrid-l'])
+      expect(() => resolveWorkload(m, { availableMemoryBytes: 4 * GiB })).not.toThrow();
   });
 
   it('formats byte counts', () => {
@@ -103,7 +114,10 @@ describe('architecture vectors: clear messages', () => {
   const space = getSearchSpace('conv-s');
   const good = encodeArch(space, skeletonArch(space));
   it.each([
-    ['conv-s:8', /needs 12 choices, got 1 \(a list flag may have split the vector at its commas\): one per position, b\d\d\.dw \.\. b\d\d\.dw; 'mnv4-bench space conv-s' lists the positions/],
+    [
+      'conv-s:8',
+      /needs 12 choices, got 1 \(a list flag may have split the vector at its commas\): one per position, b\d\d\.dw \.\. b\d\d\.dw; 'mnv4-bench space conv-s' lists the positions/,
+    ],
     ['conv-s:', /has no choices: give 12 comma-separated choice indices/],
     ['conv-s:1,,2', /empty choice at position 1/],
     ['conv-s:1,x,2', /bad choice 'x' at position 1/],

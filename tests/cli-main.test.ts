@@ -39,7 +39,10 @@ function deviceFile(name: string, body: Record<string, unknown>): string {
 describe('list flags', () => {
   it('split at top-level commas only: blocks with parentheses and architecture vectors stay whole', () => {
     expect(splitList('conv-s, conv-m/b05', '--workloads')).toEqual(['conv-s', 'conv-m/b05']);
-    expect(splitList('block:uib(a3,m5,s2,e4,o80,relu)@48x64x64,conv-s', '--workloads')).toEqual(['block:uib(a3,m5,s2,e4,o80,relu)@48x64x64', 'conv-s']);
+    expect(splitList('block:uib(a3,m5,s2,e4,o80,relu)@48x64x64,conv-s', '--workloads')).toEqual([
+      'block:uib(a3,m5,s2,e4,o80,relu)@48x64x64',
+      'conv-s',
+    ]);
     expect(splitList('arch:conv-s:8,1,1,0,conv-m,arch:conv-m:1,2', '--workloads')).toEqual(['arch:conv-s:8,1,1,0', 'conv-m', 'arch:conv-m:1,2']);
     expect(() => splitList(',,', '--workloads')).toThrow(/item 1 of ',,' is empty/);
   });

@@ -42,7 +42,9 @@ describe('filesystem errors become one line with the path and the fix (issue 10 
     const p = path.join(aFile, 'sub', 'model.onnx');
     const e = await caught(p, () => writeFile(p, 'x'), { doing: 'write the model file', flag: '-o' });
     expect(e.code).toBe('ENOTDIR');
-    expect(e.message).toBe(`cannot write the model file: ${aFile} is a file, so ${p} cannot be created under it; remove or rename ${aFile} or give another -o`);
+    expect(e.message).toBe(
+      `cannot write the model file: ${aFile} is a file, so ${p} cannot be created under it; remove or rename ${aFile} or give another -o`,
+    );
     expect(firstNonDirectory(p)).toBe(aFile);
   });
 
@@ -56,20 +58,26 @@ describe('filesystem errors become one line with the path and the fix (issue 10 
 
   it('EEXIST of a plain existing path', () => {
     const err = Object.assign(new Error('EEXIST'), { code: 'EEXIST' });
-    expect((fsError(err, aDir, { doing: 'create the run' }) as Error).message).toBe(`cannot create the run: ${aDir} already exists (a directory); remove it or use another path`);
+    expect((fsError(err, aDir, { doing: 'create the run' }) as Error).message).toBe(
+      `cannot create the run: ${aDir} already exists (a directory); remove it or use another path`,
+    );
   });
 
   it('EACCES / EPERM / EROFS / ENOSPC (errors as Node raises them)', () => {
     const mk = (code: string) => Object.assign(new Error(`${code}: something, open '/x'`), { code, errno: -1, syscall: 'open', path: '/x' });
     const a = fsError(mk('EACCES'), '/ro/out', { doing: 'create the results folder', expect: 'directory', flag: '--out' }) as FsError;
-    expect(a.message).toBe('cannot create the results folder: permission denied on /ro/out; fix its permissions (chmod) or its owner or give another --out');
+    expect(a.message).toBe(
+      'cannot create the results folder: permission denied on /ro/out; fix its permissions (chmod) or its owner or give another --out',
+    );
     expect(exitCodeFor(a)).toBe(2);
     expect(exitCodeFor(fsError(mk('EPERM'), '/x', { doing: 'read x' }))).toBe(2);
     const r = fsError(mk('EROFS'), '/ro/out', { doing: 'create the results folder', expect: 'directory', flag: '--out' }) as FsError;
     expect(r.message).toBe('cannot create the results folder: /ro/out is on a read-only file system; give a writable directory to --out');
     expect(exitCodeFor(r)).toBe(2);
     const s = fsError(mk('ENOSPC'), '/full/m.jsonl', { doing: 'append to measurements.jsonl', flag: '--out' }) as FsError;
-    expect(s.message).toBe('cannot append to measurements.jsonl: no space left (disk full) on the file system of /full/m.jsonl; free space or give another --out');
+    expect(s.message).toBe(
+      'cannot append to measurements.jsonl: no space left (disk full) on the file system of /full/m.jsonl; free space or give another --out',
+    );
     expect(exitCodeFor(s)).toBe(1);
   });
 
@@ -90,13 +98,19 @@ describe('filesystem errors become one line with the path and the fix (issue 10 
 
 describe('checkFileFlag (--chromium, --device paths)', () => {
   it('refuses a directory, a missing path, an empty value and a non-executable file', () => {
-    expect(() => checkFileFlag(aDir, '--chromium', { executable: true })).toThrow(`cannot use --chromium ${aDir}: ${aDir} is a directory; give the path of an executable file to --chromium`);
+    expect(() => checkFileFlag(aDir, '--chromium', { executable: true })).toThrow(
+      `cannot use --chromium ${aDir}: ${aDir} is a directory; give the path of an executable file to --chromium`,
+    );
     const missing = path.join(tmp, 'chrome');
-    expect(() => checkFileFlag(missing, '--chromium', { executable: true })).toThrow(`cannot use --chromium ${missing}: ${missing} does not exist; check the path given to --chromium`);
+    expect(() => checkFileFlag(missing, '--chromium', { executable: true })).toThrow(
+      `cannot use --chromium ${missing}: ${missing} does not exist; check the path given to --chromium`,
+    );
     expect(() => checkFileFlag('', '--chromium')).toThrow('--chromium is empty: give the path of a file');
     const plain = path.join(tmp, 'plain');
     writeFileSync(plain, '', { mode: 0o644 });
-    expect(() => checkFileFlag(plain, '--chromium', { executable: true })).toThrow(/is not executable; make it executable \(chmod \+x\) or give another --chromium/);
+    expect(() => checkFileFlag(plain, '--chromium', { executable: true })).toThrow(
+      /is not executable; make it executable \(chmod \+x\) or give another --chromium/,
+    );
     expect(checkFileFlag(process.execPath, '--chromium', { executable: true })).toBe(process.execPath);
     for (const p of [aDir, missing, plain]) {
       try {

@@ -27,7 +27,31 @@ const VALID_BLOCKS = [
   'global_pool()',
   'linear(o1000)',
 ];
-const TOKENS = ['k', 's', 'o', 'e', 'a', 'm', 'h', 'kd', 'vd', 'kv', 'x', 'se', 'c', 'ls', 'g', 'relu', 'relu6', 'gsigmoid', 'dw', 'nobn', 'bias', 'none', 'hswish'];
+const TOKENS = [
+  'k',
+  's',
+  'o',
+  'e',
+  'a',
+  'm',
+  'h',
+  'kd',
+  'vd',
+  'kv',
+  'x',
+  'se',
+  'c',
+  'ls',
+  'g',
+  'relu',
+  'relu6',
+  'gsigmoid',
+  'dw',
+  'nobn',
+  'bias',
+  'none',
+  'hswish',
+];
 const NUMBERS = ['0', '1', '2', '3', '5', '7', '-1', '1.5', '1e3', '1e-5', '99999', '65537', '4097', '1e309', 'NaN', '0x10', '', '.', '1.2.3', '00'];
 const CHARS = 'abcdeghklmnorsuvxw_()@,:0123456789.-+eE x\t\u00e9\u0000/\\';
 
@@ -97,16 +121,15 @@ describe('parser fuzz (issue 10)', () => {
     const u = mulberry32(20250101);
     const outcomes = { ok: 0, refused: 0 };
     for (let i = 0; i < ITERATIONS; i++) {
-      const text = u() < 0.3 ? `${pick(u, ['conv_bn', 'uib', 'mqa', 'se', 'ir', 'linear', 'global_pool', 'fused_ib', 'x'])}(${randomString(u)})` : mutate(u, pick(u, VALID_BLOCKS));
+      const text =
+        u() < 0.3
+          ? `${pick(u, ['conv_bn', 'uib', 'mqa', 'se', 'ir', 'linear', 'global_pool', 'fused_ib', 'x'])}(${randomString(u)})`
+          : mutate(u, pick(u, VALID_BLOCKS));
       outcomes[
-        expectParsesOrRefuses(
-          text,
-          () => {
-            const spec = parseBlockText(text);
-            expect(parseBlockText(blockText(spec))).toEqual(spec);
-          },
-          [ModelSpecError],
-        )
+        expectParsesOrRefuses(text, () => {
+          const spec = parseBlockText(text);
+          expect(parseBlockText(blockText(spec))).toEqual(spec);
+        }, [ModelSpecError])
       ]++;
     }
     // the generator exercises both paths
@@ -131,7 +154,8 @@ describe('parser fuzz (issue 10)', () => {
     for (let i = 0; i < ITERATIONS; i++) {
       const space = pick(u, spaces);
       const valid = encodeArch(space, sampleArch(space, i));
-      const text = u() < 0.2 ? valid : u() < 0.5 ? mutate(u, valid) : `${pick(u, ['conv-s', 'conv-m', 'conv-s+e', 'conv-x', ''])}:${randomString(u, 60)}`;
+      const text =
+        u() < 0.2 ? valid : u() < 0.5 ? mutate(u, valid) : `${pick(u, ['conv-s', 'conv-m', 'conv-s+e', 'conv-x', ''])}:${randomString(u, 60)}`;
       if (expectParsesOrRefuses(text, () => decodeArch(text), [ModelSpecError]) === 'ok') ok++;
       expectParsesOrRefuses(text, () => resolveWorkload(`arch:${text}`, { availableMemoryBytes: MEMORY }), [ModelSpecError]);
       expectParsesOrRefuses(text, () => resolveWorkload(text, { availableMemoryBytes: MEMORY }), [ModelSpecError]);
@@ -142,7 +166,9 @@ describe('parser fuzz (issue 10)', () => {
   it('list flags: split or throw ListFlagError, and never lose or invent characters', () => {
     const u = mulberry32(3);
     for (let i = 0; i < ITERATIONS; i++) {
-      const items = Array.from({ length: 1 + Math.floor(u() * 4) }, () => (u() < 0.5 ? `block:${mutate(u, pick(u, VALID_BLOCKS))}@8x8` : u() < 0.5 ? `arch:conv-s:${randomString(u, 10)}` : randomString(u, 12)));
+      const items = Array.from({ length: 1 + Math.floor(u() * 4) }, () =>
+        u() < 0.5 ? `block:${mutate(u, pick(u, VALID_BLOCKS))}@8x8` : u() < 0.5 ? `arch:conv-s:${randomString(u, 10)}` : randomString(u, 12),
+      );
       const value = items.join(pick(u, [',', ', ', ',,']));
       let parts: string[] | undefined;
       expectParsesOrRefuses(value, () => (parts = splitList(value, '--workloads')), [ListFlagError]);

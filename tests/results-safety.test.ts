@@ -5,7 +5,16 @@ import path from 'node:path';
 import { exitCodeFor } from '../src/cli/errors.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { appendJsonlLines, deleteLineCommand, JsonlLineError, parseJsonl, repairJsonlText, splitGluedValues } from '../src/results/jsonl.js';
-import { acquireRunLock, isProcessAlive, LOCK_FILE, ownerState, processStartId, readLockOwner, RunLockedError, type LockOwner } from '../src/results/run-lock.js';
+import {
+  acquireRunLock,
+  isProcessAlive,
+  LOCK_FILE,
+  ownerState,
+  processStartId,
+  readLockOwner,
+  RunLockedError,
+  type LockOwner,
+} from '../src/results/run-lock.js';
 import { checkResultsRoot, checkRunId, createRun, inspectRunDir, openRunForResume, RunDirError } from '../src/results/run-dir.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mnv4-safety-'));
@@ -44,7 +53,7 @@ describe('jsonl: reading (issue 10 case 1)', () => {
   });
 
   it('refuses a bad line in the middle with file:line and the exact command that deletes it', () => {
-    const file = '/r/it\'s/m.jsonl';
+    const file = "/r/it's/m.jsonl";
     const text = `${rec('a')}\nnot json\n${rec('c')}\n`;
     let err: unknown;
     try {
@@ -54,7 +63,9 @@ describe('jsonl: reading (issue 10 case 1)', () => {
     }
     expect(err).toBeInstanceOf(JsonlLineError);
     expect(exitCodeFor(err)).toBe(2);
-    expect((err as Error).message).toBe(`${file}:2 is not valid JSON (${jsonError('not json')}); delete that line: ${deleteLineCommand(file, 2)} or run: mnv4-bench results repair r`);
+    expect((err as Error).message).toBe(
+      `${file}:2 is not valid JSON (${jsonError('not json')}); delete that line: ${deleteLineCommand(file, 2)} or run: mnv4-bench results repair r`,
+    );
     expect(deleteLineCommand(file, 2)).toBe(`sed -i '2d' '/r/it'\\''s/m.jsonl'`);
   });
 
@@ -62,7 +73,9 @@ describe('jsonl: reading (issue 10 case 1)', () => {
     expect(splitGluedValues(`${rec('a')}${rec('b')}`)).toEqual([rec('a'), rec('b')]);
     expect(splitGluedValues(rec('a'))).toBeUndefined();
     expect(splitGluedValues('{"a":1} x {"b":2}')).toBeUndefined();
-    expect(() => parseJsonl(`${rec('a')}${rec('b')}\n${rec('c')}\n`, 'm.jsonl', { validate })).toThrow(/m\.jsonl:1 holds 2 records glued together \(a newline was lost\); split it/);
+    expect(() => parseJsonl(`${rec('a')}${rec('b')}\n${rec('c')}\n`, 'm.jsonl', { validate })).toThrow(
+      /m\.jsonl:1 holds 2 records glued together \(a newline was lost\); split it/,
+    );
   });
 
   it('the deletion command really fixes the file', () => {
@@ -139,7 +152,7 @@ describe('jsonl: repair', () => {
     expect(r.text).toBe(`${rec('a')}\n${rec('b')}\n${rec('c')}\n${rec('d')}\n`);
     expect(r.actions).toEqual([
       'line 2: split 2 glued records onto their own lines',
-      "line 3: dropped a line that is not a valid record (Unexpected token 'o', \"not json\" is not valid JSON)",
+      'line 3: dropped a line that is not a valid record (Unexpected token \'o\', "not json" is not valid JSON)',
       'line 4: dropped a line that is not a valid record (line 4: not a record)',
       'line 6: dropped a torn last line (a write cut short; its measurement will be redone)',
     ]);
@@ -180,7 +193,11 @@ describe('run lock (issue 10 case 2)', () => {
     expect(owner).toMatchObject({ pid: process.pid, host: os.hostname() });
     const err = await acquireRunLock(d, { runName: 'r' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RunLockedError);
-    expect((err as Error).message).toMatch(new RegExp(`^run 'r' is in use by pid ${process.pid} on host .* since \\S+ \\(mnv4-bench bench --target ort-cpu\\); wait for it to finish \\(or stop it: kill ${process.pid}\\)$`));
+    expect((err as Error).message).toMatch(
+      new RegExp(
+        `^run 'r' is in use by pid ${process.pid} on host .* since \\S+ \\(mnv4-bench bench --target ort-cpu\\); wait for it to finish \\(or stop it: kill ${process.pid}\\)$`,
+      ),
+    );
     await lock.release();
     expect(existsSync(path.join(d, LOCK_FILE))).toBe(false);
     (await acquireRunLock(d)).releaseSync();
@@ -205,9 +222,13 @@ describe('run lock (issue 10 case 2)', () => {
   it('never takes over a lock of another host, nor an unreadable one', async () => {
     const d = fresh();
     writeFileSync(path.join(d, LOCK_FILE), JSON.stringify({ pid: deadPid(), host: 'elsewhere', startedAt: 't', token: 'x' }));
-    await expect(acquireRunLock(d, { runName: 'r' })).rejects.toThrow(/in use by pid \d+ on host elsewhere since t; this host cannot check that process; if it is gone, delete .*\.lock/);
+    await expect(acquireRunLock(d, { runName: 'r' })).rejects.toThrow(
+      /in use by pid \d+ on host elsewhere since t; this host cannot check that process; if it is gone, delete .*\.lock/,
+    );
     writeFileSync(path.join(d, LOCK_FILE), 'garbage');
-    await expect(acquireRunLock(d, { runName: 'r' })).rejects.toThrow(/has a lock file that is not readable .*; if no mnv4-bench is working on this run, delete that file/);
+    await expect(acquireRunLock(d, { runName: 'r' })).rejects.toThrow(
+      /has a lock file that is not readable .*; if no mnv4-bench is working on this run, delete that file/,
+    );
   });
 
   it('does not release a lock that another process took after it', async () => {
@@ -228,7 +249,9 @@ describe('atomic run creation (issue 10 cases 2-4)', () => {
     expect(readdirSync(a.runDir).sort()).toEqual([LOCK_FILE, 'manifest.json']);
     await expect(createRun(root, 'r', { writeManifest: manifest })).rejects.toThrow(/run 'r' in .* is being written by pid \d+/);
     await a.lock.release();
-    await expect(createRun(root, 'r', { writeManifest: manifest })).rejects.toThrow(/run 'r' already exists in .*; continue it with --resume r, or choose another --run-id/);
+    await expect(createRun(root, 'r', { writeManifest: manifest })).rejects.toThrow(
+      /run 'r' already exists in .*; continue it with --resume r, or choose another --run-id/,
+    );
     const b = await openRunForResume(root, 'r');
     await expect(openRunForResume(root, 'r')).rejects.toThrow(/run 'r' is in use by pid/);
     await b.lock.release();
@@ -239,7 +262,9 @@ describe('atomic run creation (issue 10 cases 2-4)', () => {
     mkdirSync(path.join(root, 'r'));
     writeFileSync(path.join(root, 'r', 'measurements.jsonl'), `${rec('a')}\n`);
     expect(inspectRunDir(path.join(root, 'r'))).toEqual({ state: 'no-manifest', entries: ['measurements.jsonl'] });
-    await expect(openRunForResume(root, 'r')).rejects.toThrow(/cannot resume 'r': .*r exists but has no manifest\.json \(an interrupted run creation, or not a run; it holds measurements\.jsonl\); it is not reused/);
+    await expect(openRunForResume(root, 'r')).rejects.toThrow(
+      /cannot resume 'r': .*r exists but has no manifest\.json \(an interrupted run creation, or not a run; it holds measurements\.jsonl\); it is not reused/,
+    );
     await expect(createRun(root, 'r', { writeManifest: manifest })).rejects.toThrow(/has no manifest\.json .* choose another run id than 'r'/);
     expect(readFileSync(path.join(root, 'r', 'measurements.jsonl'), 'utf8')).toBe(`${rec('a')}\n`);
   });
@@ -260,9 +285,9 @@ describe('atomic run creation (issue 10 cases 2-4)', () => {
 
   it('undoes a creation whose manifest cannot be written, so the id stays free', async () => {
     const root = fresh();
-    await expect(createRun(root, 'r', { writeManifest: () => Promise.reject(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' })) })).rejects.toThrow(
-      /cannot write the run manifest: no space left \(disk full\)/,
-    );
+    await expect(
+      createRun(root, 'r', { writeManifest: () => Promise.reject(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' })) }),
+    ).rejects.toThrow(/cannot write the run manifest: no space left \(disk full\)/);
     expect(existsSync(path.join(root, 'r'))).toBe(false);
   });
 });
@@ -293,7 +318,11 @@ describe('two processes, one run id (issue 10 case 2)', () => {
       const outs = await race(root, 'r', 'create');
       expect(outs.filter((o) => o === 'won')).toHaveLength(1);
       expect(outs.find((o) => o !== 'won')).toMatch(/^lost 2 run 'r' in .* (is being written by pid \d+|already exists)/);
-      expect(readFileSync(path.join(root, 'r', 'measurements.jsonl'), 'utf8').trim().split('\n')).toHaveLength(1);
+      expect(
+        readFileSync(path.join(root, 'r', 'measurements.jsonl'), 'utf8')
+          .trim()
+          .split('\n'),
+      ).toHaveLength(1);
     }
   });
 
@@ -301,13 +330,17 @@ describe('two processes, one run id (issue 10 case 2)', () => {
     for (const stale of [false, true]) {
       const root = fresh();
       (await createRun(root, 'r', { writeManifest: (p) => Promise.resolve(writeFileSync(p, '{}\n')) })).lock.releaseSync();
-      if (stale) writeFileSync(path.join(root, 'r', LOCK_FILE), JSON.stringify({ pid: deadPid(), host: os.hostname(), startedAt: 't', token: 'dead' }));
+      if (stale)
+        writeFileSync(path.join(root, 'r', LOCK_FILE), JSON.stringify({ pid: deadPid(), host: os.hostname(), startedAt: 't', token: 'dead' }));
       const outs = await race(root, 'r', 'resume');
       expect(outs.filter((o) => o === 'won')).toHaveLength(1);
       expect(outs.find((o) => o !== 'won')).toMatch(/^lost 2 run 'r' is in use by pid \d+ on host/);
-      expect(readFileSync(path.join(root, 'r', 'measurements.jsonl'), 'utf8').trim().split('\n')).toHaveLength(1);
+      expect(
+        readFileSync(path.join(root, 'r', 'measurements.jsonl'), 'utf8')
+          .trim()
+          .split('\n'),
+      ).toHaveLength(1);
       expect(readdirSync(path.join(root, 'r')).filter((f) => f.includes('.tmp') || f.includes('takeover'))).toEqual([]);
     }
   });
 });
-

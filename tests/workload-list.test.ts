@@ -30,7 +30,8 @@ describe('splitList (issue 10 case 6)', () => {
   });
 
   it('gives items that every parser accepts: the --help example of --arch works', () => {
-    for (const item of splitList(`arch:${convS},block:uib(a3,m5,s2,e4,o80,relu)@48x64x64,conv-s`, '--workloads')) expect(() => resolveWorkload(item)).not.toThrow();
+    for (const item of splitList(`arch:${convS},block:uib(a3,m5,s2,e4,o80,relu)@48x64x64,conv-s`, '--workloads'))
+      expect(() => resolveWorkload(item)).not.toThrow();
   });
 
   it.each([
@@ -60,12 +61,19 @@ describe('splitList (issue 10 case 6)', () => {
 
 describe('listFlag: repeatable commander options', () => {
   const parse = (argv: string[]) => {
-    const p = new Command().exitOverride().option('--block <refs>', 'blocks', listFlag('--block', 'conv-m/b05'), []).option('--targets <ids>', 'targets', listFlag('--targets'));
+    const p = new Command()
+      .exitOverride()
+      .option('--block <refs>', 'blocks', listFlag('--block', 'conv-m/b05'), [])
+      .option('--targets <ids>', 'targets', listFlag('--targets'));
     p.parse(argv, { from: 'user' });
     return p.opts<{ block: string[]; targets?: string[] }>();
   };
   it('collects every occurrence and splits each at top level', () => {
-    expect(parse(['--block', 'uib(a3,m5,s2,e4,o80,relu)@48x64x64', '--block', 'conv-m/b05,conv-s/b03']).block).toEqual(['uib(a3,m5,s2,e4,o80,relu)@48x64x64', 'conv-m/b05', 'conv-s/b03']);
+    expect(parse(['--block', 'uib(a3,m5,s2,e4,o80,relu)@48x64x64', '--block', 'conv-m/b05,conv-s/b03']).block).toEqual([
+      'uib(a3,m5,s2,e4,o80,relu)@48x64x64',
+      'conv-m/b05',
+      'conv-s/b03',
+    ]);
     expect(parse(['--targets', 'ort-cpu']).targets).toEqual(['ort-cpu']);
     expect(parse([]).targets).toBeUndefined();
   });

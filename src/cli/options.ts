@@ -41,7 +41,9 @@ const TABLE = {
   dtype: () => [new Option('--dtype <dtype>', 'model dtype (fp32, int8; fp16 for tflite)')],
   resolution: () => [new Option('--resolution <n>', "input resolution (default: the model's native one)")],
   chromium: () => [
-    new Option('--chromium <path>', 'Chromium binary for browser targets (default: $MNV4_BENCH_CHROMIUM or PATH)').argParser((v: string) => checkFileFlag(v, '--chromium', { executable: true, what: 'the Chromium executable' })),
+    new Option('--chromium <path>', 'Chromium binary for browser targets (default: $MNV4_BENCH_CHROMIUM or PATH)').argParser((v: string) =>
+      checkFileFlag(v, '--chromium', { executable: true, what: 'the Chromium executable' }),
+    ),
   ],
   profile: () => [new Option('--profile', 'also take a per-op profile (a separate pass after the timed samples of the first session)')],
   targets: () => [
@@ -49,7 +51,10 @@ const TABLE = {
     new Option('--targets <ids>', 'same as --target').argParser(listFlag('--targets', 'ort-cpu')).hideHelp(),
   ],
   workloads: () => [
-    new Option('--workload <texts>', 'workload(s): model (conv-s), block (conv-m/b05, block:uib(...)@CxHxW) or arch:<space>:<choices>; comma-separated or repeated').argParser(listFlag('--workload', 'conv-s')),
+    new Option(
+      '--workload <texts>',
+      'workload(s): model (conv-s), block (conv-m/b05, block:uib(...)@CxHxW) or arch:<space>:<choices>; comma-separated or repeated',
+    ).argParser(listFlag('--workload', 'conv-s')),
     new Option('--workloads <texts>', 'same as --workload').argParser(listFlag('--workloads', 'conv-s')).hideHelp(),
   ],
 } as const;

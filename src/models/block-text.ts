@@ -77,7 +77,10 @@ export function parseBlockText(text: string): BlockSpec {
     if (before !== undefined) throw new ModelSpecError(`block '${text}' gives ${what} twice ('${before}' and '${raw}'); keep one`);
     seen.set(slot, raw);
   };
-  for (const raw of (m[2] ?? '').split(',').map((t) => t.trim()).filter(Boolean)) {
+  for (const raw of (m[2] ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean)) {
     if ((ACTIVATIONS as readonly string[]).includes(raw)) {
       if (!kind.act) throw new ModelSpecError(`block '${text}': ${m[1]} takes no activation, got '${raw}'`);
       once('act', raw, 'an activation');
@@ -99,7 +102,9 @@ export function parseBlockText(text: string): BlockSpec {
     const value = km ? Number(km[2]) : NaN;
     if (!key || !Number.isFinite(value) || ![...kind.required, ...kind.optional].includes(key)) {
       const keys = [...kind.required, ...kind.optional].map((k) => `${k}<n>`);
-      throw new ModelSpecError(`bad token '${raw}' in block '${text}'; ${m[1]} takes ${[...keys, ...kind.flags, ...(kind.act ? ['an activation'] : [])].join(', ') || 'nothing'}`);
+      throw new ModelSpecError(
+        `bad token '${raw}' in block '${text}'; ${m[1]} takes ${[...keys, ...kind.flags, ...(kind.act ? ['an activation'] : [])].join(', ') || 'nothing'}`,
+      );
     }
     once(`=${key}`, raw, `'${key}'`);
     values.set(key, value);
@@ -130,15 +135,41 @@ export function parseBlockText(text: string): BlockSpec {
   const a = act ?? 'none';
   switch (kind.type) {
     case 'conv_bn':
-      return { type: 'conv_bn', kernel: kernel('k', false), stride: int('s', 1), outCh: int('o', 1), act: a, ...(flags.has('dw') ? { depthwise: true } : {}), ...(flags.has('nobn') ? { bn: false } : {}), ...(flags.has('bias') ? { bias: true } : {}) };
+      return {
+        type: 'conv_bn',
+        kernel: kernel('k', false),
+        stride: int('s', 1),
+        outCh: int('o', 1),
+        act: a,
+        ...(flags.has('dw') ? { depthwise: true } : {}),
+        ...(flags.has('nobn') ? { bn: false } : {}),
+        ...(flags.has('bias') ? { bias: true } : {}),
+      };
     case 'fused_ib':
       return { type: 'fused_ib', kernel: kernel('k', false), stride: int('s', 1), expandRatio: ratio('e'), outCh: int('o', 1), act: a };
     case 'uib':
-      return { type: 'uib', startDw: kernel('a', true), middleDw: kernel('m', true), stride: int('s', 1), expandRatio: ratio('e'), outCh: int('o', 1), act: a, ...ls };
+      return {
+        type: 'uib',
+        startDw: kernel('a', true),
+        middleDw: kernel('m', true),
+        stride: int('s', 1),
+        expandRatio: ratio('e'),
+        outCh: int('o', 1),
+        act: a,
+        ...ls,
+      };
     case 'mqa':
       return { type: 'mqa', heads: int('h', 1), keyDim: int('kd', 1), valueDim: int('vd', 1), kvStride: int('kv', 1), ...ls };
     case 'inverted_residual':
-      return { type: 'inverted_residual', kernel: kernel('k', false), stride: int('s', 1), expandedCh: int('x', 1), outCh: int('o', 1), act: a, ...(values.has('se') ? { seCh: int('se', 1) } : {}) };
+      return {
+        type: 'inverted_residual',
+        kernel: kernel('k', false),
+        stride: int('s', 1),
+        expandedCh: int('x', 1),
+        outCh: int('o', 1),
+        act: a,
+        ...(values.has('se') ? { seCh: int('se', 1) } : {}),
+      };
     case 'squeeze_excite':
       if (!gate) throw new ModelSpecError(`block '${text}' needs a gate, e.g. gsigmoid`);
       return { type: 'squeeze_excite', seCh: int('c', 1), gate, act: a };

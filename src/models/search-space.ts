@@ -82,14 +82,21 @@ export function getSearchSpace(id: string): SearchSpace {
     }
     for (const [stage, blocks] of byStage) {
       const first = base.blocks[blocks[0]!]!.spec as UIBBlock;
-      positions.push({ name: `stage${stage}.width`, choices: WIDTH_MULTIPLIERS.map((w) => `${w}x (${makeDivisible(first.outCh * w, 8)})`), blocks, changesWidth: true, stride: first.stride });
+      positions.push({
+        name: `stage${stage}.width`,
+        choices: WIDTH_MULTIPLIERS.map((w) => `${w}x (${makeDivisible(first.outCh * w, 8)})`),
+        blocks,
+        changesWidth: true,
+        stride: first.stride,
+      });
     }
   } else {
     for (const i of uibIndices(base)) {
       const spec = base.blocks[i]!.spec as UIBBlock;
       const bid = `b${String(i).padStart(2, '0')}`;
       positions.push({ name: `${bid}.dw`, choices: DW_CHOICES.map((c) => c.label), blocks: [i], changesWidth: false, stride: spec.stride });
-      if (kind === 'fine+e') positions.push({ name: `${bid}.e`, choices: EXPANSION_CHOICES.map(String), blocks: [i], changesWidth: false, stride: 1 });
+      if (kind === 'fine+e')
+        positions.push({ name: `${bid}.e`, choices: EXPANSION_CHOICES.map(String), blocks: [i], changesWidth: false, stride: 1 });
     }
   }
   return { id: kind === 'fine' ? base.id : kind === 'fine+e' ? `${base.id}+e` : `${base.id}-coarse`, kind, base, positions };
@@ -104,7 +111,9 @@ export function validateArch(space: SearchSpace, vector: readonly number[]): voi
   if (vector.length !== space.positions.length) {
     const n = space.positions.length;
     const hint = vector.length === 1 && n > 1 ? ' (a list flag may have split the vector at its commas)' : '';
-    throw new ModelSpecError(`search space ${space.id} needs ${n} choices, got ${vector.length}${hint}: one per position, ${space.positions[0]!.name} .. ${space.positions[n - 1]!.name}; 'mnv4-bench space ${space.id}' lists the positions`);
+    throw new ModelSpecError(
+      `search space ${space.id} needs ${n} choices, got ${vector.length}${hint}: one per position, ${space.positions[0]!.name} .. ${space.positions[n - 1]!.name}; 'mnv4-bench space ${space.id}' lists the positions`,
+    );
   }
   vector.forEach((c, i) => {
     const p = space.positions[i]!;
@@ -141,7 +150,13 @@ export function buildArchModel(space: SearchSpace, vector: readonly number[]): M
     }
   });
   const text = encodeArch(space, vector);
-  return { ...space.base, id: text, name: `${space.base.name} arch ${text}`, blocks, source: `search space ${space.id} (${space.kind}) around ${space.base.name}` };
+  return {
+    ...space.base,
+    id: text,
+    name: `${space.base.name} arch ${text}`,
+    blocks,
+    source: `search space ${space.id} (${space.kind}) around ${space.base.name}`,
+  };
 }
 
 export function encodeArch(space: SearchSpace, vector: readonly number[]): string {
@@ -154,12 +169,17 @@ export function decodeArch(text: string): Arch {
   if (colon < 0) throw new ModelSpecError(`bad architecture '${text}': expected <space>:<i>,<i>,... (e.g. conv-m:5,4,4)`);
   const space = getSearchSpace(text.slice(0, colon));
   const body = text.slice(colon + 1).trim();
-  if (body === '') throw new ModelSpecError(`architecture '${text}' has no choices: give ${space.positions.length} comma-separated choice indices after '${space.id}:'`);
+  if (body === '')
+    throw new ModelSpecError(
+      `architecture '${text}' has no choices: give ${space.positions.length} comma-separated choice indices after '${space.id}:'`,
+    );
   const parts = body.split(',');
   const vector = parts.map((p, i) => {
-    if (p.trim() === '') throw new ModelSpecError(`architecture '${text}' has an empty choice at position ${i} (two commas in a row, or a trailing comma)`);
+    if (p.trim() === '')
+      throw new ModelSpecError(`architecture '${text}' has an empty choice at position ${i} (two commas in a row, or a trailing comma)`);
     if (/@/.test(p)) throw new ModelSpecError(`bad choice '${p.trim()}' in architecture '${text}': give the resolution with --resolution, not '@'`);
-    if (!/^\s*\d{1,6}\s*$/.test(p)) throw new ModelSpecError(`bad choice '${p.trim()}' at position ${i} in architecture '${text}': choices are non-negative integers`);
+    if (!/^\s*\d{1,6}\s*$/.test(p))
+      throw new ModelSpecError(`bad choice '${p.trim()}' at position ${i} in architecture '${text}': choices are non-negative integers`);
     return Number(p);
   });
   const model = buildArchModel(space, vector);
@@ -247,7 +267,15 @@ export function enumerateBlockConfigs(space: SearchSpace, resolution = space.bas
         if (!have.blocks.includes(bi)) have.blocks.push(bi);
       } else {
         const stride = 'stride' in info.spec ? info.spec.stride : 1;
-        found.set(key, { key, spec: info.spec, inShape: info.inShape, outShape: info.outShape, stride, blocks: [bi], searchable: specPositions(bi).length > 0 });
+        found.set(key, {
+          key,
+          spec: info.spec,
+          inShape: info.inShape,
+          outShape: info.outShape,
+          stride,
+          blocks: [bi],
+          searchable: specPositions(bi).length > 0,
+        });
       }
     }
   }

@@ -68,7 +68,9 @@ export function checkBlockBounds(spec: BlockSpec, inShape: Shape): void {
   const strideMax = maxStride(side);
   const kernel = (name: string, k: number): void => {
     if (k > kernelMax) {
-      throw new ModelSpecError(`${where}: kernel ${name}${k} is larger than the padded input allows (at most ${kernelMax} on a side of ${side}: wider taps only cover padding); use a smaller kernel or a larger input`);
+      throw new ModelSpecError(
+        `${where}: kernel ${name}${k} is larger than the padded input allows (at most ${kernelMax} on a side of ${side}: wider taps only cover padding); use a smaller kernel or a larger input`,
+      );
     }
   };
   const stride = (name: string, s: number): void => {
@@ -98,7 +100,8 @@ export function checkBlockBounds(spec: BlockSpec, inShape: Shape): void {
     case 'mqa':
       if (spec.heads > MAX_HEADS) throw new ModelSpecError(`${where}: h${spec.heads} heads is above the limit of ${MAX_HEADS}`);
       if (spec.keyDim > MAX_HEAD_DIM) throw new ModelSpecError(`${where}: key dimension kd${spec.keyDim} is above the limit of ${MAX_HEAD_DIM}`);
-      if (spec.valueDim > MAX_HEAD_DIM) throw new ModelSpecError(`${where}: value dimension vd${spec.valueDim} is above the limit of ${MAX_HEAD_DIM}`);
+      if (spec.valueDim > MAX_HEAD_DIM)
+        throw new ModelSpecError(`${where}: value dimension vd${spec.valueDim} is above the limit of ${MAX_HEAD_DIM}`);
       stride('kv', spec.kvStride);
       channels('h*kd=', spec.heads * spec.keyDim);
       channels('h*vd=', spec.heads * spec.valueDim);
@@ -174,7 +177,9 @@ export function estimateWorkloadMemory(graph: Graph, dtype: DType): MemoryEstima
 export function checkWorkloadFits(graph: Graph, dtype: DType, availableBytes = os.totalmem()): MemoryEstimate {
   const est = estimateWorkloadMemory(graph, dtype);
   if (est.fileBytes > MAX_MODEL_FILE_BYTES) {
-    throw new ModelSpecError(`${graph.id} at ${dtype} has ${formatBytes(est.fileBytes)} of weights; model files are limited to 2 GiB (ONNX and TFLite), so use fewer channels or a smaller kernel`);
+    throw new ModelSpecError(
+      `${graph.id} at ${dtype} has ${formatBytes(est.fileBytes)} of weights; model files are limited to 2 GiB (ONNX and TFLite), so use fewer channels or a smaller kernel`,
+    );
   }
   if (est.totalBytes > availableBytes) {
     throw new ModelSpecError(

@@ -59,7 +59,8 @@ export function splitList(value: string, flag: string, example?: string): string
       throw new ListFlagError(`${flag}: item ${i + 1} of '${value}' is empty (two commas in a row, or a leading/trailing comma)`);
     }
     if (/^\d+$/.test(item)) {
-      if (!inVector) throw new ListFlagError(`${flag}: '${item}' in '${value}' follows no architecture; write an architecture as arch:<space>:<i>,<i>,...`);
+      if (!inVector)
+        throw new ListFlagError(`${flag}: '${item}' in '${value}' follows no architecture; write an architecture as arch:<space>:<i>,<i>,...`);
       items[items.length - 1] += `,${item}`;
       continue;
     }

@@ -73,7 +73,12 @@ function resolveWorkloadText(text: string, opts: ResolveOptions): ResolvedWorklo
     const resolution = opts.resolution ?? arch.model.resolution;
     const graph = lowerModel(arch.model, resolution);
     const id = `arch:${arch.text}@${resolution}`;
-    return { id, kind: 'arch', graph: { ...graph, id }, description: `architecture ${arch.text} of search space ${arch.space.id} at ${resolution}x${resolution}` };
+    return {
+      id,
+      kind: 'arch',
+      graph: { ...graph, id },
+      description: `architecture ${arch.text} of search space ${arch.space.id} at ${resolution}x${resolution}`,
+    };
   }
   const body = t.startsWith('block:') ? t.slice('block:'.length) : t.startsWith('model:') ? t.slice('model:'.length) : t;
   if (/^[a-z_]+\(/.test(body)) {
@@ -101,5 +106,11 @@ function resolveWorkloadText(text: string, opts: ResolveOptions): ResolvedWorklo
   const model = getModel(body);
   const resolution = opts.resolution ?? model.resolution;
   const graph = lowerModel(model, resolution);
-  return { id: graph.id, kind: 'model', graph, description: `${model.name} at ${resolution}x${resolution}`, model: { id: model.id, resolution, nativeResolution: model.resolution } };
+  return {
+    id: graph.id,
+    kind: 'model',
+    graph,
+    description: `${model.name} at ${resolution}x${resolution}`,
+    model: { id: model.id, resolution, nativeResolution: model.resolution },
+  };
 }

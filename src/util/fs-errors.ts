@@ -11,7 +11,19 @@ import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors.js';
 
-export const FS_ERROR_CODES = ['ENOENT', 'EISDIR', 'EACCES', 'EPERM', 'ENOTDIR', 'EEXIST', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENAMETOOLONG', 'ELOOP'] as const;
+export const FS_ERROR_CODES = [
+  'ENOENT',
+  'EISDIR',
+  'EACCES',
+  'EPERM',
+  'ENOTDIR',
+  'EEXIST',
+  'EROFS',
+  'ENOSPC',
+  'EDQUOT',
+  'ENAMETOOLONG',
+  'ELOOP',
+] as const;
 export type FsErrorCode = (typeof FS_ERROR_CODES)[number];
 
 /** A path the user gave (or its file system) is unusable: bad input (exit 2), with the path and the fix. */
@@ -51,7 +63,9 @@ export interface FsAction {
 }
 
 export function errnoCode(err: unknown): string | undefined {
-  return err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string' ? (err as { code: string }).code : undefined;
+  return err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string'
+    ? (err as { code: string }).code
+    : undefined;
 }
 
 /** True for the errno codes `fsError` explains. */

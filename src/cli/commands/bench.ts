@@ -20,7 +20,21 @@ import { configureBrowserTargets } from '../../runners/browser-runners.js';
 import type { ModelFormat, TargetSettings } from '../../runners/types.js';
 import { InterruptedError, parseChoice, parseIntFlag, RunError, UsageError } from '../errors.js';
 import { withInterrupt, type CliContext } from '../io.js';
-import { addOptions, ARCH_EXAMPLE, collectWhole, dtypeOf, examplesHelp, listFlag, outDir, resolutionOf, runIdOf, sessionsOf, targetList, workloadList, type SharedValues } from '../options.js';
+import {
+  addOptions,
+  ARCH_EXAMPLE,
+  collectWhole,
+  dtypeOf,
+  examplesHelp,
+  listFlag,
+  outDir,
+  resolutionOf,
+  runIdOf,
+  sessionsOf,
+  targetList,
+  workloadList,
+  type SharedValues,
+} from '../options.js';
 import { eventRenderer } from '../progress.js';
 import { planText, resultJson } from './run.js';
 
@@ -127,7 +141,12 @@ export function register(program: Command, cli: CliContext): void {
   cmd
     .option('--model <ids>', 'whole model(s), e.g. conv-s', listFlag('--model', 'conv-s'), [])
     .option('--block <refs>', 'block(s) of a model, e.g. conv-m/b05, or block:<spec>@CxHxW', listFlag('--block', 'conv-m/b05'), [])
-    .option('--arch <vectors>', `search-space architecture(s), e.g. ${ARCH_EXAMPLE} (comma-separated or repeated)`, listFlag('--arch', ARCH_EXAMPLE), []);
+    .option(
+      '--arch <vectors>',
+      `search-space architecture(s), e.g. ${ARCH_EXAMPLE} (comma-separated or repeated)`,
+      listFlag('--arch', ARCH_EXAMPLE),
+      [],
+    );
   addOptions(cmd, ['workloads', 'preset', 'sessions']);
   cmd
     .option('--threads <n>', 'threads of the target (intra-op / WASM threads)')

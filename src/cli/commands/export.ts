@@ -28,7 +28,9 @@ const EXT_FORMAT: Record<string, ExportFormat> = { '.onnx': 'onnx', '.tflite': '
 
 /** Copies a file so that `dest` is either absent/old or complete (temporary name + rename). */
 function copyAtomic(src: string, dest: string): void {
-  withFsErrorsSync(dirname(dest), { doing: `create the folder of -o ${dest}`, expect: 'directory', flag: '-o' }, () => mkdirSync(dirname(dest), { recursive: true }));
+  withFsErrorsSync(dirname(dest), { doing: `create the folder of -o ${dest}`, expect: 'directory', flag: '-o' }, () =>
+    mkdirSync(dirname(dest), { recursive: true }),
+  );
   const tmp = `${dest}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     copyFileSync(src, tmp);

@@ -30,7 +30,8 @@ interface RepairOptions extends SharedValues {
 /** The run folder named by `run`: a path when it contains a separator, else a run id in the results folder. */
 export function runDirOf(run: string, o: SharedValues): string {
   const dir = /[/\\]/.test(run) ? run : path.join(outDir(o, defaultResultsDir()), checkRunId(run, 'the run id'));
-  if (!existsSync(dir)) throw new RunDirError(`no run folder ${dir}; give a run id (with --out for another results folder) or the path of a run folder`);
+  if (!existsSync(dir))
+    throw new RunDirError(`no run folder ${dir}; give a run id (with --out for another results folder) or the path of a run folder`);
   if (!statSync(dir).isDirectory()) throw new RunDirError(`${dir} is not a run folder; give a run id or the path of a run folder`);
   return dir;
 }
@@ -41,14 +42,18 @@ export async function repairRun(runDir: string, o: { dryRun?: boolean; command?:
   if (!existsSync(file)) return [`${file}: no measurements yet; nothing to repair`];
   const lock = await acquireRunLock(runDir, { ...(o.command ? { command: o.command } : {}) });
   try {
-    const text = withFsErrorsSync(file, { doing: "read the run's measurements", fix: `${MEASUREMENTS_FILE} must be the run's file of records: move what is there away` }, () => readFileSync(file, 'utf8'));
+    const text = withFsErrorsSync(
+      file,
+      { doing: "read the run's measurements", fix: `${MEASUREMENTS_FILE} must be the run's file of records: move what is there away` },
+      () => readFileSync(file, 'utf8'),
+    );
     const { text: repaired, actions } = repairJsonlText(text, (v, where) => parseLineRecord(v, `${file}:${where.replace(/^line /, '')}`));
     if (actions.length === 0) return [`${file}: every line is a valid record; nothing to repair`];
     const lines = actions.map((a) => `  ${a}`);
     if (o.dryRun) return [`${file}: would change ${actions.length} line(s) (dry run; nothing written):`, ...lines];
     const backup = `${file}.bak-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     withFsErrorsSync(backup, { doing: 'keep a copy of the original measurements' }, () => copyFileSync(file, backup));
-    await withFsErrors(file, { doing: "write the repaired measurements" }, () => writeFileAtomic(file, repaired));
+    await withFsErrors(file, { doing: 'write the repaired measurements' }, () => writeFileAtomic(file, repaired));
     return [`${file}: repaired ${actions.length} line(s); the original is kept as ${backup}`, ...lines];
   } finally {
     await lock.release();

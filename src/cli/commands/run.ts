@@ -20,7 +20,18 @@ import { SCHEMA_VERSION } from '../../results/schema.js';
 import { configureBrowserTargets } from '../../runners/browser-runners.js';
 import { InterruptedError, RunError } from '../errors.js';
 import { withInterrupt, type CliContext } from '../io.js';
-import { addOptions, ARCH_EXAMPLE, examplesHelp, outDir, resolutionOf, runIdOf, sessionsOf, targetList, workloadList, type SharedValues } from '../options.js';
+import {
+  addOptions,
+  ARCH_EXAMPLE,
+  examplesHelp,
+  outDir,
+  resolutionOf,
+  runIdOf,
+  sessionsOf,
+  targetList,
+  workloadList,
+  type SharedValues,
+} from '../options.js';
 import { eventRenderer } from '../progress.js';
 
 /** Shown under --help and run by the tests (with --dry-run), so every one of them works. */
@@ -50,7 +61,9 @@ export function resultJson(r: ExecuteResult): Record<string, unknown> {
 /** What --dry-run prints: the device, then one line per planned measurement. */
 export function planText(plan: Plan): string {
   const d = plan.device;
-  const lines = [`${d.name} (${d.id}, ${d.connection.kind}): ${plan.jobs.length} measurements x ${plan.sessions} session(s), preset ${plan.protocol.name}`];
+  const lines = [
+    `${d.name} (${d.id}, ${d.connection.kind}): ${plan.jobs.length} measurements x ${plan.sessions} session(s), preset ${plan.protocol.name}`,
+  ];
   for (const j of plan.jobs) lines.push(`  ${j.workloadId} ${j.dtype} on ${j.target.id} ${JSON.stringify(j.target.settings)}`);
   return `${lines.join('\n')}\n`;
 }

@@ -98,7 +98,11 @@ export function cacheDir(): string {
   return env && env.trim() !== '' ? env : join(packageRoot(), '.cache', 'models');
 }
 
-const CACHE_USE = { doing: 'use the export cache folder', expect: 'directory' as const, fix: `point ${CACHE_ENV_VAR} at a writable folder (or unset it for the default)` };
+const CACHE_USE = {
+  doing: 'use the export cache folder',
+  expect: 'directory' as const,
+  fix: `point ${CACHE_ENV_VAR} at a writable folder (or unset it for the default)`,
+};
 
 /**
  * Creates the cache folder if needed; a folder that cannot be used (a file in the way, read-only, no
@@ -117,7 +121,9 @@ export function canonicalJson(value: unknown): string {
   }
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+  const keys = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
 }
 
@@ -157,13 +163,15 @@ const exporterVersion = (format: ExportFormat): string => (format === 'onnx' ? O
 const ORT_CALIBRATION = `onnxruntime-node min/max over ${DEFAULT_CALIBRATION_SAMPLES} inputs seededInput(graph, 1000+i)`;
 
 function checkRequest(req: ExportRequest): void {
-  if (!EXPORT_FORMATS.includes(req.format)) throw new ExportRequestError(`format must be one of ${EXPORT_FORMATS.join(', ')}, got '${String(req.format)}'`);
+  if (!EXPORT_FORMATS.includes(req.format))
+    throw new ExportRequestError(`format must be one of ${EXPORT_FORMATS.join(', ')}, got '${String(req.format)}'`);
   const ok = FORMAT_DTYPES[req.format];
   if (!ok.includes(req.dtype)) throw new ExportRequestError(`${req.format} exports come in ${ok.join(', ')}, not '${String(req.dtype)}'`);
   if (req.onnxOpset !== undefined && (req.format !== 'onnx' || (req.onnxOpset !== 17 && req.onnxOpset !== 20))) {
     throw new ExportRequestError(`an ONNX opset of 17 or 20 applies to ONNX exports only, got ${String(req.onnxOpset)} for ${req.format}`);
   }
-  if (req.seed !== undefined && (!Number.isSafeInteger(req.seed) || req.seed < 0)) throw new ExportRequestError(`seed must be a non-negative integer, got ${req.seed}`);
+  if (req.seed !== undefined && (!Number.isSafeInteger(req.seed) || req.seed < 0))
+    throw new ExportRequestError(`seed must be a non-negative integer, got ${req.seed}`);
 }
 
 /** What the key hashes: everything the exported bytes depend on. */

@@ -37,7 +37,7 @@ import { eventRenderer } from '../progress.js';
 /** Shown under --help and run by the tests (with --dry-run), so every one of them works. */
 export const RUN_EXAMPLES = [
   'mnv4-bench run --device host --preset quick',
-  `mnv4-bench run --device host --targets ort-cpu --workloads conv-s/b03,arch:${ARCH_EXAMPLE},'block:uib(a3,m5,s2,e4,o80,relu)@48x64x64' --dry-run`,
+  `mnv4-bench run --device host --targets ort-cpu --workloads 'conv-s/b03,arch:${ARCH_EXAMPLE},block:uib(a3,m5,s2,e4,o80,relu)@48x64x64' --dry-run`,
 ];
 
 interface RunOptions extends SharedValues {

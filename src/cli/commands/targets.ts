@@ -11,6 +11,7 @@ import { configureBrowserTargets } from '../../runners/browser-runners.js';
 import { detectTargets, disposeRunners, type TargetStatus } from '../../runners/registry.js';
 import { localContext, type RunContext } from '../../runners/types.js';
 import type { CliContext } from '../io.js';
+import { addOptions } from '../options.js';
 
 interface TargetsOptions {
   device?: string;
@@ -37,14 +38,13 @@ export async function runTargets(o: TargetsOptions, out: (s: string) => void): P
 }
 
 export function register(program: Command, { io }: CliContext): void {
-  program
+  const cmd = program
     .command('targets')
     .description('list the targets (runtime + backend) and whether each can run on a device (default: this machine), with the reason when not')
     .option('--device <id>', 'check on this device profile (id or path to a .json) instead of this machine')
     .option('--json', 'machine-readable output')
-    .option('--refresh', 'ignore the cached availability and check again')
-    .option('--chromium <path>', 'Chromium binary for browser targets (default: $MNV4_BENCH_CHROMIUM or PATH)')
-    .action(async (opts: TargetsOptions) => {
-      await runTargets(opts, io.out);
-    });
+    .option('--refresh', 'ignore the cached availability and check again');
+  addOptions(cmd, ['chromium']).action(async (opts: TargetsOptions) => {
+    await runTargets(opts, io.out);
+  });
 }

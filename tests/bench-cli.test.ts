@@ -79,13 +79,13 @@ describe('bench', () => {
     ],
     ['unknown model', ['bench', '--target', 'ort-cpu', '--model', 'conv-xl'], /unknown model 'conv-xl'/],
     ['nothing to measure', ['bench', '--target', 'ort-cpu'], /nothing to measure/],
-    ['empty --targets', ['bench', '--targets', '', '--model', 'conv-s'], /--target\/--targets is empty/],
+    ['empty --targets', ['bench', '--targets', '', '--model', 'conv-s'], /--targets is empty: give at least one value/],
     ['bad sessions', ['bench', '--target', 'ort-cpu', '--model', 'conv-s', '--sessions', '0'], /--sessions must be an integer from 1 to 50/],
     ['unknown flag', ['bench', '--target', 'ort-cpu', '--modle', 'conv-s'], /unknown option '--modle'/],
     [
       'run id outside the results folder',
       ['bench', '--target', 'ort-cpu', '--model', 'conv-s', '--run-id', '..'],
-      /run id '\.\.' must be one folder name/,
+      /--run-id '\.\.' is not a run name/,
     ],
     [
       'bad dtype for format',

@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { ProtocolSettings } from '../profiles/protocol.js';
-import { measureSession, type SessionSteps } from './measurement.js';
+import { measureSession, type RunnerSteps } from './measurement.js';
 import {
   resolveSettingsFromSpecs,
   RunnerUnavailableError,
@@ -45,10 +45,11 @@ export interface RunnerDefinition {
    */
   precheck?(ctx: RunContext): string | null;
   /**
-   * The steps of one measurement of `w` with resolved `settings` (format, file and connection already checked).
+   * The steps of one measurement of `w` with resolved `settings` (format, file and connection already checked):
+   * protocol-timed `SessionSteps`, or `ExternalSessionSteps` for a tool that times itself.
    * Throw RunnerUnavailableError when the target cannot run here.
    */
-  session(w: PreparedWorkload, target: Target, ctx: RunContext, options: MeasureOptions): SessionSteps | Promise<SessionSteps>;
+  session(w: PreparedWorkload, target: Target, ctx: RunContext, options: MeasureOptions): RunnerSteps | Promise<RunnerSteps>;
   /** releases what the runner holds between measurements (browsers, servers); must be safe to call twice. */
   dispose?(): Promise<void>;
 }

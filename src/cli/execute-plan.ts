@@ -48,6 +48,7 @@ export async function executeForCommand(
         profile: o.profile === true,
         command: [...argv],
         onEvent: (e) => render.onEvent(e),
+        log: (line) => render.log(line),
         ...extra,
       }),
     );

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import type { ProtocolSettings } from '../profiles/protocol.js';
 import { measureSession, type RunnerSteps } from './measurement.js';
 import {
+  connectionMismatch,
   resolveSettingsFromSpecs,
   RunnerUnavailableError,
   type Availability,
@@ -54,12 +55,6 @@ export interface RunnerDefinition {
   dispose?(): Promise<void>;
 }
 
-/** Why a connection does not fit a definition, or null. */
-function connectionProblem(def: Pick<RunnerDefinition, 'id' | 'connections'>, ctx: RunContext): string | null {
-  if (def.connections.includes(ctx.connection.kind)) return null;
-  return `${def.id} runs over ${def.connections.join('/')} connections, and device '${ctx.deviceId}' is reached over ${ctx.connection.kind}`;
-}
-
 /** Checks that `w`'s file is one the runner reads and that it exists; one clear line otherwise. */
 export function checkWorkloadFile(id: string, formats: readonly ModelFormat[], w: PreparedWorkload): void {
   if (!formats.includes(w.file.format))
@@ -83,7 +78,7 @@ export function defineRunner(def: RunnerDefinition): Runner {
       return resolveSettingsFromSpecs(def.id, def.settings, input);
     },
     async detect(ctx: RunContext): Promise<Availability> {
-      const problem = connectionProblem(def, ctx);
+      const problem = connectionMismatch(def, ctx);
       if (problem !== null) return { available: false, reason: problem };
       try {
         return await def.detect(ctx);
@@ -99,7 +94,7 @@ export function defineRunner(def: RunnerDefinition): Runner {
       options: MeasureOptions = {},
     ): Promise<MeasurementResult> {
       const resolved = resolveSettingsFromSpecs(def.id, def.settings, settings);
-      const problem = connectionProblem(def, ctx);
+      const problem = connectionMismatch(def, ctx);
       if (problem !== null) throw new RunnerUnavailableError(def.id, problem);
       const unavailable = def.precheck?.(ctx) ?? null;
       if (unavailable !== null) throw new RunnerUnavailableError(def.id, unavailable);

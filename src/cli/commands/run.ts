@@ -10,21 +10,17 @@
  */
 import type { Command } from 'commander';
 import type { ExecuteResult } from '../../engine/events.js';
-import { executePlan } from '../../engine/execute.js';
 import { planDevice, summaryLayout, type Plan } from '../../engine/plan.js';
-import { defaultResultsDir } from '../../paths.js';
 import { loadDevice } from '../../profiles/device.js';
 import { summaryTable } from '../../report/summary.js';
 import { readRun } from '../../results/reader.js';
-import { SCHEMA_VERSION } from '../../results/schema.js';
-import { configureBrowserTargets } from '../../runners/browser-runners.js';
-import { InterruptedError, RunError } from '../errors.js';
-import { withInterrupt, type CliContext } from '../io.js';
+import { RunError } from '../errors.js';
+import { executeForCommand, throwUnlessComplete } from '../execute-plan.js';
+import type { CliContext } from '../io.js';
 import {
   addOptions,
   ARCH_EXAMPLE,
   examplesHelp,
-  outDir,
   resolutionOf,
   runIdOf,
   sessionsOf,
@@ -32,31 +28,12 @@ import {
   workloadList,
   type SharedValues,
 } from '../options.js';
-import { eventRenderer } from '../progress.js';
 
 /** Shown under --help and run by the tests (with --dry-run), so every one of them works. */
 export const RUN_EXAMPLES = [
   'mnv4-bench run --device host --preset quick',
   `mnv4-bench run --device host --targets ort-cpu --workloads 'conv-s/b03,arch:${ARCH_EXAMPLE},block:uib(a3,m5,s2,e4,o80,relu)@48x64x64' --dry-run`,
 ];
-
-interface RunOptions extends SharedValues {
-  device: string;
-  dryRun?: boolean;
-}
-
-/** The JSON a run prints with --json: what this execution wrote. */
-export function resultJson(r: ExecuteResult): Record<string, unknown> {
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    runId: r.runId,
-    runDir: r.runDir,
-    interrupted: r.interrupted,
-    measurements: r.measured,
-    errors: r.failed,
-    skipped: r.skipped,
-  };
-}
 
 /** What --dry-run prints: the device, then one line per planned measurement. */
 export function planText(plan: Plan): string {
@@ -68,7 +45,12 @@ export function planText(plan: Plan): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function runDevice(o: RunOptions, { io, argv }: CliContext): Promise<ExecuteResult | undefined> {
+interface RunOptions extends SharedValues {
+  device: string;
+  dryRun?: boolean;
+}
+
+export async function runDevice(o: RunOptions, cli: CliContext): Promise<ExecuteResult | undefined> {
   const device = loadDevice(o.device); // a DeviceProfileError (an InputError) exits 2
   const resolution = resolutionOf(o);
   const sessions = sessionsOf(o);
@@ -81,44 +63,21 @@ export async function runDevice(o: RunOptions, { io, argv }: CliContext): Promis
     ...(workloads ? { workloads } : {}),
     ...(targets ? { targets } : {}),
   });
-  const { runId, resume } = runIdOf(o);
+  runIdOf(o); // a bad run id is a usage error before anything runs
   if (o.dryRun) {
-    io.out(planText(plan));
+    cli.io.out(planText(plan));
     return undefined;
   }
-  if (o.chromium !== undefined) configureBrowserTargets({ chromiumPath: o.chromium });
-
-  const render = eventRenderer(io, { json: o.json === true });
-  let result: ExecuteResult;
-  try {
-    result = await withInterrupt(io, (signal) =>
-      executePlan(plan, {
-        outDir: outDir(o, defaultResultsDir()),
-        runId,
-        resume,
-        signal,
-        profile: o.profile === true,
-        command: [...argv],
-        onUnavailable: 'skip',
-        onEvent: (e) => render.onEvent(e),
-      }),
-    );
-  } finally {
-    render.stop();
-  }
-  if (o.json) io.out(`${JSON.stringify(resultJson(result), null, 2)}\n`);
-  else {
+  const result = await executeForCommand(plan, o, cli, { onUnavailable: 'skip' });
+  if (!o.json) {
     // the whole run, so a resumed run's table includes what earlier executions measured
     const run = await readRun(result.runDir);
-    io.out(`${summaryTable(summaryLayout(plan), run.records)}\n`);
+    cli.io.out(`${summaryTable(summaryLayout(plan), run.records)}\n`);
   }
-  if (result.interrupted) throw new InterruptedError(`interrupted; finished sessions are saved: resume with --resume ${runId}`);
-  const runnable = plan.jobs.length - result.skipped.length;
-  if (runnable === 0) throw new RunError(`no target of device ${device.id} can run (reasons above; 'mnv4-bench targets' lists them)`);
-  if (result.failed.length > 0)
-    throw new RunError(
-      `${result.failed.length} of ${runnable - result.alreadyMeasured} measurements failed (error records in ${result.runDir}/measurements.jsonl)`,
-    );
+  const measurable = plan.jobs.length - result.skipped.length;
+  if (measurable === 0 && !result.interrupted)
+    throw new RunError(`no target of device ${device.id} can run (reasons above; 'mnv4-bench targets' lists them)`);
+  throwUnlessComplete(result, measurable);
   return result;
 }
 

@@ -37,7 +37,18 @@ const fake = (): void => {
 let n = 0;
 const freshOut = (): string => path.join(tmp, `out${n++}`);
 const B = ['conv-s/b03', 'conv-s/b04', 'conv-s/b05'];
-const bench = (out: string, blocks: string[], ...more: string[]) => ['bench', '--target', 'fake-cpu', '--block', blocks.join(','), '--preset', 'quick', '--out', out, ...more];
+const bench = (out: string, blocks: string[], ...more: string[]) => [
+  'bench',
+  '--target',
+  'fake-cpu',
+  '--block',
+  blocks.join(','),
+  '--preset',
+  'quick',
+  '--out',
+  out,
+  ...more,
+];
 
 /** Exit 2 with exactly one `mnv4-bench:` line matching `re`, nothing on stdout. */
 function expectUsage(r: MainResult, re: RegExp): void {
@@ -49,7 +60,8 @@ function expectUsage(r: MainResult, re: RegExp): void {
   expect(lines[0]).toMatch(re);
 }
 
-const measurementKeys = async (runDir: string): Promise<string[]> => (await readRun(runDir)).records.filter((r) => r.kind === 'measurement').map((r) => r.key);
+const measurementKeys = async (runDir: string): Promise<string[]> =>
+  (await readRun(runDir)).records.filter((r) => r.kind === 'measurement').map((r) => r.key);
 
 describe('case 1: resume after a lost final newline keeps the run readable', () => {
   it('truncate -s -1, resume with one more block, resume again: exit 0 every time, every record readable', async () => {
@@ -77,7 +89,12 @@ describe('case 1: resume after a lost final newline keeps the run readable', () 
     const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
     writeFileSync(file, `${lines[0]}${lines[1]}\n${lines.slice(2).join('\n')}\n`); // what the old append did
     const refused = await runMain(bench(out, B, '--resume', 'g'), env);
-    expectUsage(refused, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:1 holds 2 records glued together .*mnv4-bench results repair '${runDir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}'`));
+    expectUsage(
+      refused,
+      new RegExp(
+        `${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:1 holds 2 records glued together .*mnv4-bench results repair '${runDir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}'`,
+      ),
+    );
     const repaired = await runMain(['results', 'repair', runDir], env);
     expect(repaired.code, repaired.stderr).toBe(0);
     expect(repaired.stdout).toMatch(/repaired 1 line\(s\); the original is kept as .*measurements\.jsonl\.bak-/);
@@ -108,7 +125,10 @@ describe('case 2: two processes, one run id', () => {
       argvs.map(
         (args) =>
           new Promise<{ code: number; stderr: string }>((resolve) => {
-            const p = spawn(process.execPath, ['--import', 'tsx', child, startAt, '300', '--', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+            const p = spawn(process.execPath, ['--import', 'tsx', child, startAt, '300', '--', ...args], {
+              stdio: ['ignore', 'ignore', 'pipe'],
+              env: { ...process.env, ...env },
+            });
             let stderr = '';
             p.stderr.on('data', (d) => (stderr += String(d)));
             p.on('exit', (code) => resolve({ code: code ?? -1, stderr }));
@@ -121,7 +141,9 @@ describe('case 2: two processes, one run id', () => {
     const out = freshOut();
     const results = await race([bench(out, B.slice(0, 2), '--run-id', 'same'), bench(out, B.slice(0, 2), '--run-id', 'same')]);
     expect(results.map((r) => r.code).sort()).toEqual([0, 2]);
-    expect(results.find((r) => r.code === 2)!.stderr).toMatch(/^mnv4-bench: run 'same' in .* is being written by pid \d+ on host .*; choose another run id\n$/);
+    expect(results.find((r) => r.code === 2)!.stderr).toMatch(
+      /^mnv4-bench: run 'same' in .* is being written by pid \d+ on host .*; choose another run id\n$/,
+    );
     const keys = await measurementKeys(path.join(out, 'same'));
     expect(keys).toHaveLength(2);
     expect(new Set(keys).size).toBe(2);
@@ -134,7 +156,9 @@ describe('case 2: two processes, one run id', () => {
     expect((await runMain(bench(out, B.slice(0, 1), '--run-id', 'res'), env)).code).toBe(0);
     const results = await race([bench(out, B, '--resume', 'res'), bench(out, B, '--resume', 'res')]);
     expect(results.map((r) => r.code).sort()).toEqual([0, 2]);
-    expect(results.find((r) => r.code === 2)!.stderr).toMatch(/^mnv4-bench: run 'res' is in use by pid \d+ on host .* since .*\(mnv4-bench bench .*--resume res.*\); wait for it to finish \(or stop it: kill \d+\)\n$/);
+    expect(results.find((r) => r.code === 2)!.stderr).toMatch(
+      /^mnv4-bench: run 'res' is in use by pid \d+ on host .* since .*\(mnv4-bench bench .*--resume res.*\); wait for it to finish \(or stop it: kill \d+\)\n$/,
+    );
     const keys = await measurementKeys(path.join(out, 'res'));
     expect(keys).toHaveLength(3);
     expect(new Set(keys).size).toBe(3);
@@ -148,7 +172,10 @@ describe('case 3: a run without its manifest is never reused', () => {
     expect((await runMain(bench(out, B.slice(0, 1), '--run-id', 'm'), env)).code).toBe(0);
     unlinkSync(path.join(out, 'm', 'manifest.json'));
     const before = readFileSync(path.join(out, 'm', 'measurements.jsonl'), 'utf8');
-    expectUsage(await runMain(bench(out, B.slice(0, 1), '--resume', 'm'), env), /cannot resume 'm': .*m exists but has no manifest\.json .* it is not reused: move it away or delete it/);
+    expectUsage(
+      await runMain(bench(out, B.slice(0, 1), '--resume', 'm'), env),
+      /cannot resume 'm': .*m exists but has no manifest\.json .* it is not reused: move it away or delete it/,
+    );
     expectUsage(await runMain(bench(out, B.slice(0, 1), '--run-id', 'm'), env), /has no manifest\.json .*choose another run id than 'm'/);
     expect(readFileSync(path.join(out, 'm', 'measurements.jsonl'), 'utf8')).toBe(before);
   });
@@ -189,8 +216,22 @@ describe('case 6: list flags accept values with commas; --help examples work', (
     expect(r.stdout).toMatch(/: 2 measurements/);
     expect(r.stdout).toContain('block:uib(a3,m5,s2,e4,o80,relu)@48x64x64 fp32 on fake-cpu');
     const device = path.join(tmp, 'dev6.json');
-    writeFileSync(device, JSON.stringify({ schemaVersion: 1, id: 'dev6', name: 'Device 6', connection: { kind: 'local' }, preset: 'quick', workloads: ['conv-s/b03'], targets: [{ target: 'fake-cpu' }] }));
-    r = await runMain(['run', '--device', device, '--workloads', `conv-s/b03,arch:${ARCH_EXAMPLE},block:se(c8,gsigmoid,relu)@16x8`, '--dry-run'], env);
+    writeFileSync(
+      device,
+      JSON.stringify({
+        schemaVersion: 1,
+        id: 'dev6',
+        name: 'Device 6',
+        connection: { kind: 'local' },
+        preset: 'quick',
+        workloads: ['conv-s/b03'],
+        targets: [{ target: 'fake-cpu' }],
+      }),
+    );
+    r = await runMain(
+      ['run', '--device', device, '--workloads', `conv-s/b03,arch:${ARCH_EXAMPLE},block:se(c8,gsigmoid,relu)@16x8`, '--dry-run'],
+      env,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/: 3 measurements/);
     expect(r.stdout).toContain(`arch:${ARCH_EXAMPLE}@224`);
@@ -203,7 +244,11 @@ describe('case 6: list flags accept values with commas; --help examples work', (
     for (const cmd of ['bench', 'run']) {
       const help = await runMain([cmd, '--help'], env);
       expect(help.code).toBe(0);
-      const shown = help.stdout.split('Examples:\n')[1]!.trimEnd().split('\n').map((l) => l.trim());
+      const shown = help.stdout
+        .split('Examples:\n')[1]!
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.trim());
       expect(shown).toEqual(cmd === 'bench' ? BENCH_EXAMPLES : RUN_EXAMPLES);
       for (const example of shown) {
         const words = shellWords(example).slice(1);
@@ -239,7 +284,12 @@ describe('case 9: filesystem errors are one line with the path and the fix (exit
   it('a device path that is a directory', async () => {
     const dir = path.join(tmp, 'devdir.json');
     mkdirSync(dir, { recursive: true });
-    expectUsage(await runMain(['run', '--device', dir], env), new RegExp(`cannot read the device profile: ${dir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is a directory, not a file; give the path of a file to --device`));
+    expectUsage(
+      await runMain(['run', '--device', dir], env),
+      new RegExp(
+        `cannot read the device profile: ${dir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is a directory, not a file; give the path of a file to --device`,
+      ),
+    );
   });
 
   it('export -o under a file names that file', async () => {
@@ -255,7 +305,10 @@ describe('case 9: filesystem errors are one line with the path and the fix (exit
     const file = path.join(tmp, 'cachefile');
     writeFileSync(file, 'x');
     const cacheEnv = { MNV4_BENCH_CACHE: file };
-    expectUsage(await runMain(['export', 'conv-s/b03'], cacheEnv), /cannot use the export cache folder: .*cachefile.*; point MNV4_BENCH_CACHE at a writable folder/);
+    expectUsage(
+      await runMain(['export', 'conv-s/b03'], cacheEnv),
+      /cannot use the export cache folder: .*cachefile.*; point MNV4_BENCH_CACHE at a writable folder/,
+    );
     const out = freshOut();
     expectUsage(await runMain(bench(out, B.slice(0, 1), '--run-id', 'c'), cacheEnv), /cannot use the export cache folder/);
     expect(existsSync(path.join(out, 'c'))).toBe(false);
@@ -268,13 +321,19 @@ describe('case 9: filesystem errors are one line with the path and the fix (exit
     const file = path.join(out, 'd', 'measurements.jsonl');
     rmSync(file);
     mkdirSync(file);
-    expectUsage(await runMain(bench(out, B.slice(0, 1), '--resume', 'd'), env), /cannot read the run's measurements: .*measurements\.jsonl is a directory, not a file; measurements\.jsonl must be the run's file of records: move what is there away/);
+    expectUsage(
+      await runMain(bench(out, B.slice(0, 1), '--resume', 'd'), env),
+      /cannot read the run's measurements: .*measurements\.jsonl is a directory, not a file; measurements\.jsonl must be the run's file of records: move what is there away/,
+    );
     // the refused resume released the run
     expect(existsSync(path.join(out, 'd', LOCK_FILE))).toBe(false);
   });
 
   it('--chromium pointing at a directory or a missing file', async () => {
-    expectUsage(await runMain(['bench', '--target', 'ort-cpu', '--block', 'conv-s/b03', '--chromium', tmp], env), /cannot use --chromium .*: .* is a directory; give the path of the Chromium executable to --chromium/);
+    expectUsage(
+      await runMain(['bench', '--target', 'ort-cpu', '--block', 'conv-s/b03', '--chromium', tmp], env),
+      /cannot use --chromium .*: .* is a directory; give the path of the Chromium executable to --chromium/,
+    );
     expectUsage(await runMain(['targets', '--chromium', path.join(tmp, 'nope')], env), /does not exist; check the path given to --chromium/);
   });
 
@@ -285,7 +344,12 @@ describe('case 9: filesystem errors are one line with the path and the fix (exit
   });
 
   // another user than root, so permissions apply (root may write anywhere)
-  const asUser = process.getuid?.() === 0 ? (spawnSync('setpriv', ['--version']).status === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : undefined) : [];
+  const asUser =
+    process.getuid?.() === 0
+      ? spawnSync('setpriv', ['--version']).status === 0
+        ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups']
+        : undefined
+      : [];
   it.skipIf(asUser === undefined)('an unreadable device file and a read-only --out (as an unprivileged user)', () => {
     const shared = mkdtempSync(path.join(os.tmpdir(), 'mnv4-issue10-perm-'));
     try {
@@ -308,8 +372,14 @@ describe('case 9: filesystem errors are one line with the path and the fix (exit
         });
         return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
       };
-      expectUsage(cli(['run', '--device', device]), /cannot read the device profile: permission denied on .*secret\.json; fix its permissions \(chmod\) or its owner or give another --device/);
-      expectUsage(cli(bench(path.join(ro, 'results'), B.slice(0, 1))), /cannot create the results folder: permission denied on .*ro\/results; fix its permissions \(chmod\) or its owner or give another --out/);
+      expectUsage(
+        cli(['run', '--device', device]),
+        /cannot read the device profile: permission denied on .*secret\.json; fix its permissions \(chmod\) or its owner or give another --device/,
+      );
+      expectUsage(
+        cli(bench(path.join(ro, 'results'), B.slice(0, 1))),
+        /cannot create the results folder: permission denied on .*ro\/results; fix its permissions \(chmod\) or its owner or give another --out/,
+      );
     } finally {
       rmSync(shared, { recursive: true, force: true });
     }

@@ -277,6 +277,21 @@ describe('atomic run creation (issue 10 cases 2-4)', () => {
     expect(existsSync(path.join(tmp, 'manifest.json'))).toBe(false);
   });
 
+  it('clears staging folders of creators that died, keeps those of live ones', async () => {
+    const root = fresh();
+    const dead = path.join(root, '.r.creating.1.aa');
+    const live = path.join(root, '.r.creating.2.bb');
+    for (const [dir, pid] of [
+      [dead, deadPid()],
+      [live, process.pid],
+    ] as const) {
+      mkdirSync(dir);
+      writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid, host: os.hostname(), startedAt: 't', token: String(pid) }));
+    }
+    (await createRun(root, 'r', { writeManifest: manifest })).lock.releaseSync();
+    expect(readdirSync(root).sort()).toEqual(['.r.creating.2.bb', 'r']);
+  });
+
   it('lists the runs there when a resumed run does not exist', async () => {
     const root = fresh();
     (await createRun(root, 'one', { writeManifest: manifest })).lock.releaseSync();

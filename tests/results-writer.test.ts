@@ -173,15 +173,19 @@ describe('listRuns', () => {
       await make('b-run', '2025-01-02T00:00:00.000Z');
       await make('a-run', '2025-01-03T00:00:00.000Z');
       mkdirSync(path.join(root, 'not-a-run'));
+      mkdirSync(path.join(root, 'headless'));
+      writeFileSync(path.join(root, 'headless', 'measurements.jsonl'), '');
       mkdirSync(path.join(root, 'broken'));
       writeFileSync(path.join(root, 'broken', 'manifest.json'), '{"schemaVersion":1}');
       const runs = await listRuns(root);
       expect(runs.map((r) => [r.runId, r.manifest?.createdAt ?? null])).toEqual([
         ['broken', null],
+        ['headless', null],
         ['b-run', '2025-01-02T00:00:00.000Z'],
         ['a-run', '2025-01-03T00:00:00.000Z'],
       ]);
       expect(runs[0]!.error).toMatch(/schemaVersion 1 is not supported/);
+      expect(runs[1]!.error).toMatch(/headless has measurements\.jsonl but no manifest\.json: not a readable run/);
       expect(await listRuns(path.join(root, 'absent'))).toEqual([]);
     } finally {
       rmSync(root, { recursive: true, force: true });

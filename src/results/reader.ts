@@ -80,8 +80,9 @@ export async function readRun(runDir: string): Promise<RunContents> {
 export type RunListing = { runId: string; runDir: string; manifest: ManifestRecord; error?: undefined } | { runId: string; runDir: string; manifest?: undefined; error: string };
 
 /**
- * The runs under a results folder (each sub-folder with a manifest.json), oldest first by creation time;
- * folders without a manifest are not runs and are left out. Only manifests are read.
+ * The runs under a results folder (each sub-folder with a manifest.json), oldest first by creation time.
+ * A folder with measurements but no manifest (a damaged run) is listed with that error; other folders are
+ * not runs and are left out. Only manifests are read.
  */
 export async function listRuns(outDir: string): Promise<RunListing[]> {
   let names: string[];
@@ -94,7 +95,10 @@ export async function listRuns(outDir: string): Promise<RunListing[]> {
   for (const runId of names.sort()) {
     const runDir = path.join(outDir, runId);
     const mPath = path.join(runDir, MANIFEST_FILE);
-    if (!existsSync(mPath)) continue;
+    if (!existsSync(mPath)) {
+      if (existsSync(path.join(runDir, MEASUREMENTS_FILE))) out.push({ runId, runDir, error: `${runDir} has ${MEASUREMENTS_FILE} but no ${MANIFEST_FILE}: not a readable run` });
+      continue;
+    }
     try {
       out.push({ runId, runDir, manifest: parseManifestText(await readFile(mPath, 'utf8'), mPath) });
     } catch (e) {

@@ -115,7 +115,8 @@ export async function createRun(resultsRoot: string, runId: string, opts: Create
   }
   const existing = inspectRunDir(runDir);
   if (existing.state !== 'absent' && !(existing.state === 'no-manifest' && existing.entries.length === 0)) throw await existingRunError(resultsRoot, runId);
-  const staging = path.join(resultsRoot, `.${runId}.creating.${process.pid}.${randomBytes(4).toString('hex')}`);
+  await removeStaleStaging(resultsRoot, runId);
+  const staging = path.join(resultsRoot, `${stagingPrefix(runId)}${process.pid}.${randomBytes(4).toString('hex')}`);
   try {
     await mkdir(staging);
   } catch (e) {
@@ -140,6 +141,19 @@ export async function createRun(resultsRoot: string, runId: string, opts: Create
     throw fsError(e, runDir, { doing: 'create the run directory', expect: 'directory', flag: '--out' });
   }
   return { runDir, lock: staged.movedTo(runDir) };
+}
+
+/** Hidden name prefix of a run being assembled (see the module comment). */
+const stagingPrefix = (runId: string): string => `.${runId}.creating.`;
+
+/** Removes staging folders of `runId` left by creators that died (their lock is stale). */
+async function removeStaleStaging(resultsRoot: string, runId: string): Promise<void> {
+  const names = readdirSync(resultsRoot).filter((n) => n.startsWith(stagingPrefix(runId)));
+  for (const name of names) {
+    const dir = path.join(resultsRoot, name);
+    const owner = await readLockOwner(path.join(dir, LOCK_FILE)).catch(() => undefined);
+    if (typeof owner === 'object' && ownerState(owner) === 'stale') await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
 }
 
 /** The error for a run directory that already exists when creating a new run. */

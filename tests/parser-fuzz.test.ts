@@ -11,6 +11,9 @@ import { decodeArch, encodeArch, getSearchSpace, sampleArch } from '../src/model
 import { resolveWorkload } from '../src/models/workload.js';
 import { ListFlagError, splitList } from '../src/models/workload-list.js';
 import { mulberry32 } from '../src/util/random.js';
+import { clearTargetsMemoryCache } from '../src/runners/registry.js';
+import { createFakeRunner, installFakeRunners } from './helpers/fake-runner.js';
+import { runMain } from './helpers/main-io.js';
 
 const MEMORY = 8 * 2 ** 30;
 const ITERATIONS = 2500;
@@ -177,6 +180,33 @@ describe('parser fuzz (issue 10)', () => {
         expect(parts.join('').replace(/[\s,]/g, '')).toBe(value.replace(/[\s,]/g, ''));
         for (const p of parts) expect(p).not.toBe('');
       }
+    }
+  });
+
+  it('the command line: random --block, --arch and --workloads values exit 0 (planned) or 2 with one line, never a crash', async () => {
+    const undo = installFakeRunners(createFakeRunner());
+    try {
+      const u = mulberry32(11);
+      const space = getSearchSpace('conv-s');
+      for (let i = 0; i < 150; i++) {
+        const flag = pick(u, ['--block', '--arch', '--workloads']);
+        const value =
+          flag === '--block'
+            ? `${mutate(u, pick(u, VALID_BLOCKS))}@${shape(u)}`
+            : flag === '--arch'
+              ? mutate(u, encodeArch(space, sampleArch(space, i)))
+              : [
+                  mutate(u, `arch:${encodeArch(space, sampleArch(space, i))}`),
+                  `block:${mutate(u, pick(u, VALID_BLOCKS))}@8x8`,
+                  randomString(u, 8),
+                ].join(',');
+        const r = await runMain(['bench', '--target', 'fake-cpu', flag, value, '--dry-run']);
+        expect([0, 2], `${flag} ${JSON.stringify(value)}: ${r.stderr}`).toContain(r.code);
+        if (r.code === 2) expect(r.stderr, `${flag} ${JSON.stringify(value)}`).toMatch(/^mnv4-bench: [^\n]+\n$/);
+      }
+    } finally {
+      undo();
+      clearTargetsMemoryCache();
     }
   });
 });

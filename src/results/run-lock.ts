@@ -3,7 +3,8 @@
  *
  * The lock file holds its owner as JSON (pid, host, start time, a random token, the process's start id on
  * Linux). It is written to a temporary file first and then hard-linked into place: `link` fails with EEXIST
- * when a lock exists, atomically, and a lock never exists half-written.
+ * when a lock exists, atomically, and a lock never exists half-written (file systems without hard links get
+ * an O_EXCL create instead).
  *
  * A lock is stale when its owner ran on this host and that process is gone (or the pid now belongs to a
  * process that started later: the start id differs). Taking a stale lock over is guarded by a second
@@ -102,7 +103,10 @@ export async function readLockOwner(file: string): Promise<LockOwner | 'unreadab
   return parseOwner(text) ?? 'unreadable';
 }
 
-/** Creates `file` with `content` only if it does not exist (temp file + link); false when it exists. */
+/**
+ * Creates `file` with `content` only if it does not exist; false when it exists. A temp file hard-linked into
+ * place, so the file never exists half-written; on file systems without hard links, an O_EXCL create.
+ */
 async function createExclusive(file: string, content: string): Promise<boolean> {
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(tmp, content, { flag: 'wx' });
@@ -110,10 +114,18 @@ async function createExclusive(file: string, content: string): Promise<boolean> 
     await link(tmp, file);
     return true;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw e;
   } finally {
     await unlink(tmp).catch(() => undefined);
+  }
+  try {
+    await writeFile(file, content, { flag: 'wx' });
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
   }
 }
 

@@ -298,6 +298,20 @@ describe('case 9: filesystem errors are one line with the path and the fix (exit
     const r = await runMain(['export', 'conv-s/b03', '-o', path.join(file, 'sub', 'm.onnx')], env);
     expectUsage(r, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is a file`));
     expect(r.stderr).not.toMatch(/EEXIST|ENOTDIR|mkdir/);
+    expectUsage(
+      await runMain(['export', 'conv-s/b03', '-o', tmp], env),
+      /cannot write -o .*: .* is a directory, not a file; give the path of a file to -o/,
+    );
+  });
+
+  it('--out that is a file', async () => {
+    fake();
+    const file = path.join(tmp, 'out-is-a-file');
+    writeFileSync(file, 'x');
+    expectUsage(
+      await runMain(bench(file, B.slice(0, 1), '--run-id', 'f'), env),
+      /cannot create the results folder: .*out-is-a-file is a file where a directory is needed; remove or rename it or give another --out/,
+    );
   });
 
   it('a cache path that is a file: export and bench stop before building or creating a run', async () => {

@@ -80,6 +80,30 @@ describe('case 1: resume after a lost final newline keeps the run readable', () 
     expect(readFileSync(file, 'utf8').endsWith('\n')).toBe(true);
   });
 
+  it('the same with the real ort-cpu runner on the smallest blocks', async () => {
+    const out = freshOut();
+    const tiny = ['conv_bn(k3,s1,o8,relu)@8x8x8', 'conv_bn(k1,s1,o8,relu)@8x8x8', 'conv_bn(k3,s1,o16,relu)@8x8x8'];
+    const real = (blocks: string[], ...more: string[]) => [
+      'bench',
+      '--target',
+      'ort-cpu',
+      '--block',
+      blocks.join(','),
+      '--preset',
+      'quick',
+      '--out',
+      out,
+      ...more,
+    ];
+    expect((await runMain(real(tiny.slice(0, 2), '--run-id', 'r'), env)).code).toBe(0);
+    const file = path.join(out, 'r', 'measurements.jsonl');
+    truncateSync(file, readFileSync(file).length - 1);
+    for (let i = 0; i < 2; i++) expect((await runMain(real(tiny, '--resume', 'r'), env)).code).toBe(0);
+    const keys = await measurementKeys(path.join(out, 'r'));
+    expect(keys).toHaveLength(3);
+    expect(new Set(keys).size).toBe(3);
+  });
+
   it('a run with records glued together is refused with the line and the fix; results repair fixes it', async () => {
     fake();
     const out = freshOut();

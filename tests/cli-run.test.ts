@@ -74,7 +74,7 @@ describe('CLI: run --device', () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{"schemaVersion": 1, "id": ');
     const cases: [string[], RegExp][] = [
-      [['run', '--device', 'pixel99'], /unknown device 'pixel99'; known devices: host, pixel6/],
+      [['run', '--device', 'pixel99'], /unknown device 'pixel99'; known devices: host, iphone13, pixel4, pixel6, pixel7, pixel8, samsung-s23/],
       [['run', '--device', bad], /is not valid JSON/],
       [['run', '--device', 'pixel6'], /no runner for target 'android-cpu'/],
       [['run', '--device', 'host', '--targets', 'gpu9000'], /device host has no target gpu9000/],

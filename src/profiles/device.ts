@@ -5,7 +5,10 @@
  * File format (schemaVersion 1; unknown fields are ignored, an unknown schemaVersion is rejected):
  * {
  *   "schemaVersion": 1, "id": "pixel6", "name": "Google Pixel 6",
- *   "connection": {"kind": "local"} | {"kind": "adb", "serial": "optional serial"},
+ *   "connection": {"kind": "local"} | {"kind": "adb", "serial"?, "model"?: "Pixel 6", "adbServer"?: {"host", "port"},
+ *                  "devtools"?: {"endpoint"?, "socket"?}} | {"kind": "devtools", "endpoint"} | {"kind": "none", "reason"},
+ *   "benchmarkModel": "optional path to TFLite's benchmark_model for Android",
+ *   "publishedColumns": ["iphone13_coreml"]   (optional: Table 6 columns for --simulate beyond the targets'),
  *   "soc": "Google Tensor G1", "notes": "...",
  *   "targets": [{"target": "ort-cpu", "label": "optional", "dtype": "fp32"|"fp16"|"int8",
  *                "settings": {"threads": 1}, "publishedColumn": "pixel6_cpu",
@@ -18,6 +21,7 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { devicesDir } from '../paths.js';
+import { DEVICE_COLUMNS } from '../models/published.js';
 
 export const DEVICE_SCHEMA_VERSION = 1;
 
@@ -28,12 +32,35 @@ export class DeviceProfileError extends Error {
 
 const settingValue = z.union([z.string(), z.number(), z.boolean()]);
 
+const hostPort = z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) });
+
+/**
+ * How to reach a device. `adb`: a phone through an adb server (the local one by default, or a remote one such
+ * as a DeviceFarmer STF node), picked by serial or by ro.product.model; `devtools` tells Chrome-on-Android
+ * targets where DevTools is (a forwarded abstract socket by default, or a remote endpoint). `none`: the device
+ * cannot be reached from here at all (its published figures and the roofline simulation still work).
+ */
+export const ConnectionSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('local') }),
+  z.object({
+    kind: z.literal('adb'),
+    serial: z.string().min(1).optional(),
+    model: z.string().min(1).optional(),
+    adbServer: hostPort.optional(),
+    devtools: z.object({ endpoint: z.string().url().optional(), socket: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional() }).optional(),
+  }),
+  z.object({ kind: z.literal('devtools'), endpoint: z.string().url() }),
+  z.object({ kind: z.literal('none'), reason: z.string().min(1) }),
+]);
+
+export type DeviceConnectionSpec = z.infer<typeof ConnectionSchema>;
+
 export const DeviceTargetSchema = z.object({
   target: z.string().min(1),
   label: z.string().optional(),
   dtype: z.enum(['fp32', 'fp16', 'int8']).default('fp32'),
   settings: z.record(z.string(), settingValue).default({}),
-  publishedColumn: z.string().optional(),
+  publishedColumn: z.enum(DEVICE_COLUMNS).optional(),
   ridgePoint: z.object({ macsPerByte: z.number().positive(), source: z.string() }).optional(),
   /** overrides the profile's workloads for this target (e.g. only small models on a software GPU). */
   workloads: z.array(z.string().min(1)).min(1).optional(),
@@ -43,15 +70,25 @@ export const DeviceProfileSchema = z.object({
   schemaVersion: z.literal(DEVICE_SCHEMA_VERSION),
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
   name: z.string().min(1),
-  connection: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('local') }),
-    z.object({ kind: z.literal('adb'), serial: z.string().optional() }),
-  ]),
+  connection: ConnectionSchema,
   soc: z.string().optional(),
   notes: z.string().optional(),
-  targets: z.array(DeviceTargetSchema).min(1),
+  /** the TFLite benchmark_model binary for this phone (Android targets; --benchmark-model overrides it). */
+  benchmarkModel: z.string().min(1).optional(),
+  /** Table 6 columns this device stands for beyond its targets' own (for --simulate; e.g. a phone with no
+   * runnable target here). */
+  publishedColumns: z.array(z.enum(DEVICE_COLUMNS)).optional(),
+  /** empty only for a device with connection kind 'none' (published figures and simulation only). */
+  targets: z.array(DeviceTargetSchema),
   workloads: z.array(z.string().min(1)).min(1),
   preset: z.enum(['quick', 'default', 'rigorous']).default('default'),
+}).superRefine((p, ctx) => {
+  if (p.targets.length === 0 && p.connection.kind !== 'none') {
+    ctx.addIssue({ code: 'custom', path: ['targets'], message: 'needs at least one target (only a device with connection kind "none" may have none)' });
+  }
+  if (p.connection.kind === 'none' && p.targets.length > 0) {
+    ctx.addIssue({ code: 'custom', path: ['targets'], message: 'a device with connection kind "none" cannot run targets; list its Table 6 columns in "publishedColumns"' });
+  }
 });
 
 export type DeviceProfile = z.infer<typeof DeviceProfileSchema>;

@@ -5,9 +5,13 @@
  * File format (schemaVersion 1; unknown fields are ignored, an unknown schemaVersion is rejected):
  * {
  *   "schemaVersion": 1, "id": "pixel6", "name": "Google Pixel 6",
- *   "connection": {"kind": "local"} | {"kind": "adb", "serial"?, "model"?: "Pixel 6", "adbServer"?: {"host", "port"},
- *                  "devtools"?: {"endpoint"?, "socket"?}} | {"kind": "devtools", "endpoint"} | {"kind": "none", "reason"},
- *   "benchmarkModel": "optional path to TFLite's benchmark_model for Android",
+ *   "connection": {"kind": "local"}
+ *               | {"kind": "adb", "serial": "optional", "model": "optional ro.product.model",
+ *                  "adbServer": {"host": "127.0.0.1", "port": 5037} (optional, e.g. a device farm),
+ *                  "devtools": {"endpoint": "optional ws:// or http://", "socket": "optional abstract socket"}}
+ *               | {"kind": "devtools", "endpoint": "ws://... or http://host:port"}
+ *               | {"kind": "none", "reason": "why it cannot be reached"}  (published figures and --simulate only),
+ *   "benchmarkModel": "optional path to TFLite's benchmark_model for Android (--benchmark-model overrides it)",
  *   "publishedColumns": ["iphone13_coreml"]   (optional: Table 6 columns for --simulate beyond the targets'),
  *   "soc": "Google Tensor G1", "notes": "...",
  *   "targets": [{"target": "ort-cpu", "label": "optional", "dtype": "fp32"|"fp16"|"int8",
@@ -20,40 +24,19 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
+import { InputError } from '../errors.js';
 import { devicesDir } from '../paths.js';
 import { DEVICE_COLUMNS } from '../models/published.js';
+import type { DeviceConnection } from '../runners/types.js';
 
 export const DEVICE_SCHEMA_VERSION = 1;
 
-export class DeviceProfileError extends Error {
+/** A device profile that cannot be found or read: bad input (exit 2). */
+export class DeviceProfileError extends InputError {
   override name = 'DeviceProfileError';
-  readonly exitCode = 2;
 }
 
 const settingValue = z.union([z.string(), z.number(), z.boolean()]);
-
-const hostPort = z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) });
-
-/**
- * How to reach a device. `adb`: a phone through an adb server (the local one by default, or a remote one such
- * as a DeviceFarmer STF node), picked by serial or by ro.product.model; `devtools` tells Chrome-on-Android
- * targets where DevTools is (a forwarded abstract socket by default, or a remote endpoint). `none`: the device
- * cannot be reached from here at all (its published figures and the roofline simulation still work).
- */
-export const ConnectionSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('local') }),
-  z.object({
-    kind: z.literal('adb'),
-    serial: z.string().min(1).optional(),
-    model: z.string().min(1).optional(),
-    adbServer: hostPort.optional(),
-    devtools: z.object({ endpoint: z.string().url().optional(), socket: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional() }).optional(),
-  }),
-  z.object({ kind: z.literal('devtools'), endpoint: z.string().url() }),
-  z.object({ kind: z.literal('none'), reason: z.string().min(1) }),
-]);
-
-export type DeviceConnectionSpec = z.infer<typeof ConnectionSchema>;
 
 export const DeviceTargetSchema = z.object({
   target: z.string().min(1),
@@ -66,17 +49,37 @@ export const DeviceTargetSchema = z.object({
   workloads: z.array(z.string().min(1)).min(1).optional(),
 });
 
+const endpoint = z.string().regex(/^(wss?|https?):\/\/[^\s]+$/, 'a ws://, wss://, http:// or https:// URL');
+
+/** How to reach the device; the same shape as the runners' DeviceConnection. */
+export const DeviceConnectionSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('local') }).strict(),
+  z
+    .object({
+      kind: z.literal('adb'),
+      serial: z.string().min(1).optional(),
+      model: z.string().min(1).optional(),
+      adbServer: z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }).strict().optional(),
+      devtools: z.object({ endpoint: endpoint.optional(), socket: z.string().min(1).optional() }).strict().optional(),
+    })
+    .strict(),
+  z.object({ kind: z.literal('devtools'), endpoint }).strict(),
+]);
+
+/** A device that cannot be reached from here at all (no runner for it): its published figures and the roofline
+ * simulation still work. A profile-only kind: it never reaches a runner. */
+const UnreachableSchema = z.object({ kind: z.literal('none'), reason: z.string().min(1) }).strict();
+
 export const DeviceProfileSchema = z.object({
   schemaVersion: z.literal(DEVICE_SCHEMA_VERSION),
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
   name: z.string().min(1),
-  connection: ConnectionSchema,
+  connection: z.union([DeviceConnectionSchema, UnreachableSchema]),
   soc: z.string().optional(),
   notes: z.string().optional(),
   /** the TFLite benchmark_model binary for this phone (Android targets; --benchmark-model overrides it). */
   benchmarkModel: z.string().min(1).optional(),
-  /** Table 6 columns this device stands for beyond its targets' own (for --simulate; e.g. a phone with no
-   * runnable target here). */
+  /** Table 6 columns this device stands for beyond its targets' own (for --simulate). */
   publishedColumns: z.array(z.enum(DEVICE_COLUMNS)).optional(),
   /** empty only for a device with connection kind 'none' (published figures and simulation only). */
   targets: z.array(DeviceTargetSchema),
@@ -92,7 +95,15 @@ export const DeviceProfileSchema = z.object({
 });
 
 export type DeviceProfile = z.infer<typeof DeviceProfileSchema>;
+// the profile's connection must stay assignable to the runners' type (a compile-time check).
+const _connectionShape: (c: Exclude<DeviceProfile['connection'], { kind: 'none' }>) => DeviceConnection = (c) => c;
+void _connectionShape;
 export type DeviceTarget = z.infer<typeof DeviceTargetSchema>;
+
+/** The connection a runner gets, or the reason the device cannot be reached from here. */
+export function reachableConnection(p: DeviceProfile): { connection: DeviceConnection } | { unreachable: string } {
+  return p.connection.kind === 'none' ? { unreachable: p.connection.reason } : { connection: p.connection };
+}
 
 /** Ids of the profiles in devices/. */
 export function listDeviceIds(dir = devicesDir()): string[] {

@@ -39,7 +39,7 @@ describe('benchmark_model output: TF 2.x format', () => {
     expect(ext.summary).toEqual({ count: 100, firstMs: 2.412, minMs: 2.389, maxMs: 2.517, meanMs: expect.closeTo(2.42037, 9), stdMs: 0.021 });
     expect(ext.warmup).toEqual({ count: 20, meanMs: 2.4417 });
     expect(ext.initMs).toBeCloseTo(41.203, 9);
-    expect(ext.memory).toEqual({ initMb: 8.26562, overallMb: 9.51172 });
+    expect(ext.memory).toEqual({ initFootprintDeltaMb: 8.26562, overallFootprintDeltaMb: 9.51172 });
 
     expect(delegationEvidence(out, 'XNNPACK')).toMatchObject({ state: 'full', nodeShare: 1, delegatedNodes: 64, totalNodes: 64 });
   });
@@ -52,7 +52,7 @@ describe('benchmark_model output: TF 2.x format', () => {
     expect(out.summary?.initUs).toBe(1412550);
     const ext = toExternalTiming(requireCompleteRun(out, text));
     expect(ext.summary.meanMs).toBeCloseTo(18.0976, 9);
-    expect(ext.memory).toEqual({ initMb: 61.6367, overallMb: 63.0508, peakMb: 84.1914 });
+    expect(ext.memory).toEqual({ initFootprintDeltaMb: 61.6367, overallFootprintDeltaMb: 63.0508, peakFootprintMb: 84.1914 });
     const d = delegationEvidence(out, 'GPU');
     expect(d.state).toBe('full');
     expect(d.nodeShare).toBe(1);
@@ -68,6 +68,7 @@ describe('benchmark_model output: TF 2.x format', () => {
     const ext = toExternalTiming(requireCompleteRun(out, text));
     expect(ext.warmup).toEqual({ count: 1, meanMs: 9.733 });
     expect(ext.summary.count).toBe(113);
+    expect(ext.memory).toEqual({ initMaxRssDeltaMb: 2.83594, overallMaxRssDeltaMb: 10.4805 });
     // no delegate lines at all: nothing can be said about delegation.
     expect(delegationEvidence(out, 'XNNPACK').state).toBe('unknown');
   });

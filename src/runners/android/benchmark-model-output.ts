@@ -35,6 +35,7 @@
  *
  * Times stay in the tool's unit (microseconds) in the parsed record; `toExternalTiming` converts to ms.
  */
+import type { ExternalTiming } from '../types.js';
 
 /** One `Stat<int64_t>` line; microseconds. */
 export interface BenchmarkStat {
@@ -350,35 +351,12 @@ export function requireCompleteRun(out: BenchmarkModelOutput, text: string, exit
   return out as BenchmarkModelOutput & { inference: BenchmarkStat; summary: BenchmarkSummary };
 }
 
-/** Timing as an external tool reported it (its own sampling loop, not ours). Milliseconds. */
-export interface ExternalTimingSummary {
-  count: number;
-  firstMs?: number;
-  minMs: number;
-  maxMs: number;
-  meanMs: number;
-  stdMs: number;
-  medianMs?: number;
-  p5Ms?: number;
-  p95Ms?: number;
-}
-
-export interface ExternalTimingRecord {
-  tool: string;
-  toolVersion?: string;
-  command?: string[];
-  summary: ExternalTimingSummary;
-  warmup?: { count: number; meanMs: number };
-  initMs?: number;
-  memory?: Record<string, number>;
-}
-
 const ms = (us: number): number => us / 1000;
 
 /** Converts a complete run (see requireCompleteRun) into an external-timing record, in ms. */
-export function toExternalTiming(out: BenchmarkModelOutput & { inference: BenchmarkStat; summary: BenchmarkSummary }, command?: string[]): ExternalTimingRecord {
+export function toExternalTiming(out: BenchmarkModelOutput & { inference: BenchmarkStat; summary: BenchmarkSummary }, command?: string[]): ExternalTiming {
   const s = out.inference;
-  const summary: ExternalTimingSummary = {
+  const summary: ExternalTiming['summary'] = {
     count: s.count,
     minMs: ms(s.minUs ?? NaN),
     maxMs: ms(s.maxUs ?? NaN),
@@ -389,13 +367,17 @@ export function toExternalTiming(out: BenchmarkModelOutput & { inference: Benchm
   if (s.medianUs !== undefined) summary.medianMs = ms(s.medianUs);
   if (s.p5Us !== undefined) summary.p5Ms = ms(s.p5Us);
   if (s.p95Us !== undefined) summary.p95Ms = ms(s.p95Us);
-  const rec: ExternalTimingRecord = { tool: 'tflite-benchmark_model', summary, initMs: ms(out.summary.initUs) };
+  const rec: ExternalTiming = { tool: 'tflite-benchmark_model', summary, initMs: ms(out.summary.initUs) };
   if (out.tensorflowVersion) rec.toolVersion = out.tensorflowVersion;
   if (command) rec.command = command;
   if (out.warmup && out.warmup.count > 0 && out.warmup.avgUs !== null) rec.warmup = { count: out.warmup.count, meanMs: ms(out.warmup.avgUs) };
   if (out.memory) {
-    rec.memory = { initMb: out.memory.initMb, overallMb: out.memory.overallMb };
-    if (out.memory.peakMb !== undefined) rec.memory.peakMb = out.memory.peakMb;
+    // the two generations measure different things: the growth of the footprint, or of the max RSS
+    rec.memory =
+      out.memory.kind === 'delta-footprint'
+        ? { initFootprintDeltaMb: out.memory.initMb, overallFootprintDeltaMb: out.memory.overallMb }
+        : { initMaxRssDeltaMb: out.memory.initMb, overallMaxRssDeltaMb: out.memory.overallMb };
+    if (out.memory.peakMb !== undefined) rec.memory.peakFootprintMb = out.memory.peakMb;
   }
   return rec;
 }

@@ -17,6 +17,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
+import { InputError } from '../../errors.js';
 
 /** A device as the adb server lists it. */
 export interface AdbDeviceEntry {
@@ -452,8 +453,8 @@ export const BENCHMARK_MODEL_HELP =
   '(https://storage.googleapis.com/tensorflow-nightly-public/prod/tensorflow/release/lite/tools/nightly/latest/android_aarch64_benchmark_model) ' +
   'or build it with `bazel build -c opt --config=android_arm64 //tensorflow/lite/tools/benchmark:benchmark_model`';
 
-/** A missing or unusable benchmark_model binary. */
-export class BenchmarkModelBinaryError extends Error {
+/** A missing or unusable benchmark_model binary (bad input: exit 2). */
+export class BenchmarkModelBinaryError extends InputError {
   override name = 'BenchmarkModelBinaryError';
 }
 

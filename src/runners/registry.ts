@@ -22,6 +22,7 @@ import { BROWSER_RUNNERS, browserTargetsFingerprint, shutdownBrowserTargets } fr
 import { createAndroidCpuRunner } from './android-cpu.js';
 import { createAndroidGpuRunner } from './android-gpu.js';
 import { createAndroidNnapiRunner } from './android-nnapi.js';
+import { installChromeBridge } from './android/chrome-bridge.js';
 import { createOrtCpuRunner } from './ort-cpu.js';
 import { createOrtWasmRunner } from './ort-wasm.js';
 import { InputError } from '../errors.js';
@@ -29,6 +30,9 @@ import { localContext, type Availability, type ModelFormat, type RunContext, typ
 
 /** Runners that run inside this Node process. */
 export const NODE_RUNNERS: readonly RunnerFactory[] = [createOrtCpuRunner, createOrtWasmRunner];
+
+// Chrome on an Android phone for the browser runners (adb forward / adb reverse).
+installChromeBridge();
 
 /** Runners that drive TFLite's benchmark_model on an Android phone over adb. */
 export const ANDROID_RUNNERS: readonly RunnerFactory[] = [createAndroidCpuRunner, createAndroidGpuRunner, createAndroidNnapiRunner];

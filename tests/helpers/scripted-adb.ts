@@ -26,6 +26,10 @@ export class ScriptedAdb implements AdbTransport {
   readonly reverses: { serial: string; remote: string; local: string }[] = [];
   /** remote files per serial: path -> size. */
   readonly files = new Map<string, Map<string, number>>();
+  /** called on `adb forward` (e.g. to open a fake DevTools server on the local port). */
+  onForward?: (local: string, remote: string) => void | Promise<void>;
+  /** called on `am start ...` (starting an app on the phone). */
+  onAmStart?: (argv: readonly string[]) => void | Promise<void>;
   private thermalReads = new Map<string, number>();
   private benchRuns = new Map<string, number>();
 
@@ -75,6 +79,10 @@ export class ScriptedAdb implements AdbTransport {
       return size === undefined ? { output: `stat: '${args[2]}': No such file or directory\n`, exitCode: 1 } : { output: `${size}\n`, exitCode: 0 };
     }
     if (cmd === 'mkdir' || cmd === 'chmod') return { output: '', exitCode: 0 };
+    if (cmd === 'am' && args[0] === 'start') {
+      await this.onAmStart?.(argv);
+      return { output: `Starting: Intent { cmp=${args[2] ?? ''} }\n`, exitCode: 0 };
+    }
     const bench = cmd === 'taskset' ? args.slice(1) : [cmd ?? '', ...args];
     if (bench[0] && files.has(bench[0]) && p.benchmark) {
       const run = this.benchRuns.get(serial) ?? 0;
@@ -92,6 +100,7 @@ export class ScriptedAdb implements AdbTransport {
 
   async forward(serial: string, local: string, remote: string): Promise<void> {
     this.forwards.push({ serial, local, remote });
+    await this.onForward?.(local, remote);
   }
 
   async reverse(serial: string, remote: string, local: string): Promise<void> {

@@ -13,12 +13,15 @@ import type { ExecuteResult } from '../../engine/events.js';
 import { executePlan } from '../../engine/execute.js';
 import { planDevice, summaryLayout } from '../../engine/plan.js';
 import { defaultResultsDir } from '../../paths.js';
-import { loadDevice } from '../../profiles/device.js';
+import { loadDevice, type DeviceProfile } from '../../profiles/device.js';
+import { formatSimulation, simulateDevice, deviceColumns } from '../../report/simulation.js';
+import { parseAdbServer } from '../../runners/android/adb.js';
+import { configureAndroid, linkAndroid } from '../../runners/android/link.js';
 import { summaryTable } from '../../report/summary.js';
 import { readRun } from '../../results/reader.js';
 import { SCHEMA_VERSION } from '../../results/schema.js';
 import { configureBrowserTargets } from '../../runners/browser-runners.js';
-import { InterruptedError, RunError } from '../errors.js';
+import { InterruptedError, RunError, UsageError } from '../errors.js';
 import { withInterrupt, type CliContext } from '../io.js';
 import { addOptions, outDir, resolutionOf, runIdOf, sessionsOf, targetList, workloadList, type SharedValues } from '../options.js';
 import { eventRenderer } from '../progress.js';
@@ -26,6 +29,42 @@ import { eventRenderer } from '../progress.js';
 interface RunOptions extends SharedValues {
   device: string;
   dryRun?: boolean;
+  simulate?: boolean;
+  adbServer?: string;
+  benchmarkModel?: string;
+}
+
+/** `--device a,b`: the profiles named (ids or paths). */
+function deviceList(text: string): string[] {
+  const ids = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (ids.length === 0) throw new UsageError('--device is empty; name a device profile (mnv4-bench devices lists them)');
+  return ids;
+}
+
+/** Applies --adb-server to a profile reached over adb. */
+function withAdbServer(device: DeviceProfile, flag: string | undefined): DeviceProfile {
+  if (flag === undefined) return device;
+  if (device.connection.kind !== 'adb') throw new UsageError(`--adb-server applies to devices reached over adb; device ${device.id} is reached over ${device.connection.kind}`);
+  let server;
+  try {
+    server = parseAdbServer(flag);
+  } catch (e) {
+    throw new UsageError(`--adb-server: ${(e as Error).message}`);
+  }
+  return { ...device, connection: { ...device.connection, adbServer: server } };
+}
+
+/** `run --device D[,E] --simulate`: the labelled roofline table of each device; nothing is measured. */
+function simulateDevices(ids: readonly string[], o: RunOptions, io: CliContext['io']): void {
+  const sims = ids.map((id) => {
+    const device = loadDevice(id);
+    if (deviceColumns(device).length === 0) {
+      throw new UsageError(`device ${device.id} names no Table 6 column (a target's "publishedColumn" or the profile's "publishedColumns"): --simulate fits the roofline to the paper's published latencies of a column`);
+    }
+    return simulateDevice(device);
+  });
+  if (o.json) io.out(`${JSON.stringify(sims.length === 1 ? sims[0] : sims, null, 2)}\n`);
+  else io.out(`${sims.map(formatSimulation).join('\n\n')}\n`);
 }
 
 /** The JSON a run prints with --json: what this execution wrote. */
@@ -34,7 +73,13 @@ export function resultJson(r: ExecuteResult): Record<string, unknown> {
 }
 
 export async function runDevice(o: RunOptions, { io, argv }: CliContext): Promise<ExecuteResult | undefined> {
-  const device = loadDevice(o.device); // a DeviceProfileError (an InputError) exits 2
+  const ids = deviceList(o.device);
+  if (o.simulate) {
+    simulateDevices(ids, o, io);
+    return undefined;
+  }
+  if (ids.length > 1) throw new UsageError(`--device ${o.device}: measuring several devices in one run is not supported yet; run them one after another (several devices work with --simulate)`);
+  const device = withAdbServer(loadDevice(ids[0]!), o.adbServer); // a DeviceProfileError (an InputError) exits 2
   const resolution = resolutionOf(o);
   const sessions = sessionsOf(o);
   const workloads = workloadList(o);
@@ -53,6 +98,11 @@ export async function runDevice(o: RunOptions, { io, argv }: CliContext): Promis
     return undefined;
   }
   if (o.chromium !== undefined) configureBrowserTargets({ chromiumPath: o.chromium });
+  if (device.connection.kind === 'adb') {
+    configureAndroid({ ...(o.benchmarkModel ? { benchmarkModelFlag: o.benchmarkModel } : {}), ...(device.benchmarkModel ? { benchmarkModelProfile: device.benchmarkModel } : {}) });
+    // find the phone first: without it nothing can run, and the error names what was looked for and the ways on
+    await linkAndroid(device.id, device.connection);
+  }
 
   const render = eventRenderer(io, { json: o.json === true });
   let result: ExecuteResult;
@@ -89,8 +139,12 @@ export function register(program: Command, cli: CliContext): void {
   const cmd = program
     .command('run')
     .description('run a device profile (devices/<id>.json): every target and workload it lists, on the device it describes, into one run directory')
-    .requiredOption('--device <id>', 'device profile id (e.g. host, pixel6) or a path to a profile .json');
+    .requiredOption('--device <id>', 'device profile id (e.g. host, pixel6) or a path to a profile .json; with --simulate a comma-separated list');
   addOptions(cmd, ['preset', 'sessions', 'workloads', 'targets', 'resolution', 'out', 'runId', 'resume', 'profile', 'json', 'chromium']);
+  cmd
+    .option('--simulate', "print the roofline estimate for the device's Table 6 columns (fitted to the paper's published latencies; nothing is measured)")
+    .option('--adb-server <host:port>', 'the adb server that reaches the phone (default: the local one, started when not running), e.g. a device farm node')
+    .option('--benchmark-model <path>', "TFLite's benchmark_model for Android (arm64), pushed to the phone; default: the profile's benchmarkModel or $MNV4_BENCHMARK_MODEL");
   cmd.option('--dry-run', 'print the planned measurements and exit').action(async (opts: RunOptions) => {
     await runDevice(opts, cli);
   });

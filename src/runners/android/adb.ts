@@ -178,7 +178,10 @@ export async function ensureAdbServer(addr: AdbServerAddress, opts: { adbBinary?
 /** The adbkit-backed transport (imported lazily: the package is only needed when a phone is used). */
 export async function adbkitTransport(addr: AdbServerAddress, opts: { adbBinary?: string; timeoutMs?: number } = {}): Promise<AdbTransport> {
   await ensureAdbServer(addr, opts);
-  const { Adb } = await import('@devicefarmer/adbkit');
+  // a CommonJS package: under Node's ESM loader its exports sit on `default` (bundlers expose them directly)
+  const mod = (await import('@devicefarmer/adbkit')) as unknown as { Adb?: typeof import('@devicefarmer/adbkit').Adb; default?: { Adb: typeof import('@devicefarmer/adbkit').Adb } };
+  const Adb = mod.Adb ?? mod.default?.Adb;
+  if (!Adb) throw new AdbUnavailableError('the @devicefarmer/adbkit package did not load (no Adb export); reinstall the dependencies (npm ci)');
   const client = Adb.createClient({ host: addr.host, port: addr.port, bin: opts.adbBinary ?? 'adb' });
   const server = `${addr.host}:${addr.port}`;
   const defaultTimeout = opts.timeoutMs ?? 10_000;

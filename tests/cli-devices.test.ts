@@ -1,0 +1,115 @@
+/**
+ * `devices` and `run --device pixel6` in-process (main(argv, io)) with the scripted stand-in at the adb-client
+ * boundary: the CLI, the engine, the Android runners and the parsers are the code a phone goes through.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readRun } from '../src/results/reader.js';
+import { configureAndroid } from '../src/runners/android/link.js';
+import { benchmarkModelFixture } from './helpers/fixtures.js';
+import { runMain } from './helpers/main-io.js';
+import { PIXEL6_CPUS, PIXEL6_PROPS, ScriptedAdb, type ScriptedPhone } from './helpers/scripted-adb.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'mnv4-cli-android-'));
+const bin = join(tmp, 'benchmark_model');
+{
+  const b = Buffer.alloc(1024);
+  b.writeUInt32BE(0x7f454c46, 0);
+  b[4] = 2;
+  b[5] = 1;
+  b.writeUInt16LE(183, 18);
+  writeFileSync(bin, b);
+}
+
+const pixel6: ScriptedPhone = {
+  serial: '1A2B3C4D',
+  props: PIXEL6_PROPS,
+  cpus: PIXEL6_CPUS,
+  thermal: [['BIG', 37000], ['battery', 30000]],
+  benchmark: (argv) => ({
+    output: benchmarkModelFixture(argv.includes('--use_nnapi=true') ? 'tf2.15-nnapi-edgetpu-partial.txt' : 'tf2.15-xnnpack-cpu-int8.txt'),
+    exitCode: 0,
+  }),
+};
+const pixel9: ScriptedPhone = { serial: 'ZZ99', props: { ...PIXEL6_PROPS, 'ro.product.model': 'Pixel 9', 'ro.build.version.release': '15' }, thermal: [] };
+
+let restore: (() => void) | undefined;
+afterEach(() => {
+  restore?.();
+  restore = undefined;
+});
+
+describe('CLI: devices', () => {
+  it('lists every profile with its targets and columns, which phone is attached, and attached phones without a profile', async () => {
+    const adb = new ScriptedAdb([pixel6, pixel9], '127.0.0.1:5037');
+    restore = configureAndroid({ transportFor: async () => adb });
+    const r = await runMain(['devices', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { schema: string; devices: { id: string; status: { state: string; detail: string }; publishedColumns: string[]; targets: { target: string }[] }[]; unprofiled: { serial: string; model: string }[] };
+    expect(j.schema).toBe('mnv4-bench/devices@1');
+    const by = new Map(j.devices.map((d) => [d.id, d]));
+    expect(by.get('pixel6')?.status).toEqual({ state: 'attached', detail: '1A2B3C4D at 127.0.0.1:5037 (Pixel 6, Android 14)', serial: '1A2B3C4D' });
+    expect(by.get('pixel8')?.status).toEqual({ state: 'not-attached', detail: "no device with ro.product.model 'Pixel 8' at 127.0.0.1:5037" });
+    expect(by.get('host')?.status.state).toBe('this-machine');
+    expect(by.get('iphone13')?.status.state).toBe('published-only');
+    expect(by.get('samsung-s23')?.publishedColumns).toEqual(['s23_cpu', 's23_gpu']);
+    expect(by.get('pixel6')?.targets.map((t) => t.target)).toEqual(['android-cpu', 'android-gpu', 'android-nnapi', 'ort-wasm-browser', 'ort-webgpu']);
+    expect(j.unprofiled.map((u) => [u.serial, u.model])).toEqual([['ZZ99', 'Pixel 9']]);
+
+    const text = await runMain(['devices']);
+    expect(text.stdout).toMatch(/^pixel6\s+attached\s+pixel6_cpu\s+android-cpu int8 \(threads=1 cpuMask=80\); android-gpu fp16;/m);
+    expect(text.stdout).toContain('attached without a profile: ZZ99 (device, Pixel 9) at 127.0.0.1:5037: copy devices/pixel6.json, set "connection": {"kind": "adb", "serial": "ZZ99"} and pass --device ./that.json');
+  });
+
+  it('an adb server that cannot be reached is reported per profile, not fatal', async () => {
+    restore = configureAndroid({
+      transportFor: async () => {
+        throw new Error('cannot reach the adb server at farm:7100 (ECONNREFUSED)');
+      },
+    });
+    const r = await runMain(['devices', '--json', '--adb-server', 'farm:7100']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { devices: { id: string; status: { state: string; detail: string } }[] };
+    expect(j.devices.find((d) => d.id === 'pixel6')?.status).toEqual({ state: 'adb-unavailable', detail: 'cannot reach the adb server at farm:7100 (ECONNREFUSED)' });
+    expect((await runMain(['devices', '--adb-server', 'farm'])).stderr).toMatch(/--adb-server: bad adb server 'farm'/);
+  });
+});
+
+describe('CLI: run --device pixel6 through the engine and the stand-in', () => {
+  it('measures k sessions per pair with benchmark_model, records external timing, delegation and thermals, prints the table', async () => {
+    const adb = new ScriptedAdb([pixel6]);
+    restore = configureAndroid({ transportFor: async () => adb, sleep: async () => undefined });
+    const out = join(tmp, 'results');
+    const r = await runMain([
+      'run', '--device', 'pixel6', '--targets', 'android-cpu,android-nnapi', '--workloads', 'conv-s/b04', '--resolution', '64',
+      '--sessions', '2', '--preset', 'quick', '--out', out, '--run-id', 'phone', '--benchmark-model', bin,
+    ]);
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    expect(adb.benchmarkRuns('1A2B3C4D')).toBe(4);
+    expect(adb.pushes.filter((p) => p.remote.includes('/bin/'))).toHaveLength(1);
+
+    const run = await readRun(join(out, 'phone'));
+    expect(run.manifest.devices).toEqual([{ id: 'pixel6', name: 'Google Pixel 6', connection: { kind: 'adb', model: 'Pixel 6', devtools: { socket: 'chrome_devtools_remote' } } }]);
+    const ms = run.records.filter((x) => x.kind === 'measurement');
+    expect(ms).toHaveLength(2);
+    const cpu = ms.find((m) => m.target.id === 'android-cpu')!;
+    expect(cpu.timing).toBe('external');
+    expect(cpu.protocol.sessions).toBe(2);
+    expect(cpu.latency.medianMs).toBeCloseTo(2.42037, 9);
+    expect(cpu.sessions.map((s) => s.external?.summary.count)).toEqual([100, 100]);
+    expect(cpu.executed).toMatchObject({ runtime: 'tflite-benchmark_model', backend: 'cpu', provider: 'XNNPACK' });
+    const nnapi = ms.find((m) => m.target.id === 'android-nnapi')!;
+    expect(nnapi.executed.backend).toBe('nnapi+cpu');
+    expect(nnapi.warnings.map((w) => w.message)).toContain(
+      'session 1: partial delegation: the NNAPI delegate ran 90.3% of nodes; the rest fell back to the CPU (NNAPI delegate: partial (2 delegate kernels); replacing 112 out of 124 node(s) with TfLiteNnapiDelegate, 5 partition(s))',
+    );
+    const sessions = run.records.filter((x) => x.kind === 'session');
+    expect(sessions).toHaveLength(4);
+    expect((sessions[0]!.context as { thermal: { before: unknown[] } }).thermal.before).toHaveLength(2);
+    expect(r.stdout).toMatch(/2\.420/);
+    expect(r.stdout).toContain('pixel6_cpu');
+  });
+});

@@ -14,7 +14,13 @@ import { createOrtWebgpuRunner } from './ort-webgpu.js';
 import { createTfliteWasmRunner } from './tflite-wasm.js';
 import type { RunnerFactory } from './types.js';
 
-export const BROWSER_RUNNERS: RunnerFactory[] = [createOrtWebgpuRunner, createOrtWasmBrowserRunner, createTfliteWasmRunner, createLitertWasmRunner, createLitertWebgpuRunner];
+export const BROWSER_RUNNERS: RunnerFactory[] = [
+  createOrtWebgpuRunner,
+  createOrtWasmBrowserRunner,
+  createTfliteWasmRunner,
+  createLitertWasmRunner,
+  createLitertWebgpuRunner,
+];
 
 /** Target ids of the browser runners. */
 export const BROWSER_TARGET_IDS: readonly string[] = ['ort-webgpu', 'ort-wasm-browser', 'tflite-wasm', 'litert-wasm', 'litert-webgpu'];

@@ -89,7 +89,15 @@ export function createOrtWasmRunner(): Runner {
       try {
         const ort = await loadOrtWeb();
         if (typeof WebAssembly !== 'object') return { available: false, reason: 'this Node has no WebAssembly' };
-        return { available: true, details: { version: ort.env.versions.web ?? ort.env.versions.common ?? 'unknown', simd: true, maxThreads: MAX_THREADS, cpus: os.cpus().length } };
+        return {
+          available: true,
+          details: {
+            version: ort.env.versions.web ?? ort.env.versions.common ?? 'unknown',
+            simd: true,
+            maxThreads: MAX_THREADS,
+            cpus: os.cpus().length,
+          },
+        };
       } catch (e) {
         return { available: false, reason: `onnxruntime-web cannot be loaded: ${(e as Error).message.split('\n')[0]}` };
       }
@@ -104,7 +112,9 @@ export function createOrtWasmRunner(): Runner {
       const s = target.settings;
       const threads = Number(s.threads);
       if (initialisedThreads !== undefined && initialisedThreads !== threads) {
-        throw new Error(`ort-wasm: this process initialised onnxruntime-web with ${initialisedThreads} thread(s); ${threads} needs a separate invocation`);
+        throw new Error(
+          `ort-wasm: this process initialised onnxruntime-web with ${initialisedThreads} thread(s); ${threads} needs a separate invocation`,
+        );
       }
       ort.env.wasm.numThreads = threads;
       initialisedThreads = threads;

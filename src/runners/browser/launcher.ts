@@ -15,7 +15,7 @@
  * Puppeteer's own per-CDP-call timeout is disabled (`protocolTimeout: 0`): a measurement may legitimately run
  * for minutes inside one evaluate; our watchdogs decide instead.
  */
-import { accessSync, constants as fsConstants, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { accessSync, existsSync, constants as fsConstants, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Browser, BrowserContext, CDPSession, Page } from 'puppeteer-core';
@@ -129,17 +129,25 @@ function isExecutableFile(p: string): boolean {
  * An explicit path or env value that does not point to an executable is an error (no silent PATH fallback:
  * the user asked for that binary).
  */
-export function findChromium(explicit: string | undefined = config.chromiumPath): { ok: true; location: ChromiumLocation } | { ok: false; reason: string } {
+export function findChromium(
+  explicit: string | undefined = config.chromiumPath,
+): { ok: true; location: ChromiumLocation } | { ok: false; reason: string } {
   if (explicit) {
     return isExecutableFile(explicit)
       ? { ok: true, location: { path: explicit, source: 'flag' } }
-      : { ok: false, reason: `Chromium not found at '${explicit}' (--chromium); install it with \`${CHROMIUM_INSTALL_HINT}\` or pass the path of a Chromium/Chrome binary` };
+      : {
+          ok: false,
+          reason: `Chromium not found at '${explicit}' (--chromium); install it with \`${CHROMIUM_INSTALL_HINT}\` or pass the path of a Chromium/Chrome binary`,
+        };
   }
   const env = process.env[CHROMIUM_ENV];
   if (env) {
     return isExecutableFile(env)
       ? { ok: true, location: { path: env, source: 'env' } }
-      : { ok: false, reason: `Chromium not found at '${env}' (${CHROMIUM_ENV}); install it with \`${CHROMIUM_INSTALL_HINT}\` or point ${CHROMIUM_ENV} at a Chromium/Chrome binary` };
+      : {
+          ok: false,
+          reason: `Chromium not found at '${env}' (${CHROMIUM_ENV}); install it with \`${CHROMIUM_INSTALL_HINT}\` or point ${CHROMIUM_ENV} at a Chromium/Chrome binary`,
+        };
   }
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
@@ -148,7 +156,10 @@ export function findChromium(explicit: string | undefined = config.chromiumPath)
       if (isExecutableFile(p)) return { ok: true, location: { path: p, source: 'path' } };
     }
   }
-  return { ok: false, reason: `no Chromium found on PATH (looked for ${CHROMIUM_NAMES.join(', ')}); install it with \`${CHROMIUM_INSTALL_HINT}\`, or set ${CHROMIUM_ENV} / --chromium to its path` };
+  return {
+    ok: false,
+    reason: `no Chromium found on PATH (looked for ${CHROMIUM_NAMES.join(', ')}); install it with \`${CHROMIUM_INSTALL_HINT}\`, or set ${CHROMIUM_ENV} / --chromium to its path`,
+  };
 }
 
 /** Like findChromium but throws BrowserUnavailableError. */
@@ -269,6 +280,33 @@ class SharedBrowser {
     if (this.userDataDir) removeProfileDir(this.userDataDir);
   }
 
+  /**
+   * Kills a launched browser at once and removes its profile folder once its processes are gone (they keep
+   * writing into it for a moment after the main process dies). For signals: bounded to a few seconds.
+   */
+  async terminate(): Promise<void> {
+    if (!this.launched) return;
+    const proc = this.browser.process();
+    if (proc && proc.exitCode === null && proc.signalCode === null) {
+      const gone = new Promise<void>((res) => proc.once('exit', () => res()));
+      try {
+        proc.kill('SIGKILL');
+      } catch {
+        /* already gone */
+      }
+      await Promise.race([gone, sleep(2_000)]);
+    }
+    for (let i = 0; i < 20; i++) {
+      try {
+        rmSync(this.userDataDir as string, { recursive: true, force: true });
+        if (!existsSync(this.userDataDir as string)) return;
+      } catch {
+        /* a child still writing: try again shortly */
+      }
+      await sleep(100);
+    }
+  }
+
   /** Synchronous last resort at process exit: kill a launched browser and remove its profile folder. */
   killNow(): void {
     if (!this.launched) return;
@@ -321,9 +359,14 @@ function killLaunchedNow(): void {
  */
 function onSignal(sig: NodeJS.Signals): void {
   if (process.listenerCount(sig) > 1) return;
-  killLaunchedNow();
+  // from here on a second signal takes the default action (dies at once).
   for (const s of CLEANUP_SIGNALS) process.removeListener(s, onSignal);
-  process.kill(process.pid, sig);
+  const launched = [...browsers.values()].filter((b) => b.launched);
+  void Promise.race([Promise.all(launched.map((b) => b.terminate())), sleep(5_000)]).finally(() => process.kill(process.pid, sig));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((res) => setTimeout(res, ms));
 }
 
 function installCleanup(): void {
@@ -395,7 +438,8 @@ async function launch(): Promise<SharedBrowser> {
 async function connect(endpoint: string): Promise<SharedBrowser> {
   const { default: puppeteer } = await import('puppeteer-core');
   const isWs = /^wss?:\/\//i.test(endpoint);
-  if (!isWs && !/^https?:\/\//i.test(endpoint)) throw new BrowserUnavailableError(`DevTools endpoint '${endpoint}' is neither http://host:port nor ws://...`);
+  if (!isWs && !/^https?:\/\//i.test(endpoint))
+    throw new BrowserUnavailableError(`DevTools endpoint '${endpoint}' is neither http://host:port nor ws://...`);
   let browser: Browser;
   try {
     browser = await withTimeout(
@@ -438,10 +482,17 @@ export async function acquireBrowser(spec: BrowserSpec = LAUNCH_LOCAL): Promise<
   if (!sb) {
     let p = starting.get(key);
     if (!p) {
-      p = (spec.kind === 'launch' ? launch() : connect(spec.endpoint)).finally(() => {
-        starting.delete(key);
-        uninstallCleanupIfIdle();
-      });
+      p = (spec.kind === 'launch' ? launch() : connect(spec.endpoint)).then(
+        (sb) => {
+          starting.delete(key);
+          return sb;
+        },
+        (e: unknown) => {
+          starting.delete(key);
+          uninstallCleanupIfIdle();
+          throw e;
+        },
+      );
       starting.set(key, p);
     }
     const started = await p;

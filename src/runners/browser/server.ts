@@ -98,7 +98,16 @@ export async function ensurePageBundle(root = projectRoot()): Promise<void> {
   if (!building) {
     building = new Promise<void>((res, rej) => {
       execFile(process.execPath, [script], { cwd: root, timeout: 180_000 }, (err, _out, stderr) => {
-        if (err) rej(new Error(`building the browser page bundle failed (${why}): ${String(stderr || err.message).trim().split('\n').slice(-3).join(' ')}; run \`npm run build\``));
+        if (err)
+          rej(
+            new Error(
+              `building the browser page bundle failed (${why}): ${String(stderr || err.message)
+                .trim()
+                .split('\n')
+                .slice(-3)
+                .join(' ')}; run \`npm run build\``,
+            ),
+          );
         else res();
       });
     }).finally(() => {
@@ -162,8 +171,14 @@ export class PageServer {
     if (!existsSync(path)) throw new Error(`model file ${path} does not exist`);
     // always hashed: the page must load exactly the bytes the workload names.
     const hash = sha256File(path);
-    if (sha256 && sha256.toLowerCase() !== hash) throw new Error(`model file ${path} changed since it was exported (sha256 ${hash.slice(0, 12)}... != recorded ${sha256.slice(0, 12)}...); re-export it`);
-    const ext = extname(path).toLowerCase().replace(/[^.a-z0-9]/g, '') || '.bin';
+    if (sha256 && sha256.toLowerCase() !== hash)
+      throw new Error(
+        `model file ${path} changed since it was exported (sha256 ${hash.slice(0, 12)}... != recorded ${sha256.slice(0, 12)}...); re-export it`,
+      );
+    const ext =
+      extname(path)
+        .toLowerCase()
+        .replace(/[^.a-z0-9]/g, '') || '.bin';
     const name = `${hash}${ext}`;
     this.models.set(name, resolve(path));
     return `${this.origin}/models/${name}`;
@@ -183,7 +198,11 @@ export class PageServer {
     } catch {
       return this.send404(res, path);
     }
-    res.writeHead(200, { ...ISOLATION_HEADERS, 'Content-Type': MIME_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream', 'Content-Length': String(size) });
+    res.writeHead(200, {
+      ...ISOLATION_HEADERS,
+      'Content-Type': MIME_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Length': String(size),
+    });
     if (method === 'HEAD') {
       res.end();
       return;
@@ -208,7 +227,9 @@ export class PageServer {
     }
     if (pathname === '/' || pathname === '/index.html') {
       res.writeHead(200, { ...ISOLATION_HEADERS, 'Content-Type': MIME_TYPES['.html'] as string });
-      res.end(method === 'HEAD' ? undefined : '<!doctype html><html><head><meta charset="utf-8"><title>mnv4-bench</title></head><body></body></html>');
+      res.end(
+        method === 'HEAD' ? undefined : '<!doctype html><html><head><meta charset="utf-8"><title>mnv4-bench</title></head><body></body></html>',
+      );
       return;
     }
     if (pathname === '/favicon.ico') {

@@ -47,7 +47,11 @@ describe('shell quoting (argument arrays, never a shell string from input)', () 
 
 describe('device facts parsing', () => {
   it('getprop, thermal zones (millidegrees and degrees), cpufreq', () => {
-    expect(parseGetprop('[ro.product.model]: [Pixel 6]\n[ro.build.version.sdk]: [34]\n[empty]: []\n')).toEqual({ 'ro.product.model': 'Pixel 6', 'ro.build.version.sdk': '34', empty: '' });
+    expect(parseGetprop('[ro.product.model]: [Pixel 6]\n[ro.build.version.sdk]: [34]\n[empty]: []\n')).toEqual({
+      'ro.product.model': 'Pixel 6',
+      'ro.build.version.sdk': '34',
+      empty: '',
+    });
     expect(parseThermal('thermal_zone0 BIG 41250\nthermal_zone1 battery 31\njunk\n')).toEqual([
       { zone: 'thermal_zone0', type: 'BIG', celsius: 41.25 },
       { zone: 'thermal_zone1', type: 'battery', celsius: 31 },
@@ -66,12 +70,30 @@ describe('device facts parsing', () => {
 });
 
 describe('AdbDevice over the scripted stand-in', () => {
-  const phone = () => ({ serial: '1A2B3C', props: PIXEL6_PROPS, thermal: [['BIG', 38500], ['MID', 36000], ['battery', 29000]] as [string, number][], cpus: PIXEL6_CPUS });
+  const phone = () => ({
+    serial: '1A2B3C',
+    props: PIXEL6_PROPS,
+    thermal: [
+      ['BIG', 38500],
+      ['MID', 36000],
+      ['battery', 29000],
+    ] as [string, number][],
+    cpus: PIXEL6_CPUS,
+  });
 
   it('identifies the phone: model, SoC, Android version, ABI, governors, thermal zones', async () => {
     const adb = new ScriptedAdb([phone()]);
     const f = await new AdbDevice(adb, '1A2B3C').facts();
-    expect(f).toMatchObject({ serial: '1A2B3C', manufacturer: 'Google', model: 'Pixel 6', device: 'oriole', soc: 'Google GS101', androidRelease: '14', sdk: 34, abi: 'arm64-v8a' });
+    expect(f).toMatchObject({
+      serial: '1A2B3C',
+      manufacturer: 'Google',
+      model: 'Pixel 6',
+      device: 'oriole',
+      soc: 'Google GS101',
+      androidRelease: '14',
+      sdk: 34,
+      abi: 'arm64-v8a',
+    });
     expect(f.cpus.map((c) => c.governor)).toEqual(Array(8).fill('sched_pixel'));
     expect(f.thermalZones[0]).toEqual({ zone: 'thermal_zone0', type: 'BIG', celsius: 38.5 });
   });
@@ -107,7 +129,11 @@ describe('AdbDevice over the scripted stand-in', () => {
   });
 
   it('finds a device by serial or by ro.product.model, and names unauthorized ones', async () => {
-    const adb = new ScriptedAdb([{ ...phone(), serial: 'AAA', props: { ...PIXEL6_PROPS, 'ro.product.model': 'Pixel 7' } }, phone(), { ...phone(), serial: 'ZZZ', state: 'unauthorized' }]);
+    const adb = new ScriptedAdb([
+      { ...phone(), serial: 'AAA', props: { ...PIXEL6_PROPS, 'ro.product.model': 'Pixel 7' } },
+      phone(),
+      { ...phone(), serial: 'ZZZ', state: 'unauthorized' },
+    ]);
     expect((await findDevice(adb, { model: 'pixel 6' })).serial).toBe('1A2B3C');
     expect((await findDevice(adb, { serial: 'AAA' })).serial).toBe('AAA');
     const err = await findDevice(adb, { model: 'Pixel 8' }).catch((e: unknown) => e);
@@ -121,7 +147,9 @@ describe('AdbDevice over the scripted stand-in', () => {
 describe('benchmark_model binary', () => {
   it('says where it comes from and how to pass it when none is given', () => {
     expect(() => resolveBenchmarkModel({})).toThrow(BenchmarkModelBinaryError);
-    expect(() => resolveBenchmarkModel({})).toThrow(/pass --benchmark-model PATH .*"benchmarkModel" in the device profile.*MNV4_BENCHMARK_MODEL.*android_aarch64_benchmark_model/);
+    expect(() => resolveBenchmarkModel({})).toThrow(
+      /pass --benchmark-model PATH .*"benchmarkModel" in the device profile.*MNV4_BENCHMARK_MODEL.*android_aarch64_benchmark_model/,
+    );
     expect(() => resolveBenchmarkModel({ flag: join(tmp, 'nope') })).toThrow(/from --benchmark-model\) does not exist/);
   });
 
@@ -171,7 +199,9 @@ describe.skipIf(!hasAdb)('the real adb server', () => {
     expect(await transport.listDevices()).toEqual([]);
     const err = await findDevice(transport, { model: 'Pixel 6' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NoMatchingDeviceError);
-    expect((err as Error).message).toBe(`no Android device with ro.product.model 'Pixel 6' at the adb server 127.0.0.1:${port} (it lists no devices)`);
+    expect((err as Error).message).toBe(
+      `no Android device with ro.product.model 'Pixel 6' at the adb server 127.0.0.1:${port} (it lists no devices)`,
+    );
     // a second call finds the server running
     expect((await ensureAdbServer({ host: '127.0.0.1', port })).started).toBe(false);
   });

@@ -49,7 +49,13 @@ const FIXTURE: Record<Answer, string> = {
   truncated: 'tf2.15-truncated.txt',
 };
 
-function pixel6(answer: Answer, thermal: ScriptedPhone['thermal'] = [['BIG', 36000], ['battery', 30000]]): ScriptedPhone {
+function pixel6(
+  answer: Answer,
+  thermal: ScriptedPhone['thermal'] = [
+    ['BIG', 36000],
+    ['battery', 30000],
+  ],
+): ScriptedPhone {
   return {
     serial: '1A2B3C4D',
     props: PIXEL6_PROPS,
@@ -97,15 +103,33 @@ async function measureK(r: Runner, settings: Record<string, string | number | bo
 describe('android-cpu through the stand-in', () => {
   it('detects the phone, runs k independent sessions, pushes each file once, records thermals and the exact command', async () => {
     let reads = 0;
-    const adb = new ScriptedAdb([pixel6('xnnpack', () => (reads++ < 3 ? [['BIG', 47500], ['battery', 33000]] : [['BIG', 39000], ['battery', 33000]]))]);
+    const adb = new ScriptedAdb([
+      pixel6('xnnpack', () =>
+        reads++ < 3
+          ? [
+              ['BIG', 47500],
+              ['battery', 33000],
+            ]
+          : [
+              ['BIG', 39000],
+              ['battery', 33000],
+            ],
+      ),
+    ]);
     useAdb(adb);
     const r = createAndroidCpuRunner();
     const a = await r.detect(ctx());
-    expect(a).toMatchObject({ available: true, details: { serial: '1A2B3C4D', model: 'Pixel 6', soc: 'Google GS101', android: '14', benchmarkModel: fakeBinary } });
+    expect(a).toMatchObject({
+      available: true,
+      details: { serial: '1A2B3C4D', model: 'Pixel 6', soc: 'Google GS101', android: '14', benchmarkModel: fakeBinary },
+    });
 
     const results = await measureK(r, { threads: 1, cpuMask: '80' }, 3);
     expect(adb.benchmarkRuns('1A2B3C4D')).toBe(3);
-    expect(adb.pushes.map((p) => p.remote)).toEqual([expect.stringMatching(/^\/data\/local\/tmp\/mnv4-bench\/bin\/benchmark_model-[0-9a-f]{16}$/), `/data/local/tmp/mnv4-bench/models/${w.file.sha256}.tflite`]);
+    expect(adb.pushes.map((p) => p.remote)).toEqual([
+      expect.stringMatching(/^\/data\/local\/tmp\/mnv4-bench\/bin\/benchmark_model-[0-9a-f]{16}$/),
+      `/data/local/tmp/mnv4-bench/models/${w.file.sha256}.tflite`,
+    ]);
 
     const first = results[0]!;
     expect(first.external?.summary).toMatchObject({ count: 100, minMs: 2.389, maxMs: 2.517 });
@@ -125,7 +149,11 @@ describe('android-cpu through the stand-in', () => {
     ]);
     // identification read the zones once (hot); the first session then read 2 hot readings 5 s apart before a cool one
     expect(sleeps).toEqual([5000, 5000]);
-    expect(first.context?.thermal).toMatchObject({ coolDownWaitedMs: 10000, hottestAtStart: { type: 'BIG', celsius: 39 }, hottestAfter: { type: 'BIG', celsius: 39 } });
+    expect(first.context?.thermal).toMatchObject({
+      coolDownWaitedMs: 10000,
+      hottestAtStart: { type: 'BIG', celsius: 39 },
+      hottestAfter: { type: 'BIG', celsius: 39 },
+    });
     expect((first.context?.thermal as { before: unknown[] }).before).toEqual([
       { zone: 'thermal_zone0', type: 'BIG', celsius: 47.5 },
       { zone: 'thermal_zone1', type: 'battery', celsius: 33 },
@@ -142,7 +170,7 @@ describe('android-cpu through the stand-in', () => {
     expect(sleeps).toEqual([5000, 5000, 2000]);
     expect(res!.warnings).toEqual([
       'the phone did not cool to 42 °C within 12 s (hottest zone BIG at 55 °C): measured warm',
-      'cpuMask 0f includes cpu0, cpu1, cpu2, cpu3 below the fastest cores\' 2802 MHz (the paper pinned the fastest core)',
+      "cpuMask 0f includes cpu0, cpu1, cpu2, cpu3 below the fastest cores' 2802 MHz (the paper pinned the fastest core)",
     ]);
   });
 });
@@ -198,7 +226,13 @@ describe('android-gpu and android-nnapi through the stand-in', () => {
     const adb = new ScriptedAdb([
       {
         ...pixel6('xnnpack'),
-        benchmark: () => ({ output: benchmarkModelFixture('tf2.15-xnnpack-cpu-int8.txt').replace('Explicitly applied XNNPACK delegate', 'Explicitly applied External delegate'), exitCode: 0 }),
+        benchmark: () => ({
+          output: benchmarkModelFixture('tf2.15-xnnpack-cpu-int8.txt').replace(
+            'Explicitly applied XNNPACK delegate',
+            'Explicitly applied External delegate',
+          ),
+          exitCode: 0,
+        }),
       },
     ]);
     useAdb(adb);
@@ -234,13 +268,17 @@ describe('no phone, no binary', () => {
 
   it('a non-adb device is not a phone', async () => {
     const a = await createAndroidCpuRunner().detect(ctx({ connection: { kind: 'local' } }));
-    expect(a.available ? '' : a.reason).toBe("target 'android-cpu' is not available here: it runs over adb, and device 'pixel6' is reached over local");
+    expect(a.available ? '' : a.reason).toBe(
+      "target 'android-cpu' is not available here: it runs over adb, and device 'pixel6' is reached over local",
+    );
   });
 });
 
 describe('settings and helpers', () => {
   it('validates settings with one-line errors', () => {
-    expect(() => createAndroidCpuRunner().resolveSettings({ cpuMask: 'x7' })).toThrow("android-cpu: cpuMask must be a hex CPU mask such as 80 (cpu7), or '' for no pinning, got 'x7'");
+    expect(() => createAndroidCpuRunner().resolveSettings({ cpuMask: 'x7' })).toThrow(
+      "android-cpu: cpuMask must be a hex CPU mask such as 80 (cpu7), or '' for no pinning, got 'x7'",
+    );
     expect(() => createAndroidNnapiRunner().resolveSettings({ accelerator: 'edge tpu; reboot' })).toThrow(/accelerator must be an NNAPI device name/);
     expect(createAndroidGpuRunner().resolveSettings({})).toEqual({ precision: 'fp16', threads: 1, cpuMask: '', coolDownC: 42, coolDownMaxS: 180 });
   });
@@ -249,7 +287,9 @@ describe('settings and helpers', () => {
     expect(cpusOfMask('c0')).toEqual([6, 7]);
     expect(cpusOfMask('100')).toEqual([8]);
     expect(maskWarning('80', [{ cpu: 'cpu7', governor: 'g', curKHz: 1, maxKHz: 2802000 }])).toBeNull();
-    expect(maskWarning('100', [{ cpu: 'cpu7', governor: 'g', curKHz: 1, maxKHz: 1 }])).toBe('cpuMask 100 selects no CPU this phone reports (it has cpu7)');
+    expect(maskWarning('100', [{ cpu: 'cpu7', governor: 'g', curKHz: 1, maxKHz: 1 }])).toBe(
+      'cpuMask 100 selects no CPU this phone reports (it has cpu7)',
+    );
     expect(protocolArgs(getPreset('default'))).toEqual(['--warmup_runs=10', '--warmup_min_secs=1', '--num_runs=50', '--min_secs=2', '--max_secs=30']);
   });
 });

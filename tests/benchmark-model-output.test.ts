@@ -24,7 +24,13 @@ describe('benchmark_model output: TF 2.x format', () => {
     expect(out.phases.map((p) => p.minIterations)).toEqual([20, 100]);
     expect(out.warmup).toMatchObject({ count: 20, firstUs: 2783, minUs: 2401, maxUs: 2783, avgUs: 2441.7, stdUs: 82 });
     expect(out.inference).toMatchObject({ count: 100, firstUs: 2412, currUs: 2418, minUs: 2389, maxUs: 2517, avgUs: 2420.37, stdUs: 21 });
-    expect(out.summary).toEqual({ format: 'tf2-inference-timings', initUs: 41203, firstInferenceUs: 2783, warmupAvgUs: 2441.7, inferenceAvgUs: 2420.37 });
+    expect(out.summary).toEqual({
+      format: 'tf2-inference-timings',
+      initUs: 41203,
+      firstInferenceUs: 2783,
+      warmupAvgUs: 2441.7,
+      inferenceAvgUs: 2420.37,
+    });
     expect(out.memory).toEqual({ kind: 'delta-footprint', initMb: 8.26562, overallMb: 9.51172 });
     expect(out.initMs).toBeCloseTo(41.203, 6);
     expect(out.modelSizeMb).toBeCloseTo(4.01734, 6);
@@ -151,7 +157,9 @@ describe('benchmark_model output: failures', () => {
     const { text, out } = parse('tf2.15-truncated.txt');
     expect(out.phases).toHaveLength(2);
     expect(out.phases[1]?.stat).toBeNull();
-    expect(() => requireCompleteRun(out, text)).toThrow(/truncated: it ends during the timed runs .*last line: INFO: Running benchmark for at least 100 iterations/);
+    expect(() => requireCompleteRun(out, text)).toThrow(
+      /truncated: it ends during the timed runs .*last line: INFO: Running benchmark for at least 100 iterations/,
+    );
   });
 
   it('output cut before the final line, and output that is not benchmark_model at all', () => {
@@ -160,7 +168,7 @@ describe('benchmark_model output: failures', () => {
     expect(() => requireCompleteRun(parseBenchmarkModelOutput(cut), cut)).toThrow(/final 'Inference timings in us' line is missing/);
     const noise = '/system/bin/sh: /data/local/tmp/benchmark_model: not executable: 32-bit ELF file\n';
     expect(() => requireCompleteRun(parseBenchmarkModelOutput(noise), noise, 126)).toThrow(
-      "benchmark_model printed nothing it would print when it runs (exit code 126); last line: /system/bin/sh: /data/local/tmp/benchmark_model: not executable: 32-bit ELF file",
+      'benchmark_model printed nothing it would print when it runs (exit code 126); last line: /system/bin/sh: /data/local/tmp/benchmark_model: not executable: 32-bit ELF file',
     );
   });
 });
@@ -178,7 +186,9 @@ describe('Stat line forms (tsl stats_calculator.h OutputToStream)', () => {
     ].join('\n');
 
   it('reads avg in scientific notation (runs over a second) and the percentile suffix', () => {
-    const out = parseBenchmarkModelOutput(wrap('count=50 first=1234000 curr=1234600 min=1233000 max=1236000 avg=1.23457e+06 std=812 p5=1233100 median=1234500 p95=1235900'));
+    const out = parseBenchmarkModelOutput(
+      wrap('count=50 first=1234000 curr=1234600 min=1233000 max=1236000 avg=1.23457e+06 std=812 p5=1233100 median=1234500 p95=1235900'),
+    );
     expect(out.warmup).toMatchObject({ count: 3, allSame: true, avgUs: 1000, stdUs: 0 });
     expect(out.inference).toMatchObject({ avgUs: 1234570, p5Us: 1233100, medianUs: 1234500, p95Us: 1235900 });
     expect(out.summary?.inferenceAvgUs).toBe(1234570);

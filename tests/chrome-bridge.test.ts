@@ -11,7 +11,13 @@ function fakeDevtools(port: number): Promise<Server> {
   const s = createServer((req, res) => {
     if (req.url === '/json/version') {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ Browser: 'Chrome/131.0.6778.81', 'Android-Package': 'com.android.chrome', webSocketDebuggerUrl: `ws://127.0.0.1:${port}/devtools/browser` }));
+      res.end(
+        JSON.stringify({
+          Browser: 'Chrome/131.0.6778.81',
+          'Android-Package': 'com.android.chrome',
+          webSocketDebuggerUrl: `ws://127.0.0.1:${port}/devtools/browser`,
+        }),
+      );
     } else {
       res.statusCode = 404;
       res.end();
@@ -48,7 +54,10 @@ describe('Chrome on Android through adb forward / reverse', () => {
     adb.onForward = (local) => void (port = portOf(local));
     adb.onAmStart = async () => void servers.push(await fakeDevtools(port));
     restore = configureAndroid({ transportFor: async () => adb, sleep: async () => undefined });
-    const r = await createChromeBridge({ pollMs: 10, startWaitMs: 2000 }).open({ kind: 'adb', serial: 'P6', devtools: { socket: 'chrome_devtools_remote' } }, 8124);
+    const r = await createChromeBridge({ pollMs: 10, startWaitMs: 2000 }).open(
+      { kind: 'adb', serial: 'P6', devtools: { socket: 'chrome_devtools_remote' } },
+      8124,
+    );
     expect(adb.calls.find((c) => c.argv[0] === 'am')?.argv).toEqual(['am', 'start', '-n', CHROME_ACTIVITY, '-d', 'about:blank']);
     expect(r.endpoint).toBe(`http://127.0.0.1:${port}`);
   });

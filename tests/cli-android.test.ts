@@ -35,7 +35,17 @@ describe('CLI: run --device D --simulate', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Google Pixel 6: SIMULATED latencies (roofline model, not measurements) next to the paper's PUBLISHED ones");
     expect(r.stdout).toMatch(/Pixel 6 CPU ms SIMULATED\s+ms published/);
-    for (const m of ['MNv4-Conv-S', 'MNv4-Conv-M', 'MNv4-Hybrid-M', 'MNv4-Conv-L', 'MNv4-Hybrid-L', 'MobileNet-V1', 'MobileNet-V2-0.5x', 'MobileOne-S4']) expect(r.stdout).toMatch(new RegExp(`^${m}\\s`, 'm'));
+    for (const m of [
+      'MNv4-Conv-S',
+      'MNv4-Conv-M',
+      'MNv4-Hybrid-M',
+      'MNv4-Conv-L',
+      'MNv4-Hybrid-L',
+      'MobileNet-V1',
+      'MobileNet-V2-0.5x',
+      'MobileOne-S4',
+    ])
+      expect(r.stdout).toMatch(new RegExp(`^${m}\\s`, 'm'));
     expect(r.stdout).toMatch(/^MNv4-Conv-L\s+6\.38\s+60\.11\s+59\.90\s+0%$/m);
     expect(r.stdout).toMatch(/Pixel 6 CPU \(int8\): Spearman r_s 0\.994 .*MAPE 6\.6%; the paper's roofline: r_s 0\.973/);
   });
@@ -43,7 +53,12 @@ describe('CLI: run --device D --simulate', () => {
   it('several devices, as JSON, every figure labelled', () => {
     const r = runCli(['run', '--device', 'samsung-s23,iphone13', '--simulate', '--json']);
     expect(r.code).toBe(0);
-    const sims = JSON.parse(r.stdout) as { provenance: string; device: { id: string }; columns: { column: string; spearman: number; ridgeSource: string }[]; rows: { cells: { simulated: { provenance: string }; published: { provenance: string } }[] }[] }[];
+    const sims = JSON.parse(r.stdout) as {
+      provenance: string;
+      device: { id: string };
+      columns: { column: string; spearman: number; ridgeSource: string }[];
+      rows: { cells: { simulated: { provenance: string }; published: { provenance: string } }[] }[];
+    }[];
     expect(sims.map((s) => s.device.id)).toEqual(['samsung-s23', 'iphone13']);
     expect(sims[0]!.columns.map((c) => [c.column, c.ridgeSource])).toEqual([
       ['s23_cpu', 'table16'],
@@ -51,7 +66,8 @@ describe('CLI: run --device D --simulate', () => {
     ]);
     for (const s of sims) {
       expect(s.provenance).toBe('simulated');
-      for (const row of s.rows) for (const c of row.cells) expect([c.simulated.provenance, c.published.provenance]).toEqual(['simulated', 'published']);
+      for (const row of s.rows)
+        for (const c of row.cells) expect([c.simulated.provenance, c.published.provenance]).toEqual(['simulated', 'published']);
     }
   });
 

@@ -27,13 +27,20 @@ const pixel6: ScriptedPhone = {
   serial: '1A2B3C4D',
   props: PIXEL6_PROPS,
   cpus: PIXEL6_CPUS,
-  thermal: [['BIG', 37000], ['battery', 30000]],
+  thermal: [
+    ['BIG', 37000],
+    ['battery', 30000],
+  ],
   benchmark: (argv) => ({
     output: benchmarkModelFixture(argv.includes('--use_nnapi=true') ? 'tf2.15-nnapi-edgetpu-partial.txt' : 'tf2.15-xnnpack-cpu-int8.txt'),
     exitCode: 0,
   }),
 };
-const pixel9: ScriptedPhone = { serial: 'ZZ99', props: { ...PIXEL6_PROPS, 'ro.product.model': 'Pixel 9', 'ro.build.version.release': '15' }, thermal: [] };
+const pixel9: ScriptedPhone = {
+  serial: 'ZZ99',
+  props: { ...PIXEL6_PROPS, 'ro.product.model': 'Pixel 9', 'ro.build.version.release': '15' },
+  thermal: [],
+};
 
 let restore: (() => void) | undefined;
 afterEach(() => {
@@ -47,7 +54,11 @@ describe('CLI: devices', () => {
     restore = configureAndroid({ transportFor: async () => adb });
     const r = await runMain(['devices', '--json']);
     expect(r.code).toBe(0);
-    const j = JSON.parse(r.stdout) as { schema: string; devices: { id: string; status: { state: string; detail: string }; publishedColumns: string[]; targets: { target: string }[] }[]; unprofiled: { serial: string; model: string }[] };
+    const j = JSON.parse(r.stdout) as {
+      schema: string;
+      devices: { id: string; status: { state: string; detail: string }; publishedColumns: string[]; targets: { target: string }[] }[];
+      unprofiled: { serial: string; model: string }[];
+    };
     expect(j.schema).toBe('mnv4-bench/devices@1');
     const by = new Map(j.devices.map((d) => [d.id, d]));
     expect(by.get('pixel6')?.status).toEqual({ state: 'attached', detail: '1A2B3C4D at 127.0.0.1:5037 (Pixel 6, Android 14)', serial: '1A2B3C4D' });
@@ -60,7 +71,9 @@ describe('CLI: devices', () => {
 
     const text = await runMain(['devices']);
     expect(text.stdout).toMatch(/^pixel6\s+attached\s+pixel6_cpu\s+android-cpu int8 \(threads=1 cpuMask=80\); android-gpu fp16;/m);
-    expect(text.stdout).toContain('attached without a profile: ZZ99 (device, Pixel 9) at 127.0.0.1:5037: copy devices/pixel6.json, set "connection": {"kind": "adb", "serial": "ZZ99"} and pass --device ./that.json');
+    expect(text.stdout).toContain(
+      'attached without a profile: ZZ99 (device, Pixel 9) at 127.0.0.1:5037: copy devices/pixel6.json, set "connection": {"kind": "adb", "serial": "ZZ99"} and pass --device ./that.json',
+    );
   });
 
   it('an adb server that cannot be reached is reported per profile, not fatal', async () => {
@@ -72,7 +85,10 @@ describe('CLI: devices', () => {
     const r = await runMain(['devices', '--json', '--adb-server', 'farm:7100']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout) as { devices: { id: string; status: { state: string; detail: string } }[] };
-    expect(j.devices.find((d) => d.id === 'pixel6')?.status).toEqual({ state: 'adb-unavailable', detail: 'cannot reach the adb server at farm:7100 (ECONNREFUSED)' });
+    expect(j.devices.find((d) => d.id === 'pixel6')?.status).toEqual({
+      state: 'adb-unavailable',
+      detail: 'cannot reach the adb server at farm:7100 (ECONNREFUSED)',
+    });
     expect((await runMain(['devices', '--adb-server', 'farm'])).stderr).toMatch(/--adb-server: bad adb server 'farm'/);
   });
 });
@@ -83,8 +99,25 @@ describe('CLI: run --device pixel6 through the engine and the stand-in', () => {
     restore = configureAndroid({ transportFor: async () => adb, sleep: async () => undefined });
     const out = join(tmp, 'results');
     const r = await runMain([
-      'run', '--device', 'pixel6', '--targets', 'android-cpu,android-nnapi', '--workloads', 'conv-s/b04', '--resolution', '64',
-      '--sessions', '2', '--preset', 'quick', '--out', out, '--run-id', 'phone', '--benchmark-model', bin,
+      'run',
+      '--device',
+      'pixel6',
+      '--targets',
+      'android-cpu,android-nnapi',
+      '--workloads',
+      'conv-s/b04',
+      '--resolution',
+      '64',
+      '--sessions',
+      '2',
+      '--preset',
+      'quick',
+      '--out',
+      out,
+      '--run-id',
+      'phone',
+      '--benchmark-model',
+      bin,
     ]);
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.code).toBe(0);
@@ -92,7 +125,9 @@ describe('CLI: run --device pixel6 through the engine and the stand-in', () => {
     expect(adb.pushes.filter((p) => p.remote.includes('/bin/'))).toHaveLength(1);
 
     const run = await readRun(join(out, 'phone'));
-    expect(run.manifest.devices).toEqual([{ id: 'pixel6', name: 'Google Pixel 6', connection: { kind: 'adb', model: 'Pixel 6', devtools: { socket: 'chrome_devtools_remote' } } }]);
+    expect(run.manifest.devices).toEqual([
+      { id: 'pixel6', name: 'Google Pixel 6', connection: { kind: 'adb', model: 'Pixel 6', devtools: { socket: 'chrome_devtools_remote' } } },
+    ]);
     const ms = run.records.filter((x) => x.kind === 'measurement');
     expect(ms).toHaveLength(2);
     const cpu = ms.find((m) => m.target.id === 'android-cpu')!;

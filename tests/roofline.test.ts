@@ -60,7 +60,15 @@ describe('fitting to Table 6', () => {
   const byCol = new Map(fits.map((f) => [f.column, f]));
 
   it('fits every column with at least 3 defined models, Table 16 ridge points where the paper gives them', () => {
-    expect(fits.map((f) => f.column).sort()).toEqual(['iphone13_coreml', 'pixel4_hexagon', 'pixel6_cpu', 'pixel7_gpu', 'pixel8_edgetpu', 's23_cpu', 's23_gpu']);
+    expect(fits.map((f) => f.column).sort()).toEqual([
+      'iphone13_coreml',
+      'pixel4_hexagon',
+      'pixel6_cpu',
+      'pixel7_gpu',
+      'pixel8_edgetpu',
+      's23_cpu',
+      's23_gpu',
+    ]);
     for (const [col, rp] of Object.entries(TABLE16_RIDGE_POINTS)) {
       const f = byCol.get(col as never)!;
       expect(f.ridgePoint).toBe(rp);
@@ -104,7 +112,10 @@ describe('fitting to Table 6', () => {
     const inputs = columnInputs('pixel7_gpu');
     const f = fitColumn('pixel7_gpu', inputs);
     const i = inputs.findIndex((m) => m.id === 'conv-l');
-    const again = fitColumn('pixel7_gpu', inputs.map((m, j) => (j === i ? { ...m, latencyMs: 1000 } : m)));
+    const again = fitColumn(
+      'pixel7_gpu',
+      inputs.map((m, j) => (j === i ? { ...m, latencyMs: 1000 } : m)),
+    );
     expect(again.points[i]!.simulated.value).toBeCloseTo(f.points[i]!.simulated.value, 12);
   });
 
@@ -135,6 +146,8 @@ describe('simulating workloads that have no published figure', () => {
   it('at a high ridge point the final FC layers are memory-bound (the paper’s reading of Table 16)', () => {
     const r = simulateGraph(lowerModel(getModel('conv-l')), fit);
     expect(r.blocks.at(-1)!.memoryBound).toBe(true);
-    expect(macEquivalents(rooflineLayers(lowerModel(getModel('conv-l')), 'int8'), 433.8)).toBeGreaterThan(graphCost(lowerModel(getModel('conv-l'))).macs);
+    expect(macEquivalents(rooflineLayers(lowerModel(getModel('conv-l')), 'int8'), 433.8)).toBeGreaterThan(
+      graphCost(lowerModel(getModel('conv-l'))).macs,
+    );
   });
 });

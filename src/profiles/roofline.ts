@@ -45,7 +45,10 @@ export const TABLE16_SPEARMAN: Readonly<Partial<Record<DeviceColumn, { roofline:
 
 /** Ridge points tried when a column has none in Table 16: 0 and a log grid up to 500 MACs/byte (the paper's
  * sweep range). */
-export const RIDGE_GRID: readonly number[] = [0, ...Array.from({ length: 49 }, (_, k) => Math.round(10 ** (0 + (k * Math.log10(500)) / 48) * 100) / 100)];
+export const RIDGE_GRID: readonly number[] = [
+  0,
+  ...Array.from({ length: 49 }, (_, k) => Math.round(10 ** (0 + (k * Math.log10(500)) / 48) * 100) / 100),
+];
 
 /** One layer's roofline inputs. */
 export interface RooflineLayer {
@@ -57,7 +60,12 @@ export interface RooflineLayer {
 
 /** Per-layer MACs and bytes of a graph at a precision. */
 export function rooflineLayers(graph: Graph, dtype: DType): RooflineLayer[] {
-  return graphLayerCosts(graph).map((c: LayerCost) => ({ layer: c.layer, block: c.block, macs: c.macs, bytes: weightBytes(c, dtype) + c.activationElems * DTYPE_BYTES[dtype] }));
+  return graphLayerCosts(graph).map((c: LayerCost) => ({
+    layer: c.layer,
+    block: c.block,
+    macs: c.macs,
+    bytes: weightBytes(c, dtype) + c.activationElems * DTYPE_BYTES[dtype],
+  }));
 }
 
 /** sum_i max(MACs_i, RP * Bytes_i): time in units of one MAC at peak rate. */
@@ -68,7 +76,10 @@ export function macEquivalents(layers: readonly RooflineLayer[], ridgePoint: num
 }
 
 /** Per-block share of the simulated time (blocks in first-seen order). */
-export function blockMacEquivalents(layers: readonly RooflineLayer[], ridgePoint: number): { block: string; macEquivalents: number; memoryBound: boolean }[] {
+export function blockMacEquivalents(
+  layers: readonly RooflineLayer[],
+  ridgePoint: number,
+): { block: string; macEquivalents: number; memoryBound: boolean }[] {
   const by = new Map<string, { m: number; macs: number }>();
   for (const l of layers) {
     const e = by.get(l.block) ?? { m: 0, macs: 0 };
@@ -158,7 +169,11 @@ export interface RooflineModelInput {
 }
 
 /** The Table 6 rows of a column that have both a model definition here and a published number. */
-export function columnInputs(column: DeviceColumn, data: PublishedData = loadPublished(), graphs: Map<string, Graph> = new Map()): RooflineModelInput[] {
+export function columnInputs(
+  column: DeviceColumn,
+  data: PublishedData = loadPublished(),
+  graphs: Map<string, Graph> = new Map(),
+): RooflineModelInput[] {
   const dtype = DEVICE_COLUMN_INFO[column].precision;
   const out: RooflineModelInput[] = [];
   for (const row of table6Column(column, data)) {
@@ -180,7 +195,10 @@ function bestRidge(inputs: readonly RooflineModelInput[]): number {
   for (const rp of RIDGE_GRID) {
     const u = inputs.map((m) => macEquivalents(m.layers, rp));
     const k = fitScale(u, lat);
-    const err = mape(u.map((x) => x * k), lat);
+    const err = mape(
+      u.map((x) => x * k),
+      lat,
+    );
     if (err < best.err) best = { rp, err };
   }
   return best.rp;
@@ -198,7 +216,10 @@ export function fitColumn(column: DeviceColumn, inputs: readonly RooflineModelIn
   const ridgeSource: RooflineColumnFit['ridgeSource'] = table16 !== undefined ? 'table16' : 'fitted';
   const lat = inputs.map((m) => m.latencyMs);
   const ridgeAll = table16 ?? bestRidge(inputs);
-  const kAll = fitScale(inputs.map((m) => macEquivalents(m.layers, ridgeAll)), lat);
+  const kAll = fitScale(
+    inputs.map((m) => macEquivalents(m.layers, ridgeAll)),
+    lat,
+  );
   const method = `roofline, leave-one-out (${ridgeSource === 'table16' ? `ridge point ${ridgeAll} MACs/B from Table 16` : 'ridge point fitted without this model'})`;
   const points: RooflineModelPoint[] = inputs.map((m, i) => {
     const rest = inputs.filter((_, j) => j !== i);
@@ -221,7 +242,10 @@ export function fitColumn(column: DeviceColumn, inputs: readonly RooflineModelIn
   });
   const sim = points.map((p) => p.simulated.value);
   const notes: string[] = [];
-  if (ridgeSource === 'fitted') notes.push(`Table 16 gives no ridge point for ${info.label}; ${ridgeAll} MACs/B fits all ${inputs.length} models best (chosen per fold for the leave-one-out figures).`);
+  if (ridgeSource === 'fitted')
+    notes.push(
+      `Table 16 gives no ridge point for ${info.label}; ${ridgeAll} MACs/B fits all ${inputs.length} models best (chosen per fold for the leave-one-out figures).`,
+    );
   const fit: RooflineColumnFit = {
     column,
     label: info.label,
@@ -255,7 +279,10 @@ export function fitAllColumns(data: PublishedData = loadPublished()): RooflineCo
 }
 
 /** Simulates any graph (model, block or search-space architecture) with a column's fitted roofline. */
-export function simulateGraph(graph: Graph, fit: Pick<RooflineColumnFit, 'ridgePoint' | 'peakMacsPerMs' | 'dtype' | 'label' | 'ridgeSource'>): {
+export function simulateGraph(
+  graph: Graph,
+  fit: Pick<RooflineColumnFit, 'ridgePoint' | 'peakMacsPerMs' | 'dtype' | 'label' | 'ridgeSource'>,
+): {
   latency: SimulatedLatency;
   blocks: { block: string; latency: SimulatedLatency; memoryBound: boolean }[];
 } {

@@ -54,7 +54,10 @@ export function simulateDevice(device: DeviceProfile, columns = deviceColumns(de
   const rowsById = new Map<string, SimulatedRow>();
   // paper order of Table 6, MNv4 first
   const order = table6Column(columns[0] ?? 'pixel6_cpu', data).filter((r) => r.defined);
-  const sorted = [...order.filter((r) => r.id.startsWith('conv-') || r.id.startsWith('hybrid-')), ...order.filter((r) => !(r.id.startsWith('conv-') || r.id.startsWith('hybrid-')))];
+  const sorted = [
+    ...order.filter((r) => r.id.startsWith('conv-') || r.id.startsWith('hybrid-')),
+    ...order.filter((r) => !(r.id.startsWith('conv-') || r.id.startsWith('hybrid-'))),
+  ];
   for (const r of sorted) {
     const g = lowerModel(getModel(r.id));
     rowsById.set(r.id, { id: r.id, name: r.name, mnv4: /^MNv4/.test(r.name), macsG: graphCost(g).macs / 1e9, cells: [] });
@@ -65,7 +68,10 @@ export function simulateDevice(device: DeviceProfile, columns = deviceColumns(de
       const row = rowsById.get(r.id);
       if (!row) continue;
       const point = fit.points.find((p) => p.id === r.id);
-      const published = r.cell.state === 'value' ? { state: 'value' as const, value: r.cell.value, unit: 'ms' as const, provenance: 'published' as const } : { state: r.cell.state, provenance: 'published' as const };
+      const published =
+        r.cell.state === 'value'
+          ? { state: 'value' as const, value: r.cell.value, unit: 'ms' as const, provenance: 'published' as const }
+          : { state: r.cell.state, provenance: 'published' as const };
       const simulated = point ? point.simulated : simulateGraph(lowerModel(getModel(r.id)), fit).latency;
       row.cells.push({ column, simulated, leaveOneOut: point !== undefined, published });
     }
@@ -95,18 +101,27 @@ export function formatSimulation(sim: DeviceSimulation): string {
         continue;
       }
       const p = cell.published;
-      out.push(`${fmt(cell.simulated.value, 2)}${cell.leaveOneOut ? '' : '+'}`, p.state === 'value' ? fmt(p.value, 2) : p.state === 'failed' ? 'Failed' : '-', p.state === 'value' ? `${fmt((100 * (cell.simulated.value - p.value)) / p.value, 0)}%` : '');
+      out.push(
+        `${fmt(cell.simulated.value, 2)}${cell.leaveOneOut ? '' : '+'}`,
+        p.state === 'value' ? fmt(p.value, 2) : p.state === 'failed' ? 'Failed' : '-',
+        p.state === 'value' ? `${fmt((100 * (cell.simulated.value - p.value)) / p.value, 0)}%` : '',
+      );
     }
     return out;
   });
   const lines = [
     `${sim.device.name}: SIMULATED latencies (roofline model, not measurements) next to the paper's PUBLISHED ones (arXiv 2404.10518 Table 6)`,
     textTable(cols, rows),
-    'Each simulated figure is leave-one-out: predicted by a fit to the OTHER models\' published latencies of that column. + = the model has no published figure there, so the fit uses every model.',
+    "Each simulated figure is leave-one-out: predicted by a fit to the OTHER models' published latencies of that column. + = the model has no published figure there, so the fit uses every model.",
   ];
   for (const c of sim.columns) {
-    const ridge = c.ridgeSource === 'table16' ? `ridge point ${c.ridgePoint} MACs/B from Table 16` : `ridge point ${c.ridgePoint} MACs/B fitted here (Table 16 gives none for this column)`;
-    const paper = c.paper ? `; the paper's roofline: r_s ${c.paper.roofline.toFixed(3)}, its MAC count ${c.paper.macs.toFixed(3)} (over its own, larger model set)` : '';
+    const ridge =
+      c.ridgeSource === 'table16'
+        ? `ridge point ${c.ridgePoint} MACs/B from Table 16`
+        : `ridge point ${c.ridgePoint} MACs/B fitted here (Table 16 gives none for this column)`;
+    const paper = c.paper
+      ? `; the paper's roofline: r_s ${c.paper.roofline.toFixed(3)}, its MAC count ${c.paper.macs.toFixed(3)} (over its own, larger model set)`
+      : '';
     lines.push(
       `${c.label} (${DEVICE_COLUMN_INFO[c.column].precision}): Spearman r_s ${c.spearman.toFixed(3)} (MAC count alone: ${c.spearmanMacs.toFixed(3)}), MAPE ${fmt(c.mape * 100, 1)}%${paper}. ${ridge}; fitted PeakMACs ${fmt((c.peakMacsPerMs * 1000) / 1e9, 1)} GMAC/s${Number.isFinite(c.peakBytesPerMs) ? `, PeakMemBW ${fmt((c.peakBytesPerMs * 1000) / 1e9, 2)} GB/s` : ''}.`,
     );

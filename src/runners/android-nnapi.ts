@@ -14,11 +14,31 @@ export function createAndroidNnapiRunner(): Runner {
   return createBenchmarkModelRunner({
     id: 'android-nnapi',
     backend: 'nnapi',
-    describe: 'TFLite benchmark_model on an Android phone over adb, NNAPI to an accelerator (EdgeTPU: accelerator=google-edgetpu) or an external delegate',
+    describe:
+      'TFLite benchmark_model on an Android phone over adb, NNAPI to an accelerator (EdgeTPU: accelerator=google-edgetpu) or an external delegate',
     settings: [
-      { key: 'accelerator', type: 'string', pattern: /[A-Za-z0-9_.-]*/, patternText: "an NNAPI device name such as google-edgetpu or qti-dsp ('' lets NNAPI choose)", default: '', describe: '--nnapi_accelerator_name' },
-      { key: 'disableNnapiCpu', type: 'bool', default: true, describe: "--disable_nnapi_cpu (when no accelerator is named): keep NNAPI's reference CPU device out" },
-      { key: 'externalDelegate', type: 'string', pattern: /[^\0]*/, patternText: 'a local path to a delegate .so', default: '', describe: 'use this external delegate library instead of NNAPI (--external_delegate_path; pushed to the phone)' },
+      {
+        key: 'accelerator',
+        type: 'string',
+        pattern: /[A-Za-z0-9_.-]*/,
+        patternText: "an NNAPI device name such as google-edgetpu or qti-dsp ('' lets NNAPI choose)",
+        default: '',
+        describe: '--nnapi_accelerator_name',
+      },
+      {
+        key: 'disableNnapiCpu',
+        type: 'bool',
+        default: true,
+        describe: "--disable_nnapi_cpu (when no accelerator is named): keep NNAPI's reference CPU device out",
+      },
+      {
+        key: 'externalDelegate',
+        type: 'string',
+        pattern: /[^\0]*/,
+        patternText: 'a local path to a delegate .so',
+        default: '',
+        describe: 'use this external delegate library instead of NNAPI (--external_delegate_path; pushed to the phone)',
+      },
       { key: 'threads', type: 'int', min: 1, max: 16, default: 1, describe: 'CPU threads for ops the delegate does not take' },
     ],
     delegateArgs: (s, remote) => {

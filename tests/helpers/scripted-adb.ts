@@ -62,7 +62,12 @@ export class ScriptedAdb implements AdbTransport {
     const [cmd, ...args] = argv;
     if (cmd === 'getprop') {
       if (args[0]) return { output: `${p.props[args[0]] ?? ''}\n`, exitCode: 0 };
-      return { output: Object.entries(p.props).map(([k, v]) => `[${k}]: [${v}]\n`).join(''), exitCode: 0 };
+      return {
+        output: Object.entries(p.props)
+          .map(([k, v]) => `[${k}]: [${v}]\n`)
+          .join(''),
+        exitCode: 0,
+      };
     }
     if (cmd === 'sh' && args[0] === '-c' && args[1] === THERMAL_SCRIPT) {
       const n = this.thermalReads.get(serial) ?? 0;

@@ -82,19 +82,27 @@ export async function listDevices(o: { adbServer?: AdbServerAddress } = {}): Pro
     else if (c.kind === 'none') status = { state: 'published-only', detail: `not reachable: ${c.reason}` };
     else if (c.kind === 'devtools') {
       const v = await devtoolsVersion(c.endpoint, 2000);
-      status = typeof v === 'string' ? { state: 'unreachable', detail: `no DevTools answer at ${c.endpoint} (${v})` } : { state: 'reachable', detail: `${String(v.Browser ?? 'a browser')} at ${c.endpoint}` };
+      status =
+        typeof v === 'string'
+          ? { state: 'unreachable', detail: `no DevTools answer at ${c.endpoint} (${v})` }
+          : { state: 'reachable', detail: `${String(v.Browser ?? 'a browser')} at ${c.endpoint}` };
     } else {
       const addr = o.adbServer ?? adbServerOf(c);
       const seen = await phones(addr);
       const where = `${addr.host}:${addr.port}`;
       if (typeof seen === 'string') status = { state: 'adb-unavailable', detail: seen };
       else {
-        const match = seen.find((d) => d.state === 'device' && (!c.serial || d.serial === c.serial) && (!c.model || d.model.toLowerCase() === c.model.toLowerCase()));
+        const match = seen.find(
+          (d) => d.state === 'device' && (!c.serial || d.serial === c.serial) && (!c.model || d.model.toLowerCase() === c.model.toLowerCase()),
+        );
         if (match) {
           claimed.add(`${match.server}/${match.serial}`);
           status = { state: 'attached', detail: `${match.serial} at ${where} (${match.model}, Android ${match.android})`, serial: match.serial };
         } else {
-          status = { state: 'not-attached', detail: `no device with ${describeSelector({ ...(c.serial ? { serial: c.serial } : {}), ...(c.model ? { model: c.model } : {}) })} at ${where}` };
+          status = {
+            state: 'not-attached',
+            detail: `no device with ${describeSelector({ ...(c.serial ? { serial: c.serial } : {}), ...(c.model ? { model: c.model } : {}) })} at ${where}`,
+          };
         }
       }
     }
@@ -154,9 +162,13 @@ export async function runDevices(o: { json?: boolean; adbServer?: string }, out:
   ]);
   out(`${textTable([{ header: 'device' }, { header: 'now' }, { header: 'Table 6 columns' }, { header: 'targets' }, { header: 'where' }], rows)}\n`);
   for (const u of r.unprofiled) {
-    out(`attached without a profile: ${u.serial} (${u.state}${u.model ? `, ${u.model}` : ''}) at ${u.server}: copy devices/pixel6.json, set "connection": {"kind": "adb", "serial": "${u.serial}"} and pass --device ./that.json\n`);
+    out(
+      `attached without a profile: ${u.serial} (${u.state}${u.model ? `, ${u.model}` : ''}) at ${u.server}: copy devices/pixel6.json, set "connection": {"kind": "adb", "serial": "${u.serial}"} and pass --device ./that.json\n`,
+    );
   }
-  out("'run --device <id>' measures an attached device; 'run --device <id> --simulate' gives the roofline estimate for any device with a Table 6 column\n");
+  out(
+    "'run --device <id>' measures an attached device; 'run --device <id> --simulate' gives the roofline estimate for any device with a Table 6 column\n",
+  );
 }
 
 export function register(program: Command, { io }: CliContext): void {
@@ -164,7 +176,7 @@ export function register(program: Command, { io }: CliContext): void {
     .command('devices')
     .description('list the device profiles, their targets and Table 6 columns, and which are attached or reachable now (adb, DevTools)')
     .option('--json', 'machine-readable output')
-    .option('--adb-server <host:port>', 'look for phones on this adb server instead of each profile\'s (default: the local one)')
+    .option('--adb-server <host:port>', "look for phones on this adb server instead of each profile's (default: the local one)")
     .action(async (opts: { json?: boolean; adbServer?: string }) => {
       await runDevices(opts, (s) => io.out(s));
     });

@@ -25,7 +25,7 @@ export async function runTargets(o: TargetsOptions, out: (s: string) => void): P
   const device = o.device !== undefined ? loadDevice(o.device) : undefined;
   if (device?.connection.kind === 'none') throw new UsageError(`device ${device.id} cannot be reached from here (${device.connection.reason}); it has no targets to check`);
   const context: RunContext =
-    device && device.connection.kind !== 'none'
+    device
       ? { deviceId: device.id, connection: device.connection, signal: new AbortController().signal, scratchDir: tmpdir() }
       : localContext();
   if (o.chromium !== undefined) configureBrowserTargets({ chromiumPath: o.chromium });

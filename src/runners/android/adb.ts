@@ -135,7 +135,8 @@ export interface AdbServerAddress {
 export function parseAdbServer(text: string): AdbServerAddress {
   const m = /^(?:\[?([^\]]+?)\]?:)?(\d{1,5})$/.exec(text.trim());
   const port = m ? Number(m[2]) : NaN;
-  if (!m || !(port >= 1 && port <= 65535)) throw new AdbUnavailableError(`bad adb server '${text}': expected host:port (e.g. 192.168.1.20:5037) or a port`);
+  if (!m || !(port >= 1 && port <= 65535))
+    throw new AdbUnavailableError(`bad adb server '${text}': expected host:port (e.g. 192.168.1.20:5037) or a port`);
   return { host: m[1] ?? '127.0.0.1', port };
 }
 
@@ -179,7 +180,10 @@ export async function ensureAdbServer(addr: AdbServerAddress, opts: { adbBinary?
 export async function adbkitTransport(addr: AdbServerAddress, opts: { adbBinary?: string; timeoutMs?: number } = {}): Promise<AdbTransport> {
   await ensureAdbServer(addr, opts);
   // a CommonJS package: under Node's ESM loader its exports sit on `default` (bundlers expose them directly)
-  const mod = (await import('@devicefarmer/adbkit')) as unknown as { Adb?: typeof import('@devicefarmer/adbkit').Adb; default?: { Adb: typeof import('@devicefarmer/adbkit').Adb } };
+  const mod = (await import('@devicefarmer/adbkit')) as unknown as {
+    Adb?: typeof import('@devicefarmer/adbkit').Adb;
+    default?: { Adb: typeof import('@devicefarmer/adbkit').Adb };
+  };
   const Adb = mod.Adb ?? mod.default?.Adb;
   if (!Adb) throw new AdbUnavailableError('the @devicefarmer/adbkit package did not load (no Adb export); reinstall the dependencies (npm ci)');
   const client = Adb.createClient({ host: addr.host, port: addr.port, bin: opts.adbBinary ?? 'adb' });
@@ -372,7 +376,8 @@ export class AdbDevice {
     await this.check(['mkdir', '-p', remotePath.slice(0, remotePath.lastIndexOf('/'))]);
     await this.transport.push(this.serial, localPath, remotePath, mode);
     this.pushes++;
-    if ((await this.remoteSize(remotePath)) !== size) throw new AdbCommandError(`pushing ${localPath} to ${this.serial}:${remotePath} left a file of the wrong size`);
+    if ((await this.remoteSize(remotePath)) !== size)
+      throw new AdbCommandError(`pushing ${localPath} to ${this.serial}:${remotePath} left a file of the wrong size`);
     this.present.add(remotePath);
     return { pushed: true };
   }
@@ -446,8 +451,14 @@ export async function findDevice(transport: AdbTransport, sel: DeviceSelector, o
   }
   const seen = list.length === 0 ? 'no devices' : list.map((d) => `${d.serial} (${d.state})`).join(', ');
   const unauthorized = list.filter((d) => d.state === 'unauthorized').map((d) => d.serial);
-  const hint = unauthorized.length > 0 ? `; ${unauthorized.join(', ')} ${unauthorized.length > 1 ? 'are' : 'is'} unauthorized: accept the USB debugging prompt on the phone` : '';
-  throw new NoMatchingDeviceError(`no Android device with ${describeSelector(sel)} at the adb server ${transport.server} (it lists ${seen}${hint})`, list);
+  const hint =
+    unauthorized.length > 0
+      ? `; ${unauthorized.join(', ')} ${unauthorized.length > 1 ? 'are' : 'is'} unauthorized: accept the USB debugging prompt on the phone`
+      : '';
+  throw new NoMatchingDeviceError(
+    `no Android device with ${describeSelector(sel)} at the adb server ${transport.server} (it lists ${seen}${hint})`,
+    list,
+  );
 }
 
 /** Where benchmark_model comes from (for the error when none is given). */
@@ -465,15 +476,26 @@ export class BenchmarkModelBinaryError extends InputError {
  * Picks the benchmark_model binary: the --benchmark-model flag, else the device profile's `benchmarkModel`,
  * else $MNV4_BENCHMARK_MODEL. Checks that it is an ARM64 ELF executable (what Android phones run).
  */
-export function resolveBenchmarkModel(sources: { flag?: string; profile?: string; env?: string }): { path: string; from: 'flag' | 'profile' | 'env' } {
-  const pick = sources.flag ? { path: sources.flag, from: 'flag' as const } : sources.profile ? { path: sources.profile, from: 'profile' as const } : sources.env ? { path: sources.env, from: 'env' as const } : undefined;
+export function resolveBenchmarkModel(sources: { flag?: string; profile?: string; env?: string }): {
+  path: string;
+  from: 'flag' | 'profile' | 'env';
+} {
+  const pick = sources.flag
+    ? { path: sources.flag, from: 'flag' as const }
+    : sources.profile
+      ? { path: sources.profile, from: 'profile' as const }
+      : sources.env
+        ? { path: sources.env, from: 'env' as const }
+        : undefined;
   if (!pick) {
     throw new BenchmarkModelBinaryError(
       `no benchmark_model binary: pass --benchmark-model PATH (or set "benchmarkModel" in the device profile, or MNV4_BENCHMARK_MODEL); ${BENCHMARK_MODEL_HELP}`,
     );
   }
-  const where = pick.from === 'flag' ? '--benchmark-model' : pick.from === 'profile' ? 'the device profile\'s "benchmarkModel"' : 'MNV4_BENCHMARK_MODEL';
-  if (!existsSync(pick.path)) throw new BenchmarkModelBinaryError(`benchmark_model binary ${pick.path} (from ${where}) does not exist; ${BENCHMARK_MODEL_HELP}`);
+  const where =
+    pick.from === 'flag' ? '--benchmark-model' : pick.from === 'profile' ? 'the device profile\'s "benchmarkModel"' : 'MNV4_BENCHMARK_MODEL';
+  if (!existsSync(pick.path))
+    throw new BenchmarkModelBinaryError(`benchmark_model binary ${pick.path} (from ${where}) does not exist; ${BENCHMARK_MODEL_HELP}`);
   const head = Buffer.alloc(20);
   const fd = openSync(pick.path, 'r');
   let n = 0;
@@ -485,7 +507,9 @@ export function resolveBenchmarkModel(sources: { flag?: string; profile?: string
   const isElf = n >= 20 && head.readUInt32BE(0) === 0x7f454c46;
   // e_machine at offset 18 (little-endian ELF): 183 = EM_AARCH64
   if (!isElf || head[5] !== 1 || head.readUInt16LE(18) !== 183) {
-    throw new BenchmarkModelBinaryError(`${pick.path} (from ${where}) is not an ARM64 Linux/Android executable (ELF, e_machine 183); ${BENCHMARK_MODEL_HELP}`);
+    throw new BenchmarkModelBinaryError(
+      `${pick.path} (from ${where}) is not an ARM64 Linux/Android executable (ELF, e_machine 183); ${BENCHMARK_MODEL_HELP}`,
+    );
   }
   return pick;
 }

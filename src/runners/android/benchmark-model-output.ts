@@ -160,7 +160,9 @@ const RE = {
   ),
   statSame: new RegExp(`^count=${INT} curr=${INT}(\\(all same\\))?(?: p5=${INT} median=${INT} p95=${INT})?\\s*$`),
   statEmpty: /^count=0\s*$/,
-  summaryTf2: new RegExp(`^Inference timings in us: Init: ${INT}, First inference: ${INT}, Warmup \\(avg\\): ${NUM}, Inference \\(avg\\): ${NUM}\\s*$`),
+  summaryTf2: new RegExp(
+    `^Inference timings in us: Init: ${INT}, First inference: ${INT}, Warmup \\(avg\\): ${NUM}, Inference \\(avg\\): ${NUM}\\s*$`,
+  ),
   summaryTf1: new RegExp(`^Average inference timings in us: Warmup: ${NUM}, Init: ${INT}, (?:no stats|Inference): ${NUM}\\s*$`),
   memDelta: new RegExp(`^Memory footprint delta from the start of the tool \\(MB\\): init=${NUM} overall=${NUM}\\s*$`),
   memPeakRss: new RegExp(`^Peak memory footprint \\(MB\\): init=${NUM} overall=${NUM}\\s*$`),
@@ -206,11 +208,22 @@ function parseStat(line: string): BenchmarkStat | null {
   if (m) {
     // every run took `curr` (or there was one run): first = min = max = avg = curr, std = 0.
     const v = num(m[2]);
-    const stat: BenchmarkStat = { count: num(m[1]), firstUs: v, currUs: v, minUs: v, maxUs: v, avgUs: v, stdUs: 0, allSame: m[3] !== undefined, line };
+    const stat: BenchmarkStat = {
+      count: num(m[1]),
+      firstUs: v,
+      currUs: v,
+      minUs: v,
+      maxUs: v,
+      avgUs: v,
+      stdUs: 0,
+      allSame: m[3] !== undefined,
+      line,
+    };
     if (m[4] !== undefined) Object.assign(stat, { p5Us: num(m[4]), medianUs: num(m[5]), p95Us: num(m[6]) });
     return stat;
   }
-  if (RE.statEmpty.test(line)) return { count: 0, firstUs: null, currUs: null, minUs: null, maxUs: null, avgUs: null, stdUs: null, allSame: false, line };
+  if (RE.statEmpty.test(line))
+    return { count: 0, firstUs: null, currUs: null, minUs: null, maxUs: null, avgUs: null, stdUs: null, allSame: false, line };
   return null;
 }
 
@@ -262,7 +275,13 @@ export function parseBenchmarkModelOutput(text: string): BenchmarkModelOutput {
       awaitingStat = false;
     } else if ((m = RE.summaryTf2.exec(line))) {
       out.generation = 'tf2';
-      out.summary = { format: 'tf2-inference-timings', initUs: num(m[1]), firstInferenceUs: num(m[2]), warmupAvgUs: num(m[3]), inferenceAvgUs: num(m[4]) };
+      out.summary = {
+        format: 'tf2-inference-timings',
+        initUs: num(m[1]),
+        firstInferenceUs: num(m[2]),
+        warmupAvgUs: num(m[3]),
+        inferenceAvgUs: num(m[4]),
+      };
     } else if ((m = RE.summaryTf1.exec(line))) {
       out.generation = 'tf1';
       out.summary = { format: 'tf1-average', warmupAvgUs: num(m[1]), initUs: num(m[2]), firstInferenceUs: null, inferenceAvgUs: num(m[3]) };
@@ -295,10 +314,16 @@ export function parseBenchmarkModelOutput(text: string): BenchmarkModelOutput {
     } else if (RE.created.test(line)) {
       out.delegatesCreated.push(line);
     } else if ((m = RE.accelerators.exec(line))) {
-      out.nnapiAccelerators = (m[1] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      out.nnapiAccelerators = (m[1] ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     } else if ((m = RE.acceleratorsOld.exec(line))) {
       out.params['nnapi accelerator name'] = m[1] ?? '';
-      out.nnapiAccelerators = (m[2] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      out.nnapiAccelerators = (m[2] ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     } else if (RE.failed.test(line)) {
       out.failed = true;
     } else if ((m = RE.graph.exec(line))) {
@@ -319,7 +344,12 @@ export function parseBenchmarkModelOutput(text: string): BenchmarkModelOutput {
 
 /** The last non-empty line, shortened, for error messages. */
 function lastLine(text: string): string {
-  const l = text.split(/\r?\n/).map((s) => s.trim()).filter(Boolean).pop() ?? '(no output)';
+  const l =
+    text
+      .split(/\r?\n/)
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .pop() ?? '(no output)';
   return l.length > 160 ? `${l.slice(0, 157)}...` : l;
 }
 
@@ -328,25 +358,44 @@ function lastLine(text: string): string {
  * otherwise throws BenchmarkModelOutputError saying what failed: the tool's own ERROR lines first, then
  * what is missing (truncated output).
  */
-export function requireCompleteRun(out: BenchmarkModelOutput, text: string, exitCode: number | null = null): BenchmarkModelOutput & { inference: BenchmarkStat; summary: BenchmarkSummary } {
+export function requireCompleteRun(
+  out: BenchmarkModelOutput,
+  text: string,
+  exitCode: number | null = null,
+): BenchmarkModelOutput & { inference: BenchmarkStat; summary: BenchmarkSummary } {
   const failedDelegate = out.delegates.find((d) => d.outcome === 'failed');
   // ERROR lines with a finished run (e.g. a recoverable NNAPI warning logged as error) stay in `errors`;
   // ERROR lines without one, a failed delegate or `Benchmarking failed.` make the run a failure.
   if (out.failed || failedDelegate || (out.errors.length > 0 && !out.summary)) {
     const why = failedDelegate ? `failed to apply the ${failedDelegate.delegate} delegate` : 'it reported errors';
-    const detail = out.errors.filter((e) => !RE.failed.test(e) && !RE.applyFailed.test(e)).slice(0, 3).join(' | ');
-    throw new BenchmarkModelOutputError(`benchmark_model failed: ${why}${detail ? ` (${detail})` : ''}${exitCode ? ` [exit code ${exitCode}]` : ''}`, out);
+    const detail = out.errors
+      .filter((e) => !RE.failed.test(e) && !RE.applyFailed.test(e))
+      .slice(0, 3)
+      .join(' | ');
+    throw new BenchmarkModelOutputError(
+      `benchmark_model failed: ${why}${detail ? ` (${detail})` : ''}${exitCode ? ` [exit code ${exitCode}]` : ''}`,
+      out,
+    );
   }
   if (!out.started && out.phases.length === 0 && !out.summary) {
-    throw new BenchmarkModelOutputError(`benchmark_model printed nothing it would print when it runs${exitCode !== null ? ` (exit code ${exitCode})` : ''}; last line: ${lastLine(text)}`, out);
+    throw new BenchmarkModelOutputError(
+      `benchmark_model printed nothing it would print when it runs${exitCode !== null ? ` (exit code ${exitCode})` : ''}; last line: ${lastLine(text)}`,
+      out,
+    );
   }
   const inference = out.inference;
   if (!inference || inference.count === 0 || inference.avgUs === null) {
     const phase = out.phases.length === 0 ? 'before the warm-up' : out.phases.length === 1 ? 'during the warm-up' : 'during the timed runs';
-    throw new BenchmarkModelOutputError(`benchmark_model output is truncated: it ends ${phase} (${out.lineCount} lines; last line: ${lastLine(text)})`, out);
+    throw new BenchmarkModelOutputError(
+      `benchmark_model output is truncated: it ends ${phase} (${out.lineCount} lines; last line: ${lastLine(text)})`,
+      out,
+    );
   }
   if (!out.summary) {
-    throw new BenchmarkModelOutputError(`benchmark_model output is truncated: the timed runs finished but the final 'Inference timings in us' line is missing (last line: ${lastLine(text)})`, out);
+    throw new BenchmarkModelOutputError(
+      `benchmark_model output is truncated: the timed runs finished but the final 'Inference timings in us' line is missing (last line: ${lastLine(text)})`,
+      out,
+    );
   }
   return out as BenchmarkModelOutput & { inference: BenchmarkStat; summary: BenchmarkSummary };
 }
@@ -354,7 +403,10 @@ export function requireCompleteRun(out: BenchmarkModelOutput, text: string, exit
 const ms = (us: number): number => us / 1000;
 
 /** Converts a complete run (see requireCompleteRun) into an external-timing record, in ms. */
-export function toExternalTiming(out: BenchmarkModelOutput & { inference: BenchmarkStat; summary: BenchmarkSummary }, command?: string[]): ExternalTiming {
+export function toExternalTiming(
+  out: BenchmarkModelOutput & { inference: BenchmarkStat; summary: BenchmarkSummary },
+  command?: string[],
+): ExternalTiming {
   const s = out.inference;
   const summary: ExternalTiming['summary'] = {
     count: s.count,
@@ -424,11 +476,15 @@ export function delegationEvidence(out: BenchmarkModelOutput, requested: string)
     const r = repl[repl.length - 1]!;
     delegated = r.replaced;
     total = r.total ?? null;
-    evidence.push(`replacing ${r.replaced}${r.total !== undefined ? ` out of ${r.total}` : ''} node(s) with ${r.kernel}, ${r.partitions} partition(s)`);
+    evidence.push(
+      `replacing ${r.replaced}${r.total !== undefined ? ` out of ${r.total}` : ''} node(s) with ${r.kernel}, ${r.partitions} partition(s)`,
+    );
   }
   let state: DelegationEvidence['state'] = 'unknown';
   if (app) {
-    evidence.unshift(`${app.delegate} delegate: ${app.outcome}${app.delegateKernels !== undefined ? ` (${app.delegateKernels} delegate kernels)` : ''}`);
+    evidence.unshift(
+      `${app.delegate} delegate: ${app.outcome}${app.delegateKernels !== undefined ? ` (${app.delegateKernels} delegate kernels)` : ''}`,
+    );
     state = app.outcome === 'complete' ? 'full' : app.outcome === 'partial' ? 'partial' : 'none';
   } else if (delegated !== null) {
     state = delegated === 0 ? 'none' : total !== null && delegated < total ? 'partial' : total !== null ? 'full' : 'unknown';

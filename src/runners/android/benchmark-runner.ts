@@ -35,7 +35,13 @@ import {
   type TargetSettings,
 } from '../types.js';
 import type { AndroidDeviceFacts } from './adb.js';
-import { delegationEvidence, parseBenchmarkModelOutput, requireCompleteRun, toExternalTiming, type DelegationEvidence } from './benchmark-model-output.js';
+import {
+  delegationEvidence,
+  parseBenchmarkModelOutput,
+  requireCompleteRun,
+  toExternalTiming,
+  type DelegationEvidence,
+} from './benchmark-model-output.js';
 import { androidDeps, benchmarkModelBinary, linkAndroid, type AdbConnection, type AndroidLink } from './link.js';
 import { coolDown, hottestZone } from './thermal.js';
 
@@ -43,9 +49,30 @@ export const TOOL = 'tflite-benchmark_model';
 
 /** Settings every benchmark_model target has. */
 export const COMMON_SETTINGS: readonly SettingSpec[] = [
-  { key: 'cpuMask', type: 'string', pattern: /[0-9a-f]{0,16}/, patternText: "a hex CPU mask such as 80 (cpu7), or '' for no pinning", default: '', describe: 'taskset mask for the benchmark process (empty: not pinned)' },
-  { key: 'coolDownC', type: 'int', min: 20, max: 90, default: 42, describe: 'start a session only when the hottest SoC thermal zone is at or below this (°C)' },
-  { key: 'coolDownMaxS', type: 'int', min: 0, max: 3600, default: 180, describe: 'longest wait for the phone to cool down before a session (s); then measure with a warning' },
+  {
+    key: 'cpuMask',
+    type: 'string',
+    pattern: /[0-9a-f]{0,16}/,
+    patternText: "a hex CPU mask such as 80 (cpu7), or '' for no pinning",
+    default: '',
+    describe: 'taskset mask for the benchmark process (empty: not pinned)',
+  },
+  {
+    key: 'coolDownC',
+    type: 'int',
+    min: 20,
+    max: 90,
+    default: 42,
+    describe: 'start a session only when the hottest SoC thermal zone is at or below this (°C)',
+  },
+  {
+    key: 'coolDownMaxS',
+    type: 'int',
+    min: 0,
+    max: 3600,
+    default: 180,
+    describe: 'longest wait for the phone to cool down before a session (s); then measure with a warning',
+  },
 ];
 
 /** What a concrete target adds to the command and how it proves its delegate ran. */
@@ -90,15 +117,18 @@ export function maskWarning(mask: string, cpus: AndroidDeviceFacts['cpus']): str
   const chosen = cpusOfMask(mask);
   const known = new Map(cpus.map((c) => [Number(c.cpu.replace('cpu', '')), c.maxKHz]));
   const missing = chosen.filter((c) => !known.has(c));
-  if (chosen.length === 0 || missing.length === chosen.length) return `cpuMask ${mask} selects no CPU this phone reports (it has ${cpus.map((c) => c.cpu).join(', ') || 'none listed'})`;
+  if (chosen.length === 0 || missing.length === chosen.length)
+    return `cpuMask ${mask} selects no CPU this phone reports (it has ${cpus.map((c) => c.cpu).join(', ') || 'none listed'})`;
   const fastest = Math.max(...cpus.map((c) => c.maxKHz ?? 0));
   const slow = chosen.filter((c) => (known.get(c) ?? 0) < fastest);
-  if (fastest > 0 && slow.length > 0) return `cpuMask ${mask} includes cpu${slow.join(', cpu')} below the fastest cores' ${fastest / 1000} MHz (the paper pinned the fastest core)`;
+  if (fastest > 0 && slow.length > 0)
+    return `cpuMask ${mask} includes cpu${slow.join(', cpu')} below the fastest cores' ${fastest / 1000} MHz (the paper pinned the fastest core)`;
   return null;
 }
 
 function adbConnection(ctx: RunContext, targetId: string): AdbConnection {
-  if (ctx.connection.kind !== 'adb') throw new RunnerUnavailableError(targetId, `it runs over adb, and device '${ctx.deviceId}' is reached over ${ctx.connection.kind}`);
+  if (ctx.connection.kind !== 'adb')
+    throw new RunnerUnavailableError(targetId, `it runs over adb, and device '${ctx.deviceId}' is reached over ${ctx.connection.kind}`);
   return ctx.connection;
 }
 
@@ -112,8 +142,19 @@ export function createBenchmarkModelRunner(spec: BenchmarkTargetSpec): Runner {
       const conn = adbConnection(ctx, spec.id);
       const link = await linkAndroid(ctx.deviceId, conn);
       const bin = benchmarkModelBinary();
-      if (!/arm64|aarch64/.test(link.facts.abi)) return { available: false, reason: `${link.facts.model} reports ABI '${link.facts.abi}'; the benchmark_model binary is for arm64-v8a` };
-      return { available: true, details: { serial: link.device.serial, model: link.facts.model, soc: link.facts.soc, android: link.facts.androidRelease, adbServer: link.server, benchmarkModel: bin.path } };
+      if (!/arm64|aarch64/.test(link.facts.abi))
+        return { available: false, reason: `${link.facts.model} reports ABI '${link.facts.abi}'; the benchmark_model binary is for arm64-v8a` };
+      return {
+        available: true,
+        details: {
+          serial: link.device.serial,
+          model: link.facts.model,
+          soc: link.facts.soc,
+          android: link.facts.androidRelease,
+          adbServer: link.server,
+          benchmarkModel: bin.path,
+        },
+      };
     } catch (e) {
       return { available: false, reason: (e as Error).message };
     }
@@ -124,8 +165,15 @@ export function createBenchmarkModelRunner(spec: BenchmarkTargetSpec): Runner {
     return { text: r.output, exitCode: r.exitCode };
   }
 
-  async function measure(w: PreparedWorkload, protocol: ProtocolSettings, settings: TargetSettings, ctx: RunContext, options: MeasureOptions = {}): Promise<MeasurementResult> {
-    if (w.file.format !== 'tflite') throw new RunnerUnavailableError(spec.id, `benchmark_model runs .tflite files; ${w.id} was prepared as ${w.file.format}`);
+  async function measure(
+    w: PreparedWorkload,
+    protocol: ProtocolSettings,
+    settings: TargetSettings,
+    ctx: RunContext,
+    options: MeasureOptions = {},
+  ): Promise<MeasurementResult> {
+    if (w.file.format !== 'tflite')
+      throw new RunnerUnavailableError(spec.id, `benchmark_model runs .tflite files; ${w.id} was prepared as ${w.file.format}`);
     const conn = adbConnection(ctx, spec.id);
     const link = await linkAndroid(ctx.deviceId, conn);
     const deps = androidDeps();
@@ -137,7 +185,12 @@ export function createBenchmarkModelRunner(spec: BenchmarkTargetSpec): Runner {
     const remoteExtra: Record<string, string> = {};
     for (const f of spec.extraFiles?.(settings) ?? []) remoteExtra[f.key] = await link.device.pushBinary(f.path, f.key);
 
-    const cool = await coolDown(link.device, { maxStartC: Number(settings.coolDownC), maxWaitMs: Number(settings.coolDownMaxS) * 1000, pollMs: 5000 }, deps.sleep, ctx.signal);
+    const cool = await coolDown(
+      link.device,
+      { maxStartC: Number(settings.coolDownC), maxWaitMs: Number(settings.coolDownMaxS) * 1000, pollMs: 5000 },
+      deps.sleep,
+      ctx.signal,
+    );
     if (!cool.cool) {
       warnings.push(
         cool.hottestAfter
@@ -150,7 +203,12 @@ export function createBenchmarkModelRunner(spec: BenchmarkTargetSpec): Runner {
     if (mw) warnings.push(mw);
 
     const threads = settings.threads !== undefined ? [`--num_threads=${String(settings.threads)}`] : [];
-    const base = [remoteBin, `--graph=${remoteModel}`, ...threads, ...spec.delegateArgs(settings, { externalDelegate: remoteExtra.external_delegate })];
+    const base = [
+      remoteBin,
+      `--graph=${remoteModel}`,
+      ...threads,
+      ...spec.delegateArgs(settings, { externalDelegate: remoteExtra.external_delegate }),
+    ];
     const pin = mask !== '' ? ['taskset', mask] : [];
     const argv = [...pin, ...base, ...protocolArgs(protocol), '--enable_op_profiling=false'];
     // the tool stops each phase at --max_secs; allow both phases plus init and a margin
@@ -159,7 +217,8 @@ export function createBenchmarkModelRunner(spec: BenchmarkTargetSpec): Runner {
     const run = await runOnce(link, argv, ctx, timeoutMs);
     const out = parseBenchmarkModelOutput(run.text);
     const complete = requireCompleteRun(out, run.text, run.exitCode);
-    if (run.exitCode !== 0 && run.exitCode !== null) warnings.push(`benchmark_model exited with status ${run.exitCode} after printing a complete run`);
+    if (run.exitCode !== 0 && run.exitCode !== null)
+      warnings.push(`benchmark_model exited with status ${run.exitCode} after printing a complete run`);
     for (const e of out.errors) warnings.push(`benchmark_model: ${e}`);
     lastToolVersion = out.tensorflowVersion ?? lastToolVersion;
 
@@ -168,7 +227,12 @@ export function createBenchmarkModelRunner(spec: BenchmarkTargetSpec): Runner {
     let executedBackend = spec.backend;
     if (delegation.state === 'none') {
       if (spec.requiresDelegate) {
-        throw new BackendMismatchError(spec.id, spec.backend, 'cpu', `benchmark_model: ${delegation.evidence.join('; ') || `the ${requested} delegate took no node`}`);
+        throw new BackendMismatchError(
+          spec.id,
+          spec.backend,
+          'cpu',
+          `benchmark_model: ${delegation.evidence.join('; ') || `the ${requested} delegate took no node`}`,
+        );
       }
       executedBackend = 'cpu (no delegate)';
       warnings.push(`the ${requested} delegate took no node: TFLite's built-in CPU kernels ran the graph`);
@@ -184,7 +248,16 @@ export function createBenchmarkModelRunner(spec: BenchmarkTargetSpec): Runner {
     let timeShare: number | null = null;
     if (options.profile) {
       const runs = options.profileRuns ?? 10;
-      const pargv = [...pin, ...base, '--warmup_runs=1', '--warmup_min_secs=0', `--num_runs=${runs}`, '--min_secs=0', `--max_secs=${String(Math.round(protocol.maxTimeMs) / 1000)}`, '--enable_op_profiling=true'];
+      const pargv = [
+        ...pin,
+        ...base,
+        '--warmup_runs=1',
+        '--warmup_min_secs=0',
+        `--num_runs=${runs}`,
+        '--min_secs=0',
+        `--max_secs=${String(Math.round(protocol.maxTimeMs) / 1000)}`,
+        '--enable_op_profiling=true',
+      ];
       const prun = await runOnce(link, pargv, ctx, timeoutMs);
       const pout = requireCompleteRun(parseBenchmarkModelOutput(prun.text), prun.text, prun.exitCode);
       const tables = parseTfliteOpProfile(prun.text);
@@ -195,7 +268,14 @@ export function createBenchmarkModelRunner(spec: BenchmarkTargetSpec): Runner {
         timeShare = share.delegatedTimeShare;
         if (delegation.state === 'partial' && share.builtinOps.length > 0) warnings.push(`CPU-fallback ops: ${share.builtinOps.join(', ')}`);
         const summary = readTflite(new Uint8Array(readFileSync(w.file.path)));
-        profile = buildTfliteProfile(tables, summary, w.graph, runs, pout.inference.medianUs !== undefined ? pout.inference.medianUs / 1000 : (pout.inference.avgUs ?? 0) / 1000, 'tflite-benchmark_model-op-profiling');
+        profile = buildTfliteProfile(
+          tables,
+          summary,
+          w.graph,
+          runs,
+          pout.inference.medianUs !== undefined ? pout.inference.medianUs / 1000 : (pout.inference.avgUs ?? 0) / 1000,
+          'tflite-benchmark_model-op-profiling',
+        );
         profile.notes.push('runMedianMs is the profiled run mean: benchmark_model prints no median');
       }
     }
@@ -218,7 +298,13 @@ export function createBenchmarkModelRunner(spec: BenchmarkTargetSpec): Runner {
         provider: requested,
         evidence: `benchmark_model: ${delegation.evidence.join('; ') || 'no delegate lines'}`,
         details: {
-          delegation: { state: delegation.state, nodeShare: delegation.nodeShare, delegatedNodes: delegation.delegatedNodes, totalNodes: delegation.totalNodes, timeShare },
+          delegation: {
+            state: delegation.state,
+            nodeShare: delegation.nodeShare,
+            delegatedNodes: delegation.delegatedNodes,
+            totalNodes: delegation.totalNodes,
+            timeShare,
+          },
           ...(out.nnapiAccelerators ? { nnapiAccelerators: out.nnapiAccelerators } : {}),
           delegatesCreated: out.delegatesCreated,
         },
@@ -247,7 +333,8 @@ export function createBenchmarkModelRunner(spec: BenchmarkTargetSpec): Runner {
         },
         benchmarkModel: { local: bin.path, from: bin.from, remote: remoteBin },
         remoteModel,
-        protocolMapping: 'benchmark_model runs the preset minimums (warm-up iterations/time, runs/time) and stops each phase at the time cap; it has no convergence rule',
+        protocolMapping:
+          'benchmark_model runs the preset minimums (warm-up iterations/time, runs/time) and stops each phase at the time cap; it has no convergence rule',
       },
     };
     return result;

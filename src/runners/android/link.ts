@@ -47,16 +47,15 @@ const realSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 
-const deps: AndroidDeps = { transportFor: (server) => adbkitTransport(server), sleep: realSleep };
+let deps: AndroidDeps = { transportFor: (server) => adbkitTransport(server), sleep: realSleep };
 
 /** Replaces parts of the Android runners' dependencies (CLI flags, tests); returns a function that restores them. */
 export function configureAndroid(patch: Partial<AndroidDeps>): () => void {
-  const before = { ...deps };
-  Object.assign(deps, patch);
+  const before = deps;
+  deps = { ...deps, ...patch };
   links.clear();
   return () => {
-    for (const k of Object.keys(deps) as (keyof AndroidDeps)[]) delete deps[k];
-    Object.assign(deps, before);
+    deps = before;
     links.clear();
   };
 }

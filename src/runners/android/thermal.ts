@@ -43,7 +43,12 @@ export interface CoolDownResult {
 }
 
 /** Waits (polling the zones) until the hottest relevant zone is at or below the threshold or time runs out. */
-export async function coolDown(device: AdbDevice, policy: CoolDownPolicy, sleep: (ms: number, signal?: AbortSignal) => Promise<void>, signal?: AbortSignal): Promise<CoolDownResult> {
+export async function coolDown(
+  device: AdbDevice,
+  policy: CoolDownPolicy,
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<CoolDownResult> {
   const first = await device.thermal();
   let last = first;
   let waitedMs = 0;

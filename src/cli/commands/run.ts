@@ -17,6 +17,8 @@ import { loadDevice, type DeviceProfile } from '../../profiles/device.js';
 import { formatSimulation, simulateDevice, deviceColumns } from '../../report/simulation.js';
 import { parseAdbServer } from '../../runners/android/adb.js';
 import { configureAndroid, linkAndroid } from '../../runners/android/link.js';
+import { BROWSER_TARGET_IDS } from '../../runners/browser-runners.js';
+import { ANDROID_RUNNERS } from '../../runners/registry.js';
 import { summaryTable } from '../../report/summary.js';
 import { readRun } from '../../results/reader.js';
 import { SCHEMA_VERSION } from '../../results/schema.js';
@@ -33,6 +35,9 @@ interface RunOptions extends SharedValues {
   adbServer?: string;
   benchmarkModel?: string;
 }
+
+/** Targets that use the phone itself over adb: the benchmark_model runners and the browser runners (Chrome on it). */
+const PHONE_TARGETS = new Set<string>([...ANDROID_RUNNERS.map((f) => f().id), ...BROWSER_TARGET_IDS]);
 
 /** `--device a,b`: the profiles named (ids or paths). */
 function deviceList(text: string): string[] {
@@ -110,8 +115,9 @@ export async function runDevice(o: RunOptions, { io, argv }: CliContext): Promis
   if (o.chromium !== undefined) configureBrowserTargets({ chromiumPath: o.chromium });
   if (device.connection.kind === 'adb') {
     configureAndroid({ ...(o.benchmarkModel ? { benchmarkModelFlag: o.benchmarkModel } : {}), ...(device.benchmarkModel ? { benchmarkModelProfile: device.benchmarkModel } : {}) });
-    // find the phone first: without it nothing can run, and the error names what was looked for and the ways on
-    await linkAndroid(device.id, device.connection);
+    // targets that reach the phone through adb (benchmark_model, Chrome): find it first, so that without it
+    // the run stops at once with one line naming what was looked for and the ways on
+    if (plan.columns.some((c) => PHONE_TARGETS.has(c.target.id))) await linkAndroid(device.id, device.connection);
   }
 
   const render = eventRenderer(io, { json: o.json === true });

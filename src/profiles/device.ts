@@ -76,29 +76,39 @@ export const DeviceConnectionSchema = z.discriminatedUnion('kind', [
  * simulation still work. A profile-only kind: it never reaches a runner. */
 const UnreachableSchema = z.object({ kind: z.literal('none'), reason: z.string().min(1) }).strict();
 
-export const DeviceProfileSchema = z.object({
-  schemaVersion: z.literal(DEVICE_SCHEMA_VERSION),
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
-  name: z.string().min(1),
-  connection: z.union([DeviceConnectionSchema, UnreachableSchema]),
-  soc: z.string().optional(),
-  notes: z.string().optional(),
-  /** the TFLite benchmark_model binary for this phone (Android targets; --benchmark-model overrides it). */
-  benchmarkModel: z.string().min(1).optional(),
-  /** Table 6 columns this device stands for beyond its targets' own (for --simulate). */
-  publishedColumns: z.array(z.enum(DEVICE_COLUMNS)).optional(),
-  /** empty only for a device with connection kind 'none' (published figures and simulation only). */
-  targets: z.array(DeviceTargetSchema),
-  workloads: z.array(z.string().min(1)).min(1),
-  preset: z.enum(['quick', 'default', 'rigorous']).default('default'),
-}).superRefine((p, ctx) => {
-  if (p.targets.length === 0 && p.connection.kind !== 'none') {
-    ctx.addIssue({ code: 'custom', path: ['targets'], message: 'needs at least one target (only a device with connection kind "none" may have none)' });
-  }
-  if (p.connection.kind === 'none' && p.targets.length > 0) {
-    ctx.addIssue({ code: 'custom', path: ['targets'], message: 'a device with connection kind "none" cannot run targets; list its Table 6 columns in "publishedColumns"' });
-  }
-});
+export const DeviceProfileSchema = z
+  .object({
+    schemaVersion: z.literal(DEVICE_SCHEMA_VERSION),
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
+    name: z.string().min(1),
+    connection: z.union([DeviceConnectionSchema, UnreachableSchema]),
+    soc: z.string().optional(),
+    notes: z.string().optional(),
+    /** the TFLite benchmark_model binary for this phone (Android targets; --benchmark-model overrides it). */
+    benchmarkModel: z.string().min(1).optional(),
+    /** Table 6 columns this device stands for beyond its targets' own (for --simulate). */
+    publishedColumns: z.array(z.enum(DEVICE_COLUMNS)).optional(),
+    /** empty only for a device with connection kind 'none' (published figures and simulation only). */
+    targets: z.array(DeviceTargetSchema),
+    workloads: z.array(z.string().min(1)).min(1),
+    preset: z.enum(['quick', 'default', 'rigorous']).default('default'),
+  })
+  .superRefine((p, ctx) => {
+    if (p.targets.length === 0 && p.connection.kind !== 'none') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['targets'],
+        message: 'needs at least one target (only a device with connection kind "none" may have none)',
+      });
+    }
+    if (p.connection.kind === 'none' && p.targets.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['targets'],
+        message: 'a device with connection kind "none" cannot run targets; list its Table 6 columns in "publishedColumns"',
+      });
+    }
+  });
 
 export type DeviceProfile = z.infer<typeof DeviceProfileSchema>;
 // the profile's connection must stay assignable to the runners' type (a compile-time check).

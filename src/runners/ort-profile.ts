@@ -33,7 +33,7 @@ const KERNEL_SUFFIX = '_kernel_time';
 const GRAPH_OUTPUT_TENSOR = 'output';
 
 /** Block of a profiler node name, or null (see the module comment). */
-export function attributeNode(name: string, graph: Pick<Graph, 'layers'>): string | null {
+function attributeNode(name: string, graph: Pick<Graph, 'layers'>): string | null {
   const direct = blockOfNodeName(name);
   if (direct) return direct;
   const base = name.replace(/_nchwc$/, '');

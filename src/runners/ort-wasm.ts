@@ -67,7 +67,7 @@ function captureFd1(fn: () => void): string {
 }
 
 /** Extracts the JSON array ORT printed (from the first '[' line to the last ']'). */
-export function extractPrintedTrace(text: string): OrtTraceEvent[] {
+function extractPrintedTrace(text: string): OrtTraceEvent[] {
   const start = text.indexOf('[\n') >= 0 ? text.indexOf('[\n') : text.indexOf('[');
   const end = text.lastIndexOf(']');
   if (start < 0 || end < start) throw new Error('onnxruntime-web printed no profiler JSON at endProfiling()');

@@ -23,11 +23,11 @@ interface TargetsOptions {
 /** Lists targets; returns the statuses. */
 export async function runTargets(o: TargetsOptions, out: (s: string) => void): Promise<TargetStatus[]> {
   const device = o.device !== undefined ? loadDevice(o.device) : undefined;
-  if (device?.connection.kind === 'none') throw new UsageError(`device ${device.id} cannot be reached from here (${device.connection.reason}); it has no targets to check`);
-  const context: RunContext =
-    device
-      ? { deviceId: device.id, connection: device.connection, signal: new AbortController().signal, scratchDir: tmpdir() }
-      : localContext();
+  if (device?.connection.kind === 'none')
+    throw new UsageError(`device ${device.id} cannot be reached from here (${device.connection.reason}); it has no targets to check`);
+  const context: RunContext = device
+    ? { deviceId: device.id, connection: device.connection, signal: new AbortController().signal, scratchDir: tmpdir() }
+    : localContext();
   if (o.chromium !== undefined) configureBrowserTargets({ chromiumPath: o.chromium });
   let list: TargetStatus[];
   try {

@@ -26,7 +26,7 @@ import { browserProvider, type BrowserProvider, type OpenedRoute } from './provi
 import { acquirePageServer, pageBundleStaleReason, type PageServerHandle } from './server.js';
 
 /** Name of the heartbeat binding installed in every page. */
-export const BEAT_BINDING = '__mnv4Beat';
+const BEAT_BINDING = '__mnv4Beat';
 
 export type { PageBundle } from './pages.js';
 
@@ -203,7 +203,7 @@ function clkTck(): number {
 }
 
 /** CPU ms used so far by `rootPid` and all its descendants (Linux /proc; null elsewhere). */
-export function processTreeCpuMs(rootPid: number): number | null {
+function processTreeCpuMs(rootPid: number): number | null {
   if (process.platform !== 'linux' || !existsSync('/proc')) return null;
   const parent = new Map<number, number>();
   const cpu = new Map<number, number>();

@@ -29,8 +29,8 @@ import { runtimeFilesUrl } from './pages.js';
 import { timedPageSteps } from './runner.js';
 
 /** Provider names in ORT-web traces. */
-export const JSEP_PROVIDER = 'JsExecutionProvider';
-export const CPU_PROVIDER = 'CPUExecutionProvider';
+const JSEP_PROVIDER = 'JsExecutionProvider';
+const CPU_PROVIDER = 'CPUExecutionProvider';
 
 /** Which ORT-web build a flavour loads, and what it asks for. */
 export interface OrtBrowserFlavour {
@@ -71,7 +71,7 @@ export function softwareAdapterWarning(a: AdapterInfo): string {
  * kernel start to its last kernel end on the GPU timeline, each kernel (all programs of one node summed) an
  * event inside it; then the same aggregation as ORT's CPU trace (median per node, blocks by node name).
  */
-export function buildGpuProfile(
+function buildGpuProfile(
   kernelsPerRun: readonly GpuKernelRecord[][],
   skipRuns: number,
   w: PreparedWorkload,

@@ -93,7 +93,7 @@ export function defineBrowserRunner(def: BrowserRunnerDefinition): Runner {
 }
 
 /** Checks wire outputs against the workload graph: element count of the first output, all finite. */
-export function checkWireOutputs(targetId: string, w: PreparedWorkload, outputs: readonly TensorData[] | null, finite: boolean): void {
+function checkWireOutputs(targetId: string, w: PreparedWorkload, outputs: readonly TensorData[] | null, finite: boolean): void {
   const first = outputs?.[0];
   if (!first) throw new Error(`${targetId}: ${w.id} produced no output`);
   const want = w.graph.outputShape.reduce((a, b) => a * b, 1);

@@ -26,7 +26,7 @@ import { packageRoot } from '../../paths.js';
 import { runtimeMounts } from './pages.js';
 
 /** Content types by extension. */
-export const MIME_TYPES: Readonly<Record<string, string>> = {
+const MIME_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
@@ -39,7 +39,7 @@ export const MIME_TYPES: Readonly<Record<string, string>> = {
 };
 
 /** Headers on every response (cross-origin isolation; no caching so every load is a real load). */
-export const ISOLATION_HEADERS: Readonly<Record<string, string>> = {
+const ISOLATION_HEADERS: Readonly<Record<string, string>> = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Resource-Policy': 'same-origin',
@@ -49,12 +49,12 @@ export const ISOLATION_HEADERS: Readonly<Record<string, string>> = {
 const projectRoot = packageRoot;
 
 /** Where the page bundle lives (dist/page under the project root). */
-export function pageDir(root = projectRoot()): string {
+function pageDir(root = projectRoot()): string {
   return join(root, 'dist', 'page');
 }
 
 /** File the build script writes next to the bundle: inputs and their mtimes, for staleness checks. */
-export const PAGE_BUILD_INFO = 'build-info.json';
+const PAGE_BUILD_INFO = 'build-info.json';
 
 interface PageBuildInfo {
   builtAt: number;
@@ -90,7 +90,7 @@ let building: Promise<void> | null = null;
  * Makes sure dist/page is built and current: runs `node scripts/build-page.mjs` when it is missing or older
  * than its sources (a source checkout used without `npm run build`). An installed package ships dist/page.
  */
-export async function ensurePageBundle(root = projectRoot()): Promise<void> {
+async function ensurePageBundle(root = projectRoot()): Promise<void> {
   const why = pageBundleStaleReason(root);
   if (!why) return;
   const script = join(root, 'scripts', 'build-page.mjs');
@@ -118,7 +118,7 @@ export async function ensurePageBundle(root = projectRoot()): Promise<void> {
 }
 
 /** sha256 of a file, hex. */
-export function sha256File(path: string): string {
+function sha256File(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 

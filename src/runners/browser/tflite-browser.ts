@@ -29,11 +29,11 @@ import { runtimeFilesUrl } from './pages.js';
 import { timedPageSteps } from './runner.js';
 
 /** Profiled runs with `profile` (after PROFILE_SKIP cold ones, which the summary parser also discounts). */
-export const TFLITE_PROFILE_RUNS = 10;
-export const TFLITE_PROFILE_SKIP = 1;
+const TFLITE_PROFILE_RUNS = 10;
+const TFLITE_PROFILE_SKIP = 1;
 
 /** The console line tfjs-tflite prints when the interpreter applies the XNNPACK delegate. */
-export const XNNPACK_MESSAGE = /Created TensorFlow Lite XNNPACK delegate/i;
+const XNNPACK_MESSAGE = /Created TensorFlow Lite XNNPACK delegate/i;
 
 /** A validated .tflite file: its bytes' structure and first subgraph's I/O. */
 export interface CheckedTflite {
@@ -65,7 +65,7 @@ export function checkTfliteFile(targetId: string, path: string): CheckedTflite {
 }
 
 /** Quantises float values to a tensor's int8/uint8 type with its (per-tensor) scale and zero point. */
-export function quantizeFor(t: TfliteTensorInfo, x: Float32Array): Int8Array | Uint8Array {
+function quantizeFor(t: TfliteTensorInfo, x: Float32Array): Int8Array | Uint8Array {
   const q = t.quantization;
   const scale = q?.scale[0];
   const zp = q?.zeroPoint[0] ?? 0;
@@ -77,7 +77,7 @@ export function quantizeFor(t: TfliteTensorInfo, x: Float32Array): Int8Array | U
 }
 
 /** Dequantises int values with a tensor's per-tensor scale and zero point (identity for float tensors). */
-export function dequantizeFor(t: TfliteTensorInfo, x: ArrayLike<number>): Float32Array {
+function dequantizeFor(t: TfliteTensorInfo, x: ArrayLike<number>): Float32Array {
   const q = t.quantization;
   const out = new Float32Array(x.length);
   if (t.type === 'FLOAT32' || !q || q.scale.length === 0) {

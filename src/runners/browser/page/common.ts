@@ -85,14 +85,14 @@ export function pageEnv(): PageEnv {
 
 // ------------------------------------------------------------------ tensors on the wire
 
-export function b64ToBytes(b64: string): Uint8Array {
+function b64ToBytes(b64: string): Uint8Array {
   const s = atob(b64);
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
   return out;
 }
 
-export function bytesToB64(bytes: Uint8Array): string {
+function bytesToB64(bytes: Uint8Array): string {
   let s = '';
   const CH = 0x8000;
   for (let i = 0; i < bytes.length; i += CH) s += String.fromCharCode(...bytes.subarray(i, i + CH));

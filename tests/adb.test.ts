@@ -21,6 +21,7 @@ import {
   resolveBenchmarkModel,
   splitExitMarker,
 } from '../src/runners/android/adb.js';
+import { hasAdb, writeArm64Elf } from './helpers/android.js';
 import { PIXEL6_CPUS, PIXEL6_PROPS, ScriptedAdb } from './helpers/scripted-adb.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mnv4-adb-test-'));
@@ -165,7 +166,7 @@ describe('benchmark_model binary', () => {
     const arm = join(tmp, 'bm-arm64');
     const x86 = join(tmp, 'bm-x86');
     const txt = join(tmp, 'bm.txt');
-    writeFileSync(arm, elf(183));
+    writeArm64Elf(arm, 64);
     writeFileSync(x86, elf(62));
     writeFileSync(txt, 'not a binary at all, just text');
     expect(resolveBenchmarkModel({ flag: undefined, profile: arm })).toEqual({ path: arm, from: 'profile' });
@@ -175,14 +176,6 @@ describe('benchmark_model binary', () => {
 });
 
 // The real adb server (Debian's `adb`): started here when not running, lists no devices on this host.
-const hasAdb = (() => {
-  try {
-    execFileSync('adb', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 describe.skipIf(!hasAdb)('the real adb server', () => {
   // a private port, so the test starts its own server and never disturbs one on 5037

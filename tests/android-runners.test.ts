@@ -16,19 +16,12 @@ import { cpusOfMask, maskWarning, protocolArgs } from '../src/runners/android/be
 import { configureAndroid } from '../src/runners/android/link.js';
 import { prepareWorkload } from '../src/runners/prepare.js';
 import { BackendMismatchError, type PreparedWorkload, type RunContext, type Runner } from '../src/runners/types.js';
+import { writeArm64Elf } from './helpers/android.js';
 import { benchmarkModelFixture } from './helpers/fixtures.js';
 import { PIXEL6_CPUS, PIXEL6_PROPS, ScriptedAdb, type ScriptedPhone } from './helpers/scripted-adb.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mnv4-android-'));
-const fakeBinary = join(tmp, 'android_aarch64_benchmark_model');
-{
-  const b = Buffer.alloc(4096);
-  b.writeUInt32BE(0x7f454c46, 0);
-  b[4] = 2;
-  b[5] = 1;
-  b.writeUInt16LE(183, 18);
-  writeFileSync(fakeBinary, b);
-}
+const fakeBinary = writeArm64Elf(join(tmp, 'android_aarch64_benchmark_model'), 4096);
 
 const ctx = (over: Partial<RunContext> = {}): RunContext => ({
   deviceId: 'pixel6',

@@ -1,15 +1,7 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hasAdb } from './helpers/android.js';
 import { runCli } from './helpers/cli.js';
-
-const hasAdb = (() => {
-  try {
-    execFileSync('adb', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 describe.skipIf(!hasAdb)('CLI: run --device pixel6 with no phone (the real adb server)', () => {
   // a private adb server port: the CLI starts a server there and the test stops it, leaving 5037 alone

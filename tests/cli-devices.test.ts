@@ -2,26 +2,19 @@
  * `devices` and `run --device pixel6` in-process (main(argv, io)) with the scripted stand-in at the adb-client
  * boundary: the CLI, the engine, the Android runners and the parsers are the code a phone goes through.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readRun } from '../src/results/reader.js';
 import { configureAndroid } from '../src/runners/android/link.js';
+import { writeArm64Elf } from './helpers/android.js';
 import { benchmarkModelFixture } from './helpers/fixtures.js';
 import { runMain } from './helpers/main-io.js';
 import { PIXEL6_CPUS, PIXEL6_PROPS, ScriptedAdb, type ScriptedPhone } from './helpers/scripted-adb.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mnv4-cli-android-'));
-const bin = join(tmp, 'benchmark_model');
-{
-  const b = Buffer.alloc(1024);
-  b.writeUInt32BE(0x7f454c46, 0);
-  b[4] = 2;
-  b[5] = 1;
-  b.writeUInt16LE(183, 18);
-  writeFileSync(bin, b);
-}
+const bin = writeArm64Elf(join(tmp, 'benchmark_model'));
 
 const pixel6: ScriptedPhone = {
   serial: '1A2B3C4D',

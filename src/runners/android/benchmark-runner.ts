@@ -19,6 +19,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { readTflite } from '../../models/export/tflite.js';
+import { checkWorkloadFile } from '../define.js';
 import type { ProtocolSettings } from '../../profiles/protocol.js';
 import { buildTfliteProfile, delegateShare, parseTfliteOpProfile } from '../tflite-op-profile.js';
 import {
@@ -172,8 +173,7 @@ export function createBenchmarkModelRunner(spec: BenchmarkTargetSpec): Runner {
     ctx: RunContext,
     options: MeasureOptions = {},
   ): Promise<MeasurementResult> {
-    if (w.file.format !== 'tflite')
-      throw new RunnerUnavailableError(spec.id, `benchmark_model runs .tflite files; ${w.id} was prepared as ${w.file.format}`);
+    checkWorkloadFile(spec.id, ['tflite'], w);
     const conn = adbConnection(ctx, spec.id);
     const link = await linkAndroid(ctx.deviceId, conn);
     const deps = androidDeps();

@@ -168,6 +168,17 @@ describe('android-cpu through the stand-in', () => {
   });
 });
 
+describe('a set cool-down time', () => {
+  it('pauses before every session, then checks the temperature', async () => {
+    const adb = new ScriptedAdb([pixel6('xnnpack')]);
+    useAdb(adb);
+    const results = await measureK(createAndroidCpuRunner(), { pauseS: 30 }, 2);
+    expect(sleeps).toEqual([30000, 30000]);
+    expect(results.map((r) => (r.context?.thermal as { coolDownWaitedMs: number }).coolDownWaitedMs)).toEqual([30000, 30000]);
+    expect(results[0]!.warnings).toEqual([]);
+  });
+});
+
 describe('android-gpu and android-nnapi through the stand-in', () => {
   it('GPU delegate, fp16: the whole graph on the GPU', async () => {
     useAdb(new ScriptedAdb([pixel6('gpu')]));
@@ -273,7 +284,14 @@ describe('settings and helpers', () => {
       "android-cpu: cpuMask must be a hex CPU mask such as 80 (cpu7), or '' for no pinning, got 'x7'",
     );
     expect(() => createAndroidNnapiRunner().resolveSettings({ accelerator: 'edge tpu; reboot' })).toThrow(/accelerator must be an NNAPI device name/);
-    expect(createAndroidGpuRunner().resolveSettings({})).toEqual({ precision: 'fp16', threads: 1, cpuMask: '', coolDownC: 42, coolDownMaxS: 180 });
+    expect(createAndroidGpuRunner().resolveSettings({})).toEqual({
+      precision: 'fp16',
+      threads: 1,
+      cpuMask: '',
+      coolDownC: 42,
+      coolDownMaxS: 180,
+      pauseS: 0,
+    });
   });
 
   it('masks and protocol flags', () => {

@@ -74,6 +74,14 @@ export const COMMON_SETTINGS: readonly SettingSpec[] = [
     default: 180,
     describe: 'longest wait for the phone to cool down before a session (s); then measure with a warning',
   },
+  {
+    key: 'pauseS',
+    type: 'int',
+    min: 0,
+    max: 3600,
+    default: 0,
+    describe: 'a fixed pause before every session (s), before the temperature check (MLPerf Mobile pauses 5 min before a benchmark)',
+  },
 ];
 
 /** What a concrete target adds to the command and how it proves its delegate ran. */
@@ -187,7 +195,12 @@ export function createBenchmarkModelRunner(spec: BenchmarkTargetSpec): Runner {
 
     const cool = await coolDown(
       link.device,
-      { maxStartC: Number(settings.coolDownC), maxWaitMs: Number(settings.coolDownMaxS) * 1000, pollMs: 5000 },
+      {
+        maxStartC: Number(settings.coolDownC),
+        maxWaitMs: Number(settings.coolDownMaxS) * 1000,
+        pollMs: 5000,
+        pauseMs: Number(settings.pauseS) * 1000,
+      },
       deps.sleep,
       ctx.signal,
     );

@@ -28,6 +28,8 @@ export interface CoolDownPolicy {
   maxWaitMs: number;
   /** time between readings while waiting (ms). */
   pollMs: number;
+  /** a fixed pause before the threshold check, every session (ms; 0 = none): a set cool-down time. */
+  pauseMs?: number;
 }
 
 export interface CoolDownResult {
@@ -42,7 +44,10 @@ export interface CoolDownResult {
   cool: boolean;
 }
 
-/** Waits (polling the zones) until the hottest relevant zone is at or below the threshold or time runs out. */
+/**
+ * Pauses for the fixed time (if any), then waits (polling the zones) until the hottest relevant zone is at or
+ * below the threshold or the time limit passes.
+ */
 export async function coolDown(
   device: AdbDevice,
   policy: CoolDownPolicy,
@@ -50,12 +55,17 @@ export async function coolDown(
   signal?: AbortSignal,
 ): Promise<CoolDownResult> {
   const first = await device.thermal();
-  let last = first;
   let waitedMs = 0;
+  if (policy.pauseMs && policy.pauseMs > 0) {
+    await sleep(policy.pauseMs, signal);
+    waitedMs += policy.pauseMs;
+  }
+  let last = waitedMs > 0 ? await device.thermal() : first;
   const hottestBefore = hottestZone(first);
-  let hot = hottestBefore;
-  while (hot && hot.celsius > policy.maxStartC && waitedMs < policy.maxWaitMs) {
-    const step = Math.min(policy.pollMs, policy.maxWaitMs - waitedMs);
+  let hot = hottestZone(last);
+  const limit = (policy.pauseMs ?? 0) + policy.maxWaitMs;
+  while (hot && hot.celsius > policy.maxStartC && waitedMs < limit) {
+    const step = Math.min(policy.pollMs, limit - waitedMs);
     await sleep(step, signal);
     waitedMs += step;
     last = await device.thermal();

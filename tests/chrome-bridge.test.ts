@@ -70,6 +70,13 @@ describe('Chrome on Android through adb forward / reverse', () => {
     );
   });
 
+  it('no phone: the same message as the Android runners, without a profile id it does not know', async () => {
+    restore = configureAndroid({ transportFor: async () => new ScriptedAdb([]), sleep: async () => undefined });
+    await expect(createChromeBridge().open({ kind: 'adb', model: 'Pixel 6' }, 8127)).rejects.toThrow(
+      /^no Android device with ro\.product\.model 'Pixel 6' at the adb server scripted:5037 \(it lists no devices\); ways on: .*mnv4-bench run --device <device> --simulate/,
+    );
+  });
+
   it('the browser provider routes an adb connection through the registered bridge', async () => {
     const adb = new ScriptedAdb([phone]);
     adb.onForward = async (local) => void servers.push(await fakeDevtools(portOf(local)));

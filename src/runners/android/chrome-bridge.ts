@@ -48,7 +48,8 @@ export function createChromeBridge(opts: { startWaitMs?: number; pollMs?: number
   return {
     async open(connection: AdbConnection, pagePort: number) {
       const who = connection.serial ?? connection.model ?? 'the phone';
-      const link = await linkAndroid(connection.serial ?? connection.model ?? 'android', connection);
+      // the provider passes the connection only, not the profile id
+      const link = await linkAndroid(undefined, connection);
       await link.device.reversePort(pagePort);
       let endpoint = connection.devtools?.endpoint;
       if (!endpoint) {

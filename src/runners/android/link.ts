@@ -83,8 +83,8 @@ export class AndroidDeviceUnavailableError extends InputError {
   override name = 'AndroidDeviceUnavailableError';
 }
 
-/** The three ways on when a phone is not there (the same words everywhere). */
-export function waysOn(deviceId: string): string {
+/** The three ways on when a phone is not there (the same words everywhere); `deviceId` = the profile id. */
+export function waysOn(deviceId = '<device>'): string {
   return (
     `ways on: (1) attach the phone by USB with USB debugging on and accept the prompt on it; ` +
     `(2) use a phone elsewhere through its adb server: --adb-server host:port, or "adbServer" in the device profile (e.g. a DeviceFarmer STF node); ` +
@@ -93,10 +93,11 @@ export function waysOn(deviceId: string): string {
 }
 
 /**
- * Finds and identifies the profile's phone (cached per connection). Fails within seconds with an
+ * Finds and identifies the profile's phone (cached per connection; `deviceId` is the profile id, for messages,
+ * when the caller knows it). Fails within seconds with an
  * AndroidDeviceUnavailableError naming the adb server, what it looked for, what it saw and the ways on.
  */
-export function linkAndroid(deviceId: string, conn: AdbConnection): Promise<AndroidLink> {
+export function linkAndroid(deviceId: string | undefined, conn: AdbConnection): Promise<AndroidLink> {
   const key = JSON.stringify(conn);
   let p = links.get(key);
   if (!p) {
@@ -109,7 +110,7 @@ export function linkAndroid(deviceId: string, conn: AdbConnection): Promise<Andr
         return { device, facts, server: transport.server };
       } catch (e) {
         if (e instanceof NoMatchingDeviceError || e instanceof AdbUnavailableError) {
-          throw new AndroidDeviceUnavailableError(`device '${deviceId}': ${e.message}; ${waysOn(deviceId)}`);
+          throw new AndroidDeviceUnavailableError(`${deviceId !== undefined ? `device '${deviceId}': ` : ''}${e.message}; ${waysOn(deviceId)}`);
         }
         throw e;
       }

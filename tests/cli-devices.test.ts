@@ -87,6 +87,20 @@ describe('CLI: devices', () => {
 });
 
 describe('CLI: run --device pixel6 through the engine and the stand-in', () => {
+  it('a phone but no benchmark_model: one line saying where it comes from and how to pass it, exit 2', async () => {
+    restore = configureAndroid({ transportFor: async () => new ScriptedAdb([pixel6]) });
+    const saved = process.env.MNV4_BENCHMARK_MODEL;
+    delete process.env.MNV4_BENCHMARK_MODEL;
+    try {
+      const r = await runMain(['run', '--device', 'pixel6', '--out', join(tmp, 'nobin')]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^mnv4-bench: no benchmark_model binary: pass --benchmark-model PATH .*android_aarch64_benchmark_model/);
+    } finally {
+      if (saved !== undefined) process.env.MNV4_BENCHMARK_MODEL = saved;
+    }
+  });
+
   it('measures k sessions per pair with benchmark_model, records external timing, delegation and thermals, prints the table', async () => {
     const adb = new ScriptedAdb([pixel6]);
     restore = configureAndroid({ transportFor: async () => adb, sleep: async () => undefined });

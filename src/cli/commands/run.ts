@@ -16,7 +16,7 @@ import { deviceColumns, formatSimulation, simulateDevice } from '../../report/si
 import { summaryTable } from '../../report/summary.js';
 import { readRun } from '../../results/reader.js';
 import { parseAdbServer } from '../../runners/android/adb.js';
-import { configureAndroid, linkAndroid } from '../../runners/android/link.js';
+import { benchmarkModelBinary, configureAndroid, linkAndroid } from '../../runners/android/link.js';
 import { BROWSER_RUNNERS } from '../../runners/browser-runners.js';
 import { ANDROID_RUNNERS } from '../../runners/registry.js';
 import { RunError, UsageError } from '../errors.js';
@@ -33,7 +33,8 @@ interface RunOptions extends SharedValues {
 }
 
 /** Targets that use the phone itself over adb: the benchmark_model runners and the browser runners (Chrome on it). */
-const PHONE_TARGETS = new Set<string>([...ANDROID_RUNNERS, ...BROWSER_RUNNERS].map((f) => f().id));
+const ANDROID_TARGETS = new Set<string>(ANDROID_RUNNERS.map((f) => f().id));
+const PHONE_TARGETS = new Set<string>([...ANDROID_TARGETS, ...BROWSER_RUNNERS.map((f) => f().id)]);
 
 /** `--device a,b`: the profiles named (ids or paths). */
 function deviceList(text: string): string[] {
@@ -114,6 +115,8 @@ export async function runDevice(o: RunOptions, cli: CliContext): Promise<Execute
     // targets that reach the phone through adb (benchmark_model, Chrome): find it first, so that without it
     // the run stops at once with one line naming what was looked for and the ways on
     if (plan.columns.some((c) => PHONE_TARGETS.has(c.target.id))) await linkAndroid(device.id, device.connection);
+    // and the benchmark_model binary its Android targets push (a missing one is bad input: one line, exit 2)
+    if (plan.columns.some((c) => ANDROID_TARGETS.has(c.target.id))) benchmarkModelBinary();
   }
   const result = await executeForCommand(plan, o, cli, { onUnavailable: 'skip' });
   if (!o.json) {

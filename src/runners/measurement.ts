@@ -99,6 +99,10 @@ function isExternal(steps: RunnerSteps): steps is ExternalSessionSteps {
   return 'timing' in steps && steps.timing === 'external';
 }
 
+function proofRequest(options: MeasureOptions): { profile: boolean; profileRuns?: number } {
+  return { profile: Boolean(options.profile), ...(options.profileRuns !== undefined ? { profileRuns: options.profileRuns } : {}) };
+}
+
 function throwIfAborted(ctx: RunContext, what: string): void {
   if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error(`aborted ${what}`);
 }
@@ -134,10 +138,7 @@ export async function measureSession(
     throwIfAborted(ctx, `while measuring ${w.id}`);
     await steps.checkOutput();
     if (!steps.proveOnTimedSession) await release();
-    const proof = await steps.prove({
-      profile: Boolean(options.profile),
-      ...(options.profileRuns !== undefined ? { profileRuns: options.profileRuns } : {}),
-    });
+    const proof = await steps.prove(proofRequest(options));
     warnings.push(...(proof.warnings ?? []));
     const result: MeasurementResult = {
       workloadId: w.id,
@@ -177,10 +178,7 @@ async function measureExternal(
     warnings.push(...(timed.warnings ?? []));
     throwIfAborted(ctx, `while measuring ${w.id}`);
     await steps.checkOutput?.();
-    const proof = await steps.prove({
-      profile: Boolean(options.profile),
-      ...(options.profileRuns !== undefined ? { profileRuns: options.profileRuns } : {}),
-    });
+    const proof = await steps.prove(proofRequest(options));
     warnings.push(...(proof.warnings ?? []));
     const result: MeasurementResult = {
       workloadId: w.id,

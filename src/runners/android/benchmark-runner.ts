@@ -1,5 +1,7 @@
 /**
- * The Android benchmark_model runners (android-cpu, android-gpu, android-nnapi) share this code: one `measure`
+ * The Android benchmark_model runners (android-cpu, android-gpu, android-nnapi) share this code, built on the
+ * shared template (defineRunner with ExternalSessionSteps: checkFile = pushes, run = one tool process, prove =
+ * delegation and the optional profile); one `measure`
  * call = one session = one benchmark_model process on the phone, as the paper measured (App. B: int8 on the CPU
  * with XNNPACK pinned to the fastest core, fp16 on the GPU delegate, int8 through NNAPI to the EdgeTPU).
  *
@@ -19,32 +21,34 @@
  */
 import { readFileSync } from 'node:fs';
 import { readTflite } from '../../models/export/tflite.js';
-import { checkWorkloadFile } from '../define.js';
 import type { ProtocolSettings } from '../../profiles/protocol.js';
+import { defineRunner } from '../define.js';
+import type { ExternalSessionSteps } from '../measurement.js';
 import { buildTfliteProfile, delegateShare, parseTfliteOpProfile } from '../tflite-op-profile.js';
 import {
   BackendMismatchError,
   RunnerUnavailableError,
-  resolveSettingsFromSpecs,
   type Availability,
-  type MeasureOptions,
-  type MeasurementResult,
+  type ExecutedBackend,
+  type OpProfile,
   type PreparedWorkload,
   type RunContext,
   type Runner,
   type SettingSpec,
+  type Target,
   type TargetSettings,
 } from '../types.js';
-import type { AndroidDeviceFacts } from './adb.js';
+import type { AndroidDeviceFacts, ThermalReading } from './adb.js';
 import {
   delegationEvidence,
   parseBenchmarkModelOutput,
   requireCompleteRun,
   toExternalTiming,
+  type BenchmarkModelOutput,
   type DelegationEvidence,
 } from './benchmark-model-output.js';
-import { androidDeps, benchmarkModelBinary, linkAndroid, type AdbConnection, type AndroidLink } from './link.js';
-import { coolDown, hottestZone } from './thermal.js';
+import { androidDeps, benchmarkModelBinary, linkAndroid, type AdbConnection } from './link.js';
+import { coolDown, hottestZone, type CoolDownResult } from './thermal.js';
 
 export const TOOL = 'tflite-benchmark_model';
 
@@ -141,190 +145,185 @@ function adbConnection(ctx: RunContext, targetId: string): AdbConnection {
   return ctx.connection;
 }
 
-/** Builds a benchmark_model runner from a target spec. */
+/** Builds a benchmark_model runner from a target spec, on the shared runner template (external timing). */
 export function createBenchmarkModelRunner(spec: BenchmarkTargetSpec): Runner {
   const specs = [...spec.settings, ...COMMON_SETTINGS];
   let lastToolVersion: string | null = null;
 
   async function detect(ctx: RunContext): Promise<Availability> {
-    try {
-      const conn = adbConnection(ctx, spec.id);
-      const link = await linkAndroid(ctx.deviceId, conn);
-      const bin = benchmarkModelBinary();
-      if (!/arm64|aarch64/.test(link.facts.abi))
-        return { available: false, reason: `${link.facts.model} reports ABI '${link.facts.abi}'; the benchmark_model binary is for arm64-v8a` };
-      return {
-        available: true,
-        details: {
-          serial: link.device.serial,
-          model: link.facts.model,
-          soc: link.facts.soc,
-          android: link.facts.androidRelease,
-          adbServer: link.server,
-          benchmarkModel: bin.path,
-        },
-      };
-    } catch (e) {
-      return { available: false, reason: (e as Error).message };
-    }
-  }
-
-  async function runOnce(link: AndroidLink, argv: string[], ctx: RunContext, timeoutMs: number): Promise<{ text: string; exitCode: number | null }> {
-    const r = await link.device.shell(argv, { timeoutMs, signal: ctx.signal });
-    return { text: r.output, exitCode: r.exitCode };
-  }
-
-  async function measure(
-    w: PreparedWorkload,
-    protocol: ProtocolSettings,
-    settings: TargetSettings,
-    ctx: RunContext,
-    options: MeasureOptions = {},
-  ): Promise<MeasurementResult> {
-    checkWorkloadFile(spec.id, ['tflite'], w);
-    const conn = adbConnection(ctx, spec.id);
-    const link = await linkAndroid(ctx.deviceId, conn);
-    const deps = androidDeps();
-    const warnings: string[] = [];
-
+    const link = await linkAndroid(ctx.deviceId, adbConnection(ctx, spec.id));
     const bin = benchmarkModelBinary();
-    const remoteBin = await link.device.pushBinary(bin.path);
-    const remoteModel = await link.device.pushModel(w.file.path, w.file.sha256);
-    const remoteExtra: Record<string, string> = {};
-    for (const f of spec.extraFiles?.(settings) ?? []) remoteExtra[f.key] = await link.device.pushBinary(f.path, f.key);
-
-    const cool = await coolDown(
-      link.device,
-      {
-        maxStartC: Number(settings.coolDownC),
-        maxWaitMs: Number(settings.coolDownMaxS) * 1000,
-        pollMs: 5000,
-        pauseMs: Number(settings.pauseS) * 1000,
-      },
-      deps.sleep,
-      ctx.signal,
-    );
-    if (!cool.cool) {
-      warnings.push(
-        cool.hottestAfter
-          ? `the phone did not cool to ${String(settings.coolDownC)} °C within ${String(settings.coolDownMaxS)} s (hottest zone ${cool.hottestAfter.type} at ${cool.hottestAfter.celsius} °C): measured warm`
-          : 'the phone exposes no readable SoC thermal zone: no cool-down possible',
-      );
+    if (!/arm64|aarch64/.test(link.facts.abi)) {
+      return { available: false, reason: `${link.facts.model} reports ABI '${link.facts.abi}'; the benchmark_model binary is for arm64-v8a` };
     }
+    return {
+      available: true,
+      details: {
+        serial: link.device.serial,
+        model: link.facts.model,
+        soc: link.facts.soc,
+        android: link.facts.androidRelease,
+        adbServer: link.server,
+        benchmarkModel: bin.path,
+      },
+    };
+  }
+
+  async function session(w: PreparedWorkload, target: Target, ctx: RunContext): Promise<ExternalSessionSteps> {
+    const settings = target.settings;
+    const link = await linkAndroid(ctx.deviceId, adbConnection(ctx, spec.id));
+    const deps = androidDeps();
+    const bin = benchmarkModelBinary();
     const mask = String(settings.cpuMask);
-    const mw = maskWarning(mask, link.facts.cpus);
-    if (mw) warnings.push(mw);
-
-    const threads = settings.threads !== undefined ? [`--num_threads=${String(settings.threads)}`] : [];
-    const base = [
-      remoteBin,
-      `--graph=${remoteModel}`,
-      ...threads,
-      ...spec.delegateArgs(settings, { externalDelegate: remoteExtra.external_delegate }),
-    ];
     const pin = mask !== '' ? ['taskset', mask] : [];
-    const argv = [...pin, ...base, ...protocolArgs(protocol), '--enable_op_profiling=false'];
-    // the tool stops each phase at --max_secs; allow both phases plus init and a margin
-    const timeoutMs = 2 * protocol.maxTimeMs + protocol.warmupMinMs + 120_000;
-    ctx.log?.(`${spec.id}: ${w.id} on ${link.facts.model} (${link.device.serial})`);
-    const run = await runOnce(link, argv, ctx, timeoutMs);
-    const out = parseBenchmarkModelOutput(run.text);
-    const complete = requireCompleteRun(out, run.text, run.exitCode);
-    if (run.exitCode !== 0 && run.exitCode !== null)
-      warnings.push(`benchmark_model exited with status ${run.exitCode} after printing a complete run`);
-    for (const e of out.errors) warnings.push(`benchmark_model: ${e}`);
-    lastToolVersion = out.tensorflowVersion ?? lastToolVersion;
-
+    const threads = settings.threads !== undefined ? [`--num_threads=${String(settings.threads)}`] : [];
     const requested = spec.delegate(settings);
-    const delegation: DelegationEvidence = delegationEvidence(out, requested);
-    let executedBackend = spec.backend;
-    if (delegation.state === 'none') {
-      if (spec.requiresDelegate) {
-        throw new BackendMismatchError(
-          spec.id,
-          spec.backend,
-          'cpu',
-          `benchmark_model: ${delegation.evidence.join('; ') || `the ${requested} delegate took no node`}`,
-        );
-      }
-      executedBackend = 'cpu (no delegate)';
-      warnings.push(`the ${requested} delegate took no node: TFLite's built-in CPU kernels ran the graph`);
-    } else if (delegation.state === 'partial') {
-      const share = delegation.nodeShare !== null ? `${(delegation.nodeShare * 100).toFixed(1)}% of nodes` : 'part of the graph';
-      warnings.push(`partial delegation: the ${requested} delegate ran ${share}; the rest fell back to the CPU (${delegation.evidence.join('; ')})`);
-      executedBackend = `${spec.backend}+cpu`;
-    } else if (delegation.state === 'unknown') {
-      warnings.push(`benchmark_model printed nothing about the ${requested} delegate; what executed is not proven`);
-    }
+    // filled in by the steps, in order
+    let remoteBin = '';
+    let remoteModel = '';
+    let base: string[] = [];
+    let argv: string[] = [];
+    let timeoutMs = 0;
+    let cool: CoolDownResult | undefined;
+    let out: BenchmarkModelOutput | undefined;
+    let after: ThermalReading[] = [];
 
-    let profile: MeasurementResult['profile'];
-    let timeShare: number | null = null;
-    if (options.profile) {
-      const runs = options.profileRuns ?? 10;
-      const pargv = [
-        ...pin,
-        ...base,
-        '--warmup_runs=1',
-        '--warmup_min_secs=0',
-        `--num_runs=${runs}`,
-        '--min_secs=0',
-        `--max_secs=${String(Math.round(protocol.maxTimeMs) / 1000)}`,
-        '--enable_op_profiling=true',
-      ];
-      const prun = await runOnce(link, pargv, ctx, timeoutMs);
-      const pout = requireCompleteRun(parseBenchmarkModelOutput(prun.text), prun.text, prun.exitCode);
-      const tables = parseTfliteOpProfile(prun.text);
-      if (tables.nodes.length === 0) {
-        warnings.push('the profiling run printed no op-profiling table (a benchmark_model built without the profiler?)');
-      } else {
-        const share = delegateShare(tables);
-        timeShare = share.delegatedTimeShare;
-        if (delegation.state === 'partial' && share.builtinOps.length > 0) warnings.push(`CPU-fallback ops: ${share.builtinOps.join(', ')}`);
-        const summary = readTflite(new Uint8Array(readFileSync(w.file.path)));
-        profile = buildTfliteProfile(
-          tables,
-          summary,
-          w.graph,
-          runs,
-          pout.inference.medianUs !== undefined ? pout.inference.medianUs / 1000 : (pout.inference.avgUs ?? 0) / 1000,
-          'tflite-benchmark_model-op-profiling',
-        );
-        profile.notes.push('runMedianMs is the profiled run mean: benchmark_model prints no median');
-      }
-    }
+    const runTool = async (args: string[]): Promise<{ text: string; exitCode: number | null }> => {
+      const r = await link.device.shell(args, { timeoutMs, signal: ctx.signal });
+      return { text: r.output, exitCode: r.exitCode };
+    };
 
-    const after = await link.device.thermal();
-    const external = toExternalTiming(complete, argv);
-    const hottestAfter = hottestZone(after);
-    const result: MeasurementResult = {
-      workloadId: w.id,
-      target: { id: spec.id, runner: spec.id, backend: spec.backend, settings },
-      external,
-      coldStart: {
-        sessionCreateMs: complete.summary.initUs / 1000,
-        ...(complete.summary.firstInferenceUs !== null ? { firstInferenceMs: complete.summary.firstInferenceUs / 1000 } : {}),
+    return {
+      timing: 'external',
+      // 1. the files on the phone: the binary and the model under their hashes (each pushed once)
+      async checkFile() {
+        remoteBin = await link.device.pushBinary(bin.path);
+        remoteModel = await link.device.pushModel(w.file.path, w.file.sha256);
+        const remoteExtra: Record<string, string> = {};
+        for (const f of spec.extraFiles?.(settings) ?? []) remoteExtra[f.key] = await link.device.pushBinary(f.path, f.key);
+        base = [remoteBin, `--graph=${remoteModel}`, ...threads, ...spec.delegateArgs(settings, { externalDelegate: remoteExtra.external_delegate })];
       },
-      executed: {
-        runtime: TOOL,
-        runtimeVersion: out.tensorflowVersion ?? 'unknown (the binary does not print its version)',
-        backend: executedBackend,
-        provider: requested,
-        evidence: `benchmark_model: ${delegation.evidence.join('; ') || 'no delegate lines'}`,
-        details: {
-          delegation: {
-            state: delegation.state,
-            nodeShare: delegation.nodeShare,
-            delegatedNodes: delegation.delegatedNodes,
-            totalNodes: delegation.totalNodes,
-            timeShare,
+      // 2+3. cool down, then one benchmark_model process: its own session, warm-up and timed runs
+      async run(protocol, signal) {
+        const warnings: string[] = [];
+        cool = await coolDown(
+          link.device,
+          {
+            maxStartC: Number(settings.coolDownC),
+            maxWaitMs: Number(settings.coolDownMaxS) * 1000,
+            pollMs: 5000,
+            pauseMs: Number(settings.pauseS) * 1000,
           },
-          ...(out.nnapiAccelerators ? { nnapiAccelerators: out.nnapiAccelerators } : {}),
-          delegatesCreated: out.delegatesCreated,
-        },
+          deps.sleep,
+          signal,
+        );
+        if (!cool.cool) {
+          warnings.push(
+            cool.hottestAfter
+              ? `the phone did not cool to ${String(settings.coolDownC)} °C within ${String(settings.coolDownMaxS)} s (hottest zone ${cool.hottestAfter.type} at ${cool.hottestAfter.celsius} °C): measured warm`
+              : 'the phone exposes no readable SoC thermal zone: no cool-down possible',
+          );
+        }
+        const mw = maskWarning(mask, link.facts.cpus);
+        if (mw) warnings.push(mw);
+        argv = [...pin, ...base, ...protocolArgs(protocol), '--enable_op_profiling=false'];
+        // the tool stops each phase at --max_secs: both phases, initialisation and a margin
+        timeoutMs = 2 * protocol.maxTimeMs + protocol.warmupMinMs + 120_000;
+        ctx.log?.(`${spec.id}: ${w.id} on ${link.facts.model} (${link.device.serial})`);
+        const run = await runTool(argv);
+        out = parseBenchmarkModelOutput(run.text);
+        const complete = requireCompleteRun(out, run.text, run.exitCode);
+        if (run.exitCode !== 0 && run.exitCode !== null)
+          warnings.push(`benchmark_model exited with status ${run.exitCode} after printing a complete run`);
+        for (const e of out.errors) warnings.push(`benchmark_model: ${e}`);
+        lastToolVersion = out.tensorflowVersion ?? lastToolVersion;
+        after = await link.device.thermal();
+        return {
+          external: toExternalTiming(complete, argv),
+          coldStart: {
+            sessionCreateMs: complete.summary.initUs / 1000,
+            ...(complete.summary.firstInferenceUs !== null ? { firstInferenceMs: complete.summary.firstInferenceUs / 1000 } : {}),
+          },
+          warnings,
+        };
       },
-      ...(profile ? { profile } : {}),
-      warnings,
-      context: {
+      // 5+6. what the delegate took, from its own lines; a separate op-profiling run when asked
+      async prove(request) {
+        if (!out) throw new Error(`${spec.id}: prove before run`);
+        const warnings: string[] = [];
+        const delegation: DelegationEvidence = delegationEvidence(out, requested);
+        let executedBackend = spec.backend;
+        if (delegation.state === 'none') {
+          if (spec.requiresDelegate) {
+            throw new BackendMismatchError(
+              spec.id,
+              spec.backend,
+              'cpu',
+              `benchmark_model: ${delegation.evidence.join('; ') || `the ${requested} delegate took no node`}`,
+            );
+          }
+          executedBackend = 'cpu (no delegate)';
+          warnings.push(`the ${requested} delegate took no node: TFLite's built-in CPU kernels ran the graph`);
+        } else if (delegation.state === 'partial') {
+          const share = delegation.nodeShare !== null ? `${(delegation.nodeShare * 100).toFixed(1)}% of nodes` : 'part of the graph';
+          warnings.push(
+            `partial delegation: the ${requested} delegate ran ${share}; the rest fell back to the CPU (${delegation.evidence.join('; ')})`,
+          );
+          executedBackend = `${spec.backend}+cpu`;
+        } else if (delegation.state === 'unknown') {
+          warnings.push(`benchmark_model printed nothing about the ${requested} delegate; what executed is not proven`);
+        }
+
+        let profile: OpProfile | undefined;
+        let timeShare: number | null = null;
+        if (request.profile) {
+          const runs = request.profileRuns ?? 10;
+          const pargv = [
+            ...pin,
+            ...base,
+            '--warmup_runs=1',
+            '--warmup_min_secs=0',
+            `--num_runs=${runs}`,
+            '--min_secs=0',
+            '--enable_op_profiling=true',
+          ];
+          const prun = await runTool(pargv);
+          const pout = requireCompleteRun(parseBenchmarkModelOutput(prun.text), prun.text, prun.exitCode);
+          const tables = parseTfliteOpProfile(prun.text);
+          if (tables.nodes.length === 0) {
+            warnings.push('the profiling run printed no op-profiling table (a benchmark_model built without the profiler?)');
+          } else {
+            const share = delegateShare(tables);
+            timeShare = share.delegatedTimeShare;
+            if (delegation.state === 'partial' && share.builtinOps.length > 0) warnings.push(`CPU-fallback ops: ${share.builtinOps.join(', ')}`);
+            const summary = readTflite(new Uint8Array(readFileSync(w.file.path)));
+            const runMs = (pout.inference.medianUs ?? pout.inference.avgUs ?? 0) / 1000;
+            profile = buildTfliteProfile(tables, summary, w.graph, runs, runMs, 'tflite-benchmark_model-op-profiling');
+            if (pout.inference.medianUs === undefined)
+              profile.notes.push("runMedianMs is the profiled runs' mean: this benchmark_model prints no median");
+          }
+        }
+        const executed: ExecutedBackend = {
+          runtime: TOOL,
+          runtimeVersion: out.tensorflowVersion ?? 'unknown (the binary does not print its version)',
+          backend: executedBackend,
+          provider: requested,
+          evidence: `benchmark_model: ${delegation.evidence.join('; ') || 'no delegate lines'}`,
+          details: {
+            delegation: {
+              state: delegation.state,
+              nodeShare: delegation.nodeShare,
+              delegatedNodes: delegation.delegatedNodes,
+              totalNodes: delegation.totalNodes,
+              timeShare,
+            },
+            ...(out.nnapiAccelerators ? { nnapiAccelerators: out.nnapiAccelerators } : {}),
+            delegatesCreated: out.delegatesCreated,
+          },
+        };
+        return { executed, ...(profile ? { profile } : {}), warnings };
+      },
+      context: () => ({
         device: {
           serial: link.device.serial,
           model: link.facts.model,
@@ -337,23 +336,22 @@ export function createBenchmarkModelRunner(spec: BenchmarkTargetSpec): Runner {
           adbServer: link.server,
         },
         thermal: {
-          before: cool.first,
-          atStart: cool.last,
+          before: cool?.first ?? [],
+          atStart: cool?.last ?? [],
           after,
-          coolDownWaitedMs: cool.waitedMs,
-          hottestAtStart: cool.hottestAfter,
-          hottestAfter,
+          coolDownWaitedMs: cool?.waitedMs ?? 0,
+          hottestAtStart: cool?.hottestAfter ?? null,
+          hottestAfter: hottestZone(after),
         },
         benchmarkModel: { local: bin.path, from: bin.from, remote: remoteBin },
         remoteModel,
         protocolMapping:
           'benchmark_model runs the preset minimums (warm-up iterations/time, runs/time) and stops each phase at the time cap; it has no convergence rule',
-      },
+      }),
     };
-    return result;
   }
 
-  return {
+  return defineRunner({
     id: spec.id,
     runtime: TOOL,
     backend: spec.backend,
@@ -362,9 +360,7 @@ export function createBenchmarkModelRunner(spec: BenchmarkTargetSpec): Runner {
     settings: specs,
     connections: ['adb'],
     runtimeVersion: () => lastToolVersion,
-    resolveSettings: (input) => resolveSettingsFromSpecs(spec.id, specs, input),
     detect,
-    measure,
-    dispose: async () => {},
-  };
+    session: (w, target, ctx) => session(w, target, ctx),
+  });
 }

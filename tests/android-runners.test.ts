@@ -272,9 +272,7 @@ describe('no phone, no binary', () => {
 
   it('a non-adb device is not a phone', async () => {
     const a = await createAndroidCpuRunner().detect(ctx({ connection: { kind: 'local' } }));
-    expect(a.available ? '' : a.reason).toBe(
-      "android-cpu runs over adb connections, and device 'pixel6' is reached over local",
-    );
+    expect(a.available ? '' : a.reason).toBe("android-cpu runs over adb connections, and device 'pixel6' is reached over local");
   });
 });
 

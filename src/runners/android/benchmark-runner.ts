@@ -1,9 +1,9 @@
 /**
  * The Android benchmark_model runners (android-cpu, android-gpu, android-nnapi) share this code, built on the
  * shared template (defineRunner with ExternalSessionSteps: checkFile = pushes, run = one tool process, prove =
- * delegation and the optional profile); one `measure`
- * call = one session = one benchmark_model process on the phone, as the paper measured (App. B: int8 on the CPU
- * with XNNPACK pinned to the fastest core, fp16 on the GPU delegate, int8 through NNAPI to the EdgeTPU).
+ * delegation and the optional profile). One `measure` call = one session = one benchmark_model process on the
+ * phone, as the paper measured (App. B: int8 on the CPU with XNNPACK pinned to the fastest core, fp16 on the GPU
+ * delegate, int8 through NNAPI to the EdgeTPU).
  *
  * One session:
  *  1. find the phone (link.ts; cached), cool down until the hottest SoC zone is below `coolDownC` (or

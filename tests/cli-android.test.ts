@@ -63,13 +63,13 @@ describe('CLI: run --device D --simulate', () => {
     }
   });
 
-  it('bad input: a device without a Table 6 column, several devices to measure at once', () => {
+  it('bad input: a device without a Table 6 column, devices that cannot share a run, --adb-server for a local device', () => {
     const a = runCli(['run', '--device', 'host', '--simulate']);
     expect(a.code).toBe(2);
     expect(a.stderr).toMatch(/^mnv4-bench: device host names no Table 6 column/);
-    const b = runCli(['run', '--device', 'pixel6,pixel7']);
+    const b = runCli(['run', '--device', 'host,pixel6', '--dry-run']);
     expect(b.code).toBe(2);
-    expect(b.stderr).toMatch(/measuring several devices in one run is not supported yet/);
+    expect(b.stderr).toMatch(/devices host and pixel6 use different protocol presets \(quick, default\); one run takes one: pass --preset/);
     const c = runCli(['run', '--device', 'host', '--adb-server', '1.2.3.4:5037']);
     expect(c.code).toBe(2);
     expect(c.stderr).toMatch(/--adb-server applies to devices reached over adb; device host is reached over local/);

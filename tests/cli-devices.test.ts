@@ -155,3 +155,46 @@ describe('CLI: run --device pixel6 through the engine and the stand-in', () => {
     expect(r.stdout).toContain('pixel6_cpu');
   });
 });
+
+describe('CLI: run --device pixel6,pixel8 (two phones at once, one run)', () => {
+  it('measures both devices in parallel into one run directory, one table per device', async () => {
+    const pixel8: ScriptedPhone = { ...pixel6, serial: 'P8P8P8', props: { ...PIXEL6_PROPS, 'ro.product.model': 'Pixel 8' } };
+    const adb = new ScriptedAdb([pixel6, pixel8]);
+    restore = configureAndroid({ transportFor: async () => adb, sleep: async () => undefined });
+    const out = join(tmp, 'results2');
+    const r = await runMain([
+      'run',
+      '--device',
+      'pixel6,pixel8',
+      '--targets',
+      'android-cpu',
+      '--workloads',
+      'conv-s/b04',
+      '--resolution',
+      '64',
+      '--sessions',
+      '2',
+      '--preset',
+      'quick',
+      '--out',
+      out,
+      '--run-id',
+      'two',
+      '--benchmark-model',
+      bin,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect([adb.benchmarkRuns('1A2B3C4D'), adb.benchmarkRuns('P8P8P8')]).toEqual([2, 2]);
+    // the devices ran at the same time: the second phone's first run came before the first phone's last one
+    const runs = adb.calls.filter((c) => c.argv[0] === 'taskset').map((c) => c.serial);
+    expect(runs.indexOf('P8P8P8')).toBeLessThan(runs.lastIndexOf('1A2B3C4D'));
+    const run = await readRun(join(out, 'two'));
+    expect(run.manifest.devices.map((d) => d.id)).toEqual(['pixel6', 'pixel8']);
+    const ms = run.records.filter((x) => x.kind === 'measurement');
+    expect(ms.map((m) => m.device.id).sort()).toEqual(['pixel6', 'pixel8']);
+    expect(ms.every((m) => m.sessions.length === 2 && m.timing === 'external')).toBe(true);
+    expect(r.stdout).toContain('Google Pixel 6 (pixel6):');
+    expect(r.stdout).toContain('Google Pixel 8 (pixel8):');
+    expect(r.stderr).toMatch(/^\[pixel8\] /m);
+  });
+});

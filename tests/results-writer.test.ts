@@ -72,6 +72,14 @@ describe('runtime versions', () => {
 });
 
 describe('appending and resuming', () => {
+  it('appends made at the same time (several devices in one run) land as whole lines, in call order', async () => {
+    const { m, w } = await newRun();
+    const recs = ['conv-s/b03', 'conv-s/b04', 'conv-s/b05', 'conv-s/b06'].map((b) => fakeRecord(m.runId, b, 1));
+    await Promise.all(recs.map((r) => w.append(r)));
+    const lines = readFileSync(path.join(w.runDir, MEASUREMENTS_FILE), 'utf8').trimEnd().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { key: string }).key)).toEqual(recs.map((r) => r.key));
+  });
+
   it('appends one line per record and lists finished keys (errors are not finished)', async () => {
     const { m, w } = await newRun();
     const a = fakeRecord(m.runId, 'conv-s/b03', 1);

@@ -19,7 +19,8 @@
  *     (a resume tries it again, keeping the sessions it had); the run goes on with the other pairs;
  *  5. `signal` aborted (Ctrl-C): the session in flight stops between samples and is not recorded; the
  *     result says `interrupted`;
- *  6. every runner is disposed through the registry at the end, whatever happened.
+ *  6. every runner is disposed through the registry at the end, whatever happened (by the caller instead when
+ *     it runs several devices' plans into one run at once: src/engine/devices.ts).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';

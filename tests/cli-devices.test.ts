@@ -35,6 +35,12 @@ const pixel9: ScriptedPhone = {
   thermal: [],
 };
 
+/** `run` of one small int8 block, 2 sessions, quick preset, with the stand-in benchmark_model. */
+const phoneRun = (devices: string, targets: string, out: string, runId: string): string[] => [
+  ...['run', '--device', devices, '--targets', targets, '--workloads', 'conv-s/b04', '--resolution', '64'],
+  ...['--sessions', '2', '--preset', 'quick', '--out', out, '--run-id', runId, '--benchmark-model', bin],
+];
+
 let restore: (() => void) | undefined;
 afterEach(() => {
   restore?.();
@@ -105,27 +111,7 @@ describe('CLI: run --device pixel6 through the engine and the stand-in', () => {
     const adb = new ScriptedAdb([pixel6]);
     restore = configureAndroid({ transportFor: async () => adb, sleep: async () => undefined });
     const out = join(tmp, 'results');
-    const r = await runMain([
-      'run',
-      '--device',
-      'pixel6',
-      '--targets',
-      'android-cpu,android-nnapi',
-      '--workloads',
-      'conv-s/b04',
-      '--resolution',
-      '64',
-      '--sessions',
-      '2',
-      '--preset',
-      'quick',
-      '--out',
-      out,
-      '--run-id',
-      'phone',
-      '--benchmark-model',
-      bin,
-    ]);
+    const r = await runMain(phoneRun('pixel6', 'android-cpu,android-nnapi', out, 'phone'));
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.code).toBe(0);
     expect(adb.benchmarkRuns('1A2B3C4D')).toBe(4);
@@ -162,27 +148,7 @@ describe('CLI: run --device pixel6,pixel8 (two phones at once, one run)', () => 
     const adb = new ScriptedAdb([pixel6, pixel8]);
     restore = configureAndroid({ transportFor: async () => adb, sleep: async () => undefined });
     const out = join(tmp, 'results2');
-    const r = await runMain([
-      'run',
-      '--device',
-      'pixel6,pixel8',
-      '--targets',
-      'android-cpu',
-      '--workloads',
-      'conv-s/b04',
-      '--resolution',
-      '64',
-      '--sessions',
-      '2',
-      '--preset',
-      'quick',
-      '--out',
-      out,
-      '--run-id',
-      'two',
-      '--benchmark-model',
-      bin,
-    ]);
+    const r = await runMain(phoneRun('pixel6,pixel8', 'android-cpu', out, 'two'));
     expect(r.code, r.stderr).toBe(0);
     expect([adb.benchmarkRuns('1A2B3C4D'), adb.benchmarkRuns('P8P8P8')]).toEqual([2, 2]);
     // the devices ran at the same time: the second phone's first run came before the first phone's last one

@@ -53,10 +53,11 @@ let deps: AndroidDeps = { transportFor: (server) => adbkitTransport(server), sle
 export function configureAndroid(patch: Partial<AndroidDeps>): () => void {
   const before = deps;
   deps = { ...deps, ...patch };
-  links.clear();
+  // found phones stay valid unless the way to reach them changed
+  if (patch.transportFor) links.clear();
   return () => {
     deps = before;
-    links.clear();
+    if (patch.transportFor) links.clear();
   };
 }
 

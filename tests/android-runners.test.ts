@@ -154,6 +154,7 @@ describe('android-cpu through the stand-in', () => {
     expect(results[1]!.context?.thermal).toMatchObject({ coolDownWaitedMs: 0 });
     expect(first.warnings).toEqual([]);
     expect(first.context?.device).toMatchObject({ serial: '1A2B3C4D', governors: ['sched_pixel'] });
+    expect(first.context?.toolOutput).toBe(benchmarkModelFixture('tf2.15-xnnpack-cpu-int8.txt'));
   });
 
   it('warns when the mask is not on the fastest cores and when the phone stays hot', async () => {

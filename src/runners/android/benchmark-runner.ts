@@ -51,6 +51,8 @@ import { androidDeps, benchmarkModelBinary, linkAndroid, type AdbConnection } fr
 import { coolDown, hottestZone, type CoolDownResult } from './thermal.js';
 
 export const TOOL = 'tflite-benchmark_model';
+/** Characters of benchmark_model's output kept with each session (its end, when longer). */
+export const MAX_KEPT_OUTPUT = 16_000;
 
 /** Settings every benchmark_model target has. */
 export const COMMON_SETTINGS: readonly SettingSpec[] = [
@@ -187,6 +189,7 @@ export function createBenchmarkModelRunner(spec: BenchmarkTargetSpec): Runner {
     let cool: CoolDownResult | undefined;
     let out: BenchmarkModelOutput | undefined;
     let after: ThermalReading[] = [];
+    let toolOutput = '';
 
     const runTool = async (args: string[]): Promise<{ text: string; exitCode: number | null }> => {
       const r = await link.device.shell(args, { timeoutMs, signal: ctx.signal });
@@ -231,6 +234,8 @@ export function createBenchmarkModelRunner(spec: BenchmarkTargetSpec): Runner {
         timeoutMs = 2 * protocol.maxTimeMs + protocol.warmupMinMs + 120_000;
         ctx.log?.(`${spec.id}: ${w.id} on ${link.facts.model} (${link.device.serial})`);
         const run = await runTool(argv);
+        // kept with the session: what the tool printed is the ground truth the parsed figures come from
+        toolOutput = run.text.length > MAX_KEPT_OUTPUT ? `...${run.text.slice(-MAX_KEPT_OUTPUT)}` : run.text;
         out = parseBenchmarkModelOutput(run.text);
         const complete = requireCompleteRun(out, run.text, run.exitCode);
         if (run.exitCode !== 0 && run.exitCode !== null)
@@ -345,6 +350,7 @@ export function createBenchmarkModelRunner(spec: BenchmarkTargetSpec): Runner {
         },
         benchmarkModel: { local: bin.path, from: bin.from, remote: remoteBin },
         remoteModel,
+        toolOutput,
         protocolMapping:
           'benchmark_model runs the preset minimums (warm-up iterations/time, runs/time) and stops each phase at the time cap; it has no convergence rule',
       }),

@@ -160,6 +160,7 @@ export class RunWriter {
 
   /** Releases the run's lock; appending afterwards is an error. */
   async close(): Promise<void> {
+    await this.tail; // appends already asked for are written before the run is released
     this.closed = true;
     await this.lock.release();
   }
@@ -179,8 +180,17 @@ export class RunWriter {
     return [...(this.sessions.get(key) ?? [])].sort((a, b) => a.session.index - b.session.index);
   }
 
+  /** the append in flight: appends from concurrent callers (several devices in one run) go one after another. */
+  private tail: Promise<void> = Promise.resolve();
+
   /** Validates and appends one record as a line, fsync'ed before returning. */
-  async append(record: LineRecord): Promise<void> {
+  append(record: LineRecord): Promise<void> {
+    const p = this.tail.then(() => this.appendNow(record));
+    this.tail = p.catch(() => undefined);
+    return p;
+  }
+
+  private async appendNow(record: LineRecord): Promise<void> {
     // validate through the reader path, so whatever we write we can read back.
     if (this.closed) throw new Error(`run ${this.runDir} is closed; open it again to append`);
     const line = JSON.stringify(record);

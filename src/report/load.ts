@@ -1,0 +1,211 @@
+/**
+ * Loads run directories into views (views.ts). The only place in src/report that knows the record layout.
+ *
+ * A run that cannot be read (no manifest, another schema version, a corrupt line) becomes a LoadProblem with
+ * a one-line message; the other runs still load, so a report or dashboard never goes blank because of one
+ * bad directory.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { loadDevice, type DeviceProfile } from '../profiles/device.js';
+import { canonicalSettings, type LineRecord, type ManifestRecord, type MeasurementRecord } from '../results/schema.js';
+import { MANIFEST_FILE, MEASUREMENTS_FILE, readRun } from '../results/writer.js';
+import type { HostView, LoadedRuns, MeasurementView, RunView, SkippedView, TargetView } from './views.js';
+
+/** Bad report input (no runs, unreadable path): one line saying what to do; the CLI exits 2. */
+export class ReportInputError extends Error {
+  override name = 'ReportInputError';
+  readonly exitCode = 2;
+}
+
+/** Parses a workload id: `model:conv-m@256`, `block:conv-m/b05@256`, `arch:...@256`, `block:uib(...)@48x64x64`. */
+export function parseWorkloadId(id: string): { model: string | null; block: MeasurementView['block']; resolution: number | null } {
+  const model = /^model:([^@/]+)@(\d+)$/.exec(id);
+  if (model) return { model: model[1]!, block: null, resolution: Number(model[2]) };
+  const block = /^block:([^@/(]+)\/(b(\d+)[^@/]*)@(\d+)$/.exec(id);
+  if (block) return { model: null, block: { model: block[1]!, id: block[2]!, index: Number(block[3]) }, resolution: Number(block[4]) };
+  const res = /@(\d+)$/.exec(id);
+  return { model: null, block: null, resolution: res ? Number(res[1]) : null };
+}
+
+/** The device a run was made for: the manifest's `device` when present, else `--device X` of its command, else `host`. */
+export function runDeviceId(manifest: { command: string[]; device?: unknown }): string {
+  const d = manifest.device as { id?: unknown } | string | undefined;
+  if (typeof d === 'string' && d) return d;
+  if (d && typeof d === 'object' && typeof d.id === 'string') return d.id;
+  const i = manifest.command.indexOf('--device');
+  const arg = i >= 0 ? manifest.command[i + 1] : manifest.command.find((a) => a.startsWith('--device='))?.slice('--device='.length);
+  return arg && !arg.includes('/') && !arg.endsWith('.json') ? arg : 'host';
+}
+
+const profileCache = new Map<string, DeviceProfile | null>();
+function deviceProfile(id: string): DeviceProfile | null {
+  if (!profileCache.has(id)) {
+    try {
+      profileCache.set(id, loadDevice(id));
+    } catch {
+      profileCache.set(id, null);
+    }
+  }
+  return profileCache.get(id) ?? null;
+}
+
+/** The device profile's entry for a target as run (same target id and dtype, profile settings a subset). */
+export function profileEntry(device: string, target: TargetView, dtype: string): DeviceProfile['targets'][number] | undefined {
+  const p = deviceProfile(device);
+  if (!p) return undefined;
+  return p.targets.find(
+    (e) => e.target === target.id && e.dtype === dtype && Object.entries(e.settings).every(([k, v]) => target.settings[k] === undefined || target.settings[k] === v),
+  );
+}
+
+function defaultLabel(target: TargetView, dtype: string): string {
+  const s = Object.entries(target.settings)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(' ');
+  return `${target.id} ${dtype}${s ? ` ${s}` : ''}`;
+}
+
+export function targetLabelOf(device: string, target: TargetView, dtype: string): string {
+  return profileEntry(device, target, dtype)?.label ?? defaultLabel(target, dtype);
+}
+
+export function targetKeyOf(device: string, target: TargetView, dtype: string): string {
+  return `${device}|${target.id}|${dtype}|${canonicalSettings(target.settings)}`;
+}
+
+function hostView(h: ManifestRecord['host']): HostView {
+  return {
+    hostname: h.hostname,
+    platform: h.platform,
+    arch: h.arch,
+    cpu: h.cpu.brand || h.cpu.manufacturer,
+    cores: h.cpu.cores,
+    memGiB: Math.round((h.memBytes / 2 ** 30) * 10) / 10,
+    os: [h.os.distro, h.os.release].filter(Boolean).join(' '),
+  };
+}
+
+function sumOps(nodes: { op: string; medianMs: number }[]): Record<string, number> {
+  const ops: Record<string, number> = {};
+  for (const n of nodes) ops[n.op] = (ops[n.op] ?? 0) + n.medianMs;
+  return ops;
+}
+
+/** A measurement record as a view. */
+export function measurementView(rec: MeasurementRecord, device: string): MeasurementView {
+  const parsed = parseWorkloadId(rec.workload.id);
+  const st = rec.latency.stats;
+  const ci = st.ciMedian ?? st.ciMedianBootstrap;
+  const adapter = rec.executed.adapter as { softwareAdapter?: unknown } | undefined;
+  const share = (rec.executed.details as { backendShare?: unknown } | undefined)?.backendShare;
+  return {
+    runId: rec.runId,
+    device,
+    key: rec.key,
+    workloadId: rec.workload.id,
+    workloadKind: rec.workload.kind,
+    model: rec.workload.kind === 'model' ? parsed.model : null,
+    block: parsed.block,
+    resolution: rec.workload.file.resolution,
+    dtype: rec.workload.file.dtype,
+    macs: rec.workload.macs,
+    target: rec.target,
+    targetLabel: targetLabelOf(device, rec.target, rec.workload.file.dtype),
+    targetKey: targetKeyOf(device, rec.target, rec.workload.file.dtype),
+    provenance: rec.latency.provenance === 'simulated' ? 'simulated' : 'measured',
+    timing: 'protocol',
+    medianMs: st.median,
+    ci: ci ? { lo: ci.lo, hi: ci.hi, method: ci.method, confidence: ci.confidence } : null,
+    n: st.n,
+    sessionMedians: null,
+    samples: rec.samples.values,
+    converged: rec.protocol.converged,
+    warnings: rec.warnings,
+    executedBackend: rec.executed.backend,
+    backendShare: typeof share === 'number' ? share : null,
+    softwareAdapter: adapter?.softwareAdapter === true,
+    profile: rec.profile
+      ? {
+          source: rec.profile.source,
+          blocks: rec.profile.blocks.map((b) => ({ block: b.block, ms: b.ms, ops: b.ops })),
+          ops: sumOps(rec.profile.nodes),
+          unattributedMs: rec.profile.unattributedMs,
+          coverage: rec.profile.coverage,
+        }
+      : null,
+  };
+}
+
+/** Builds a run view from a manifest and its records. */
+export function runView(dir: string, manifest: ManifestRecord, records: readonly LineRecord[], notes: string[] = []): RunView {
+  const device = runDeviceId(manifest);
+  const profile = deviceProfile(device);
+  const measurements: MeasurementView[] = [];
+  const skipped: SkippedView[] = [];
+  const measuredKeys = new Set<string>();
+  for (const r of records) if (r.kind === 'measurement') measuredKeys.add(r.key);
+  for (const r of records) {
+    if (r.kind === 'measurement') measurements.push(measurementView(r, device));
+    else if (!measuredKeys.has(r.key)) {
+      // an error later retried successfully is not a failure of the run
+      const dtype = r.key.split('|')[1] ?? '';
+      skipped.push({ device, targetLabel: targetLabelOf(device, r.target, dtype), targetId: r.target.id, reason: `${r.error.name}: ${r.error.message}`, kind: 'error', workloadId: r.workload.id });
+    }
+  }
+  // targets of the device profile that the run has nothing for (neither measured nor failed): not run here.
+  if (profile && manifest.command[0] === 'run') {
+    for (const e of profile.targets) {
+      const ran = manifest.targets.some((t) => t.id === e.target);
+      if (!ran) skipped.push({ device, targetLabel: e.label ?? `${e.target} ${e.dtype}`, targetId: e.target, reason: 'not run: the target was not available on this host when the run started', kind: 'skipped', workloadId: null });
+    }
+  }
+  return {
+    dir,
+    runId: manifest.runId,
+    createdAt: manifest.createdAt,
+    schemaVersion: manifest.schemaVersion,
+    device: { id: device, name: profile?.name ?? device },
+    host: hostView(manifest.host),
+    tool: { version: manifest.tool.version, gitCommit: manifest.tool.gitCommit, gitDirty: manifest.tool.gitDirty },
+    protocol: manifest.protocol.name,
+    command: manifest.command,
+    measurements,
+    skipped,
+    notes,
+  };
+}
+
+/** Reads one run directory (throws SchemaError / ReportInputError with a one-line message). */
+export async function loadRun(dir: string): Promise<RunView> {
+  if (!existsSync(dir)) throw new ReportInputError(`${dir}: no such run directory; pass results/<run-id> or use --results DIR`);
+  const c = await readRun(dir);
+  const notes = c.tornTail ? [`${MEASUREMENTS_FILE}: the last line was cut off (interrupted write) and is left out`] : [];
+  return runView(dir, c.manifest, c.records, notes);
+}
+
+/** Run directories under a results folder: every sub-folder holding a manifest or a measurements file. */
+export function listRunDirs(resultsDir: string): string[] {
+  if (!existsSync(resultsDir)) throw new ReportInputError(`${resultsDir}: no results directory; run 'mnv4-bench run --device host' first or pass --results DIR`);
+  if (!statSync(resultsDir).isDirectory()) throw new ReportInputError(`${resultsDir} is not a directory; pass the folder that holds the run directories`);
+  return readdirSync(resultsDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+    .map((d) => path.join(resultsDir, d.name))
+    .filter((d) => existsSync(path.join(d, MANIFEST_FILE)) || existsSync(path.join(d, MEASUREMENTS_FILE)))
+    .sort();
+}
+
+/** Loads several runs; unreadable ones become problems (one line each). Runs are ordered by creation time. */
+export async function loadRuns(dirs: readonly string[]): Promise<LoadedRuns> {
+  const runs: RunView[] = [];
+  const problems: LoadedRuns['problems'] = [];
+  for (const dir of dirs) {
+    try {
+      runs.push(await loadRun(dir));
+    } catch (e) {
+      problems.push({ dir, message: (e instanceof Error ? e.message : String(e)).split('\n')[0]! });
+    }
+  }
+  runs.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.runId.localeCompare(b.runId));
+  return { runs, problems };
+}

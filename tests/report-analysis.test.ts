@@ -1,0 +1,321 @@
+/** Pareto, significance tests, comparison, published join and report formats, on synthetic runs. */
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, appendFileSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyse } from '../src/report/analysis.js';
+import { compareMeasurements, compareRuns, parseThreshold } from '../src/report/compare.js';
+import { listRunDirs, loadRuns, parseWorkloadId } from '../src/report/load.js';
+import { parseLutValidation } from '../src/report/lut-validation.js';
+import { frontier, markPareto } from '../src/report/pareto.js';
+import { modelFacts } from '../src/report/published-join.js';
+import { csvCell, renderReport } from '../src/report/report-format.js';
+import { bootstrapRelativeChange, mannWhitney, median } from '../src/report/significance.js';
+import type { MeasurementView } from '../src/report/views.js';
+import { fixtureProfile, MODEL_MS, ORT_CPU, ORT_WASM, writeFixtureRun, XSS } from './helpers/report-fixture.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'mnv4-report-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const MODELS = Object.keys(MODEL_MS);
+const ORT_WEBGPU = { id: 'ort-webgpu', runner: 'ort-webgpu', backend: 'webgpu', settings: {} };
+const PIXEL6_CPU = { id: 'android-cpu', runner: 'android-cpu', backend: 'xnnpack', settings: { threads: 1, cpuMask: 'c0' } };
+
+let runA: string;
+let runB: string;
+let runSim: string;
+beforeAll(async () => {
+  const ms = (scale: number, seed: number) => [
+    ...MODELS.map((m, i) => ({ workload: m, medianMs: MODEL_MS[m]! * scale, seed: seed + i, ...(m === 'conv-s' ? { profile: fixtureProfile('conv-s', 6.5) } : {}) })),
+    ...MODELS.map((m, i) => ({ workload: m, target: ORT_WASM, medianMs: MODEL_MS[m]! * 1.8, seed: seed + 10 + i })),
+    ...[0, 1, 2].map((b) => ({ workload: `conv-s/b0${b}`, medianMs: 0.3 + b * 0.2, seed: seed + 20 + b })),
+    { workload: 'block:conv_bn(k1,s1,o256,none)@256x56x56', medianMs: 12, seed: seed + 40 },
+  ];
+  runA = await writeFixtureRun(tmp, 'run-a', ms(1, 1), { createdAt: '2026-01-01T00:00:00.000Z', errors: [{ workload: 'conv-l', target: ORT_WEBGPU, message: XSS }] });
+  // B: ort-cpu 10% slower, ort-wasm unchanged
+  runB = await writeFixtureRun(tmp, 'run-b', ms(1.1, 100), { createdAt: '2026-01-02T00:00:00.000Z' });
+  runSim = await writeFixtureRun(
+    tmp,
+    'run-sim',
+    MODELS.map((m, i) => ({ workload: m, dtype: 'int8' as const, target: PIXEL6_CPU, medianMs: MODEL_MS[m]! / 2.5, simulated: true, seed: 200 + i })),
+    { device: 'pixel6', createdAt: '2026-01-03T00:00:00.000Z' },
+  );
+});
+
+describe('Pareto frontier', () => {
+  it('marks dominated points and keeps them', () => {
+    const pts = [
+      { name: 'a', cost: 1, accuracy: 70 },
+      { name: 'b', cost: 2, accuracy: 75 },
+      { name: 'c', cost: 3, accuracy: 74 }, // dominated by b
+      { name: 'd', cost: 2, accuracy: 75 }, // equal to b: neither dominates
+      { name: 'e', cost: 5, accuracy: 80 },
+    ];
+    const m = markPareto(pts);
+    expect(m.map((p) => p.dominated)).toEqual([false, false, true, false, false]);
+    expect(m[2]!.dominatedBy).toEqual([1, 3]);
+    expect(m).toHaveLength(5);
+    expect(frontier(pts).map((p) => p.name)).toEqual(['a', 'b', 'd', 'e']);
+  });
+  it('a point equal on cost but worse on accuracy is dominated', () => {
+    expect(markPareto([{ cost: 1, accuracy: 1 }, { cost: 1, accuracy: 2 }]).map((p) => p.dominated)).toEqual([true, false]);
+  });
+});
+
+describe('significance', () => {
+  it('Mann-Whitney exact p-values match scipy.stats.mannwhitneyu', () => {
+    expect(mannWhitney([1, 2, 3], [4, 5, 6])).toMatchObject({ u: 0, p: 0.1, method: 'exact', minAttainableP: 0.1 });
+    const r = mannWhitney([1, 2, 3, 4, 5], [6, 7, 8, 9, 10]);
+    expect(r.p).toBeCloseTo(0.007936507936507936, 12);
+    expect(r.minAttainableP).toBeCloseTo(2 / 252, 12);
+  });
+  it('exact permutation p with ties (itertools enumeration reference: 38/252)', () => {
+    const r = mannWhitney([1.1, 2.2, 2.2, 3.5, 4.0], [2.2, 3.0, 5.1, 6.0, 7.5]);
+    expect(r.u).toBe(5);
+    expect(r.p).toBeCloseTo(38 / 252, 12);
+  });
+  it('normal approximation with tie and continuity correction matches scipy (asymptotic)', () => {
+    const a = Array.from({ length: 40 }, (_, i) => (i * 0.37) % 5);
+    const b = Array.from({ length: 45 }, (_, i) => 0.3 + ((i * 0.53) % 5));
+    const r = mannWhitney(a, b);
+    expect(r.method).toBe('normal');
+    expect(r.u).toBeCloseTo(843.5, 9);
+    expect(r.p).toBeCloseTo(0.6219737848815354, 5);
+    // heavy ties: integers 0..7
+    const t = mannWhitney(
+      Array.from({ length: 40 }, (_, i) => i % 7),
+      Array.from({ length: 45 }, (_, i) => (i * 3) % 8),
+    );
+    expect(t.u).toBeCloseTo(777.5, 9);
+    expect(t.p).toBeCloseTo(0.2785617791367275, 5);
+  });
+  it('the bootstrap is seeded and brackets the change', () => {
+    const a = [10, 10.2, 9.9, 10.1, 10.05, 9.95];
+    const b = a.map((v) => v * 1.2);
+    const x = bootstrapRelativeChange(a, b);
+    expect(x).toEqual(bootstrapRelativeChange(a, b));
+    expect(x.change).toBeCloseTo(0.2, 9);
+    expect(x.lo).toBeLessThanOrEqual(0.2);
+    expect(x.hi).toBeGreaterThanOrEqual(0.2);
+    expect(x.lo).toBeGreaterThan(0.1);
+    expect(median([3, 1, 2, 4])).toBe(2.5);
+  });
+});
+
+function view(over: Partial<MeasurementView>): MeasurementView {
+  return {
+    runId: 'r',
+    device: 'host',
+    key: 'k',
+    workloadId: 'model:conv-s@224',
+    workloadKind: 'model',
+    model: 'conv-s',
+    block: null,
+    resolution: 224,
+    dtype: 'fp32',
+    macs: 1e8,
+    target: ORT_CPU,
+    targetLabel: 't',
+    targetKey: 'host|t',
+    provenance: 'measured',
+    timing: 'protocol',
+    medianMs: 10,
+    ci: null,
+    n: 3,
+    sessionMedians: null,
+    samples: [],
+    converged: true,
+    warnings: [],
+    executedBackend: 'cpu',
+    backendShare: null,
+    softwareAdapter: false,
+    profile: null,
+    ...over,
+  };
+}
+
+describe('comparison', () => {
+  it('uses session medians when both sides have >= 3; 3 vs 3 falls back to the bootstrap', () => {
+    const a = view({ sessionMedians: [10, 10.1, 9.9], medianMs: 10 });
+    const b = view({ sessionMedians: [11, 11.1, 10.9], medianMs: 11 });
+    const r = compareMeasurements(a, b, 0.03);
+    expect(r.units).toBe('sessions');
+    expect(r.test).toBe('bootstrap');
+    expect(r.significant).toBe(true);
+    expect(r.status).toBe('regression');
+    expect(r.change).toBeCloseTo(0.1, 9);
+    expect(r.notes.join(' ')).toMatch(/cannot reach p < 0.05/);
+  });
+  it('5 vs 5 sessions use Mann-Whitney; a 2% change under a 3% threshold is not a regression', () => {
+    const a = view({ sessionMedians: [10, 10.01, 9.99, 10.02, 9.98], medianMs: 10 });
+    const b = view({ sessionMedians: [10.2, 10.21, 10.19, 10.22, 10.18], medianMs: 10.2 });
+    const r = compareMeasurements(a, b, 0.03);
+    expect(r.test).toBe('mann-whitney');
+    expect(r.p).toBeCloseTo(2 / 252, 9);
+    expect(r.status).toBe('within-threshold');
+  });
+  it('falls back to samples with a note, and finds no change between identical distributions', () => {
+    const s = Array.from({ length: 30 }, (_, i) => 10 + (i % 7) * 0.01);
+    const r = compareMeasurements(view({ samples: s }), view({ samples: [...s].reverse() }));
+    expect(r.units).toBe('samples');
+    expect(r.notes[0]).toMatch(/optimistic/);
+    expect(r.significant).toBe(false);
+    expect(r.status).toBe('no-significant-change');
+  });
+  it('finds the 10% ort-cpu regression between the fixture runs and nothing on ort-wasm', async () => {
+    const { runs } = await loadRuns([runA, runB]);
+    const c = compareRuns(runs[0]!, runs[1]!, { threshold: 0.03 });
+    const cpuModels = c.rows.filter((r) => r.workloadId.startsWith('model:') && r.key.includes('|ort-cpu|'));
+    const wasmModels = c.rows.filter((r) => r.key.includes('|ort-wasm|'));
+    expect(cpuModels).toHaveLength(5);
+    expect(cpuModels.every((r) => r.status === 'regression')).toBe(true);
+    expect(wasmModels.every((r) => r.status !== 'regression' && r.status !== 'improvement')).toBe(true);
+    expect(c.regressions).toBe(cpuModels.length + c.rows.filter((r) => r.workloadId.startsWith('block:') && r.status === 'regression').length);
+    expect(c.runA.noiseFloor).toBeGreaterThan(0);
+    // with a threshold of 20%, the same change is not a regression
+    expect(compareRuns(runs[0]!, runs[1]!, { threshold: 0.2 }).regressions).toBe(0);
+  });
+  it('parses thresholds', () => {
+    expect(parseThreshold('3%')).toBeCloseTo(0.03, 12);
+    expect(parseThreshold('0.5%')).toBeCloseTo(0.005, 12);
+    expect(parseThreshold('3')).toBeCloseTo(0.03, 12);
+    expect(() => parseThreshold('abc')).toThrow(/percentage/);
+    expect(() => parseThreshold('150%')).toThrow(/between/);
+  });
+});
+
+describe('loading and analysis', () => {
+  it('parses workload ids', () => {
+    expect(parseWorkloadId('model:conv-m@256')).toEqual({ model: 'conv-m', block: null, resolution: 256 });
+    expect(parseWorkloadId('block:conv-s/b05_uib@224')).toEqual({ model: null, block: { model: 'conv-s', id: 'b05_uib', index: 5 }, resolution: 224 });
+    expect(parseWorkloadId('block:uib(a3,m5,s2,e4,o80,relu)@48x64x64').block).toBeNull();
+  });
+
+  it('joins measured, simulated and published series without mixing them', async () => {
+    const loaded = await loadRuns([runA, runB, runSim]);
+    const a = analyse(loaded);
+    const cpu = a.pareto.find((g) => g.device === 'host' && g.targetLabel?.includes('onnxruntime-node CPU'))!;
+    expect(cpu.series.measured.map((p) => p.model).sort()).toEqual([...MODELS].sort());
+    expect(cpu.series.simulated).toEqual([]);
+    expect(cpu.series.published).toEqual([]); // the host has no Table 6 column
+    // the latest run (B) wins for the Pareto points
+    expect(cpu.series.measured.every((p) => p.runId === 'run-b')).toBe(true);
+    const px = a.pareto.find((g) => g.device === 'pixel6')!;
+    expect(px.publishedColumn).toBe('pixel6_cpu');
+    expect(px.series.measured).toEqual([]);
+    expect(px.series.simulated).toHaveLength(5);
+    expect(px.series.published.find((p) => p.model === 'conv-s')).toMatchObject({ cost: 2.4, accuracy: 73.8, provenance: 'published' });
+    // the Pixel 6 CPU column is not shown twice (once with the simulated series, not again on its own)
+    expect(a.pareto.filter((g) => g.publishedColumn === 'pixel6_cpu')).toHaveLength(1);
+    expect(a.pareto.filter((g) => g.id.startsWith('latency|table6|'))).toHaveLength(6);
+    // dominated points are kept and marked: in Table 6 on Pixel 6 CPU, MobileNet-V2 (5.0 ms, 73.4) is dominated by MNv4-Conv-S (2.4 ms, 73.8)
+    const v2 = px.series.published.find((p) => p.model === 'mobilenet-v2-1.0')!;
+    expect(v2.dominated).toBe(true);
+    expect(v2.dominatedBy).toContain('MNv4-Conv-S');
+    // accuracy comes with its citation
+    expect(cpu.series.measured[0]!.accuracySource).toMatch(/2404\.10518/);
+  });
+
+  it('overview: statuses with reasons, failed targets, model rows, efficiency, blocks and ops', async () => {
+    const a = analyse(await loadRuns([runA, runB, runSim]));
+    expect(a.targets.find((t) => t.status === 'error')!.reason).toContain(XSS);
+    expect(a.targets.some((t) => t.status === 'simulated' && t.device === 'pixel6')).toBe(true);
+    expect(a.targets.some((t) => t.status === 'published' && t.device === 'pixel6')).toBe(true);
+    expect(a.modelRows.filter((r) => r.provenance === 'published' && r.device === 'pixel6')).toHaveLength(5);
+    const eff = a.efficiency.find((e) => e.workloadId === 'model:conv-s@224' && e.runId === 'run-a' && e.targetLabel.includes('CPU'))!;
+    expect(eff.gmacPerSecond).toBeCloseTo(eff.gmac / (eff.medianMs / 1000), 9);
+    expect(eff.peakGmacPerSecond).not.toBeNull();
+    expect(eff.rooflineShare).toBeCloseTo(eff.rooflineMs! / eff.medianMs, 9);
+    expect(a.efficiency.find((e) => e.targetLabel.includes('WASM'))!.peakGmacPerSecond).toBeNull();
+    const standalone = a.blocks.filter((b) => b.source === 'standalone');
+    expect(standalone.map((b) => b.index)).toEqual([0, 1, 2]);
+    expect(standalone[0]!.ciLo).not.toBeNull();
+    expect(a.blocks.filter((b) => b.source === 'in-model profile').length).toBeGreaterThan(10);
+    expect(a.ops.map((o) => o.op)).toContain('Conv');
+  });
+
+  it('bad runs become one-line problems; the others still load', async () => {
+    const noManifest = path.join(tmp, 'bad-no-manifest');
+    mkdirSync(noManifest);
+    writeFileSync(path.join(noManifest, 'measurements.jsonl'), '');
+    const otherVersion = path.join(tmp, 'bad-version');
+    mkdirSync(otherVersion);
+    writeFileSync(path.join(otherVersion, 'manifest.json'), JSON.stringify({ schemaVersion: 99, kind: 'manifest' }));
+    const truncated = await writeFixtureRun(tmp, 'truncated', [{ workload: 'conv-s', medianMs: 7 }, { workload: 'conv-m', medianMs: 30 }]);
+    const f = path.join(truncated, 'measurements.jsonl');
+    const text = readFileSync(f, 'utf8');
+    writeFileSync(f, text.slice(0, text.length - 200)); // cut inside the last record
+    const { runs, problems } = await loadRuns([runA, noManifest, otherVersion, truncated]);
+    expect(runs.map((r) => r.runId).sort()).toEqual(['run-a', 'truncated']);
+    expect(runs.find((r) => r.runId === 'truncated')!.measurements).toHaveLength(1);
+    expect(runs.find((r) => r.runId === 'truncated')!.notes[0]).toMatch(/cut off/);
+    expect(problems.map((p) => p.message)).toEqual([expect.stringMatching(/no manifest/), expect.stringMatching(/schemaVersion 99 is not supported/)]);
+    for (const p of problems) expect(p.message).not.toContain('\n');
+    // a corrupt line in the middle is a problem too
+    appendFileSync(f, '\n{"broken"\n' + text.split('\n')[0] + '\n');
+    expect((await loadRuns([truncated])).problems[0]!.message).toMatch(/measurements.jsonl:\d+/);
+    expect(listRunDirs(tmp)).toContain(noManifest);
+  });
+
+  it('published facts carry citations for the five models', () => {
+    const f = modelFacts();
+    for (const id of MODELS) {
+      const m = f.find((x) => x.id === id)!;
+      expect(m.top1!.source).toMatch(/2404\.10518/);
+      expect(m.mnv4).toBe(true);
+    }
+  });
+});
+
+describe('report formats', () => {
+  it('md, csv and json', async () => {
+    const loaded = await loadRuns([runA, runB, runSim]);
+    const md = renderReport(loaded, 'md');
+    expect(md).toContain('## Latency of the models (ms)');
+    expect(md).toMatch(/\| MNv4-Conv-S \| 73\.8 \|/);
+    expect(md).toContain('(simulated)');
+    expect(md).toContain('(published)');
+    expect(md).toContain('## Pareto frontier');
+    const csv = renderReport(loaded, 'csv');
+    const lines = csv.trim().split('\n');
+    expect(lines[0]).toBe('run,device,target,workload,model,provenance,medianMs,ciLo,ciHi,n,gmacPerSecond,top1,top1Source,pareto,flags');
+    const convS = lines.find((l) => l.startsWith('run-b,host,') && l.includes('model:conv-s@224') && l.includes('CPU'))!;
+    expect(convS).toMatch(/,measured,/);
+    expect(convS).toMatch(/,73\.8,/);
+    expect(lines.filter((l) => l.includes(',published,'))).toHaveLength(5);
+    const json = JSON.parse(renderReport(loaded, 'json')) as { rows: unknown[]; analysis: { pareto: unknown[] } };
+    expect(json.rows.length).toBe(lines.length - 1);
+    expect(json.analysis.pareto.length).toBeGreaterThan(5);
+  });
+  it('CSV cells are quoted and formula-safe', () => {
+    expect(csvCell('a,b')).toBe('"a,b"');
+    expect(csvCell('say "x"')).toBe('"say ""x"""');
+    expect(csvCell('=cmd()')).toBe("'=cmd()");
+    expect(csvCell(-1.5)).toBe('-1.5');
+    expect(csvCell(null)).toBe('');
+  });
+  it('reports with no runs list the published figures', () => {
+    const md = renderReport({ runs: [], problems: [] }, 'md');
+    expect(md).toContain('No runs loaded');
+    expect(md).toContain('MNv4-Conv-S');
+  });
+});
+
+describe('LUT validation input', () => {
+  it('accepts an array or an object holding one, and computes error statistics', () => {
+    const rows = [
+      { arch: 'a', predictedMs: 10, measuredMs: 10 },
+      { arch: 'b', predictedMs: 11, measuredMs: 10 },
+      { arch: 'c', predictedMs: 9.6, measuredMs: 10 },
+      { arch: 'd', predictedMs: 12, measuredMs: 10 },
+    ];
+    const v = parseLutValidation(rows, 'x.json');
+    expect(v.stats.n).toBe(4);
+    expect(v.stats.mape).toBeCloseTo((0 + 0.1 + 0.04 + 0.2) / 4, 12);
+    expect(v.stats.within5).toBe(0.5);
+    expect(v.stats.within10).toBe(0.75);
+    expect(v.stats.rmseMs).toBeCloseTo(Math.sqrt((0 + 1 + 0.16 + 4) / 4), 12);
+    expect(parseLutValidation({ architectures: rows, mape: 1 }, 'y').stats.n).toBe(4);
+    expect(() => parseLutValidation({ nope: 1 }, 'z.json')).toThrow(/z\.json: not a LUT validation file/);
+  });
+});

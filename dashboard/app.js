@@ -137,6 +137,7 @@
     var o = {
       animation: false,
       responsive: true,
+      layout: { padding: { right: 36, top: 6 } },
       maintainAspectRatio: false,
       plugins: { legend: { position: 'bottom', labels: { usePointStyle: true, boxWidth: 8 } }, tooltip: { enabled: true } },
     };

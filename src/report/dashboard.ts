@@ -19,8 +19,12 @@ import type { LoadedRuns, RunView } from './views.js';
 /** The files the dashboard folder holds besides index.html, from dashboard/. */
 export const DASHBOARD_SOURCES = ['app.js', 'plugins.js', 'style.css'] as const;
 export const DATA_PLACEHOLDER = '__MNV4_DATA__';
-/** Page weight budget (bytes), stated in the README and checked by the tests: code + styles, and data per run. */
+/**
+ * Page weight budget (bytes), stated in the README and checked by the tests: scripts + styles (Chart.js is
+ * ~205 KiB of it), index.html with the published data alone (no runs), and what each run adds.
+ */
 export const CODE_BUDGET_BYTES = 300 * 1024;
+export const PUBLISHED_DATA_BUDGET_BYTES = 150 * 1024;
 export const DATA_BUDGET_BYTES_PER_RUN = 60 * 1024;
 
 export interface DashboardData {

@@ -7,9 +7,9 @@
  * content can close the script element; the page inserts every string as text.
  */
 import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { packageRoot, packageVersion } from '../paths.js';
+import { packageDir } from '../util/packages.js';
 import { analyse, type Analysis } from './analysis.js';
 import { compareRuns, type CompareResult } from './compare.js';
 import { ReportInputError } from './load.js';
@@ -49,9 +49,9 @@ export function dashboardSourceDir(): string {
 
 /** Chart.js's UMD build and licence in node_modules. */
 export function chartJsFiles(): { umd: string; license: string } {
-  const req = createRequire(path.join(packageRoot(), 'package.json'));
-  const dist = path.dirname(req.resolve('chart.js')); // .../chart.js/dist/chart.cjs
-  return { umd: path.join(dist, 'chart.umd.min.js'), license: path.join(dist, '..', 'LICENSE.md') };
+  const dir = packageDir('chart.js');
+  if (!dir) throw new ReportInputError('chart.js is not installed; run npm install in the mnv4-bench folder (the dashboard bundles its UMD build)');
+  return { umd: path.join(dir, 'dist', 'chart.umd.min.js'), license: path.join(dir, 'LICENSE.md') };
 }
 
 /** JSON safe inside a `<script>` element: `<` (so `</script` and `<!--`), U+2028 and U+2029 escaped. */

@@ -3,15 +3,10 @@
  * approximation with tie correction otherwise) and a seeded percentile bootstrap of the relative change of
  * the median. Pure functions, deterministic.
  */
+import { median, medianSorted } from '../util/median.js';
 import { mulberry32 } from '../util/random.js';
 
-/** Median of a non-empty array (mean of the two middle values for even n). */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) throw new Error('median of an empty set');
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
+export { median };
 
 /** Mid-ranks (1-based; ties get the mean of their ranks) of the pooled values. */
 function midRanks(pooled: readonly number[]): number[] {
@@ -125,9 +120,7 @@ export function bootstrapRelativeChange(a: readonly number[], b: readonly number
   const draw = (x: readonly number[]): number => {
     const s = new Float64Array(x.length);
     for (let i = 0; i < x.length; i++) s[i] = x[Math.floor(rnd() * x.length)]!;
-    s.sort();
-    const m = s.length >> 1;
-    return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+    return medianSorted(s.sort());
   };
   const changes = new Float64Array(resamples);
   for (let i = 0; i < resamples; i++) changes[i] = draw(b) / draw(a) - 1;

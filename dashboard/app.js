@@ -742,5 +742,7 @@
     },
     charts: charts,
     chartIds: function () { return Object.keys(charts); },
+    /** ms from navigation start until the first section was drawn (bench/dashboard-load.ts reads it). */
+    readyMs: performance.now(),
   };
 })();

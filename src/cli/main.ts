@@ -9,6 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { packageVersion } from '../paths.js';
 import { EXIT_USAGE, exitCodeFor, oneLine } from './errors.js';
 import * as bench from './commands/bench.js';
+import * as compare from './commands/compare.js';
+import * as dashboard from './commands/dashboard.js';
+import * as report from './commands/report.js';
 import * as exportCmd from './commands/export.js';
 import * as models from './commands/models.js';
 import * as run from './commands/run.js';
@@ -21,7 +24,7 @@ export function buildProgram(): Command {
     .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const cmd of [run, models, space, exportCmd, bench, targets]) cmd.register(program);
+  for (const cmd of [run, models, space, exportCmd, bench, targets, report, compare, dashboard]) cmd.register(program);
   return program;
 }
 

@@ -7,15 +7,15 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { InputError } from '../errors.js';
 import { loadDevice, type DeviceProfile } from '../profiles/device.js';
 import { canonicalSettings, type LineRecord, type ManifestRecord, type MeasurementRecord } from '../results/schema.js';
 import { MANIFEST_FILE, MEASUREMENTS_FILE, readRun } from '../results/writer.js';
 import type { HostView, LoadedRuns, MeasurementView, RunView, SkippedView, TargetView } from './views.js';
 
 /** Bad report input (no runs, unreadable path): one line saying what to do; the CLI exits 2. */
-export class ReportInputError extends Error {
+export class ReportInputError extends InputError {
   override name = 'ReportInputError';
-  readonly exitCode = 2;
 }
 
 /** Parses a workload id: `model:conv-m@256`, `block:conv-m/b05@256`, `arch:...@256`, `block:uib(...)@48x64x64`. */
@@ -208,4 +208,26 @@ export async function loadRuns(dirs: readonly string[]): Promise<LoadedRuns> {
   }
   runs.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.runId.localeCompare(b.runId));
   return { runs, problems };
+}
+
+/**
+ * The run directories named on a command line: each argument is a run directory or a run id under
+ * `resultsDir`; no argument means every run under `resultsDir` (possibly none).
+ */
+export function resolveRunDirs(args: readonly string[], resultsDir: string): string[] {
+  if (args.length === 0) return existsSync(resultsDir) ? listRunDirs(resultsDir) : [];
+  return args.map((a) => {
+    if (existsSync(a) && statSync(a).isDirectory()) return a;
+    const underResults = path.join(resultsDir, a);
+    if (!a.includes('/') && existsSync(underResults)) return underResults;
+    throw new ReportInputError(`no run '${a}': neither a run directory nor a run id in ${resultsDir}; list them with 'ls ${resultsDir}' or pass --results DIR`);
+  });
+}
+
+/** Loads runs for a command and fails with one line when none could be read. */
+export async function loadRunsOrFail(dirs: readonly string[], resultsDir: string): Promise<LoadedRuns> {
+  if (dirs.length === 0) throw new ReportInputError(`no runs in ${resultsDir}; measure one with 'mnv4-bench run --device host' or pass run directories`);
+  const loaded = await loadRuns(dirs);
+  if (loaded.runs.length === 0) throw new ReportInputError(loaded.problems.length === 1 ? loaded.problems[0]!.message : `none of the ${dirs.length} runs could be read (first: ${loaded.problems[0]!.message})`);
+  return loaded;
 }

@@ -1,0 +1,68 @@
+/**
+ * `mnv4-bench report [RUN...] [--format md|csv|json] [--png DIR]`: the tables a paper or a pull request
+ * uses, from run directories (default: every run under the results folder), joined with the published
+ * figures. `--png DIR` also writes every chart as PNG, drawn by the dashboard's chart code in headless
+ * Chromium.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { defaultResultsDir } from '../../paths.js';
+import { analyse } from '../../report/analysis.js';
+import { buildDashboard } from '../../report/dashboard.js';
+import { loadRunsOrFail, resolveRunDirs } from '../../report/load.js';
+import { loadLutValidation } from '../../report/lut-validation.js';
+import { renderPngs } from '../../report/png.js';
+import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../report/report-format.js';
+import { parseChoice } from '../errors.js';
+
+interface ReportOptions {
+  results?: string;
+  format?: string;
+  out?: string;
+  png?: string;
+  lut?: string;
+  chromium?: string;
+}
+
+export async function reportCommand(runs: string[], o: ReportOptions): Promise<number> {
+  const format = parseChoice<ReportFormat>('--format', o.format ?? 'md', REPORT_FORMATS);
+  const resultsDir = o.results ?? defaultResultsDir();
+  const loaded = await loadRunsOrFail(resolveRunDirs(runs, resultsDir), resultsDir);
+  for (const p of loaded.problems) process.stderr.write(`skipped: ${p.dir}: ${p.message}\n`);
+  const lut = o.lut ? loadLutValidation(o.lut) : null;
+  const analysis = analyse(loaded);
+  const text = renderReport(loaded, format, analysis);
+  if (o.out) {
+    writeFileSync(o.out, text);
+    process.stderr.write(`report: ${path.resolve(o.out)}\n`);
+  } else process.stdout.write(text);
+  if (o.png) {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'mnv4-report-'));
+    try {
+      const build = buildDashboard(loaded, tmp, { lut });
+      const files = await renderPngs(build.index, o.png, { chromium: o.chromium });
+      process.stderr.write(`png: ${files.length} charts in ${path.resolve(o.png)}\n`);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+  return 0;
+}
+
+export function register(program: Command): void {
+  program
+    .command('report')
+    .description('tables of one or more runs (default: all under --results) with published accuracy and latency, as md, csv or json')
+    .argument('[runs...]', 'run directories or run ids (default: every run in the results folder)')
+    .option('--results <dir>', 'results folder holding the runs (default: results/ in the package)')
+    .option('--format <fmt>', `output format (${REPORT_FORMATS.join(', ')})`, 'md')
+    .option('-o, --out <file>', 'write the report to a file instead of stdout')
+    .option('--png <dir>', 'also write every chart as PNG into DIR (headless Chromium)')
+    .option('--lut <file>', 'LUT validation JSON (array of {arch, predictedMs, measuredMs}) for the predicted-vs-measured chart')
+    .option('--chromium <path>', 'Chromium binary for --png (default: $MNV4_BENCH_CHROMIUM or PATH)')
+    .action(async (runs: string[], opts: ReportOptions) => {
+      await reportCommand(runs, opts);
+    });
+}

@@ -13,8 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getExport } from '../src/models/export/cache.js';
 import { resolveWorkload } from '../src/models/workload.js';
 import { getPreset, type ProtocolSettings } from '../src/profiles/protocol.js';
-import { errorRecord, measurementRecord } from '../src/results/records.js';
-import { buildManifest, readRun, RunWriter } from '../src/results/writer.js';
+import { errorRecord, measurementRecord, sessionRecord } from '../src/results/records.js';
+import { readRun } from '../src/results/reader.js';
+import { buildManifest, RunWriter } from '../src/results/writer.js';
 import { BROWSER_RUNNERS, configureBrowserTargets } from '../src/runners/browser-runners.js';
 import { EnvironmentSlot } from '../src/runners/browser/common.js';
 import { BrowserCrashedError, BrowserTimeoutError, CHROMIUM_ENV, CHROMIUM_INSTALL_HINT, closeBrowser, findChromium, sharedBrowserPid } from '../src/runners/browser/launcher.js';
@@ -275,10 +276,11 @@ describe.skipIf(!chromium.ok)('browser runners in Chromium', () => {
       const wO = await prepare('block:conv_bn(k3,s1,o8,relu)@8x8x8', 'onnx');
       const tT = { id: tfl.id, runner: tfl.id, backend: tfl.backend, settings: tfl.resolveSettings({}) };
       const tO = { id: wasm.id, runner: wasm.id, backend: wasm.backend, settings: wasm.resolveSettings({}) };
-      const manifest = await buildManifest({ runId: 'crash-test', protocol: QUICK, targets: [tT, tO] });
+      const manifest = await buildManifest({ runId: 'crash-test', protocol: QUICK, targets: [tT, tO], command: ['test'], device: { id: 'host', name: 'This machine', connection: { kind: 'local' } }, sessionsPerMeasurement: 1 });
+      const scope = { runId: 'crash-test', deviceId: 'host' };
       const writer = await RunWriter.open(root, manifest);
       const first = await tfl.measure(wT, QUICK, tT.settings, localContext());
-      await writer.append(measurementRecord('crash-test', wT, first));
+      await writer.append(measurementRecord(scope, wT, [sessionRecord(scope, wT, first, { index: 0, round: 0 })], QUICK.name));
       const pidBefore = sharedBrowserPid();
       expect(pidBefore).not.toBeNull();
 
@@ -302,12 +304,12 @@ describe.skipIf(!chromium.ok)('browser runners in Chromium', () => {
       expect(killed).toBe(true);
       expect(err).toBeInstanceOf(BrowserCrashedError);
       expect(String((err as Error).message)).toMatch(/measuring .* failed: Chromium \(pid \d+\) (disconnected|exited)/);
-      await writer.append(errorRecord('crash-test', wO.id, 'fp32', tO, err));
+      await writer.append(errorRecord(scope, wO.id, 'fp32', tO, err));
 
       const run = await readRun(join(root, 'crash-test'));
       expect(run.records.map((x) => x.kind)).toEqual(['measurement', 'error']);
       const kept = run.records[0];
-      expect(kept?.kind === 'measurement' && kept.samples.values.length).toBe(first.protocol.samplesMs.length);
+      expect(kept?.kind === 'measurement' && kept.sessions[0]!.samples!.values.length).toBe(first.protocol!.samplesMs.length);
 
       // later workloads run on a freshly launched browser.
       const again = await wasm.measure(wO, QUICK, tO.settings, localContext());

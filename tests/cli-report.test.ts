@@ -1,9 +1,9 @@
-/** `report`, `compare` and `dashboard` through the built CLI, on synthetic runs (npm run build first). */
+/** `report`, `compare` and `dashboard` through `main(argv, io)`, on synthetic runs. */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli.js';
+import { runMain } from './helpers/main-io.js';
 import { MODEL_MS, ORT_WASM, writeFixtureRun } from './helpers/report-fixture.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mnv4-cli-report-'));
@@ -24,18 +24,19 @@ beforeAll(async () => {
 });
 
 describe('compare', () => {
-  it('exits 1 on a significant regression beyond the threshold, 0 without one', () => {
-    const r = runCli(['compare', 'base', 'slower', '--results', results]);
+  it('exits 1 on a significant regression beyond the threshold, 0 without one', async () => {
+    const r = await runMain(['compare', 'base', 'slower', '--results', results]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/REGRESSION/);
     expect(r.stdout).toMatch(/5 significant regressions beyond 3\.0%/);
-    expect(runCli(['compare', 'base', 'slower', '--results', results, '--threshold', '15%']).code).toBe(0);
-    const same = runCli(['compare', 'base', 'same', '--results', results]);
+    expect(r.stderr).toBe('mnv4-bench: 5 significant regressions beyond 3.0% in slower against base\n');
+    expect((await runMain(['compare', 'base', 'slower', '--results', results, '--threshold', '15%'])).code).toBe(0);
+    const same = await runMain(['compare', 'base', 'same', '--results', results]);
     expect(same.code).toBe(0);
     expect(same.stdout).toMatch(/0 significant regressions/);
   });
-  it('--json and bad input (exit 2, one line)', () => {
-    const j = JSON.parse(runCli(['compare', path.join(results, 'base'), path.join(results, 'slower'), '--json']).stdout) as { regressions: number; rows: unknown[] };
+  it('--json and bad input (exit 2, one line)', async () => {
+    const j = JSON.parse((await runMain(['compare', path.join(results, 'base'), path.join(results, 'slower'), '--json'])).stdout) as { regressions: number; rows: unknown[] };
     expect(j.regressions).toBe(5);
     expect(j.rows).toHaveLength(10);
     for (const args of [
@@ -43,7 +44,7 @@ describe('compare', () => {
       ['compare', 'base', 'no-manifest', '--results', results],
       ['compare', 'base', 'slower', '--results', results, '--threshold', 'lots'],
     ]) {
-      const r = runCli(args);
+      const r = await runMain(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(/^mnv4-bench: /);
@@ -52,29 +53,29 @@ describe('compare', () => {
 });
 
 describe('report', () => {
-  it('md by default, csv and json; unreadable runs are listed as skipped', () => {
-    const md = runCli(['report', '--results', results]);
+  it('md by default, csv and json; unreadable runs are listed as skipped', async () => {
+    const md = await runMain(['report', '--results', results]);
     expect(md.code).toBe(0);
     expect(md.stdout).toContain('## Latency of the models (ms)');
     expect(md.stderr).toMatch(/skipped: .*no-manifest: .*no manifest/);
-    const csv = runCli(['report', 'base', '--results', results, '--format', 'csv']);
+    const csv = await runMain(['report', 'base', '--results', results, '--format', 'csv']);
     expect(csv.stdout.split('\n')[0]).toMatch(/^run,device,target,workload/);
     expect(csv.stdout.trim().split('\n')).toHaveLength(11);
-    expect(JSON.parse(runCli(['report', 'base', '--results', results, '--format', 'json']).stdout).rows).toHaveLength(10);
+    expect(JSON.parse((await runMain(['report', 'base', '--results', results, '--format', 'json'])).stdout).rows).toHaveLength(10);
   });
-  it('no runs at all: one line, exit 2', () => {
+  it('no runs at all: one line, exit 2', async () => {
     const empty = path.join(tmp, 'empty');
     mkdirSync(empty);
-    const r = runCli(['report', '--results', empty]);
+    const r = await runMain(['report', '--results', empty]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toMatch(/^mnv4-bench: no runs in .*empty; measure one with 'mnv4-bench run --device host'/);
   });
 });
 
 describe('dashboard', () => {
-  it('builds a folder and prints where it is; with no runs it still builds, saying so', () => {
+  it('builds a folder and prints where it is; with no runs it still builds, saying so', async () => {
     const out = path.join(tmp, 'dash');
-    const r = runCli(['dashboard', '--results', results, '-o', out]);
+    const r = await runMain(['dashboard', '--results', results, '-o', out]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`dashboard: ${path.join(out, 'index.html')} (3 runs`);
     expect(r.stderr).toMatch(/skipped: .*no-manifest/);
@@ -82,11 +83,11 @@ describe('dashboard', () => {
     expect(existsSync(path.join(out, 'chart.umd.min.js'))).toBe(true);
     const empty = path.join(tmp, 'empty2');
     mkdirSync(empty);
-    const e = runCli(['dashboard', '--results', empty]);
+    const e = await runMain(['dashboard', '--results', empty]);
     expect(e.code).toBe(0);
     expect(e.stderr).toMatch(/the dashboard shows published figures only/);
     expect(existsSync(path.join(empty, 'dashboard', 'index.html'))).toBe(true);
-    expect(runCli(['dashboard', '--results', results, '--compare', 'base']).code).toBe(2);
-    expect(runCli(['dashboard', '--results', results, '--compare', 'base,missing', '-o', out]).stderr).toMatch(/--compare: no loaded run 'missing'/);
+    expect((await runMain(['dashboard', '--results', results, '--compare', 'base'])).code).toBe(2);
+    expect((await runMain(['dashboard', '--results', results, '--compare', 'base,missing', '-o', out])).stderr).toMatch(/--compare: no loaded run 'missing'/);
   });
 });

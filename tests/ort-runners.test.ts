@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { getPreset } from '../src/profiles/protocol.js';
-import { measurementRecord } from '../src/results/records.js';
+import { measurementRecord, sessionRecord } from '../src/results/records.js';
+
+const scope = { runId: 'run-t', deviceId: 'host' };
 import { parseLine } from '../src/results/schema.js';
 import { measureOrt, type OrtModuleLike } from '../src/runners/ort-common.js';
 import { createOrtCpuRunner, ortCpuSessionOptions } from '../src/runners/ort-cpu.js';
@@ -49,7 +51,7 @@ describe('ort-cpu', () => {
     expect(p.nodes.every((n) => n.block === 'b03_conv_bn' && n.provider === 'CPUExecutionProvider')).toBe(true);
     expect(p.coverage!).toBeGreaterThan(0.3);
     expect(p.coverage!).toBeLessThanOrEqual(1.05);
-    const rec = measurementRecord('run-t', w, r);
+    const rec = measurementRecord(scope, w, [sessionRecord(scope, w, r, { index: 0, round: 0 })], 'tiny');
     expect(parseLine(JSON.stringify(rec))).toEqual(rec);
     expect(rec.derived.gmacPerSecond!.value).toBeGreaterThan(0);
   });
@@ -90,6 +92,7 @@ describe('ort-cpu', () => {
         },
         w,
         tiny,
+        localContext(),
       ),
     ).rejects.toThrow(BackendMismatchError);
   });
@@ -111,7 +114,7 @@ describe('ort-wasm (onnxruntime-web in Node)', () => {
     expect(r.executed.details).toMatchObject({ simd: true, threads: 1 });
     expect(r.coldStart.runtimeInitMs).toBeGreaterThan(0);
     expect(r.profile!.blocks.map((b) => b.block)).toEqual(['b03_conv_bn']);
-    const rec = measurementRecord('run-t', w, r);
+    const rec = measurementRecord(scope, w, [sessionRecord(scope, w, r, { index: 0, round: 0 })], 'tiny');
     expect(parseLine(JSON.stringify(rec))).toEqual(rec);
     // a second measurement in the same process does not pay the WASM init again
     const r2 = await runner.measure(w, tiny, runner.resolveSettings({ threads: 1 }), localContext());

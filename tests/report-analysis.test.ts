@@ -12,7 +12,7 @@ import { modelFacts } from '../src/report/published-join.js';
 import { csvCell, renderReport } from '../src/report/report-format.js';
 import { bootstrapRelativeChange, mannWhitney, median } from '../src/report/significance.js';
 import type { MeasurementView } from '../src/report/views.js';
-import { fixtureProfile, MODEL_MS, ORT_CPU, ORT_WASM, writeFixtureRun, XSS } from './helpers/report-fixture.js';
+import { fixtureManifest, fixtureProfile, MODEL_MS, ORT_CPU, ORT_WASM, writeFixtureRun, XSS } from './helpers/report-fixture.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mnv4-report-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -122,7 +122,9 @@ function view(over: Partial<MeasurementView>): MeasurementView {
     medianMs: 10,
     ci: null,
     n: 3,
-    sessionMedians: null,
+    sessionMedians: [10],
+    sessionSpread: 0,
+    sessionSamples: [[]],
     samples: [],
     converged: true,
     warnings: [],
@@ -136,8 +138,9 @@ function view(over: Partial<MeasurementView>): MeasurementView {
 
 describe('comparison', () => {
   it('uses session medians when both sides have >= 3; 3 vs 3 falls back to the bootstrap', () => {
-    const a = view({ sessionMedians: [10, 10.1, 9.9], medianMs: 10 });
-    const b = view({ sessionMedians: [11, 11.1, 10.9], medianMs: 11 });
+    const around = (c: number) => Array.from({ length: 20 }, (_, i) => c * (1 + ((i % 5) - 2) * 0.002));
+    const a = view({ sessionMedians: [10, 10.1, 9.9], sessionSamples: [10, 10.1, 9.9].map(around), medianMs: 10 });
+    const b = view({ sessionMedians: [11, 11.1, 10.9], sessionSamples: [11, 11.1, 10.9].map(around), medianMs: 11 });
     const r = compareMeasurements(a, b, 0.03);
     expect(r.units).toBe('sessions');
     expect(r.test).toBe('bootstrap');
@@ -145,6 +148,21 @@ describe('comparison', () => {
     expect(r.status).toBe('regression');
     expect(r.change).toBeCloseTo(0.1, 9);
     expect(r.notes.join(' ')).toMatch(/cannot reach p < 0.05/);
+  });
+  it('drift between sessions widens the interval: a 3% shift inside 20% drift is not significant', () => {
+    const around = (c: number) => Array.from({ length: 50 }, (_, i) => c * (1 + ((i % 5) - 2) * 0.001));
+    const ca = [10, 11, 12];
+    const cb = ca.map((c) => c * 1.03);
+    const a = view({ sessionMedians: ca, sessionSpread: 2 / 11, sessionSamples: ca.map(around), samples: ca.flatMap(around), medianMs: 11 });
+    const b = view({ sessionMedians: cb, sessionSamples: cb.map(around), samples: cb.flatMap(around), medianMs: 11.33 });
+    const r = compareMeasurements(a, b, 0.01);
+    expect(r.significant).toBe(false);
+    expect(r.changeLo!).toBeLessThan(0);
+    expect(r.noiseA).toBeCloseTo(2 / 11, 9);
+    // the same data pooled as if from one session looks significant: why sessions are the unit
+    const pooled = compareMeasurements({ ...a, sessionMedians: [11], sessionSamples: [a.samples] }, { ...b, sessionMedians: [11.33], sessionSamples: [b.samples] }, 0.01);
+    expect(pooled.units).toBe('samples');
+    expect(pooled.significant).toBe(true);
   });
   it('5 vs 5 sessions use Mann-Whitney; a 2% change under a 3% threshold is not a regression', () => {
     const a = view({ sessionMedians: [10, 10.01, 9.99, 10.02, 9.98], medianMs: 10 });
@@ -156,9 +174,9 @@ describe('comparison', () => {
   });
   it('falls back to samples with a note, and finds no change between identical distributions', () => {
     const s = Array.from({ length: 30 }, (_, i) => 10 + (i % 7) * 0.01);
-    const r = compareMeasurements(view({ samples: s }), view({ samples: [...s].reverse() }));
+    const r = compareMeasurements(view({ samples: s, sessionSamples: [s] }), view({ samples: [...s].reverse(), sessionSamples: [[...s].reverse()] }));
     expect(r.units).toBe('samples');
-    expect(r.notes[0]).toMatch(/optimistic/);
+    expect(r.notes[0]).toMatch(/A has 1 independent session \(< 3\).*optimistic/);
     expect(r.significant).toBe(false);
     expect(r.status).toBe('no-significant-change');
   });
@@ -238,9 +256,10 @@ describe('loading and analysis', () => {
     const noManifest = path.join(tmp, 'bad-no-manifest');
     mkdirSync(noManifest);
     writeFileSync(path.join(noManifest, 'measurements.jsonl'), '');
+    // a run written by the previous schema version (1)
     const otherVersion = path.join(tmp, 'bad-version');
     mkdirSync(otherVersion);
-    writeFileSync(path.join(otherVersion, 'manifest.json'), JSON.stringify({ schemaVersion: 99, kind: 'manifest' }));
+    writeFileSync(path.join(otherVersion, 'manifest.json'), JSON.stringify({ ...fixtureManifest('old'), schemaVersion: 1 }));
     const truncated = await writeFixtureRun(tmp, 'truncated', [{ workload: 'conv-s', medianMs: 7 }, { workload: 'conv-m', medianMs: 30 }]);
     const f = path.join(truncated, 'measurements.jsonl');
     const text = readFileSync(f, 'utf8');
@@ -249,7 +268,7 @@ describe('loading and analysis', () => {
     expect(runs.map((r) => r.runId).sort()).toEqual(['run-a', 'truncated']);
     expect(runs.find((r) => r.runId === 'truncated')!.measurements).toHaveLength(1);
     expect(runs.find((r) => r.runId === 'truncated')!.notes[0]).toMatch(/cut off/);
-    expect(problems.map((p) => p.message)).toEqual([expect.stringMatching(/no manifest/), expect.stringMatching(/schemaVersion 99 is not supported/)]);
+    expect(problems.map((p) => p.message)).toEqual([expect.stringMatching(/no manifest/), expect.stringMatching(/schemaVersion 1 is not supported .*older mnv4-bench/)]);
     for (const p of problems) expect(p.message).not.toContain('\n');
     // a corrupt line in the middle is a problem too
     appendFileSync(f, '\n{"broken"\n' + text.split('\n')[0] + '\n');

@@ -119,6 +119,7 @@ export interface RunSummary {
   createdAt: string;
   device: string;
   deviceName: string;
+  sessionsPerMeasurement: number;
   host: RunView['host'];
   tool: RunView['tool'];
   protocol: string;
@@ -443,8 +444,9 @@ function runSummary(r: RunView): RunSummary {
     runId: r.runId,
     dir: r.dir,
     createdAt: r.createdAt,
-    device: r.device.id,
-    deviceName: r.device.name,
+    device: r.devices.map((d) => d.id).join(', '),
+    deviceName: r.devices.map((d) => `${d.name} (${d.id}, ${d.connection})`).join('; '),
+    sessionsPerMeasurement: r.sessionsPerMeasurement,
     host: r.host,
     tool: r.tool,
     protocol: r.protocol,

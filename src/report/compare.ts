@@ -3,19 +3,19 @@
  * whether it is significant, and the noise floor of each run.
  *
  * The test (two-sided, alpha 0.05):
- * - units: the medians of independent sessions when both records have at least 3; otherwise the per-call
- *   samples, with a note (samples of one session are not independent, so the p-value is optimistic);
- * - Mann-Whitney U on those units (exact for small sets); when the sizes cannot reach alpha at all (3 vs 3
- *   sessions: the smallest two-sided p is 0.1), a seeded percentile bootstrap CI of the relative change
- *   decides instead (significant when it excludes 0), and the row says so.
+ * - units: the centres of independent sessions when both records have at least 3; otherwise the per-call
+ *   samples pooled, with a note (samples of one session are not independent, so the p-value is optimistic);
+ * - Mann-Whitney U on those units (exact for small sets). When the sizes cannot reach alpha at all (3 vs 3
+ *   sessions: the smallest two-sided p is 0.1), a seeded two-level bootstrap (sessions, then samples within
+ *   them) of the relative change decides instead: significant when its 95% CI excludes 0; the row says so.
  * A row is a regression when the change is significant and above +threshold (slower), an improvement when
  * significant and below -threshold. `compare` exits 1 when any regression is found.
  *
- * Noise floor of a record: the relative spread of its session medians ((max - min) / median) when it has
- * sessions, else the relative half-width of its CI of the median (the larger side). A run's noise floor is
- * the median over its records.
+ * Noise floor of a record: the relative spread of its session centres ((max - min) / median) when it has
+ * two or more sessions, else the relative half-width of its CI of the median (the larger side). A run's
+ * noise floor is the median over its records.
  */
-import { bootstrapRelativeChange, mannWhitney, median } from './significance.js';
+import { bootstrapRelativeChange, hierarchicalBootstrapChange, mannWhitney, median } from './significance.js';
 import type { MeasurementView, RunView } from './views.js';
 
 export const DEFAULT_THRESHOLD = 0.03;
@@ -62,10 +62,7 @@ export interface CompareResult {
 
 /** Relative noise of one record (see the module comment); null when it has neither sessions nor a CI. */
 export function noiseOf(m: MeasurementView): number | null {
-  if (m.sessionMedians && m.sessionMedians.length >= 2) {
-    const med = median(m.sessionMedians);
-    return med > 0 ? (Math.max(...m.sessionMedians) - Math.min(...m.sessionMedians)) / med : null;
-  }
+  if (m.sessionMedians.length >= 2) return m.sessionSpread;
   if (m.ci && m.medianMs > 0) return Math.max(m.ci.hi - m.medianMs, m.medianMs - m.ci.lo) / m.medianMs;
   return null;
 }
@@ -80,16 +77,12 @@ const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 /** Compares one pair of records. */
 export function compareMeasurements(a: MeasurementView, b: MeasurementView, threshold = DEFAULT_THRESHOLD, alpha = DEFAULT_ALPHA): CompareRow {
   const notes: string[] = [];
-  const sessions = (a.sessionMedians?.length ?? 0) >= MIN_SESSIONS && (b.sessionMedians?.length ?? 0) >= MIN_SESSIONS;
-  let unitsA: number[];
-  let unitsB: number[];
-  if (sessions) {
-    unitsA = a.sessionMedians!;
-    unitsB = b.sessionMedians!;
-  } else {
-    unitsA = a.samples;
-    unitsB = b.samples;
-    notes.push(`fewer than ${MIN_SESSIONS} independent sessions in ${(a.sessionMedians?.length ?? 0) < MIN_SESSIONS ? 'A' : 'B'}: tested on per-call samples of one session, so the p-value is optimistic`);
+  const sessions = a.sessionMedians.length >= MIN_SESSIONS && b.sessionMedians.length >= MIN_SESSIONS;
+  const unitsA = sessions ? a.sessionMedians : a.samples;
+  const unitsB = sessions ? b.sessionMedians : b.samples;
+  if (!sessions) {
+    const fewer = a.sessionMedians.length < MIN_SESSIONS ? a : b;
+    notes.push(`${fewer === a ? 'A' : 'B'} has ${fewer.sessionMedians.length} independent session${fewer.sessionMedians.length === 1 ? '' : 's'} (< ${MIN_SESSIONS}): tested on per-call samples, which are not independent, so the p-value is optimistic`);
   }
   const base: Omit<CompareRow, 'change' | 'changeLo' | 'changeHi' | 'units' | 'nA' | 'nB' | 'test' | 'p' | 'significant' | 'status'> = {
     key: a.key,
@@ -104,11 +97,14 @@ export function compareMeasurements(a: MeasurementView, b: MeasurementView, thre
     notes,
   };
   if (a.provenance !== b.provenance) notes.push('one side is simulated: the change is not a measured one');
+  const change = b.medianMs / a.medianMs - 1;
   if (unitsA.length < 2 || unitsB.length < 2) {
-    notes.push('not enough raw data for a test (externally timed summary only?)');
-    return { ...base, change: b.medianMs / a.medianMs - 1, changeLo: null, changeHi: null, units: null, nA: unitsA.length, nB: unitsB.length, test: null, p: null, significant: false, status: 'no-significant-change' };
+    notes.push('not enough independent data for a test (an externally timed summary with fewer than 3 sessions?)');
+    return { ...base, change, changeLo: null, changeHi: null, units: null, nA: unitsA.length, nB: unitsB.length, test: null, p: null, significant: false, status: 'no-significant-change' };
   }
-  const boot = bootstrapRelativeChange(unitsA, unitsB);
+  const withSamples = (m: MeasurementView): boolean => m.sessionSamples.length > 0 && m.sessionSamples.every((s) => s.length > 0);
+  const boot =
+    sessions && withSamples(a) && withSamples(b) ? hierarchicalBootstrapChange(a.sessionSamples, b.sessionSamples) : bootstrapRelativeChange(unitsA, unitsB);
   const mw = mannWhitney(unitsA, unitsB);
   let test: CompareRow['test'] = 'mann-whitney';
   let significant = mw.p < alpha;
@@ -117,12 +113,10 @@ export function compareMeasurements(a: MeasurementView, b: MeasurementView, thre
     significant = boot.lo > 0 || boot.hi < 0;
     notes.push(`${unitsA.length} vs ${unitsB.length} ${sessions ? 'sessions' : 'samples'} cannot reach p < ${alpha} with Mann-Whitney (smallest p ${mw.minAttainableP.toFixed(3)}): the bootstrap CI decides`);
   }
-  // the change of the medians as recorded (the bootstrap's point estimate is the median of the units)
-  const change = b.medianMs / a.medianMs - 1;
   const status: ChangeStatus = !significant ? 'no-significant-change' : change > threshold ? 'regression' : change < -threshold ? 'improvement' : 'within-threshold';
   const floor = Math.max(base.noiseA ?? 0, base.noiseB ?? 0);
-  if (status === 'regression' || status === 'improvement') {
-    if (floor > Math.abs(change)) notes.push(`the change (${pct(change)}) is within the noise floor of the runs (${pct(floor)})`);
+  if ((status === 'regression' || status === 'improvement') && floor > Math.abs(change)) {
+    notes.push(`the change (${pct(change)}) is within the noise floor of the runs (${pct(floor)})`);
   }
   return { ...base, change, changeLo: boot.lo, changeHi: boot.hi, units: sessions ? 'sessions' : 'samples', nA: unitsA.length, nB: unitsB.length, test, p: mw.p, significant, status };
 }
@@ -162,14 +156,15 @@ export function compareRuns(a: RunView, b: RunView, opts: { threshold?: number; 
   const notes: string[] = [];
   const noiseA = runNoise(a);
   const noiseB = runNoise(b);
-  if (a.device.id !== b.device.id) notes.push(`the runs are of different devices (${a.device.id} vs ${b.device.id})`);
+  const ids = (r: RunView): string => r.devices.map((d) => d.id).join(',');
+  if (ids(a) !== ids(b)) notes.push(`the runs are of different devices (${ids(a)} vs ${ids(b)})`);
   if (a.host.cpu !== b.host.cpu) notes.push(`the runs are from different CPUs (${a.host.cpu} vs ${b.host.cpu})`);
   const floor = Math.max(noiseA ?? 0, noiseB ?? 0);
   if (floor > threshold) notes.push(`the threshold ${pct(threshold)} is below the noise floor ${pct(floor)}: changes of that size are hard to tell from noise`);
   if (!rows.some((r) => r.change !== null)) notes.push('the runs have no measurement in common (same workload, dtype, target and settings)');
   return {
-    runA: { runId: a.runId, device: a.device.id, createdAt: a.createdAt, noiseFloor: noiseA },
-    runB: { runId: b.runId, device: b.device.id, createdAt: b.createdAt, noiseFloor: noiseB },
+    runA: { runId: a.runId, device: ids(a), createdAt: a.createdAt, noiseFloor: noiseA },
+    runB: { runId: b.runId, device: ids(b), createdAt: b.createdAt, noiseFloor: noiseB },
     threshold,
     alpha,
     rows,

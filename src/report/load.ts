@@ -1,5 +1,6 @@
 /**
- * Loads run directories into views (views.ts). The only place in src/report that knows the record layout.
+ * Loads run directories into views (views.ts) through the results reader (src/results/reader.ts). The only
+ * place in src/report that knows the record layout.
  *
  * A run that cannot be read (no manifest, another schema version, a corrupt line) becomes a LoadProblem with
  * a one-line message; the other runs still load, so a report or dashboard never goes blank because of one
@@ -9,16 +10,16 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors.js';
 import { loadDevice, type DeviceProfile } from '../profiles/device.js';
-import { canonicalSettings, type LineRecord, type ManifestRecord, type MeasurementRecord } from '../results/schema.js';
-import { MANIFEST_FILE, MEASUREMENTS_FILE, readRun } from '../results/writer.js';
-import type { HostView, LoadedRuns, MeasurementView, RunView, SkippedView, TargetView } from './views.js';
+import { MANIFEST_FILE, MEASUREMENTS_FILE, readRun, selectMeasurements, selectUnmeasured, type RunContents } from '../results/reader.js';
+import { canonicalSettings, type ManifestRecord, type MeasurementRecord } from '../results/schema.js';
+import type { HostView, LoadedRuns, MeasurementView, RunView, TargetView } from './views.js';
 
 /** Bad report input (no runs, unreadable path): one line saying what to do; the CLI exits 2. */
 export class ReportInputError extends InputError {
   override name = 'ReportInputError';
 }
 
-/** Parses a workload id: `model:conv-m@256`, `block:conv-m/b05@256`, `arch:...@256`, `block:uib(...)@48x64x64`. */
+/** Parses a workload id: `model:conv-m@256`, `block:conv-m/b05_uib@256`, `arch:...@256`, `block:uib(...)@48x64x64`. */
 export function parseWorkloadId(id: string): { model: string | null; block: MeasurementView['block']; resolution: number | null } {
   const model = /^model:([^@/]+)@(\d+)$/.exec(id);
   if (model) return { model: model[1]!, block: null, resolution: Number(model[2]) };
@@ -26,16 +27,6 @@ export function parseWorkloadId(id: string): { model: string | null; block: Meas
   if (block) return { model: null, block: { model: block[1]!, id: block[2]!, index: Number(block[3]) }, resolution: Number(block[4]) };
   const res = /@(\d+)$/.exec(id);
   return { model: null, block: null, resolution: res ? Number(res[1]) : null };
-}
-
-/** The device a run was made for: the manifest's `device` when present, else `--device X` of its command, else `host`. */
-export function runDeviceId(manifest: { command: string[]; device?: unknown }): string {
-  const d = manifest.device as { id?: unknown } | string | undefined;
-  if (typeof d === 'string' && d) return d;
-  if (d && typeof d === 'object' && typeof d.id === 'string') return d.id;
-  const i = manifest.command.indexOf('--device');
-  const arg = i >= 0 ? manifest.command[i + 1] : manifest.command.find((a) => a.startsWith('--device='))?.slice('--device='.length);
-  return arg && !arg.includes('/') && !arg.endsWith('.json') ? arg : 'host';
 }
 
 const profileCache = new Map<string, DeviceProfile | null>();
@@ -74,7 +65,11 @@ export function targetKeyOf(device: string, target: TargetView, dtype: string): 
   return `${device}|${target.id}|${dtype}|${canonicalSettings(target.settings)}`;
 }
 
+/** CPU features that change latency, in this order, when the host has them. */
+const ISA_FEATURES = ['avx2', 'fma', 'avx512f', 'avx512_vnni', 'avx512vnni', 'avx_vnni', 'avxvnni', 'avx512_bf16', 'amx_int8', 'amx', 'neon', 'asimd', 'dotprod', 'i8mm', 'sve'];
+
 function hostView(h: ManifestRecord['host']): HostView {
+  const flags = new Set(h.cpu.flags.toLowerCase().split(/[\s,]+/).filter(Boolean));
   return {
     hostname: h.hostname,
     platform: h.platform,
@@ -83,6 +78,7 @@ function hostView(h: ManifestRecord['host']): HostView {
     cores: h.cpu.cores,
     memGiB: Math.round((h.memBytes / 2 ** 30) * 10) / 10,
     os: [h.os.distro, h.os.release].filter(Boolean).join(' '),
+    isa: ISA_FEATURES.filter((f) => flags.has(f)),
   };
 }
 
@@ -93,19 +89,20 @@ function sumOps(nodes: { op: string; medianMs: number }[]): Record<string, numbe
 }
 
 /** A measurement record as a view. */
-export function measurementView(rec: MeasurementRecord, device: string): MeasurementView {
+export function measurementView(rec: MeasurementRecord): MeasurementView {
+  const device = rec.device.id;
   const parsed = parseWorkloadId(rec.workload.id);
-  const st = rec.latency.stats;
-  const ci = st.ciMedian ?? st.ciMedianBootstrap;
+  const lat = rec.latency;
   const adapter = rec.executed.adapter as { softwareAdapter?: unknown } | undefined;
   const share = (rec.executed.details as { backendShare?: unknown } | undefined)?.backendShare;
+  const sessionSamples = rec.sessions.map((s) => s.samples?.values ?? []);
   return {
     runId: rec.runId,
     device,
     key: rec.key,
     workloadId: rec.workload.id,
     workloadKind: rec.workload.kind,
-    model: rec.workload.kind === 'model' ? parsed.model : null,
+    model: rec.workload.kind === 'model' ? (rec.workload.model?.id ?? parsed.model) : null,
     block: parsed.block,
     resolution: rec.workload.file.resolution,
     dtype: rec.workload.file.dtype,
@@ -113,14 +110,16 @@ export function measurementView(rec: MeasurementRecord, device: string): Measure
     target: rec.target,
     targetLabel: targetLabelOf(device, rec.target, rec.workload.file.dtype),
     targetKey: targetKeyOf(device, rec.target, rec.workload.file.dtype),
-    provenance: rec.latency.provenance === 'simulated' ? 'simulated' : 'measured',
-    timing: 'protocol',
-    medianMs: st.median,
-    ci: ci ? { lo: ci.lo, hi: ci.hi, method: ci.method, confidence: ci.confidence } : null,
-    n: st.n,
-    sessionMedians: null,
-    samples: rec.samples.values,
-    converged: rec.protocol.converged,
+    provenance: lat.provenance === 'simulated' ? 'simulated' : 'measured',
+    timing: rec.timing,
+    medianMs: lat.medianMs,
+    ci: lat.ciMedian ? { lo: lat.ciMedian.lo, hi: lat.ciMedian.hi, method: lat.ciMedian.method, confidence: lat.ciMedian.confidence } : null,
+    n: lat.stats?.n ?? rec.sessions.reduce((s, x) => s + x.n, 0),
+    sessionMedians: lat.between.centersMs,
+    sessionSpread: lat.between.spreadRel,
+    sessionSamples,
+    samples: sessionSamples.flat(),
+    converged: lat.converged,
     warnings: rec.warnings,
     executedBackend: rec.executed.backend,
     backendShare: typeof share === 'number' ? share : null,
@@ -137,54 +136,51 @@ export function measurementView(rec: MeasurementRecord, device: string): Measure
   };
 }
 
-/** Builds a run view from a manifest and its records. */
-export function runView(dir: string, manifest: ManifestRecord, records: readonly LineRecord[], notes: string[] = []): RunView {
-  const device = runDeviceId(manifest);
-  const profile = deviceProfile(device);
-  const measurements: MeasurementView[] = [];
-  const skipped: SkippedView[] = [];
-  const measuredKeys = new Set<string>();
-  for (const r of records) if (r.kind === 'measurement') measuredKeys.add(r.key);
-  for (const r of records) {
-    if (r.kind === 'measurement') measurements.push(measurementView(r, device));
-    else if (!measuredKeys.has(r.key)) {
-      // an error later retried successfully is not a failure of the run
-      const dtype = r.key.split('|')[1] ?? '';
-      skipped.push({ device, targetLabel: targetLabelOf(device, r.target, dtype), targetId: r.target.id, reason: `${r.error.name}: ${r.error.message}`, kind: 'error', workloadId: r.workload.id });
-    }
-  }
-  // targets of the device profile that the run has nothing for (neither measured nor failed): not run here.
-  if (profile && manifest.command[0] === 'run') {
-    for (const e of profile.targets) {
-      const ran = manifest.targets.some((t) => t.id === e.target);
-      if (!ran) skipped.push({ device, targetLabel: e.label ?? `${e.target} ${e.dtype}`, targetId: e.target, reason: 'not run: the target was not available on this host when the run started', kind: 'skipped', workloadId: null });
-    }
-  }
+function connectionText(c: ManifestRecord['devices'][number]['connection']): string {
+  if (c.kind === 'local') return 'local';
+  if (c.kind === 'devtools') return `DevTools ${c.endpoint}`;
+  return ['adb', c.serial ?? c.model ?? '', c.adbServer ? `via ${c.adbServer.host}:${c.adbServer.port}` : ''].filter(Boolean).join(' ');
+}
+
+/** Builds a run view from what the reader returned. */
+export function runView(c: RunContents): RunView {
+  const m = c.manifest;
+  const measurements = selectMeasurements(c).map(measurementView);
+  const skipped = selectUnmeasured(c).map((r) => ({
+    device: r.device.id,
+    targetLabel: targetLabelOf(r.device.id, r.target, r.dtype),
+    targetId: r.target.id,
+    reason: r.kind === 'skipped' ? r.reason : `${r.error.name}: ${r.error.message}`,
+    kind: r.kind,
+    workloadId: r.workload.id,
+  }));
   return {
-    dir,
-    runId: manifest.runId,
-    createdAt: manifest.createdAt,
-    schemaVersion: manifest.schemaVersion,
-    device: { id: device, name: profile?.name ?? device },
-    host: hostView(manifest.host),
-    tool: { version: manifest.tool.version, gitCommit: manifest.tool.gitCommit, gitDirty: manifest.tool.gitDirty },
-    protocol: manifest.protocol.name,
-    command: manifest.command,
+    dir: c.runDir,
+    runId: m.runId,
+    createdAt: m.createdAt,
+    schemaVersion: m.schemaVersion,
+    devices: m.devices.map((d) => ({ id: d.id, name: d.name, connection: connectionText(d.connection) })),
+    host: hostView(m.host),
+    sessionsPerMeasurement: m.sessionsPerMeasurement,
+    tool: { version: m.tool.version, gitCommit: m.tool.gitCommit, gitDirty: m.tool.gitDirty },
+    protocol: m.protocol.name,
+    command: m.command,
     measurements,
     skipped,
-    notes,
+    notes: c.tornTail ? [`${MEASUREMENTS_FILE}: the last line was cut off (interrupted write) and is left out`] : [],
   };
 }
 
 /** Reads one run directory (throws SchemaError / ReportInputError with a one-line message). */
 export async function loadRun(dir: string): Promise<RunView> {
   if (!existsSync(dir)) throw new ReportInputError(`${dir}: no such run directory; pass results/<run-id> or use --results DIR`);
-  const c = await readRun(dir);
-  const notes = c.tornTail ? [`${MEASUREMENTS_FILE}: the last line was cut off (interrupted write) and is left out`] : [];
-  return runView(dir, c.manifest, c.records, notes);
+  return runView(await readRun(dir));
 }
 
-/** Run directories under a results folder: every sub-folder holding a manifest or a measurements file. */
+/**
+ * Run directories under a results folder: every sub-folder holding a manifest or a measurements file (a
+ * folder with measurements but no manifest is listed so that it is reported, not silently dropped).
+ */
 export function listRunDirs(resultsDir: string): string[] {
   if (!existsSync(resultsDir)) throw new ReportInputError(`${resultsDir}: no results directory; run 'mnv4-bench run --device host' first or pass --results DIR`);
   if (!statSync(resultsDir).isDirectory()) throw new ReportInputError(`${resultsDir} is not a directory; pass the folder that holds the run directories`);
@@ -203,7 +199,7 @@ export async function loadRuns(dirs: readonly string[]): Promise<LoadedRuns> {
     try {
       runs.push(await loadRun(dir));
     } catch (e) {
-      problems.push({ dir, message: (e instanceof Error ? e.message : String(e)).split('\n')[0]! });
+      problems.push({ dir, message: (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ') });
     }
   }
   runs.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.runId.localeCompare(b.runId));

@@ -133,3 +133,40 @@ export function bootstrapRelativeChange(a: readonly number[], b: readonly number
   const alpha = (1 - confidence) / 2;
   return { change: median(b) / median(a) - 1, lo: q(alpha), hi: q(1 - alpha), confidence, resamples, seed };
 }
+
+/**
+ * Two-level (hierarchical) percentile bootstrap of median(B) / median(A) - 1 over independent sessions:
+ * each resample draws sessions with replacement, then per-call samples with replacement within each drawn
+ * session, and takes the median of the pooled draw. The between-session drift thus widens the interval,
+ * which a bootstrap over pooled samples would hide. Seeded.
+ */
+export function hierarchicalBootstrapChange(
+  a: readonly (readonly number[])[],
+  b: readonly (readonly number[])[],
+  opts: { resamples?: number; seed?: number; confidence?: number } = {},
+): BootstrapChange {
+  if (a.length === 0 || b.length === 0 || [...a, ...b].some((s) => s.length === 0)) throw new Error('hierarchical bootstrap needs sessions with samples');
+  const resamples = opts.resamples ?? 1000;
+  const seed = opts.seed ?? 0x636d7072;
+  const confidence = opts.confidence ?? 0.95;
+  const rnd = mulberry32(seed);
+  const draw = (sessions: readonly (readonly number[])[]): number => {
+    const total = sessions.reduce((s, x) => s + x.length, 0);
+    // draw as many sessions as there are, then from each as many samples as the drawn session has
+    const picks = sessions.map(() => sessions[Math.floor(rnd() * sessions.length)]!);
+    const out = new Float64Array(picks.reduce((s, x) => s + x.length, 0) || total);
+    let k = 0;
+    for (const s of picks) for (let i = 0; i < s.length; i++) out[k++] = s[Math.floor(rnd() * s.length)]!;
+    return medianSorted(out.subarray(0, k).sort());
+  };
+  const changes = new Float64Array(resamples);
+  for (let i = 0; i < resamples; i++) changes[i] = draw(b) / draw(a) - 1;
+  changes.sort();
+  const q = (p: number): number => {
+    const h = (resamples - 1) * p;
+    const lo = Math.floor(h);
+    return changes[lo]! + (h - lo) * ((changes[Math.min(lo + 1, resamples - 1)] ?? changes[lo]!) - changes[lo]!);
+  };
+  const alpha = (1 - confidence) / 2;
+  return { change: median(b.flat()) / median(a.flat()) - 1, lo: q(alpha), hi: q(1 - alpha), confidence, resamples, seed };
+}

@@ -54,9 +54,13 @@ export interface MeasurementView {
   /** CI of the median (ms), null when there is none. */
   ci: { lo: number; hi: number; method: string; confidence: number } | null;
   n: number;
-  /** medians of independent sessions (null when the record has a single session). */
-  sessionMedians: number[] | null;
-  /** raw per-call samples in ms (empty for external timing). */
+  /** centres (medians) of the independent sessions, in session order. */
+  sessionMedians: number[];
+  /** (max - min) / median of the session centres (0 with one session). */
+  sessionSpread: number;
+  /** raw per-call samples of each session in ms (empty arrays for external timing). */
+  sessionSamples: number[][];
+  /** all sessions' samples pooled. */
   samples: number[];
   converged: boolean;
   warnings: { code: string; message: string }[];
@@ -87,6 +91,8 @@ export interface HostView {
   cores: number;
   memGiB: number;
   os: string;
+  /** SIMD / int8 features that change latency (avx2, avx512f, avx512_vnni, avx_vnni, amx...). */
+  isa: string[];
 }
 
 export interface RunView {
@@ -94,8 +100,10 @@ export interface RunView {
   runId: string;
   createdAt: string;
   schemaVersion: number;
-  device: { id: string; name: string };
+  /** the devices the run measured (profile id, name, how it was reached). */
+  devices: { id: string; name: string; connection: string }[];
   host: HostView;
+  sessionsPerMeasurement: number;
   tool: { version: string; gitCommit: string | null; gitDirty: boolean | null };
   protocol: string;
   command: string[];

@@ -140,6 +140,8 @@ export interface PreparedWorkload {
   kind: 'model' | 'block' | 'arch';
   description: string;
   graph: Graph;
+  /** for whole models: which model, at which resolution, and its native one. */
+  model?: { id: string; resolution: number; nativeResolution: number };
   file: WorkloadFile;
 }
 

@@ -6,8 +6,8 @@
 import path from 'node:path';
 import { resolveWorkload } from '../../src/models/workload.js';
 import { getPreset, type ProtocolRun } from '../../src/profiles/protocol.js';
-import { errorRecord, measurementRecord } from '../../src/results/records.js';
-import { ManifestSchema, SCHEMA_VERSION, type ManifestRecord, type MeasurementRecord } from '../../src/results/schema.js';
+import { errorRecord, measurementRecord, sessionRecord, skippedRecord } from '../../src/results/records.js';
+import { ManifestSchema, SCHEMA_VERSION, type LineRecord, type ManifestRecord, type MeasurementRecord, type SessionRecord } from '../../src/results/schema.js';
 import { RunWriter } from '../../src/results/writer.js';
 import type { MeasurementResult, OpProfile, PreparedWorkload, Target } from '../../src/runners/types.js';
 import { mulberry32 } from '../../src/util/random.js';
@@ -34,15 +34,22 @@ export interface FixtureMeasurement {
   target?: Target;
   dtype?: 'fp32' | 'fp16' | 'int8';
   medianMs: number;
+  /** relative spread of the samples within a session. */
   spread?: number;
+  /** samples per session. */
   n?: number;
+  /** independent sessions (default 3), each shifted by up to +-drift/2 of the median. */
+  sessions?: number;
+  drift?: number;
   seed?: number;
   profile?: OpProfile;
   simulated?: boolean;
 }
 
-function result(w: PreparedWorkload, m: FixtureMeasurement): MeasurementResult {
-  const samplesMs = samplesAround(m.medianMs, m.n ?? 40, m.spread ?? 0.02, m.seed ?? 1);
+function result(w: PreparedWorkload, m: FixtureMeasurement, session: number): MeasurementResult {
+  const k = m.sessions ?? 3;
+  const shift = k > 1 ? (m.drift ?? 0.01) * (session / (k - 1) - 0.5) : 0;
+  const samplesMs = samplesAround(m.medianMs * (1 + shift), m.n ?? 40, m.spread ?? 0.02, (m.seed ?? 1) * 31 + session);
   const run: ProtocolRun = {
     settings: getPreset('quick'),
     clock: 'fixture',
@@ -66,31 +73,48 @@ function result(w: PreparedWorkload, m: FixtureMeasurement): MeasurementResult {
     coldStart: { sessionCreateMs: 20, firstInferenceMs: m.medianMs * 3 },
     executed: { runtime: 'onnxruntime-node', runtimeVersion: '1.30.0', backend: (m.target ?? ORT_CPU).backend, evidence: 'fixture' },
     warnings: [],
-    ...(m.profile ? { profile: m.profile } : {}),
+    ...(m.profile && session === 0 ? { profile: m.profile } : {}),
   };
 }
 
-export function fixtureRecord(runId: string, m: FixtureMeasurement): MeasurementRecord {
+/** The session records and the measurement record of one pair, built by the project's record builders. */
+export function fixtureRecords(runId: string, deviceId: string, m: FixtureMeasurement): { sessions: SessionRecord[]; measurement: MeasurementRecord } {
   const w = preparedWorkload(m.workload, m.dtype);
-  const rec = measurementRecord(runId, w, result(w, m));
-  if (!m.simulated) return rec;
-  return { ...rec, latency: { ...rec.latency, provenance: 'simulated' }, samples: { ...rec.samples, provenance: 'simulated' }, coldStart: { ...rec.coldStart, provenance: 'simulated' } };
+  const scope = { runId, deviceId };
+  let sessions = Array.from({ length: m.sessions ?? 3 }, (_, i) => sessionRecord(scope, w, result(w, m, i), { index: i, round: i }));
+  if (m.simulated) sessions = sessions.map((s) => ({ ...s, session: { ...s.session, provenance: 'simulated' }, coldStart: { ...s.coldStart, provenance: 'simulated' } }));
+  let measurement = measurementRecord(scope, w, sessions, 'quick');
+  if (m.simulated) measurement = { ...measurement, latency: { ...measurement.latency, provenance: 'simulated' }, coldStart: { ...measurement.coldStart, provenance: 'simulated' } };
+  return { sessions, measurement };
 }
 
-export function fixtureManifest(runId: string, o: { device?: string; createdAt?: string; hostname?: string; targets?: Target[]; cpu?: string } = {}): ManifestRecord {
+export interface FixtureRunOptions {
+  device?: string;
+  deviceName?: string;
+  createdAt?: string;
+  hostname?: string;
+  targets?: Target[];
+  cpu?: string;
+  sessions?: number;
+}
+
+export function fixtureManifest(runId: string, o: FixtureRunOptions = {}): ManifestRecord {
+  const device = o.device ?? 'host';
   return ManifestSchema.parse({
     schemaVersion: SCHEMA_VERSION,
     kind: 'manifest',
     runId,
     createdAt: o.createdAt ?? '2026-01-01T00:00:00.000Z',
-    resumedAt: [],
+    resumed: [],
     tool: { name: 'mnv4-bench', version: '0.1.0', gitCommit: 'c'.repeat(40), gitDirty: false },
-    command: ['run', '--device', o.device ?? 'host'],
+    command: ['run', '--device', device],
+    devices: [{ id: device, name: o.deviceName ?? (device === 'host' ? 'This machine' : device), connection: device === 'host' ? { kind: 'local' } : { kind: 'adb', serial: 'FIXTURE01' } }],
+    sessionsPerMeasurement: o.sessions ?? 3,
     host: {
       hostname: o.hostname ?? 'fixture-host',
       platform: 'linux',
       arch: 'x64',
-      cpu: { manufacturer: 'Fixture', brand: o.cpu ?? 'Fixture CPU 2000', cores: 2, physicalCores: 2, speedGHz: 0, flags: 'avx2' },
+      cpu: { manufacturer: 'Fixture', brand: o.cpu ?? 'Fixture CPU 2000', cores: 2, physicalCores: 2, speedGHz: 0, flags: 'fpu sse2 avx2 fma' },
       memBytes: 8 * 2 ** 30,
       os: { distro: 'Debian', release: '12', kernel: '6.1' },
     },
@@ -115,17 +139,24 @@ export function fixtureProfile(modelText: string, totalMs: number): OpProfile {
   return { source: 'onnxruntime-profiler', runs: 10, runMedianMs: totalMs * 1.05, nodes, blocks, unattributedMs: 0, coverage: 1 / 1.05, notes: [] };
 }
 
-/** Writes a run directory under `root` with the given measurements (and optional error records). */
+/** Writes a run directory under `root`: each pair's sessions then its measurement, then error and skipped records. */
 export async function writeFixtureRun(
   root: string,
   runId: string,
   measurements: FixtureMeasurement[],
-  o: Parameters<typeof fixtureManifest>[1] & { errors?: { workload: string; target: Target; message: string }[] } = {},
+  o: FixtureRunOptions & { errors?: { workload: string; target: Target; message: string }[]; skipped?: { workload: string; target: Target; reason: string }[] } = {},
 ): Promise<string> {
   const targets = o.targets ?? [...new Map(measurements.map((m) => [JSON.stringify(m.target ?? ORT_CPU), m.target ?? ORT_CPU])).values()];
   const w = await RunWriter.open(root, fixtureManifest(runId, { ...o, targets }));
-  for (const m of measurements) await w.append(fixtureRecord(runId, m));
-  for (const e of o.errors ?? []) await w.append(errorRecord(runId, resolveWorkload(e.workload).id, 'fp32', e.target, new Error(e.message)));
+  const scope = { runId, deviceId: o.device ?? 'host' };
+  const lines: LineRecord[] = [];
+  for (const m of measurements) {
+    const r = fixtureRecords(runId, scope.deviceId, { sessions: o.sessions, ...m });
+    lines.push(...r.sessions, r.measurement);
+  }
+  for (const e of o.errors ?? []) lines.push(errorRecord(scope, resolveWorkload(e.workload).id, 'fp32', e.target, new Error(e.message)));
+  for (const s of o.skipped ?? []) lines.push(skippedRecord(scope, resolveWorkload(s.workload).id, 'fp32', s.target, s.reason));
+  for (const l of lines) await w.append(l);
   return path.join(root, runId);
 }
 

@@ -9,13 +9,12 @@ import { defaultResultsDir } from '../../paths.js';
 import { compareRuns, parseThreshold, type CompareResult } from '../../report/compare.js';
 import { loadRun, resolveRunDirs } from '../../report/load.js';
 import { fmt, textTable } from '../../report/table.js';
-import { SchemaError } from '../../results/schema.js';
-import { EXIT_RUN_FAILED, UsageError } from '../errors.js';
+import { RunError, UsageError } from '../errors.js';
+import type { CliContext } from '../io.js';
+import { addOptions, type SharedValues } from '../options.js';
 
-interface CompareOptions {
-  results?: string;
+interface CompareOptions extends SharedValues {
   threshold?: string;
-  json?: boolean;
 }
 
 const pct = (x: number | null, signed = true): string => (x === null ? '-' : `${signed && x > 0 ? '+' : ''}${(x * 100).toFixed(1)}%`);
@@ -59,7 +58,7 @@ export function compareText(c: CompareResult): string {
   ].join('\n');
 }
 
-export async function compareCommand(a: string, b: string, o: CompareOptions): Promise<number> {
+export async function compareCommand(a: string, b: string, o: CompareOptions, { io }: Pick<CliContext, 'io'>): Promise<CompareResult> {
   let threshold: number | undefined;
   try {
     threshold = o.threshold === undefined ? undefined : parseThreshold(o.threshold);
@@ -68,30 +67,22 @@ export async function compareCommand(a: string, b: string, o: CompareOptions): P
   }
   const resultsDir = o.results ?? defaultResultsDir();
   const [dirA, dirB] = resolveRunDirs([a, b], resultsDir);
-  const load = async (dir: string) => {
-    try {
-      return await loadRun(dir!);
-    } catch (e) {
-      if (e instanceof SchemaError) throw new UsageError(e.message);
-      throw e;
-    }
-  };
-  const c = compareRuns(await load(dirA!), await load(dirB!), { threshold });
-  process.stdout.write(o.json ? `${JSON.stringify(c, null, 2)}\n` : `${compareText(c)}\n`);
-  if (c.regressions > 0) process.exitCode = EXIT_RUN_FAILED;
-  return c.regressions > 0 ? EXIT_RUN_FAILED : 0;
+  // an unreadable run is a SchemaError (an InputError): exit 2 with its one line
+  const c = compareRuns(await loadRun(dirA!), await loadRun(dirB!), { threshold });
+  io.out(o.json ? `${JSON.stringify(c, null, 2)}\n` : `${compareText(c)}\n`);
+  if (c.regressions > 0) throw new RunError(`${c.regressions} significant regression${c.regressions === 1 ? '' : 's'} beyond ${pct(c.threshold, false)} in ${c.runB.runId} against ${c.runA.runId}`);
+  return c;
 }
 
-export function register(program: Command): void {
-  program
+export function register(program: Command, cli: CliContext): void {
+  const cmd = program
     .command('compare')
-    .description('compare two runs per workload x target: change of the median, significance, noise floor; exit 1 on a significant regression')
+    .description('compare two runs per workload x target: change of the median, significance over sessions, noise floor; exit 1 on a significant regression')
     .argument('<runA>', 'baseline run (directory or run id)')
     .argument('<runB>', 'run to check against it')
-    .option('--results <dir>', 'results folder for run ids (default: results/ in the package)')
-    .option('--threshold <pct>', 'smallest slowdown that counts as a regression (e.g. 3%, 0.5%)', '3%')
-    .option('--json', 'print the comparison as JSON')
-    .action(async (runA: string, runB: string, opts: CompareOptions) => {
-      await compareCommand(runA, runB, opts);
-    });
+    .option('--threshold <pct>', 'smallest slowdown that counts as a regression (e.g. 3%, 0.5%)', '3%');
+  addOptions(cmd, ['results', 'json']);
+  cmd.action(async (runA: string, runB: string, opts: CompareOptions) => {
+    await compareCommand(runA, runB, opts, cli);
+  });
 }

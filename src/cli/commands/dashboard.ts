@@ -15,27 +15,26 @@ import { loadLutValidation } from '../../report/lut-validation.js';
 import { parseThreshold } from '../../report/compare.js';
 import { renderPngs } from '../../report/png.js';
 import { UsageError } from '../errors.js';
+import type { CliContext, CliIO } from '../io.js';
+import { addOptions, type SharedValues } from '../options.js';
 
-interface DashboardOptions {
-  results?: string;
-  out?: string;
+interface DashboardOptions extends SharedValues {
   open?: boolean;
   lut?: string;
   compare?: string;
   threshold?: string;
   png?: string;
-  chromium?: string;
 }
 
 /** Default output folder: `<results>/dashboard`. */
 export const defaultDashboardDir = (resultsDir: string): string => path.join(resultsDir, 'dashboard');
 
 /** Opens a file in the desktop's browser; prints the path instead when that is not possible. */
-export function openInBrowser(file: string): void {
+export function openInBrowser(file: string, io: CliIO): void {
   const url = pathToFileURL(file).href;
   const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
   const child = spawn(cmd, args, { detached: true, stdio: 'ignore' });
-  child.on('error', () => process.stderr.write(`could not start '${cmd}' to open the dashboard; open ${url} in a browser\n`));
+  child.on('error', () => io.err(`could not start '${cmd}' to open the dashboard; open ${url} in a browser\n`));
   child.unref();
 }
 
@@ -44,8 +43,9 @@ export function describeBuild(b: DashboardBuild, runs: number): string {
   return `dashboard: ${path.resolve(b.index)} (${runs} run${runs === 1 ? '' : 's'}, ${kib.toFixed(0)} KiB; open it from disk, no server needed)`;
 }
 
-export async function dashboardCommand(runs: string[], o: DashboardOptions): Promise<number> {
+export async function dashboardCommand(runs: string[], o: DashboardOptions, { io }: Pick<CliContext, 'io'>): Promise<DashboardBuild> {
   const resultsDir = o.results ?? defaultResultsDir();
+  if (o.out !== undefined && o.out.trim() === '') throw new UsageError('--out is empty; give a folder for the dashboard');
   const compare = o.compare?.split(',').map((s) => s.trim());
   if (compare && (compare.length !== 2 || compare.some((s) => !s))) throw new UsageError(`--compare takes two run ids separated by a comma, got '${o.compare}'`);
   let threshold: number | undefined;
@@ -56,32 +56,31 @@ export async function dashboardCommand(runs: string[], o: DashboardOptions): Pro
   }
   const lut = o.lut ? loadLutValidation(o.lut) : null;
   const loaded = await loadRuns(resolveRunDirs(runs, resultsDir));
-  for (const p of loaded.problems) process.stderr.write(`skipped: ${p.dir}: ${p.message}\n`);
-  if (loaded.runs.length === 0) process.stderr.write(`no readable runs${runs.length ? '' : ` in ${resultsDir}`}: the dashboard shows published figures only\n`);
+  for (const p of loaded.problems) io.err(`skipped: ${p.dir}: ${p.message}\n`);
+  if (loaded.runs.length === 0) io.err(`no readable runs${runs.length ? '' : ` in ${resultsDir}`}: the dashboard shows published figures only\n`);
   const build = buildDashboard(loaded, o.out ?? defaultDashboardDir(resultsDir), { lut, compare: compare as [string, string] | undefined, threshold });
-  process.stdout.write(`${describeBuild(build, loaded.runs.length)}\n`);
+  io.out(`${describeBuild(build, loaded.runs.length)}\n`);
   if (o.png) {
     const files = await renderPngs(build.index, o.png, { chromium: o.chromium });
-    process.stdout.write(`png: ${files.length} charts in ${path.resolve(o.png)}\n`);
+    io.out(`png: ${files.length} charts in ${path.resolve(o.png)}\n`);
   }
-  if (o.open) openInBrowser(build.index);
-  return 0;
+  if (o.open) openInBrowser(build.index, io);
+  return build;
 }
 
-export function register(program: Command): void {
-  program
+export function register(program: Command, cli: CliContext): void {
+  const cmd = program
     .command('dashboard')
     .description('build the static HTML dashboard (Pareto charts, models across targets, blocks, ops, LUT, run comparison) from runs')
     .argument('[runs...]', 'run directories or run ids (default: every run in the results folder)')
-    .option('--results <dir>', 'results folder holding the runs (default: results/ in the package)')
-    .option('-o, --out <dir>', 'output folder (default: <results>/dashboard)')
+    .option('-o, --out <dir>', 'output folder of the dashboard (default: <results>/dashboard)')
     .option('--open', 'open the dashboard in the desktop browser')
     .option('--lut <file>', 'LUT validation JSON (array of {arch, predictedMs, measuredMs})')
     .option('--compare <a,b>', 'the two runs to compare (default: the two latest runs with measurements in common)')
     .option('--threshold <pct>', 'regression threshold of the comparison (e.g. 3%)', '3%')
-    .option('--png <dir>', 'also write every chart as PNG into DIR (headless Chromium)')
-    .option('--chromium <path>', 'Chromium binary for --png (default: $MNV4_BENCH_CHROMIUM or PATH)')
-    .action(async (runs: string[], opts: DashboardOptions) => {
-      await dashboardCommand(runs, opts);
-    });
+    .option('--png <dir>', 'also write every chart as PNG into DIR (drawn by the dashboard code in headless Chromium)');
+  addOptions(cmd, ['results', 'chromium']);
+  cmd.action(async (runs: string[], opts: DashboardOptions) => {
+    await dashboardCommand(runs, opts, cli);
+  });
 }

@@ -16,34 +16,33 @@ import { loadLutValidation } from '../../report/lut-validation.js';
 import { renderPngs } from '../../report/png.js';
 import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../report/report-format.js';
 import { parseChoice } from '../errors.js';
+import type { CliContext } from '../io.js';
+import { addOptions, type SharedValues } from '../options.js';
 
-interface ReportOptions {
-  results?: string;
+interface ReportOptions extends SharedValues {
   format?: string;
-  out?: string;
   png?: string;
   lut?: string;
-  chromium?: string;
 }
 
-export async function reportCommand(runs: string[], o: ReportOptions): Promise<number> {
+export async function reportCommand(runs: string[], o: ReportOptions, { io }: Pick<CliContext, 'io'>): Promise<number> {
   const format = parseChoice<ReportFormat>('--format', o.format ?? 'md', REPORT_FORMATS);
   const resultsDir = o.results ?? defaultResultsDir();
   const loaded = await loadRunsOrFail(resolveRunDirs(runs, resultsDir), resultsDir);
-  for (const p of loaded.problems) process.stderr.write(`skipped: ${p.dir}: ${p.message}\n`);
+  for (const p of loaded.problems) io.err(`skipped: ${p.dir}: ${p.message}\n`);
   const lut = o.lut ? loadLutValidation(o.lut) : null;
   const analysis = analyse(loaded);
   const text = renderReport(loaded, format, analysis);
   if (o.out) {
     writeFileSync(o.out, text);
-    process.stderr.write(`report: ${path.resolve(o.out)}\n`);
-  } else process.stdout.write(text);
+    io.err(`report: ${path.resolve(o.out)}\n`);
+  } else io.out(text);
   if (o.png) {
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'mnv4-report-'));
     try {
       const build = buildDashboard(loaded, tmp, { lut });
       const files = await renderPngs(build.index, o.png, { chromium: o.chromium });
-      process.stderr.write(`png: ${files.length} charts in ${path.resolve(o.png)}\n`);
+      io.err(`png: ${files.length} charts in ${path.resolve(o.png)}\n`);
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
@@ -51,18 +50,17 @@ export async function reportCommand(runs: string[], o: ReportOptions): Promise<n
   return 0;
 }
 
-export function register(program: Command): void {
-  program
+export function register(program: Command, cli: CliContext): void {
+  const cmd = program
     .command('report')
     .description('tables of one or more runs (default: all under --results) with published accuracy and latency, as md, csv or json')
     .argument('[runs...]', 'run directories or run ids (default: every run in the results folder)')
-    .option('--results <dir>', 'results folder holding the runs (default: results/ in the package)')
     .option('--format <fmt>', `output format (${REPORT_FORMATS.join(', ')})`, 'md')
     .option('-o, --out <file>', 'write the report to a file instead of stdout')
-    .option('--png <dir>', 'also write every chart as PNG into DIR (headless Chromium)')
-    .option('--lut <file>', 'LUT validation JSON (array of {arch, predictedMs, measuredMs}) for the predicted-vs-measured chart')
-    .option('--chromium <path>', 'Chromium binary for --png (default: $MNV4_BENCH_CHROMIUM or PATH)')
-    .action(async (runs: string[], opts: ReportOptions) => {
-      await reportCommand(runs, opts);
-    });
+    .option('--png <dir>', 'also write every chart as PNG into DIR (drawn by the dashboard code in headless Chromium)')
+    .option('--lut <file>', 'LUT validation JSON (array of {arch, predictedMs, measuredMs}) for the predicted-vs-measured chart');
+  addOptions(cmd, ['results', 'chromium']);
+  cmd.action(async (runs: string[], opts: ReportOptions) => {
+    await reportCommand(runs, opts, cli);
+  });
 }

@@ -12,9 +12,8 @@
  * Routes (nothing else on disk is reachable; `..` is rejected):
  *   /                       a blank isolated page (index.html of the page bundle)
  *   /page/<file>            the esbuild page bundle (dist/page, built by scripts/build-page.mjs)
- *   /ort/<file>             onnxruntime-web/dist (ort.*.mjs and its .wasm files)
- *   /tflite-wasm/<file>     @tensorflow/tfjs-tflite/wasm
- *   /litert-wasm/<file>     @litertjs/core/wasm (when installed)
+ *   /ort/, /tflite-wasm/, /litert-wasm/...   each browser runtime's files, from the page table
+ *                           (page/pages.json: `files.prefix` -> `<package>/<files.dir>`), when installed
  *   /models/<sha256>.<ext>  model files registered with `addModel` (the export cache's files, by content hash)
  */
 import { execFile } from 'node:child_process';
@@ -24,7 +23,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { packageRoot } from '../../paths.js';
-import { packageDir } from '../../util/packages.js';
+import { runtimeMounts } from './pages.js';
 
 /** Content types by extension. */
 export const MIME_TYPES: Readonly<Record<string, string>> = {
@@ -125,14 +124,7 @@ export class PageServer {
     readonly origin: string,
     root: string,
   ) {
-    const mounts: [string, string][] = [['/page/', pageDir(root)]];
-    const ort = packageDir('onnxruntime-web', root);
-    if (ort) mounts.push(['/ort/', join(ort, 'dist')]);
-    const tfl = packageDir('@tensorflow/tfjs-tflite', root);
-    if (tfl) mounts.push(['/tflite-wasm/', join(tfl, 'wasm')]);
-    const litert = packageDir('@litertjs/core', root);
-    if (litert) mounts.push(['/litert-wasm/', join(litert, 'wasm')]);
-    this.mounts = mounts;
+    this.mounts = [['/page/', pageDir(root)], ...runtimeMounts(root)];
   }
 
   /** Starts a server on 127.0.0.1 with an ephemeral port. */

@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clearTargetsMemoryCache } from '../src/runners/registry.js';
+import { createFakeRunner, installFakeRunners } from './helpers/fake-runner.js';
 import { runMain } from './helpers/main-io.js';
 import { MODEL_MS, ORT_WASM, writeFixtureRun } from './helpers/report-fixture.js';
 
@@ -89,5 +91,33 @@ describe('dashboard', () => {
     expect(existsSync(path.join(empty, 'dashboard', 'index.html'))).toBe(true);
     expect((await runMain(['dashboard', '--results', results, '--compare', 'base'])).code).toBe(2);
     expect((await runMain(['dashboard', '--results', results, '--compare', 'base,missing', '-o', out])).stderr).toMatch(/--compare: no loaded run 'missing'/);
+  });
+});
+
+describe('run builds its dashboard', () => {
+  it('at the end of the run, and says where it is (stderr with --json); a skipped target shows with its reason', async () => {
+    const undo = installFakeRunners(createFakeRunner(), createFakeRunner({ id: 'fake-phone', connections: ['adb'] }));
+    try {
+      const file = path.join(tmp, 'dev.json');
+      writeFileSync(
+        file,
+        JSON.stringify({ schemaVersion: 1, id: 'dev', name: 'Test device', connection: { kind: 'local' }, preset: 'quick', workloads: ['conv-s/b03'], targets: [{ target: 'fake-cpu', label: 'fake CPU' }, { target: 'fake-phone', label: 'fake phone' }] }),
+      );
+      const env = { MNV4_BENCH_CACHE: path.join(tmp, 'cache') };
+      const r = await runMain(['run', '--device', file, '--out', results, '--run-id', 'with-dash', '--sessions', '2'], env);
+      expect(r.code, r.stderr).toBe(0);
+      const index = path.join(results, 'with-dash', 'dashboard', 'index.html');
+      expect(r.stdout).toContain(`dashboard: ${index} (1 run,`);
+      const html = readFileSync(index, 'utf8');
+      expect(html).toContain('"status":"skipped"');
+      expect(html).toContain('fake-phone runs over adb connections');
+      const j = await runMain(['run', '--device', file, '--out', results, '--run-id', 'with-dash-json', '--json'], env);
+      expect(j.code, j.stderr).toBe(0);
+      expect(JSON.parse(j.stdout).runId).toBe('with-dash-json');
+      expect(j.stderr).toContain(`dashboard: ${path.join(results, 'with-dash-json', 'dashboard', 'index.html')}`);
+    } finally {
+      undo();
+      clearTargetsMemoryCache();
+    }
   });
 });

@@ -43,6 +43,22 @@ export function describeBuild(b: DashboardBuild, runs: number): string {
   return `dashboard: ${path.resolve(b.index)} (${runs} run${runs === 1 ? '' : 's'}, ${kib.toFixed(0)} KiB; open it from disk, no server needed)`;
 }
 
+/**
+ * The dashboard of one run, in `<runDir>/dashboard/` (what `run` builds at its end). Never throws: a run's
+ * results matter more than its dashboard, so a failure is one line on stderr.
+ */
+export async function buildRunDashboard(runDir: string, io: CliIO, opts: { json?: boolean } = {}): Promise<DashboardBuild | null> {
+  try {
+    const loaded = await loadRuns([runDir]);
+    const build = buildDashboard(loaded, path.join(runDir, 'dashboard'));
+    (opts.json ? io.err : io.out)(`${describeBuild(build, loaded.runs.length)}\n`);
+    return build;
+  } catch (e) {
+    io.err(`dashboard not built: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]} (the run's results are saved; try 'mnv4-bench dashboard ${runDir}')\n`);
+    return null;
+  }
+}
+
 export async function dashboardCommand(runs: string[], o: DashboardOptions, { io }: Pick<CliContext, 'io'>): Promise<DashboardBuild> {
   const resultsDir = o.results ?? defaultResultsDir();
   if (o.out !== undefined && o.out.trim() === '') throw new UsageError('--out is empty; give a folder for the dashboard');

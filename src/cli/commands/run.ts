@@ -22,6 +22,7 @@ import { InterruptedError, RunError } from '../errors.js';
 import { withInterrupt, type CliContext } from '../io.js';
 import { addOptions, outDir, resolutionOf, runIdOf, sessionsOf, targetList, workloadList, type SharedValues } from '../options.js';
 import { eventRenderer } from '../progress.js';
+import { buildRunDashboard } from './dashboard.js';
 
 interface RunOptions extends SharedValues {
   device: string;
@@ -78,6 +79,7 @@ export async function runDevice(o: RunOptions, { io, argv }: CliContext): Promis
     const run = await readRun(result.runDir);
     io.out(`${summaryTable(summaryLayout(plan), run.records)}\n`);
   }
+  await buildRunDashboard(result.runDir, io, { json: o.json === true });
   if (result.interrupted) throw new InterruptedError(`interrupted; finished sessions are saved: resume with --resume ${runId}`);
   const runnable = plan.jobs.length - result.skipped.length;
   if (runnable === 0) throw new RunError(`no target of device ${device.id} can run (reasons above; 'mnv4-bench targets' lists them)`);

@@ -80,6 +80,22 @@ describe('bench through main()', () => {
   });
 });
 
+describe('targets through main()', () => {
+  it('--device checks availability on that device: a local-only runner cannot reach a phone', async () => {
+    undo = installFakeRunners(createFakeRunner(), createFakeRunner({ id: 'fake-phone', connections: ['adb'] }));
+    const file = deviceFile('phone2', { connection: { kind: 'adb' }, workloads: ['conv-s/b03'], targets: [{ target: 'fake-phone' }] });
+    const r = await runMain(['targets', '--device', file, '--json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const list = JSON.parse(r.stdout) as { id: string; availability: { available: boolean; reason?: string } }[];
+    const byId = new Map(list.map((t) => [t.id, t.availability]));
+    expect(byId.get('fake-phone')).toMatchObject({ available: true });
+    expect(byId.get('fake-cpu')).toEqual({ available: false, reason: "fake-cpu runs over local connections, and device 'phone2' is reached over adb" });
+    const table = await runMain(['targets', '--device', file], env);
+    expect(table.stdout).toMatch(/^target\s+on phone2\s+runtime \/ backend/);
+    expect(table.stdout).toMatch(/fake-phone\s+yes\s+fake-runtime \/ cpu\s+onnx\s+threads=1 \(1\.\.8\), mask=ff \(a hex CPU mask such as f0\)/);
+  });
+});
+
 describe('run through main()', () => {
   it('skips what the device connection cannot reach, measures the rest, prints the table', async () => {
     undo = installFakeRunners(createFakeRunner(), createFakeRunner({ id: 'fake-phone', connections: ['adb'] }));

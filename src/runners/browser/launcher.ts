@@ -15,7 +15,7 @@
  * Puppeteer's own per-CDP-call timeout is disabled (`protocolTimeout: 0`): a measurement may legitimately run
  * for minutes inside one evaluate; our watchdogs decide instead.
  */
-import { accessSync, constants as fsConstants, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { accessSync, existsSync, constants as fsConstants, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Browser, BrowserContext, CDPSession, Page } from 'puppeteer-core';
@@ -269,6 +269,33 @@ class SharedBrowser {
     if (this.userDataDir) removeProfileDir(this.userDataDir);
   }
 
+  /**
+   * Kills a launched browser at once and removes its profile folder once its processes are gone (they keep
+   * writing into it for a moment after the main process dies). For signals: bounded to a few seconds.
+   */
+  async terminate(): Promise<void> {
+    if (!this.launched) return;
+    const proc = this.browser.process();
+    if (proc && proc.exitCode === null && proc.signalCode === null) {
+      const gone = new Promise<void>((res) => proc.once('exit', () => res()));
+      try {
+        proc.kill('SIGKILL');
+      } catch {
+        /* already gone */
+      }
+      await Promise.race([gone, sleep(2_000)]);
+    }
+    for (let i = 0; i < 20; i++) {
+      try {
+        rmSync(this.userDataDir as string, { recursive: true, force: true });
+        if (!existsSync(this.userDataDir as string)) return;
+      } catch {
+        /* a child still writing: try again shortly */
+      }
+      await sleep(100);
+    }
+  }
+
   /** Synchronous last resort at process exit: kill a launched browser and remove its profile folder. */
   killNow(): void {
     if (!this.launched) return;
@@ -321,9 +348,14 @@ function killLaunchedNow(): void {
  */
 function onSignal(sig: NodeJS.Signals): void {
   if (process.listenerCount(sig) > 1) return;
-  killLaunchedNow();
+  // from here on a second signal takes the default action (dies at once).
   for (const s of CLEANUP_SIGNALS) process.removeListener(s, onSignal);
-  process.kill(process.pid, sig);
+  const launched = [...browsers.values()].filter((b) => b.launched);
+  void Promise.race([Promise.all(launched.map((b) => b.terminate())), sleep(5_000)]).finally(() => process.kill(process.pid, sig));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((res) => setTimeout(res, ms));
 }
 
 function installCleanup(): void {
@@ -438,10 +470,17 @@ export async function acquireBrowser(spec: BrowserSpec = LAUNCH_LOCAL): Promise<
   if (!sb) {
     let p = starting.get(key);
     if (!p) {
-      p = (spec.kind === 'launch' ? launch() : connect(spec.endpoint)).finally(() => {
-        starting.delete(key);
-        uninstallCleanupIfIdle();
-      });
+      p = (spec.kind === 'launch' ? launch() : connect(spec.endpoint)).then(
+        (sb) => {
+          starting.delete(key);
+          return sb;
+        },
+        (e: unknown) => {
+          starting.delete(key);
+          uninstallCleanupIfIdle();
+          throw e;
+        },
+      );
       starting.set(key, p);
     }
     const started = await p;

@@ -423,7 +423,6 @@ function targetStatuses(runs: readonly RunView[], latest: MeasurementView[]): Ta
     const info = DEVICE_COLUMN_INFO[col];
     out.push({ device, targetLabel: `${info.label}: ${info.runtime}, ${info.precision}`, status: 'published', count: 0, reason: `${TABLE6_CITATION}`, runId: null });
   }
-  const seen = new Set<string>();
   for (const r of runs) {
     for (const s of r.skipped) {
       const k = `${s.device}|${s.targetLabel}|${s.kind}|${s.reason}`;
@@ -432,7 +431,6 @@ function targetStatuses(runs: readonly RunView[], latest: MeasurementView[]): Ta
         prev.count++;
         continue;
       }
-      seen.add(k);
       out.push({ device: s.device, targetLabel: s.targetLabel, status: s.kind, count: 1, reason: s.workloadId ? `${s.workloadId}: ${s.reason}` : s.reason, runId: r.runId });
     }
   }

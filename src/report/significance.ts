@@ -3,6 +3,7 @@
  * approximation with tie correction otherwise) and a seeded percentile bootstrap of the relative change of
  * the median. Pure functions, deterministic.
  */
+import { percentileSorted } from '../profiles/stats.js';
 import { median, medianSorted } from '../util/median.js';
 import { mulberry32 } from '../util/random.js';
 
@@ -109,29 +110,44 @@ export interface BootstrapChange {
   seed: number;
 }
 
+export interface BootstrapOptions {
+  resamples?: number;
+  seed?: number;
+  confidence?: number;
+}
+
 /**
- * Percentile bootstrap CI of median(b) / median(a) - 1, resampling each sample independently, seeded.
+ * Percentile bootstrap CI of a relative change: `drawA` / `drawB` each return the median of one resample of
+ * their side (drawing from the shared seeded generator); the CI is type-7 percentiles of drawB / drawA - 1.
  */
-export function bootstrapRelativeChange(a: readonly number[], b: readonly number[], opts: { resamples?: number; seed?: number; confidence?: number } = {}): BootstrapChange {
-  const resamples = opts.resamples ?? 2000;
+function bootstrapChange(
+  change: number,
+  drawA: (rnd: () => number) => number,
+  drawB: (rnd: () => number) => number,
+  opts: BootstrapOptions,
+  defaultResamples: number,
+): BootstrapChange {
+  const resamples = opts.resamples ?? defaultResamples;
   const seed = opts.seed ?? 0x636d7072; // 'cmpr'
   const confidence = opts.confidence ?? 0.95;
   const rnd = mulberry32(seed);
-  const draw = (x: readonly number[]): number => {
-    const s = new Float64Array(x.length);
-    for (let i = 0; i < x.length; i++) s[i] = x[Math.floor(rnd() * x.length)]!;
-    return medianSorted(s.sort());
-  };
   const changes = new Float64Array(resamples);
-  for (let i = 0; i < resamples; i++) changes[i] = draw(b) / draw(a) - 1;
-  changes.sort();
-  const q = (p: number): number => {
-    const h = (resamples - 1) * p;
-    const lo = Math.floor(h);
-    return changes[lo]! + (h - lo) * ((changes[Math.min(lo + 1, resamples - 1)] ?? changes[lo]!) - changes[lo]!);
-  };
+  for (let i = 0; i < resamples; i++) changes[i] = drawB(rnd) / drawA(rnd) - 1;
+  const sorted = Array.from(changes.sort());
   const alpha = (1 - confidence) / 2;
-  return { change: median(b) / median(a) - 1, lo: q(alpha), hi: q(1 - alpha), confidence, resamples, seed };
+  return { change, lo: percentileSorted(sorted, alpha), hi: percentileSorted(sorted, 1 - alpha), confidence, resamples, seed };
+}
+
+/** Median of a resample (with replacement, same size) of `x`. */
+function resampleMedian(x: readonly number[], rnd: () => number): number {
+  const s = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) s[i] = x[Math.floor(rnd() * x.length)]!;
+  return medianSorted(s.sort());
+}
+
+/** Percentile bootstrap CI of median(b) / median(a) - 1, resampling each sample independently, seeded. */
+export function bootstrapRelativeChange(a: readonly number[], b: readonly number[], opts: BootstrapOptions = {}): BootstrapChange {
+  return bootstrapChange(median(b) / median(a) - 1, (r) => resampleMedian(a, r), (r) => resampleMedian(b, r), opts, 2000);
 }
 
 /**
@@ -140,33 +156,14 @@ export function bootstrapRelativeChange(a: readonly number[], b: readonly number
  * session, and takes the median of the pooled draw. The between-session drift thus widens the interval,
  * which a bootstrap over pooled samples would hide. Seeded.
  */
-export function hierarchicalBootstrapChange(
-  a: readonly (readonly number[])[],
-  b: readonly (readonly number[])[],
-  opts: { resamples?: number; seed?: number; confidence?: number } = {},
-): BootstrapChange {
+export function hierarchicalBootstrapChange(a: readonly (readonly number[])[], b: readonly (readonly number[])[], opts: BootstrapOptions = {}): BootstrapChange {
   if (a.length === 0 || b.length === 0 || [...a, ...b].some((s) => s.length === 0)) throw new Error('hierarchical bootstrap needs sessions with samples');
-  const resamples = opts.resamples ?? 1000;
-  const seed = opts.seed ?? 0x636d7072;
-  const confidence = opts.confidence ?? 0.95;
-  const rnd = mulberry32(seed);
-  const draw = (sessions: readonly (readonly number[])[]): number => {
-    const total = sessions.reduce((s, x) => s + x.length, 0);
-    // draw as many sessions as there are, then from each as many samples as the drawn session has
+  const draw = (sessions: readonly (readonly number[])[], rnd: () => number): number => {
     const picks = sessions.map(() => sessions[Math.floor(rnd() * sessions.length)]!);
-    const out = new Float64Array(picks.reduce((s, x) => s + x.length, 0) || total);
+    const out = new Float64Array(picks.reduce((n, x) => n + x.length, 0));
     let k = 0;
     for (const s of picks) for (let i = 0; i < s.length; i++) out[k++] = s[Math.floor(rnd() * s.length)]!;
-    return medianSorted(out.subarray(0, k).sort());
+    return medianSorted(out.sort());
   };
-  const changes = new Float64Array(resamples);
-  for (let i = 0; i < resamples; i++) changes[i] = draw(b) / draw(a) - 1;
-  changes.sort();
-  const q = (p: number): number => {
-    const h = (resamples - 1) * p;
-    const lo = Math.floor(h);
-    return changes[lo]! + (h - lo) * ((changes[Math.min(lo + 1, resamples - 1)] ?? changes[lo]!) - changes[lo]!);
-  };
-  const alpha = (1 - confidence) / 2;
-  return { change: median(b.flat()) / median(a.flat()) - 1, lo: q(alpha), hi: q(1 - alpha), confidence, resamples, seed };
+  return bootstrapChange(median(b.flat()) / median(a.flat()) - 1, (r) => draw(a, r), (r) => draw(b, r), opts, 1000);
 }

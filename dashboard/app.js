@@ -285,6 +285,8 @@
         borderWidth: hollow ? 2 : 1,
         pointLabels: true,
         pointLabelColor: color,
+        // simulated names below their points, the others above, so two series of the same models stay legible
+        pointLabelOffset: prov === 'simulated' ? { x: 7, y: 10 } : { x: 7, y: -7 },
         errorBarColor: color,
         legendFill: hollow ? '#ffffff' : color,
         legendStroke: color,
@@ -299,8 +301,8 @@
           borderDash: prov === 'simulated' ? [6, 4] : prov === 'published' ? [2, 3] : [],
           borderWidth: 1.5,
           pointRadius: 0,
+          pointStyle: 'line',
           fill: false,
-          stepped: false,
         });
     });
     var axisTitle = g.axis === 'latency' ? 'median latency (ms, log scale)' : g.axis === 'macs' ? 'MACs (G, log scale)' : 'parameters (M, log scale)';
@@ -309,7 +311,7 @@
       data: { datasets: datasets },
       options: baseOptions({
         scales: {
-          x: { type: 'logarithmic', title: { display: true, text: axisTitle }, ticks: { callback: logTick } },
+          x: { type: 'logarithmic', title: { display: true, text: axisTitle }, ticks: { callback: logTick, maxRotation: 0 } },
           y: { title: { display: true, text: 'ImageNet-1k top-1 (%)' } },
         },
         plugins: {
@@ -746,6 +748,18 @@
     },
     charts: charts,
     chartIds: function () { return Object.keys(charts); },
+    /** PNG data URL of a drawn chart, with its title drawn in (for papers; the page shows it as a heading). */
+    pngOf: function (id) {
+      var c = charts[id];
+      if (!c) return null;
+      var title = c.canvas.getAttribute('aria-label') || '';
+      c.options.plugins.title = { display: true, text: title, font: { size: 14, weight: 'bold' }, padding: { top: 4, bottom: 8 } };
+      c.update('none');
+      var url = c.toBase64Image('image/png');
+      c.options.plugins.title = { display: false };
+      c.update('none');
+      return url;
+    },
     /** ms from navigation start until the first section was drawn (bench/dashboard-load.ts reads it). */
     readyMs: performance.now(),
   };

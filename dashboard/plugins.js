@@ -3,7 +3,8 @@
  * mnv4ErrorBars: draws a confidence interval on each element of a dataset that has one:
  *   - bar datasets: `dataset.errorBars[i] = {lo, hi}` in value-axis units (null = none);
  *   - scatter datasets: `data[i].xLo / xHi` (horizontal) and/or `data[i].yLo / yHi` (vertical).
- * mnv4PointLabels: writes `data[i].label` beside each point of datasets with `pointLabels: true`.
+ * mnv4PointLabels: writes `data[i].label` beside each point of datasets with `pointLabels: true`, offset by
+ *   `dataset.pointLabelOffset` ({x, y} px; default 7 right, 7 up).
  * mnv4Background: paints the canvas white before drawing, so exported PNGs are not transparent.
  */
 (function () {
@@ -82,10 +83,11 @@
         ctx.font = '10px system-ui, sans-serif';
         ctx.fillStyle = ds.pointLabelColor || '#333';
         ctx.textBaseline = 'middle';
+        var off = ds.pointLabelOffset || { x: 7, y: -7 };
         meta.data.forEach(function (el, i) {
           var d = ds.data[i];
           if (!d || typeof d.label !== 'string') return;
-          ctx.fillText(d.label, el.x + 7, el.y - 7);
+          ctx.fillText(d.label, el.x + off.x, el.y + off.y);
         });
         ctx.restore();
       });

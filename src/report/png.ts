@@ -1,7 +1,7 @@
 /**
  * Renders the dashboard's charts to PNG in headless Chromium: the built dashboard is opened from file://
- * and each chart canvas is read back (canvas.toDataURL), so the PNGs come from the same chart code as the
- * page. Chromium: --chromium PATH, $MNV4_BENCH_CHROMIUM, or PATH (see src/runners/browser/launcher.ts).
+ * and each chart is read back from its canvas (with its title drawn in), so the PNGs come from the same chart
+ * code as the page. Chromium: --chromium PATH, $MNV4_BENCH_CHROMIUM, or PATH (see src/runners/browser/launcher.ts).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -73,8 +73,12 @@ export async function renderPngs(index: string, outDir: string, opts: { chromium
   try {
     for (const section of SECTIONS) {
       const shots = await d.page.evaluate((s) => {
-        (window as unknown as { mnv4Dashboard: { show(n: string): void } }).mnv4Dashboard.show(s);
-        return Array.from(document.querySelectorAll(`#${s} canvas[data-chart]`)).map((c) => ({ id: c.getAttribute('data-chart') ?? 'chart', url: (c as HTMLCanvasElement).toDataURL('image/png') }));
+        const dash = (window as unknown as { mnv4Dashboard: { show(n: string): void; pngOf(id: string): string | null } }).mnv4Dashboard;
+        dash.show(s);
+        return Array.from(document.querySelectorAll(`#${s} canvas[data-chart]`)).map((c) => {
+          const id = c.getAttribute('data-chart') ?? 'chart';
+          return { id, url: dash.pngOf(id) ?? (c as HTMLCanvasElement).toDataURL('image/png') };
+        });
       }, section);
       for (const s of shots) {
         const file = path.join(outDir, fileOf(s.id));

@@ -5,7 +5,14 @@ import { textTable } from './table.js';
 function settingsText(t: TargetStatus): string {
   return t.settings
     .map((s) => {
-      const range = s.type === 'enum' ? ` (${s.values?.join('|')})` : s.type === 'int' ? ` (${s.min ?? ''}..${s.max ?? ''})` : s.type === 'string' && s.patternText ? ` (${s.patternText})` : '';
+      const range =
+        s.type === 'enum'
+          ? ` (${s.values?.join('|')})`
+          : s.type === 'int'
+            ? ` (${s.min ?? ''}..${s.max ?? ''})`
+            : s.type === 'string' && s.patternText
+              ? ` (${s.patternText})`
+              : '';
       return `${s.key}=${String(s.default)}${range}`;
     })
     .join(', ');
@@ -13,7 +20,9 @@ function settingsText(t: TargetStatus): string {
 
 /** A GPU target whose adapter is a software fallback (SwiftShader) runs, but its figures are not GPU latencies. */
 export function onSoftwareGpu(t: TargetStatus): boolean {
-  const adapter = t.availability.available ? (t.availability.details.adapter as { isFallbackAdapter?: boolean; architecture?: string } | undefined) : undefined;
+  const adapter = t.availability.available
+    ? (t.availability.details.adapter as { isFallbackAdapter?: boolean; architecture?: string } | undefined)
+    : undefined;
   return adapter?.isFallbackAdapter === true || adapter?.architecture === 'swiftshader';
 }
 
@@ -26,9 +35,23 @@ export function targetsTable(list: readonly TargetStatus[], deviceId = 'host'): 
     t.formats.join(','),
     t.availability.available ? settingsText(t) : t.availability.reason,
   ]);
-  const lines = [textTable([{ header: 'target' }, { header: `on ${deviceId}` }, { header: 'runtime / backend' }, { header: 'formats' }, { header: 'settings (default) or reason' }], rows)];
+  const lines = [
+    textTable(
+      [
+        { header: 'target' },
+        { header: `on ${deviceId}` },
+        { header: 'runtime / backend' },
+        { header: 'formats' },
+        { header: 'settings (default) or reason' },
+      ],
+      rows,
+    ),
+  ];
   const cached = list.filter((t) => t.cached).length;
   if (cached > 0) lines.push(`(${cached} of ${list.length} from the cache; --refresh to check again)`);
-  if (list.some(onSoftwareGpu)) lines.push('software GPU: the only WebGPU adapter is a software fallback (SwiftShader): runs are measured and flagged, but are not GPU latencies');
+  if (list.some(onSoftwareGpu))
+    lines.push(
+      'software GPU: the only WebGPU adapter is a software fallback (SwiftShader): runs are measured and flagged, but are not GPU latencies',
+    );
   return lines.join('\n');
 }

@@ -22,7 +22,9 @@ interface TargetsOptions {
 /** Lists targets; returns the statuses. */
 export async function runTargets(o: TargetsOptions, out: (s: string) => void): Promise<TargetStatus[]> {
   const device = o.device !== undefined ? loadDevice(o.device) : undefined;
-  const context: RunContext = device ? { deviceId: device.id, connection: device.connection, signal: new AbortController().signal, scratchDir: tmpdir() } : localContext();
+  const context: RunContext = device
+    ? { deviceId: device.id, connection: device.connection, signal: new AbortController().signal, scratchDir: tmpdir() }
+    : localContext();
   if (o.chromium !== undefined) configureBrowserTargets({ chromiumPath: o.chromium });
   let list: TargetStatus[];
   try {

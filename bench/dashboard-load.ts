@@ -24,7 +24,13 @@ try {
   const models = Object.keys(MODEL_MS);
   for (let r = 0; r < runs; r++) {
     const ms = [
-      ...models.map((m, i) => ({ workload: m, medianMs: MODEL_MS[m]! * (1 + r * 0.01), seed: r * 100 + i, n: 200, ...(m === 'conv-m' ? { profile: fixtureProfile('conv-m', 28) } : {}) })),
+      ...models.map((m, i) => ({
+        workload: m,
+        medianMs: MODEL_MS[m]! * (1 + r * 0.01),
+        seed: r * 100 + i,
+        n: 200,
+        ...(m === 'conv-m' ? { profile: fixtureProfile('conv-m', 28) } : {}),
+      })),
       ...models.map((m, i) => ({ workload: m, target: ORT_WASM, medianMs: MODEL_MS[m]! * 1.8, seed: r * 100 + 10 + i, n: 200 })),
       ...Array.from({ length: 8 }, (_, b) => ({ workload: `conv-m/b0${b}`, medianMs: 0.5 + b * 0.1, seed: r * 100 + 20 + b, n: 200 })),
     ];
@@ -32,7 +38,11 @@ try {
   }
   const build = buildDashboard(await loadRuns(dirs), path.join(tmp, 'dash'));
   const total = Object.values(build.files).reduce((s, v) => s + v, 0);
-  console.log(`${runs} runs: folder ${(total / 1024).toFixed(0)} KiB (${Object.entries(build.files).map(([f, b]) => `${f} ${(b / 1024).toFixed(0)}`).join(', ')}), embedded data ${(build.dataBytes / 1024).toFixed(0)} KiB`);
+  console.log(
+    `${runs} runs: folder ${(total / 1024).toFixed(0)} KiB (${Object.entries(build.files)
+      .map(([f, b]) => `${f} ${(b / 1024).toFixed(0)}`)
+      .join(', ')}), embedded data ${(build.dataBytes / 1024).toFixed(0)} KiB`,
+  );
   const ready: number[] = [];
   const all: number[] = [];
   for (let i = 0; i < repeats; i++) {

@@ -43,7 +43,10 @@
   }
   function append(node, child) {
     if (child === null || child === undefined || child === false) return;
-    if (Array.isArray(child)) child.forEach(function (c) { append(node, c); });
+    if (Array.isArray(child))
+      child.forEach(function (c) {
+        append(node, c);
+      });
     else if (typeof child === 'object' && child.nodeType) node.appendChild(child);
     else node.appendChild(document.createTextNode(String(child)));
   }
@@ -81,12 +84,19 @@
       function sortBy() {
         state.dir = state.key === c.key ? -state.dir : 1;
         state.key = c.key;
-        headers.forEach(function (h) { h.removeAttribute('aria-sort'); });
+        headers.forEach(function (h) {
+          h.removeAttribute('aria-sort');
+        });
         th.setAttribute('aria-sort', state.dir === 1 ? 'ascending' : 'descending');
         fill();
       }
       th.addEventListener('click', sortBy);
-      th.addEventListener('keydown', function (ev) { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); sortBy(); } });
+      th.addEventListener('keydown', function (ev) {
+        if (ev.key === 'Enter' || ev.key === ' ') {
+          ev.preventDefault();
+          sortBy();
+        }
+      });
       return th;
     });
     function value(row, c) {
@@ -96,9 +106,12 @@
     function fill() {
       var sorted = rows.slice();
       if (state.key !== null) {
-        var c = columns.filter(function (x) { return x.key === state.key; })[0];
+        var c = columns.filter(function (x) {
+          return x.key === state.key;
+        })[0];
         sorted.sort(function (a, b) {
-          var va = value(a, c), vb = value(b, c);
+          var va = value(a, c),
+            vb = value(b, c);
           if (va === null && vb === null) return 0;
           if (va === null) return 1; // empty cells last in both directions
           if (vb === null) return -1;
@@ -126,7 +139,9 @@
   function chartCard(section, id, title, notes, make, tall) {
     var canvas = el('canvas', { 'data-chart': id, role: 'img', 'aria-label': title });
     var card = el('div', { cls: 'card' }, el('h3', { text: title }), el('div', { cls: 'chart-box' + (tall ? ' tall' : '') }, canvas));
-    (notes || []).forEach(function (n) { card.appendChild(note(n)); });
+    (notes || []).forEach(function (n) {
+      card.appendChild(note(n));
+    });
     (pending[section] = pending[section] || []).push(function () {
       if (charts[id] || typeof Chart === 'undefined') return;
       charts[id] = new Chart(canvas.getContext('2d'), make());
@@ -141,7 +156,9 @@
       maintainAspectRatio: false,
       plugins: { legend: { position: 'bottom', labels: { usePointStyle: true, boxWidth: 8 } }, tooltip: { enabled: true } },
     };
-    Object.keys(extra || {}).forEach(function (k) { o[k] = extra[k]; });
+    Object.keys(extra || {}).forEach(function (k) {
+      o[k] = extra[k];
+    });
     return o;
   }
   /** log-axis ticks at 1, 2, 5 x 10^k only (Chart.js labels every minor tick otherwise). */
@@ -171,7 +188,13 @@
   /* ---------- overview ---------- */
   function renderOverview(root, a) {
     root.appendChild(el('h2', { text: 'Runs' }));
-    if (a.runs.length === 0) root.appendChild(el('p', { cls: 'note', text: 'No runs were loaded: only published figures are shown. Measure with `mnv4-bench run --device host`, then rebuild the dashboard.' }));
+    if (a.runs.length === 0)
+      root.appendChild(
+        el('p', {
+          cls: 'note',
+          text: 'No runs were loaded: only published figures are shown. Measure with `mnv4-bench run --device host`, then rebuild the dashboard.',
+        }),
+      );
     else
       root.appendChild(
         table(
@@ -217,7 +240,9 @@
     if (a.problems.length) {
       root.appendChild(el('h2', { text: 'Skipped inputs' }));
       var ul = el('ul', { cls: 'problems' });
-      a.problems.forEach(function (p) { ul.appendChild(el('li', { cls: 'problem' }, badge('skipped'), ' ', p.dir + ': ' + p.message)); });
+      a.problems.forEach(function (p) {
+        ul.appendChild(el('li', { cls: 'problem' }, badge('skipped'), ' ', p.dir + ': ' + p.message));
+      });
       root.appendChild(ul);
     }
     root.appendChild(el('h2', { text: 'Targets' }));
@@ -226,7 +251,13 @@
         [
           { key: 'device', label: 'device' },
           { key: 'targetLabel', label: 'target' },
-          { key: 'status', label: 'status', fmt: function (v) { return badge(v); } },
+          {
+            key: 'status',
+            label: 'status',
+            fmt: function (v) {
+              return badge(v);
+            },
+          },
           { key: 'count', label: 'records', num: true },
           { key: 'reason', label: 'reason / source' },
           { key: 'runId', label: 'run' },
@@ -236,8 +267,16 @@
       ),
     );
     root.appendChild(el('h2', { text: 'Published figures' }));
-    root.appendChild(note('Top-1 (ImageNet-1k), MACs and params as published, each with its source. [T6] = ' + a.citation + ' (also the source of every published latency).'));
-    var cite = function (s) { return s === a.citation ? '[T6]' : s; };
+    root.appendChild(
+      note(
+        'Top-1 (ImageNet-1k), MACs and params as published, each with its source. [T6] = ' +
+          a.citation +
+          ' (also the source of every published latency).',
+      ),
+    );
+    var cite = function (s) {
+      return s === a.citation ? '[T6]' : s;
+    };
     root.appendChild(
       table(
         [
@@ -255,7 +294,12 @@
             top1Source: m.top1 ? cite(m.top1.source) + (m.top1.note ? ' (' + m.top1.note + ')' : '') : '',
             macs: m.macsG ? m.macsG.value : null,
             params: m.paramsM ? m.paramsM.value : null,
-            costSource: [m.macsG && cite(m.macsG.source), m.paramsM && cite(m.paramsM.source)].filter(Boolean).filter(function (s, i, arr) { return arr.indexOf(s) === i; }).join('; '),
+            costSource: [m.macsG && cite(m.macsG.source), m.paramsM && cite(m.paramsM.source)]
+              .filter(Boolean)
+              .filter(function (s, i, arr) {
+                return arr.indexOf(s) === i;
+              })
+              .join('; '),
           };
         }),
         { id: 'published' },
@@ -279,9 +323,15 @@
           return { x: p.cost, y: p.accuracy, xLo: p.costLo, xHi: p.costHi, label: named ? p.name : null, point: p };
         }),
         pointStyle: STYLE[prov],
-        pointRadius: pts.map(function (p) { return p.dominated ? 4 : 6; }),
-        backgroundColor: pts.map(function (p) { return hollow ? 'rgba(255,255,255,0.9)' : alpha(color, p.dominated ? 0.3 : 0.9); }),
-        borderColor: pts.map(function (p) { return alpha(color, p.dominated ? 0.45 : 1); }),
+        pointRadius: pts.map(function (p) {
+          return p.dominated ? 4 : 6;
+        }),
+        backgroundColor: pts.map(function (p) {
+          return hollow ? 'rgba(255,255,255,0.9)' : alpha(color, p.dominated ? 0.3 : 0.9);
+        }),
+        borderColor: pts.map(function (p) {
+          return alpha(color, p.dominated ? 0.45 : 1);
+        }),
         borderWidth: hollow ? 2 : 1,
         pointLabels: true,
         pointLabelColor: color,
@@ -291,12 +341,20 @@
         legendFill: hollow ? '#ffffff' : color,
         legendStroke: color,
       });
-      var front = pts.filter(function (p) { return !p.dominated; }).sort(function (a, b) { return a.cost - b.cost; });
+      var front = pts
+        .filter(function (p) {
+          return !p.dominated;
+        })
+        .sort(function (a, b) {
+          return a.cost - b.cost;
+        });
       if (front.length > 1)
         datasets.push({
           label: prov + ' frontier',
           type: 'line',
-          data: front.map(function (p) { return { x: p.cost, y: p.accuracy }; }),
+          data: front.map(function (p) {
+            return { x: p.cost, y: p.accuracy };
+          }),
           borderColor: color,
           borderDash: prov === 'simulated' ? [6, 4] : prov === 'published' ? [2, 3] : [],
           borderWidth: 1.5,
@@ -321,7 +379,19 @@
               label: function (ctx) {
                 var p = ctx.raw && ctx.raw.point;
                 if (!p) return ctx.dataset.label;
-                return p.name + ' [' + p.provenance + ']: ' + fmtMs(p.cost) + ' ' + g.unit + ', top-1 ' + p.accuracy + '%' + (p.dominated ? ' (dominated)' : '');
+                return (
+                  p.name +
+                  ' [' +
+                  p.provenance +
+                  ']: ' +
+                  fmtMs(p.cost) +
+                  ' ' +
+                  g.unit +
+                  ', top-1 ' +
+                  p.accuracy +
+                  '%' +
+                  (p.dominated ? ' (dominated)' : '')
+                );
               },
             },
           },
@@ -330,31 +400,77 @@
     };
   }
   function renderPareto(root, a) {
-    root.appendChild(note('Each chart is one device/target. Filled circles: measured; hollow triangles: simulated; grey squares: published (Table 6). Lines join each series\u2019 Pareto frontier; faded points are dominated (kept, not dropped). Horizontal bars: CI of the median. Top-1 is the published accuracy (source in each table).'));
+    root.appendChild(
+      note(
+        'Each chart is one device/target. Filled circles: measured; hollow triangles: simulated; grey squares: published (Table 6). Lines join each series\u2019 Pareto frontier; faded points are dominated (kept, not dropped). Horizontal bars: CI of the median. Top-1 is the published accuracy (source in each table).',
+      ),
+    );
     var grid = el('div', { cls: 'grid' });
     a.pareto.forEach(function (g, i) {
       var id = 'pareto-' + i;
-      var card = chartCard('pareto', id, g.title, g.notes, function () { return paretoChart(g); });
+      var card = chartCard('pareto', id, g.title, g.notes, function () {
+        return paretoChart(g);
+      });
       var rows = [];
       ['measured', 'simulated', 'published'].forEach(function (prov) {
-        g.series[prov].forEach(function (p) { rows.push(p); });
+        g.series[prov].forEach(function (p) {
+          rows.push(p);
+        });
       });
       var det = el('details', null, el('summary', { text: rows.length + ' points' }));
       det.appendChild(
         table(
           [
             { key: 'name', label: 'model' },
-            { key: 'provenance', label: 'series', fmt: function (v) { return badge(v); } },
-            { key: 'cost', label: g.axis === 'latency' ? 'median ms' : g.unit, num: true, fmt: function (v) { return fmtMs(v); } },
-            { key: 'costLo', label: 'CI lo', num: true, fmt: function (v) { return fmtMs(v); } },
-            { key: 'costHi', label: 'CI hi', num: true, fmt: function (v) { return fmtMs(v); } },
+            {
+              key: 'provenance',
+              label: 'series',
+              fmt: function (v) {
+                return badge(v);
+              },
+            },
+            {
+              key: 'cost',
+              label: g.axis === 'latency' ? 'median ms' : g.unit,
+              num: true,
+              fmt: function (v) {
+                return fmtMs(v);
+              },
+            },
+            {
+              key: 'costLo',
+              label: 'CI lo',
+              num: true,
+              fmt: function (v) {
+                return fmtMs(v);
+              },
+            },
+            {
+              key: 'costHi',
+              label: 'CI hi',
+              num: true,
+              fmt: function (v) {
+                return fmtMs(v);
+              },
+            },
             { key: 'accuracy', label: 'top-1 %', num: true },
-            { key: 'dominated', label: 'frontier', fmt: function (v, r) { return v ? 'dominated by ' + r.dominatedBy.join(', ') : 'on frontier'; } },
+            {
+              key: 'dominated',
+              label: 'frontier',
+              fmt: function (v, r) {
+                return v ? 'dominated by ' + r.dominatedBy.join(', ') : 'on frontier';
+              },
+            },
             { key: 'accuracySource', label: 'top-1 source' },
             { key: 'note', label: 'note' },
           ],
           rows,
-          { id: id, rowClass: function (r) { return r.dominated ? 'dominated' : null; } },
+          {
+            id: id,
+            rowClass: function (r) {
+              return r.dominated ? 'dominated' : null;
+            },
+          },
         ),
       );
       card.appendChild(det);
@@ -371,36 +487,71 @@
     } else {
       var order = ['conv-s', 'conv-m', 'hybrid-m', 'conv-l', 'hybrid-l'];
       var models = [];
-      rows.forEach(function (r) { if (models.indexOf(r.model) < 0) models.push(r.model); });
+      rows.forEach(function (r) {
+        if (models.indexOf(r.model) < 0) models.push(r.model);
+      });
       models.sort(function (x, y) {
-        var ix = order.indexOf(x), iy = order.indexOf(y);
+        var ix = order.indexOf(x),
+          iy = order.indexOf(y);
         return (ix < 0 ? 99 : ix) - (iy < 0 ? 99 : iy) || (x < y ? -1 : 1);
       });
       var targets = [];
-      rows.forEach(function (r) { if (!targets.some(function (t) { return t.key === r.targetKey; })) targets.push({ key: r.targetKey, label: r.targetLabel, provenance: r.provenance, device: r.device }); });
-      var names = models.map(function (m) { var r = rows.filter(function (x) { return x.model === m; })[0]; return r.name; });
-      var card = chartCard('models', 'models-latency', 'Median latency per model and target (CI of the median as error bars)', ['grey bars: published Table 6 figures (another device and runtime); white bars with an orange border: simulated; coloured bars: measured'], function () {
-        return {
-          type: 'bar',
-          data: {
-            labels: names,
-            datasets: targets.map(function (t, i) {
-              var color = t.provenance === 'published' ? COLORS.published : t.provenance === 'simulated' ? COLORS.simulated : PALETTE[i % PALETTE.length];
-              var cells = models.map(function (m) { return rows.filter(function (r) { return r.model === m && r.targetKey === t.key; })[0] || null; });
-              return {
-                label: t.device + ' · ' + t.label + ' [' + t.provenance + ']',
-                data: cells.map(function (c) { return c ? c.medianMs : null; }),
-                errorBars: cells.map(function (c) { return c && c.ciLo !== null ? { lo: c.ciLo, hi: c.ciHi } : null; }),
-                backgroundColor: t.provenance === 'simulated' ? 'rgba(255,255,255,0.6)' : alpha(color, t.provenance === 'published' ? 0.45 : 0.8),
-                borderColor: color,
-                borderWidth: t.provenance === 'simulated' ? 2 : 1,
-                borderDash: t.provenance === 'simulated' ? [5, 3] : undefined,
-              };
+      rows.forEach(function (r) {
+        if (
+          !targets.some(function (t) {
+            return t.key === r.targetKey;
+          })
+        )
+          targets.push({ key: r.targetKey, label: r.targetLabel, provenance: r.provenance, device: r.device });
+      });
+      var names = models.map(function (m) {
+        var r = rows.filter(function (x) {
+          return x.model === m;
+        })[0];
+        return r.name;
+      });
+      var card = chartCard(
+        'models',
+        'models-latency',
+        'Median latency per model and target (CI of the median as error bars)',
+        ['grey bars: published Table 6 figures (another device and runtime); white bars with an orange border: simulated; coloured bars: measured'],
+        function () {
+          return {
+            type: 'bar',
+            data: {
+              labels: names,
+              datasets: targets.map(function (t, i) {
+                var color =
+                  t.provenance === 'published' ? COLORS.published : t.provenance === 'simulated' ? COLORS.simulated : PALETTE[i % PALETTE.length];
+                var cells = models.map(function (m) {
+                  return (
+                    rows.filter(function (r) {
+                      return r.model === m && r.targetKey === t.key;
+                    })[0] || null
+                  );
+                });
+                return {
+                  label: t.device + ' · ' + t.label + ' [' + t.provenance + ']',
+                  data: cells.map(function (c) {
+                    return c ? c.medianMs : null;
+                  }),
+                  errorBars: cells.map(function (c) {
+                    return c && c.ciLo !== null ? { lo: c.ciLo, hi: c.ciHi } : null;
+                  }),
+                  backgroundColor: t.provenance === 'simulated' ? 'rgba(255,255,255,0.6)' : alpha(color, t.provenance === 'published' ? 0.45 : 0.8),
+                  borderColor: color,
+                  borderWidth: t.provenance === 'simulated' ? 2 : 1,
+                  borderDash: t.provenance === 'simulated' ? [5, 3] : undefined,
+                };
+              }),
+            },
+            options: baseOptions({
+              scales: { y: { type: 'logarithmic', title: { display: true, text: 'median latency (ms, log scale)' }, ticks: { callback: logTick } } },
             }),
-          },
-          options: baseOptions({ scales: { y: { type: 'logarithmic', title: { display: true, text: 'median latency (ms, log scale)' }, ticks: { callback: logTick } } } }),
-        };
-      }, true);
+          };
+        },
+        true,
+      );
       root.appendChild(card);
       root.appendChild(el('h2', { text: 'Latency table' }));
       root.appendChild(
@@ -409,12 +560,27 @@
             { key: 'name', label: 'model' },
             { key: 'device', label: 'device' },
             { key: 'targetLabel', label: 'target' },
-            { key: 'provenance', label: 'provenance', fmt: function (v) { return badge(v); } },
+            {
+              key: 'provenance',
+              label: 'provenance',
+              fmt: function (v) {
+                return badge(v);
+              },
+            },
             { key: 'medianMs', label: 'median ms', num: true, fmt: fmtMs },
             { key: 'ciLo', label: 'CI lo', num: true, fmt: fmtMs },
             { key: 'ciHi', label: 'CI hi', num: true, fmt: fmtMs },
             { key: 'n', label: 'n', num: true },
-            { key: 'flags', label: 'flags', fmt: function (v) { return v.join('; '); }, sortValue: function (r) { return r.flags.join('; '); } },
+            {
+              key: 'flags',
+              label: 'flags',
+              fmt: function (v) {
+                return v.join('; ');
+              },
+              sortValue: function (r) {
+                return r.flags.join('; ');
+              },
+            },
             { key: 'runId', label: 'run' },
           ],
           rows,
@@ -425,20 +591,67 @@
     root.appendChild(el('h2', { text: 'Efficiency' }));
     if (!a.efficiency.length) root.appendChild(note('No model or architecture measurements.'));
     else {
-      root.appendChild(note('GMAC/s = counted MACs / median latency. Roofline share = the paper\u2019s roofline time (Eq. 1: per layer max(MACs / peak, bytes / bandwidth)) over the measured latency, where the run measured a peak on that target (dense single convolutions) and the device profile gives a ridge point; empty where not known.'));
+      root.appendChild(
+        note(
+          'GMAC/s = counted MACs / median latency. Roofline share = the paper\u2019s roofline time (Eq. 1: per layer max(MACs / peak, bytes / bandwidth)) over the measured latency, where the run measured a peak on that target (dense single convolutions) and the device profile gives a ridge point; empty where not known.',
+        ),
+      );
       root.appendChild(
         table(
           [
             { key: 'workloadId', label: 'workload' },
             { key: 'device', label: 'device' },
             { key: 'targetLabel', label: 'target' },
-            { key: 'provenance', label: 'provenance', fmt: function (v) { return badge(v); } },
-            { key: 'gmac', label: 'GMAC', num: true, fmt: function (v) { return num(v, 3); } },
+            {
+              key: 'provenance',
+              label: 'provenance',
+              fmt: function (v) {
+                return badge(v);
+              },
+            },
+            {
+              key: 'gmac',
+              label: 'GMAC',
+              num: true,
+              fmt: function (v) {
+                return num(v, 3);
+              },
+            },
             { key: 'medianMs', label: 'median ms', num: true, fmt: fmtMs },
-            { key: 'gmacPerSecond', label: 'GMAC/s', num: true, fmt: function (v) { return num(v, 1); } },
-            { key: 'peakGmacPerSecond', label: 'peak GMAC/s', num: true, fmt: function (v) { return num(v, 1); } },
-            { key: 'rooflineShare', label: 'roofline share', num: true, fmt: function (v) { return pct(v); } },
-            { key: 'ridge', label: 'ridge point', sortValue: function (r) { return r.ridgePoint ? r.ridgePoint.macsPerByte : null; }, fmt: function (v, r) { return r.ridgePoint ? r.ridgePoint.macsPerByte + ' MAC/B (' + r.ridgePoint.source + ')' : ''; } },
+            {
+              key: 'gmacPerSecond',
+              label: 'GMAC/s',
+              num: true,
+              fmt: function (v) {
+                return num(v, 1);
+              },
+            },
+            {
+              key: 'peakGmacPerSecond',
+              label: 'peak GMAC/s',
+              num: true,
+              fmt: function (v) {
+                return num(v, 1);
+              },
+            },
+            {
+              key: 'rooflineShare',
+              label: 'roofline share',
+              num: true,
+              fmt: function (v) {
+                return pct(v);
+              },
+            },
+            {
+              key: 'ridge',
+              label: 'ridge point',
+              sortValue: function (r) {
+                return r.ridgePoint ? r.ridgePoint.macsPerByte : null;
+              },
+              fmt: function (v, r) {
+                return r.ridgePoint ? r.ridgePoint.macsPerByte + ' MAC/B (' + r.ridgePoint.source + ')' : '';
+              },
+            },
             { key: 'runId', label: 'run' },
           ],
           a.efficiency,
@@ -452,7 +665,9 @@
   function renderBlocks(root, a) {
     var rows = a.blocks;
     if (!rows.length) {
-      root.appendChild(note('No per-block data: measure blocks (e.g. `--workloads conv-s/b00,conv-s/b01,...`) or profile whole models (`--profile`).'));
+      root.appendChild(
+        note('No per-block data: measure blocks (e.g. `--workloads conv-s/b00,conv-s/b01,...`) or profile whole models (`--profile`).'),
+      );
       return;
     }
     var groups = [];
@@ -462,46 +677,78 @@
     });
     var grid = el('div', { cls: 'grid' });
     groups.forEach(function (k, gi) {
-      var gr = rows.filter(function (r) { return r.device + ' · ' + r.targetLabel + ' · ' + r.source === k; });
+      var gr = rows.filter(function (r) {
+        return r.device + ' · ' + r.targetLabel + ' · ' + r.source === k;
+      });
       var models = [];
-      gr.forEach(function (r) { if (models.indexOf(r.model) < 0) models.push(r.model); });
+      gr.forEach(function (r) {
+        if (models.indexOf(r.model) < 0) models.push(r.model);
+      });
       var blocks = [];
-      gr.forEach(function (r) { if (blocks.indexOf(r.block) < 0) blocks.push(r.block); });
-      blocks.sort(function (x, y) { return x.localeCompare(y, undefined, { numeric: true }); });
+      gr.forEach(function (r) {
+        if (blocks.indexOf(r.block) < 0) blocks.push(r.block);
+      });
+      blocks.sort(function (x, y) {
+        return x.localeCompare(y, undefined, { numeric: true });
+      });
       grid.appendChild(
-        chartCard('blocks', 'blocks-' + gi, 'Per-block latency: ' + k, [gr[0].source === 'standalone' ? 'each block measured alone; stacked per model (the sum is not the model\u2019s latency)' : 'profiler time of each block inside the whole model'], function () {
-          return {
-            type: 'bar',
-            data: {
-              labels: models,
-              datasets: blocks.map(function (b, i) {
-                return {
-                  label: b,
-                  data: models.map(function (m) { var r = gr.filter(function (x) { return x.model === m && x.block === b; })[0]; return r ? r.medianMs : null; }),
-                  backgroundColor: PALETTE[i % PALETTE.length],
-                  borderColor: '#fff',
-                  borderWidth: 0.5,
-                };
+        chartCard(
+          'blocks',
+          'blocks-' + gi,
+          'Per-block latency: ' + k,
+          [
+            gr[0].source === 'standalone'
+              ? 'each block measured alone; stacked per model (the sum is not the model\u2019s latency)'
+              : 'profiler time of each block inside the whole model',
+          ],
+          function () {
+            return {
+              type: 'bar',
+              data: {
+                labels: models,
+                datasets: blocks.map(function (b, i) {
+                  return {
+                    label: b,
+                    data: models.map(function (m) {
+                      var r = gr.filter(function (x) {
+                        return x.model === m && x.block === b;
+                      })[0];
+                      return r ? r.medianMs : null;
+                    }),
+                    backgroundColor: PALETTE[i % PALETTE.length],
+                    borderColor: '#fff',
+                    borderWidth: 0.5,
+                  };
+                }),
+              },
+              options: baseOptions({
+                indexAxis: 'y',
+                scales: { x: { stacked: true, title: { display: true, text: 'ms' } }, y: { stacked: true } },
+                plugins: { legend: { display: blocks.length <= 30, position: 'right', labels: { boxWidth: 8, font: { size: 9 } } } },
               }),
-            },
-            options: baseOptions({
-              indexAxis: 'y',
-              scales: { x: { stacked: true, title: { display: true, text: 'ms' } }, y: { stacked: true } },
-              plugins: { legend: { display: blocks.length <= 30, position: 'right', labels: { boxWidth: 8, font: { size: 9 } } } },
-            }),
-          };
-        }),
+            };
+          },
+        ),
       );
     });
     root.appendChild(grid);
     root.appendChild(el('h2', { text: 'Block table' }));
     var totals = {};
-    rows.forEach(function (r) { var k = r.runId + r.targetLabel + r.model + r.source; totals[k] = (totals[k] || 0) + r.medianMs; });
+    rows.forEach(function (r) {
+      var k = r.runId + r.targetLabel + r.model + r.source;
+      totals[k] = (totals[k] || 0) + r.medianMs;
+    });
     root.appendChild(
       table(
         [
           { key: 'model', label: 'model' },
-          { key: 'block', label: 'block', sortValue: function (r) { return r.index; } },
+          {
+            key: 'block',
+            label: 'block',
+            sortValue: function (r) {
+              return r.index;
+            },
+          },
           { key: 'device', label: 'device' },
           { key: 'targetLabel', label: 'target' },
           { key: 'source', label: 'source' },
@@ -509,12 +756,28 @@
           { key: 'ciLo', label: 'CI lo', num: true, fmt: fmtMs },
           { key: 'ciHi', label: 'CI hi', num: true, fmt: fmtMs },
           { key: 'n', label: 'n', num: true },
-          { key: 'gmac', label: 'GMAC', num: true, fmt: function (v) { return num(v, 4); } },
-          { key: 'share', label: 'share of sum', num: true, fmt: function (v) { return pct(v); } },
+          {
+            key: 'gmac',
+            label: 'GMAC',
+            num: true,
+            fmt: function (v) {
+              return num(v, 4);
+            },
+          },
+          {
+            key: 'share',
+            label: 'share of sum',
+            num: true,
+            fmt: function (v) {
+              return pct(v);
+            },
+          },
         ],
         rows.map(function (r) {
           var o = {};
-          Object.keys(r).forEach(function (k) { o[k] = r[k]; });
+          Object.keys(r).forEach(function (k) {
+            o[k] = r[k];
+          });
           o.share = r.medianMs / totals[r.runId + r.targetLabel + r.model + r.source];
           return o;
         }),
@@ -531,33 +794,51 @@
       return;
     }
     var series = [];
-    rows.forEach(function (r) { var k = r.workloadId + ' · ' + r.targetLabel; if (series.indexOf(k) < 0) series.push(k); });
+    rows.forEach(function (r) {
+      var k = r.workloadId + ' · ' + r.targetLabel;
+      if (series.indexOf(k) < 0) series.push(k);
+    });
     var totalsByOp = {};
-    rows.forEach(function (r) { totalsByOp[r.op] = (totalsByOp[r.op] || 0) + r.ms; });
-    var ops = Object.keys(totalsByOp).sort(function (x, y) { return totalsByOp[y] - totalsByOp[x]; });
+    rows.forEach(function (r) {
+      totalsByOp[r.op] = (totalsByOp[r.op] || 0) + r.ms;
+    });
+    var ops = Object.keys(totalsByOp).sort(function (x, y) {
+      return totalsByOp[y] - totalsByOp[x];
+    });
     var top = ops.slice(0, 9);
     root.appendChild(
-      chartCard('ops', 'ops', 'Per-op time (profiler medians, ms)', ['the nine op types with the most time; the rest as "other"'], function () {
-        var labels = top.concat(ops.length > top.length ? ['other'] : []);
-        return {
-          type: 'bar',
-          data: {
-            labels: series,
-            datasets: labels.map(function (op, i) {
-              return {
-                label: op,
-                data: series.map(function (s) {
-                  return rows
-                    .filter(function (r) { return r.workloadId + ' · ' + r.targetLabel === s && (op === 'other' ? top.indexOf(r.op) < 0 : r.op === op); })
-                    .reduce(function (t, r) { return t + r.ms; }, 0);
-                }),
-                backgroundColor: PALETTE[i % PALETTE.length],
-              };
-            }),
-          },
-          options: baseOptions({ indexAxis: 'y', scales: { x: { stacked: true, title: { display: true, text: 'ms' } }, y: { stacked: true } } }),
-        };
-      }, true),
+      chartCard(
+        'ops',
+        'ops',
+        'Per-op time (profiler medians, ms)',
+        ['the nine op types with the most time; the rest as "other"'],
+        function () {
+          var labels = top.concat(ops.length > top.length ? ['other'] : []);
+          return {
+            type: 'bar',
+            data: {
+              labels: series,
+              datasets: labels.map(function (op, i) {
+                return {
+                  label: op,
+                  data: series.map(function (s) {
+                    return rows
+                      .filter(function (r) {
+                        return r.workloadId + ' · ' + r.targetLabel === s && (op === 'other' ? top.indexOf(r.op) < 0 : r.op === op);
+                      })
+                      .reduce(function (t, r) {
+                        return t + r.ms;
+                      }, 0);
+                  }),
+                  backgroundColor: PALETTE[i % PALETTE.length],
+                };
+              }),
+            },
+            options: baseOptions({ indexAxis: 'y', scales: { x: { stacked: true, title: { display: true, text: 'ms' } }, y: { stacked: true } } }),
+          };
+        },
+        true,
+      ),
     );
     root.appendChild(
       table(
@@ -566,7 +847,14 @@
           { key: 'targetLabel', label: 'target' },
           { key: 'op', label: 'op' },
           { key: 'ms', label: 'ms', num: true, fmt: fmtMs },
-          { key: 'share', label: 'share', num: true, fmt: function (v) { return pct(v); } },
+          {
+            key: 'share',
+            label: 'share',
+            num: true,
+            fmt: function (v) {
+              return pct(v);
+            },
+          },
           { key: 'runId', label: 'run' },
         ],
         rows,
@@ -584,38 +872,103 @@
     var s = lut.stats;
     root.appendChild(note('Source: ' + lut.source));
     root.appendChild(
-      el('div', { cls: 'stats' },
+      el(
+        'div',
+        { cls: 'stats' },
         el('div', null, el('b', { text: String(s.n) }), 'architectures'),
         el('div', null, el('b', { text: pct(s.mape) }), 'MAPE'),
         el('div', null, el('b', { text: num(s.rmseMs, 3) + ' ms' }), 'RMSE'),
         el('div', null, el('b', { text: pct(s.within5) }), 'within \u00b15%'),
         el('div', null, el('b', { text: pct(s.within10) }), 'within \u00b110%'),
         el('div', null, el('b', { text: signedPct(s.bias) }), 'mean signed error'),
-        el('div', null, el('b', { text: pct(s.maxAbsError) }), 'largest error')),
+        el('div', null, el('b', { text: pct(s.maxAbsError) }), 'largest error'),
+      ),
     );
-    var all = lut.points.map(function (p) { return p.measuredMs; }).concat(lut.points.map(function (p) { return p.predictedMs; }));
-    var lo = Math.min.apply(null, all) * 0.95, hi = Math.max.apply(null, all) * 1.05;
+    var all = lut.points
+      .map(function (p) {
+        return p.measuredMs;
+      })
+      .concat(
+        lut.points.map(function (p) {
+          return p.predictedMs;
+        }),
+      );
+    var lo = Math.min.apply(null, all) * 0.95,
+      hi = Math.max.apply(null, all) * 1.05;
     root.appendChild(
-      chartCard('lut', 'lut', 'Predicted vs measured latency', ['solid line: prediction = measurement; dashed: \u00b110%'], function () {
-        return {
-          type: 'scatter',
-          data: {
-            datasets: [
-              { label: 'architectures', data: lut.points.map(function (p) { return { x: p.measuredMs, y: p.predictedMs, arch: p.arch, err: p.error }; }), backgroundColor: alpha(COLORS.measured, 0.7), pointRadius: 4 },
-              { label: 'y = x', type: 'line', data: [{ x: lo, y: lo }, { x: hi, y: hi }], borderColor: '#333', borderWidth: 1, pointRadius: 0 },
-              { label: '+10%', type: 'line', data: [{ x: lo, y: lo * 1.1 }, { x: hi, y: hi * 1.1 }], borderColor: '#999', borderDash: [4, 4], borderWidth: 1, pointRadius: 0 },
-              { label: '\u221210%', type: 'line', data: [{ x: lo, y: lo * 0.9 }, { x: hi, y: hi * 0.9 }], borderColor: '#999', borderDash: [4, 4], borderWidth: 1, pointRadius: 0 },
-            ],
-          },
-          options: baseOptions({
-            scales: { x: { title: { display: true, text: 'measured (ms)' } }, y: { title: { display: true, text: 'predicted (ms)' } } },
-            plugins: {
-              legend: { position: 'bottom' },
-              tooltip: { callbacks: { label: function (ctx) { var r = ctx.raw; return r.arch ? r.arch + ': ' + signedPct(r.err) : ctx.dataset.label; } } },
+      chartCard(
+        'lut',
+        'lut',
+        'Predicted vs measured latency',
+        ['solid line: prediction = measurement; dashed: \u00b110%'],
+        function () {
+          return {
+            type: 'scatter',
+            data: {
+              datasets: [
+                {
+                  label: 'architectures',
+                  data: lut.points.map(function (p) {
+                    return { x: p.measuredMs, y: p.predictedMs, arch: p.arch, err: p.error };
+                  }),
+                  backgroundColor: alpha(COLORS.measured, 0.7),
+                  pointRadius: 4,
+                },
+                {
+                  label: 'y = x',
+                  type: 'line',
+                  data: [
+                    { x: lo, y: lo },
+                    { x: hi, y: hi },
+                  ],
+                  borderColor: '#333',
+                  borderWidth: 1,
+                  pointRadius: 0,
+                },
+                {
+                  label: '+10%',
+                  type: 'line',
+                  data: [
+                    { x: lo, y: lo * 1.1 },
+                    { x: hi, y: hi * 1.1 },
+                  ],
+                  borderColor: '#999',
+                  borderDash: [4, 4],
+                  borderWidth: 1,
+                  pointRadius: 0,
+                },
+                {
+                  label: '\u221210%',
+                  type: 'line',
+                  data: [
+                    { x: lo, y: lo * 0.9 },
+                    { x: hi, y: hi * 0.9 },
+                  ],
+                  borderColor: '#999',
+                  borderDash: [4, 4],
+                  borderWidth: 1,
+                  pointRadius: 0,
+                },
+              ],
             },
-          }),
-        };
-      }, true),
+            options: baseOptions({
+              scales: { x: { title: { display: true, text: 'measured (ms)' } }, y: { title: { display: true, text: 'predicted (ms)' } } },
+              plugins: {
+                legend: { position: 'bottom' },
+                tooltip: {
+                  callbacks: {
+                    label: function (ctx) {
+                      var r = ctx.raw;
+                      return r.arch ? r.arch + ': ' + signedPct(r.err) : ctx.dataset.label;
+                    },
+                  },
+                },
+              },
+            }),
+          };
+        },
+        true,
+      ),
     );
     root.appendChild(
       table(
@@ -639,34 +992,60 @@
     }
     root.appendChild(el('h2', { text: 'Run ' + c.runB.runId + ' against ' + c.runA.runId }));
     root.appendChild(
-      el('div', { cls: 'stats' },
+      el(
+        'div',
+        { cls: 'stats' },
         el('div', null, el('b', { text: String(c.regressions) }), 'significant regressions > ' + pct(c.threshold)),
         el('div', null, el('b', { text: String(c.improvements) }), 'significant improvements'),
         el('div', null, el('b', { text: pct(c.runA.noiseFloor) || 'n/a' }), 'noise floor A'),
-        el('div', null, el('b', { text: pct(c.runB.noiseFloor) || 'n/a' }), 'noise floor B')),
+        el('div', null, el('b', { text: pct(c.runB.noiseFloor) || 'n/a' }), 'noise floor B'),
+      ),
     );
-    c.notes.forEach(function (n) { root.appendChild(note(n)); });
-    var both = c.rows.filter(function (r) { return r.change !== null; });
+    c.notes.forEach(function (n) {
+      root.appendChild(note(n));
+    });
+    var both = c.rows.filter(function (r) {
+      return r.change !== null;
+    });
     if (both.length) {
       var statusColor = { regression: '#b42318', improvement: '#067647' };
       root.appendChild(
-        chartCard('compare', 'compare', 'Change of the median (B / A \u2212 1), bootstrap 95% CI', ['red: significant regression beyond the threshold; green: significant improvement; grey: no significant change or within the threshold'], function () {
-          return {
-            type: 'bar',
-            data: {
-              labels: both.map(function (r) { return r.workloadId + ' · ' + r.targetLabel; }),
-              datasets: [
-                {
-                  label: 'change',
-                  data: both.map(function (r) { return r.change * 100; }),
-                  errorBars: both.map(function (r) { return r.changeLo !== null ? { lo: r.changeLo * 100, hi: r.changeHi * 100 } : null; }),
-                  backgroundColor: both.map(function (r) { return statusColor[r.status] || '#a0a7b4'; }),
-                },
-              ],
-            },
-            options: baseOptions({ indexAxis: 'y', plugins: { legend: { display: false } }, scales: { x: { title: { display: true, text: 'change of the median (%)' } } } }),
-          };
-        }, true),
+        chartCard(
+          'compare',
+          'compare',
+          'Change of the median (B / A \u2212 1), bootstrap 95% CI',
+          ['red: significant regression beyond the threshold; green: significant improvement; grey: no significant change or within the threshold'],
+          function () {
+            return {
+              type: 'bar',
+              data: {
+                labels: both.map(function (r) {
+                  return r.workloadId + ' · ' + r.targetLabel;
+                }),
+                datasets: [
+                  {
+                    label: 'change',
+                    data: both.map(function (r) {
+                      return r.change * 100;
+                    }),
+                    errorBars: both.map(function (r) {
+                      return r.changeLo !== null ? { lo: r.changeLo * 100, hi: r.changeHi * 100 } : null;
+                    }),
+                    backgroundColor: both.map(function (r) {
+                      return statusColor[r.status] || '#a0a7b4';
+                    }),
+                  },
+                ],
+              },
+              options: baseOptions({
+                indexAxis: 'y',
+                plugins: { legend: { display: false } },
+                scales: { x: { title: { display: true, text: 'change of the median (%)' } } },
+              }),
+            };
+          },
+          true,
+        ),
       );
     }
     root.appendChild(
@@ -674,20 +1053,67 @@
         [
           { key: 'workloadId', label: 'workload' },
           { key: 'targetLabel', label: 'target' },
-          { key: 'status', label: 'status', fmt: function (v) { return badge(v); } },
+          {
+            key: 'status',
+            label: 'status',
+            fmt: function (v) {
+              return badge(v);
+            },
+          },
           { key: 'medianA', label: 'A ms', num: true, fmt: fmtMs },
           { key: 'medianB', label: 'B ms', num: true, fmt: fmtMs },
           { key: 'change', label: 'change', num: true, fmt: signedPct },
           { key: 'changeLo', label: 'CI lo', num: true, fmt: signedPct },
           { key: 'changeHi', label: 'CI hi', num: true, fmt: signedPct },
-          { key: 'p', label: 'p', num: true, fmt: function (v) { return v === null || v === undefined ? '' : v < 1e-4 ? '<0.0001' : num(v, 4); } },
-          { key: 'test', label: 'test', fmt: function (v, r) { return v ? v + ' on ' + r.nA + '+' + r.nB + ' ' + r.units : ''; } },
-          { key: 'noiseA', label: 'noise A', num: true, fmt: function (v) { return pct(v); } },
-          { key: 'noiseB', label: 'noise B', num: true, fmt: function (v) { return pct(v); } },
-          { key: 'notes', label: 'notes', fmt: function (v) { return v.join('; '); }, sortValue: function (r) { return r.notes.join('; '); } },
+          {
+            key: 'p',
+            label: 'p',
+            num: true,
+            fmt: function (v) {
+              return v === null || v === undefined ? '' : v < 1e-4 ? '<0.0001' : num(v, 4);
+            },
+          },
+          {
+            key: 'test',
+            label: 'test',
+            fmt: function (v, r) {
+              return v ? v + ' on ' + r.nA + '+' + r.nB + ' ' + r.units : '';
+            },
+          },
+          {
+            key: 'noiseA',
+            label: 'noise A',
+            num: true,
+            fmt: function (v) {
+              return pct(v);
+            },
+          },
+          {
+            key: 'noiseB',
+            label: 'noise B',
+            num: true,
+            fmt: function (v) {
+              return pct(v);
+            },
+          },
+          {
+            key: 'notes',
+            label: 'notes',
+            fmt: function (v) {
+              return v.join('; ');
+            },
+            sortValue: function (r) {
+              return r.notes.join('; ');
+            },
+          },
         ],
         c.rows,
-        { id: 'compare', rowClass: function (r) { return r.status === 'regression' || r.status === 'improvement' ? r.status : null; } },
+        {
+          id: 'compare',
+          rowClass: function (r) {
+            return r.status === 'regression' || r.status === 'improvement' ? r.status : null;
+          },
+        },
       ),
     );
   }
@@ -700,7 +1126,9 @@
       var b = document.querySelector('nav button[data-tab="' + s + '"]');
       if (b) b.setAttribute('aria-selected', s === name ? 'true' : 'false');
     });
-    (pending[name] || []).forEach(function (f) { f(); });
+    (pending[name] || []).forEach(function (f) {
+      f();
+    });
     rendered[name] = true;
     return name;
   }
@@ -709,15 +1137,31 @@
     var footer = document.getElementById('footer');
     if (problems.length || !data) {
       var ov = document.getElementById('overview');
-      problems.forEach(function (p) { ov.appendChild(el('p', { cls: 'problem', text: p })); });
+      problems.forEach(function (p) {
+        ov.appendChild(el('p', { cls: 'problem', text: p }));
+      });
       ov.hidden = false;
       if (!data) return;
     }
     var a = data.analysis;
     document.getElementById('subtitle').textContent =
-      a.runs.length + ' run' + (a.runs.length === 1 ? '' : 's') + ' · ' + data.generatedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC') + ' · mnv4-bench ' + data.tool.version;
+      a.runs.length +
+      ' run' +
+      (a.runs.length === 1 ? '' : 's') +
+      ' · ' +
+      data.generatedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC') +
+      ' · mnv4-bench ' +
+      data.tool.version;
     var legend = document.getElementById('legend');
-    append(legend, ['Series: ', badge('measured'), ' on this tool\u2019s protocol, ', badge('simulated'), ' by a device model, ', badge('published'), ' from a paper (cited). They are never merged.']);
+    append(legend, [
+      'Series: ',
+      badge('measured'),
+      ' on this tool\u2019s protocol, ',
+      badge('simulated'),
+      ' by a device model, ',
+      badge('published'),
+      ' from a paper (cited). They are never merged.',
+    ]);
     renderOverview(document.getElementById('overview'), a);
     renderPareto(document.getElementById('pareto'), a);
     renderModels(document.getElementById('models'), a);
@@ -725,14 +1169,23 @@
     renderOps(document.getElementById('ops'), a);
     renderLut(document.getElementById('lut'), data.lut);
     renderCompare(document.getElementById('compare'), data.compare);
-    footer.textContent = 'Built by mnv4-bench ' + data.tool.version + ' from ' + a.runs.length + ' run(s). Accuracy and Table 6 latencies: ' + a.citation + '. Charts: Chart.js (MIT).';
+    footer.textContent =
+      'Built by mnv4-bench ' +
+      data.tool.version +
+      ' from ' +
+      a.runs.length +
+      ' run(s). Accuracy and Table 6 latencies: ' +
+      a.citation +
+      '. Charts: Chart.js (MIT).';
     Array.prototype.forEach.call(document.querySelectorAll('nav button[data-tab]'), function (b) {
       b.addEventListener('click', function () {
         var name = show(b.getAttribute('data-tab'));
         if (location.hash !== '#' + name) history.replaceState(null, '', '#' + name);
       });
     });
-    window.addEventListener('hashchange', function () { show(location.hash.slice(1)); });
+    window.addEventListener('hashchange', function () {
+      show(location.hash.slice(1));
+    });
     show(location.hash.slice(1) || 'overview');
   }
 
@@ -742,12 +1195,16 @@
     show: show,
     /** creates every chart (each section is shown in turn so its canvases have a size), then returns to `back`. */
     renderAll: function (back) {
-      SECTIONS.forEach(function (s) { show(s); });
+      SECTIONS.forEach(function (s) {
+        show(s);
+      });
       show(back || 'overview');
       return Object.keys(charts);
     },
     charts: charts,
-    chartIds: function () { return Object.keys(charts); },
+    chartIds: function () {
+      return Object.keys(charts);
+    },
     /** PNG data URL of a drawn chart, with its title drawn in (for papers; the page shows it as a heading). */
     pngOf: function (id) {
       var c = charts[id];

@@ -40,12 +40,14 @@
             var e = ds.errorBars[i];
             if (!e || !finite(e.lo) || !finite(e.hi)) return;
             if (horizontalBars) {
-              var x1 = xScale.getPixelForValue(e.lo), x2 = xScale.getPixelForValue(e.hi);
+              var x1 = xScale.getPixelForValue(e.lo),
+                x2 = xScale.getPixelForValue(e.hi);
               line(ctx, x1, el.y, x2, el.y);
               line(ctx, x1, el.y - cap, x1, el.y + cap);
               line(ctx, x2, el.y - cap, x2, el.y + cap);
             } else {
-              var y1 = yScale.getPixelForValue(e.lo), y2 = yScale.getPixelForValue(e.hi);
+              var y1 = yScale.getPixelForValue(e.lo),
+                y2 = yScale.getPixelForValue(e.hi);
               line(ctx, el.x, y1, el.x, y2);
               line(ctx, el.x - cap, y1, el.x + cap, y1);
               line(ctx, el.x - cap, y2, el.x + cap, y2);
@@ -55,13 +57,15 @@
           var d = ds.data[i];
           if (!d || typeof d !== 'object') return;
           if (finite(d.xLo) && finite(d.xHi)) {
-            var a = xScale.getPixelForValue(d.xLo), b = xScale.getPixelForValue(d.xHi);
+            var a = xScale.getPixelForValue(d.xLo),
+              b = xScale.getPixelForValue(d.xHi);
             line(ctx, a, el.y, b, el.y);
             line(ctx, a, el.y - cap, a, el.y + cap);
             line(ctx, b, el.y - cap, b, el.y + cap);
           }
           if (finite(d.yLo) && finite(d.yHi)) {
-            var c = yScale.getPixelForValue(d.yLo), f = yScale.getPixelForValue(d.yHi);
+            var c = yScale.getPixelForValue(d.yLo),
+              f = yScale.getPixelForValue(d.yHi);
             line(ctx, el.x, c, el.x, f);
             line(ctx, el.x - cap, c, el.x + cap, c);
             line(ctx, el.x - cap, f, el.x + cap, f);

@@ -38,7 +38,10 @@ describe('compare', () => {
     expect(same.stdout).toMatch(/0 significant regressions/);
   });
   it('--json and bad input (exit 2, one line)', async () => {
-    const j = JSON.parse((await runMain(['compare', path.join(results, 'base'), path.join(results, 'slower'), '--json'])).stdout) as { regressions: number; rows: unknown[] };
+    const j = JSON.parse((await runMain(['compare', path.join(results, 'base'), path.join(results, 'slower'), '--json'])).stdout) as {
+      regressions: number;
+      rows: unknown[];
+    };
     expect(j.regressions).toBe(5);
     expect(j.rows).toHaveLength(10);
     for (const args of [
@@ -90,7 +93,9 @@ describe('dashboard', () => {
     expect(e.stderr).toMatch(/the dashboard shows published figures only/);
     expect(existsSync(path.join(empty, 'dashboard', 'index.html'))).toBe(true);
     expect((await runMain(['dashboard', '--results', results, '--compare', 'base'])).code).toBe(2);
-    expect((await runMain(['dashboard', '--results', results, '--compare', 'base,missing', '-o', out])).stderr).toMatch(/--compare: no loaded run 'missing'/);
+    expect((await runMain(['dashboard', '--results', results, '--compare', 'base,missing', '-o', out])).stderr).toMatch(
+      /--compare: no loaded run 'missing'/,
+    );
   });
 });
 
@@ -101,7 +106,18 @@ describe('run builds its dashboard', () => {
       const file = path.join(tmp, 'dev.json');
       writeFileSync(
         file,
-        JSON.stringify({ schemaVersion: 1, id: 'dev', name: 'Test device', connection: { kind: 'local' }, preset: 'quick', workloads: ['conv-s/b03'], targets: [{ target: 'fake-cpu', label: 'fake CPU' }, { target: 'fake-phone', label: 'fake phone' }] }),
+        JSON.stringify({
+          schemaVersion: 1,
+          id: 'dev',
+          name: 'Test device',
+          connection: { kind: 'local' },
+          preset: 'quick',
+          workloads: ['conv-s/b03'],
+          targets: [
+            { target: 'fake-cpu', label: 'fake CPU' },
+            { target: 'fake-phone', label: 'fake phone' },
+          ],
+        }),
       );
       const env = { MNV4_BENCH_CACHE: path.join(tmp, 'cache') };
       const r = await runMain(['run', '--device', file, '--out', results, '--run-id', 'with-dash', '--sessions', '2'], env);

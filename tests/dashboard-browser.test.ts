@@ -7,12 +7,18 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } fr
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDashboard, CODE_BUDGET_BYTES, DATA_BUDGET_BYTES_PER_RUN, PUBLISHED_DATA_BUDGET_BYTES, scriptSafeJson } from '../src/report/dashboard.js';
+import {
+  buildDashboard,
+  CODE_BUDGET_BYTES,
+  DATA_BUDGET_BYTES_PER_RUN,
+  PUBLISHED_DATA_BUDGET_BYTES,
+  scriptSafeJson,
+} from '../src/report/dashboard.js';
 import { loadRuns } from '../src/report/load.js';
 import { parseLutValidation } from '../src/report/lut-validation.js';
 import { openDashboard, renderPngs, SECTIONS, type OpenedDashboard } from '../src/report/png.js';
 import { findChromium } from '../src/runners/browser/launcher.js';
-import { fixtureProfile, MODEL_MS, ORT_CPU, ORT_WASM, writeFixtureRun, XSS } from './helpers/report-fixture.js';
+import { fixtureProfile, MODEL_MS, ORT_WASM, writeFixtureRun, XSS } from './helpers/report-fixture.js';
 import { REPO_ROOT } from './helpers/cli.js';
 
 const SCRIPT_BREAK = '</script><script>window.__pwned = 1</script>';
@@ -28,7 +34,12 @@ let runDirs: string[];
 
 beforeAll(async () => {
   const ms = (scale: number, seed: number) => [
-    ...MODELS.map((m, i) => ({ workload: m, medianMs: MODEL_MS[m]! * scale, seed: seed + i, ...(m === 'conv-s' ? { profile: fixtureProfile('conv-s', 6.5) } : {}) })),
+    ...MODELS.map((m, i) => ({
+      workload: m,
+      medianMs: MODEL_MS[m]! * scale,
+      seed: seed + i,
+      ...(m === 'conv-s' ? { profile: fixtureProfile('conv-s', 6.5) } : {}),
+    })),
     ...MODELS.map((m, i) => ({ workload: m, target: ORT_WASM, medianMs: MODEL_MS[m]! * 1.8, seed: seed + 10 + i })),
     ...[0, 1, 2, 3].map((b) => ({ workload: `conv-s/b0${b}`, medianMs: 0.3 + b * 0.2, seed: seed + 20 + b })),
   ];
@@ -38,16 +49,30 @@ beforeAll(async () => {
   });
   const b = await writeFixtureRun(tmp, 'run-b', ms(1.1, 100), { createdAt: '2026-01-02T00:00:00.000Z', hostname: SCRIPT_BREAK, cpu: XSS });
   // a device named with the payload (no profile for it: the id is shown as its name)
-  const c = await writeFixtureRun(tmp, 'run-xss-device', [{ workload: 'conv-s', medianMs: 5 }], { device: XSS, createdAt: '2026-01-03T00:00:00.000Z' });
+  const c = await writeFixtureRun(tmp, 'run-xss-device', [{ workload: 'conv-s', medianMs: 5 }], {
+    device: XSS,
+    createdAt: '2026-01-03T00:00:00.000Z',
+  });
   const sim = await writeFixtureRun(
     tmp,
     'run-sim',
-    MODELS.map((m, i) => ({ workload: m, dtype: 'int8' as const, target: { id: 'android-cpu', runner: 'android-cpu', backend: 'xnnpack', settings: { threads: 1, cpuMask: 'c0' } }, medianMs: MODEL_MS[m]! / 2.5, simulated: true, seed: 300 + i })),
+    MODELS.map((m, i) => ({
+      workload: m,
+      dtype: 'int8' as const,
+      target: { id: 'android-cpu', runner: 'android-cpu', backend: 'xnnpack', settings: { threads: 1, cpuMask: 'c0' } },
+      medianMs: MODEL_MS[m]! / 2.5,
+      simulated: true,
+      seed: 300 + i,
+    })),
     { device: 'pixel6', createdAt: '2026-01-04T00:00:00.000Z' },
   );
   runDirs = [a, b, c, sim];
   const lut = parseLutValidation(
-    Array.from({ length: 12 }, (_, i) => ({ arch: i === 0 ? XSS : `conv-m:${i}`, measuredMs: 20 + i * 2, predictedMs: (20 + i * 2) * (1 + ((i % 5) - 2) * 0.03) })),
+    Array.from({ length: 12 }, (_, i) => ({
+      arch: i === 0 ? XSS : `conv-m:${i}`,
+      measuredMs: 20 + i * 2,
+      predictedMs: (20 + i * 2) * (1 + ((i % 5) - 2) * 0.03),
+    })),
     'lut-validation.json',
   );
   const loaded = await loadRuns([...runDirs, path.join(tmp, 'missing-run')]);
@@ -103,16 +128,19 @@ describe.skipIf(!chromium.ok)('dashboard in headless Chromium (file://)', () => 
 
   it('hostile strings from run files are inert and shown as text', async () => {
     {
-      const r = await d.page.evaluate(async (sections) => {
-        for (const s of sections) (window as unknown as { mnv4Dashboard: { show(n: string): void } }).mnv4Dashboard.show(s);
-        await new Promise((res) => setTimeout(res, 200)); // let a would-be onerror fire
-        return {
-          imgs: document.querySelectorAll('img').length,
-          scripts: document.querySelectorAll('script').length,
-          pwned: (window as unknown as { __pwned?: number }).__pwned ?? 0,
-          text: document.body.textContent ?? '',
-        };
-      }, [...SECTIONS]);
+      const r = await d.page.evaluate(
+        async (sections) => {
+          for (const s of sections) (window as unknown as { mnv4Dashboard: { show(n: string): void } }).mnv4Dashboard.show(s);
+          await new Promise((res) => setTimeout(res, 200)); // let a would-be onerror fire
+          return {
+            imgs: document.querySelectorAll('img').length,
+            scripts: document.querySelectorAll('script').length,
+            pwned: (window as unknown as { __pwned?: number }).__pwned ?? 0,
+            text: document.body.textContent ?? '',
+          };
+        },
+        [...SECTIONS],
+      );
       expect(r.imgs).toBe(0);
       expect(r.scripts).toBe(4); // data, chart.js, plugins, app
       expect(r.pwned).toBe(0);
@@ -132,7 +160,10 @@ describe.skipIf(!chromium.ok)('dashboard in headless Chromium (file://)', () => 
             const ths = Array.from(table.querySelectorAll('th'));
             const i = ths.findIndex((x) => x.textContent === h);
             for (let k = 0; k < n; k++) ths[i]!.click();
-            return { sort: ths[i]!.getAttribute('aria-sort'), cells: Array.from(table.querySelectorAll('tbody tr')).map((tr) => tr.children[i]!.textContent ?? '') };
+            return {
+              sort: ths[i]!.getAttribute('aria-sort'),
+              cells: Array.from(table.querySelectorAll('tbody tr')).map((tr) => tr.children[i]!.textContent ?? ''),
+            };
           },
           tableId,
           header,
@@ -201,8 +232,10 @@ describe.skipIf(!chromium.ok)('dashboard in headless Chromium (file://)', () => 
 describe('dashboard folder', () => {
   it('is self-contained: Chart.js copied in, no remote URL anywhere', () => {
     const dir = path.dirname(index);
-    for (const f of ['index.html', 'app.js', 'plugins.js', 'style.css', 'chart.umd.min.js', 'chart.js-LICENSE.md']) expect(existsSync(path.join(dir, f)), f).toBe(true);
-    for (const f of ['index.html', 'app.js', 'plugins.js', 'style.css']) expect(readFileSync(path.join(dir, f), 'utf8')).not.toMatch(/(src|href)=["']?(https?:)?\/\//);
+    for (const f of ['index.html', 'app.js', 'plugins.js', 'style.css', 'chart.umd.min.js', 'chart.js-LICENSE.md'])
+      expect(existsSync(path.join(dir, f)), f).toBe(true);
+    for (const f of ['index.html', 'app.js', 'plugins.js', 'style.css'])
+      expect(readFileSync(path.join(dir, f), 'utf8')).not.toMatch(/(src|href)=["']?(https?:)?\/\//);
   });
   it('embedded JSON cannot close its script element', () => {
     const s = scriptSafeJson({ a: SCRIPT_BREAK, b: '<!-- x', c: '\u2028' });

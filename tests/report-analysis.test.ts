@@ -26,12 +26,20 @@ let runB: string;
 let runSim: string;
 beforeAll(async () => {
   const ms = (scale: number, seed: number) => [
-    ...MODELS.map((m, i) => ({ workload: m, medianMs: MODEL_MS[m]! * scale, seed: seed + i, ...(m === 'conv-s' ? { profile: fixtureProfile('conv-s', 6.5) } : {}) })),
+    ...MODELS.map((m, i) => ({
+      workload: m,
+      medianMs: MODEL_MS[m]! * scale,
+      seed: seed + i,
+      ...(m === 'conv-s' ? { profile: fixtureProfile('conv-s', 6.5) } : {}),
+    })),
     ...MODELS.map((m, i) => ({ workload: m, target: ORT_WASM, medianMs: MODEL_MS[m]! * 1.8, seed: seed + 10 + i })),
     ...[0, 1, 2].map((b) => ({ workload: `conv-s/b0${b}`, medianMs: 0.3 + b * 0.2, seed: seed + 20 + b })),
     { workload: 'block:conv_bn(k1,s1,o256,none)@256x56x56', medianMs: 12, seed: seed + 40 },
   ];
-  runA = await writeFixtureRun(tmp, 'run-a', ms(1, 1), { createdAt: '2026-01-01T00:00:00.000Z', errors: [{ workload: 'conv-l', target: ORT_WEBGPU, message: XSS }] });
+  runA = await writeFixtureRun(tmp, 'run-a', ms(1, 1), {
+    createdAt: '2026-01-01T00:00:00.000Z',
+    errors: [{ workload: 'conv-l', target: ORT_WEBGPU, message: XSS }],
+  });
   // B: ort-cpu 10% slower, ort-wasm unchanged
   runB = await writeFixtureRun(tmp, 'run-b', ms(1.1, 100), { createdAt: '2026-01-02T00:00:00.000Z' });
   runSim = await writeFixtureRun(
@@ -58,7 +66,12 @@ describe('Pareto frontier', () => {
     expect(frontier(pts).map((p) => p.name)).toEqual(['a', 'b', 'd', 'e']);
   });
   it('a point equal on cost but worse on accuracy is dominated', () => {
-    expect(markPareto([{ cost: 1, accuracy: 1 }, { cost: 1, accuracy: 2 }]).map((p) => p.dominated)).toEqual([true, false]);
+    expect(
+      markPareto([
+        { cost: 1, accuracy: 1 },
+        { cost: 1, accuracy: 2 },
+      ]).map((p) => p.dominated),
+    ).toEqual([true, false]);
   });
 });
 
@@ -160,7 +173,11 @@ describe('comparison', () => {
     expect(r.changeLo!).toBeLessThan(0);
     expect(r.noiseA).toBeCloseTo(2 / 11, 9);
     // the same data pooled as if from one session looks significant: why sessions are the unit
-    const pooled = compareMeasurements({ ...a, sessionMedians: [11], sessionSamples: [a.samples] }, { ...b, sessionMedians: [11.33], sessionSamples: [b.samples] }, 0.01);
+    const pooled = compareMeasurements(
+      { ...a, sessionMedians: [11], sessionSamples: [a.samples] },
+      { ...b, sessionMedians: [11.33], sessionSamples: [b.samples] },
+      0.01,
+    );
     expect(pooled.units).toBe('samples');
     expect(pooled.significant).toBe(true);
   });
@@ -205,7 +222,11 @@ describe('comparison', () => {
 describe('loading and analysis', () => {
   it('parses workload ids', () => {
     expect(parseWorkloadId('model:conv-m@256')).toEqual({ model: 'conv-m', block: null, resolution: 256 });
-    expect(parseWorkloadId('block:conv-s/b05_uib@224')).toEqual({ model: null, block: { model: 'conv-s', id: 'b05_uib', index: 5 }, resolution: 224 });
+    expect(parseWorkloadId('block:conv-s/b05_uib@224')).toEqual({
+      model: null,
+      block: { model: 'conv-s', id: 'b05_uib', index: 5 },
+      resolution: 224,
+    });
     expect(parseWorkloadId('block:uib(a3,m5,s2,e4,o80,relu)@48x64x64').block).toBeNull();
   });
 
@@ -260,7 +281,10 @@ describe('loading and analysis', () => {
     const otherVersion = path.join(tmp, 'bad-version');
     mkdirSync(otherVersion);
     writeFileSync(path.join(otherVersion, 'manifest.json'), JSON.stringify({ ...fixtureManifest('old'), schemaVersion: 1 }));
-    const truncated = await writeFixtureRun(tmp, 'truncated', [{ workload: 'conv-s', medianMs: 7 }, { workload: 'conv-m', medianMs: 30 }]);
+    const truncated = await writeFixtureRun(tmp, 'truncated', [
+      { workload: 'conv-s', medianMs: 7 },
+      { workload: 'conv-m', medianMs: 30 },
+    ]);
     const f = path.join(truncated, 'measurements.jsonl');
     const text = readFileSync(f, 'utf8');
     writeFileSync(f, text.slice(0, text.length - 200)); // cut inside the last record
@@ -268,7 +292,10 @@ describe('loading and analysis', () => {
     expect(runs.map((r) => r.runId).sort()).toEqual(['run-a', 'truncated']);
     expect(runs.find((r) => r.runId === 'truncated')!.measurements).toHaveLength(1);
     expect(runs.find((r) => r.runId === 'truncated')!.notes[0]).toMatch(/cut off/);
-    expect(problems.map((p) => p.message)).toEqual([expect.stringMatching(/no manifest/), expect.stringMatching(/schemaVersion 1 is not supported .*older mnv4-bench/)]);
+    expect(problems.map((p) => p.message)).toEqual([
+      expect.stringMatching(/no manifest/),
+      expect.stringMatching(/schemaVersion 1 is not supported .*older mnv4-bench/),
+    ]);
     for (const p of problems) expect(p.message).not.toContain('\n');
     // a corrupt line in the middle is a problem too
     appendFileSync(f, '\n{"broken"\n' + text.split('\n')[0] + '\n');

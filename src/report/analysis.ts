@@ -152,7 +152,12 @@ export function latestMeasurements(runs: readonly RunView[]): MeasurementView[] 
   return [...byKey.values()];
 }
 
-function point(facts: ModelFacts, cost: number, provenance: SeriesProvenance, extra: Partial<ParetoPoint> = {}): Omit<ParetoPoint, 'dominated' | 'dominatedBy'> | null {
+function point(
+  facts: ModelFacts,
+  cost: number,
+  provenance: SeriesProvenance,
+  extra: Partial<ParetoPoint> = {},
+): Omit<ParetoPoint, 'dominated' | 'dominatedBy'> | null {
   if (!facts.top1) return null;
   return {
     model: facts.id,
@@ -171,7 +176,10 @@ function point(facts: ModelFacts, cost: number, provenance: SeriesProvenance, ex
 
 function marked(points: (Omit<ParetoPoint, 'dominated' | 'dominatedBy'> | null)[]): ParetoPoint[] {
   const ps = points.filter((p): p is Omit<ParetoPoint, 'dominated' | 'dominatedBy'> => p !== null);
-  return markPareto(ps.map((p) => ({ ...p, cost: p.cost, accuracy: p.accuracy }))).map((p) => ({ ...p, dominatedBy: p.dominatedBy.map((j) => ps[j]!.name) }));
+  return markPareto(ps.map((p) => ({ ...p, cost: p.cost, accuracy: p.accuracy }))).map((p) => ({
+    ...p,
+    dominatedBy: p.dominatedBy.map((j) => ps[j]!.name),
+  }));
 }
 
 function publishedLatencyPoints(facts: ModelFacts[], column: DeviceColumn): ParetoPoint[] {
@@ -190,7 +198,8 @@ function measuredPoints(facts: ModelFacts[], ms: MeasurementView[], provenance: 
       .map((m) => {
         const f = facts.find((x) => x.id === m.model);
         if (!f) return null;
-        const note = f.resolution !== null && f.resolution !== m.resolution ? `run at ${m.resolution}px; the published top-1 is at ${f.resolution}px` : null;
+        const note =
+          f.resolution !== null && f.resolution !== m.resolution ? `run at ${m.resolution}px; the published top-1 is at ${f.resolution}px` : null;
         return point(f, m.medianMs, provenance, { costLo: m.ci?.lo ?? null, costHi: m.ci?.hi ?? null, runId: m.runId, note });
       }),
   );
@@ -207,7 +216,10 @@ function paretoGroups(facts: ModelFacts[], latest: MeasurementView[]): ParetoGro
     if (column) shownColumns.add(column);
     const notes: string[] = [];
     if (ms.some((m) => m.softwareAdapter)) notes.push('software GPU adapter (SwiftShader): measured, but not a GPU latency');
-    if (column) notes.push(`published series: ${DEVICE_COLUMN_INFO[column].label} column of ${TABLE6_CITATION} (${DEVICE_COLUMN_INFO[column].runtime}, ${DEVICE_COLUMN_INFO[column].precision})`);
+    if (column)
+      notes.push(
+        `published series: ${DEVICE_COLUMN_INFO[column].label} column of ${TABLE6_CITATION} (${DEVICE_COLUMN_INFO[column].runtime}, ${DEVICE_COLUMN_INFO[column].precision})`,
+      );
     groups.push({
       id: `latency|${key}`,
       title: `${first.device} · ${first.targetLabel}`,
@@ -216,7 +228,11 @@ function paretoGroups(facts: ModelFacts[], latest: MeasurementView[]): ParetoGro
       device: first.device,
       targetLabel: first.targetLabel,
       publishedColumn: column,
-      series: { measured: measuredPoints(facts, ms, 'measured'), simulated: measuredPoints(facts, ms, 'simulated'), published: column ? publishedLatencyPoints(facts, column) : [] },
+      series: {
+        measured: measuredPoints(facts, ms, 'measured'),
+        simulated: measuredPoints(facts, ms, 'simulated'),
+        published: column ? publishedLatencyPoints(facts, column) : [],
+      },
       notes,
     });
   }
@@ -294,7 +310,20 @@ function modelRows(facts: ModelFacts[], latest: MeasurementView[]): ModelRow[] {
     for (const f of facts) {
       const v = f.table6Latency[col];
       if (!modelsRun.has(f.id) || typeof v !== 'number') continue;
-      rows.push({ device, targetKey: `published|${col}`, targetLabel: `${DEVICE_COLUMN_INFO[col].label} (Table 6)`, model: f.id, name: f.name, provenance: 'published', medianMs: v, ciLo: null, ciHi: null, n: null, runId: null, flags: [] });
+      rows.push({
+        device,
+        targetKey: `published|${col}`,
+        targetLabel: `${DEVICE_COLUMN_INFO[col].label} (Table 6)`,
+        model: f.id,
+        name: f.name,
+        provenance: 'published',
+        medianMs: v,
+        ciLo: null,
+        ciHi: null,
+        n: null,
+        runId: null,
+        flags: [],
+      });
     }
   }
   return rows;
@@ -393,7 +422,9 @@ function blockRows(latest: MeasurementView[]): BlockRow[] {
       }
     }
   }
-  return rows.sort((a, b) => a.targetLabel.localeCompare(b.targetLabel) || a.model.localeCompare(b.model) || a.source.localeCompare(b.source) || a.index - b.index);
+  return rows.sort(
+    (a, b) => a.targetLabel.localeCompare(b.targetLabel) || a.model.localeCompare(b.model) || a.source.localeCompare(b.source) || a.index - b.index,
+  );
 }
 
 function opRows(latest: MeasurementView[]): OpRow[] {
@@ -402,7 +433,15 @@ function opRows(latest: MeasurementView[]): OpRow[] {
     if (!m.profile) continue;
     const total = Object.values(m.profile.ops).reduce((s, v) => s + v, 0);
     for (const [op, ms] of Object.entries(m.profile.ops).sort((a, b) => b[1] - a[1])) {
-      rows.push({ runId: m.runId, device: m.device, targetLabel: m.targetLabel, workloadId: m.workloadId, op, ms, share: total > 0 ? ms / total : 0 });
+      rows.push({
+        runId: m.runId,
+        device: m.device,
+        targetLabel: m.targetLabel,
+        workloadId: m.workloadId,
+        op,
+        ms,
+        share: total > 0 ? ms / total : 0,
+      });
     }
   }
   return rows;
@@ -415,13 +454,27 @@ function targetStatuses(runs: readonly RunView[], latest: MeasurementView[]): Ta
   const columns = new Map<DeviceColumn, string>();
   for (const ms of byTarget.values()) {
     const m = ms[0]!;
-    out.push({ device: m.device, targetLabel: m.targetLabel, status: m.provenance, count: ms.length, reason: null, runId: [...new Set(ms.map((x) => x.runId))].join(', ') });
+    out.push({
+      device: m.device,
+      targetLabel: m.targetLabel,
+      status: m.provenance,
+      count: ms.length,
+      reason: null,
+      runId: [...new Set(ms.map((x) => x.runId))].join(', '),
+    });
     const col = publishedColumnOf(m);
     if (col) columns.set(col, m.device);
   }
   for (const [col, device] of columns) {
     const info = DEVICE_COLUMN_INFO[col];
-    out.push({ device, targetLabel: `${info.label}: ${info.runtime}, ${info.precision}`, status: 'published', count: 0, reason: `${TABLE6_CITATION}`, runId: null });
+    out.push({
+      device,
+      targetLabel: `${info.label}: ${info.runtime}, ${info.precision}`,
+      status: 'published',
+      count: 0,
+      reason: `${TABLE6_CITATION}`,
+      runId: null,
+    });
   }
   for (const r of runs) {
     for (const s of r.skipped) {
@@ -431,7 +484,14 @@ function targetStatuses(runs: readonly RunView[], latest: MeasurementView[]): Ta
         prev.count++;
         continue;
       }
-      out.push({ device: s.device, targetLabel: s.targetLabel, status: s.kind, count: 1, reason: s.workloadId ? `${s.workloadId}: ${s.reason}` : s.reason, runId: r.runId });
+      out.push({
+        device: s.device,
+        targetLabel: s.targetLabel,
+        status: s.kind,
+        count: 1,
+        reason: s.workloadId ? `${s.workloadId}: ${s.reason}` : s.reason,
+        runId: r.runId,
+      });
     }
   }
   return out;

@@ -82,7 +82,9 @@ export function compareMeasurements(a: MeasurementView, b: MeasurementView, thre
   const unitsB = sessions ? b.sessionMedians : b.samples;
   if (!sessions) {
     const fewer = a.sessionMedians.length < MIN_SESSIONS ? a : b;
-    notes.push(`${fewer === a ? 'A' : 'B'} has ${fewer.sessionMedians.length} independent session${fewer.sessionMedians.length === 1 ? '' : 's'} (< ${MIN_SESSIONS}): tested on per-call samples, which are not independent, so the p-value is optimistic`);
+    notes.push(
+      `${fewer === a ? 'A' : 'B'} has ${fewer.sessionMedians.length} independent session${fewer.sessionMedians.length === 1 ? '' : 's'} (< ${MIN_SESSIONS}): tested on per-call samples, which are not independent, so the p-value is optimistic`,
+    );
   }
   const base: Omit<CompareRow, 'change' | 'changeLo' | 'changeHi' | 'units' | 'nA' | 'nB' | 'test' | 'p' | 'significant' | 'status'> = {
     key: a.key,
@@ -100,25 +102,59 @@ export function compareMeasurements(a: MeasurementView, b: MeasurementView, thre
   const change = b.medianMs / a.medianMs - 1;
   if (unitsA.length < 2 || unitsB.length < 2) {
     notes.push('not enough independent data for a test (an externally timed summary with fewer than 3 sessions?)');
-    return { ...base, change, changeLo: null, changeHi: null, units: null, nA: unitsA.length, nB: unitsB.length, test: null, p: null, significant: false, status: 'no-significant-change' };
+    return {
+      ...base,
+      change,
+      changeLo: null,
+      changeHi: null,
+      units: null,
+      nA: unitsA.length,
+      nB: unitsB.length,
+      test: null,
+      p: null,
+      significant: false,
+      status: 'no-significant-change',
+    };
   }
   const withSamples = (m: MeasurementView): boolean => m.sessionSamples.length > 0 && m.sessionSamples.every((s) => s.length > 0);
   const boot =
-    sessions && withSamples(a) && withSamples(b) ? hierarchicalBootstrapChange(a.sessionSamples, b.sessionSamples) : bootstrapRelativeChange(unitsA, unitsB);
+    sessions && withSamples(a) && withSamples(b)
+      ? hierarchicalBootstrapChange(a.sessionSamples, b.sessionSamples)
+      : bootstrapRelativeChange(unitsA, unitsB);
   const mw = mannWhitney(unitsA, unitsB);
   let test: CompareRow['test'] = 'mann-whitney';
   let significant = mw.p < alpha;
   if (mw.minAttainableP >= alpha) {
     test = 'bootstrap';
     significant = boot.lo > 0 || boot.hi < 0;
-    notes.push(`${unitsA.length} vs ${unitsB.length} ${sessions ? 'sessions' : 'samples'} cannot reach p < ${alpha} with Mann-Whitney (smallest p ${mw.minAttainableP.toFixed(3)}): the bootstrap CI decides`);
+    notes.push(
+      `${unitsA.length} vs ${unitsB.length} ${sessions ? 'sessions' : 'samples'} cannot reach p < ${alpha} with Mann-Whitney (smallest p ${mw.minAttainableP.toFixed(3)}): the bootstrap CI decides`,
+    );
   }
-  const status: ChangeStatus = !significant ? 'no-significant-change' : change > threshold ? 'regression' : change < -threshold ? 'improvement' : 'within-threshold';
+  const status: ChangeStatus = !significant
+    ? 'no-significant-change'
+    : change > threshold
+      ? 'regression'
+      : change < -threshold
+        ? 'improvement'
+        : 'within-threshold';
   const floor = Math.max(base.noiseA ?? 0, base.noiseB ?? 0);
   if ((status === 'regression' || status === 'improvement') && floor > Math.abs(change)) {
     notes.push(`the change (${pct(change)}) is within the noise floor of the runs (${pct(floor)})`);
   }
-  return { ...base, change, changeLo: boot.lo, changeHi: boot.hi, units: sessions ? 'sessions' : 'samples', nA: unitsA.length, nB: unitsB.length, test, p: mw.p, significant, status };
+  return {
+    ...base,
+    change,
+    changeLo: boot.lo,
+    changeHi: boot.hi,
+    units: sessions ? 'sessions' : 'samples',
+    nA: unitsA.length,
+    nB: unitsB.length,
+    test,
+    p: mw.p,
+    significant,
+    status,
+  };
 }
 
 /** Compares run B against run A (A is the baseline). */
@@ -160,7 +196,8 @@ export function compareRuns(a: RunView, b: RunView, opts: { threshold?: number; 
   if (ids(a) !== ids(b)) notes.push(`the runs are of different devices (${ids(a)} vs ${ids(b)})`);
   if (a.host.cpu !== b.host.cpu) notes.push(`the runs are from different CPUs (${a.host.cpu} vs ${b.host.cpu})`);
   const floor = Math.max(noiseA ?? 0, noiseB ?? 0);
-  if (floor > threshold) notes.push(`the threshold ${pct(threshold)} is below the noise floor ${pct(floor)}: changes of that size are hard to tell from noise`);
+  if (floor > threshold)
+    notes.push(`the threshold ${pct(threshold)} is below the noise floor ${pct(floor)}: changes of that size are hard to tell from noise`);
   if (!rows.some((r) => r.change !== null)) notes.push('the runs have no measurement in common (same workload, dtype, target and settings)');
   return {
     runA: { runId: a.runId, device: ids(a), createdAt: a.createdAt, noiseFloor: noiseA },

@@ -80,7 +80,10 @@ export function defaultComparePair(runs: readonly RunView[], ids?: [string, stri
   return null;
 }
 
-export function dashboardData(loaded: LoadedRuns, opts: { lut?: LutValidation | null; compare?: [string, string]; threshold?: number; now?: Date } = {}): DashboardData {
+export function dashboardData(
+  loaded: LoadedRuns,
+  opts: { lut?: LutValidation | null; compare?: [string, string]; threshold?: number; now?: Date } = {},
+): DashboardData {
   const pair = defaultComparePair(loaded.runs, opts.compare);
   return {
     generatedAt: (opts.now ?? new Date()).toISOString(),

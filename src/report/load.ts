@@ -46,7 +46,10 @@ export function profileEntry(device: string, target: TargetView, dtype: string):
   const p = deviceProfile(device);
   if (!p) return undefined;
   return p.targets.find(
-    (e) => e.target === target.id && e.dtype === dtype && Object.entries(e.settings).every(([k, v]) => target.settings[k] === undefined || target.settings[k] === v),
+    (e) =>
+      e.target === target.id &&
+      e.dtype === dtype &&
+      Object.entries(e.settings).every(([k, v]) => target.settings[k] === undefined || target.settings[k] === v),
   );
 }
 
@@ -66,10 +69,31 @@ export function targetKeyOf(device: string, target: TargetView, dtype: string): 
 }
 
 /** CPU features that change latency, in this order, when the host has them. */
-const ISA_FEATURES = ['avx2', 'fma', 'avx512f', 'avx512_vnni', 'avx512vnni', 'avx_vnni', 'avxvnni', 'avx512_bf16', 'amx_int8', 'amx', 'neon', 'asimd', 'dotprod', 'i8mm', 'sve'];
+const ISA_FEATURES = [
+  'avx2',
+  'fma',
+  'avx512f',
+  'avx512_vnni',
+  'avx512vnni',
+  'avx_vnni',
+  'avxvnni',
+  'avx512_bf16',
+  'amx_int8',
+  'amx',
+  'neon',
+  'asimd',
+  'dotprod',
+  'i8mm',
+  'sve',
+];
 
 function hostView(h: ManifestRecord['host']): HostView {
-  const flags = new Set(h.cpu.flags.toLowerCase().split(/[\s,]+/).filter(Boolean));
+  const flags = new Set(
+    h.cpu.flags
+      .toLowerCase()
+      .split(/[\s,]+/)
+      .filter(Boolean),
+  );
   return {
     hostname: h.hostname,
     platform: h.platform,
@@ -182,8 +206,10 @@ export async function loadRun(dir: string): Promise<RunView> {
  * folder with measurements but no manifest is listed so that it is reported, not silently dropped).
  */
 export function listRunDirs(resultsDir: string): string[] {
-  if (!existsSync(resultsDir)) throw new ReportInputError(`${resultsDir}: no results directory; run 'mnv4-bench run --device host' first or pass --results DIR`);
-  if (!statSync(resultsDir).isDirectory()) throw new ReportInputError(`${resultsDir} is not a directory; pass the folder that holds the run directories`);
+  if (!existsSync(resultsDir))
+    throw new ReportInputError(`${resultsDir}: no results directory; run 'mnv4-bench run --device host' first or pass --results DIR`);
+  if (!statSync(resultsDir).isDirectory())
+    throw new ReportInputError(`${resultsDir} is not a directory; pass the folder that holds the run directories`);
   return readdirSync(resultsDir, { withFileTypes: true })
     .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
     .map((d) => path.join(resultsDir, d.name))
@@ -216,14 +242,22 @@ export function resolveRunDirs(args: readonly string[], resultsDir: string): str
     if (existsSync(a) && statSync(a).isDirectory()) return a;
     const underResults = path.join(resultsDir, a);
     if (!a.includes('/') && existsSync(underResults)) return underResults;
-    throw new ReportInputError(`no run '${a}': neither a run directory nor a run id in ${resultsDir}; list them with 'ls ${resultsDir}' or pass --results DIR`);
+    throw new ReportInputError(
+      `no run '${a}': neither a run directory nor a run id in ${resultsDir}; list them with 'ls ${resultsDir}' or pass --results DIR`,
+    );
   });
 }
 
 /** Loads runs for a command and fails with one line when none could be read. */
 export async function loadRunsOrFail(dirs: readonly string[], resultsDir: string): Promise<LoadedRuns> {
-  if (dirs.length === 0) throw new ReportInputError(`no runs in ${resultsDir}; measure one with 'mnv4-bench run --device host' or pass run directories`);
+  if (dirs.length === 0)
+    throw new ReportInputError(`no runs in ${resultsDir}; measure one with 'mnv4-bench run --device host' or pass run directories`);
   const loaded = await loadRuns(dirs);
-  if (loaded.runs.length === 0) throw new ReportInputError(loaded.problems.length === 1 ? loaded.problems[0]!.message : `none of the ${dirs.length} runs could be read (first: ${loaded.problems[0]!.message})`);
+  if (loaded.runs.length === 0)
+    throw new ReportInputError(
+      loaded.problems.length === 1
+        ? loaded.problems[0]!.message
+        : `none of the ${dirs.length} runs could be read (first: ${loaded.problems[0]!.message})`,
+    );
   return loaded;
 }

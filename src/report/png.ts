@@ -8,13 +8,21 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'puppeteer-core';
-import { resolveChromium } from '../runners/browser/launcher.js';
+import { BrowserUnavailableError, findChromium } from '../runners/browser/launcher.js';
 
 /** Dashboard sections, in tab order. */
 export const SECTIONS = ['overview', 'pareto', 'models', 'blocks', 'ops', 'lut', 'compare'] as const;
 
 /** Flags for a headless, offline, root-safe Chromium that only renders local files. */
-const FLAGS = ['--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-extensions', '--disable-default-apps'];
+const FLAGS = [
+  '--no-sandbox',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-extensions',
+  '--disable-default-apps',
+];
 
 export interface OpenedDashboard {
   browser: Browser;
@@ -25,8 +33,13 @@ export interface OpenedDashboard {
 }
 
 /** Launches Chromium and opens `index` (a dashboard index.html) from file://. */
-export async function openDashboard(index: string, opts: { chromium?: string; width?: number; height?: number; scale?: number } = {}): Promise<OpenedDashboard> {
-  const loc = resolveChromium(opts.chromium);
+export async function openDashboard(
+  index: string,
+  opts: { chromium?: string; width?: number; height?: number; scale?: number } = {},
+): Promise<OpenedDashboard> {
+  const found = findChromium(opts.chromium);
+  if (!found.ok) throw new BrowserUnavailableError(found.reason);
+  const loc = found.location;
   const { default: puppeteer } = await import('puppeteer-core');
   const userDataDir = mkdtempSync(path.join(tmpdir(), 'mnv4-dash-chromium-'));
   const browser = await puppeteer.launch({

@@ -48,7 +48,9 @@ function cited(m: PublishedModel, metric: 'top1' | 'macs' | 'params', resolution
   const figs = m.figures.filter((f) => f.metric === metric);
   const f = figs.find((x) => resolution !== null && x.resolution === resolution) ?? figs[0];
   if (!f) return null;
-  const note = [f.note, f.checkpoint ? `checkpoint ${f.checkpoint}` : undefined, f.resolution ? `at ${f.resolution}px` : undefined].filter(Boolean).join('; ');
+  const note = [f.note, f.checkpoint ? `checkpoint ${f.checkpoint}` : undefined, f.resolution ? `at ${f.resolution}px` : undefined]
+    .filter(Boolean)
+    .join('; ');
   return { value: f.value, unit: f.unit, provenance: 'published', source: f.source, ...(note ? { note } : {}) };
 }
 

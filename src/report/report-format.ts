@@ -61,7 +61,9 @@ export function reportRows(loaded: LoadedRuns, a: Analysis): ReportRow[] {
       top1: f?.top1?.value ?? null,
       top1Source: f?.top1 ? short(f.top1.source) : '',
       pareto: m.model ? paretoMark(m.device, m.targetLabel, m.model, m.provenance) : '',
-      flags: [!m.converged ? 'not converged' : '', m.softwareAdapter ? 'software adapter' : '', m.timing === 'external' ? 'externally timed' : ''].filter(Boolean).join('; '),
+      flags: [!m.converged ? 'not converged' : '', m.softwareAdapter ? 'software adapter' : '', m.timing === 'external' ? 'externally timed' : '']
+        .filter(Boolean)
+        .join('; '),
     };
   });
   for (const r of a.modelRows.filter((x) => x.provenance === 'published')) {
@@ -97,7 +99,23 @@ export function csvCell(v: string | number | null): string {
 }
 
 export function reportCsv(rows: readonly ReportRow[]): string {
-  const cols: (keyof ReportRow)[] = ['run', 'device', 'target', 'workload', 'model', 'provenance', 'medianMs', 'ciLo', 'ciHi', 'n', 'gmacPerSecond', 'top1', 'top1Source', 'pareto', 'flags'];
+  const cols: (keyof ReportRow)[] = [
+    'run',
+    'device',
+    'target',
+    'workload',
+    'model',
+    'provenance',
+    'medianMs',
+    'ciLo',
+    'ciHi',
+    'n',
+    'gmacPerSecond',
+    'top1',
+    'top1Source',
+    'pareto',
+    'flags',
+  ];
   return [cols.join(','), ...rows.map((r) => cols.map((c) => csvCell(r[c])).join(','))].join('\n') + '\n';
 }
 
@@ -110,8 +128,26 @@ export function reportMarkdown(loaded: LoadedRuns, a: Analysis, rows: readonly R
     out.push('## Runs', '');
     out.push(
       markdownTable(
-        [{ header: 'run' }, { header: 'created' }, { header: 'device' }, { header: 'host' }, { header: 'preset' }, { header: 'measured', right: true }, { header: 'simulated', right: true }, { header: 'failed', right: true }],
-        a.runs.map((r) => [r.runId, r.createdAt, r.deviceName, md(`${r.host.cpu}, ${r.host.cores} cores, ${r.host.os}`), r.protocol, String(r.measured), String(r.simulated), String(r.failed)]),
+        [
+          { header: 'run' },
+          { header: 'created' },
+          { header: 'device' },
+          { header: 'host' },
+          { header: 'preset' },
+          { header: 'measured', right: true },
+          { header: 'simulated', right: true },
+          { header: 'failed', right: true },
+        ],
+        a.runs.map((r) => [
+          r.runId,
+          r.createdAt,
+          r.deviceName,
+          md(`${r.host.cpu}, ${r.host.cores} cores, ${r.host.os}`),
+          r.protocol,
+          String(r.measured),
+          String(r.simulated),
+          String(r.failed),
+        ]),
       ),
       '',
     );
@@ -120,7 +156,12 @@ export function reportMarkdown(loaded: LoadedRuns, a: Analysis, rows: readonly R
   if (a.problems.length) out.push('');
   const modelRows = rows.filter((r) => r.model !== '' && r.workload.startsWith('model:'));
   if (modelRows.length) {
-    out.push('## Latency of the models (ms)', '', 'median [95% CI of the median]; provenance: measured here, simulated by a device model, or published (cited).', '');
+    out.push(
+      '## Latency of the models (ms)',
+      '',
+      'median [95% CI of the median]; provenance: measured here, simulated by a device model, or published (cited).',
+      '',
+    );
     const targets = [...new Set(modelRows.map((r) => `${r.device} · ${r.target} (${r.provenance})`))];
     const models = [...new Set(modelRows.map((r) => r.model))];
     out.push(
@@ -151,7 +192,9 @@ export function reportMarkdown(loaded: LoadedRuns, a: Analysis, rows: readonly R
         if (!pts.length) continue;
         const front = pts.filter((p) => !p.dominated).sort((x, y) => x.cost - y.cost);
         const dom = pts.filter((p) => p.dominated);
-        out.push(`- **${md(g.title)}**, ${prov}: frontier ${front.map((p) => `${p.name} (${fmt(p.cost, 2)} ms, ${p.accuracy}%)`).join(' → ')}${dom.length ? `; dominated: ${dom.map((p) => p.name).join(', ')}` : ''}`);
+        out.push(
+          `- **${md(g.title)}**, ${prov}: frontier ${front.map((p) => `${p.name} (${fmt(p.cost, 2)} ms, ${p.accuracy}%)`).join(' → ')}${dom.length ? `; dominated: ${dom.map((p) => p.name).join(', ')}` : ''}`,
+        );
       }
     }
     out.push('');
@@ -161,8 +204,22 @@ export function reportMarkdown(loaded: LoadedRuns, a: Analysis, rows: readonly R
     out.push('## Efficiency', '', 'GMAC/s = counted MACs / median; roofline share where the run measured a peak on that target.', '');
     out.push(
       markdownTable(
-        [{ header: 'workload' }, { header: 'target' }, { header: 'GMAC', right: true }, { header: 'median ms', right: true }, { header: 'GMAC/s', right: true }, { header: 'roofline share', right: true }],
-        eff.map((e) => [e.workloadId, md(`${e.device} · ${e.targetLabel}`), fmt(e.gmac, 3), fmt(e.medianMs, 2), fmt(e.gmacPerSecond, 1), e.rooflineShare === null ? '-' : `${(e.rooflineShare * 100).toFixed(0)}%`]),
+        [
+          { header: 'workload' },
+          { header: 'target' },
+          { header: 'GMAC', right: true },
+          { header: 'median ms', right: true },
+          { header: 'GMAC/s', right: true },
+          { header: 'roofline share', right: true },
+        ],
+        eff.map((e) => [
+          e.workloadId,
+          md(`${e.device} · ${e.targetLabel}`),
+          fmt(e.gmac, 3),
+          fmt(e.medianMs, 2),
+          fmt(e.gmacPerSecond, 1),
+          e.rooflineShare === null ? '-' : `${(e.rooflineShare * 100).toFixed(0)}%`,
+        ]),
       ),
       '',
     );
@@ -179,7 +236,11 @@ export function reportMarkdown(loaded: LoadedRuns, a: Analysis, rows: readonly R
   out.push(
     markdownTable(
       [{ header: 'model' }, { header: 'top-1 %', right: true }, { header: 'source' }],
-      facts.map((m) => [m.name, m.top1 ? String(m.top1.value) : '-', m.top1 ? md(short(m.top1.source) + (m.top1.note ? ` (${m.top1.note})` : '')) : '']),
+      facts.map((m) => [
+        m.name,
+        m.top1 ? String(m.top1.value) : '-',
+        m.top1 ? md(short(m.top1.source) + (m.top1.note ? ` (${m.top1.note})` : '')) : '',
+      ]),
     ),
     '',
     `Published latencies: ${TABLE6_CITATION}.`,

@@ -13,7 +13,7 @@ export { median };
 function midRanks(pooled: readonly number[]): number[] {
   const order = pooled.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
   const ranks = new Array<number>(pooled.length);
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && order[j + 1]![0] === order[i]![0]) j++;
     const r = (i + j) / 2 + 1;
@@ -147,7 +147,13 @@ function resampleMedian(x: readonly number[], rnd: () => number): number {
 
 /** Percentile bootstrap CI of median(b) / median(a) - 1, resampling each sample independently, seeded. */
 export function bootstrapRelativeChange(a: readonly number[], b: readonly number[], opts: BootstrapOptions = {}): BootstrapChange {
-  return bootstrapChange(median(b) / median(a) - 1, (r) => resampleMedian(a, r), (r) => resampleMedian(b, r), opts, 2000);
+  return bootstrapChange(
+    median(b) / median(a) - 1,
+    (r) => resampleMedian(a, r),
+    (r) => resampleMedian(b, r),
+    opts,
+    2000,
+  );
 }
 
 /**
@@ -156,8 +162,13 @@ export function bootstrapRelativeChange(a: readonly number[], b: readonly number
  * session, and takes the median of the pooled draw. The between-session drift thus widens the interval,
  * which a bootstrap over pooled samples would hide. Seeded.
  */
-export function hierarchicalBootstrapChange(a: readonly (readonly number[])[], b: readonly (readonly number[])[], opts: BootstrapOptions = {}): BootstrapChange {
-  if (a.length === 0 || b.length === 0 || [...a, ...b].some((s) => s.length === 0)) throw new Error('hierarchical bootstrap needs sessions with samples');
+export function hierarchicalBootstrapChange(
+  a: readonly (readonly number[])[],
+  b: readonly (readonly number[])[],
+  opts: BootstrapOptions = {},
+): BootstrapChange {
+  if (a.length === 0 || b.length === 0 || [...a, ...b].some((s) => s.length === 0))
+    throw new Error('hierarchical bootstrap needs sessions with samples');
   const draw = (sessions: readonly (readonly number[])[], rnd: () => number): number => {
     const picks = sessions.map(() => sessions[Math.floor(rnd() * sessions.length)]!);
     const out = new Float64Array(picks.reduce((n, x) => n + x.length, 0));
@@ -165,5 +176,11 @@ export function hierarchicalBootstrapChange(a: readonly (readonly number[])[], b
     for (const s of picks) for (let i = 0; i < s.length; i++) out[k++] = s[Math.floor(rnd() * s.length)]!;
     return medianSorted(out.sort());
   };
-  return bootstrapChange(median(b.flat()) / median(a.flat()) - 1, (r) => draw(a, r), (r) => draw(b, r), opts, 1000);
+  return bootstrapChange(
+    median(b.flat()) / median(a.flat()) - 1,
+    (r) => draw(a, r),
+    (r) => draw(b, r),
+    opts,
+    1000,
+  );
 }

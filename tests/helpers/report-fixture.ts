@@ -7,7 +7,14 @@ import path from 'node:path';
 import { resolveWorkload } from '../../src/models/workload.js';
 import { getPreset, type ProtocolRun } from '../../src/profiles/protocol.js';
 import { errorRecord, measurementRecord, sessionRecord, skippedRecord } from '../../src/results/records.js';
-import { ManifestSchema, SCHEMA_VERSION, type LineRecord, type ManifestRecord, type MeasurementRecord, type SessionRecord } from '../../src/results/schema.js';
+import {
+  ManifestSchema,
+  SCHEMA_VERSION,
+  type LineRecord,
+  type ManifestRecord,
+  type MeasurementRecord,
+  type SessionRecord,
+} from '../../src/results/schema.js';
 import { RunWriter } from '../../src/results/writer.js';
 import type { MeasurementResult, OpProfile, PreparedWorkload, Target } from '../../src/runners/types.js';
 import { mulberry32 } from '../../src/util/random.js';
@@ -20,7 +27,17 @@ export const ORT_WASM: Target = { id: 'ort-wasm', runner: 'ort-wasm', backend: '
 export function preparedWorkload(text: string, dtype: 'fp32' | 'fp16' | 'int8' = 'fp32'): PreparedWorkload {
   const r = resolveWorkload(text);
   const res = /@(\d+)$/.exec(r.id);
-  return { ...r, file: { path: `/tmp/${r.id.replace(/[^\w.-]/g, '_')}.onnx`, sha256: 'b'.repeat(64), bytes: 4096, format: 'onnx', dtype, resolution: res ? Number(res[1]) : 224 } };
+  return {
+    ...r,
+    file: {
+      path: `/tmp/${r.id.replace(/[^\w.-]/g, '_')}.onnx`,
+      sha256: 'b'.repeat(64),
+      bytes: 4096,
+      format: 'onnx',
+      dtype,
+      resolution: res ? Number(res[1]) : 224,
+    },
+  };
 }
 
 /** Samples around `medianMs` with a relative spread, seeded. */
@@ -78,13 +95,27 @@ function result(w: PreparedWorkload, m: FixtureMeasurement, session: number): Me
 }
 
 /** The session records and the measurement record of one pair, built by the project's record builders. */
-export function fixtureRecords(runId: string, deviceId: string, m: FixtureMeasurement): { sessions: SessionRecord[]; measurement: MeasurementRecord } {
+export function fixtureRecords(
+  runId: string,
+  deviceId: string,
+  m: FixtureMeasurement,
+): { sessions: SessionRecord[]; measurement: MeasurementRecord } {
   const w = preparedWorkload(m.workload, m.dtype);
   const scope = { runId, deviceId };
   let sessions = Array.from({ length: m.sessions ?? 3 }, (_, i) => sessionRecord(scope, w, result(w, m, i), { index: i, round: i }));
-  if (m.simulated) sessions = sessions.map((s) => ({ ...s, session: { ...s.session, provenance: 'simulated' }, coldStart: { ...s.coldStart, provenance: 'simulated' } }));
+  if (m.simulated)
+    sessions = sessions.map((s) => ({
+      ...s,
+      session: { ...s.session, provenance: 'simulated' },
+      coldStart: { ...s.coldStart, provenance: 'simulated' },
+    }));
   let measurement = measurementRecord(scope, w, sessions, 'quick');
-  if (m.simulated) measurement = { ...measurement, latency: { ...measurement.latency, provenance: 'simulated' }, coldStart: { ...measurement.coldStart, provenance: 'simulated' } };
+  if (m.simulated)
+    measurement = {
+      ...measurement,
+      latency: { ...measurement.latency, provenance: 'simulated' },
+      coldStart: { ...measurement.coldStart, provenance: 'simulated' },
+    };
   return { sessions, measurement };
 }
 
@@ -108,7 +139,13 @@ export function fixtureManifest(runId: string, o: FixtureRunOptions = {}): Manif
     resumed: [],
     tool: { name: 'mnv4-bench', version: '0.1.0', gitCommit: 'c'.repeat(40), gitDirty: false },
     command: ['run', '--device', device],
-    devices: [{ id: device, name: o.deviceName ?? (device === 'host' ? 'This machine' : device), connection: device === 'host' ? { kind: 'local' } : { kind: 'adb', serial: 'FIXTURE01' } }],
+    devices: [
+      {
+        id: device,
+        name: o.deviceName ?? (device === 'host' ? 'This machine' : device),
+        connection: device === 'host' ? { kind: 'local' } : { kind: 'adb', serial: 'FIXTURE01' },
+      },
+    ],
     sessionsPerMeasurement: o.sessions ?? 3,
     host: {
       hostname: o.hostname ?? 'fixture-host',
@@ -129,7 +166,14 @@ export function fixtureProfile(modelText: string, totalMs: number): OpProfile {
   const w = resolveWorkload(modelText);
   const ops = ['Conv', 'Relu', 'Add', 'GlobalAveragePool'];
   const per = totalMs / w.graph.blocks.length;
-  const nodes = w.graph.blocks.flatMap((b, i) => ops.slice(0, 2 + (i % 2)).map((op, k) => ({ name: `${b.id}/${op}_${k}`, op, block: b.id, medianMs: (per * (k === 0 ? 0.7 : 0.3)) / (k === 0 ? 1 : ops.slice(1, 2 + (i % 2)).length) })));
+  const nodes = w.graph.blocks.flatMap((b, i) =>
+    ops.slice(0, 2 + (i % 2)).map((op, k) => ({
+      name: `${b.id}/${op}_${k}`,
+      op,
+      block: b.id,
+      medianMs: (per * (k === 0 ? 0.7 : 0.3)) / (k === 0 ? 1 : ops.slice(1, 2 + (i % 2)).length),
+    })),
+  );
   const blocks = w.graph.blocks.map((b) => {
     const mine = nodes.filter((n) => n.block === b.id);
     const byOp: Record<string, number> = {};
@@ -144,7 +188,10 @@ export async function writeFixtureRun(
   root: string,
   runId: string,
   measurements: FixtureMeasurement[],
-  o: FixtureRunOptions & { errors?: { workload: string; target: Target; message: string }[]; skipped?: { workload: string; target: Target; reason: string }[] } = {},
+  o: FixtureRunOptions & {
+    errors?: { workload: string; target: Target; message: string }[];
+    skipped?: { workload: string; target: Target; reason: string }[];
+  } = {},
 ): Promise<string> {
   const targets = o.targets ?? [...new Map(measurements.map((m) => [JSON.stringify(m.target ?? ORT_CPU), m.target ?? ORT_CPU])).values()];
   const w = await RunWriter.open(root, fixtureManifest(runId, { ...o, targets }));

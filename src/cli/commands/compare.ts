@@ -70,14 +70,19 @@ export async function compareCommand(a: string, b: string, o: CompareOptions, { 
   // an unreadable run is a SchemaError (an InputError): exit 2 with its one line
   const c = compareRuns(await loadRun(dirA!), await loadRun(dirB!), { threshold });
   io.out(o.json ? `${JSON.stringify(c, null, 2)}\n` : `${compareText(c)}\n`);
-  if (c.regressions > 0) throw new RunError(`${c.regressions} significant regression${c.regressions === 1 ? '' : 's'} beyond ${pct(c.threshold, false)} in ${c.runB.runId} against ${c.runA.runId}`);
+  if (c.regressions > 0)
+    throw new RunError(
+      `${c.regressions} significant regression${c.regressions === 1 ? '' : 's'} beyond ${pct(c.threshold, false)} in ${c.runB.runId} against ${c.runA.runId}`,
+    );
   return c;
 }
 
 export function register(program: Command, cli: CliContext): void {
   const cmd = program
     .command('compare')
-    .description('compare two runs per workload x target: change of the median, significance over sessions, noise floor; exit 1 on a significant regression')
+    .description(
+      'compare two runs per workload x target: change of the median, significance over sessions, noise floor; exit 1 on a significant regression',
+    )
     .argument('<runA>', 'baseline run (directory or run id)')
     .argument('<runB>', 'run to check against it')
     .option('--threshold <pct>', 'smallest slowdown that counts as a regression (e.g. 3%, 0.5%)', '3%');

@@ -32,7 +32,8 @@ export const defaultDashboardDir = (resultsDir: string): string => path.join(res
 /** Opens a file in the desktop's browser; prints the path instead when that is not possible. */
 export function openInBrowser(file: string, io: CliIO): void {
   const url = pathToFileURL(file).href;
-  const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
+  const [cmd, args] =
+    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
   const child = spawn(cmd, args, { detached: true, stdio: 'ignore' });
   child.on('error', () => io.err(`could not start '${cmd}' to open the dashboard; open ${url} in a browser\n`));
   child.unref();
@@ -54,7 +55,9 @@ export async function buildRunDashboard(runDir: string, io: CliIO, opts: { json?
     (opts.json ? io.err : io.out)(`${describeBuild(build, loaded.runs.length)}\n`);
     return build;
   } catch (e) {
-    io.err(`dashboard not built: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]} (the run's results are saved; try 'mnv4-bench dashboard ${runDir}')\n`);
+    io.err(
+      `dashboard not built: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]} (the run's results are saved; try 'mnv4-bench dashboard ${runDir}')\n`,
+    );
     return null;
   }
 }
@@ -63,7 +66,8 @@ export async function dashboardCommand(runs: string[], o: DashboardOptions, { io
   const resultsDir = o.results ?? defaultResultsDir();
   if (o.out !== undefined && o.out.trim() === '') throw new UsageError('--out is empty; give a folder for the dashboard');
   const compare = o.compare?.split(',').map((s) => s.trim());
-  if (compare && (compare.length !== 2 || compare.some((s) => !s))) throw new UsageError(`--compare takes two run ids separated by a comma, got '${o.compare}'`);
+  if (compare && (compare.length !== 2 || compare.some((s) => !s)))
+    throw new UsageError(`--compare takes two run ids separated by a comma, got '${o.compare}'`);
   let threshold: number | undefined;
   try {
     threshold = o.threshold === undefined ? undefined : parseThreshold(o.threshold);
@@ -74,7 +78,11 @@ export async function dashboardCommand(runs: string[], o: DashboardOptions, { io
   const loaded = await loadRuns(resolveRunDirs(runs, resultsDir));
   for (const p of loaded.problems) io.err(`skipped: ${p.dir}: ${p.message}\n`);
   if (loaded.runs.length === 0) io.err(`no readable runs${runs.length ? '' : ` in ${resultsDir}`}: the dashboard shows published figures only\n`);
-  const build = buildDashboard(loaded, o.out ?? defaultDashboardDir(resultsDir), { lut, compare: compare as [string, string] | undefined, threshold });
+  const build = buildDashboard(loaded, o.out ?? defaultDashboardDir(resultsDir), {
+    lut,
+    compare: compare as [string, string] | undefined,
+    threshold,
+  });
   io.out(`${describeBuild(build, loaded.runs.length)}\n`);
   if (o.png) {
     const files = await renderPngs(build.index, o.png, { chromium: o.chromium });

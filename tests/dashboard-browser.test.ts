@@ -3,7 +3,7 @@
  * pixels, hostile strings from run files stay inert text, tables sort, charts export as PNG. Screenshots of
  * each section are kept in tests/artifacts/dashboard/ (git-ignored).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ import { loadRuns } from '../src/report/load.js';
 import { parseLutValidation } from '../src/report/lut-validation.js';
 import { openDashboard, renderPngs, SECTIONS, type OpenedDashboard } from '../src/report/png.js';
 import { findChromium } from '../src/runners/browser/launcher.js';
-import { fixtureProfile, MODEL_MS, ORT_WASM, writeFixtureRun, XSS } from './helpers/report-fixture.js';
+import { fixtureManifest, fixtureProfile, MODEL_MS, ORT_WASM, writeFixtureRun, XSS } from './helpers/report-fixture.js';
 import { REPO_ROOT } from './helpers/cli.js';
 
 const SCRIPT_BREAK = '</script><script>window.__pwned = 1</script>';
@@ -75,7 +75,26 @@ beforeAll(async () => {
     })),
     'lut-validation.json',
   );
-  const loaded = await loadRuns([...runDirs, path.join(tmp, 'missing-run')]);
+  // bad inputs: a run of the previous schema version, a folder without a manifest, a torn last line
+  const old = path.join(tmp, 'old-schema');
+  mkdirSync(old);
+  writeFileSync(path.join(old, 'manifest.json'), JSON.stringify({ ...fixtureManifest('old-schema'), schemaVersion: 1 }));
+  const noManifest = path.join(tmp, 'no-manifest');
+  mkdirSync(noManifest);
+  writeFileSync(path.join(noManifest, 'measurements.jsonl'), '');
+  const torn = await writeFixtureRun(
+    tmp,
+    'torn',
+    [
+      { workload: 'conv-m/b05', medianMs: 0.9 },
+      { workload: 'conv-m/b06', medianMs: 1.1 },
+    ],
+    { createdAt: '2026-01-05T00:00:00.000Z' },
+  );
+  const tornFile = path.join(torn, 'measurements.jsonl');
+  const text = readFileSync(tornFile, 'utf8');
+  writeFileSync(tornFile, text.slice(0, text.length - 100));
+  const loaded = await loadRuns([...runDirs, path.join(tmp, 'missing-run'), old, noManifest, torn]);
   index = buildDashboard(loaded, path.join(tmp, 'dash'), { lut, compare: ['run-a', 'run-b'] }).index;
   emptyIndex = buildDashboard({ runs: [], problems: [] }, path.join(tmp, 'dash-empty')).index;
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -210,10 +229,13 @@ describe.skipIf(!chromium.ok)('dashboard in headless Chromium (file://)', () => 
     }
   });
 
-  it('shows the unreadable run as skipped with its reason', async () => {
+  it('lists unreadable runs as skipped with the reason (missing, other schema version, no manifest) and notes a torn line', async () => {
     {
       const text = await d.page.evaluate(() => document.getElementById('overview')!.textContent ?? '');
       expect(text).toMatch(/missing-run: .*no such run directory/);
+      expect(text).toMatch(/old-schema: .*schemaVersion 1 is not supported/);
+      expect(text).toMatch(/no-manifest: .*no manifest/);
+      expect(text).toMatch(/the last line was cut off/);
     }
   });
 

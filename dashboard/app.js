@@ -364,12 +364,23 @@
         });
     });
     var axisTitle = g.axis === 'latency' ? 'median latency (ms, log scale)' : g.axis === 'macs' ? 'MACs (G, log scale)' : 'parameters (M, log scale)';
+    // room on the right for the names beside the points (log axis: a factor, not an offset)
+    var costs = [];
+    ['measured', 'simulated', 'published'].forEach(function (prov) {
+      g.series[prov].forEach(function (p) {
+        costs.push(p.cost);
+        if (p.costHi !== null) costs.push(p.costHi);
+        if (p.costLo !== null) costs.push(p.costLo);
+      });
+    });
+    var xMax = costs.length ? Math.max.apply(null, costs) * 1.9 : undefined;
+    var xMin = costs.length ? Math.min.apply(null, costs) / 1.15 : undefined;
     return {
       type: 'scatter',
       data: { datasets: datasets },
       options: baseOptions({
         scales: {
-          x: { type: 'logarithmic', title: { display: true, text: axisTitle }, ticks: { callback: logTick, maxRotation: 0 } },
+          x: { type: 'logarithmic', min: xMin, max: xMax, title: { display: true, text: axisTitle }, ticks: { callback: logTick, maxRotation: 0 } },
           y: { title: { display: true, text: 'ImageNet-1k top-1 (%)' } },
         },
         plugins: {

@@ -14,8 +14,8 @@ import { planBench, planDevice, summaryLayout, type Plan } from '../src/engine/p
 import { publishedLatency } from '../src/models/published.js';
 import { parseDeviceProfile } from '../src/profiles/device.js';
 import { formatMeasurement } from '../src/report/measurement.js';
-import { summaryCells, summaryTable } from '../src/report/summary.js';
-import { readRun, selectMeasurements, selectUnmeasured } from '../src/results/reader.js';
+import { layoutFromRecords, summaryCells, summaryTable } from '../src/report/summary.js';
+import { readRun, selectMeasurements, selectSessions, selectUnmeasured } from '../src/results/reader.js';
 import type { MeasurementRecord, SessionRecord } from '../src/results/schema.js';
 import { clearTargetsMemoryCache } from '../src/runners/registry.js';
 import { createFakeRunner, fakeLatencyMs, fakePrepare, installFakeRunners } from './helpers/fake-runner.js';
@@ -315,7 +315,7 @@ describe('externally timed sessions', () => {
 });
 
 describe('summary table', () => {
-  async function deviceRun(): Promise<{ plan: Plan; records: Awaited<ReturnType<typeof readRun>>['records'] }> {
+  async function deviceRun(): Promise<{ plan: Plan } & Awaited<ReturnType<typeof readRun>>> {
     undo = installFakeRunners(createFakeRunner({ failWhen: (w) => w.includes('b03') }), createFakeRunner({ id: 'fake-phone', connections: ['adb'] }));
     const plan = planDevice(
       profile({
@@ -327,7 +327,7 @@ describe('summary table', () => {
       }),
     );
     const r = await executePlan(plan, options());
-    return { plan, records: (await readRun(r.runDir)).records };
+    return { plan, ...(await readRun(r.runDir)) };
   }
 
   it('cells come from structured keys: measured, failed, skipped; published beside its column', async () => {
@@ -358,6 +358,21 @@ describe('summary table', () => {
     expect(text).toContain('[1] fake CPU: fake-cpu fp32 threads=1 mask=ff');
     expect(text).toContain("    skipped: fake-phone runs over adb connections, and device 'dev' is reached over local");
     expect(text).toContain('published = arXiv 2404.10518 Table 6');
+  });
+
+  it('a run read back from disk alone (no plan) gives the same table', async () => {
+    const { plan, records, manifest } = await deviceRun();
+    const fromDisk = layoutFromRecords('dev', records, manifest.targets);
+    expect(fromDisk.columns.map((c) => [c.target.id, c.dtype])).toEqual(plan.columns.map((c) => [c.target.id, c.dtype]));
+    expect(fromDisk.rows.map((r) => [r.workloadId, r.model?.id])).toEqual([
+      ['model:conv-s@224', 'conv-s'],
+      [B03, undefined],
+    ]);
+    expect(summaryCells(fromDisk, records).cells.map((row) => row.map((c) => c.state))).toEqual(
+      summaryCells(summaryLayout(plan), records).cells.map((row) => row.map((c) => c.state)),
+    );
+    expect(selectSessions({ records }, { workload: 'model:conv-s@224' }).map((x) => x.session.index)).toEqual([0]);
+    expect(layoutFromRecords('other-device', records).rows).toEqual([]);
   });
 
   it('a model at another resolution gets no published figure', async () => {

@@ -156,8 +156,12 @@ export function summaryTable(layout: SummaryLayout, records: readonly LineRecord
   return [textTable(cols, rows), ...legend, ...notes].join('\n');
 }
 
-/** A layout from records alone (a run read back from disk): columns by (target + settings, dtype), rows by workload. */
-export function layoutFromRecords(deviceId: string, records: readonly LineRecord[]): SummaryLayout {
+/**
+ * A layout from records alone (a run read back from disk): columns by (target + settings, dtype), rows by
+ * workload in first-seen order. `targetOrder` (e.g. the manifest's targets) orders the columns; others follow
+ * in first-seen order.
+ */
+export function layoutFromRecords(deviceId: string, records: readonly LineRecord[], targetOrder: readonly Target[] = []): SummaryLayout {
   const columns = new Map<string, SummaryColumn>();
   const rows = new Map<string, SummaryRow>();
   for (const r of records) {
@@ -169,5 +173,11 @@ export function layoutFromRecords(deviceId: string, records: readonly LineRecord
     const prev = rows.get(r.workload.id);
     if (!prev || (!prev.model && model)) rows.set(r.workload.id, { workloadId: r.workload.id, ...(model ? { model } : {}) });
   }
-  return { deviceId, columns: [...columns.values()], rows: [...rows.values()] };
+  const targetKey = (t: Target): string => measurementKey(deviceId, '', '', t);
+  const rank = (c: SummaryColumn): number => {
+    const i = targetOrder.findIndex((t) => targetKey(t) === targetKey(c.target));
+    return i < 0 ? targetOrder.length : i;
+  };
+  const ordered = [...columns.values()].map((c, i) => ({ c, i })).sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i);
+  return { deviceId, columns: ordered.map((x) => x.c), rows: [...rows.values()] };
 }

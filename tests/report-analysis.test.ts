@@ -8,6 +8,7 @@ import { compareMeasurements, compareRuns, parseThreshold } from '../src/report/
 import { listRunDirs, loadRuns, parseWorkloadId } from '../src/report/load.js';
 import { parseLutValidation } from '../src/report/lut-validation.js';
 import { frontier, markPareto } from '../src/report/pareto.js';
+import { pngFileName } from '../src/report/png.js';
 import { modelFacts } from '../src/report/published-join.js';
 import { csvCell, renderReport } from '../src/report/report-format.js';
 import { bootstrapRelativeChange, mannWhitney, median } from '../src/report/significance.js';
@@ -273,6 +274,14 @@ describe('loading and analysis', () => {
     expect(a.ops.map((o) => o.op)).toContain('Conv');
   });
 
+  it('a later run without a profile does not hide the latest profile of a model', async () => {
+    const later = await writeFixtureRun(tmp, 'later-unprofiled', [{ workload: 'conv-s', medianMs: 7 }], { createdAt: '2026-02-01T00:00:00.000Z' });
+    const a = analyse(await loadRuns([runA, later]));
+    expect(a.modelRows.find((r) => r.model === 'conv-s' && r.targetLabel.includes('CPU'))!.runId).toBe('later-unprofiled');
+    expect(new Set(a.ops.map((o) => o.runId))).toEqual(new Set(['run-a']));
+    expect(a.blocks.filter((b) => b.source === 'in-model profile').every((b) => b.runId === 'run-a')).toBe(true);
+  });
+
   it('bad runs become one-line problems; the others still load', async () => {
     const noManifest = path.join(tmp, 'bad-no-manifest');
     mkdirSync(noManifest);
@@ -344,6 +353,14 @@ describe('report formats', () => {
     const md = renderReport({ runs: [], problems: [] }, 'md');
     expect(md).toContain('No runs loaded');
     expect(md).toContain('MNv4-Conv-S');
+  });
+});
+
+describe('PNG file names', () => {
+  it('carry the chart id and a slug of its title', () => {
+    expect(pngFileName('pareto-3', 'host · onnxruntime-node CPU, 1 thread')).toBe('pareto-3-host-onnxruntime-node-cpu-1-thread.png');
+    expect(pngFileName('ops', '<img src=x onerror=alert(1)>')).toBe('ops-img-src-x-onerror-alert-1.png');
+    expect(pngFileName('x/../y', '')).toBe('x_.._y.png');
   });
 });
 

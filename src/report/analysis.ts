@@ -146,9 +146,9 @@ export interface Analysis {
 const modelName = (facts: ModelFacts[], id: string): string => facts.find((f) => f.id === id)?.name ?? id;
 
 /** The latest measurement of each (target, workload), latest run first wins. */
-export function latestMeasurements(runs: readonly RunView[]): MeasurementView[] {
+export function latestMeasurements(runs: readonly RunView[], keep: (m: MeasurementView) => boolean = () => true): MeasurementView[] {
   const byKey = new Map<string, MeasurementView>();
-  for (const r of runs) for (const m of r.measurements) byKey.set(`${m.targetKey}|${m.workloadId}`, m); // runs are in time order
+  for (const r of runs) for (const m of r.measurements) if (keep(m)) byKey.set(`${m.targetKey}|${m.workloadId}`, m); // runs are in time order
   return [...byKey.values()];
 }
 
@@ -519,6 +519,7 @@ function runSummary(r: RunView): RunSummary {
 /** Everything the reports and the dashboard show, from loaded runs and the published data. */
 export function analyse(loaded: LoadedRuns, facts: ModelFacts[] = modelFacts()): Analysis {
   const latest = latestMeasurements(loaded.runs);
+  const latestProfiled = latestMeasurements(loaded.runs, (m) => m.profile !== null);
   return {
     runs: loaded.runs.map(runSummary),
     problems: loaded.problems,
@@ -527,8 +528,9 @@ export function analyse(loaded: LoadedRuns, facts: ModelFacts[] = modelFacts()):
     pareto: paretoGroups(facts, latest),
     modelRows: modelRows(facts, latest),
     efficiency: efficiencyRows(loaded.runs),
-    blocks: blockRows(latest),
-    ops: opRows(latest),
+    // breakdowns: the latest standalone blocks, and the latest profile of each model (a later unprofiled run does not hide it)
+    blocks: blockRows([...latest.filter((m) => m.block !== null), ...latestProfiled.filter((m) => m.block === null)]),
+    ops: opRows(latestProfiled),
     citation: TABLE6_CITATION,
   };
 }

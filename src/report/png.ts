@@ -72,8 +72,16 @@ export async function openDashboard(
   };
 }
 
-/** File name of a chart id (`pareto-3` -> `pareto-3.png`). */
-const fileOf = (id: string): string => `${id.replace(/[^\w.-]+/g, '_')}.png`;
+/** File name of a chart: its id and a slug of its title (`pareto-3-host-onnxruntime-node-cpu-1-thread.png`). */
+export function pngFileName(id: string, title: string): string {
+  const slug = title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60)
+    .replace(/-+$/, '');
+  return `${id.replace(/[^\w.-]+/g, '_')}${slug ? `-${slug}` : ''}.png`;
+}
 
 /**
  * Writes every chart of the dashboard at `index` as a PNG into `outDir` (2x pixel density, white
@@ -90,11 +98,11 @@ export async function renderPngs(index: string, outDir: string, opts: { chromium
         dash.show(s);
         return Array.from(document.querySelectorAll(`#${s} canvas[data-chart]`)).map((c) => {
           const id = c.getAttribute('data-chart') ?? 'chart';
-          return { id, url: dash.pngOf(id) ?? (c as HTMLCanvasElement).toDataURL('image/png') };
+          return { id, title: c.getAttribute('aria-label') ?? '', url: dash.pngOf(id) ?? (c as HTMLCanvasElement).toDataURL('image/png') };
         });
       }, section);
       for (const s of shots) {
-        const file = path.join(outDir, fileOf(s.id));
+        const file = path.join(outDir, pngFileName(s.id, s.title));
         writeFileSync(file, Buffer.from(s.url.replace(/^data:image\/png;base64,/, ''), 'base64'));
         written.push(file);
       }

@@ -211,6 +211,30 @@ describe('comparison', () => {
     // with a threshold of 20%, the same change is not a regression
     expect(compareRuns(runs[0]!, runs[1]!, { threshold: 0.2 }).regressions).toBe(0);
   });
+  it('externally timed records: sessions are the only unit; one session gives no test', async () => {
+    const cpu = { id: 'android-cpu', runner: 'android-cpu', backend: 'xnnpack', settings: { threads: 1 } };
+    const mk = (id: string, ms: number, sessions: number, at: string) =>
+      writeFixtureRun(tmp, id, [{ workload: 'conv-s', dtype: 'int8', target: cpu, medianMs: ms, external: true, drift: 0.002 }], {
+        device: 'pixel6',
+        sessions,
+        createdAt: at,
+      });
+    const { runs } = await loadRuns([await mk('ext-a', 2.5, 3, '2026-03-01T00:00:00.000Z'), await mk('ext-b', 2.8, 3, '2026-03-02T00:00:00.000Z')]);
+    const m = runs[0]!.measurements[0]!;
+    expect(m.timing).toBe('external');
+    expect(m.samples).toEqual([]);
+    expect(m.ci).toBeNull();
+    expect(m.sessionMedians).toHaveLength(3);
+    const c = compareRuns(runs[0]!, runs[1]!);
+    expect(c.rows[0]).toMatchObject({ units: 'sessions', test: 'bootstrap', status: 'regression' });
+    const one = await loadRuns([await mk('ext-1a', 2.5, 1, '2026-03-03T00:00:00.000Z'), await mk('ext-1b', 2.8, 1, '2026-03-04T00:00:00.000Z')]);
+    const r1 = compareRuns(one.runs[0]!, one.runs[1]!).rows[0]!;
+    expect(r1.test).toBeNull();
+    expect(r1.status).toBe('no-significant-change');
+    expect(r1.notes.join(' ')).toMatch(/not enough independent data/);
+    expect(analyse(one).modelRows[0]!.flags).toContain('externally timed');
+  });
+
   it('parses thresholds', () => {
     expect(parseThreshold('3%')).toBeCloseTo(0.03, 12);
     expect(parseThreshold('0.5%')).toBeCloseTo(0.005, 12);

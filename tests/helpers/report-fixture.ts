@@ -61,12 +61,35 @@ export interface FixtureMeasurement {
   seed?: number;
   profile?: OpProfile;
   simulated?: boolean;
+  /** timed by an external tool (summary statistics only, as TFLite benchmark_model prints them). */
+  external?: boolean;
 }
 
 function result(w: PreparedWorkload, m: FixtureMeasurement, session: number): MeasurementResult {
   const k = m.sessions ?? 3;
   const shift = k > 1 ? (m.drift ?? 0.01) * (session / (k - 1) - 0.5) : 0;
   const samplesMs = samplesAround(m.medianMs * (1 + shift), m.n ?? 40, m.spread ?? 0.02, (m.seed ?? 1) * 31 + session);
+  if (m.external) {
+    const sorted = [...samplesMs].sort((x, y) => x - y);
+    const mean = samplesMs.reduce((t, v) => t + v, 0) / samplesMs.length;
+    return {
+      workloadId: w.id,
+      target: m.target ?? ORT_CPU,
+      external: {
+        tool: 'tflite-benchmark_model',
+        summary: {
+          count: samplesMs.length,
+          minMs: sorted[0]!,
+          maxMs: sorted[sorted.length - 1]!,
+          meanMs: mean,
+          stdMs: 0.01 * mean,
+          medianMs: sorted[sorted.length >> 1]!,
+        },
+      },
+      executed: { runtime: 'tflite', runtimeVersion: '2.16', backend: (m.target ?? ORT_CPU).backend, evidence: 'fixture' },
+      warnings: [],
+    };
+  }
   const run: ProtocolRun = {
     settings: getPreset('quick'),
     clock: 'fixture',

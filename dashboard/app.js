@@ -881,7 +881,12 @@
       return;
     }
     var s = lut.stats;
-    root.appendChild(note('Source: ' + lut.source));
+    root.appendChild(
+      note('Source: ' + lut.source + (lut.context ? ' (' + lut.context + ')' : '') + '. Predictions are estimated; measurements measured.'),
+    );
+    lut.warnings.forEach(function (w) {
+      root.appendChild(el('p', { cls: 'problem', text: w }));
+    });
     root.appendChild(
       el(
         'div',
@@ -893,6 +898,7 @@
         el('div', null, el('b', { text: pct(s.within10) }), 'within \u00b110%'),
         el('div', null, el('b', { text: signedPct(s.bias) }), 'mean signed error'),
         el('div', null, el('b', { text: pct(s.maxAbsError) }), 'largest error'),
+        el('div', null, el('b', { text: s.noiseFloor === null ? 'n/a' : pct(s.noiseFloor) }), 'noise floor (session spread)'),
       ),
     );
     var all = lut.points
@@ -906,24 +912,35 @@
       );
     var lo = Math.min.apply(null, all) * 0.95,
       hi = Math.max.apply(null, all) * 1.05;
+    function series(kind) {
+      return lut.points
+        .filter(function (p) {
+          return p.kind === kind;
+        })
+        .map(function (p) {
+          return { x: p.measuredMs, y: p.predictedMs, arch: p.arch, err: p.error, label: kind === 'model' ? p.arch : null };
+        });
+    }
     root.appendChild(
       chartCard(
         'lut',
         'lut',
         'Predicted vs measured latency',
-        ['solid line: prediction = measurement; dashed: \u00b110%'],
+        ['solid line: prediction = measurement; dashed: \u00b110%; statistics over the sampled architectures (the MNv4 models are shown apart)'],
         function () {
           return {
             type: 'scatter',
             data: {
               datasets: [
+                { label: 'sampled architectures', data: series('arch'), backgroundColor: alpha(COLORS.measured, 0.7), pointRadius: 4 },
                 {
-                  label: 'architectures',
-                  data: lut.points.map(function (p) {
-                    return { x: p.measuredMs, y: p.predictedMs, arch: p.arch, err: p.error };
-                  }),
-                  backgroundColor: alpha(COLORS.measured, 0.7),
-                  pointRadius: 4,
+                  label: 'MNv4 models',
+                  data: series('model'),
+                  backgroundColor: alpha(COLORS.simulated, 0.9),
+                  pointStyle: 'rectRot',
+                  pointRadius: 6,
+                  pointLabels: true,
+                  pointLabelColor: COLORS.simulated,
                 },
                 {
                   label: 'y = x',
@@ -963,7 +980,7 @@
               ],
             },
             options: baseOptions({
-              scales: { x: { title: { display: true, text: 'measured (ms)' } }, y: { title: { display: true, text: 'predicted (ms)' } } },
+              scales: { x: { title: { display: true, text: 'measured (ms)' } }, y: { title: { display: true, text: 'predicted (ms, estimated)' } } },
               plugins: {
                 legend: { position: 'bottom' },
                 tooltip: {
@@ -985,9 +1002,11 @@
       table(
         [
           { key: 'arch', label: 'architecture' },
-          { key: 'predictedMs', label: 'predicted ms', num: true, fmt: fmtMs },
+          { key: 'kind', label: 'kind' },
+          { key: 'predictedMs', label: 'predicted ms (estimated)', num: true, fmt: fmtMs },
           { key: 'measuredMs', label: 'measured ms', num: true, fmt: fmtMs },
           { key: 'error', label: 'error', num: true, fmt: signedPct },
+          { key: 'spreadMs', label: 'session spread ms', num: true, fmt: fmtMs },
         ],
         lut.points,
         { id: 'lut' },

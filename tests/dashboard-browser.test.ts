@@ -67,12 +67,19 @@ beforeAll(async () => {
     { device: 'pixel6', createdAt: '2026-01-04T00:00:00.000Z' },
   );
   runDirs = [a, b, c, sim];
+  // the report shape `lut validate --report` writes: sampled architectures, the MNv4 models apart, warnings
   const lut = parseLutValidation(
-    Array.from({ length: 12 }, (_, i) => ({
-      arch: i === 0 ? XSS : `conv-m:${i}`,
-      measuredMs: 20 + i * 2,
-      predictedMs: (20 + i * 2) * (1 + ((i % 5) - 2) * 0.03),
-    })),
+    {
+      table: { space: 'conv-m', target: 'ort-cpu', device: 'host', method: 'in-context' },
+      archs: Array.from({ length: 12 }, (_, i) => ({
+        arch: i === 0 ? XSS : `conv-m:${i}`,
+        measuredMs: 20 + i * 2,
+        predictedMs: (20 + i * 2) * (1 + ((i % 5) - 2) * 0.03),
+        spreadMs: 0.4,
+      })),
+      models: [{ arch: 'conv-m', measuredMs: 30, predictedMs: 28 }],
+      warnings: [`noisy host ${XSS}`],
+    },
     'lut-validation.json',
   );
   // bad inputs: a run of the previous schema version, a folder without a manifest, a torn last line

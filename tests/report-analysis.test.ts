@@ -404,5 +404,30 @@ describe('LUT validation input', () => {
     expect(v.stats.rmseMs).toBeCloseTo(Math.sqrt((0 + 1 + 0.16 + 4) / 4), 12);
     expect(parseLutValidation({ architectures: rows, mape: 1 }, 'y').stats.n).toBe(4);
     expect(() => parseLutValidation({ nope: 1 }, 'z.json')).toThrow(/z\.json: not a LUT validation file/);
+    expect(() => parseLutValidation([{ arch: 'a', predictedMs: -1, measuredMs: 1 }], 'n.json')).toThrow(/n\.json: .*\(root\)\.0\.predictedMs/);
+  });
+  it("reads the report of 'lut validate': models apart, warnings, table context, noise floor", () => {
+    const report = {
+      table: { file: 't.json', space: 'conv-s', resolution: 224, target: 'ort-cpu', device: 'host', method: 'in-context', digest: 'x' },
+      seed: 1,
+      archs: [
+        { arch: 'conv-s:1,2', predictedMs: 10, measuredMs: 10.5, spreadMs: 0.21, error: -0.0476 },
+        { arch: 'conv-s:2,2', predictedMs: 12, measuredMs: 11, spreadMs: 0.44, error: 0.0909 },
+        { arch: 'conv-s:0,1', predictedMs: 9, measuredMs: 9, spreadMs: 0.09, error: 0 },
+      ],
+      models: [{ arch: 'conv-s', predictedMs: 8, measuredMs: 7, spreadMs: 0.1, error: 0.14, source: 'x' }],
+      summary: {},
+      drift: [],
+      warnings: ['the host is too noisy'],
+      runId: 'r',
+      provenance: { predicted: 'estimated', measured: 'measured' },
+    };
+    const v = parseLutValidation(report, 'report.json');
+    expect(v.stats.n).toBe(3);
+    expect(v.points.filter((p) => p.kind === 'model').map((p) => p.arch)).toEqual(['conv-s']);
+    expect(v.stats.noiseFloor).toBeCloseTo(0.02, 12); // median of 0.02, 0.04, 0.01
+    expect(v.stats.within5).toBeCloseTo(2 / 3, 12);
+    expect(v.warnings).toEqual(['the host is too noisy']);
+    expect(v.context).toBe('space conv-s, target ort-cpu, device host, method in-context, resolution 224');
   });
 });

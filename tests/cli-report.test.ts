@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clearTargetsMemoryCache } from '../src/runners/registry.js';
 import { createFakeRunner, installFakeRunners } from './helpers/fake-runner.js';
 import { runMain } from './helpers/main-io.js';
-import { MODEL_MS, ORT_WASM, writeFixtureRun } from './helpers/report-fixture.js';
+import { fixtureSimulation, MODEL_MS, ORT_WASM, writeFixtureRun } from './helpers/report-fixture.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mnv4-cli-report-'));
 const results = path.join(tmp, 'results');
@@ -74,6 +74,26 @@ describe('report', () => {
     const r = await runMain(['report', '--results', empty]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toMatch(/^mnv4-bench: no runs in .*empty; measure one with 'mnv4-bench run --device host'/);
+  });
+});
+
+describe('simulation input', () => {
+  it('report and dashboard take --simulation files; a bad one is one line, exit 2', async () => {
+    const sim = path.join(tmp, 'pixel6.sim.json');
+    writeFileSync(sim, JSON.stringify(fixtureSimulation('pixel6', 'pixel6_cpu')));
+    const empty = path.join(tmp, 'empty-sim');
+    mkdirSync(empty);
+    const md = await runMain(['report', '--results', empty, '--simulation', sim]);
+    expect(md.code, md.stderr).toBe(0);
+    expect(md.stdout).toMatch(/\| MNv4-Conv-S \| 73\.8 \| 2\.64 \| 2\.40 \|/);
+    const out = path.join(tmp, 'dash-sim');
+    const d = await runMain(['dashboard', '--results', empty, '--simulation', sim, '-o', out]);
+    expect(d.stderr).toMatch(/shows simulated and published figures only/);
+    expect(readFileSync(path.join(out, 'index.html'), 'utf8')).toContain('(roofline simulation)');
+    writeFileSync(path.join(tmp, 'bad.sim.json'), '{"schema":"mnv4-bench/simulation@1"}');
+    const bad = await runMain(['dashboard', '--results', empty, '--simulation', path.join(tmp, 'bad.sim.json'), '-o', out]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^mnv4-bench: .*bad\.sim\.json: not a simulation file .*--simulate --json'\n$/);
   });
 });
 

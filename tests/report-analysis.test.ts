@@ -9,11 +9,12 @@ import { listRunDirs, loadRuns, parseWorkloadId } from '../src/report/load.js';
 import { parseLutValidation } from '../src/report/lut-validation.js';
 import { frontier, markPareto } from '../src/report/pareto.js';
 import { pngFileName } from '../src/report/png.js';
+import { parseSimulations } from '../src/report/simulation-input.js';
 import { modelFacts } from '../src/report/published-join.js';
 import { csvCell, renderReport } from '../src/report/report-format.js';
 import { bootstrapRelativeChange, mannWhitney, median } from '../src/report/significance.js';
 import type { MeasurementView } from '../src/report/views.js';
-import { fixtureManifest, fixtureProfile, MODEL_MS, ORT_CPU, ORT_WASM, writeFixtureRun, XSS } from './helpers/report-fixture.js';
+import { fixtureManifest, fixtureProfile, fixtureSimulation, MODEL_MS, ORT_CPU, ORT_WASM, writeFixtureRun, XSS } from './helpers/report-fixture.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mnv4-report-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -278,6 +279,36 @@ describe('loading and analysis', () => {
     expect(v2.dominatedBy).toContain('MNv4-Conv-S');
     // accuracy comes with its citation
     expect(cpu.series.measured[0]!.accuracySource).toMatch(/2404\.10518/);
+  });
+
+  it('roofline simulations are a simulated series beside the published one, in charts, rows and statuses', async () => {
+    const sims = parseSimulations([fixtureSimulation('pixel6', 'pixel6_cpu'), fixtureSimulation('pixel8', 'pixel8_edgetpu', 0.9)], 'sim.json');
+    const a = analyse({ runs: [], problems: [] }, { simulations: sims });
+    const p6 = a.pareto.find((g) => g.publishedColumn === 'pixel6_cpu')!;
+    expect(p6.device).toBe('pixel6');
+    expect(p6.title).toMatch(/simulated and published/);
+    expect(p6.series.measured).toEqual([]);
+    expect(p6.series.simulated.find((p) => p.model === 'conv-s')).toMatchObject({ cost: 2.4 * 1.1, provenance: 'simulated', accuracy: 73.8 });
+    expect(p6.series.published.find((p) => p.model === 'conv-s')).toMatchObject({ cost: 2.4, provenance: 'published' });
+    expect(p6.notes.join(' ')).toMatch(/MAPE 12\.0%/);
+    // MobileNet-V2 (5.5 ms simulated, 73.4%) is dominated by MNv4-Conv-S (2.64 ms, 73.8%) within the simulated series
+    expect(p6.series.simulated.find((p) => p.model === 'mobilenet-v2-1.0')!.dominatedBy).toContain('MNv4-Conv-S');
+    const simRows = a.modelRows.filter((r) => r.provenance === 'simulated');
+    expect(
+      simRows
+        .filter((r) => r.device === 'pixel6')
+        .map((r) => r.model)
+        .sort(),
+    ).toEqual(['conv-l', 'conv-m', 'conv-s', 'hybrid-l', 'hybrid-m']);
+    expect(a.modelRows.filter((r) => r.provenance === 'published' && r.device === 'pixel8')).toHaveLength(5);
+    expect(a.targets.filter((t) => t.status === 'simulated').map((t) => t.device)).toEqual(['pixel6', 'pixel8']);
+    // with a measured run of the same device column, the simulated series joins that chart
+    const withRun = analyse(await loadRuns([runSim]), { simulations: sims.slice(0, 1) });
+    expect(withRun.pareto.filter((g) => g.publishedColumn === 'pixel6_cpu')).toHaveLength(1);
+    const md = renderReport({ runs: [], problems: [] }, 'md', a);
+    expect(md).toMatch(/pixel6 · Pixel 6 CPU \(roofline simulation\) \(simulated\)/);
+    expect(renderReport({ runs: [], problems: [] }, 'csv', a)).toMatch(/,simulated,2\.64,/);
+    expect(() => parseSimulations({ schema: 'other' }, 'x.json')).toThrow(/x\.json: not a simulation file \(schema: /);
   });
 
   it('overview: statuses with reasons, failed targets, model rows, efficiency, blocks and ops', async () => {

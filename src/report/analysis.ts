@@ -11,6 +11,7 @@ import { DEVICE_COLUMN_INFO, DEVICE_COLUMNS, TABLE6_CITATION, type DeviceColumn 
 import { resolveWorkload } from '../models/workload.js';
 import { markPareto } from './pareto.js';
 import { modelFacts, publishedColumnOf, ridgePointOf, type CitedValue, type ModelFacts } from './published-join.js';
+import type { SimulationView } from './simulation-input.js';
 import type { LoadedRuns, MeasurementView, RunView } from './views.js';
 
 export type SeriesProvenance = 'measured' | 'simulated' | 'published';
@@ -205,7 +206,44 @@ function measuredPoints(facts: ModelFacts[], ms: MeasurementView[], provenance: 
   );
 }
 
-function paretoGroups(facts: ModelFacts[], latest: MeasurementView[]): ParetoGroup[] {
+/** Adds roofline simulations as the `simulated` series of the group of their device and Table 6 column. */
+function addSimulatedSeries(groups: ParetoGroup[], facts: ModelFacts[], sims: readonly SimulationView[]): void {
+  for (const sim of sims) {
+    for (const col of sim.columns) {
+      const g =
+        groups.find((x) => x.axis === 'latency' && x.publishedColumn === col.column && x.device === sim.device.id) ??
+        groups.find((x) => x.id === `latency|table6|${col.column}`) ??
+        groups.find((x) => x.axis === 'latency' && x.publishedColumn === col.column);
+      if (!g) continue;
+      if (g.device === null) {
+        g.device = sim.device.id;
+        g.title = `${sim.device.id} · ${col.label} · simulated and published (Table 6)`;
+      }
+      const fit = [
+        col.spearman !== null ? `Spearman r_s ${col.spearman.toFixed(3)}` : '',
+        col.mape !== null ? `MAPE ${(col.mape * 100).toFixed(1)}%` : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
+      g.notes.push(`simulated series: ${sim.method}${fit ? ` (leave-one-out against Table 6: ${fit})` : ''}; from ${sim.source}`);
+      const added = sim.points
+        .filter((p) => p.column === col.column)
+        .map((p) => {
+          const f = facts.find((x) => x.id === p.model);
+          return f
+            ? point(f, p.valueMs, 'simulated', { note: p.leaveOneOut === false ? 'no published latency in this column: fitted on all models' : null })
+            : null;
+        });
+      const strip = (p: ParetoPoint): Omit<ParetoPoint, 'dominated' | 'dominatedBy'> => {
+        const { dominated: _d, dominatedBy: _b, ...rest } = p;
+        return rest;
+      };
+      g.series.simulated = marked([...g.series.simulated.map(strip), ...added]);
+    }
+  }
+}
+
+function paretoGroups(facts: ModelFacts[], latest: MeasurementView[], sims: readonly SimulationView[]): ParetoGroup[] {
   const groups: ParetoGroup[] = [];
   const byTarget = new Map<string, MeasurementView[]>();
   for (const m of latest) if (m.model !== null) byTarget.set(m.targetKey, [...(byTarget.get(m.targetKey) ?? []), m]);
@@ -251,6 +289,7 @@ function paretoGroups(facts: ModelFacts[], latest: MeasurementView[]): ParetoGro
       notes: [`${info.device}, ${info.processor}, ${info.runtime}, ${info.precision}; ${TABLE6_CITATION}`],
     });
   }
+  addSimulatedSeries(groups, facts, sims);
   for (const axis of ['macs', 'params'] as const) {
     const pts = marked(
       facts.map((f) => {
@@ -282,9 +321,34 @@ function flagsOf(m: MeasurementView): string[] {
   return f;
 }
 
-function modelRows(facts: ModelFacts[], latest: MeasurementView[]): ModelRow[] {
+function modelRows(facts: ModelFacts[], latest: MeasurementView[], sims: readonly SimulationView[]): ModelRow[] {
   const rows: ModelRow[] = [];
   const columnsSeen = new Map<DeviceColumn, string>();
+  // roofline simulations: the MNv4 models and whatever was run, per simulated column (after the measured rows)
+  const simRows: ModelRow[] = [];
+  const measuredModels = new Set(latest.flatMap((m) => (m.model ? [m.model] : [])));
+  for (const sim of sims) {
+    for (const p of sim.points) {
+      const f = facts.find((x) => x.id === p.model);
+      if (!f || !(f.mnv4 || measuredModels.has(p.model))) continue;
+      const label = sim.columns.find((c) => c.column === p.column)?.label ?? DEVICE_COLUMN_INFO[p.column].label;
+      simRows.push({
+        device: sim.device.id,
+        targetKey: `simulated|${sim.device.id}|${p.column}`,
+        targetLabel: `${label} (roofline simulation)`,
+        model: p.model,
+        name: f.name,
+        provenance: 'simulated',
+        medianMs: p.valueMs,
+        ciLo: null,
+        ciHi: null,
+        n: null,
+        runId: null,
+        flags: p.leaveOneOut === false ? ['fitted on all models (no published figure here)'] : [],
+      });
+      columnsSeen.set(p.column, sim.device.id);
+    }
+  }
   for (const m of latest) {
     if (m.model === null) continue;
     rows.push({
@@ -304,7 +368,8 @@ function modelRows(facts: ModelFacts[], latest: MeasurementView[]): ModelRow[] {
     const col = publishedColumnOf(m);
     if (col) columnsSeen.set(col, m.device);
   }
-  // the published column of each device target shown, for the models that were run
+  rows.push(...simRows);
+  // the published column of each device target shown, for the models that were run or simulated
   const modelsRun = new Set(rows.map((r) => r.model));
   for (const [col, device] of columnsSeen) {
     for (const f of facts) {
@@ -447,7 +512,7 @@ function opRows(latest: MeasurementView[]): OpRow[] {
   return rows;
 }
 
-function targetStatuses(runs: readonly RunView[], latest: MeasurementView[]): TargetStatus[] {
+function targetStatuses(runs: readonly RunView[], latest: MeasurementView[], sims: readonly SimulationView[]): TargetStatus[] {
   const out: TargetStatus[] = [];
   const byTarget = new Map<string, MeasurementView[]>();
   for (const m of latest) byTarget.set(`${m.targetKey}|${m.provenance}`, [...(byTarget.get(`${m.targetKey}|${m.provenance}`) ?? []), m]);
@@ -464,6 +529,19 @@ function targetStatuses(runs: readonly RunView[], latest: MeasurementView[]): Ta
     });
     const col = publishedColumnOf(m);
     if (col) columns.set(col, m.device);
+  }
+  for (const sim of sims) {
+    for (const c of sim.columns) {
+      out.push({
+        device: sim.device.id,
+        targetLabel: `${c.label} (roofline simulation)`,
+        status: 'simulated',
+        count: sim.points.filter((p) => p.column === c.column).length,
+        reason: `${sim.method}${c.mape !== null ? `; leave-one-out MAPE ${(c.mape * 100).toFixed(1)}% against Table 6` : ''} (${sim.source})`,
+        runId: null,
+      });
+      if (!columns.has(c.column)) columns.set(c.column, sim.device.id);
+    }
   }
   for (const [col, device] of columns) {
     const info = DEVICE_COLUMN_INFO[col];
@@ -516,17 +594,19 @@ function runSummary(r: RunView): RunSummary {
   };
 }
 
-/** Everything the reports and the dashboard show, from loaded runs and the published data. */
-export function analyse(loaded: LoadedRuns, facts: ModelFacts[] = modelFacts()): Analysis {
+/** Everything the reports and the dashboard show, from loaded runs, roofline simulations and the published data. */
+export function analyse(loaded: LoadedRuns, opts: { simulations?: readonly SimulationView[]; facts?: ModelFacts[] } = {}): Analysis {
+  const facts = opts.facts ?? modelFacts();
+  const sims = opts.simulations ?? [];
   const latest = latestMeasurements(loaded.runs);
   const latestProfiled = latestMeasurements(loaded.runs, (m) => m.profile !== null);
   return {
     runs: loaded.runs.map(runSummary),
     problems: loaded.problems,
-    targets: targetStatuses(loaded.runs, latest),
+    targets: targetStatuses(loaded.runs, latest, sims),
     models: facts,
-    pareto: paretoGroups(facts, latest),
-    modelRows: modelRows(facts, latest),
+    pareto: paretoGroups(facts, latest, sims),
+    modelRows: modelRows(facts, latest, sims),
     efficiency: efficiencyRows(loaded.runs),
     // breakdowns: the latest standalone blocks, and the latest profile of each model (a later unprofiled run does not hide it)
     blocks: blockRows([...latest.filter((m) => m.block !== null), ...latestProfiled.filter((m) => m.block === null)]),

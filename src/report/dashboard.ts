@@ -14,6 +14,7 @@ import { analyse, type Analysis } from './analysis.js';
 import { compareRuns, type CompareResult } from './compare.js';
 import { ReportInputError } from './load.js';
 import type { LutValidation } from './lut-validation.js';
+import type { SimulationView } from './simulation-input.js';
 import type { LoadedRuns, RunView } from './views.js';
 
 /** The files the dashboard folder holds besides index.html, from dashboard/. */
@@ -80,15 +81,20 @@ export function defaultComparePair(runs: readonly RunView[], ids?: [string, stri
   return null;
 }
 
-export function dashboardData(
-  loaded: LoadedRuns,
-  opts: { lut?: LutValidation | null; compare?: [string, string]; threshold?: number; now?: Date } = {},
-): DashboardData {
+export interface DashboardOptions {
+  lut?: LutValidation | null;
+  simulations?: readonly SimulationView[];
+  compare?: [string, string];
+  threshold?: number;
+  now?: Date;
+}
+
+export function dashboardData(loaded: LoadedRuns, opts: DashboardOptions = {}): DashboardData {
   const pair = defaultComparePair(loaded.runs, opts.compare);
   return {
     generatedAt: (opts.now ?? new Date()).toISOString(),
     tool: { version: packageVersion() },
-    analysis: analyse(loaded),
+    analysis: analyse(loaded, { simulations: opts.simulations ?? [] }),
     compare: pair ? compareRuns(pair[0], pair[1], { threshold: opts.threshold }) : null,
     lut: opts.lut ?? null,
   };
@@ -127,6 +133,6 @@ export function writeDashboard(data: DashboardData, outDir: string): DashboardBu
 }
 
 /** Loads, analyses and writes in one call. */
-export function buildDashboard(loaded: LoadedRuns, outDir: string, opts: Parameters<typeof dashboardData>[1] = {}): DashboardBuild {
+export function buildDashboard(loaded: LoadedRuns, outDir: string, opts: DashboardOptions = {}): DashboardBuild {
   return writeDashboard(dashboardData(loaded, opts), outDir);
 }

@@ -78,7 +78,9 @@ export function lutStats(points: readonly LutPoint[]): LutStats {
 }
 
 function fail(source: string, what: string): never {
-  throw new ReportInputError(`${source}: not a LUT validation file (${what}); expected the JSON of 'mnv4-bench lut validate --report FILE' or an array of {arch, predictedMs, measuredMs}`);
+  throw new ReportInputError(
+    `${source}: not a LUT validation file (${what}); expected the JSON of 'mnv4-bench lut validate --report FILE' or an array of {arch, predictedMs, measuredMs}`,
+  );
 }
 
 function points(value: unknown, kind: LutPoint['kind'], source: string, field: string): LutPoint[] {
@@ -87,7 +89,14 @@ function points(value: unknown, kind: LutPoint['kind'], source: string, field: s
     const issue = r.error.issues[0];
     fail(source, `${field}${issue && issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue?.message ?? 'invalid'}`);
   }
-  return r.data.map((p) => ({ arch: p.arch, predictedMs: p.predictedMs, measuredMs: p.measuredMs, error: (p.predictedMs - p.measuredMs) / p.measuredMs, spreadMs: p.spreadMs ?? null, kind }));
+  return r.data.map((p) => ({
+    arch: p.arch,
+    predictedMs: p.predictedMs,
+    measuredMs: p.measuredMs,
+    error: (p.predictedMs - p.measuredMs) / p.measuredMs,
+    spreadMs: p.spreadMs ?? null,
+    kind,
+  }));
 }
 
 /** Validates parsed LUT validation JSON (see the module comment). */

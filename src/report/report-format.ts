@@ -66,7 +66,8 @@ export function reportRows(loaded: LoadedRuns, a: Analysis): ReportRow[] {
         .join('; '),
     };
   });
-  for (const r of a.modelRows.filter((x) => x.provenance === 'published')) {
+  // roofline simulations and published Table 6 latencies (rows without a run)
+  for (const r of a.modelRows.filter((x) => x.runId === null)) {
     const f = facts.get(r.model);
     rows.push({
       run: '',
@@ -74,7 +75,7 @@ export function reportRows(loaded: LoadedRuns, a: Analysis): ReportRow[] {
       target: r.targetLabel,
       workload: `model:${r.model}`,
       model: r.name,
-      provenance: 'published',
+      provenance: r.provenance,
       medianMs: r.medianMs,
       ciLo: null,
       ciHi: null,
@@ -83,7 +84,7 @@ export function reportRows(loaded: LoadedRuns, a: Analysis): ReportRow[] {
       top1: f?.top1?.value ?? null,
       top1Source: f?.top1 ? short(f.top1.source) : '',
       pareto: '',
-      flags: `latency: ${short(TABLE6_CITATION)}`,
+      flags: r.provenance === 'published' ? `latency: ${short(TABLE6_CITATION)}` : ['roofline simulation', ...r.flags].join('; '),
     });
   }
   return rows;
@@ -123,7 +124,8 @@ const md = (s: string): string => s.replace(/[\r\n]+/g, ' ');
 
 export function reportMarkdown(loaded: LoadedRuns, a: Analysis, rows: readonly ReportRow[]): string {
   const out: string[] = ['# mnv4-bench report', ''];
-  if (a.runs.length === 0) out.push('No runs loaded: only published figures are listed.', '');
+  const simulated = a.targets.some((t) => t.status === 'simulated');
+  if (a.runs.length === 0) out.push(`No runs loaded: only ${simulated ? 'simulated and ' : ''}published figures are listed.`, '');
   else {
     out.push('## Runs', '');
     out.push(
@@ -175,7 +177,7 @@ export function reportMarkdown(loaded: LoadedRuns, a: Analysis, rows: readonly R
             ...targets.map((t) => {
               const r = modelRows.find((x) => x.model === m && `${x.device} · ${x.target} (${x.provenance})` === t);
               if (!r) return '';
-              return `${fmt(r.medianMs, 2)}${r.ciLo !== null && r.ciHi !== null ? ` [${fmt(r.ciLo, 2)}, ${fmt(r.ciHi, 2)}]` : ''}${r.flags && r.provenance !== 'published' ? ` (${r.flags})` : ''}`;
+              return `${fmt(r.medianMs, 2)}${r.ciLo !== null && r.ciHi !== null ? ` [${fmt(r.ciLo, 2)}, ${fmt(r.ciHi, 2)}]` : ''}${r.flags && r.run !== '' ? ` (${r.flags})` : ''}`;
             }),
           ];
         }),

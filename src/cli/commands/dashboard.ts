@@ -16,11 +16,13 @@ import { parseThreshold } from '../../report/compare.js';
 import { renderPngs } from '../../report/png.js';
 import { UsageError } from '../errors.js';
 import type { CliContext, CliIO } from '../io.js';
-import { addOptions, type SharedValues } from '../options.js';
+import { addOptions, collectWhole, type SharedValues } from '../options.js';
+import { loadSimulations } from '../../report/simulation-input.js';
 
 interface DashboardOptions extends SharedValues {
   open?: boolean;
   lut?: string;
+  simulation?: string[];
   compare?: string;
   threshold?: string;
   png?: string;
@@ -75,11 +77,16 @@ export async function dashboardCommand(runs: string[], o: DashboardOptions, { io
     throw new UsageError((e as Error).message);
   }
   const lut = o.lut ? loadLutValidation(o.lut) : null;
+  const simulations = loadSimulations(o.simulation ?? []);
   const loaded = await loadRuns(resolveRunDirs(runs, resultsDir));
   for (const p of loaded.problems) io.err(`skipped: ${p.dir}: ${p.message}\n`);
-  if (loaded.runs.length === 0) io.err(`no readable runs${runs.length ? '' : ` in ${resultsDir}`}: the dashboard shows published figures only\n`);
+  if (loaded.runs.length === 0)
+    io.err(
+      `no readable runs${runs.length ? '' : ` in ${resultsDir}`}: the dashboard shows ${simulations.length ? 'simulated and ' : ''}published figures only\n`,
+    );
   const build = buildDashboard(loaded, o.out ?? defaultDashboardDir(resultsDir), {
     lut,
+    simulations,
     compare: compare as [string, string] | undefined,
     threshold,
   });
@@ -99,7 +106,8 @@ export function register(program: Command, cli: CliContext): void {
     .argument('[runs...]', 'run directories or run ids (default: every run in the results folder)')
     .option('-o, --out <dir>', 'output folder of the dashboard (default: <results>/dashboard)')
     .option('--open', 'open the dashboard in the desktop browser')
-    .option('--lut <file>', 'LUT validation JSON (array of {arch, predictedMs, measuredMs})')
+    .option('--lut <file>', "LUT validation JSON ('lut validate --report FILE', or an array of {arch, predictedMs, measuredMs})")
+    .option('--simulation <file>', "roofline simulation JSON ('run --device D --simulate --json'): a simulated series; repeatable", collectWhole)
     .option('--compare <a,b>', 'the two runs to compare (default: the two latest runs with measurements in common)')
     .option('--threshold <pct>', 'regression threshold of the comparison (e.g. 3%)', '3%')
     .option('--png <dir>', 'also write every chart as PNG into DIR (drawn by the dashboard code in headless Chromium)');

@@ -17,21 +17,26 @@ import { renderPngs } from '../../report/png.js';
 import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../report/report-format.js';
 import { parseChoice } from '../errors.js';
 import type { CliContext } from '../io.js';
-import { addOptions, type SharedValues } from '../options.js';
+import { addOptions, collectWhole, type SharedValues } from '../options.js';
+import { loadSimulations } from '../../report/simulation-input.js';
 
 interface ReportOptions extends SharedValues {
   format?: string;
   png?: string;
   lut?: string;
+  simulation?: string[];
 }
 
 export async function reportCommand(runs: string[], o: ReportOptions, { io }: Pick<CliContext, 'io'>): Promise<number> {
   const format = parseChoice<ReportFormat>('--format', o.format ?? 'md', REPORT_FORMATS);
   const resultsDir = o.results ?? defaultResultsDir();
-  const loaded = await loadRunsOrFail(resolveRunDirs(runs, resultsDir), resultsDir);
-  for (const p of loaded.problems) io.err(`skipped: ${p.dir}: ${p.message}\n`);
   const lut = o.lut ? loadLutValidation(o.lut) : null;
-  const analysis = analyse(loaded);
+  const simulations = loadSimulations(o.simulation ?? []);
+  const dirs = resolveRunDirs(runs, resultsDir);
+  // simulations alone make a report (simulated next to published); otherwise at least one run must load
+  const loaded = dirs.length === 0 && simulations.length > 0 ? { runs: [], problems: [] } : await loadRunsOrFail(dirs, resultsDir);
+  for (const p of loaded.problems) io.err(`skipped: ${p.dir}: ${p.message}\n`);
+  const analysis = analyse(loaded, { simulations });
   const text = renderReport(loaded, format, analysis);
   if (o.out) {
     writeFileSync(o.out, text);
@@ -40,7 +45,7 @@ export async function reportCommand(runs: string[], o: ReportOptions, { io }: Pi
   if (o.png) {
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'mnv4-report-'));
     try {
-      const build = buildDashboard(loaded, tmp, { lut });
+      const build = buildDashboard(loaded, tmp, { lut, simulations });
       const files = await renderPngs(build.index, o.png, { chromium: o.chromium });
       io.err(`png: ${files.length} charts in ${path.resolve(o.png)}\n`);
     } finally {
@@ -58,7 +63,8 @@ export function register(program: Command, cli: CliContext): void {
     .option('--format <fmt>', `output format (${REPORT_FORMATS.join(', ')})`, 'md')
     .option('-o, --out <file>', 'write the report to a file instead of stdout')
     .option('--png <dir>', 'also write every chart as PNG into DIR (drawn by the dashboard code in headless Chromium)')
-    .option('--lut <file>', 'LUT validation JSON (array of {arch, predictedMs, measuredMs}) for the predicted-vs-measured chart');
+    .option('--lut <file>', "LUT validation JSON ('lut validate --report FILE', or an array of {arch, predictedMs, measuredMs})")
+    .option('--simulation <file>', "roofline simulation JSON ('run --device D --simulate --json'): a simulated series; repeatable", collectWhole);
   addOptions(cmd, ['results', 'chromium']);
   cmd.action(async (runs: string[], opts: ReportOptions) => {
     await reportCommand(runs, opts, cli);

@@ -1,6 +1,6 @@
 /**
  * Dashboard weight and opening time: builds a dashboard from N synthetic runs (written with the project's
- * record builders; 5 models on 2 targets + 8 blocks + a profile per run) and opens it from file:// in
+ * record builders; 5 models on 2 targets + 8 blocks of conv-s + a profile per run) and opens it from file:// in
  * headless Chromium several times, printing the folder's bytes, the time from navigation start until the
  * first section is drawn, and until every chart is drawn.
  *
@@ -12,7 +12,7 @@ import path from 'node:path';
 import { buildDashboard } from '../src/report/dashboard.js';
 import { loadRuns } from '../src/report/load.js';
 import { openDashboard } from '../src/report/png.js';
-import { fixtureProfile, MODEL_MS, ORT_WASM, writeFixtureRun } from '../tests/helpers/report-fixture.js';
+import { hostMeasurements, writeFixtureRun } from '../tests/helpers/report-fixture.js';
 import { arg, hostLine, median } from './common.js';
 
 const runs = Number(arg('runs', '10'));
@@ -21,19 +21,8 @@ console.log(hostLine());
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mnv4-dash-bench-'));
 try {
   const dirs: string[] = [];
-  const models = Object.keys(MODEL_MS);
   for (let r = 0; r < runs; r++) {
-    const ms = [
-      ...models.map((m, i) => ({
-        workload: m,
-        medianMs: MODEL_MS[m]! * (1 + r * 0.01),
-        seed: r * 100 + i,
-        n: 200,
-        ...(m === 'conv-m' ? { profile: fixtureProfile('conv-m', 28) } : {}),
-      })),
-      ...models.map((m, i) => ({ workload: m, target: ORT_WASM, medianMs: MODEL_MS[m]! * 1.8, seed: r * 100 + 10 + i, n: 200 })),
-      ...Array.from({ length: 8 }, (_, b) => ({ workload: `conv-m/b0${b}`, medianMs: 0.5 + b * 0.1, seed: r * 100 + 20 + b, n: 200 })),
-    ];
+    const ms = hostMeasurements(1 + r * 0.01, r * 100, { blocks: 8, profileModel: 'conv-m' }).map((m) => ({ ...m, n: 200 }));
     dirs.push(await writeFixtureRun(tmp, `run-${String(r).padStart(2, '0')}`, ms, { createdAt: new Date(Date.UTC(2026, 0, 1 + r)).toISOString() }));
   }
   const build = buildDashboard(await loadRuns(dirs), path.join(tmp, 'dash'));

@@ -53,6 +53,16 @@
   function badge(kind, text) {
     return el('span', { cls: 'badge ' + String(kind).replace(/[^a-z-]/g, ''), text: text || kind });
   }
+  /** a table column whose cells are badges (provenance, status). */
+  function badgeColumn(key, label) {
+    return {
+      key: key,
+      label: label,
+      fmt: function (v) {
+        return badge(v);
+      },
+    };
+  }
   function note(text) {
     return el('p', { cls: 'note', text: text });
   }
@@ -251,13 +261,7 @@
         [
           { key: 'device', label: 'device' },
           { key: 'targetLabel', label: 'target' },
-          {
-            key: 'status',
-            label: 'status',
-            fmt: function (v) {
-              return badge(v);
-            },
-          },
+          badgeColumn('status', 'status'),
           { key: 'count', label: 'records', num: true },
           { key: 'reason', label: 'reason / source' },
           { key: 'runId', label: 'run' },
@@ -433,13 +437,7 @@
         table(
           [
             { key: 'name', label: 'model' },
-            {
-              key: 'provenance',
-              label: 'series',
-              fmt: function (v) {
-                return badge(v);
-              },
-            },
+            badgeColumn('provenance', 'series'),
             {
               key: 'cost',
               label: g.axis === 'latency' ? 'median ms' : g.unit,
@@ -571,13 +569,7 @@
             { key: 'name', label: 'model' },
             { key: 'device', label: 'device' },
             { key: 'targetLabel', label: 'target' },
-            {
-              key: 'provenance',
-              label: 'provenance',
-              fmt: function (v) {
-                return badge(v);
-              },
-            },
+            badgeColumn('provenance', 'provenance'),
             { key: 'medianMs', label: 'median ms', num: true, fmt: fmtMs },
             { key: 'ciLo', label: 'CI lo', num: true, fmt: fmtMs },
             { key: 'ciHi', label: 'CI hi', num: true, fmt: fmtMs },
@@ -613,13 +605,7 @@
             { key: 'workloadId', label: 'workload' },
             { key: 'device', label: 'device' },
             { key: 'targetLabel', label: 'target' },
-            {
-              key: 'provenance',
-              label: 'provenance',
-              fmt: function (v) {
-                return badge(v);
-              },
-            },
+            badgeColumn('provenance', 'provenance'),
             {
               key: 'gmac',
               label: 'GMAC',
@@ -1083,13 +1069,7 @@
         [
           { key: 'workloadId', label: 'workload' },
           { key: 'targetLabel', label: 'target' },
-          {
-            key: 'status',
-            label: 'status',
-            fmt: function (v) {
-              return badge(v);
-            },
-          },
+          badgeColumn('status', 'status'),
           { key: 'medianA', label: 'A ms', num: true, fmt: fmtMs },
           { key: 'medianB', label: 'B ms', num: true, fmt: fmtMs },
           { key: 'change', label: 'change', num: true, fmt: signedPct },

@@ -18,7 +18,7 @@ import { loadRuns } from '../src/report/load.js';
 import { parseLutValidation } from '../src/report/lut-validation.js';
 import { openDashboard, renderPngs, SECTIONS, type OpenedDashboard } from '../src/report/png.js';
 import { findChromium } from '../src/runners/browser/launcher.js';
-import { fixtureManifest, fixtureProfile, MODEL_MS, ORT_WASM, writeFixtureRun, XSS } from './helpers/report-fixture.js';
+import { fixtureManifest, hostMeasurements, MODEL_MS, writeFixtureRun, XSS } from './helpers/report-fixture.js';
 import { REPO_ROOT } from './helpers/cli.js';
 
 const SCRIPT_BREAK = '</script><script>window.__pwned = 1</script>';
@@ -33,16 +33,7 @@ let emptyIndex: string;
 let runDirs: string[];
 
 beforeAll(async () => {
-  const ms = (scale: number, seed: number) => [
-    ...MODELS.map((m, i) => ({
-      workload: m,
-      medianMs: MODEL_MS[m]! * scale,
-      seed: seed + i,
-      ...(m === 'conv-s' ? { profile: fixtureProfile('conv-s', 6.5) } : {}),
-    })),
-    ...MODELS.map((m, i) => ({ workload: m, target: ORT_WASM, medianMs: MODEL_MS[m]! * 1.8, seed: seed + 10 + i })),
-    ...[0, 1, 2, 3].map((b) => ({ workload: `conv-s/b0${b}`, medianMs: 0.3 + b * 0.2, seed: seed + 20 + b })),
-  ];
+  const ms = (scale: number, seed: number) => hostMeasurements(scale, seed, { blocks: 4 });
   const a = await writeFixtureRun(tmp, 'run-a', ms(1, 1), {
     createdAt: '2026-01-01T00:00:00.000Z',
     errors: [{ workload: 'conv-l', target: { id: 'ort-webgpu', runner: 'ort-webgpu', backend: 'webgpu', settings: {} }, message: XSS }],

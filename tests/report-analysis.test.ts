@@ -14,7 +14,7 @@ import { modelFacts } from '../src/report/published-join.js';
 import { csvCell, renderReport } from '../src/report/report-format.js';
 import { bootstrapRelativeChange, mannWhitney, median } from '../src/report/significance.js';
 import type { MeasurementView } from '../src/report/views.js';
-import { fixtureManifest, fixtureProfile, fixtureSimulation, MODEL_MS, ORT_CPU, ORT_WASM, writeFixtureRun, XSS } from './helpers/report-fixture.js';
+import { fixtureManifest, fixtureSimulation, MODEL_MS, ORT_CPU, writeFixtureRun, XSS, hostMeasurements } from './helpers/report-fixture.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mnv4-report-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -27,17 +27,7 @@ let runA: string;
 let runB: string;
 let runSim: string;
 beforeAll(async () => {
-  const ms = (scale: number, seed: number) => [
-    ...MODELS.map((m, i) => ({
-      workload: m,
-      medianMs: MODEL_MS[m]! * scale,
-      seed: seed + i,
-      ...(m === 'conv-s' ? { profile: fixtureProfile('conv-s', 6.5) } : {}),
-    })),
-    ...MODELS.map((m, i) => ({ workload: m, target: ORT_WASM, medianMs: MODEL_MS[m]! * 1.8, seed: seed + 10 + i })),
-    ...[0, 1, 2].map((b) => ({ workload: `conv-s/b0${b}`, medianMs: 0.3 + b * 0.2, seed: seed + 20 + b })),
-    { workload: 'block:conv_bn(k1,s1,o256,none)@256x56x56', medianMs: 12, seed: seed + 40 },
-  ];
+  const ms = (scale: number, seed: number) => hostMeasurements(scale, seed, { blocks: 3, peak: true });
   runA = await writeFixtureRun(tmp, 'run-a', ms(1, 1), {
     createdAt: '2026-01-01T00:00:00.000Z',
     errors: [{ workload: 'conv-l', target: ORT_WEBGPU, message: XSS }],

@@ -268,3 +268,26 @@ export function fixtureSimulation(deviceId: string, column: 'pixel6_cpu' | 'pixe
     })),
   };
 }
+
+/**
+ * The measurements of a typical host run: the five models on ort-cpu (`scale` x MODEL_MS; conv-s profiled)
+ * and on ort-wasm (1.8 x, unscaled), `blocks` standalone blocks of conv-s, optionally a dense-conv peak block.
+ */
+export function hostMeasurements(
+  scale: number,
+  seed: number,
+  o: { blocks?: number; peak?: boolean; profileModel?: string } = {},
+): FixtureMeasurement[] {
+  const profiled = o.profileModel ?? 'conv-s';
+  return [
+    ...Object.keys(MODEL_MS).map((m, i) => ({
+      workload: m,
+      medianMs: MODEL_MS[m]! * scale,
+      seed: seed + i,
+      ...(m === profiled ? { profile: fixtureProfile(m, MODEL_MS[m]! * 0.93) } : {}),
+    })),
+    ...Object.keys(MODEL_MS).map((m, i) => ({ workload: m, target: ORT_WASM, medianMs: MODEL_MS[m]! * 1.8, seed: seed + 10 + i })),
+    ...Array.from({ length: o.blocks ?? 0 }, (_, b) => ({ workload: `conv-s/b0${b}`, medianMs: 0.3 + b * 0.2, seed: seed + 20 + b })),
+    ...(o.peak ? [{ workload: 'block:conv_bn(k1,s1,o256,none)@256x56x56', medianMs: 12, seed: seed + 40 }] : []),
+  ];
+}

@@ -596,7 +596,7 @@
     else {
       root.appendChild(
         note(
-          'GMAC/s = counted MACs / median latency. Roofline share = the paper\u2019s roofline time (Eq. 1: per layer max(MACs / peak, bytes / bandwidth)) over the measured latency, where the run measured a peak on that target (dense single convolutions) and the device profile gives a ridge point; empty where not known.',
+          'GMAC/s = counted MACs / median latency. Roofline share = the paper\u2019s roofline time (Eq. 1: per layer max(MACs / peak, bytes / bandwidth)) over the measured latency: at a peak the run measured on that target (dense single convolutions) with the device profile\u2019s ridge point, or else the roofline fitted to the device\u2019s Table 6 column (--simulation); empty where neither is known.',
         ),
       );
       root.appendChild(
@@ -639,6 +639,7 @@
                 return pct(v);
               },
             },
+            { key: 'rooflineSource', label: 'roofline from' },
             {
               key: 'ridge',
               label: 'ridge point',

@@ -298,6 +298,15 @@ describe('loading and analysis', () => {
     const md = renderReport({ runs: [], problems: [] }, 'md', a);
     expect(md).toMatch(/pixel6 · Pixel 6 CPU \(roofline simulation\) \(simulated\)/);
     expect(renderReport({ runs: [], problems: [] }, 'csv', a)).toMatch(/,simulated,2\.64,/);
+    // a measured Pixel 6 CPU run: its roofline share comes from the fitted roofline of that column
+    const cpu = { id: 'android-cpu', runner: 'android-cpu', backend: 'xnnpack', settings: { threads: 1, cpuMask: 'c0' } };
+    const phone = await writeFixtureRun(tmp, 'phone-measured', [{ workload: 'conv-s', dtype: 'int8', target: cpu, medianMs: 3.3 }], {
+      device: 'pixel6',
+    });
+    const eff = analyse(await loadRuns([phone]), { simulations: sims }).efficiency[0]!;
+    expect(eff.rooflineSource).toBe('fitted roofline');
+    expect(eff.rooflineShare).toBeCloseTo((2.4 * 1.1) / eff.medianMs, 12);
+    expect(analyse(await loadRuns([phone])).efficiency[0]!.rooflineShare).toBeNull();
     expect(() => parseSimulations({ schema: 'other' }, 'x.json')).toThrow(/x\.json: not a simulation file \(schema: /);
   });
 

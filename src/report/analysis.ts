@@ -8,6 +8,7 @@
  */
 import { graphLayerCosts, rooflineSeconds, type DType } from '../models/cost.js';
 import { DEVICE_COLUMN_INFO, DEVICE_COLUMNS, TABLE6_CITATION, type DeviceColumn } from '../models/published.js';
+import { getModel } from '../models/registry.js';
 import { resolveWorkload } from '../models/workload.js';
 import { markPareto } from './pareto.js';
 import { modelFacts, publishedColumnOf, ridgePointOf, type CitedValue, type ModelFacts } from './published-join.js';
@@ -73,9 +74,13 @@ export interface EfficiencyRow {
   /** best GMAC/s of the dense single-convolution workloads measured in the same run on the same target. */
   peakGmacPerSecond: number | null;
   ridgePoint: { macsPerByte: number; source: string } | null;
-  /** roofline time (paper Eq. 1) at that peak and ridge point, and measured roofline / measured latency. */
+  /**
+   * roofline time (paper Eq. 1) and roofline time / measured latency: at the measured peak and the profile's
+   * ridge point, or else the roofline fitted to the device's Table 6 column (a simulation file), when known.
+   */
   rooflineMs: number | null;
   rooflineShare: number | null;
+  rooflineSource: 'measured peak' | 'fitted roofline' | null;
 }
 
 export interface BlockRow {
@@ -404,10 +409,18 @@ function resolveId(id: string): ReturnType<typeof resolveWorkload> | null {
   }
 }
 
+function nativeResolutionOf(model: string): number | null {
+  try {
+    return getModel(model).resolution;
+  } catch {
+    return null;
+  }
+}
+
 /** Workloads whose best GMAC/s is taken as a target's practical peak: dense single convolutions. */
 const isPeakWorkload = (id: string): boolean => id.startsWith('block:conv_bn(');
 
-function efficiencyRows(runs: readonly RunView[]): EfficiencyRow[] {
+function efficiencyRows(runs: readonly RunView[], sims: readonly SimulationView[]): EfficiencyRow[] {
   const rows: EfficiencyRow[] = [];
   for (const run of runs) {
     const peaks = new Map<string, number>();
@@ -421,11 +434,26 @@ function efficiencyRows(runs: readonly RunView[]): EfficiencyRow[] {
       const peak = peaks.get(m.targetKey) ?? null;
       const ridge = ridgePointOf(m);
       let rooflineMs: number | null = null;
+      let rooflineSource: EfficiencyRow['rooflineSource'] = null;
       if (peak !== null && m.provenance === 'measured') {
         const w = resolveId(m.workloadId);
         if (w) {
           const peakMacs = peak * 1e9;
           rooflineMs = rooflineSeconds(graphLayerCosts(w.graph), m.dtype as DType, peakMacs, ridge ? peakMacs / ridge.macsPerByte : Infinity) * 1e3;
+          rooflineSource = 'measured peak';
+        }
+      }
+      const column = rooflineMs === null && m.provenance === 'measured' && m.model !== null ? publishedColumnOf(m) : null;
+      if (column) {
+        // the roofline fitted to the paper's latencies of this device column, for this model at its native size
+        const fitted = sims
+          .filter((x) => x.device.id === m.device)
+          .flatMap((x) => x.points)
+          .find((p) => p.column === column && p.model === m.model);
+        const native = m.model ? nativeResolutionOf(m.model) : null;
+        if (fitted && native === m.resolution) {
+          rooflineMs = fitted.valueMs;
+          rooflineSource = 'fitted roofline';
         }
       }
       rows.push({
@@ -441,6 +469,7 @@ function efficiencyRows(runs: readonly RunView[]): EfficiencyRow[] {
         ridgePoint: ridge,
         rooflineMs,
         rooflineShare: rooflineMs !== null ? rooflineMs / m.medianMs : null,
+        rooflineSource,
       });
     }
   }
@@ -607,7 +636,7 @@ export function analyse(loaded: LoadedRuns, opts: { simulations?: readonly Simul
     models: facts,
     pareto: paretoGroups(facts, latest, sims),
     modelRows: modelRows(facts, latest, sims),
-    efficiency: efficiencyRows(loaded.runs),
+    efficiency: efficiencyRows(loaded.runs, sims),
     // breakdowns: the latest standalone blocks, and the latest profile of each model (a later unprofiled run does not hide it)
     blocks: blockRows([...latest.filter((m) => m.block !== null), ...latestProfiled.filter((m) => m.block === null)]),
     ops: opRows(latestProfiled),

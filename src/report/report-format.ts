@@ -203,7 +203,12 @@ export function reportMarkdown(loaded: LoadedRuns, a: Analysis, rows: readonly R
   }
   const eff = a.efficiency.filter((e) => e.provenance === 'measured');
   if (eff.length) {
-    out.push('## Efficiency', '', 'GMAC/s = counted MACs / median; roofline share where the run measured a peak on that target.', '');
+    out.push(
+      '## Efficiency',
+      '',
+      'GMAC/s = counted MACs / median; roofline share = roofline time / median, at a peak the run measured on that target or the roofline fitted to the device column (--simulation), where known.',
+      '',
+    );
     out.push(
       markdownTable(
         [

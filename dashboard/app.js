@@ -682,36 +682,47 @@
       gr.forEach(function (r) {
         if (models.indexOf(r.model) < 0) models.push(r.model);
       });
-      var blocks = [];
+      // one dataset per block position (b00, b01...): models have different blocks at the same position
+      var indices = [];
       gr.forEach(function (r) {
-        if (blocks.indexOf(r.block) < 0) blocks.push(r.block);
+        if (indices.indexOf(r.index) < 0) indices.push(r.index);
       });
-      blocks.sort(function (x, y) {
-        return x.localeCompare(y, undefined, { numeric: true });
+      indices.sort(function (x, y) {
+        return x - y;
       });
+      function cell(m, idx) {
+        return (
+          gr.filter(function (x) {
+            return x.model === m && x.index === idx;
+          })[0] || null
+        );
+      }
       grid.appendChild(
         chartCard(
           'blocks',
           'blocks-' + gi,
           'Per-block latency: ' + k,
           [
-            gr[0].source === 'standalone'
+            (gr[0].source === 'standalone'
               ? 'each block measured alone; stacked per model (the sum is not the model\u2019s latency)'
-              : 'profiler time of each block inside the whole model',
+              : 'profiler time of each block inside the whole model') +
+              '; colours mark block positions (b00, b01, ...; they repeat every ten); hover a segment for the block\u2019s name and time; the table below has every figure',
           ],
           function () {
             return {
               type: 'bar',
               data: {
                 labels: models,
-                datasets: blocks.map(function (b, i) {
+                datasets: indices.map(function (idx, i) {
                   return {
-                    label: b,
+                    label: idx < 0 ? 'unattributed' : 'b' + (idx < 10 ? '0' : '') + idx,
                     data: models.map(function (m) {
-                      var r = gr.filter(function (x) {
-                        return x.model === m && x.block === b;
-                      })[0];
+                      var r = cell(m, idx);
                       return r ? r.medianMs : null;
+                    }),
+                    blockNames: models.map(function (m) {
+                      var r = cell(m, idx);
+                      return r ? r.block : '';
                     }),
                     backgroundColor: PALETTE[i % PALETTE.length],
                     borderColor: '#fff',
@@ -722,7 +733,17 @@
               options: baseOptions({
                 indexAxis: 'y',
                 scales: { x: { stacked: true, title: { display: true, text: 'ms' } }, y: { stacked: true } },
-                plugins: { legend: { display: blocks.length <= 30, position: 'right', labels: { boxWidth: 8, font: { size: 9 } } } },
+                plugins: {
+                  // 20-40 positions cycle through ten colours: a legend would mislead, the tooltip names each block
+                  legend: { display: false },
+                  tooltip: {
+                    callbacks: {
+                      label: function (ctx) {
+                        return (ctx.dataset.blockNames[ctx.dataIndex] || ctx.dataset.label) + ': ' + fmtMs(ctx.raw) + ' ms';
+                      },
+                    },
+                  },
+                },
               }),
             };
           },

@@ -324,7 +324,9 @@ describe('loading and analysis', () => {
     const standalone = a.blocks.filter((b) => b.source === 'standalone');
     expect(standalone.map((b) => b.index)).toEqual([0, 1, 2]);
     expect(standalone[0]!.ciLo).not.toBeNull();
-    expect(a.blocks.filter((b) => b.source === 'in-model profile').length).toBeGreaterThan(10);
+    const inModel = a.blocks.filter((b) => b.source === 'in-model profile' && b.runId === 'run-b');
+    expect(inModel.map((b) => b.index)).toEqual(inModel.map((_, i) => i)); // b00, b01, ... in order
+    expect(inModel[5]!.block).toBe('b05_uib');
     expect(a.ops.map((o) => o.op)).toContain('Conv');
   });
 

@@ -90,6 +90,7 @@ export interface BlockRow {
   provenance: SeriesProvenance;
   model: string;
   block: string;
+  /** position in the model (b05 -> 5); -1 for time the profiler could not attribute to a block. */
   index: number;
   /** `standalone`: the block measured alone (with CI); `in-model profile`: profiler time inside the whole model. */
   source: 'standalone' | 'in-model profile';
@@ -497,7 +498,8 @@ function blockRows(latest: MeasurementView[]): BlockRow[] {
       });
     } else if (m.model && m.profile && m.profile.blocks.length > 0) {
       for (const b of m.profile.blocks) {
-        const idx = /b(\d+)$/.exec(b.block);
+        // block ids are b<NN>_<type> (ONNX/TFLite node names); the profiler's remainder bucket has no position
+        const idx = /^b(\d+)/.exec(b.block);
         rows.push({
           runId: m.runId,
           device: m.device,
@@ -505,7 +507,7 @@ function blockRows(latest: MeasurementView[]): BlockRow[] {
           provenance: m.provenance,
           model: m.model,
           block: b.block,
-          index: idx ? Number(idx[1]) : rows.length,
+          index: idx ? Number(idx[1]) : -1,
           source: 'in-model profile',
           medianMs: b.ms,
           ciLo: null,

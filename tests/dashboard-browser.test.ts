@@ -18,7 +18,7 @@ import { loadRuns } from '../src/report/load.js';
 import { parseLutValidation } from '../src/report/lut-validation.js';
 import { openDashboard, renderPngs, SECTIONS, type OpenedDashboard } from '../src/report/png.js';
 import { findChromium } from '../src/runners/browser/launcher.js';
-import { fixtureManifest, hostMeasurements, MODEL_MS, writeFixtureRun, XSS } from './helpers/report-fixture.js';
+import { deviceTarget, fixtureManifest, hostMeasurements, MODEL_MS, writeFixtureRun, XSS } from './helpers/report-fixture.js';
 import { REPO_ROOT } from './helpers/cli.js';
 
 const SCRIPT_BREAK = '</script><script>window.__pwned = 1</script>';
@@ -50,7 +50,7 @@ beforeAll(async () => {
     MODELS.map((m, i) => ({
       workload: m,
       dtype: 'int8' as const,
-      target: { id: 'android-cpu', runner: 'android-cpu', backend: 'xnnpack', settings: { threads: 1, cpuMask: 'c0' } },
+      target: deviceTarget('pixel6', 'android-cpu').target,
       medianMs: MODEL_MS[m]! / 2.5,
       simulated: true,
       seed: 300 + i,

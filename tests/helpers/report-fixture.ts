@@ -4,7 +4,11 @@
  * Latencies are deterministic (seeded), never timed.
  */
 import path from 'node:path';
+import type { DeviceColumn } from '../../src/models/published.js';
 import { resolveWorkload } from '../../src/models/workload.js';
+import { loadDevice } from '../../src/profiles/device.js';
+import { simulateDevice } from '../../src/report/simulation.js';
+import { getRunner } from '../../src/runners/registry.js';
 import { getPreset, type ProtocolRun } from '../../src/profiles/protocol.js';
 import { errorRecord, measurementRecord, sessionRecord, skippedRecord } from '../../src/results/records.js';
 import {
@@ -233,40 +237,20 @@ export async function writeFixtureRun(
 /** Typical host latencies (ms) of the five MNv4 models, for fixtures. */
 export const MODEL_MS: Record<string, number> = { 'conv-s': 7, 'conv-m': 30, 'hybrid-m': 38, 'conv-l': 120, 'hybrid-l': 160 };
 
-/**
- * A roofline simulation as `run --device D --simulate --json` prints it (schema mnv4-bench/simulation@1), with
- * the fields the report reads; `scale` x the published Table 6 latency of each model with one.
- */
-export function fixtureSimulation(deviceId: string, column: 'pixel6_cpu' | 'pixel8_edgetpu', scale = 1.1): Record<string, unknown> {
-  const models = ['conv-s', 'conv-m', 'hybrid-m', 'conv-l', 'hybrid-l', 'mobilenet-v2-1.0', 'mobilenet-v1'];
-  const table6: Record<string, Record<string, number>> = {
-    pixel6_cpu: { 'conv-s': 2.4, 'conv-m': 11.4, 'hybrid-m': 14.3, 'conv-l': 59.9, 'hybrid-l': 87.6, 'mobilenet-v2-1.0': 5.0, 'mobilenet-v1': 6.1 },
-    pixel8_edgetpu: { 'conv-s': 0.7, 'conv-m': 1.1, 'hybrid-m': 1.5, 'conv-l': 2.4, 'hybrid-l': 3.8, 'mobilenet-v2-1.0': 0.7, 'mobilenet-v1': 0.8 },
-  };
-  const label = column === 'pixel6_cpu' ? 'Pixel 6 CPU' : 'Pixel 8 EdgeTPU';
+/** A target of a device profile as a run records it (runner id and backend, settings resolved by the runner). */
+export function deviceTarget(deviceId: string, targetId: string): { target: Target; dtype: 'fp32' | 'fp16' | 'int8' } {
+  const entry = loadDevice(deviceId).targets.find((t) => t.target === targetId);
+  if (!entry) throw new Error(`device ${deviceId} has no target ${targetId}`);
+  const runner = getRunner(targetId);
   return {
-    schema: 'mnv4-bench/simulation@1',
-    device: { id: deviceId, name: `Device ${deviceId}` },
-    provenance: 'simulated',
-    method: 'empirically fitted roofline (arXiv 2404.10518 Sec. 3)',
-    columns: [
-      { column, label, dtype: 'int8', ridgePoint: 31.2, ridgeSource: 'table16', spearman: 0.95, mape: 0.12, provenance: 'simulated', notes: [] },
-    ],
-    rows: models.map((id) => ({
-      id,
-      name: id,
-      mnv4: id.startsWith('conv') || id.startsWith('hybrid'),
-      macsG: 1,
-      cells: [
-        {
-          column,
-          simulated: { value: table6[column]![id]! * scale, unit: 'ms', provenance: 'simulated', method: 'roofline' },
-          leaveOneOut: true,
-          published: { state: 'value', value: table6[column]![id]!, unit: 'ms', provenance: 'published' },
-        },
-      ],
-    })),
+    target: { id: runner.id, runner: runner.id, backend: runner.backend, settings: runner.resolveSettings(entry.settings) },
+    dtype: entry.dtype,
   };
+}
+
+/** The JSON `run --device D --simulate --json` prints, from the simulator itself (one Table 6 column). */
+export function fixtureSimulation(deviceId: string, column: DeviceColumn): unknown {
+  return JSON.parse(JSON.stringify(simulateDevice(loadDevice(deviceId), [column])));
 }
 
 /**

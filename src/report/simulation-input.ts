@@ -9,7 +9,9 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEVICE_COLUMNS, type DeviceColumn } from '../models/published.js';
+import { loadDevice } from '../profiles/device.js';
 import { ReportInputError } from './load.js';
+import { deviceColumns, simulateDevice } from './simulation.js';
 
 export const SIMULATION_INPUT_SCHEMA = 'mnv4-bench/simulation@1';
 
@@ -110,5 +112,15 @@ export function loadSimulations(files: readonly string[]): SimulationView[] {
       );
     }
     return parseSimulations(json, file);
+  });
+}
+
+/** Simulates devices in-process (what `run --device D --simulate` computes), as report input. */
+export function simulateForReport(deviceIds: readonly string[]): SimulationView[] {
+  return deviceIds.flatMap((id) => {
+    const device = loadDevice(id);
+    if (deviceColumns(device).length === 0)
+      throw new ReportInputError(`--simulate ${id}: device ${device.id} names no Table 6 column to fit a roofline to`);
+    return parseSimulations(JSON.parse(JSON.stringify(simulateDevice(device))), `mnv4-bench run --device ${device.id} --simulate`);
   });
 }

@@ -16,13 +16,14 @@ import { parseThreshold } from '../../report/compare.js';
 import { renderPngs } from '../../report/png.js';
 import { UsageError } from '../errors.js';
 import type { CliContext, CliIO } from '../io.js';
-import { addOptions, collectWhole, type SharedValues } from '../options.js';
-import { loadSimulations } from '../../report/simulation-input.js';
+import { addOptions, collectList, collectWhole, type SharedValues } from '../options.js';
+import { loadSimulations, simulateForReport } from '../../report/simulation-input.js';
 
 interface DashboardOptions extends SharedValues {
   open?: boolean;
   lut?: string;
   simulation?: string[];
+  simulate?: string[];
   compare?: string;
   threshold?: string;
   png?: string;
@@ -77,7 +78,7 @@ export async function dashboardCommand(runs: string[], o: DashboardOptions, { io
     throw new UsageError((e as Error).message);
   }
   const lut = o.lut ? loadLutValidation(o.lut) : null;
-  const simulations = loadSimulations(o.simulation ?? []);
+  const simulations = [...loadSimulations(o.simulation ?? []), ...simulateForReport(o.simulate ?? [])];
   const loaded = await loadRuns(resolveRunDirs(runs, resultsDir));
   for (const p of loaded.problems) io.err(`skipped: ${p.dir}: ${p.message}\n`);
   if (loaded.runs.length === 0)
@@ -108,6 +109,7 @@ export function register(program: Command, cli: CliContext): void {
     .option('--open', 'open the dashboard in the desktop browser')
     .option('--lut <file>', "LUT validation JSON ('lut validate --report FILE', or an array of {arch, predictedMs, measuredMs})")
     .option('--simulation <file>', "roofline simulation JSON ('run --device D --simulate --json'): a simulated series; repeatable", collectWhole)
+    .option('--simulate <ids>', 'simulate these devices here (as run --simulate does) for the simulated series; comma-separated', collectList)
     .option('--compare <a,b>', 'the two runs to compare (default: the two latest runs with measurements in common)')
     .option('--threshold <pct>', 'regression threshold of the comparison (e.g. 3%)', '3%')
     .option('--png <dir>', 'also write every chart as PNG into DIR (drawn by the dashboard code in headless Chromium)');

@@ -17,21 +17,22 @@ import { renderPngs } from '../../report/png.js';
 import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../report/report-format.js';
 import { parseChoice } from '../errors.js';
 import type { CliContext } from '../io.js';
-import { addOptions, collectWhole, type SharedValues } from '../options.js';
-import { loadSimulations } from '../../report/simulation-input.js';
+import { addOptions, collectList, collectWhole, type SharedValues } from '../options.js';
+import { loadSimulations, simulateForReport } from '../../report/simulation-input.js';
 
 interface ReportOptions extends SharedValues {
   format?: string;
   png?: string;
   lut?: string;
   simulation?: string[];
+  simulate?: string[];
 }
 
 export async function reportCommand(runs: string[], o: ReportOptions, { io }: Pick<CliContext, 'io'>): Promise<number> {
   const format = parseChoice<ReportFormat>('--format', o.format ?? 'md', REPORT_FORMATS);
   const resultsDir = o.results ?? defaultResultsDir();
   const lut = o.lut ? loadLutValidation(o.lut) : null;
-  const simulations = loadSimulations(o.simulation ?? []);
+  const simulations = [...loadSimulations(o.simulation ?? []), ...simulateForReport(o.simulate ?? [])];
   const dirs = resolveRunDirs(runs, resultsDir);
   // simulations alone make a report (simulated next to published); otherwise at least one run must load
   const loaded = dirs.length === 0 && simulations.length > 0 ? { runs: [], problems: [] } : await loadRunsOrFail(dirs, resultsDir);
@@ -64,7 +65,8 @@ export function register(program: Command, cli: CliContext): void {
     .option('-o, --out <file>', 'write the report to a file instead of stdout')
     .option('--png <dir>', 'also write every chart as PNG into DIR (drawn by the dashboard code in headless Chromium)')
     .option('--lut <file>', "LUT validation JSON ('lut validate --report FILE', or an array of {arch, predictedMs, measuredMs})")
-    .option('--simulation <file>', "roofline simulation JSON ('run --device D --simulate --json'): a simulated series; repeatable", collectWhole);
+    .option('--simulation <file>', "roofline simulation JSON ('run --device D --simulate --json'): a simulated series; repeatable", collectWhole)
+    .option('--simulate <ids>', 'simulate these devices here (as run --simulate does) for the simulated series; comma-separated', collectList);
   addOptions(cmd, ['results', 'chromium']);
   cmd.action(async (runs: string[], opts: ReportOptions) => {
     await reportCommand(runs, opts, cli);

@@ -14,7 +14,16 @@ import { modelFacts } from '../src/report/published-join.js';
 import { csvCell, renderReport } from '../src/report/report-format.js';
 import { bootstrapRelativeChange, mannWhitney, median } from '../src/report/significance.js';
 import type { MeasurementView } from '../src/report/views.js';
-import { deviceTarget, fixtureManifest, fixtureSimulation, hostMeasurements, MODEL_MS, ORT_CPU, writeFixtureRun, XSS } from './helpers/report-fixture.js';
+import {
+  deviceTarget,
+  fixtureManifest,
+  fixtureSimulation,
+  hostMeasurements,
+  MODEL_MS,
+  ORT_CPU,
+  writeFixtureRun,
+  XSS,
+} from './helpers/report-fixture.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mnv4-report-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

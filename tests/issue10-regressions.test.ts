@@ -328,6 +328,22 @@ describe('case 9: filesystem errors are one line with the path and the fix (exit
     );
   });
 
+  it('report -o and dashboard -o under a file name that file', async () => {
+    fake();
+    const out = freshOut();
+    expect((await runMain(bench(out, B.slice(0, 1), '--run-id', 'rep'), env)).code).toBe(0);
+    const file = path.join(tmp, 'plainfile2');
+    writeFileSync(file, 'x');
+    const esc = file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    expectUsage(
+      await runMain(['report', path.join(out, 'rep'), '-o', path.join(file, 'r.md')], env),
+      new RegExp(`cannot write the report: ${esc} is a file`),
+    );
+    const d = await runMain(['dashboard', '--results', out, '-o', path.join(file, 'dash')], env);
+    expect(d.code).toBe(2);
+    expect(d.stderr.trimEnd().split('\n').pop()).toMatch(new RegExp(`^mnv4-bench: cannot create the dashboard folder: ${esc} is a file`));
+  });
+
   it('--out that is a file', async () => {
     fake();
     const file = path.join(tmp, 'out-is-a-file');

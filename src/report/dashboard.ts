@@ -7,6 +7,7 @@
  * content can close the script element; the page inserts every string as text.
  */
 import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { fsError } from '../util/fs-errors.js';
 import path from 'node:path';
 import { packageRoot, packageVersion } from '../paths.js';
 import { packageDir } from '../util/packages.js';
@@ -113,7 +114,7 @@ export function writeDashboard(data: DashboardData, outDir: string): DashboardBu
   try {
     mkdirSync(outDir, { recursive: true });
   } catch (e) {
-    throw new ReportInputError(`cannot create ${outDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; pick another -o DIR`);
+    throw fsError(e, outDir, { doing: 'create the dashboard folder', expect: 'directory', flag: '-o' });
   }
   const json = scriptSafeJson(data);
   const files: Record<string, number> = {};

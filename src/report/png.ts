@@ -4,6 +4,7 @@
  * code as the page. Chromium: --chromium PATH, $MNV4_BENCH_CHROMIUM, or PATH (see src/runners/browser/launcher.ts).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { withFsErrorsSync } from '../util/fs-errors.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -88,7 +89,7 @@ export function pngFileName(id: string, title: string): string {
  * background); returns the files written. Throws when the page reports an error.
  */
 export async function renderPngs(index: string, outDir: string, opts: { chromium?: string } = {}): Promise<string[]> {
-  mkdirSync(outDir, { recursive: true });
+  withFsErrorsSync(outDir, { doing: 'create the PNG folder', expect: 'directory', flag: '--png' }, () => mkdirSync(outDir, { recursive: true }));
   const d = await openDashboard(index, { chromium: opts.chromium, scale: 2 });
   const written: string[] = [];
   try {

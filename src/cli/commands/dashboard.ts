@@ -16,7 +16,7 @@ import { parseThreshold } from '../../report/compare.js';
 import { renderPngs } from '../../report/png.js';
 import { UsageError } from '../errors.js';
 import type { CliContext, CliIO } from '../io.js';
-import { addOptions, collectList, collectWhole, type SharedValues } from '../options.js';
+import { addOptions, collectWhole, listFlag, type SharedValues } from '../options.js';
 import { loadSimulations, simulateForReport } from '../../report/simulation-input.js';
 
 interface DashboardOptions extends SharedValues {
@@ -109,7 +109,11 @@ export function register(program: Command, cli: CliContext): void {
     .option('--open', 'open the dashboard in the desktop browser')
     .option('--lut <file>', "LUT validation JSON ('lut validate --report FILE', or an array of {arch, predictedMs, measuredMs})")
     .option('--simulation <file>', "roofline simulation JSON ('run --device D --simulate --json'): a simulated series; repeatable", collectWhole)
-    .option('--simulate <ids>', 'simulate these devices here (as run --simulate does) for the simulated series; comma-separated', collectList)
+    .option(
+      '--simulate <ids>',
+      'simulate these devices here (as run --simulate does) for the simulated series; comma-separated',
+      listFlag('--simulate', 'pixel6'),
+    )
     .option('--compare <a,b>', 'the two runs to compare (default: the two latest runs with measurements in common)')
     .option('--threshold <pct>', 'regression threshold of the comparison (e.g. 3%)', '3%')
     .option('--png <dir>', 'also write every chart as PNG into DIR (drawn by the dashboard code in headless Chromium)');

@@ -5,6 +5,7 @@
  * Chromium.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { withFsErrorsSync } from '../../util/fs-errors.js';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -17,7 +18,7 @@ import { renderPngs } from '../../report/png.js';
 import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../report/report-format.js';
 import { parseChoice } from '../errors.js';
 import type { CliContext } from '../io.js';
-import { addOptions, collectList, collectWhole, type SharedValues } from '../options.js';
+import { addOptions, collectWhole, listFlag, type SharedValues } from '../options.js';
 import { loadSimulations, simulateForReport } from '../../report/simulation-input.js';
 
 interface ReportOptions extends SharedValues {
@@ -40,7 +41,8 @@ export async function reportCommand(runs: string[], o: ReportOptions, { io }: Pi
   const analysis = analyse(loaded, { simulations });
   const text = renderReport(loaded, format, analysis);
   if (o.out) {
-    writeFileSync(o.out, text);
+    const file = o.out;
+    withFsErrorsSync(file, { doing: 'write the report', flag: '-o' }, () => writeFileSync(file, text));
     io.err(`report: ${path.resolve(o.out)}\n`);
   } else io.out(text);
   if (o.png) {
@@ -66,7 +68,11 @@ export function register(program: Command, cli: CliContext): void {
     .option('--png <dir>', 'also write every chart as PNG into DIR (drawn by the dashboard code in headless Chromium)')
     .option('--lut <file>', "LUT validation JSON ('lut validate --report FILE', or an array of {arch, predictedMs, measuredMs})")
     .option('--simulation <file>', "roofline simulation JSON ('run --device D --simulate --json'): a simulated series; repeatable", collectWhole)
-    .option('--simulate <ids>', 'simulate these devices here (as run --simulate does) for the simulated series; comma-separated', collectList);
+    .option(
+      '--simulate <ids>',
+      'simulate these devices here (as run --simulate does) for the simulated series; comma-separated',
+      listFlag('--simulate', 'pixel6'),
+    );
   addOptions(cmd, ['results', 'chromium']);
   cmd.action(async (runs: string[], opts: ReportOptions) => {
     await reportCommand(runs, opts, cli);

@@ -1,0 +1,74 @@
+/**
+ * Validation figures of a predictor against end-to-end measurements (`lut validate`), and table files.
+ *
+ * Per architecture: error = (predicted - measured) / measured. Overall: MAPE (mean |error|), RMSE (ms),
+ * the share within ±5% and ±10%, and beside them the noise floor: the median over the architectures of
+ * their own between-session spread (sample SD of session medians / median), which no predictor can beat on
+ * this host. Drift: the re-measured table entries' medians against the table's.
+ */
+import { readFile, writeFile, rename } from 'node:fs/promises';
+import { dirname, join, basename } from 'node:path';
+import { LutError } from './errors.js';
+import { parseTable, serializeTable, type LutTable } from './schema.js';
+
+export interface ValidationPoint {
+  arch: string;
+  predictedMs: number;
+  measuredMs: number;
+  /** between-session SD of this architecture's session medians, ms. */
+  spreadMs: number;
+  /** predicted - measured, relative to measured. */
+  error: number;
+}
+
+export interface ValidationSummary {
+  n: number;
+  mape: number;
+  rmseMs: number;
+  within5: number;
+  within10: number;
+  maxAbsError: number;
+  /** median relative between-session spread of the measured architectures. */
+  noiseFloor: number;
+}
+
+export function validationPoint(arch: string, predictedMs: number, measuredMs: number, spreadMs: number): ValidationPoint {
+  return { arch, predictedMs, measuredMs, spreadMs, error: (predictedMs - measuredMs) / measuredMs };
+}
+
+export function summarizeValidation(points: readonly ValidationPoint[]): ValidationSummary {
+  const n = points.length;
+  if (n === 0) return { n: 0, mape: NaN, rmseMs: NaN, within5: NaN, within10: NaN, maxAbsError: NaN, noiseFloor: NaN };
+  const abs = points.map((p) => Math.abs(p.error));
+  const rel = points.map((p) => p.spreadMs / p.measuredMs).sort((a, b) => a - b);
+  const noiseFloor = n % 2 ? rel[(n - 1) / 2]! : (rel[n / 2 - 1]! + rel[n / 2]!) / 2;
+  return {
+    n,
+    mape: abs.reduce((a, b) => a + b, 0) / n,
+    rmseMs: Math.sqrt(points.reduce((a, p) => a + (p.predictedMs - p.measuredMs) ** 2, 0) / n),
+    // a tiny tolerance so that an error of exactly 5% (in floating point) counts as within 5%
+    within5: abs.filter((e) => e <= 0.05 + 1e-12).length / n,
+    within10: abs.filter((e) => e <= 0.1 + 1e-12).length / n,
+    maxAbsError: Math.max(...abs),
+    noiseFloor,
+  };
+}
+
+/** Reads and checks a table file; every failure is a one-line LutError. */
+export async function readTableFile(path: string): Promise<LutTable> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new LutError(code === 'ENOENT' ? `table file ${path} does not exist: build one with 'mnv4-bench lut build'` : `cannot read table file ${path}: ${(e as Error).message}`);
+  }
+  return parseTable(text, path);
+}
+
+/** Writes a table atomically (temp file + rename), so a crash never leaves a truncated table. */
+export async function writeTableFile(path: string, table: LutTable): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  await writeFile(tmp, serializeTable(table));
+  await rename(tmp, path);
+}

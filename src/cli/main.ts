@@ -10,6 +10,7 @@ import { packageVersion } from '../paths.js';
 import { EXIT_USAGE, exitCodeFor, oneLine } from './errors.js';
 import * as bench from './commands/bench.js';
 import * as exportCmd from './commands/export.js';
+import * as lut from './commands/lut.js';
 import * as models from './commands/models.js';
 import * as run from './commands/run.js';
 import * as space from './commands/space.js';
@@ -21,7 +22,7 @@ export function buildProgram(): Command {
     .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const cmd of [run, models, space, exportCmd, bench, targets]) cmd.register(program);
+  for (const cmd of [run, models, space, exportCmd, bench, targets, lut]) cmd.register(program);
   return program;
 }
 

@@ -20,15 +20,11 @@ afterAll(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-/** Runs `mnv4-bench export ...` in-process through the command's register(); returns stdout. */
+/** Runs `mnv4-bench export ...` in-process through the command's register() (errors are thrown, not mapped); returns stdout. */
 async function exportCmd(args: string[]): Promise<string> {
   const program = new Command('mnv4-bench').exitOverride();
-  register(program);
   let out = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
+  register(program, { io: { out: (s) => void (out += s), err: () => undefined, errIsTTY: false, outIsTTY: false }, argv: ['export', ...args] });
   await program.parseAsync(['export', ...args], { from: 'user' });
   return out;
 }

@@ -4,6 +4,7 @@ import { graphCost } from '../src/models/cost.js';
 import { lowerModel } from '../src/models/graph.js';
 import { buildArchModel, encodeArch, enumerateBlockConfigs, getSearchSpace, sampleArch, skeletonArch } from '../src/models/search-space.js';
 import { buildTable, calibrationArchs, latencyFromSessions, nodeLayerRole } from '../src/lut/build.js';
+import { InputError } from '../src/errors.js';
 import { LutError } from '../src/lut/errors.js';
 import { exportCsv, exportOfa, exportTunas, ofaKey, predictTunas } from '../src/lut/export.js';
 import { solveLeastSquares } from '../src/lut/least-squares.js';
@@ -27,7 +28,7 @@ function expectLutError(fn: () => unknown, pattern: RegExp): void {
     err = e;
   }
   expect(err).toBeInstanceOf(LutError);
-  expect((err as LutError).exitCode).toBe(2);
+  expect(err).toBeInstanceOf(InputError); // exit 2
   expect((err as Error).message).toMatch(pattern);
   expect((err as Error).message).not.toContain('\n');
 }
@@ -280,6 +281,7 @@ describe('validation figures and helpers', () => {
   it('maps profiler node names to layer roles', () => {
     expect(nodeLayerRole('b00_uib/expand')).toBe('expand');
     expect(nodeLayerRole('b00_uib/middle_dw/relu')).toBe('middle_dw');
+    expect(nodeLayerRole('b00_uib/start_dw:out_nchwc')).toBe('start_dw');
     expect(nodeLayerRole('reorder_token_12')).toBeNull();
   });
 

@@ -6,7 +6,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { getPreset } from '../src/profiles/protocol.js';
 import { errorRecord } from '../src/results/records.js';
 import { SchemaError } from '../src/results/schema.js';
-import { buildManifest, MEASUREMENTS_FILE, newRunId, parseMeasurementsText, readRun, RunWriter, writeFileAtomic } from '../src/results/writer.js';
+import { MEASUREMENTS_FILE, parseMeasurementsText, readRun } from '../src/results/reader.js';
+import { buildManifest, newRunId, RunWriter } from '../src/results/writer.js';
+import { writeFileAtomic } from '../src/util/fs.js';
+import { listRunners } from '../src/runners/registry.js';
 import { fakeRecord } from './helpers/results-fixture.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mnv4-writer-'));
@@ -15,7 +18,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const target = { id: 'ort-cpu', runner: 'ort-cpu', backend: 'cpu', settings: { threads: 1, optLevel: 'all' } };
 
 async function newRun(runId = newRunId()) {
-  const m = await buildManifest({ runId, protocol: getPreset('quick'), targets: [target], command: ['bench', '--target', 'ort-cpu'] });
+  const m = await buildManifest({ runId, protocol: getPreset('quick'), targets: [target], command: ['bench', '--target', 'ort-cpu'], device: { id: 'host', name: 'This machine', connection: { kind: 'local' } }, sessionsPerMeasurement: 1, runtimes: { 'onnxruntime-node': '1.2.3' } });
   return { m, w: await RunWriter.open(tmp, m) };
 }
 
@@ -25,8 +28,9 @@ describe('manifest', () => {
     expect(m.host.cpu.cores).toBeGreaterThan(0);
     expect(m.host.memBytes).toBeGreaterThan(0);
     expect(m.runtimes.node).toBe(process.versions.node);
-    expect(m.runtimes['onnxruntime-node']).toMatch(/^\d+\.\d+\.\d+/);
-    expect(m.runtimes['onnxruntime-web']).toMatch(/^\d+\.\d+\.\d+/);
+    expect(m.runtimes['onnxruntime-node']).toBe('1.2.3');
+    expect(m.devices).toEqual([{ id: 'host', name: 'This machine', connection: { kind: 'local' } }]);
+    expect(m.command).toEqual(['bench', '--target', 'ort-cpu']);
     expect(m.tool.gitCommit === null || /^[0-9a-f]{40}$/.test(m.tool.gitCommit)).toBe(true);
     expect(m.protocol.name).toBe('quick');
   });
@@ -47,6 +51,13 @@ describe('manifest', () => {
   });
 });
 
+describe('runtime versions', () => {
+  it('every registered runner declares the version of the runtime it runs (LiteRT.js included)', () => {
+    for (const r of listRunners()) expect([r.id, r.runtimeVersion()]).toEqual([r.id, expect.stringMatching(/^\d+\.\d+\.\d+/)]);
+    expect(listRunners().map((r) => r.runtime)).toContain('@litertjs/core');
+  });
+});
+
 describe('appending and resuming', () => {
   it('appends one line per record and lists finished keys (errors are not finished)', async () => {
     const { m, w } = await newRun();
@@ -54,7 +65,7 @@ describe('appending and resuming', () => {
     const b = fakeRecord(m.runId, 'conv-s/b04', 1);
     await w.append(a);
     await w.append(b);
-    await w.append(errorRecord(m.runId, 'block:conv-s/b05', 'fp32', target, new Error('boom')));
+    await w.append(errorRecord({ runId: m.runId, deviceId: 'host' }, 'block:conv-s/b05', 'fp32', target, new Error('boom')));
     const text = readFileSync(path.join(w.runDir, MEASUREMENTS_FILE), 'utf8');
     expect(text.trimEnd().split('\n')).toHaveLength(3);
     const back = await readRun(w.runDir);
@@ -63,7 +74,7 @@ describe('appending and resuming', () => {
 
     const again = await RunWriter.open(tmp, m, { resume: true });
     expect([...again.finishedKeys()].sort()).toEqual([a.key, b.key].sort());
-    expect(again.getManifest().resumedAt).toHaveLength(1);
+    expect(again.getManifest().resumed).toHaveLength(1);
   });
 
   it('rejects resuming with another protocol', async () => {
@@ -81,7 +92,7 @@ describe('appending and resuming', () => {
   it('a torn last line is skipped by the reader and cut by a resuming writer', async () => {
     const { m, w } = await newRun();
     await w.append(fakeRecord(m.runId, 'conv-s/b03', 1));
-    appendFileSync(path.join(w.runDir, MEASUREMENTS_FILE), '{"schemaVersion":1,"kind":"measu');
+    appendFileSync(path.join(w.runDir, MEASUREMENTS_FILE), '{"schemaVersion":2,"kind":"measu');
     const back = await readRun(w.runDir);
     expect(back.tornTail).toBe(true);
     expect(back.records).toHaveLength(1);

@@ -78,10 +78,13 @@ export function latencyFromSessions(sessions: readonly SessionResult[], what: st
   };
 }
 
-/** The layer role of a node name: `b00_uib/expand/relu` -> `expand`; null for nodes outside a block. */
+/**
+ * The layer role of a node name: `b00_uib/expand/relu` -> `expand`, `b00_uib/expand:out_nchwc` (a node ORT
+ * renamed when it changed the layout) -> `expand`; null for nodes outside a block (layout reorders).
+ */
 export function nodeLayerRole(name: string): string | null {
   const parts = name.split('/');
-  return parts.length >= 2 && /^b\d{2,}_/.test(parts[0]!) ? parts[1]! : null;
+  return parts.length >= 2 && /^b\d{2,}_/.test(parts[0]!) ? parts[1]!.split(':')[0]! : null;
 }
 
 /** Per-layer profiler times of a standalone block: median over the profiled sessions. */

@@ -72,3 +72,39 @@ export async function writeTableFile(path: string, table: LutTable): Promise<voi
   await writeFile(tmp, serializeTable(table));
   await rename(tmp, path);
 }
+
+/** A re-measured table entry: how far its median moved since the table was built (host drift). */
+export interface DriftPoint {
+  key: string;
+  tableMs: number;
+  nowMs: number;
+  /** now / table - 1. */
+  change: number;
+}
+
+export interface ValidationReport {
+  table: { file: string; space: string; resolution: number; target: string; device: string; method: string; digest: string };
+  seed: number;
+  archs: ValidationPoint[];
+  summary: ValidationSummary;
+  /** the MNv4 models (their blocks outside the table's space are predicted by regression). */
+  models: (ValidationPoint & { source: string })[];
+  drift: DriftPoint[];
+  runId: string;
+  provenance: { predicted: 'estimated'; measured: 'measured' };
+}
+
+/**
+ * A few table entries to re-measure during validation: spread over the range of medians (smallest, the
+ * terciles, largest) among the searchable entries, deterministic.
+ */
+export function driftEntries(table: LutTable, count = 4): string[] {
+  const s = table.entries.filter((e) => e.searchable).sort((a, b) => a.latency.median - b.latency.median || a.key.localeCompare(b.key));
+  if (s.length <= count) return s.map((e) => e.key);
+  const picks = Array.from({ length: count }, (_, i) => s[Math.round((i * (s.length - 1)) / (count - 1))]!.key);
+  return [...new Set(picks)];
+}
+
+export function driftPoint(key: string, tableMs: number, nowMs: number): DriftPoint {
+  return { key, tableMs, nowMs, change: nowMs / tableMs - 1 };
+}

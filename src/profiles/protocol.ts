@@ -20,6 +20,7 @@
  *
  * All times are milliseconds per call of `fn`.
  */
+import { InputError } from '../errors.js';
 
 /** Names of the built-in presets. */
 export type PresetName = 'quick' | 'default' | 'rigorous';
@@ -103,7 +104,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<ProtocolSettings>>> =
 export const PRESET_NAMES: readonly PresetName[] = ['quick', 'default', 'rigorous'];
 
 /** Thrown for an unknown preset or inconsistent settings; the message says what to change. */
-export class ProtocolError extends Error {
+export class ProtocolError extends InputError {
   override name = 'ProtocolError';
 }
 

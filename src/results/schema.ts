@@ -1,27 +1,41 @@
 /**
- * The result schema, version 1: the ONE on-disk format of a run (validated with zod 4).
+ * The result schema, version 2: the ONE on-disk format of a run (validated with zod 4).
  *
  * A run directory `results/<run-id>/` holds:
- *   manifest.json       one `manifest` record (host, versions, git commit, protocol, targets);
- *   measurements.jsonl  one `measurement` or `error` record per line, appended as each workload finishes.
+ *   manifest.json       one `manifest` record (the exact command, device(s) and their connection, host,
+ *                       runtime versions, git commit, protocol, sessions per measurement, targets);
+ *   measurements.jsonl  records appended as the run goes:
+ *     `session`      one independent session of a (device, workload, dtype, target) pair: its own session
+ *                    creation, warm-up and raw samples (or an external tool's summary), written as it ends;
+ *     `measurement`  the pair's result once its k sessions are done: the sessions combined
+ *                    (src/results/records.ts combineSessions), each session's samples and centre kept;
+ *     `skipped`      a pair that was not measured, with the reason (target not available on the device);
+ *     `error`        a pair that failed, with the error.
  *
  * Rules:
- *  - every record carries `schemaVersion: 1` and a `kind`; a reader REJECTS any other schemaVersion with a
- *    clear error (it does not guess), and IGNORES unknown fields (zod objects strip them), so version 1
+ *  - every record carries `schemaVersion: 2` and a `kind`; a reader REJECTS any other schemaVersion with a
+ *    clear error (it does not guess), and IGNORES unknown fields (zod objects strip them), so version 2
  *    may gain optional fields without breaking old readers;
  *  - every figure carries its unit and provenance ('measured' | 'simulated' | 'published'): single figures
- *    as `Figure {value, unit, provenance}`, groups of figures that share both (the stats of one sample set)
- *    with `unit` and `provenance` on the group;
+ *    as `Figure {value, unit, provenance}`, groups of figures that share both with `unit` and `provenance`
+ *    on the group;
+ *  - `timing` says who timed a session: 'protocol' (our sampling loop, raw per-call samples kept) or
+ *    'external' (a tool such as TFLite benchmark_model that prints summary statistics only);
  *  - raw samples are kept, so stats can be recomputed.
  */
 import { z } from 'zod';
+import { InputError } from '../errors.js';
 
 /** The schema version this code writes and reads. */
-export const SCHEMA_VERSION = 1 as const;
+export const SCHEMA_VERSION = 2 as const;
 
 /** Where a figure comes from. */
 export const Provenance = z.enum(['measured', 'simulated', 'published']);
 export type Provenance = z.infer<typeof Provenance>;
+
+/** Who timed a session. */
+export const Timing = z.enum(['protocol', 'external']);
+export type Timing = z.infer<typeof Timing>;
 
 /** One figure with its unit and provenance. */
 export const FigureSchema = z.object({ value: z.number(), unit: z.string().min(1), provenance: Provenance });
@@ -35,6 +49,22 @@ export const TargetSchema = z.object({
   backend: z.string().min(1),
   settings: z.record(z.string(), settingValue),
 });
+
+/** The device a record was measured on (its profile id). */
+export const DeviceRefSchema = z.object({ id: z.string().min(1) });
+
+/** How the device was reached; the same shape as the runners' DeviceConnection. */
+export const ConnectionSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('local') }),
+  z.object({
+    kind: z.literal('adb'),
+    serial: z.string().optional(),
+    model: z.string().optional(),
+    adbServer: z.object({ host: z.string(), port: z.number().int() }).optional(),
+    devtools: z.object({ endpoint: z.string().optional(), socket: z.string().optional() }).optional(),
+  }),
+  z.object({ kind: z.literal('devtools'), endpoint: z.string() }),
+]);
 
 export const ProtocolSettingsSchema = z.object({
   name: z.string(),
@@ -104,6 +134,8 @@ export const WorkloadRefSchema = z.object({
   description: z.string(),
   /** MACs counted from the layer graph (src/models/cost.ts); a count, not a measurement. */
   macs: z.number().nonnegative(),
+  /** for whole models: which model, at which resolution, and its native one. */
+  model: z.object({ id: z.string(), resolution: z.number().int().positive(), nativeResolution: z.number().int().positive() }).optional(),
   file: z.object({
     path: z.string(),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -114,15 +146,76 @@ export const WorkloadRefSchema = z.object({
   }),
 });
 
+/** The sampling loop's output of one session (src/profiles/protocol.ts ProtocolRun), kept whole. */
+export const ProtocolRunSchema = z.object({
+  settings: ProtocolSettingsSchema,
+  clock: z.string(),
+  timerResolutionMs: z.number(),
+  timerResolutionMeasured: z.boolean(),
+  coldMs: z.number(),
+  warmupMs: z.array(z.number()),
+  batchSize: z.number().int().positive(),
+  samplesMs: z.array(z.number()),
+  converged: z.boolean(),
+  stopReason: z.enum(['converged', 'max-samples', 'max-time', 'aborted']),
+  medianCi: z.object({ lo: z.number(), hi: z.number(), median: z.number(), relHalfWidth: z.number(), confidence: z.number() }).nullable(),
+  samplingMs: z.number(),
+  totalMs: z.number(),
+  totalCalls: z.number().int(),
+});
+
+/** What an external tool printed about one session (src/runners/types.ts ExternalTiming), ms. */
+export const ExternalTimingSchema = z.object({
+  tool: z.string().min(1),
+  toolVersion: z.string().optional(),
+  command: z.array(z.string()).optional(),
+  summary: z.object({
+    count: z.number().int().nonnegative(),
+    firstMs: z.number().optional(),
+    minMs: z.number(),
+    maxMs: z.number(),
+    meanMs: z.number(),
+    stdMs: z.number(),
+    medianMs: z.number().optional(),
+    p5Ms: z.number().optional(),
+    p95Ms: z.number().optional(),
+  }),
+  warmup: z.object({ count: z.number().int().nonnegative(), meanMs: z.number() }).optional(),
+  initMs: z.number().optional(),
+  memory: z.record(z.string(), z.number()).optional(),
+});
+
+export const ColdStartSchema = z.object({
+  unit: z.literal('ms'),
+  provenance: Provenance,
+  sessionCreateMs: z.number().optional(),
+  firstInferenceMs: z.number().optional(),
+  runtimeInitMs: z.number().optional(),
+});
+
+const recordHead = {
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  runId: z.string(),
+  /** (device, workload, dtype, target, settings) key; see measurementKey(). */
+  key: z.string().min(1),
+  recordedAt: z.string(),
+  device: DeviceRefSchema,
+  target: TargetSchema,
+};
+
 export const ManifestSchema = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   kind: z.literal('manifest'),
   runId: z.string().min(1),
   createdAt: z.string(),
-  /** ISO times at which this run was resumed. */
-  resumedAt: z.array(z.string()).default([]),
-  tool: z.object({ name: z.string(), version: z.string(), gitCommit: z.string().nullable(), gitDirty: z.boolean().nullable() }),
+  /** the exact argument vector that created the run (without the node/script paths). */
   command: z.array(z.string()),
+  /** each later --resume of this run: when, and its exact argument vector. */
+  resumed: z.array(z.object({ at: z.string(), command: z.array(z.string()) })).default([]),
+  tool: z.object({ name: z.string(), version: z.string(), gitCommit: z.string().nullable(), gitDirty: z.boolean().nullable() }),
+  /** the devices measured: profile id, name and how each was reached. */
+  devices: z.array(z.object({ id: z.string().min(1), name: z.string(), connection: ConnectionSchema })).min(1),
+  /** the machine the tool ran on (for a remote device, not the device itself). */
   host: z.object({
     hostname: z.string(),
     platform: z.string(),
@@ -139,39 +232,89 @@ export const ManifestSchema = z.object({
     memBytes: z.number(),
     os: z.object({ distro: z.string(), release: z.string(), kernel: z.string() }),
   }),
-  /** package / runtime versions, null when a package is not installed. */
+  /** runtime versions: node, v8, and what each target's runner declares; null when not installed. */
   runtimes: z.record(z.string(), z.string().nullable()),
   protocol: ProtocolSettingsSchema,
+  /** independent sessions per measurement (k). */
+  sessionsPerMeasurement: z.number().int().positive(),
   targets: z.array(TargetSchema),
 });
 export type ManifestRecord = z.infer<typeof ManifestSchema>;
 
-export const MeasurementSchema = z.object({
-  schemaVersion: z.literal(SCHEMA_VERSION),
-  kind: z.literal('measurement'),
-  runId: z.string(),
-  /** (workload, dtype, target, settings) key; see measurementKey(). */
-  key: z.string().min(1),
-  recordedAt: z.string(),
+/** One independent session of a pair, written as soon as it ends (a crash loses at most the session in flight). */
+export const SessionRecordSchema = z.object({
+  ...recordHead,
+  kind: z.literal('session'),
   workload: WorkloadRefSchema,
-  target: TargetSchema,
   executed: ExecutedSchema,
-  protocol: z.object({
-    name: z.string(),
-    clock: z.string(),
-    timerResolutionMs: z.number(),
-    batchSize: z.number().int().positive(),
-    converged: z.boolean(),
-    stopReason: z.enum(['converged', 'max-samples', 'max-time', 'aborted']),
-    samplingMs: z.number(),
-    totalMs: z.number(),
-    totalCalls: z.number().int(),
+  session: z.object({
+    /** 0-based index of the session within its pair. */
+    index: z.number().int().nonnegative(),
+    /** the round of the run it ran in (sessions of all pairs interleave round by round). */
+    round: z.number().int().nonnegative(),
+    timing: Timing,
+    unit: z.literal('ms'),
+    provenance: Provenance,
+    /** timing 'protocol': the sampling loop's output, raw samples included. */
+    run: ProtocolRunSchema.optional(),
+    /** timing 'external': the tool's summary. */
+    external: ExternalTimingSchema.optional(),
   }),
-  /** latency per inference: stats of the samples. */
-  latency: z.object({ unit: z.literal('ms'), provenance: Provenance, stats: SampleStatsSchema }),
-  coldStart: z.object({ unit: z.literal('ms'), provenance: Provenance, sessionCreateMs: z.number(), firstInferenceMs: z.number(), runtimeInitMs: z.number().optional() }),
-  /** raw data (ms per inference): warm-up calls, then samples in the order taken. */
-  samples: z.object({ unit: z.literal('ms'), provenance: Provenance, warmup: z.array(z.number()), values: z.array(z.number()) }),
+  coldStart: ColdStartSchema,
+  profile: ProfileSchema.optional(),
+  /** runner warnings of this session. */
+  warnings: z.array(z.string()),
+  context: z.record(z.string(), z.unknown()).optional(),
+});
+export type SessionRecord = z.infer<typeof SessionRecordSchema>;
+
+/** A session as summarised in its measurement record. */
+export const SessionSummarySchema = z.object({
+  index: z.number().int().nonnegative(),
+  round: z.number().int().nonnegative(),
+  timing: Timing,
+  /** the session's centre: its sample median (protocol), or the tool's median, else its mean (external). */
+  centerMs: z.number(),
+  centerStatistic: z.enum(['median', 'mean']),
+  /** samples (protocol) or timed runs (external). */
+  n: z.number().int().nonnegative(),
+  converged: z.boolean().nullable(),
+  stopReason: z.string().nullable(),
+  batchSize: z.number().int().positive().nullable(),
+  timerResolutionMs: z.number().nullable(),
+  clock: z.string().nullable(),
+  /** raw per-call samples (protocol only): warm-up, then samples in the order taken. */
+  samples: z.object({ warmup: z.array(z.number()), values: z.array(z.number()) }).optional(),
+  external: ExternalTimingSchema.optional(),
+  coldStart: ColdStartSchema,
+  recordedAt: z.string(),
+});
+export type SessionSummary = z.infer<typeof SessionSummarySchema>;
+
+export const MeasurementSchema = z.object({
+  ...recordHead,
+  kind: z.literal('measurement'),
+  workload: WorkloadRefSchema,
+  /** what executed (of the last session; sessions that disagree are a warning). */
+  executed: ExecutedSchema,
+  timing: Timing,
+  protocol: z.object({ name: z.string(), sessions: z.number().int().positive() }),
+  /** latency per inference: the sessions combined. */
+  latency: z.object({
+    unit: z.literal('ms'),
+    provenance: Provenance,
+    /** the figure tables show. */
+    medianMs: z.number(),
+    ciMedian: z.object({ method: z.string(), lo: z.number(), hi: z.number(), confidence: z.number() }).nullable(),
+    converged: z.boolean(),
+    /** stats of the pooled per-call samples (timing 'protocol'); null for external timing. */
+    stats: SampleStatsSchema.nullable(),
+    /** agreement between sessions: each session's centre, and (max - min) / median of them. */
+    between: z.object({ centersMs: z.array(z.number()), spreadRel: z.number() }),
+  }),
+  sessions: z.array(SessionSummarySchema).min(1),
+  /** cold start of the first session. */
+  coldStart: ColdStartSchema,
   /** derived figures, e.g. gmacPerSecond = MACs / median. */
   derived: z.record(z.string(), FigureSchema),
   profile: ProfileSchema.optional(),
@@ -180,24 +323,32 @@ export const MeasurementSchema = z.object({
 });
 export type MeasurementRecord = z.infer<typeof MeasurementSchema>;
 
-export const ErrorRecordSchema = z.object({
-  schemaVersion: z.literal(SCHEMA_VERSION),
-  kind: z.literal('error'),
-  runId: z.string(),
-  key: z.string().min(1),
-  recordedAt: z.string(),
+export const SkippedRecordSchema = z.object({
+  ...recordHead,
+  kind: z.literal('skipped'),
   workload: z.object({ id: z.string() }),
-  target: TargetSchema,
+  dtype: z.string(),
+  reason: z.string().min(1),
+});
+export type SkippedRecord = z.infer<typeof SkippedRecordSchema>;
+
+export const ErrorRecordSchema = z.object({
+  ...recordHead,
+  kind: z.literal('error'),
+  workload: z.object({ id: z.string() }),
+  dtype: z.string(),
+  /** the session that failed (sessions before it stay recorded and count on resume). */
+  sessionIndex: z.number().int().nonnegative().optional(),
   error: z.object({ name: z.string(), message: z.string() }),
 });
 export type ErrorRecord = z.infer<typeof ErrorRecordSchema>;
 
 /** A line of measurements.jsonl. */
-export const LineSchema = z.discriminatedUnion('kind', [MeasurementSchema, ErrorRecordSchema]);
+export const LineSchema = z.discriminatedUnion('kind', [SessionRecordSchema, MeasurementSchema, SkippedRecordSchema, ErrorRecordSchema]);
 export type LineRecord = z.infer<typeof LineSchema>;
 
 /** A file or line the reader cannot accept; the message names the file/line and what to do. */
-export class SchemaError extends Error {
+export class SchemaError extends InputError {
   override name = 'SchemaError';
 }
 
@@ -214,7 +365,10 @@ function checkVersion(obj: unknown, where: string): void {
   const v = (obj as { schemaVersion?: unknown }).schemaVersion;
   if (v === undefined) throw new SchemaError(`${where}: no schemaVersion; not an mnv4-bench result file`);
   if (v !== SCHEMA_VERSION) {
-    throw new SchemaError(`${where}: schemaVersion ${JSON.stringify(v)} is not supported (this mnv4-bench reads version ${SCHEMA_VERSION}); use the mnv4-bench version that wrote it`);
+    const older = typeof v === 'number' && v < SCHEMA_VERSION ? ', written by an older mnv4-bench' : '';
+    throw new SchemaError(
+      `${where}: schemaVersion ${JSON.stringify(v)} is not supported (this mnv4-bench reads version ${SCHEMA_VERSION}${older}); read it with the mnv4-bench version that wrote it, or measure again`,
+    );
   }
 }
 
@@ -257,7 +411,7 @@ export function canonicalSettings(settings: Record<string, string | number | boo
   return JSON.stringify(Object.fromEntries(Object.keys(settings).sort().map((k) => [k, settings[k]])));
 }
 
-/** The resume key of one (workload, dtype, target + settings) combination. */
-export function measurementKey(workloadId: string, dtype: string, target: { id: string; settings: Record<string, string | number | boolean> }): string {
-  return `${workloadId}|${dtype}|${target.id}|${canonicalSettings(target.settings)}`;
+/** The resume key of one (device, workload, dtype, target + settings) pair. */
+export function measurementKey(deviceId: string, workloadId: string, dtype: string, target: { id: string; settings: Record<string, string | number | boolean> }): string {
+  return `${deviceId}|${workloadId}|${dtype}|${target.id}|${canonicalSettings(target.settings)}`;
 }

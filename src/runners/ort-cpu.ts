@@ -15,20 +15,11 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { ProtocolSettings } from '../profiles/protocol.js';
-import { measureOrt, type OrtModuleLike, type OrtSessionLike } from './ort-common.js';
+import { installedVersion } from '../util/packages.js';
+import { defineRunner } from './define.js';
+import { ortSteps, type OrtModuleLike, type OrtSessionLike } from './ort-common.js';
 import { parseOrtTrace, type OrtTraceEvent } from './ort-profile.js';
-import {
-  resolveSettingsFromSpecs,
-  RunnerUnavailableError,
-  type Availability,
-  type MeasureOptions,
-  type MeasurementResult,
-  type PreparedWorkload,
-  type Runner,
-  type SettingSpec,
-  type TargetSettings,
-} from './types.js';
+import { RunnerUnavailableError, type Runner, type SettingSpec, type TargetSettings } from './types.js';
 
 export const OPT_LEVELS = ['disabled', 'basic', 'extended', 'all'] as const;
 
@@ -41,7 +32,7 @@ const SETTINGS: readonly SettingSpec[] = [
 
 async function loadOrtNode(): Promise<OrtModuleLike & { listSupportedBackends?: () => { name: string }[] }> {
   const mod = (await import('onnxruntime-node')) as unknown as OrtModuleLike & { default?: OrtModuleLike };
-  return (mod.InferenceSession ? mod : mod.default!) as OrtModuleLike;
+  return (mod.InferenceSession ? mod : (mod.default as OrtModuleLike));
 }
 
 /** Session options for resolved settings. */
@@ -57,7 +48,7 @@ export function ortCpuSessionOptions(s: TargetSettings): Record<string, unknown>
   };
 }
 
-/** Reads ORT profiler files written under `dir` whose name starts with `prefix`, then deletes them. */
+/** Reads ORT profiler files written under `dir` whose name starts with `prefix`. */
 async function takeProfileFiles(dir: string, prefix: string): Promise<OrtTraceEvent[]> {
   const files = (await readdir(dir)).filter((f) => f.startsWith(prefix) && f.endsWith('.json'));
   if (files.length === 0) throw new Error(`ORT wrote no profile file with prefix '${prefix}' in ${dir}`);
@@ -70,17 +61,16 @@ async function takeProfileFiles(dir: string, prefix: string): Promise<OrtTraceEv
 
 /** Creates the ort-cpu runner. */
 export function createOrtCpuRunner(): Runner {
-  return {
+  return defineRunner({
     id: 'ort-cpu',
     runtime: 'onnxruntime-node',
     backend: 'cpu',
     describe: 'ONNX Runtime native (onnxruntime-node), CPU execution provider',
     formats: ['onnx'],
     settings: SETTINGS,
-    resolveSettings(input) {
-      return resolveSettingsFromSpecs('ort-cpu', SETTINGS, input);
-    },
-    async detect(): Promise<Availability> {
+    connections: ['local'],
+    runtimeVersion: () => installedVersion('onnxruntime-node'),
+    async detect() {
       try {
         const ort = await loadOrtNode();
         const backends = ort.listSupportedBackends?.().map((b) => b.name) ?? [];
@@ -90,19 +80,18 @@ export function createOrtCpuRunner(): Runner {
         return { available: false, reason: `onnxruntime-node cannot be loaded: ${(e as Error).message.split('\n')[0]}` };
       }
     },
-    async measure(w: PreparedWorkload, protocol: ProtocolSettings, settings: TargetSettings, options: MeasureOptions = {}): Promise<MeasurementResult> {
-      const s = resolveSettingsFromSpecs('ort-cpu', SETTINGS, settings);
+    async session(w, target, ctx) {
       let ort: OrtModuleLike;
       try {
         ort = await loadOrtNode();
       } catch (e) {
         throw new RunnerUnavailableError('ort-cpu', `onnxruntime-node cannot be loaded: ${(e as Error).message}`);
       }
+      const s = target.settings;
       const sessionOptions = ortCpuSessionOptions(s);
-      const scratchRoot = options.scratchDir ?? os.tmpdir();
-      const result = await measureOrt(
+      return ortSteps(
         {
-          target: { id: 'ort-cpu', runner: 'ort-cpu', backend: 'cpu', settings: s },
+          target,
           ort,
           runtime: 'onnxruntime-node',
           runtimeVersion: ort.env.versions.node ?? 'unknown',
@@ -110,8 +99,9 @@ export function createOrtCpuRunner(): Runner {
           expectedProvider: 'CPUExecutionProvider',
           evidencePrefix: 'onnxruntime-node, executionProviders [cpu]',
           profileSource: 'onnxruntime-profiler',
+          // a profiling session with its own file prefix in a fresh folder: endProfiling() returns no path.
           async profileEvents(bytes, runs, runOnce) {
-            const dir = await mkdtemp(path.join(scratchRoot, 'mnv4-ortprof-'));
+            const dir = await mkdtemp(path.join(ctx.scratchDir, 'mnv4-ortprof-'));
             const prefix = 'ort-cpu-profile';
             try {
               const sess: OrtSessionLike = await ort.InferenceSession.create(bytes, { ...sessionOptions, enableProfiling: true, profileFilePrefix: path.join(dir, prefix) });
@@ -127,17 +117,13 @@ export function createOrtCpuRunner(): Runner {
             }
           },
           details: () => ({ executionMode: 'sequential' }),
+          finish(result) {
+            const cpus = os.cpus().length;
+            if (Number(s.threads) > cpus) result.warnings.push(`threads=${s.threads} exceeds the ${cpus} CPUs of this host: threads compete for cores`);
+          },
         },
         w,
-        protocol,
-        options,
       );
-      const cpus = os.cpus().length;
-      if (Number(s.threads) > cpus) result.warnings.push(`threads=${s.threads} exceeds the ${cpus} CPUs of this host: threads compete for cores`);
-      return result;
     },
-    async dispose() {
-      // sessions are released after each measurement; nothing is held between calls.
-    },
-  };
+  });
 }

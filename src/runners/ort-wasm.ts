@@ -16,21 +16,12 @@
  */
 import nodeFs from 'node:fs';
 import os from 'node:os';
-import type { ProtocolSettings } from '../profiles/protocol.js';
-import { measureOrt, type OrtModuleLike, type OrtSessionLike } from './ort-common.js';
-import { parseOrtTrace, type OrtTraceEvent } from './ort-profile.js';
-import {
-  resolveSettingsFromSpecs,
-  RunnerUnavailableError,
-  type Availability,
-  type MeasureOptions,
-  type MeasurementResult,
-  type PreparedWorkload,
-  type Runner,
-  type SettingSpec,
-  type TargetSettings,
-} from './types.js';
+import { installedVersion } from '../util/packages.js';
+import { defineRunner } from './define.js';
+import { ortSteps, type OrtModuleLike, type OrtSessionLike } from './ort-common.js';
 import { OPT_LEVELS } from './ort-cpu.js';
+import { parseOrtTrace, type OrtTraceEvent } from './ort-profile.js';
+import { RunnerUnavailableError, type Runner, type SettingSpec } from './types.js';
 
 const MAX_THREADS = 16;
 
@@ -48,7 +39,7 @@ let runtimeReady = false;
 
 async function loadOrtWeb(): Promise<OrtWeb> {
   const mod = (await import('onnxruntime-web')) as unknown as OrtWeb & { default?: OrtWeb };
-  return (mod.InferenceSession ? mod : mod.default!) as OrtWeb;
+  return mod.InferenceSession ? mod : (mod.default as OrtWeb);
 }
 
 /**
@@ -85,17 +76,16 @@ export function extractPrintedTrace(text: string): OrtTraceEvent[] {
 
 /** Creates the ort-wasm runner. */
 export function createOrtWasmRunner(): Runner {
-  return {
+  return defineRunner({
     id: 'ort-wasm',
     runtime: 'onnxruntime-web',
     backend: 'wasm',
     describe: 'ONNX Runtime Web (onnxruntime-web) WASM backend, run in Node (SIMD, optional threads)',
     formats: ['onnx'],
     settings: SETTINGS,
-    resolveSettings(input) {
-      return resolveSettingsFromSpecs('ort-wasm', SETTINGS, input);
-    },
-    async detect(): Promise<Availability> {
+    connections: ['local'],
+    runtimeVersion: () => installedVersion('onnxruntime-web'),
+    async detect() {
       try {
         const ort = await loadOrtWeb();
         if (typeof WebAssembly !== 'object') return { available: false, reason: 'this Node has no WebAssembly' };
@@ -104,14 +94,14 @@ export function createOrtWasmRunner(): Runner {
         return { available: false, reason: `onnxruntime-web cannot be loaded: ${(e as Error).message.split('\n')[0]}` };
       }
     },
-    async measure(w: PreparedWorkload, protocol: ProtocolSettings, settings: TargetSettings, options: MeasureOptions = {}): Promise<MeasurementResult> {
-      const s = resolveSettingsFromSpecs('ort-wasm', SETTINGS, settings);
+    async session(w, target) {
       let ort: OrtWeb;
       try {
         ort = await loadOrtWeb();
       } catch (e) {
         throw new RunnerUnavailableError('ort-wasm', `onnxruntime-web cannot be loaded: ${(e as Error).message}`);
       }
+      const s = target.settings;
       const threads = Number(s.threads);
       if (initialisedThreads !== undefined && initialisedThreads !== threads) {
         throw new Error(`ort-wasm: this process initialised onnxruntime-web with ${initialisedThreads} thread(s); ${threads} needs a separate invocation`);
@@ -119,9 +109,9 @@ export function createOrtWasmRunner(): Runner {
       ort.env.wasm.numThreads = threads;
       initialisedThreads = threads;
       const sessionOptions = { executionProviders: ['wasm'], graphOptimizationLevel: s.optLevel };
-      const result = await measureOrt(
+      return ortSteps(
         {
-          target: { id: 'ort-wasm', runner: 'ort-wasm', backend: 'wasm', settings: s },
+          target,
           ort,
           runtime: 'onnxruntime-web',
           runtimeVersion: ort.env.versions.web ?? 'unknown',
@@ -155,19 +145,15 @@ export function createOrtWasmRunner(): Runner {
             numThreadsEffective: ort.env.wasm.numThreads,
             crossOriginIsolated: false,
           }),
+          finish(result) {
+            if (threads > os.cpus().length) result.warnings.push(`threads=${threads} exceeds the ${os.cpus().length} CPUs of this host`);
+            if (threads > 1 && result.executed.details?.subThreadsUsed === false) {
+              result.warnings.push(`threads=${threads} was requested but the profiler saw no work on pool threads`);
+            }
+          },
         },
         w,
-        protocol,
-        options,
       );
-      if (threads > os.cpus().length) result.warnings.push(`threads=${threads} exceeds the ${os.cpus().length} CPUs of this host`);
-      if (threads > 1 && result.executed.details?.subThreadsUsed === false) {
-        result.warnings.push(`threads=${threads} was requested but the profiler saw no work on pool threads`);
-      }
-      return result;
     },
-    async dispose() {
-      // nothing held between measurements.
-    },
-  };
+  });
 }

@@ -11,6 +11,7 @@ import { dirname, extname, resolve } from 'node:path';
 import { resolveWorkload } from '../../models/workload.js';
 import { EXPORT_FORMATS, ExportRequestError, FORMAT_DTYPES, getExport, type ExportDtype, type ExportFormat } from '../../models/export/cache.js';
 import { parseChoice, parseIntFlag, RunError, UsageError, parseResolutionFlag } from '../errors.js';
+import type { CliContext } from '../io.js';
 
 interface ExportOptions {
   format?: string;
@@ -41,7 +42,7 @@ function human(bytes: number): string {
   return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, { io }: CliContext): void {
   program
     .command('export')
     .argument('<workload>', 'model (conv-m), block (conv-m/b05, block:uib(...)@CxHxW) or architecture (arch:conv-m:...)')
@@ -72,7 +73,7 @@ export function register(program: Command): void {
       try {
         res = await getExport(workload, { format, dtype, seed, ...(onnxOpset ? { onnxOpset } : {}) });
       } catch (err) {
-        if (err instanceof ExportRequestError) throw new UsageError(err.message);
+        if (err instanceof ExportRequestError) throw err; // bad request: exit 2
         throw new RunError(`export of ${workload.id} as ${format} ${dtype} failed: ${(err as Error).message}`);
       }
       let path = res.path;
@@ -82,10 +83,10 @@ export function register(program: Command): void {
       }
       const info = { path, sha256: res.sha256, bytes: res.bytes, format, dtype, workload: workload.id, cached: res.cached, cachePath: res.path, ...(res.rebuiltReason ? { rebuiltReason: res.rebuiltReason } : {}) };
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
+        io.out(`${JSON.stringify(info, null, 2)}\n`);
         return;
       }
       const note = res.cached ? 'from cache' : res.rebuiltReason ? `rebuilt: ${res.rebuiltReason}` : 'built';
-      process.stdout.write(`${path}\n  ${workload.id} ${format} ${dtype}, ${human(res.bytes)}, sha256 ${res.sha256} (${note})\n`);
+      io.out(`${path}\n  ${workload.id} ${format} ${dtype}, ${human(res.bytes)}, sha256 ${res.sha256} (${note})\n`);
     });
 }

@@ -12,6 +12,7 @@ import {
 } from '../../models/search-space.js';
 import { fmt, textTable } from '../../report/table.js';
 import { parseIntFlag, parseResolutionFlag } from '../errors.js';
+import type { CliContext } from '../io.js';
 
 interface SpaceOptions {
   sample?: string;
@@ -22,9 +23,8 @@ interface SpaceOptions {
   json?: boolean;
 }
 
-const out = (text: string): void => void process.stdout.write(`${text}\n`);
-
-export function register(program: Command): void {
+export function register(program: Command, { io }: CliContext): void {
+  const out = (text: string): void => io.out(`${text}\n`);
   program
     .command('space')
     .argument('[id]', `search space (${listSearchSpaceIds().join(', ')})`, 'conv-m')

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { textTable } from '../../report/table.js';
 import { configureBrowserTargets, shutdownBrowserTargets } from '../../runners/browser-runners.js';
 import { detectTargets, type TargetStatus } from '../../runners/registry.js';
+import type { CliContext } from '../io.js';
 
 interface TargetsOptions {
   json?: boolean;
@@ -19,7 +20,7 @@ function settingsText(t: TargetStatus): string {
 }
 
 /** Lists targets; returns the statuses. */
-export async function runTargets(o: TargetsOptions, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<TargetStatus[]> {
+export async function runTargets(o: TargetsOptions, out: (s: string) => void): Promise<TargetStatus[]> {
   if (o.chromium !== undefined) configureBrowserTargets({ chromiumPath: o.chromium });
   let list: TargetStatus[];
   try {
@@ -50,7 +51,7 @@ export async function runTargets(o: TargetsOptions, out: (s: string) => void = (
   return list;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, { io }: CliContext): void {
   program
     .command('targets')
     .description('list the targets (runtime + backend) and whether each can run on this host, with the reason when not')
@@ -58,6 +59,6 @@ export function register(program: Command): void {
     .option('--refresh', 'ignore the cached availability and check again')
     .option('--chromium <path>', 'Chromium binary for browser targets (default: $MNV4_BENCH_CHROMIUM or PATH)')
     .action(async (opts: TargetsOptions) => {
-      await runTargets(opts);
+      await runTargets(opts, io.out);
     });
 }

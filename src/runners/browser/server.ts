@@ -12,9 +12,8 @@
  * Routes (nothing else on disk is reachable; `..` is rejected):
  *   /                       a blank isolated page (index.html of the page bundle)
  *   /page/<file>            the esbuild page bundle (dist/page, built by scripts/build-page.mjs)
- *   /ort/<file>             onnxruntime-web/dist (ort.*.mjs and its .wasm files)
- *   /tflite-wasm/<file>     @tensorflow/tfjs-tflite/wasm
- *   /litert-wasm/<file>     @litertjs/core/wasm (when installed)
+ *   /ort/, /tflite-wasm/, /litert-wasm/...   each browser runtime's files, from the page table
+ *                           (page/pages.json: `files.prefix` -> `<package>/<files.dir>`), when installed
  *   /models/<sha256>.<ext>  model files registered with `addModel` (the export cache's files, by content hash)
  */
 import { execFile } from 'node:child_process';
@@ -22,8 +21,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import { packageRoot } from '../../paths.js';
+import { runtimeMounts } from './pages.js';
 
 /** Content types by extension. */
 export const MIME_TYPES: Readonly<Record<string, string>> = {
@@ -46,31 +46,7 @@ export const ISOLATION_HEADERS: Readonly<Record<string, string>> = {
   'Cache-Control': 'no-store',
 };
 
-/** The project root (the directory of mnv4-bench's package.json). */
-export const projectRoot = packageRoot;
-
-/** Directory of an installed package (node_modules/<name>), or null when it is not installed. */
-export function packageDir(name: string, root = projectRoot()): string | null {
-  let dir = root;
-  for (;;) {
-    const p = join(dir, 'node_modules', name, 'package.json');
-    if (existsSync(p)) return dirname(p);
-    const up = dirname(dir);
-    if (up === dir) return null;
-    dir = up;
-  }
-}
-
-/** Installed version of a package, or null. */
-export function packageVersion(name: string): string | null {
-  const d = packageDir(name);
-  if (!d) return null;
-  try {
-    return (JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')) as { version?: string }).version ?? null;
-  } catch {
-    return null;
-  }
-}
+const projectRoot = packageRoot;
 
 /** Where the page bundle lives (dist/page under the project root). */
 export function pageDir(root = projectRoot()): string {
@@ -148,14 +124,7 @@ export class PageServer {
     readonly origin: string,
     root: string,
   ) {
-    const mounts: [string, string][] = [['/page/', pageDir(root)]];
-    const ort = packageDir('onnxruntime-web', root);
-    if (ort) mounts.push(['/ort/', join(ort, 'dist')]);
-    const tfl = packageDir('@tensorflow/tfjs-tflite', root);
-    if (tfl) mounts.push(['/tflite-wasm/', join(tfl, 'wasm')]);
-    const litert = packageDir('@litertjs/core', root);
-    if (litert) mounts.push(['/litert-wasm/', join(litert, 'wasm')]);
-    this.mounts = mounts;
+    this.mounts = [['/page/', pageDir(root)], ...runtimeMounts(root)];
   }
 
   /** Starts a server on 127.0.0.1 with an ephemeral port. */

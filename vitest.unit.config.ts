@@ -19,6 +19,8 @@ export default defineConfig({
       'tests/search-space.test.ts',
       'tests/stats.test.ts',
       'tests/tflite-op-profile.test.ts',
+      'tests/lut.test.ts',
+      'tests/lut-cli.test.ts',
     ],
     testTimeout: 30_000,
     reporters: ['default', './tests/helpers/summary-reporter.ts'],

@@ -1,14 +1,16 @@
 /**
  * Lookup-table predictor speed (the NAS inner loop) and, for a built table, its build cost and method scores.
  *
- *   npx tsx bench/lut.ts [--table FILE] [--n 2000000]
+ *   npx tsx bench/lut.ts [--table FILE] [--report VALIDATION.json] [--n 2000000]
  *
+ * --report prints the figures of a `lut validate --report` file (accuracy against measured architectures).
  * Without --table it times the predictor on a synthetic conv-m table (tests/helpers/lut-fixture.ts): the
  * rate does not depend on the latencies in the table. Goal: >= 100,000 predictions/s.
  */
 import { encodeArch, sampleArch } from '../src/models/search-space.js';
 import { compileTable, predictLatency, predictVector } from '../src/lut/predict.js';
-import { readTableFile } from '../src/lut/validate.js';
+import { readFile } from 'node:fs/promises';
+import { readTableFile, type ValidationReport } from '../src/lut/validate.js';
 import { fixtureTable } from '../tests/helpers/lut-fixture.js';
 import { arg, hostLine } from './common.js';
 
@@ -19,6 +21,16 @@ console.log(file ? `table ${file}: ${table.space.id}@${table.space.resolution} o
 if (table.build) console.log(`build cost: ${table.build.measurements} measurements (sessions), ${(table.build.wallSeconds / 60).toFixed(1)} min wall`);
 for (const s of table.method.comparison) {
   console.log(`  ${s.method.padEnd(10)} leave-one-out MAPE ${s.looMape === null ? 'n/a' : `${(s.looMape * 100).toFixed(2)}%`}, within ±5% ${s.within5 === null ? 'n/a' : `${(s.within5 * 100).toFixed(0)}%`}, within ±10% ${s.within10 === null ? 'n/a' : `${(s.within10 * 100).toFixed(0)}%`} (${s.note})`);
+}
+
+const reportFile = arg('report', '');
+if (reportFile) {
+  const r = JSON.parse(await readFile(reportFile, 'utf8')) as ValidationReport;
+  const s = r.summary;
+  const p = (x: number): string => `${(x * 100).toFixed(1)}%`;
+  console.log(`validation ${reportFile}: ${r.table.space} on ${r.table.target} (${r.table.device}), method ${r.table.method}, run ${r.runId}`);
+  console.log(`  N=${s.n} (seed ${r.seed}): MAPE ${p(s.mape)}, RMSE ${s.rmseMs.toFixed(3)} ms, within ±5% ${p(s.within5)}, within ±10% ${p(s.within10)}, max |error| ${p(s.maxAbsError)}, noise floor ${p(s.noiseFloor)}`);
+  for (const d of r.drift) console.log(`  drift ${d.key}: ${d.change >= 0 ? '+' : ''}${p(d.change)}`);
 }
 
 let t0 = performance.now();

@@ -11,7 +11,7 @@ import { graphLayerCosts } from '../src/models/cost.js';
 import { InputError } from '../src/errors.js';
 import type { EngineEvent } from '../src/engine/events.js';
 import { measureAndBuild, measureAndValidate, measureArchs, type LutExecution } from '../src/lut/measure.js';
-import { parseTable, serializeTable } from '../src/lut/schema.js';
+import { parseTable, serializeTable, signTable } from '../src/lut/schema.js';
 import { predictLatency } from '../src/lut/predict.js';
 import { parseDeviceProfile } from '../src/profiles/device.js';
 import { readRun } from '../src/results/reader.js';
@@ -134,6 +134,10 @@ describe('lut validate and search through the engine', () => {
     const err = await measureAndValidate({ table: built.table!, tableFile: 't.json', device: device(2), sessions: 1, n: 2, seed: 1 }, execution()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
     expect((err as Error).message).toMatch(/the table is for fake-prof \(threads=1.*gives fake-prof \(threads=2/);
+    const moved = signTable({ ...built.table!, device: { ...built.table!.device, hostname: 'elsewhere' }, runs: built.table!.runs.map((r) => ({ ...r, hostname: 'elsewhere' })) });
+    const err2 = await measureAndValidate({ table: moved, tableFile: 't.json', device: device(), sessions: 1, n: 2, seed: 1 }, execution()).catch((e: unknown) => e);
+    expect(err2).toBeInstanceOf(InputError);
+    expect((err2 as Error).message).toMatch(/measured on elsewhere .* a table never mixes devices/);
   });
 
   it('measures a list of architectures on the table target', async () => {

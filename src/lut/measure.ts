@@ -13,6 +13,7 @@ import type { EngineEvent, ExecuteResult } from '../engine/events.js';
 import { executePlan, type ExecuteOptions } from '../engine/execute.js';
 import { planDevice, type Job, type Plan } from '../engine/plan.js';
 import type { DeviceProfile } from '../profiles/device.js';
+import { hostFacts } from '../results/hostFacts.js';
 import { readRun, selectMeasurements, type RunContents } from '../results/reader.js';
 import { lowerModel } from '../models/graph.js';
 import { getModel } from '../models/registry.js';
@@ -177,13 +178,22 @@ export async function measureAndBuild(req: BuildRequest, x: LutExecution): Promi
   return { table, result, plan, missing };
 }
 
-/** Refuses to measure a table's target with different settings, or on another device. */
-export function checkSameTarget(table: LutTable, plan: Plan): void {
+/**
+ * Refuses to measure a table's target with different settings, or on another device: another profile id, or
+ * (for a local device) another machine than the one the table was measured on.
+ */
+export async function checkSameTarget(table: LutTable, plan: Plan): Promise<void> {
   const col = plan.columns[0]!;
   if (!sameTarget(col.target as LutTarget, table.target) || col.dtype !== table.dtype) {
     throw new LutError(`the table is for ${targetText(table.target)} ${table.dtype}; device ${plan.device.id} gives ${targetText(col.target as LutTarget)} ${col.dtype}: use the device profile and target the table was built with`);
   }
   if (plan.device.id !== table.device.id) throw new LutError(`the table was built on device ${table.device.id}, not ${plan.device.id}: validate it where it was built`);
+  if (plan.device.connection.kind === 'local') {
+    const h = await hostFacts();
+    if (h.hostname !== table.device.hostname || h.cpu.brand !== table.device.cpu) {
+      throw new LutError(`the table was measured on ${table.device.hostname} (${table.device.cpu}), this is ${h.hostname} (${h.cpu.brand}): a table never mixes devices; build one here`);
+    }
+  }
 }
 
 /** The five MNv4 models validation also predicts (by regression where their blocks are not in the table). */
@@ -215,7 +225,7 @@ export async function measureAndValidate(req: ValidateRequest, x: LutExecution):
     device: req.device, target: t.target.id, dtype: t.dtype, sessions: req.sessions, resolution: t.space.resolution, ...(req.preset !== undefined ? { preset: req.preset } : {}),
     workloads: [...archs.map(archWorkloadText), ...drift.map(blockWorkloadText), ...models.map((m) => `model:${m}`)],
   });
-  checkSameTarget(t, plan);
+  await checkSameTarget(t, plan);
   const { result, run } = await executeLut(plan, x);
   if (result.interrupted) return { report: null, result };
   const byId = measurementsByWorkload(run, plan);
@@ -251,7 +261,7 @@ export async function measureAndValidate(req: ValidateRequest, x: LutExecution):
 /** Measures architectures (e.g. a search frontier) on the table's target; median and spread by arch text. */
 export async function measureArchs(table: LutTable, archs: readonly string[], req: Omit<LutPlanRequest, 'workloads' | 'resolution' | 'target' | 'dtype'>, x: LutExecution): Promise<{ measured: Map<string, { medianMs: number; spreadMs: number }>; result: ExecuteResult }> {
   const plan = planLut({ ...req, target: table.target.id, dtype: table.dtype, resolution: table.space.resolution, workloads: archs.map(archWorkloadText) });
-  checkSameTarget(table, plan);
+  await checkSameTarget(table, plan);
   const { result, run } = await executeLut(plan, x);
   const byId = measurementsByWorkload(run, plan);
   const measured = new Map<string, { medianMs: number; spreadMs: number }>();

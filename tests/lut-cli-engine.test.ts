@@ -7,11 +7,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
-import type { CliIO } from '../src/cli/io.js';
 import { parseTable } from '../src/lut/schema.js';
 import { clearTargetsMemoryCache } from '../src/runners/registry.js';
 import { createFakeRunner, installFakeRunners } from './helpers/fake-runner.js';
+import { runMain } from './helpers/main-io.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mnv4-lut-cli-'));
 const savedCache = process.env.MNV4_BENCH_CACHE;
@@ -34,11 +33,8 @@ const tableFile = path.join(tmp, 'conv-s.lut.json');
 const results = path.join(tmp, 'results');
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { out: (s) => void (out += s), err: (s) => void (err += s), errIsTTY: false, outIsTTY: false };
-  const code = await main(args, io);
-  return { code, out, err };
+  const r = await runMain(args);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 describe('CLI: lut with the engine (fake runtime)', () => {

@@ -8,17 +8,7 @@ import { predictTunas } from '../src/lut/export.js';
 import { predictLatency } from '../src/lut/predict.js';
 import { serializeTable, signTable } from '../src/lut/schema.js';
 import { fixtureTable } from './helpers/lut-fixture.js';
-import { main } from '../src/cli/main.js';
-import type { CliIO } from '../src/cli/io.js';
-
-/** The CLI in process: exit code, stdout, stderr. */
-async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = { out: (s) => void (stdout += s), err: (s) => void (stderr += s), errIsTTY: false, outIsTTY: false };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
+import { runMain as runCli } from './helpers/main-io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mnv4-lut-'));
 const table = fixtureTable({ profiles: true });

@@ -49,17 +49,23 @@ function validChoices(c: CompiledTable, i: number): number[] {
   return Array.from({ length: p.choices.length - lo }, (_, k) => k + lo);
 }
 
-export interface TunasModel {
-  format: 'mnv4-bench-tunas-linear';
+/** What every JSON export says about where its figures come from. */
+interface ExportHeader {
   version: 1;
   description: string;
   space: string;
   resolution: number;
   target: LutTable['target'];
   device: LutTable['device'];
-  dtype: string;
   method: string;
   unit: 'ms';
+  /** the integrity digest of the table it was made from. */
+  tableDigest: string;
+}
+
+export interface TunasModel extends ExportHeader {
+  format: 'mnv4-bench-tunas-linear';
+  dtype: string;
   provenance: 'estimated';
   positions: { name: string; choices: string[] }[];
   /** weights[i][c]: ms added by choice c at position i; null where the choice is not allowed. */
@@ -78,7 +84,6 @@ export interface TunasModel {
     /** against the table's measured whole architectures (null when it has none). */
     measured: { archs: number; mape: number; maxAbsRelErr: number } | null;
   };
-  tableDigest: string;
 }
 
 function f32beBase64(values: readonly number[]): string {
@@ -151,18 +156,9 @@ export function predictTunas(model: Pick<TunasModel, 'weights' | 'bias'>, vector
   return model.bias + vector.reduce((a, k, i) => a + (model.weights[i]![k] ?? NaN), 0);
 }
 
-export interface OfaTable {
+export interface OfaTable extends ExportHeader {
   format: 'mnv4-bench-ofa-lut';
-  version: 1;
-  description: string;
-  space: string;
-  resolution: number;
-  target: LutTable['target'];
-  device: LutTable['device'];
-  method: string;
-  unit: 'ms';
   table: Record<string, { mean: number; standalone_median: number; p10: number | null; p90: number | null; n: number | null; source: 'measured' | 'regression' }>;
-  tableDigest: string;
 }
 
 export function exportOfa(table: LutTable): OfaTable {

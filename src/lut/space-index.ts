@@ -11,20 +11,12 @@
 import { blockText, shapeText } from '../models/block-text.js';
 import { layerCost, type LayerCost } from '../models/cost.js';
 import { lowerModel, type Layer, type Shape } from '../models/graph.js';
-import { buildArchModel, getSearchSpace, skeletonArch, validateArch, type SearchSpace } from '../models/search-space.js';
+import { buildArchModel, getSearchSpace, skeletonArch, validateArch, type BlockConfig, type SearchSpace } from '../models/search-space.js';
 import type { BlockSpec } from '../models/spec.js';
 import { createHash } from 'node:crypto';
 
-export interface IndexedConfig {
-  /** `<block text>@<C>x<H>x<W>`, the key of `space --configs` and of table entries. */
-  key: string;
-  spec: BlockSpec;
-  inShape: Shape;
-  outShape: Shape;
-  stride: number;
-  /** skeleton block indices where it can occur. */
-  blocks: number[];
-  searchable: boolean;
+/** A configuration of `enumerateBlockConfigs` (same key: `<block text>@<C>x<H>x<W>`) with what tables need. */
+export interface IndexedConfig extends BlockConfig {
   /** stage of the skeleton block(s) it occurs at (stem, 1..4, head, classifier). */
   stage: string;
   macs: number;

@@ -55,6 +55,10 @@ const inputs = Object.keys(result.metafile.inputs)
   .map((p) => relative(root, join(process.cwd(), p)).split('\\').join('/'));
 writeFileSync(
   join(outDir, 'build-info.json'),
-  JSON.stringify({ builtAt: started, entries: entries.map((e) => `${e.out}.js`), inputs: [...new Set([...inputs, 'src/runners/browser/page/pages.json'])].sort() }, null, 1) + '\n',
+  JSON.stringify(
+    { builtAt: started, entries: entries.map((e) => `${e.out}.js`), inputs: [...new Set([...inputs, 'src/runners/browser/page/pages.json'])].sort() },
+    null,
+    1,
+  ) + '\n',
 );
 console.log(`page bundle: ${entries.map((e) => `dist/page/${e.out}.js`).join(', ')} (${Date.now() - started} ms)`);

@@ -43,7 +43,11 @@ describe('bench', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/0 sessions to run \(resumed: 1 pairs measured/);
     expect((JSON.parse(again.stdout) as { measurements: unknown[] }).measurements).toHaveLength(0);
-    expect(readFileSync(path.join(out, 'cli-run', 'measurements.jsonl'), 'utf8').trimEnd().split('\n')).toHaveLength(2);
+    expect(
+      readFileSync(path.join(out, 'cli-run', 'measurements.jsonl'), 'utf8')
+        .trimEnd()
+        .split('\n'),
+    ).toHaveLength(2);
   });
 
   it('prints a readable summary without --json', async () => {
@@ -63,15 +67,31 @@ describe('bench', () => {
     ['bad preset', ['bench', '--target', 'ort-cpu', '--model', 'conv-s', '--preset', 'fast'], /unknown preset 'fast'/],
     ['bad threads', ['bench', '--target', 'ort-cpu', '--model', 'conv-s', '--threads', '0'], /--threads must be an integer from 1 to 256, got '0'/],
     ['non-numeric threads', ['bench', '--target', 'ort-cpu', '--model', 'conv-s', '--threads', 'many'], /--threads must be an integer/],
-    ['bad opt level', ['bench', '--target', 'ort-cpu', '--model', 'conv-s', '--opt-level', 'max'], /optLevel must be one of disabled\|basic\|extended\|all/],
-    ['unknown setting', ['bench', '--target', 'ort-wasm', '--model', 'conv-s', '--set', 'allowSpinning=false'], /ort-wasm has no setting 'allowSpinning'/],
+    [
+      'bad opt level',
+      ['bench', '--target', 'ort-cpu', '--model', 'conv-s', '--opt-level', 'max'],
+      /optLevel must be one of disabled\|basic\|extended\|all/,
+    ],
+    [
+      'unknown setting',
+      ['bench', '--target', 'ort-wasm', '--model', 'conv-s', '--set', 'allowSpinning=false'],
+      /ort-wasm has no setting 'allowSpinning'/,
+    ],
     ['unknown model', ['bench', '--target', 'ort-cpu', '--model', 'conv-xl'], /unknown model 'conv-xl'/],
     ['nothing to measure', ['bench', '--target', 'ort-cpu'], /nothing to measure/],
     ['empty --targets', ['bench', '--targets', '', '--model', 'conv-s'], /--target\/--targets is empty/],
     ['bad sessions', ['bench', '--target', 'ort-cpu', '--model', 'conv-s', '--sessions', '0'], /--sessions must be an integer from 1 to 50/],
     ['unknown flag', ['bench', '--target', 'ort-cpu', '--modle', 'conv-s'], /unknown option '--modle'/],
-    ['run id outside the results folder', ['bench', '--target', 'ort-cpu', '--model', 'conv-s', '--run-id', '..'], /run id '\.\.' must be one folder name/],
-    ['bad dtype for format', ['bench', '--target', 'ort-cpu', '--model', 'conv-s', '--dtype', 'fp16'], /ort-cpu runs onnx files, which come in fp32, int8, not fp16/],
+    [
+      'run id outside the results folder',
+      ['bench', '--target', 'ort-cpu', '--model', 'conv-s', '--run-id', '..'],
+      /run id '\.\.' must be one folder name/,
+    ],
+    [
+      'bad dtype for format',
+      ['bench', '--target', 'ort-cpu', '--model', 'conv-s', '--dtype', 'fp16'],
+      /ort-cpu runs onnx files, which come in fp32, int8, not fp16/,
+    ],
   ];
   for (const [name, args, msg] of usage) {
     it(`${name} -> exit 2 with one line`, async () => {

@@ -31,7 +31,13 @@ const QUICK: ProtocolSettings = getPreset('quick', { minSamples: 10, minTimeMs: 
 async function prepare(text: string): Promise<PreparedWorkload> {
   const rw = resolveWorkload(text);
   const ex = await getExport(rw, { format: 'onnx', dtype: 'fp32' }, { dir: cacheDir });
-  return { id: rw.id, kind: rw.kind, description: rw.description, graph: rw.graph, file: { path: ex.path, sha256: ex.sha256, bytes: ex.bytes, format: 'onnx', dtype: 'fp32', resolution: rw.graph.inputShape[1] } };
+  return {
+    id: rw.id,
+    kind: rw.kind,
+    description: rw.description,
+    graph: rw.graph,
+    file: { path: ex.path, sha256: ex.sha256, bytes: ex.bytes, format: 'onnx', dtype: 'fp32', resolution: rw.graph.inputShape[1] },
+  };
 }
 
 const contextFor = (connection: RunContext['connection']): RunContext => ({ ...localContext(), deviceId: 'test-device', connection });
@@ -91,7 +97,11 @@ describe.skipIf(!chromium.ok)('browser availability starts the browser', () => {
 
 /** Starts a Chromium that listens for DevTools on a free port; resolves with its http endpoint. */
 function startRemoteChromium(dir: string): Promise<{ proc: ChildProcess; endpoint: string }> {
-  const proc = spawn((chromium as { location: { path: string } }).location.path, ['--headless', ...CHROMIUM_FLAGS, '--remote-debugging-port=0', `--user-data-dir=${dir}`, 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(
+    (chromium as { location: { path: string } }).location.path,
+    ['--headless', ...CHROMIUM_FLAGS, '--remote-debugging-port=0', `--user-data-dir=${dir}`, 'about:blank'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   return new Promise((resolve, reject) => {
     let err = '';
     const timer = setTimeout(() => reject(new Error(`Chromium printed no DevTools endpoint: ${err.slice(-500)}`)), 30_000);
@@ -157,7 +167,9 @@ describe.skipIf(!chromium.ok)('a browser reached through its DevTools endpoint',
 
 /** Runs tests/helpers/hold-browser.ts; resolves once it printed the launched browser's pid and profile folder. */
 function holdBrowser(args: string[] = []): Promise<{ child: ChildProcess; pid: number; dir: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'helpers', 'hold-browser.ts'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'helpers', 'hold-browser.ts'), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';

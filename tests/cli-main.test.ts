@@ -29,7 +29,10 @@ const B05 = resolveWorkload('conv-s/b05').id;
 
 function deviceFile(name: string, body: Record<string, unknown>): string {
   const file = path.join(tmp, `${name}.json`);
-  writeFileSync(file, JSON.stringify({ schemaVersion: 1, id: name, name: `Device ${name}`, connection: { kind: 'local' }, preset: 'quick', ...body }));
+  writeFileSync(
+    file,
+    JSON.stringify({ schemaVersion: 1, id: name, name: `Device ${name}`, connection: { kind: 'local' }, preset: 'quick', ...body }),
+  );
   return file;
 }
 
@@ -45,7 +48,23 @@ describe('list flags', () => {
 describe('bench through main()', () => {
   it('aliases, k sessions, plain progress, the readable summary, and the manifest command', async () => {
     undo = installFakeRunners(createFakeRunner());
-    const argv = ['bench', '--targets', 'fake-cpu', '--workloads', 'conv-s/b03,conv-s/b05', '--sessions', '2', '--preset', 'quick', '-o', tmp, '--run-id', 'b1', '--set', 'mask=f0'];
+    const argv = [
+      'bench',
+      '--targets',
+      'fake-cpu',
+      '--workloads',
+      'conv-s/b03,conv-s/b05',
+      '--sessions',
+      '2',
+      '--preset',
+      'quick',
+      '-o',
+      tmp,
+      '--run-id',
+      'b1',
+      '--set',
+      'mask=f0',
+    ];
     const r = await runMain(argv, env);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`run b1 -> ${path.join(tmp, 'b1')}`);
@@ -63,7 +82,10 @@ describe('bench through main()', () => {
 
   it('--json prints what this execution wrote; a failure ends with exit 1 after the others', async () => {
     undo = installFakeRunners(createFakeRunner({ failWhen: (w) => w === B05 }));
-    const r = await runMain(['bench', '--target', 'fake-cpu', '--block', 'conv-s/b03', '--block', 'conv-s/b05', '--preset', 'quick', '--out', tmp, '--json'], env);
+    const r = await runMain(
+      ['bench', '--target', 'fake-cpu', '--block', 'conv-s/b03', '--block', 'conv-s/b05', '--preset', 'quick', '--out', tmp, '--json'],
+      env,
+    );
     expect(r.code).toBe(1);
     const j = JSON.parse(r.stdout) as { measurements: { workload: { id: string } }[]; errors: { workload: { id: string } }[] };
     expect(j.measurements.map((m) => m.workload.id)).toEqual([B03]);
@@ -77,6 +99,25 @@ describe('bench through main()', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('mnv4-bench: target fake-off is not available on device host: the fake is switched off\n');
     await expect(readRun(path.join(tmp, 'gone'))).rejects.toThrow(/no manifest/);
+  });
+});
+
+describe('targets through main()', () => {
+  it('--device checks availability on that device: a local-only runner cannot reach a phone', async () => {
+    undo = installFakeRunners(createFakeRunner(), createFakeRunner({ id: 'fake-phone', connections: ['adb'] }));
+    const file = deviceFile('phone2', { connection: { kind: 'adb' }, workloads: ['conv-s/b03'], targets: [{ target: 'fake-phone' }] });
+    const r = await runMain(['targets', '--device', file, '--json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const list = JSON.parse(r.stdout) as { id: string; availability: { available: boolean; reason?: string } }[];
+    const byId = new Map(list.map((t) => [t.id, t.availability]));
+    expect(byId.get('fake-phone')).toMatchObject({ available: true });
+    expect(byId.get('fake-cpu')).toEqual({
+      available: false,
+      reason: "fake-cpu runs over local connections, and device 'phone2' is reached over adb",
+    });
+    const table = await runMain(['targets', '--device', file], env);
+    expect(table.stdout).toMatch(/^target\s+on phone2\s+runtime \/ backend/);
+    expect(table.stdout).toMatch(/fake-phone\s+yes\s+fake-runtime \/ cpu\s+onnx\s+threads=1 \(1\.\.8\), mask=ff \(a hex CPU mask such as f0\)/);
   });
 });
 
@@ -103,7 +144,11 @@ describe('run through main()', () => {
 
   it('nothing can run on the device: exit 1, the reasons on record', async () => {
     undo = installFakeRunners(createFakeRunner());
-    const file = deviceFile('remote', { connection: { kind: 'devtools', endpoint: 'ws://10.0.0.2:9222' }, workloads: ['conv-s/b03'], targets: [{ target: 'fake-cpu' }] });
+    const file = deviceFile('remote', {
+      connection: { kind: 'devtools', endpoint: 'ws://10.0.0.2:9222' },
+      workloads: ['conv-s/b03'],
+      targets: [{ target: 'fake-cpu' }],
+    });
     const r = await runMain(['run', '--device', file, '--out', tmp, '--run-id', 'none'], env);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/mnv4-bench: no target of device remote can run/);
@@ -113,7 +158,11 @@ describe('run through main()', () => {
   it('bad input: exit 2 with exactly one line', async () => {
     undo = installFakeRunners(createFakeRunner());
     const file = deviceFile('ok', { workloads: ['conv-s/b03'], targets: [{ target: 'fake-cpu' }] });
-    const badConn = deviceFile('badconn', { connection: { kind: 'devtools', endpoint: 'not a url' }, workloads: ['conv-s/b03'], targets: [{ target: 'fake-cpu' }] });
+    const badConn = deviceFile('badconn', {
+      connection: { kind: 'devtools', endpoint: 'not a url' },
+      workloads: ['conv-s/b03'],
+      targets: [{ target: 'fake-cpu' }],
+    });
     const cases: [string[], RegExp][] = [
       [['run', '--device', file, '--targets', ''], /--target\/--targets is empty/],
       [['run', '--device', file, '--workloads', ''], /--workload\/--workloads is empty/],

@@ -13,8 +13,9 @@ import { executePlan, TargetUnavailableError, type ExecuteOptions } from '../src
 import { planBench, planDevice, summaryLayout, type Plan } from '../src/engine/plan.js';
 import { publishedLatency } from '../src/models/published.js';
 import { parseDeviceProfile } from '../src/profiles/device.js';
-import { summaryCells, summaryTable } from '../src/report/summary.js';
-import { readRun, selectMeasurements, selectUnmeasured } from '../src/results/reader.js';
+import { formatMeasurement } from '../src/report/measurement.js';
+import { layoutFromRecords, summaryCells, summaryTable } from '../src/report/summary.js';
+import { readRun, selectMeasurements, selectSessions, selectUnmeasured } from '../src/results/reader.js';
 import type { MeasurementRecord, SessionRecord } from '../src/results/schema.js';
 import { clearTargetsMemoryCache } from '../src/runners/registry.js';
 import { createFakeRunner, fakeLatencyMs, fakePrepare, installFakeRunners } from './helpers/fake-runner.js';
@@ -48,12 +49,29 @@ const B03 = resolveWorkload('conv-s/b03').id;
 const B05 = resolveWorkload('conv-s/b05').id;
 
 const profile = (body: Record<string, unknown>) =>
-  parseDeviceProfile(JSON.stringify({ schemaVersion: 1, id: 'dev', name: 'Test device', connection: { kind: 'local' }, preset: 'quick', workloads: ['conv-s/b03'], ...body }), 'dev.json');
+  parseDeviceProfile(
+    JSON.stringify({
+      schemaVersion: 1,
+      id: 'dev',
+      name: 'Test device',
+      connection: { kind: 'local' },
+      preset: 'quick',
+      workloads: ['conv-s/b03'],
+      ...body,
+    }),
+    'dev.json',
+  );
 
 describe('planning', () => {
   it('bench: targets x workloads on the host, keys by device, workload, dtype and settings', () => {
     undo = installFakeRunners(createFakeRunner());
-    const plan = planBench({ targets: ['fake-cpu'], workloads: ['conv-s/b03', 'model:conv-s', 'conv-s/b03'], settings: { threads: '2' }, preset: 'quick', sessions: 3 });
+    const plan = planBench({
+      targets: ['fake-cpu'],
+      workloads: ['conv-s/b03', 'model:conv-s', 'conv-s/b03'],
+      settings: { threads: '2' },
+      preset: 'quick',
+      sessions: 3,
+    });
     expect(plan.device).toEqual({ id: 'host', name: 'This machine', connection: { kind: 'local' } });
     expect(plan.sessions).toBe(3);
     expect(plan.jobs.map((j) => j.workloadId)).toEqual([B03, 'model:conv-s@224']);
@@ -78,10 +96,15 @@ describe('planning', () => {
     ]);
     expect(plan.jobs.map((j) => `${j.workloadId} ${j.dtype}`)).toEqual([`${B03} fp32`, 'model:conv-s@224 int8']);
     expect(plan.protocol.name).toBe('quick');
-    const bad = (body: Record<string, unknown>, o = {}) => () => planDevice(profile(body), o);
+    const bad =
+      (body: Record<string, unknown>, o = {}) =>
+      () =>
+        planDevice(profile(body), o);
     expect(bad({ targets: [{ target: 'nope' }] })).toThrow(InputError);
     expect(bad({ targets: [{ target: 'nope' }] })).toThrow(/targets\[0\]: this mnv4-bench has no runner for target 'nope'.*fake-cpu/);
-    expect(bad({ targets: [{ target: 'fake-cpu', settings: { mask: 'xyz' } }] })).toThrow(/fake-cpu: mask must be a hex CPU mask such as f0, got 'xyz'/);
+    expect(bad({ targets: [{ target: 'fake-cpu', settings: { mask: 'xyz' } }] })).toThrow(
+      /fake-cpu: mask must be a hex CPU mask such as f0, got 'xyz'/,
+    );
     expect(bad({ targets: [{ target: 'fake-cpu', dtype: 'fp16' }] })).toThrow(/onnx files, which come in fp32, int8, not fp16/);
     expect(bad({ targets: [{ target: 'fake-cpu' }] }, { targets: ['other'] })).toThrow(/has no target other; it has fake-cpu/);
     expect(bad({ targets: [{ target: 'fake-cpu' }] }, { workloads: [] })).toThrow(/--workloads is empty/);
@@ -195,12 +218,17 @@ describe('executing a plan', () => {
   it('a target that cannot use the device connection is skipped with the reason, never measured', async () => {
     const localCalls: { workloadId: string; deviceId: string; threads: number }[] = [];
     const phoneCalls: typeof localCalls = [];
-    undo = installFakeRunners(createFakeRunner({ calls: localCalls }), createFakeRunner({ id: 'fake-phone', connections: ['adb'], calls: phoneCalls }));
+    undo = installFakeRunners(
+      createFakeRunner({ calls: localCalls }),
+      createFakeRunner({ id: 'fake-phone', connections: ['adb'], calls: phoneCalls }),
+    );
     const phone = profile({ id: 'dev', connection: { kind: 'adb', serial: 'NOPE' }, targets: [{ target: 'fake-cpu' }, { target: 'fake-phone' }] });
     const o = options();
     const r = await executePlan(planDevice(phone), o);
     expect(localCalls).toHaveLength(0);
-    expect(r.skipped.map((s) => [s.target.id, s.reason])).toEqual([['fake-cpu', "fake-cpu runs over local connections, and device 'dev' is reached over adb"]]);
+    expect(r.skipped.map((s) => [s.target.id, s.reason])).toEqual([
+      ['fake-cpu', "fake-cpu runs over local connections, and device 'dev' is reached over adb"],
+    ]);
     expect(phoneCalls.map((c) => c.deviceId)).toEqual(['dev']);
     const run = await readRun(r.runDir);
     expect(run.manifest.devices[0]!.connection).toEqual({ kind: 'adb', serial: 'NOPE' });
@@ -247,12 +275,47 @@ describe('executing a plan', () => {
     const o = options();
     await executePlan(planBench({ targets: ['fake-cpu'], workloads: ['conv-s/b03'], preset: 'quick', sessions: 1 }), o);
     const again = planBench({ targets: ['fake-cpu'], workloads: ['conv-s/b03'], preset: 'quick', sessions: 2 });
-    await expect(executePlan(again, options({ runId: o.runId, resume: true }))).rejects.toThrow(/takes 1 sessions per measurement; resume it with --sessions 1/);
+    await expect(executePlan(again, options({ runId: o.runId, resume: true }))).rejects.toThrow(
+      /takes 1 sessions per measurement; resume it with --sessions 1/,
+    );
+  });
+});
+
+describe('externally timed sessions', () => {
+  it('combine into a measurement of timing external: centres, no per-call stats, labelled in the table', async () => {
+    undo = installFakeRunners(createFakeRunner({ id: 'fake-ext', external: true }));
+    const plan = planBench({ targets: ['fake-ext'], workloads: ['conv-s/b03'], preset: 'quick', sessions: 3 });
+    const r = await executePlan(plan, options());
+    const run = await readRun(r.runDir);
+    const sessions = run.records.filter((x): x is SessionRecord => x.kind === 'session');
+    expect(sessions.map((x) => [x.session.timing, x.session.run, x.session.external?.summary.count])).toEqual([
+      ['external', undefined, 50],
+      ['external', undefined, 50],
+      ['external', undefined, 50],
+    ]);
+    const m = selectMeasurements(run)[0]!;
+    expect(m.timing).toBe('external');
+    expect(m.latency.stats).toBeNull();
+    expect(m.latency.ciMedian).toBeNull();
+    expect(m.latency.converged).toBe(false);
+    expect(m.latency.provenance).toBe('measured');
+    const means = sessions.map((x) => x.session.external!.summary.meanMs).sort((a, b) => a - b);
+    expect(m.latency.medianMs).toBe(means[1]);
+    expect(m.sessions.map((x) => [x.centerStatistic, x.n, x.samples])).toEqual(Array(3).fill(['mean', 50, undefined]));
+    expect(m.warnings.map((w) => w.code)).toContain('external-summary');
+    expect(m.coldStart).toEqual({ unit: 'ms', provenance: 'measured', sessionCreateMs: 3 });
+    const text = summaryTable(summaryLayout(plan), run.records);
+    expect(text).toMatch(new RegExp(`\\s${m.latency.medianMs.toFixed(3).replace('.', '\\.')} ext$`, 'm'));
+    expect(text).toContain('ext = timed by an external tool (summary statistics only: no CI, convergence not judged)');
+    expect(text).not.toContain('did not converge');
+    expect(formatMeasurement(m)).toMatch(
+      /median of session centres [\d.]+ ms {3}timed by fake-benchmark_model \(150 runs; summary statistics only, no CI\)/,
+    );
   });
 });
 
 describe('summary table', () => {
-  async function deviceRun(): Promise<{ plan: Plan; records: Awaited<ReturnType<typeof readRun>>['records'] }> {
+  async function deviceRun(): Promise<{ plan: Plan } & Awaited<ReturnType<typeof readRun>>> {
     undo = installFakeRunners(createFakeRunner({ failWhen: (w) => w.includes('b03') }), createFakeRunner({ id: 'fake-phone', connections: ['adb'] }));
     const plan = planDevice(
       profile({
@@ -264,7 +327,7 @@ describe('summary table', () => {
       }),
     );
     const r = await executePlan(plan, options());
-    return { plan, records: (await readRun(r.runDir)).records };
+    return { plan, ...(await readRun(r.runDir)) };
   }
 
   it('cells come from structured keys: measured, failed, skipped; published beside its column', async () => {
@@ -286,16 +349,37 @@ describe('summary table', () => {
     const lines = text.split('\n');
     expect(lines[0]).toMatch(/^workload\s+\[1\] ms measured\s+pixel6_cpu ms published\s+\[2\] ms measured$/);
     const m = conv.state === 'measured' ? conv.medianMs : NaN;
-    expect(lines[2]).toMatch(new RegExp(`^model:conv-s@224\\s+${m.toFixed(3).replace('.', '\\.')}\\*?\\s+${pub?.state === 'value' ? pub.value.toFixed(1).replace('.', '\\.') : '\\S+'}\\s+skipped$`));
+    expect(lines[2]).toMatch(
+      new RegExp(
+        `^model:conv-s@224\\s+${m.toFixed(3).replace('.', '\\.')}\\*?\\s+${pub?.state === 'value' ? pub.value.toFixed(1).replace('.', '\\.') : '\\S+'}\\s+skipped$`,
+      ),
+    );
     expect(lines[3]).toMatch(new RegExp(`^${B03.replace(/[/()@]/g, '\\$&')}\\s+failed\\s+-\\s+skipped$`));
     expect(text).toContain('[1] fake CPU: fake-cpu fp32 threads=1 mask=ff');
     expect(text).toContain("    skipped: fake-phone runs over adb connections, and device 'dev' is reached over local");
     expect(text).toContain('published = arXiv 2404.10518 Table 6');
   });
 
+  it('a run read back from disk alone (no plan) gives the same table', async () => {
+    const { plan, records, manifest } = await deviceRun();
+    const fromDisk = layoutFromRecords('dev', records, manifest.targets);
+    expect(fromDisk.columns.map((c) => [c.target.id, c.dtype])).toEqual(plan.columns.map((c) => [c.target.id, c.dtype]));
+    expect(fromDisk.rows.map((r) => [r.workloadId, r.model?.id])).toEqual([
+      ['model:conv-s@224', 'conv-s'],
+      [B03, undefined],
+    ]);
+    expect(summaryCells(fromDisk, records).cells.map((row) => row.map((c) => c.state))).toEqual(
+      summaryCells(summaryLayout(plan), records).cells.map((row) => row.map((c) => c.state)),
+    );
+    expect(selectSessions({ records }, { workload: 'model:conv-s@224' }).map((x) => x.session.index)).toEqual([0]);
+    expect(layoutFromRecords('other-device', records).rows).toEqual([]);
+  });
+
   it('a model at another resolution gets no published figure', async () => {
     undo = installFakeRunners(createFakeRunner());
-    const plan = planDevice(profile({ workloads: ['conv-s'], targets: [{ target: 'fake-cpu', publishedColumn: 'pixel6_cpu' }] }), { resolution: 160 });
+    const plan = planDevice(profile({ workloads: ['conv-s'], targets: [{ target: 'fake-cpu', publishedColumn: 'pixel6_cpu' }] }), {
+      resolution: 160,
+    });
     const r = await executePlan(plan, options());
     const { published } = summaryCells(summaryLayout(plan), (await readRun(r.runDir)).records);
     expect(published[0]![0]).toBeUndefined();

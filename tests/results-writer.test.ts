@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getPreset } from '../src/profiles/protocol.js';
 import { errorRecord } from '../src/results/records.js';
 import { SchemaError } from '../src/results/schema.js';
-import { MEASUREMENTS_FILE, parseMeasurementsText, readRun } from '../src/results/reader.js';
+import { listRuns, MEASUREMENTS_FILE, parseMeasurementsText, readRun } from '../src/results/reader.js';
 import { buildManifest, newRunId, RunWriter } from '../src/results/writer.js';
 import { writeFileAtomic } from '../src/util/fs.js';
 import { listRunners } from '../src/runners/registry.js';
@@ -18,7 +18,15 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const target = { id: 'ort-cpu', runner: 'ort-cpu', backend: 'cpu', settings: { threads: 1, optLevel: 'all' } };
 
 async function newRun(runId = newRunId()) {
-  const m = await buildManifest({ runId, protocol: getPreset('quick'), targets: [target], command: ['bench', '--target', 'ort-cpu'], device: { id: 'host', name: 'This machine', connection: { kind: 'local' } }, sessionsPerMeasurement: 1, runtimes: { 'onnxruntime-node': '1.2.3' } });
+  const m = await buildManifest({
+    runId,
+    protocol: getPreset('quick'),
+    targets: [target],
+    command: ['bench', '--target', 'ort-cpu'],
+    device: { id: 'host', name: 'This machine', connection: { kind: 'local' } },
+    sessionsPerMeasurement: 1,
+    runtimes: { 'onnxruntime-node': '1.2.3' },
+  });
   return { m, w: await RunWriter.open(tmp, m) };
 }
 
@@ -138,6 +146,34 @@ describe('appending and resuming', () => {
     expect(back.records.length).toBeGreaterThanOrEqual(reported);
     const resumed = await RunWriter.open(tmp, m, { resume: true });
     expect(resumed.finishedKeys().size).toBe(back.records.length);
+  });
+});
+
+describe('listRuns', () => {
+  it('lists the runs of a results folder oldest first, names unreadable ones, ignores other folders', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'mnv4-list-'));
+    try {
+      const device = { id: 'host', name: 'This machine', connection: { kind: 'local' as const } };
+      const make = async (runId: string, createdAt: string) => {
+        const m = await buildManifest({ runId, protocol: getPreset('quick'), targets: [target], command: ['x'], device, sessionsPerMeasurement: 1 });
+        await RunWriter.open(root, { ...m, createdAt });
+      };
+      await make('b-run', '2025-01-02T00:00:00.000Z');
+      await make('a-run', '2025-01-03T00:00:00.000Z');
+      mkdirSync(path.join(root, 'not-a-run'));
+      mkdirSync(path.join(root, 'broken'));
+      writeFileSync(path.join(root, 'broken', 'manifest.json'), '{"schemaVersion":1}');
+      const runs = await listRuns(root);
+      expect(runs.map((r) => [r.runId, r.manifest?.createdAt ?? null])).toEqual([
+        ['broken', null],
+        ['b-run', '2025-01-02T00:00:00.000Z'],
+        ['a-run', '2025-01-03T00:00:00.000Z'],
+      ]);
+      expect(runs[0]!.error).toMatch(/schemaVersion 1 is not supported/);
+      expect(await listRuns(path.join(root, 'absent'))).toEqual([]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

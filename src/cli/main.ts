@@ -30,7 +30,13 @@ export function buildProgram(cli: CliContext): Command {
       writeOut: (s) => io.out(s),
       writeErr: (s) => io.err(s),
       // commander's own parse errors: one line with our prefix and where to look
-      outputError: (s, write) => write(`mnv4-bench: ${s.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()} (see mnv4-bench --help)\n`),
+      outputError: (s, write) =>
+        write(
+          `mnv4-bench: ${s
+            .replace(/^error: /, '')
+            .replace(/\s*\n\s*/g, ' ')
+            .trim()} (see mnv4-bench --help)\n`,
+        ),
     });
   for (const cmd of [run, models, space, exportCmd, bench, targets, lut]) cmd.register(program, cli);
   return program;

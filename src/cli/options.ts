@@ -53,7 +53,9 @@ const TABLE = {
   runId: () => [new Option('--run-id <id>', 'name of a new run (default: time-based)')],
   resume: () => [new Option('--resume <run-id>', 'continue a run: measure only what it lacks')],
   preset: () => [new Option('--preset <name>', `protocol preset (${PRESET_NAMES.join(', ')})`)],
-  sessions: () => [new Option('--sessions <k>', `independent sessions per measurement, each with its own session creation and warm-up (1..${MAX_SESSIONS})`)],
+  sessions: () => [
+    new Option('--sessions <k>', `independent sessions per measurement, each with its own session creation and warm-up (1..${MAX_SESSIONS})`),
+  ],
   dtype: () => [new Option('--dtype <dtype>', 'model dtype (fp32, int8; fp16 for tflite)')],
   resolution: () => [new Option('--resolution <n>', "input resolution (default: the model's native one)")],
   chromium: () => [new Option('--chromium <path>', 'Chromium binary for browser targets (default: $MNV4_BENCH_CHROMIUM or PATH)')],
@@ -63,7 +65,10 @@ const TABLE = {
     new Option('--targets <ids>', 'same as --target').argParser(collectList).hideHelp(),
   ],
   workloads: () => [
-    new Option('--workload <texts>', 'workload(s): model (conv-s), block (conv-m/b05, block:uib(...)@CxHxW) or arch:<space>:<choices>; comma-separated or repeated').argParser(collectList),
+    new Option(
+      '--workload <texts>',
+      'workload(s): model (conv-s), block (conv-m/b05, block:uib(...)@CxHxW) or arch:<space>:<choices>; comma-separated or repeated',
+    ).argParser(collectList),
     new Option('--workloads <texts>', 'same as --workload').argParser(collectList).hideHelp(),
   ],
 } as const;
@@ -121,7 +126,8 @@ export function outDir(v: SharedValues, fallback: string): string {
 export function runIdOf(v: SharedValues): { runId: string; resume: boolean } {
   if (v.runId !== undefined && v.resume !== undefined) throw new UsageError('use either --run-id (new run) or --resume <run-id>, not both');
   const runId = v.resume ?? v.runId ?? newRunId();
-  if (!/^[\w.-]+$/.test(runId) || runId === '.' || runId === '..') throw new UsageError(`run id '${runId}' must be one folder name of letters, digits, '.', '_' and '-' (not '.' or '..')`);
+  if (!/^[\w.-]+$/.test(runId) || runId === '.' || runId === '..')
+    throw new UsageError(`run id '${runId}' must be one folder name of letters, digits, '.', '_' and '-' (not '.' or '..')`);
   return { runId, resume: v.resume !== undefined };
 }
 

@@ -42,12 +42,22 @@ export function eventRenderer(io: CliIO, o: { json?: boolean } = {}): EventRende
         case 'planned': {
           total = e.sessionsToRun;
           perPair = e.sessionsPerPair;
-          const resumeNote = e.alreadyMeasured || e.sessionsDone ? ` (resumed: ${e.alreadyMeasured} pairs measured, ${e.sessionsDone} sessions of others kept)` : '';
+          const resumeNote =
+            e.alreadyMeasured || e.sessionsDone ? ` (resumed: ${e.alreadyMeasured} pairs measured, ${e.sessionsDone} sessions of others kept)` : '';
           io.err(`run ${e.runId} -> ${e.runDir}\n`);
-          io.err(`device ${e.device.id} (${e.device.connection.kind}): ${e.pairs} pairs x ${e.sessionsPerPair} session${e.sessionsPerPair > 1 ? 's' : ''}, ${e.sessionsToRun} sessions to run${resumeNote}\n`);
+          io.err(
+            `device ${e.device.id} (${e.device.connection.kind}): ${e.pairs} pairs x ${e.sessionsPerPair} session${e.sessionsPerPair > 1 ? 's' : ''}, ${e.sessionsToRun} sessions to run${resumeNote}\n`,
+          );
           if (useBar && total > 0) {
             multi = new cliProgress.MultiBar(
-              { stream: io.errStream, format: ' {bar} {value}/{total} sessions | ETA {eta_formatted} | {task}', hideCursor: true, clearOnComplete: true, etaBuffer: 20, fps: 5 },
+              {
+                stream: io.errStream,
+                format: ' {bar} {value}/{total} sessions | ETA {eta_formatted} | {task}',
+                hideCursor: true,
+                clearOnComplete: true,
+                etaBuffer: 20,
+                fps: 5,
+              },
               cliProgress.Presets.shades_classic,
             );
             bar = multi.create(total, 0, { task: 'starting' });
@@ -92,7 +102,9 @@ export function eventRenderer(io: CliIO, o: { json?: boolean } = {}): EventRende
         case 'finished': {
           this.stop();
           const r = e.result;
-          io.err(`run ${r.runId}: ${r.measured.length} measured, ${r.failed.length} failed, ${r.skipped.length} skipped, ${r.alreadyMeasured} already measured -> ${r.runDir}\n`);
+          io.err(
+            `run ${r.runId}: ${r.measured.length} measured, ${r.failed.length} failed, ${r.skipped.length} skipped, ${r.alreadyMeasured} already measured -> ${r.runDir}\n`,
+          );
           break;
         }
       }

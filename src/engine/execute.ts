@@ -87,7 +87,9 @@ export async function executePlan(plan: Plan, o: ExecuteOptions): Promise<Execut
   try {
     // 1. availability on this device
     const runnerIds = [...new Set(plan.jobs.map((j) => j.runner.id))];
-    const status = new Map((await detectTargets({ ids: runnerIds, context: ctx, ...(o.refreshAvailability ? { refresh: true } : {}) })).map((s) => [s.id, s.availability]));
+    const status = new Map(
+      (await detectTargets({ ids: runnerIds, context: ctx, ...(o.refreshAvailability ? { refresh: true } : {}) })).map((s) => [s.id, s.availability]),
+    );
     const reasonOf = (j: Job): string | null => {
       const a = status.get(j.runner.id);
       return a === undefined ? 'availability unknown' : a.available ? null : a.reason;
@@ -151,7 +153,12 @@ export async function executePlan(plan: Plan, o: ExecuteOptions): Promise<Execut
       if (!p) {
         p = o.prepare
           ? o.prepare(j)
-          : prepareWorkload(j.text, { format: j.format, dtype: j.dtype, ...(j.resolution !== undefined ? { resolution: j.resolution } : {}), ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}) });
+          : prepareWorkload(j.text, {
+              format: j.format,
+              dtype: j.dtype,
+              ...(j.resolution !== undefined ? { resolution: j.resolution } : {}),
+              ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),
+            });
         prepared.set(k, p);
       }
       return p;
@@ -174,7 +181,8 @@ export async function executePlan(plan: Plan, o: ExecuteOptions): Promise<Execut
           const hooks: ProtocolHooks = {
             shouldAbort: () => signal.aborted,
             onPhase: (phase) => emit({ type: 'progress', job: j, session: index, phase }),
-            onSample: (n, elapsedMs, relHalfWidth) => emit({ type: 'progress', job: j, session: index, phase: 'sampling', samples: n, elapsedMs, relHalfWidth }),
+            onSample: (n, elapsedMs, relHalfWidth) =>
+              emit({ type: 'progress', job: j, session: index, phase: 'sampling', samples: n, elapsedMs, relHalfWidth }),
           };
           const r = await j.runner.measure(w, plan.protocol, j.target.settings, ctx, {
             profile: o.profile === true && index === 0,

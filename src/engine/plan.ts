@@ -99,7 +99,8 @@ function protocolOf(name: string): ProtocolSettings {
 
 function sessionsOf(k: number | undefined): number {
   const n = k ?? DEFAULT_SESSIONS;
-  if (!Number.isInteger(n) || n < 1 || n > MAX_SESSIONS) throw new PlanError(`sessions must be an integer from 1 to ${MAX_SESSIONS}, got ${String(k)}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_SESSIONS)
+    throw new PlanError(`sessions must be an integer from 1 to ${MAX_SESSIONS}, got ${String(k)}`);
   return n;
 }
 
@@ -119,10 +120,18 @@ function workloadResolver(resolution: number | undefined): (text: string) => { i
 
 function checkFormat(where: string, runner: Runner, format: ModelFormat, dtype: ExportDtype): void {
   if (!runner.formats.includes(format)) throw new PlanError(`${where}: ${runner.id} runs ${runner.formats.join('/')} files, not ${format}`);
-  if (!FORMAT_DTYPES[format].includes(dtype)) throw new PlanError(`${where}: ${runner.id} runs ${format} files, which come in ${FORMAT_DTYPES[format].join(', ')}, not ${dtype}`);
+  if (!FORMAT_DTYPES[format].includes(dtype))
+    throw new PlanError(`${where}: ${runner.id} runs ${format} files, which come in ${FORMAT_DTYPES[format].join(', ')}, not ${dtype}`);
 }
 
-function buildPlan(device: PlannedDevice, protocol: ProtocolSettings, sessions: number, columns: PlanColumn[], workloadsOf: (c: PlanColumn) => readonly string[], resolution: number | undefined): Plan {
+function buildPlan(
+  device: PlannedDevice,
+  protocol: ProtocolSettings,
+  sessions: number,
+  columns: PlanColumn[],
+  workloadsOf: (c: PlanColumn) => readonly string[],
+  resolution: number | undefined,
+): Plan {
   const resolve = workloadResolver(resolution);
   const jobs: Job[] = [];
   const keys = new Set<string>();
@@ -133,7 +142,18 @@ function buildPlan(device: PlannedDevice, protocol: ProtocolSettings, sessions: 
       const key = measurementKey(device.id, w.id, c.dtype, c.target);
       if (keys.has(key)) continue; // the same pair listed twice is measured once
       keys.add(key);
-      jobs.push({ key, text, workloadId: w.id, ...(w.model ? { model: w.model } : {}), runner, target: c.target, column: c.index, format: c.format, dtype: c.dtype, ...(resolution !== undefined ? { resolution } : {}) });
+      jobs.push({
+        key,
+        text,
+        workloadId: w.id,
+        ...(w.model ? { model: w.model } : {}),
+        runner,
+        target: c.target,
+        column: c.index,
+        format: c.format,
+        dtype: c.dtype,
+        ...(resolution !== undefined ? { resolution } : {}),
+      });
     }
   }
   if (jobs.length === 0) throw new PlanError(`device ${device.id}: nothing to run (no workloads)`);
@@ -153,7 +173,10 @@ export function planDevice(profile: DeviceProfile, o: DevicePlanOptions = {}): P
   if (o.targets) {
     if (o.targets.length === 0) throw new PlanError('--targets is empty; name at least one target of the profile');
     const unknown = o.targets.filter((t) => !profile.targets.some((e) => e.target === t));
-    if (unknown.length) throw new PlanError(`--targets: device ${profile.id} has no target ${unknown.join(', ')}; it has ${[...new Set(profile.targets.map((e) => e.target))].join(', ')}`);
+    if (unknown.length)
+      throw new PlanError(
+        `--targets: device ${profile.id} has no target ${unknown.join(', ')}; it has ${[...new Set(profile.targets.map((e) => e.target))].join(', ')}`,
+      );
   }
   if (o.workloads && o.workloads.length === 0) throw new PlanError('--workloads is empty; name at least one workload');
   const protocol = protocolOf(o.preset ?? profile.preset);
@@ -166,7 +189,9 @@ export function planDevice(profile: DeviceProfile, o: DevicePlanOptions = {}): P
     try {
       runner = getRunner(entry.target);
     } catch (e) {
-      throw new PlanError(`${where}: this mnv4-bench has no runner for target '${entry.target}' (${(e as Error).message.replace(/^unknown target '[^']*'; /, '')}); use --targets to pick others or edit the device file`);
+      throw new PlanError(
+        `${where}: this mnv4-bench has no runner for target '${entry.target}' (${(e as Error).message.replace(/^unknown target '[^']*'; /, '')}); use --targets to pick others or edit the device file`,
+      );
     }
     let settings: TargetSettings;
     try {
@@ -215,7 +240,8 @@ export interface BenchPlanOptions extends PlanOptions {
 /** Plans explicit targets x workloads on this machine. */
 export function planBench(o: BenchPlanOptions): Plan {
   if (o.targets.length === 0) throw new PlanError('--target is required (see mnv4-bench targets)');
-  if (o.workloads.length === 0) throw new PlanError('nothing to measure: give --model <id>, --block <model/bNN>, --arch <space:...> or --workload <text>');
+  if (o.workloads.length === 0)
+    throw new PlanError('nothing to measure: give --model <id>, --block <model/bNN>, --arch <space:...> or --workload <text>');
   const protocol = protocolOf(o.preset ?? 'default');
   const dtype = o.dtype ?? 'fp32';
   const columns: PlanColumn[] = [];
@@ -224,7 +250,13 @@ export function planBench(o: BenchPlanOptions): Plan {
     const settings = runner.resolveSettings(o.settings ?? {});
     const format = o.format ?? runner.formats[0]!;
     checkFormat(`--target ${id}`, runner, format, dtype);
-    columns.push({ index: columns.length, label: `${runner.id} ${dtype}`, target: { id: runner.id, runner: runner.id, backend: runner.backend, settings }, dtype, format });
+    columns.push({
+      index: columns.length,
+      label: `${runner.id} ${dtype}`,
+      target: { id: runner.id, runner: runner.id, backend: runner.backend, settings },
+      dtype,
+      format,
+    });
   }
   return buildPlan(HOST_DEVICE, protocol, sessionsOf(o.sessions), columns, () => o.workloads, o.resolution);
 }
@@ -234,7 +266,12 @@ export function summaryLayout(plan: Plan): SummaryLayout {
   const models = new Map(plan.jobs.filter((j) => j.model).map((j) => [j.workloadId, j.model!]));
   return {
     deviceId: plan.device.id,
-    columns: plan.columns.map((c) => ({ label: c.label, target: c.target, dtype: c.dtype, ...(c.publishedColumn ? { publishedColumn: c.publishedColumn } : {}) })),
+    columns: plan.columns.map((c) => ({
+      label: c.label,
+      target: c.target,
+      dtype: c.dtype,
+      ...(c.publishedColumn ? { publishedColumn: c.publishedColumn } : {}),
+    })),
     rows: plan.workloads.map((id) => ({ workloadId: id, ...(models.has(id) ? { model: models.get(id)! } : {}) })),
     planned: new Set(plan.jobs.map((j) => j.key)),
   };

@@ -41,11 +41,15 @@ export function formatMeasurement(rec: MeasurementRecord): string {
   const lat = rec.latency;
   const st = lat.stats;
   const k = rec.sessions.length;
-  const lines = [`${rec.workload.id} on ${rec.target.id} (${settingsText(rec.target.settings)}), ${rec.workload.file.format} ${rec.workload.file.dtype}, device ${rec.device.id}`];
+  const lines = [
+    `${rec.workload.id} on ${rec.target.id} (${settingsText(rec.target.settings)}), ${rec.workload.file.format} ${rec.workload.file.dtype}, device ${rec.device.id}`,
+  ];
   if (rec.timing === 'protocol' && st) {
     const ci = lat.ciMedian;
     const batch = Math.max(...rec.sessions.map((s) => s.batchSize ?? 1));
-    lines.push(`  median ${fmt(lat.medianMs, 4)} ms   95% CI [${ci ? fmt(ci.lo, 4) : '-'}, ${ci ? fmt(ci.hi, 4) : '-'}] (${relText(ci, lat.medianMs)})   p10 ${fmt(st.p10, 4)}  p90 ${fmt(st.p90, 4)}  p99 ${fmt(st.p99, 4)}`);
+    lines.push(
+      `  median ${fmt(lat.medianMs, 4)} ms   95% CI [${ci ? fmt(ci.lo, 4) : '-'}, ${ci ? fmt(ci.hi, 4) : '-'}] (${relText(ci, lat.medianMs)})   p10 ${fmt(st.p10, 4)}  p90 ${fmt(st.p90, 4)}  p99 ${fmt(st.p99, 4)}`,
+    );
     const stop = rec.sessions.find((s) => s.converged === false)?.stopReason;
     lines.push(
       `  CV ${(st.cv * 100).toFixed(1)}%   n=${st.n}${batch > 1 ? ` (x${batch} calls/sample)` : ''}   ${lat.converged ? 'converged' : `NOT converged (${stop ?? 'see warnings'})`}   outliers ${st.outliers.mild} mild / ${st.outliers.severe} severe (kept)`,
@@ -53,7 +57,9 @@ export function formatMeasurement(rec: MeasurementRecord): string {
   } else {
     const tools = [...new Set(rec.sessions.map((s) => s.external?.tool).filter((t): t is string => t !== undefined))];
     const runs = rec.sessions.reduce((n, s) => n + s.n, 0);
-    lines.push(`  median of session centres ${fmt(lat.medianMs, 4)} ms   timed by ${tools.join(', ')} (${runs} runs; summary statistics only, no CI)`);
+    lines.push(
+      `  median of session centres ${fmt(lat.medianMs, 4)} ms   timed by ${tools.join(', ')} (${runs} runs; summary statistics only, no CI)`,
+    );
   }
   if (k > 1) {
     lines.push(`  ${k} sessions: ${lat.between.centersMs.map((c) => fmt(c, 4)).join(', ')} ms (spread ${(lat.between.spreadRel * 100).toFixed(1)}%)`);
@@ -65,7 +71,9 @@ export function formatMeasurement(rec: MeasurementRecord): string {
     cs.firstInferenceMs !== undefined ? `first inference ${fmt(cs.firstInferenceMs, 3)} ms` : '',
   ].filter(Boolean);
   if (cold.length) lines.push(`  cold start${k > 1 ? ' (session 1)' : ''}: ${cold.join(', ')}`);
-  lines.push(`  ran on: ${rec.executed.runtime} ${rec.executed.runtimeVersion} ${rec.executed.provider ?? rec.executed.backend} (${rec.executed.evidence})`);
+  lines.push(
+    `  ran on: ${rec.executed.runtime} ${rec.executed.runtimeVersion} ${rec.executed.provider ?? rec.executed.backend} (${rec.executed.evidence})`,
+  );
   const g = rec.derived.gmacPerSecond;
   if (g) lines.push(`  compute: ${fmt(rec.workload.macs / 1e9, 3)} GMAC per inference at the median -> ${fmt(g.value, 1)} ${g.unit}`);
   for (const w of rec.warnings) lines.push(`  warning: ${w.message}`);
@@ -80,7 +88,9 @@ export function formatMeasurement(rec: MeasurementRecord): string {
         .map(([op, ms]) => `${op} ${fmt(ms, 3)}`)
         .join(', '),
     ]);
-    lines.push(`  profile (${p.source}, ${p.runs} runs, run median ${p.runMedianMs === null ? '-' : fmt(p.runMedianMs, 4)} ms, nodes explain ${p.coverage === null ? '-' : `${(p.coverage * 100).toFixed(0)}%`}):`);
+    lines.push(
+      `  profile (${p.source}, ${p.runs} runs, run median ${p.runMedianMs === null ? '-' : fmt(p.runMedianMs, 4)} ms, nodes explain ${p.coverage === null ? '-' : `${(p.coverage * 100).toFixed(0)}%`}):`,
+    );
     lines.push(
       textTable([{ header: 'block' }, { header: 'ms', right: true }, { header: 'nodes', right: true }, { header: 'ops (ms)' }], rows)
         .split('\n')
@@ -95,5 +105,7 @@ export function formatMeasurement(rec: MeasurementRecord): string {
 /** One line for a pair that was not measured. */
 export function formatUnmeasured(rec: SkippedRecord | ErrorRecord): string {
   const what = `${rec.workload.id} ${rec.dtype} on ${rec.target.id}`;
-  return rec.kind === 'skipped' ? `${what}: skipped: ${rec.reason}` : `${what}: FAILED${rec.sessionIndex !== undefined ? ` in session ${rec.sessionIndex + 1}` : ''}: ${rec.error.name}: ${rec.error.message.split('\n')[0]}`;
+  return rec.kind === 'skipped'
+    ? `${what}: skipped: ${rec.reason}`
+    : `${what}: FAILED${rec.sessionIndex !== undefined ? ` in session ${rec.sessionIndex + 1}` : ''}: ${rec.error.name}: ${rec.error.message.split('\n')[0]}`;
 }

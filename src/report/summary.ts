@@ -70,7 +70,15 @@ export function summaryCells(layout: SummaryLayout, records: readonly LineRecord
     layout.columns.map((col): SummaryCell => {
       const key = cellKey(layout, row, col);
       const m = measured.get(key);
-      if (m) return { state: 'measured', medianMs: m.latency.medianMs, converged: m.latency.converged, softwareAdapter: onSoftwareAdapter(m), timing: m.timing, record: m };
+      if (m)
+        return {
+          state: 'measured',
+          medianMs: m.latency.medianMs,
+          converged: m.latency.converged,
+          softwareAdapter: onSoftwareAdapter(m),
+          timing: m.timing,
+          record: m,
+        };
       if (layout.planned && !layout.planned.has(key)) return { state: 'not-planned' };
       return other.get(key) ?? { state: 'pending' };
     }),
@@ -87,7 +95,8 @@ export function summaryCells(layout: SummaryLayout, records: readonly LineRecord
 function cellText(c: SummaryCell): string {
   switch (c.state) {
     case 'measured':
-      return `${fmt(c.medianMs, 3)}${c.converged ? '' : '*'}${c.timing === 'external' ? ' ext' : ''}${c.softwareAdapter ? ' sw' : ''}`;
+      // convergence is judged on per-call samples; an external tool's summary has none, so it gets `ext` instead
+      return `${fmt(c.medianMs, 3)}${c.timing === 'external' ? ' ext' : c.converged ? '' : '*'}${c.softwareAdapter ? ' sw' : ''}`;
     case 'failed':
       return 'failed';
     case 'skipped':
@@ -122,13 +131,15 @@ export function summaryTable(layout: SummaryLayout, records: readonly LineRecord
       rows[i]!.push(cellText(c));
       if (c.state === 'skipped') reasons.add(c.reason);
       if (c.state === 'measured') {
-        if (!c.converged) marks.add('*');
         if (c.timing === 'external') marks.add('ext');
+        else if (!c.converged) marks.add('*');
         if (c.softwareAdapter) marks.add('sw');
       }
       if (c.state === 'pending') marks.add('-');
     });
-    legend.push(`[${k + 1}] ${col.label}: ${col.target.id} ${col.dtype}${Object.keys(col.target.settings).length ? ` ${settingsText(col.target.settings)}` : ''}`);
+    legend.push(
+      `[${k + 1}] ${col.label}: ${col.target.id} ${col.dtype}${Object.keys(col.target.settings).length ? ` ${settingsText(col.target.settings)}` : ''}`,
+    );
     for (const r of reasons) legend.push(`    skipped: ${r}`);
     if (isDeviceColumn(col.publishedColumn)) {
       cols.push({ header: `${col.publishedColumn} ms published`, right: true });
@@ -137,15 +148,20 @@ export function summaryTable(layout: SummaryLayout, records: readonly LineRecord
   });
   const notes: string[] = [];
   if (marks.has('*')) notes.push("* = did not converge within the preset's caps (see the record's warnings)");
-  if (marks.has('ext')) notes.push('ext = timed by an external tool (summary statistics only)');
+  if (marks.has('ext')) notes.push('ext = timed by an external tool (summary statistics only: no CI, convergence not judged)');
   if (marks.has('sw')) notes.push('sw = software GPU adapter (SwiftShader): measured, but not a GPU latency');
   if (marks.has('-')) notes.push('- = not measured yet (resume the run)');
-  if (layout.columns.some((c) => isDeviceColumn(c.publishedColumn))) notes.push('published = arXiv 2404.10518 Table 6 (models at their native resolution; n/r = not reported)');
+  if (layout.columns.some((c) => isDeviceColumn(c.publishedColumn)))
+    notes.push('published = arXiv 2404.10518 Table 6 (models at their native resolution; n/r = not reported)');
   return [textTable(cols, rows), ...legend, ...notes].join('\n');
 }
 
-/** A layout from records alone (a run read back from disk): columns by (target + settings, dtype), rows by workload. */
-export function layoutFromRecords(deviceId: string, records: readonly LineRecord[]): SummaryLayout {
+/**
+ * A layout from records alone (a run read back from disk): columns by (target + settings, dtype), rows by
+ * workload in first-seen order. `targetOrder` (e.g. the manifest's targets) orders the columns; others follow
+ * in first-seen order.
+ */
+export function layoutFromRecords(deviceId: string, records: readonly LineRecord[], targetOrder: readonly Target[] = []): SummaryLayout {
   const columns = new Map<string, SummaryColumn>();
   const rows = new Map<string, SummaryRow>();
   for (const r of records) {
@@ -157,5 +173,11 @@ export function layoutFromRecords(deviceId: string, records: readonly LineRecord
     const prev = rows.get(r.workload.id);
     if (!prev || (!prev.model && model)) rows.set(r.workload.id, { workloadId: r.workload.id, ...(model ? { model } : {}) });
   }
-  return { deviceId, columns: [...columns.values()], rows: [...rows.values()] };
+  const targetKey = (t: Target): string => measurementKey(deviceId, '', '', t);
+  const rank = (c: SummaryColumn): number => {
+    const i = targetOrder.findIndex((t) => targetKey(t) === targetKey(c.target));
+    return i < 0 ? targetOrder.length : i;
+  };
+  const ordered = [...columns.values()].map((c, i) => ({ c, i })).sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i);
+  return { deviceId, columns: ordered.map((x) => x.c), rows: [...rows.values()] };
 }

@@ -61,8 +61,10 @@ function connectionProblem(def: Pick<RunnerDefinition, 'id' | 'connections'>, ct
 
 /** Checks that `w`'s file is one the runner reads and that it exists; one clear line otherwise. */
 export function checkWorkloadFile(id: string, formats: readonly ModelFormat[], w: PreparedWorkload): void {
-  if (!formats.includes(w.file.format)) throw new Error(`${id} runs ${formats.map((f) => f.toUpperCase()).join('/')} files; workload ${w.id} was prepared as ${w.file.format}`);
-  if (!existsSync(w.file.path)) throw new Error(`${id}: model file ${w.file.path} of workload ${w.id} does not exist (was the export cache cleared?)`);
+  if (!formats.includes(w.file.format))
+    throw new Error(`${id} runs ${formats.map((f) => f.toUpperCase()).join('/')} files; workload ${w.id} was prepared as ${w.file.format}`);
+  if (!existsSync(w.file.path))
+    throw new Error(`${id}: model file ${w.file.path} of workload ${w.id} does not exist (was the export cache cleared?)`);
 }
 
 /** Builds the Runner of a definition. */
@@ -88,7 +90,13 @@ export function defineRunner(def: RunnerDefinition): Runner {
         return { available: false, reason: (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? 'unknown error' };
       }
     },
-    async measure(w: PreparedWorkload, protocol: ProtocolSettings, settings: TargetSettings, ctx: RunContext, options: MeasureOptions = {}): Promise<MeasurementResult> {
+    async measure(
+      w: PreparedWorkload,
+      protocol: ProtocolSettings,
+      settings: TargetSettings,
+      ctx: RunContext,
+      options: MeasureOptions = {},
+    ): Promise<MeasurementResult> {
       const resolved = resolveSettingsFromSpecs(def.id, def.settings, settings);
       const problem = connectionProblem(def, ctx);
       if (problem !== null) throw new RunnerUnavailableError(def.id, problem);

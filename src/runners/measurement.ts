@@ -66,7 +66,14 @@ function throwIfAborted(ctx: RunContext, what: string): void {
 }
 
 /** Runs the sequence in the module comment. */
-export async function measureSession(target: Target, w: PreparedWorkload, protocol: ProtocolSettings, ctx: RunContext, options: MeasureOptions, steps: SessionSteps): Promise<MeasurementResult> {
+export async function measureSession(
+  target: Target,
+  w: PreparedWorkload,
+  protocol: ProtocolSettings,
+  ctx: RunContext,
+  options: MeasureOptions,
+  steps: SessionSteps,
+): Promise<MeasurementResult> {
   const warnings: string[] = [];
   let released = false;
   const release = async () => {
@@ -88,13 +95,20 @@ export async function measureSession(target: Target, w: PreparedWorkload, protoc
     throwIfAborted(ctx, `while measuring ${w.id}`);
     await steps.checkOutput();
     if (!steps.proveOnTimedSession) await release();
-    const proof = await steps.prove({ profile: Boolean(options.profile), ...(options.profileRuns !== undefined ? { profileRuns: options.profileRuns } : {}) });
+    const proof = await steps.prove({
+      profile: Boolean(options.profile),
+      ...(options.profileRuns !== undefined ? { profileRuns: options.profileRuns } : {}),
+    });
     warnings.push(...(proof.warnings ?? []));
     const result: MeasurementResult = {
       workloadId: w.id,
       target,
       protocol: run,
-      coldStart: { sessionCreateMs: load.sessionCreateMs, firstInferenceMs: run.coldMs, ...(load.runtimeInitMs !== undefined ? { runtimeInitMs: load.runtimeInitMs } : {}) },
+      coldStart: {
+        sessionCreateMs: load.sessionCreateMs,
+        firstInferenceMs: run.coldMs,
+        ...(load.runtimeInitMs !== undefined ? { runtimeInitMs: load.runtimeInitMs } : {}),
+      },
       executed: proof.executed,
       ...(proof.profile ? { profile: proof.profile } : {}),
       warnings,

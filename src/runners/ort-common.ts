@@ -17,7 +17,15 @@ import { seededInput } from '../models/weights.js';
 import type { ProtocolSettings } from '../profiles/protocol.js';
 import { measureSession, sampleWith, type SessionSteps } from './measurement.js';
 import { buildOrtProfile, providerCounts, usedSubThreads, type OrtTraceEvent } from './ort-profile.js';
-import { BackendMismatchError, type MeasureOptions, type MeasurementResult, type OpProfile, type PreparedWorkload, type RunContext, type Target } from './types.js';
+import {
+  BackendMismatchError,
+  type MeasureOptions,
+  type MeasurementResult,
+  type OpProfile,
+  type PreparedWorkload,
+  type RunContext,
+  type Target,
+} from './types.js';
 
 /** The slice of the onnxruntime-common API we use (both packages implement it). */
 export interface OrtTensorLike {
@@ -81,7 +89,10 @@ function checkOutput(out: Record<string, OrtTensorLike>, w: PreparedWorkload): v
   if (!first) throw new Error(`${w.id}: the session returned no output`);
   const want = w.graph.outputShape.reduce((a, b) => a * b, 1);
   const got = first.dims.reduce((a, b) => a * b, 1);
-  if (got !== want) throw new Error(`${w.id}: output has ${got} elements [${first.dims.join('x')}], the graph describes ${want} [${w.graph.outputShape.join('x')}]: model file and workload disagree`);
+  if (got !== want)
+    throw new Error(
+      `${w.id}: output has ${got} elements [${first.dims.join('x')}], the graph describes ${want} [${w.graph.outputShape.join('x')}]: model file and workload disagree`,
+    );
 }
 
 /** The steps of one measurement (module comment). */
@@ -116,7 +127,13 @@ export function ortSteps(f: OrtFlavour, w: PreparedWorkload): SessionSteps {
       const counts = providerCounts(events);
       const total = Object.values(counts).reduce((a, b) => a + b, 0);
       const ok = counts[f.expectedProvider] ?? 0;
-      if (total === 0) throw new BackendMismatchError(f.target.id, f.expectedProvider, 'unknown', 'the profiler reported no kernel events, so the provider cannot be proven');
+      if (total === 0)
+        throw new BackendMismatchError(
+          f.target.id,
+          f.expectedProvider,
+          'unknown',
+          'the profiler reported no kernel events, so the provider cannot be proven',
+        );
       if (ok !== total) {
         const others = Object.entries(counts)
           .filter(([p]) => p !== f.expectedProvider)
@@ -146,6 +163,12 @@ export function ortSteps(f: OrtFlavour, w: PreparedWorkload): SessionSteps {
 }
 
 /** One measurement of `w` with a flavour (the runners go through defineRunner; tests use this directly). */
-export function measureOrt(f: OrtFlavour, w: PreparedWorkload, protocol: ProtocolSettings, ctx: RunContext, options: MeasureOptions = {}): Promise<MeasurementResult> {
+export function measureOrt(
+  f: OrtFlavour,
+  w: PreparedWorkload,
+  protocol: ProtocolSettings,
+  ctx: RunContext,
+  options: MeasureOptions = {},
+): Promise<MeasurementResult> {
   return measureSession(f.target, w, protocol, ctx, options, ortSteps(f, w));
 }

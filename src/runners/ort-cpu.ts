@@ -32,7 +32,7 @@ const SETTINGS: readonly SettingSpec[] = [
 
 async function loadOrtNode(): Promise<OrtModuleLike & { listSupportedBackends?: () => { name: string }[] }> {
   const mod = (await import('onnxruntime-node')) as unknown as OrtModuleLike & { default?: OrtModuleLike };
-  return (mod.InferenceSession ? mod : (mod.default as OrtModuleLike));
+  return mod.InferenceSession ? mod : (mod.default as OrtModuleLike);
 }
 
 /** Session options for resolved settings. */
@@ -74,8 +74,12 @@ export function createOrtCpuRunner(): Runner {
       try {
         const ort = await loadOrtNode();
         const backends = ort.listSupportedBackends?.().map((b) => b.name) ?? [];
-        if (!backends.includes('cpu')) return { available: false, reason: `onnxruntime-node lists no cpu backend (has: ${backends.join(', ') || 'none'})` };
-        return { available: true, details: { version: ort.env.versions.node ?? ort.env.versions.common ?? 'unknown', backends, cpus: os.cpus().length } };
+        if (!backends.includes('cpu'))
+          return { available: false, reason: `onnxruntime-node lists no cpu backend (has: ${backends.join(', ') || 'none'})` };
+        return {
+          available: true,
+          details: { version: ort.env.versions.node ?? ort.env.versions.common ?? 'unknown', backends, cpus: os.cpus().length },
+        };
       } catch (e) {
         return { available: false, reason: `onnxruntime-node cannot be loaded: ${(e as Error).message.split('\n')[0]}` };
       }
@@ -104,7 +108,11 @@ export function createOrtCpuRunner(): Runner {
             const dir = await mkdtemp(path.join(ctx.scratchDir, 'mnv4-ortprof-'));
             const prefix = 'ort-cpu-profile';
             try {
-              const sess: OrtSessionLike = await ort.InferenceSession.create(bytes, { ...sessionOptions, enableProfiling: true, profileFilePrefix: path.join(dir, prefix) });
+              const sess: OrtSessionLike = await ort.InferenceSession.create(bytes, {
+                ...sessionOptions,
+                enableProfiling: true,
+                profileFilePrefix: path.join(dir, prefix),
+              });
               try {
                 for (let i = 0; i < runs; i++) await runOnce(sess);
                 sess.endProfiling();
@@ -119,7 +127,8 @@ export function createOrtCpuRunner(): Runner {
           details: () => ({ executionMode: 'sequential' }),
           finish(result) {
             const cpus = os.cpus().length;
-            if (Number(s.threads) > cpus) result.warnings.push(`threads=${s.threads} exceeds the ${cpus} CPUs of this host: threads compete for cores`);
+            if (Number(s.threads) > cpus)
+              result.warnings.push(`threads=${s.threads} exceeds the ${cpus} CPUs of this host: threads compete for cores`);
           },
         },
         w,

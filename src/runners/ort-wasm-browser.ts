@@ -18,7 +18,14 @@ import { OPT_LEVELS } from './ort-cpu.js';
 import type { Runner, SettingSpec } from './types.js';
 
 const SETTINGS: readonly SettingSpec[] = [
-  { key: 'threads', type: 'int', min: 1, max: 16, default: 1, describe: 'WASM threads (ort.env.wasm.numThreads; needs cross-origin isolation, which the page server provides)' },
+  {
+    key: 'threads',
+    type: 'int',
+    min: 1,
+    max: 16,
+    default: 1,
+    describe: 'WASM threads (ort.env.wasm.numThreads; needs cross-origin isolation, which the page server provides)',
+  },
   { key: 'optLevel', type: 'enum', values: OPT_LEVELS, default: 'all', describe: 'graph optimization level' },
 ];
 

@@ -67,7 +67,7 @@ function captureFd1(fn: () => void): string {
 }
 
 /** Extracts the JSON array ORT printed (from the first '[' line to the last ']'). */
-export function extractPrintedTrace(text: string): OrtTraceEvent[] {
+function extractPrintedTrace(text: string): OrtTraceEvent[] {
   const start = text.indexOf('[\n') >= 0 ? text.indexOf('[\n') : text.indexOf('[');
   const end = text.lastIndexOf(']');
   if (start < 0 || end < start) throw new Error('onnxruntime-web printed no profiler JSON at endProfiling()');
@@ -89,7 +89,15 @@ export function createOrtWasmRunner(): Runner {
       try {
         const ort = await loadOrtWeb();
         if (typeof WebAssembly !== 'object') return { available: false, reason: 'this Node has no WebAssembly' };
-        return { available: true, details: { version: ort.env.versions.web ?? ort.env.versions.common ?? 'unknown', simd: true, maxThreads: MAX_THREADS, cpus: os.cpus().length } };
+        return {
+          available: true,
+          details: {
+            version: ort.env.versions.web ?? ort.env.versions.common ?? 'unknown',
+            simd: true,
+            maxThreads: MAX_THREADS,
+            cpus: os.cpus().length,
+          },
+        };
       } catch (e) {
         return { available: false, reason: `onnxruntime-web cannot be loaded: ${(e as Error).message.split('\n')[0]}` };
       }
@@ -104,7 +112,9 @@ export function createOrtWasmRunner(): Runner {
       const s = target.settings;
       const threads = Number(s.threads);
       if (initialisedThreads !== undefined && initialisedThreads !== threads) {
-        throw new Error(`ort-wasm: this process initialised onnxruntime-web with ${initialisedThreads} thread(s); ${threads} needs a separate invocation`);
+        throw new Error(
+          `ort-wasm: this process initialised onnxruntime-web with ${initialisedThreads} thread(s); ${threads} needs a separate invocation`,
+        );
       }
       ort.env.wasm.numThreads = threads;
       initialisedThreads = threads;

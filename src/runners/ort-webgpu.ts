@@ -28,7 +28,13 @@ const ID = 'ort-webgpu';
 const SETTINGS: readonly SettingSpec[] = [
   { key: 'threads', type: 'int', min: 1, max: 16, default: 1, describe: 'WASM threads for nodes ORT keeps on the CPU (ort.env.wasm.numThreads)' },
   { key: 'optLevel', type: 'enum', values: OPT_LEVELS, default: 'all', describe: 'graph optimization level' },
-  { key: 'powerPreference', type: 'enum', values: ['high-performance', 'low-power'], default: 'high-performance', describe: 'navigator.gpu.requestAdapter powerPreference' },
+  {
+    key: 'powerPreference',
+    type: 'enum',
+    values: ['high-performance', 'low-power'],
+    default: 'high-performance',
+    describe: 'navigator.gpu.requestAdapter powerPreference',
+  },
 ];
 
 /** Creates the ort-webgpu runner (cheap: the browser starts on detect/measure). */
@@ -44,11 +50,24 @@ export function createOrtWebgpuRunner(): Runner {
     bundle: 'ort',
     // available only with a WebGPU adapter in that browser.
     async probe(env, page) {
-      const r = await page.call<{ env: PageEnv; adapter: AdapterInfo | null }>('gpuAdapter', { powerPreference: 'high-performance' }, `${ID}: requesting a WebGPU adapter`);
+      const r = await page.call<{ env: PageEnv; adapter: AdapterInfo | null }>(
+        'gpuAdapter',
+        { powerPreference: 'high-performance' },
+        `${ID}: requesting a WebGPU adapter`,
+      );
       const version = env.browser.info.version;
       if (!r.env.webgpuExposed) return { available: false, reason: `${version} exposes no navigator.gpu (secure context: ${r.env.isSecureContext})` };
-      if (!r.adapter) return { available: false, reason: `${version} has no WebGPU adapter (requestAdapter() returned null); on Linux a GPU needs Vulkan drivers, and --enable-unsafe-webgpu is already set` };
-      const details: Record<string, unknown> = { chromiumVersion: version, adapter: r.adapter, softwareAdapter: r.adapter.softwareAdapter, crossOriginIsolated: r.env.crossOriginIsolated };
+      if (!r.adapter)
+        return {
+          available: false,
+          reason: `${version} has no WebGPU adapter (requestAdapter() returned null); on Linux a GPU needs Vulkan drivers, and --enable-unsafe-webgpu is already set`,
+        };
+      const details: Record<string, unknown> = {
+        chromiumVersion: version,
+        adapter: r.adapter,
+        softwareAdapter: r.adapter.softwareAdapter,
+        crossOriginIsolated: r.env.crossOriginIsolated,
+      };
       if (r.adapter.softwareAdapter) details.warning = softwareAdapterWarning(r.adapter);
       return { available: true, details };
     },

@@ -208,7 +208,17 @@ export async function detectTargets(opts: DetectOptions = {}): Promise<TargetSta
       wrote = true;
     }
     memory.set(memKey, entry);
-    out.push({ id: r.id, runtime: r.runtime, backend: r.backend, describe: r.describe, formats: r.formats, settings: r.settings, availability: entry.availability, checkedAt: entry.checkedAt, cached });
+    out.push({
+      id: r.id,
+      runtime: r.runtime,
+      backend: r.backend,
+      describe: r.describe,
+      formats: r.formats,
+      settings: r.settings,
+      availability: entry.availability,
+      checkedAt: entry.checkedAt,
+      cached,
+    });
   }
   if (wrote && local) {
     try {

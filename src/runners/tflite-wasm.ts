@@ -13,7 +13,9 @@ import { defineBrowserRunner } from './browser/runner.js';
 import { tfliteBrowserSteps } from './browser/tflite-browser.js';
 import type { Runner, SettingSpec } from './types.js';
 
-const SETTINGS: readonly SettingSpec[] = [{ key: 'threads', type: 'int', min: 1, max: 16, default: 1, describe: 'interpreter threads (loadTFLiteModel numThreads; XNNPACK thread pool)' }];
+const SETTINGS: readonly SettingSpec[] = [
+  { key: 'threads', type: 'int', min: 1, max: 16, default: 1, describe: 'interpreter threads (loadTFLiteModel numThreads; XNNPACK thread pool)' },
+];
 
 /** Creates the tflite-wasm runner (cheap: the browser starts on detect/measure). */
 export function createTfliteWasmRunner(): Runner {

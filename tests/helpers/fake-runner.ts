@@ -51,6 +51,11 @@ export interface FakeRunnerOptions {
   calls?: { workloadId: string; deviceId: string; threads: number }[];
   /** session-to-session drift: session s of a pair runs (1 + drift * s) slower. */
   drift?: number;
+  /**
+   * time like an external tool that prints summary statistics only (TFLite benchmark_model): `count` runs,
+   * the summary of the same jittered latencies, no per-call samples.
+   */
+  external?: boolean;
 }
 
 const SETTINGS: readonly SettingSpec[] = [
@@ -74,7 +79,13 @@ export function createFakeRunner(o: FakeRunnerOptions = {}): Runner {
     async detect(_ctx: RunContext): Promise<Availability> {
       return o.unavailable ? { available: false, reason: o.unavailable } : { available: true, details: { fake: true } };
     },
-    async measure(w: PreparedWorkload, protocol: ProtocolSettings, settings: TargetSettings, ctx: RunContext, options: MeasureOptions = {}): Promise<MeasurementResult> {
+    async measure(
+      w: PreparedWorkload,
+      protocol: ProtocolSettings,
+      settings: TargetSettings,
+      ctx: RunContext,
+      options: MeasureOptions = {},
+    ): Promise<MeasurementResult> {
       const s = resolveSettingsFromSpecs(id, SETTINGS, settings);
       const threads = Number(s.threads);
       o.calls?.push({ workloadId: w.id, deviceId: ctx.deviceId, threads });
@@ -84,6 +95,26 @@ export function createFakeRunner(o: FakeRunnerOptions = {}): Runner {
       if (o.failWhen?.(w.id, session)) throw new Error(`fake failure in ${w.id} session ${session + 1}`);
       const base = fakeLatencyMs(w, threads) * (1 + (o.drift ?? 0) * session);
       const rnd = mulberry32(hash(`${pairKey}#${session}`));
+      const executed = { runtime: 'fake-runtime', runtimeVersion: '9.9.9', backend: 'cpu', evidence: 'fake: no runtime' };
+      if (o.external) {
+        const runs = Array.from({ length: 50 }, () => base * (1 + 0.01 * (rnd() - 0.5)));
+        const mean = runs.reduce((a, b) => a + b, 0) / runs.length;
+        const std = Math.sqrt(runs.reduce((a, b) => a + (b - mean) ** 2, 0) / (runs.length - 1));
+        return {
+          workloadId: w.id,
+          target: { id, runner: id, backend: 'cpu', settings: s },
+          external: {
+            tool: 'fake-benchmark_model',
+            command: ['fake-benchmark_model', `--graph=${w.file.path}`, '--num_runs=50'],
+            summary: { count: runs.length, firstMs: runs[0], minMs: Math.min(...runs), maxMs: Math.max(...runs), meanMs: mean, stdMs: std },
+            warmup: { count: 1, meanMs: base * 2 },
+            initMs: 3,
+          },
+          coldStart: { sessionCreateMs: 3 },
+          executed,
+          warnings: [],
+        };
+      }
       let now = 0;
       const clock: Clock = { name: 'virtual', now: () => now, resolutionMs: 0.001 };
       const run = await runProtocol(
@@ -99,7 +130,7 @@ export function createFakeRunner(o: FakeRunnerOptions = {}): Runner {
         target: { id, runner: id, backend: 'cpu', settings: s },
         protocol: run,
         coldStart: { sessionCreateMs: 1 + base, firstInferenceMs: run.coldMs },
-        executed: { runtime: 'fake-runtime', runtimeVersion: '9.9.9', backend: 'cpu', evidence: 'fake: no runtime' },
+        executed,
         warnings: [],
       };
     },
@@ -122,6 +153,13 @@ export async function fakePrepare(job: Job): Promise<PreparedWorkload> {
     description: r.description,
     graph: r.graph,
     ...(r.model ? { model: r.model } : {}),
-    file: { path: `/fake/${encodeURIComponent(r.id)}.${job.format}`, sha256: 'f'.repeat(64), bytes: 1, format: job.format, dtype: job.dtype, resolution: r.graph.inputShape[1] },
+    file: {
+      path: `/fake/${encodeURIComponent(r.id)}.${job.format}`,
+      sha256: 'f'.repeat(64),
+      bytes: 1,
+      format: job.format,
+      dtype: job.dtype,
+      resolution: r.graph.inputShape[1],
+    },
   };
 }

@@ -20,7 +20,19 @@ import { configureBrowserTargets } from '../../runners/browser-runners.js';
 import type { ModelFormat, TargetSettings } from '../../runners/types.js';
 import { InterruptedError, parseChoice, parseIntFlag, RunError, UsageError } from '../errors.js';
 import { withInterrupt, type CliContext } from '../io.js';
-import { addOptions, collectList, collectWhole, dtypeOf, outDir, resolutionOf, runIdOf, sessionsOf, targetList, workloadList, type SharedValues } from '../options.js';
+import {
+  addOptions,
+  collectList,
+  collectWhole,
+  dtypeOf,
+  outDir,
+  resolutionOf,
+  runIdOf,
+  sessionsOf,
+  targetList,
+  workloadList,
+  type SharedValues,
+} from '../options.js';
 import { eventRenderer } from '../progress.js';
 import { resultJson } from './run.js';
 
@@ -99,12 +111,17 @@ export async function runBench(o: BenchOptions, { io, argv }: CliContext): Promi
   }
   if (o.json) io.out(`${JSON.stringify(resultJson(result), null, 2)}\n`);
   if (result.interrupted) throw new InterruptedError(`interrupted; finished sessions are saved: resume with --resume ${runId}`);
-  if (result.failed.length > 0) throw new RunError(`${result.failed.length} of ${plan.jobs.length - result.alreadyMeasured} measurements failed (error records in ${result.runDir}/measurements.jsonl)`);
+  if (result.failed.length > 0)
+    throw new RunError(
+      `${result.failed.length} of ${plan.jobs.length - result.alreadyMeasured} measurements failed (error records in ${result.runDir}/measurements.jsonl)`,
+    );
   return result;
 }
 
 export function register(program: Command, cli: CliContext): void {
-  const cmd = program.command('bench').description('measure workloads on targets of this machine (one protocol, raw samples, stats, provenance) and append them to a run');
+  const cmd = program
+    .command('bench')
+    .description('measure workloads on targets of this machine (one protocol, raw samples, stats, provenance) and append them to a run');
   addOptions(cmd, ['targets']);
   cmd
     .option('--model <ids>', 'whole model(s), e.g. conv-s', collectList, [])

@@ -52,7 +52,10 @@ export function register(program: Command, { io }: CliContext): void {
     .option('--resolution <n>', 'input resolution for models, model blocks and architectures (default: native)')
     .option('-o, --output <file>', 'where to write the file (default: leave it in the cache and print its path)')
     .option('--seed <n>', 'weight seed (weights are deterministic, not trained)', '0')
-    .option('--onnx-opset <n>', 'ONNX opset: 17 (default; GELU as Div/Erf/Add/Mul, passes the onnx 1.12 checker) or 20 (native Gelu: one kernel in int8 graphs)')
+    .option(
+      '--onnx-opset <n>',
+      'ONNX opset: 17 (default; GELU as Div/Erf/Add/Mul, passes the onnx 1.12 checker) or 20 (native Gelu: one kernel in int8 graphs)',
+    )
     .option('--json', 'print {path, sha256, bytes, format, dtype, workload, cached} as JSON')
     .action(async (text: string, opts: ExportOptions) => {
       const resolution = parseResolutionFlag(opts.resolution);
@@ -60,9 +63,11 @@ export function register(program: Command, { io }: CliContext): void {
       const ext = opts.output ? extname(opts.output).toLowerCase() : '';
       const extFormat = EXT_FORMAT[ext];
       const format = opts.format !== undefined ? parseChoice<ExportFormat>('--format', opts.format, EXPORT_FORMATS) : (extFormat ?? 'onnx');
-      if (extFormat && extFormat !== format) throw new UsageError(`-o ${opts.output} has a .${extFormat} extension but --format is ${format}: change one of them`);
+      if (extFormat && extFormat !== format)
+        throw new UsageError(`-o ${opts.output} has a .${extFormat} extension but --format is ${format}: change one of them`);
       const dtype = parseChoice<ExportDtype>('--dtype', opts.dtype, ['fp32', 'fp16', 'int8']);
-      if (!FORMAT_DTYPES[format].includes(dtype)) throw new UsageError(`--dtype ${dtype} is not available for ${format} (use ${FORMAT_DTYPES[format].join(' or ')})`);
+      if (!FORMAT_DTYPES[format].includes(dtype))
+        throw new UsageError(`--dtype ${dtype} is not available for ${format} (use ${FORMAT_DTYPES[format].join(' or ')})`);
       let onnxOpset: 17 | 20 | undefined;
       if (opts.onnxOpset !== undefined) {
         if (format !== 'onnx') throw new UsageError('--onnx-opset applies to --format onnx only');
@@ -81,7 +86,17 @@ export function register(program: Command, { io }: CliContext): void {
         path = resolve(opts.output);
         copyAtomic(res.path, path);
       }
-      const info = { path, sha256: res.sha256, bytes: res.bytes, format, dtype, workload: workload.id, cached: res.cached, cachePath: res.path, ...(res.rebuiltReason ? { rebuiltReason: res.rebuiltReason } : {}) };
+      const info = {
+        path,
+        sha256: res.sha256,
+        bytes: res.bytes,
+        format,
+        dtype,
+        workload: workload.id,
+        cached: res.cached,
+        cachePath: res.path,
+        ...(res.rebuiltReason ? { rebuiltReason: res.rebuiltReason } : {}),
+      };
       if (opts.json) {
         io.out(`${JSON.stringify(info, null, 2)}\n`);
         return;

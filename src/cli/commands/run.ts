@@ -30,7 +30,15 @@ interface RunOptions extends SharedValues {
 
 /** The JSON a run prints with --json: what this execution wrote. */
 export function resultJson(r: ExecuteResult): Record<string, unknown> {
-  return { schemaVersion: SCHEMA_VERSION, runId: r.runId, runDir: r.runDir, interrupted: r.interrupted, measurements: r.measured, errors: r.failed, skipped: r.skipped };
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    runId: r.runId,
+    runDir: r.runDir,
+    interrupted: r.interrupted,
+    measurements: r.measured,
+    errors: r.failed,
+    skipped: r.skipped,
+  };
 }
 
 export async function runDevice(o: RunOptions, { io, argv }: CliContext): Promise<ExecuteResult | undefined> {
@@ -48,7 +56,9 @@ export async function runDevice(o: RunOptions, { io, argv }: CliContext): Promis
   });
   const { runId, resume } = runIdOf(o);
   if (o.dryRun) {
-    io.out(`${device.name} (${device.id}, ${device.connection.kind}): ${plan.jobs.length} measurements x ${plan.sessions} session(s), preset ${plan.protocol.name}\n`);
+    io.out(
+      `${device.name} (${device.id}, ${device.connection.kind}): ${plan.jobs.length} measurements x ${plan.sessions} session(s), preset ${plan.protocol.name}\n`,
+    );
     for (const j of plan.jobs) io.out(`  ${j.workloadId} ${j.dtype} on ${j.target.id} ${JSON.stringify(j.target.settings)}\n`);
     return undefined;
   }
@@ -81,7 +91,10 @@ export async function runDevice(o: RunOptions, { io, argv }: CliContext): Promis
   if (result.interrupted) throw new InterruptedError(`interrupted; finished sessions are saved: resume with --resume ${runId}`);
   const runnable = plan.jobs.length - result.skipped.length;
   if (runnable === 0) throw new RunError(`no target of device ${device.id} can run (reasons above; 'mnv4-bench targets' lists them)`);
-  if (result.failed.length > 0) throw new RunError(`${result.failed.length} of ${runnable - result.alreadyMeasured} measurements failed (error records in ${result.runDir}/measurements.jsonl)`);
+  if (result.failed.length > 0)
+    throw new RunError(
+      `${result.failed.length} of ${runnable - result.alreadyMeasured} measurements failed (error records in ${result.runDir}/measurements.jsonl)`,
+    );
   return result;
 }
 

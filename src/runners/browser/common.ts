@@ -26,7 +26,7 @@ import { browserProvider, type BrowserProvider, type OpenedRoute } from './provi
 import { acquirePageServer, pageBundleStaleReason, type PageServerHandle } from './server.js';
 
 /** Name of the heartbeat binding installed in every page. */
-export const BEAT_BINDING = '__mnv4Beat';
+const BEAT_BINDING = '__mnv4Beat';
 
 export type { PageBundle } from './pages.js';
 
@@ -65,7 +65,10 @@ export class BrowserEnvironment {
     const origin = this.server.server.origin;
     const page = await this.browser.newPage(`${origin}/`);
     try {
-      await page.evaluate(`import(${JSON.stringify(`${origin}/page/${pageBundle(bundle).name}.js`)}).then(() => true)`, `${what}: loading the ${bundle} page bundle`);
+      await page.evaluate(
+        `import(${JSON.stringify(`${origin}/page/${pageBundle(bundle).name}.js`)}).then(() => true)`,
+        `${what}: loading the ${bundle} page bundle`,
+      );
       return page;
     } catch (e) {
       await page.close();
@@ -147,7 +150,14 @@ export class EnvironmentSlot {
  * evaluate timeout -> BrowserTimeoutError. `hooks.onPhase/onSample` are forwarded from the heartbeats;
  * `hooks.shouldAbort` is polled here and forwarded as a page flag (honoured between samples).
  */
-export async function measureOnPage(page: BrowserPage, fn: string, settings: ProtocolSettings, hooks: ProtocolHooks | undefined, keepOutputs: boolean, what: string): Promise<MeasureResponse> {
+export async function measureOnPage(
+  page: BrowserPage,
+  fn: string,
+  settings: ProtocolSettings,
+  hooks: ProtocolHooks | undefined,
+  keepOutputs: boolean,
+  what: string,
+): Promise<MeasureResponse> {
   let last = Date.now();
   await page.addBinding(BEAT_BINDING, (payload) => {
     last = Date.now();
@@ -193,7 +203,7 @@ function clkTck(): number {
 }
 
 /** CPU ms used so far by `rootPid` and all its descendants (Linux /proc; null elsewhere). */
-export function processTreeCpuMs(rootPid: number): number | null {
+function processTreeCpuMs(rootPid: number): number | null {
   if (process.platform !== 'linux' || !existsSync('/proc')) return null;
   const parent = new Map<number, number>();
   const cpu = new Map<number, number>();
@@ -225,7 +235,6 @@ export function processTreeCpuMs(rootPid: number): number | null {
   }
   return (total * 1000) / clkTck();
 }
-
 
 /**
  * Like host-load's probe, but the Chromium process tree counts as our own work: otherwise the browser doing
@@ -263,7 +272,10 @@ export function browserLoadProbe(browserPid: number | null): () => LoadWindow & 
  * (Chromium found for a local run, an endpoint for a remote one), the runtime packages are installed, the page
  * bundle is present or buildable. `probeBrowser` then starts the browser for real.
  */
-export function basicBrowserAvailability(packages: readonly string[], connection?: DeviceConnection): { ok: true; details: Record<string, unknown> } | { ok: false; reason: string } {
+export function basicBrowserAvailability(
+  packages: readonly string[],
+  connection?: DeviceConnection,
+): { ok: true; details: Record<string, unknown> } | { ok: false; reason: string } {
   const provider = browserProvider(connection);
   const why = provider.precheck();
   if (why !== null) return { ok: false, reason: why };
@@ -282,7 +294,12 @@ export function basicBrowserAvailability(packages: readonly string[], connection
  * Starts (or connects to) the browser of `connection`, opens a page with `bundle` and reads its environment:
  * an availability check that only says yes when the browser really runs. Never throws.
  */
-export async function probeBrowser(slot: EnvironmentSlot, bundle: PageBundle, connection: DeviceConnection | undefined, what: string): Promise<{ ok: true; env: BrowserEnvironment; pageEnv: PageEnv } | { ok: false; reason: string }> {
+export async function probeBrowser(
+  slot: EnvironmentSlot,
+  bundle: PageBundle,
+  connection: DeviceConnection | undefined,
+  what: string,
+): Promise<{ ok: true; env: BrowserEnvironment; pageEnv: PageEnv } | { ok: false; reason: string }> {
   try {
     const env = await slot.get(connection);
     const page = await env.openBundlePage(bundle, `${what}: availability probe`);

@@ -25,12 +25,12 @@ export const CHROMIUM_ENV = 'MNV4_BENCH_CHROMIUM';
 /** The install command named in every "no browser" message. */
 export const CHROMIUM_INSTALL_HINT = 'apt-get install -y chromium';
 /** Binary names searched on PATH, in order. */
-export const CHROMIUM_NAMES: readonly string[] = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
+const CHROMIUM_NAMES: readonly string[] = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
 
 /** Default launch timeout, ms. */
-export const DEFAULT_LAUNCH_TIMEOUT_MS = 60_000;
+const DEFAULT_LAUNCH_TIMEOUT_MS = 60_000;
 /** Default timeout of one page call (load a model, profile...), ms. */
-export const DEFAULT_EVALUATE_TIMEOUT_MS = 180_000;
+const DEFAULT_EVALUATE_TIMEOUT_MS = 180_000;
 
 /**
  * Flags every launch uses. Offline + root safe (runtimes.md); WebGPU enabled; timestamp-query rounding
@@ -129,17 +129,25 @@ function isExecutableFile(p: string): boolean {
  * An explicit path or env value that does not point to an executable is an error (no silent PATH fallback:
  * the user asked for that binary).
  */
-export function findChromium(explicit: string | undefined = config.chromiumPath): { ok: true; location: ChromiumLocation } | { ok: false; reason: string } {
+export function findChromium(
+  explicit: string | undefined = config.chromiumPath,
+): { ok: true; location: ChromiumLocation } | { ok: false; reason: string } {
   if (explicit) {
     return isExecutableFile(explicit)
       ? { ok: true, location: { path: explicit, source: 'flag' } }
-      : { ok: false, reason: `Chromium not found at '${explicit}' (--chromium); install it with \`${CHROMIUM_INSTALL_HINT}\` or pass the path of a Chromium/Chrome binary` };
+      : {
+          ok: false,
+          reason: `Chromium not found at '${explicit}' (--chromium); install it with \`${CHROMIUM_INSTALL_HINT}\` or pass the path of a Chromium/Chrome binary`,
+        };
   }
   const env = process.env[CHROMIUM_ENV];
   if (env) {
     return isExecutableFile(env)
       ? { ok: true, location: { path: env, source: 'env' } }
-      : { ok: false, reason: `Chromium not found at '${env}' (${CHROMIUM_ENV}); install it with \`${CHROMIUM_INSTALL_HINT}\` or point ${CHROMIUM_ENV} at a Chromium/Chrome binary` };
+      : {
+          ok: false,
+          reason: `Chromium not found at '${env}' (${CHROMIUM_ENV}); install it with \`${CHROMIUM_INSTALL_HINT}\` or point ${CHROMIUM_ENV} at a Chromium/Chrome binary`,
+        };
   }
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
@@ -148,11 +156,14 @@ export function findChromium(explicit: string | undefined = config.chromiumPath)
       if (isExecutableFile(p)) return { ok: true, location: { path: p, source: 'path' } };
     }
   }
-  return { ok: false, reason: `no Chromium found on PATH (looked for ${CHROMIUM_NAMES.join(', ')}); install it with \`${CHROMIUM_INSTALL_HINT}\`, or set ${CHROMIUM_ENV} / --chromium to its path` };
+  return {
+    ok: false,
+    reason: `no Chromium found on PATH (looked for ${CHROMIUM_NAMES.join(', ')}); install it with \`${CHROMIUM_INSTALL_HINT}\`, or set ${CHROMIUM_ENV} / --chromium to its path`,
+  };
 }
 
 /** Like findChromium but throws BrowserUnavailableError. */
-export function resolveChromium(explicit?: string): ChromiumLocation {
+function resolveChromium(explicit?: string): ChromiumLocation {
   const r = findChromium(explicit ?? config.chromiumPath);
   if (!r.ok) throw new BrowserUnavailableError(r.reason);
   return r.location;
@@ -427,7 +438,8 @@ async function launch(): Promise<SharedBrowser> {
 async function connect(endpoint: string): Promise<SharedBrowser> {
   const { default: puppeteer } = await import('puppeteer-core');
   const isWs = /^wss?:\/\//i.test(endpoint);
-  if (!isWs && !/^https?:\/\//i.test(endpoint)) throw new BrowserUnavailableError(`DevTools endpoint '${endpoint}' is neither http://host:port nor ws://...`);
+  if (!isWs && !/^https?:\/\//i.test(endpoint))
+    throw new BrowserUnavailableError(`DevTools endpoint '${endpoint}' is neither http://host:port nor ws://...`);
   let browser: Browser;
   try {
     browser = await withTimeout(

@@ -25,7 +25,13 @@ import { timedPageSteps } from './runner.js';
 import { checkTfliteFile, type CheckedTflite, workloadInput } from './tflite-browser.js';
 
 /** The steps of one measurement (module comment); `accelerator` is what the target requests. */
-export function litertBrowserSteps(accelerator: 'wasm' | 'webgpu', slot: EnvironmentSlot, w: PreparedWorkload, target: Target, ctx: RunContext): SessionSteps {
+export function litertBrowserSteps(
+  accelerator: 'wasm' | 'webgpu',
+  slot: EnvironmentSlot,
+  w: PreparedWorkload,
+  target: Target,
+  ctx: RunContext,
+): SessionSteps {
   const id = target.id;
   let checked: CheckedTflite | undefined;
   let inputs: TensorData[] = [];
@@ -40,10 +46,23 @@ export function litertBrowserSteps(accelerator: 'wasm' | 'webgpu', slot: Environ
     loadFn: 'litertLoad',
     measureFn: 'litertMeasure',
     loadWhat: 'compiling',
-    request: (env, modelUrl): LitertLoadRequest => ({ wasmDir: runtimeFilesUrl(env.server.server.origin, 'litert'), modelUrl, accelerator, threads, precision, jspi: false, inputs }),
+    request: (env, modelUrl): LitertLoadRequest => ({
+      wasmDir: runtimeFilesUrl(env.server.server.origin, 'litert'),
+      modelUrl,
+      accelerator,
+      threads,
+      precision,
+      jspi: false,
+      inputs,
+    }),
     afterLoad(load) {
       if (accelerator === 'webgpu' && !load.fullyAccelerated) {
-        throw new BackendMismatchError(id, 'webgpu', 'wasm (LiteRT.js fell back for ops WebGPU does not take)', 'CompiledModel.isFullyAccelerated is false');
+        throw new BackendMismatchError(
+          id,
+          'webgpu',
+          'wasm (LiteRT.js fell back for ops WebGPU does not take)',
+          'CompiledModel.isFullyAccelerated is false',
+        );
       }
     },
   });
@@ -52,7 +71,10 @@ export function litertBrowserSteps(accelerator: 'wasm' | 'webgpu', slot: Environ
     checkFile() {
       checked = checkTfliteFile(id, w.file.path);
       const int8 = checked.inputs.filter((t) => t.type === 'INT8');
-      if (int8.length > 0) throw new Error(`${id}: ${w.file.path} has int8 inputs (${int8.map((t) => t.name).join(', ')}), which LiteRT.js cannot feed (float32, int32, uint8 only); measure int8 files on tflite-wasm`);
+      if (int8.length > 0)
+        throw new Error(
+          `${id}: ${w.file.path} has int8 inputs (${int8.map((t) => t.name).join(', ')}), which LiteRT.js cannot feed (float32, int32, uint8 only); measure int8 files on tflite-wasm`,
+        );
       inputs = workloadInput(id, w, checked);
     },
     async prove({ profile }) {
@@ -81,7 +103,13 @@ export function litertBrowserSteps(accelerator: 'wasm' | 'webgpu', slot: Environ
             crossOriginIsolated: load.env.crossOriginIsolated,
             chromiumVersion: env.browser.info.version,
             modelInput: model.inputs.map((t) => `${t.name} ${t.type} [${t.shape.join(',')}]`),
-            ...(adapter ? { softwareAdapter: adapter.softwareAdapter, timestampQuery: adapter.features.includes('timestamp-query'), shaderF16: adapter.features.includes('shader-f16') } : {}),
+            ...(adapter
+              ? {
+                  softwareAdapter: adapter.softwareAdapter,
+                  timestampQuery: adapter.features.includes('timestamp-query'),
+                  shaderF16: adapter.features.includes('shader-f16'),
+                }
+              : {}),
           },
         },
         warnings,
@@ -91,7 +119,12 @@ export function litertBrowserSteps(accelerator: 'wasm' | 'webgpu', slot: Environ
 }
 
 /** Runs one inference of a workload's .tflite in a fresh page (cross-runtime checks); float outputs. */
-export async function runLitertBrowserOnce(targetId: string, accelerator: 'wasm' | 'webgpu', slot: EnvironmentSlot, w: PreparedWorkload): Promise<{ outputs: { name: string; dims: number[]; data: Float32Array }[]; load: LitertLoadResponse; outputLocations: string[] }> {
+export async function runLitertBrowserOnce(
+  targetId: string,
+  accelerator: 'wasm' | 'webgpu',
+  slot: EnvironmentSlot,
+  w: PreparedWorkload,
+): Promise<{ outputs: { name: string; dims: number[]; data: Float32Array }[]; load: LitertLoadResponse; outputLocations: string[] }> {
   checkWorkloadFile(targetId, ['tflite'], w);
   const checked = checkTfliteFile(targetId, w.file.path);
   const env = await slot.get();
@@ -107,7 +140,11 @@ export async function runLitertBrowserOnce(targetId: string, accelerator: 'wasm'
       inputs: workloadInput(targetId, w, checked),
     };
     const load = await page.call<LitertLoadResponse>('litertLoad', req, `${targetId}: compiling ${w.id}`);
-    const r = await page.call<{ outputs: TensorData[]; finite: boolean; outputLocations: string[] }>('litertRun', null, `${targetId}: running ${w.id}`);
+    const r = await page.call<{ outputs: TensorData[]; finite: boolean; outputLocations: string[] }>(
+      'litertRun',
+      null,
+      `${targetId}: running ${w.id}`,
+    );
     return { outputs: r.outputs.map((t) => ({ name: t.name, dims: t.dims, data: fromWireF32(t) })), load, outputLocations: r.outputLocations };
   } finally {
     await page.close();

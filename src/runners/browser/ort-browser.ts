@@ -29,8 +29,8 @@ import { runtimeFilesUrl } from './pages.js';
 import { timedPageSteps } from './runner.js';
 
 /** Provider names in ORT-web traces. */
-export const JSEP_PROVIDER = 'JsExecutionProvider';
-export const CPU_PROVIDER = 'CPUExecutionProvider';
+const JSEP_PROVIDER = 'JsExecutionProvider';
+const CPU_PROVIDER = 'CPUExecutionProvider';
 
 /** Which ORT-web build a flavour loads, and what it asks for. */
 export interface OrtBrowserFlavour {
@@ -71,23 +71,42 @@ export function softwareAdapterWarning(a: AdapterInfo): string {
  * kernel start to its last kernel end on the GPU timeline, each kernel (all programs of one node summed) an
  * event inside it; then the same aggregation as ORT's CPU trace (median per node, blocks by node name).
  */
-export function buildGpuProfile(kernelsPerRun: readonly GpuKernelRecord[][], skipRuns: number, w: PreparedWorkload, runWallMs: readonly number[]): OpProfile {
+function buildGpuProfile(
+  kernelsPerRun: readonly GpuKernelRecord[][],
+  skipRuns: number,
+  w: PreparedWorkload,
+  runWallMs: readonly number[],
+): OpProfile {
   const events: OrtTraceEvent[] = [];
   kernelsPerRun.forEach((recs) => {
     if (recs.length === 0) return;
     const t0 = Math.min(...recs.map((k) => k.startNs));
     const t1 = Math.max(...recs.map((k) => k.endNs));
     events.push({ cat: 'Session', name: 'model_run', ts: t0 / 1000, dur: (t1 - t0) / 1000 });
-    for (const k of recs) events.push({ cat: 'Node', name: `${k.kernelName}_kernel_time`, ts: k.startNs / 1000, dur: Math.max(0, k.endNs - k.startNs) / 1000, args: { op_name: k.kernelType, provider: JSEP_PROVIDER } });
+    for (const k of recs)
+      events.push({
+        cat: 'Node',
+        name: `${k.kernelName}_kernel_time`,
+        ts: k.startNs / 1000,
+        dur: Math.max(0, k.endNs - k.startNs) / 1000,
+        args: { op_name: k.kernelType, provider: JSEP_PROVIDER },
+      });
   });
   const emptyRuns = kernelsPerRun.slice(skipRuns).filter((r) => r.length === 0).length;
   const p = buildOrtProfile(events, w.graph, { source: 'webgpu-timestamp-query', skipRuns });
-  p.notes.unshift('node times are GPU execution times from timestamp queries (ORT env.webgpu.profiling); runMedianMs is the GPU timeline span of a run (first kernel start to last kernel end), so coverage = GPU busy share of that span');
+  p.notes.unshift(
+    'node times are GPU execution times from timestamp queries (ORT env.webgpu.profiling); runMedianMs is the GPU timeline span of a run (first kernel start to last kernel end), so coverage = GPU busy share of that span',
+  );
   const wall = runWallMs.slice(skipRuns);
-  if (wall.length > 0) p.notes.push(`wall time of a profiled run (median, read-back included, dispatch batching off while profiling): ${median(wall).toFixed(3)} ms`);
+  if (wall.length > 0)
+    p.notes.push(`wall time of a profiled run (median, read-back included, dispatch batching off while profiling): ${median(wall).toFixed(3)} ms`);
   if (emptyRuns > 0) p.notes.push(`${emptyRuns} profiled runs delivered no GPU kernel records`);
-  const durs = kernelsPerRun.flat().map((k) => k.endNs - k.startNs).filter((d) => d > 0);
-  if (durs.length >= 8 && durs.every((d) => d % 100_000 === 0)) p.notes.push('GPU timestamps look quantised to 100 µs (Chrome timing-attack mitigation): kernels shorter than that read as 0 or 100 µs');
+  const durs = kernelsPerRun
+    .flat()
+    .map((k) => k.endNs - k.startNs)
+    .filter((d) => d > 0);
+  if (durs.length >= 8 && durs.every((d) => d % 100_000 === 0))
+    p.notes.push('GPU timestamps look quantised to 100 µs (Chrome timing-attack mitigation): kernels shorter than that read as 0 or 100 µs');
   return p;
 }
 
@@ -110,31 +129,49 @@ export interface ProviderVerdict {
 export function verifyOrtProviders(targetId: string, ep: 'webgpu' | 'wasm', events: readonly OrtTraceEvent[]): ProviderVerdict {
   const counts = providerCounts(events);
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
-  if (total === 0) throw new BackendMismatchError(targetId, ep, 'unknown', 'ORT profiler reported no kernel events, so the execution provider cannot be proven');
+  if (total === 0)
+    throw new BackendMismatchError(targetId, ep, 'unknown', 'ORT profiler reported no kernel events, so the execution provider cannot be proven');
   const expected = ep === 'webgpu' ? JSEP_PROVIDER : CPU_PROVIDER;
   const onExpected = counts[expected] ?? 0;
   const others = Object.entries(counts).filter(([p]) => p !== expected);
   const othersText = others.map(([p, n]) => `${n} on ${p}`).join(', ');
   if (onExpected === 0) {
-    throw new BackendMismatchError(targetId, ep, ep === 'webgpu' ? `wasm (${othersText})` : othersText, `verification profiler: 0/${total} kernel events on ${expected}`);
+    throw new BackendMismatchError(
+      targetId,
+      ep,
+      ep === 'webgpu' ? `wasm (${othersText})` : othersText,
+      `verification profiler: 0/${total} kernel events on ${expected}`,
+    );
   }
   const cpuOps: Record<string, number> = {};
   const warnings: string[] = [];
   if (others.length > 0) {
-    if (ep === 'wasm') throw new BackendMismatchError(targetId, 'wasm', othersText, `verification profiler: ${onExpected}/${total} kernel events on ${expected}`);
+    if (ep === 'wasm')
+      throw new BackendMismatchError(targetId, 'wasm', othersText, `verification profiler: ${onExpected}/${total} kernel events on ${expected}`);
     for (const e of events) {
       if (e.cat === 'Node' && e.name.endsWith('_kernel_time') && e.args?.provider !== expected) {
         const op = e.args?.op_name ?? '?';
         cpuOps[op] = (cpuOps[op] ?? 0) + 1;
       }
     }
-    warnings.push(`${total - onExpected} of ${total} kernel events ran on the CPU (WASM) inside the WebGPU session (${Object.entries(cpuOps).map(([o, n]) => `${o} x${n}`).join(', ')}); ORT keeps shape ops there on purpose, compute ops there are a partial fallback`);
+    warnings.push(
+      `${total - onExpected} of ${total} kernel events ran on the CPU (WASM) inside the WebGPU session (${Object.entries(cpuOps)
+        .map(([o, n]) => `${o} x${n}`)
+        .join(', ')}); ORT keeps shape ops there on purpose, compute ops there are a partial fallback`,
+    );
   }
   return { expected, counts, onExpected, total, cpuOps, warnings };
 }
 
 /** The load request of a flavour for a workload (timed and verification pages differ only in profiling). */
-function loadRequest(f: Omit<OrtBrowserFlavour, 'target'>, s: TargetSettings, origin: string, modelUrl: string, w: PreparedWorkload, profiling: { ortProfiler: boolean; gpuProfiling: boolean }): OrtLoadRequest {
+function loadRequest(
+  f: Omit<OrtBrowserFlavour, 'target'>,
+  s: TargetSettings,
+  origin: string,
+  modelUrl: string,
+  w: PreparedWorkload,
+  profiling: { ortProfiler: boolean; gpuProfiling: boolean },
+): OrtLoadRequest {
   return {
     ortModule: `${runtimeFilesUrl(origin, 'ort')}${f.ortFile}`,
     wasmPaths: runtimeFilesUrl(origin, 'ort'),
@@ -149,7 +186,13 @@ function loadRequest(f: Omit<OrtBrowserFlavour, 'target'>, s: TargetSettings, or
 }
 
 /** The steps of one measurement (module comment). */
-export function ortBrowserSteps(f: Omit<OrtBrowserFlavour, 'target'>, slot: EnvironmentSlot, w: PreparedWorkload, target: Target, ctx: RunContext): SessionSteps {
+export function ortBrowserSteps(
+  f: Omit<OrtBrowserFlavour, 'target'>,
+  slot: EnvironmentSlot,
+  w: PreparedWorkload,
+  target: Target,
+  ctx: RunContext,
+): SessionSteps {
   const id = target.id;
   const s = target.settings;
   const threads = Number(s.threads);
@@ -168,7 +211,12 @@ export function ortBrowserSteps(f: Omit<OrtBrowserFlavour, 'target'>, slot: Envi
         throw new BackendMismatchError(id, 'webgpu', 'wasm', load.adapter ? 'ORT created no WebGPU device for the session' : 'no WebGPU adapter');
       }
       if (load.wasmThreads !== threads) {
-        throw new BackendMismatchError(id, `${f.ep} with ${threads} WASM threads`, `${f.ep} with ${load.wasmThreads} WASM threads`, `ort.env.wasm.numThreads is ${load.wasmThreads} after initialisation (crossOriginIsolated: ${load.env.crossOriginIsolated})`);
+        throw new BackendMismatchError(
+          id,
+          `${f.ep} with ${threads} WASM threads`,
+          `${f.ep} with ${load.wasmThreads} WASM threads`,
+          `ort.env.wasm.numThreads is ${load.wasmThreads} after initialisation (crossOriginIsolated: ${load.env.crossOriginIsolated})`,
+        );
       }
     },
   });
@@ -184,7 +232,11 @@ export function ortBrowserSteps(f: Omit<OrtBrowserFlavour, 'target'>, slot: Envi
       let vload: OrtLoadResponse;
       let prof: OrtProfileResponse;
       try {
-        vload = await vpage.call<OrtLoadResponse>('ortLoad', loadRequest(f, s, env.server.server.origin, modelUrl, w, { ortProfiler: true, gpuProfiling: wantGpuProfile }), `${id}: creating the verification session for ${w.id}`);
+        vload = await vpage.call<OrtLoadResponse>(
+          'ortLoad',
+          loadRequest(f, s, env.server.server.origin, modelUrl, w, { ortProfiler: true, gpuProfiling: wantGpuProfile }),
+          `${id}: creating the verification session for ${w.id}`,
+        );
         prof = await vpage.call<OrtProfileResponse>('ortProfile', { runs }, `${id}: verification/profiling runs of ${w.id}`);
       } finally {
         await vpage.close();
@@ -199,7 +251,10 @@ export function ortBrowserSteps(f: Omit<OrtBrowserFlavour, 'target'>, slot: Envi
       if (profile) {
         if (f.ep === 'webgpu') {
           if (!wantGpuProfile) warnings.push('per-kernel WebGPU profile unavailable: the adapter has no timestamp-query feature');
-          else if (prof.kernelsPerRun.slice(skip).every((r) => r.length === 0)) warnings.push(`per-kernel WebGPU profile unavailable: ORT delivered no GPU timestamps (device features: ${vload.deviceFeatures.join(', ') || 'none'})`);
+          else if (prof.kernelsPerRun.slice(skip).every((r) => r.length === 0))
+            warnings.push(
+              `per-kernel WebGPU profile unavailable: ORT delivered no GPU timestamps (device features: ${vload.deviceFeatures.join(', ') || 'none'})`,
+            );
           else opProfile = buildGpuProfile(prof.kernelsPerRun, skip, w, prof.runWallMs);
         } else {
           opProfile = buildOrtProfile(events, w.graph, { source: 'onnxruntime-web-profiler (browser)', skipRuns: skip });
@@ -208,8 +263,12 @@ export function ortBrowserSteps(f: Omit<OrtBrowserFlavour, 'target'>, slot: Envi
 
       const adapter = load.adapter;
       if (adapter?.softwareAdapter) warnings.push(softwareAdapterWarning(adapter));
-      if (vload.env.crossOriginIsolated !== load.env.crossOriginIsolated) warnings.push('timed and verification pages differed in cross-origin isolation');
-      if (f.ep === 'webgpu' && JSON.stringify(vload.adapter) !== JSON.stringify(load.adapter)) warnings.push(`the verification session got another WebGPU adapter (${vload.adapter?.architecture ?? 'none'}) than the timed one (${load.adapter?.architecture ?? 'none'})`);
+      if (vload.env.crossOriginIsolated !== load.env.crossOriginIsolated)
+        warnings.push('timed and verification pages differed in cross-origin isolation');
+      if (f.ep === 'webgpu' && JSON.stringify(vload.adapter) !== JSON.stringify(load.adapter))
+        warnings.push(
+          `the verification session got another WebGPU adapter (${vload.adapter?.architecture ?? 'none'}) than the timed one (${load.adapter?.architecture ?? 'none'})`,
+        );
 
       const evidence =
         f.ep === 'webgpu'
@@ -229,7 +288,13 @@ export function ortBrowserSteps(f: Omit<OrtBrowserFlavour, 'target'>, slot: Envi
             wasmThreads: load.wasmThreads,
             crossOriginIsolated: load.env.crossOriginIsolated,
             chromiumVersion: env.browser.info.version,
-            ...(adapter ? { softwareAdapter: adapter.softwareAdapter, timestampQuery: adapter.features.includes('timestamp-query'), shaderF16: adapter.features.includes('shader-f16') } : {}),
+            ...(adapter
+              ? {
+                  softwareAdapter: adapter.softwareAdapter,
+                  timestampQuery: adapter.features.includes('timestamp-query'),
+                  shaderF16: adapter.features.includes('shader-f16'),
+                }
+              : {}),
             kernelEvents: counts,
             ...(Object.keys(cpuOps).length > 0 ? { cpuKernelOps: cpuOps } : {}),
           },
@@ -242,7 +307,11 @@ export function ortBrowserSteps(f: Omit<OrtBrowserFlavour, 'target'>, slot: Envi
 }
 
 /** Runs one inference of `w` in a fresh page and returns the float32 outputs (cross-runtime checks). */
-export async function runOrtBrowserOnce(f: OrtBrowserFlavour, slot: EnvironmentSlot, w: PreparedWorkload): Promise<{ outputs: { name: string; dims: number[]; data: Float32Array }[]; load: OrtLoadResponse }> {
+export async function runOrtBrowserOnce(
+  f: OrtBrowserFlavour,
+  slot: EnvironmentSlot,
+  w: PreparedWorkload,
+): Promise<{ outputs: { name: string; dims: number[]; data: Float32Array }[]; load: OrtLoadResponse }> {
   checkWorkloadFile(f.target.id, ['onnx'], w);
   const env = await slot.get();
   const origin = env.server.server.origin;

@@ -79,7 +79,8 @@ export function browserProvider(connection: DeviceConnection = { kind: 'local' }
       return {
         key: `adb:${JSON.stringify(connection)}`,
         describe: `Chrome on ${who}`,
-        precheck: () => (adbBridge ? null : `Chrome on an Android device needs the adb bridge (adb forward / adb reverse), which is not available in this build`),
+        precheck: () =>
+          adbBridge ? null : `Chrome on an Android device needs the adb bridge (adb forward / adb reverse), which is not available in this build`,
         open: async (pagePort) => {
           if (!adbBridge) throw new Error(`Chrome on ${who}: no adb bridge is registered`);
           const r = await adbBridge.open(connection, pagePort);

@@ -12,13 +12,25 @@ import { installedVersion } from '../../util/packages.js';
 import { defineRunner, type RunnerDefinition } from '../define.js';
 import type { SessionSteps } from '../measurement.js';
 import { RunnerUnavailableError, type Availability, type PreparedWorkload, type RunContext, type Runner, type Target } from '../types.js';
-import { basicBrowserAvailability, browserContext, browserLoadProbe, type BrowserEnvironment, EnvironmentSlot, measureOnPage, pageEnvWarnings, probeBrowser } from './common.js';
+import {
+  basicBrowserAvailability,
+  browserContext,
+  browserLoadProbe,
+  type BrowserEnvironment,
+  EnvironmentSlot,
+  measureOnPage,
+  pageEnvWarnings,
+  probeBrowser,
+} from './common.js';
 import type { BrowserPage } from './launcher.js';
 import { NO_ADAPTER, type MeasureResponse, type PageEnv, type TensorData } from './page/api.js';
 import type { PageBundle } from './pages.js';
 
 /** What a browser runner file states and provides. */
-export interface BrowserRunnerDefinition extends Omit<RunnerDefinition, 'connections' | 'runtimeVersion' | 'detect' | 'precheck' | 'session' | 'dispose'> {
+export interface BrowserRunnerDefinition extends Omit<
+  RunnerDefinition,
+  'connections' | 'runtimeVersion' | 'detect' | 'precheck' | 'session' | 'dispose'
+> {
   /** npm packages the target needs (its runtime; puppeteer-core is added). */
   packages: readonly string[];
   /** the runtime's page bundle (page/pages.json). */
@@ -29,7 +41,13 @@ export interface BrowserRunnerDefinition extends Omit<RunnerDefinition, 'connect
    */
   probe?(env: BrowserEnvironment, page: BrowserPage, ctx: RunContext): Promise<Availability>;
   /** the steps of one measurement. */
-  session(slot: EnvironmentSlot, w: PreparedWorkload, target: Target, ctx: RunContext, options: { profile?: boolean; profileRuns?: number }): SessionSteps | Promise<SessionSteps>;
+  session(
+    slot: EnvironmentSlot,
+    w: PreparedWorkload,
+    target: Target,
+    ctx: RunContext,
+    options: { profile?: boolean; profileRuns?: number },
+  ): SessionSteps | Promise<SessionSteps>;
 }
 
 /** Builds a browser runner: one file per runtime plus one line in browser-runners.ts. */
@@ -64,7 +82,10 @@ export function defineBrowserRunner(def: BrowserRunnerDefinition): Runner {
       }
       const p = await probeBrowser(slot, def.bundle, ctx.connection, def.id);
       if (!p.ok) return { available: false, reason: p.reason };
-      return { available: true, details: { ...basic.details, browserVersion: p.env.browser.info.version, crossOriginIsolated: p.pageEnv.crossOriginIsolated } };
+      return {
+        available: true,
+        details: { ...basic.details, browserVersion: p.env.browser.info.version, crossOriginIsolated: p.pageEnv.crossOriginIsolated },
+      };
     },
     session: (w, target, ctx, options) => def.session(slot, w, target, ctx, options),
     dispose: () => slot.release(),
@@ -72,12 +93,15 @@ export function defineBrowserRunner(def: BrowserRunnerDefinition): Runner {
 }
 
 /** Checks wire outputs against the workload graph: element count of the first output, all finite. */
-export function checkWireOutputs(targetId: string, w: PreparedWorkload, outputs: readonly TensorData[] | null, finite: boolean): void {
+function checkWireOutputs(targetId: string, w: PreparedWorkload, outputs: readonly TensorData[] | null, finite: boolean): void {
   const first = outputs?.[0];
   if (!first) throw new Error(`${targetId}: ${w.id} produced no output`);
   const want = w.graph.outputShape.reduce((a, b) => a * b, 1);
   const got = first.dims.reduce((a, b) => a * b, 1);
-  if (got !== want) throw new Error(`${targetId}: ${w.id} output has ${got} elements [${first.dims.join('x')}], the graph describes ${want} [${w.graph.outputShape.join('x')}]: model file and workload disagree`);
+  if (got !== want)
+    throw new Error(
+      `${targetId}: ${w.id} output has ${got} elements [${first.dims.join('x')}], the graph describes ${want} [${w.graph.outputShape.join('x')}]: model file and workload disagree`,
+    );
   if (!finite) throw new Error(`${targetId}: ${w.id} produced NaN/Inf outputs: the run is broken, refusing to record its time`);
 }
 
@@ -120,7 +144,9 @@ export interface TimedPageOptions<L extends PageLoadResponse> {
  * the page, output check; plus the host-load probe, the context block and the page's release. `state()` gives
  * the timed page's facts to the proof step.
  */
-export function timedPageSteps<L extends PageLoadResponse>(o: TimedPageOptions<L>): { steps: Omit<SessionSteps, 'prove'>; state(): TimedPage<L>; page(): BrowserPage | undefined } {
+export function timedPageSteps<L extends PageLoadResponse>(
+  o: TimedPageOptions<L>,
+): { steps: Omit<SessionSteps, 'prove'>; state(): TimedPage<L>; page(): BrowserPage | undefined } {
   const id = o.target.id;
   let env: BrowserEnvironment | undefined;
   let page: BrowserPage | undefined;

@@ -29,11 +29,11 @@ import { runtimeFilesUrl } from './pages.js';
 import { timedPageSteps } from './runner.js';
 
 /** Profiled runs with `profile` (after PROFILE_SKIP cold ones, which the summary parser also discounts). */
-export const TFLITE_PROFILE_RUNS = 10;
-export const TFLITE_PROFILE_SKIP = 1;
+const TFLITE_PROFILE_RUNS = 10;
+const TFLITE_PROFILE_SKIP = 1;
 
 /** The console line tfjs-tflite prints when the interpreter applies the XNNPACK delegate. */
-export const XNNPACK_MESSAGE = /Created TensorFlow Lite XNNPACK delegate/i;
+const XNNPACK_MESSAGE = /Created TensorFlow Lite XNNPACK delegate/i;
 
 /** A validated .tflite file: its bytes' structure and first subgraph's I/O. */
 export interface CheckedTflite {
@@ -55,15 +55,17 @@ export function checkTfliteFile(targetId: string, path: string): CheckedTflite {
   }
   const sg = summary.subgraphs[0];
   if (!sg) throw new Error(`${targetId}: ${path} has no subgraph`);
-  if (sg.inputs.length === 0 || sg.outputs.length === 0) throw new Error(`${targetId}: ${path} has ${sg.inputs.length} inputs and ${sg.outputs.length} outputs`);
+  if (sg.inputs.length === 0 || sg.outputs.length === 0)
+    throw new Error(`${targetId}: ${path} has ${sg.inputs.length} inputs and ${sg.outputs.length} outputs`);
   for (const t of sg.inputs) {
-    if (!['FLOAT32', 'INT8', 'UINT8'].includes(t.type)) throw new Error(`${targetId}: input '${t.name}' of ${path} is ${t.type}; tflite-wasm feeds FLOAT32, INT8 or UINT8 inputs`);
+    if (!['FLOAT32', 'INT8', 'UINT8'].includes(t.type))
+      throw new Error(`${targetId}: input '${t.name}' of ${path} is ${t.type}; tflite-wasm feeds FLOAT32, INT8 or UINT8 inputs`);
   }
   return { summary, inputs: sg.inputs, outputs: sg.outputs };
 }
 
 /** Quantises float values to a tensor's int8/uint8 type with its (per-tensor) scale and zero point. */
-export function quantizeFor(t: TfliteTensorInfo, x: Float32Array): Int8Array | Uint8Array {
+function quantizeFor(t: TfliteTensorInfo, x: Float32Array): Int8Array | Uint8Array {
   const q = t.quantization;
   const scale = q?.scale[0];
   const zp = q?.zeroPoint[0] ?? 0;
@@ -75,7 +77,7 @@ export function quantizeFor(t: TfliteTensorInfo, x: Float32Array): Int8Array | U
 }
 
 /** Dequantises int values with a tensor's per-tensor scale and zero point (identity for float tensors). */
-export function dequantizeFor(t: TfliteTensorInfo, x: ArrayLike<number>): Float32Array {
+function dequantizeFor(t: TfliteTensorInfo, x: ArrayLike<number>): Float32Array {
   const q = t.quantization;
   const out = new Float32Array(x.length);
   if (t.type === 'FLOAT32' || !q || q.scale.length === 0) {
@@ -99,7 +101,10 @@ export function workloadInput(targetId: string, w: PreparedWorkload, m: CheckedT
   const [c, h, wd] = w.graph.inputShape;
   if (m.inputs.length !== 1) throw new Error(`${targetId}: ${w.file.path} has ${m.inputs.length} inputs; workload ${w.id} has one`);
   const t = m.inputs[0] as TfliteTensorInfo;
-  if (t.shape.join(',') !== [1, h, wd, c].join(',')) throw new Error(`${targetId}: ${w.file.path} takes input [${t.shape.join(',')}], workload ${w.id} gives NHWC [1,${h},${wd},${c}]: model file and workload disagree`);
+  if (t.shape.join(',') !== [1, h, wd, c].join(','))
+    throw new Error(
+      `${targetId}: ${w.file.path} takes input [${t.shape.join(',')}], workload ${w.id} gives NHWC [1,${h},${wd},${c}]: model file and workload disagree`,
+    );
   return [wireFor(t, nchwToNhwc(seededInput(w.graph), w.graph.inputShape))];
 }
 
@@ -136,7 +141,13 @@ export function tfliteBrowserSteps(slot: EnvironmentSlot, w: PreparedWorkload, t
   let checked: CheckedTflite | undefined;
   let inputs: TensorData[] = [];
   let delegateLine: string | undefined;
-  const request = (origin: string, modelUrl: string, enableProfiling: boolean): TfliteLoadRequest => ({ wasmPath: runtimeFilesUrl(origin, 'tflite'), modelUrl, threads, enableProfiling, inputs });
+  const request = (origin: string, modelUrl: string, enableProfiling: boolean): TfliteLoadRequest => ({
+    wasmPath: runtimeFilesUrl(origin, 'tflite'),
+    modelUrl,
+    threads,
+    enableProfiling,
+    inputs,
+  });
   const timed = timedPageSteps<TfliteLoadResponse>({
     slot,
     ctx,
@@ -169,7 +180,11 @@ export function tfliteBrowserSteps(slot: EnvironmentSlot, w: PreparedWorkload, t
       const vpage = await env.openBundlePage('tflite', `${id}: verifying ${w.id}`);
       let prof: TfliteProfileResponse;
       try {
-        await vpage.call<TfliteLoadResponse>('tfliteLoad', request(env.server.server.origin, modelUrl, true), `${id}: loading ${w.id} for verification`);
+        await vpage.call<TfliteLoadResponse>(
+          'tfliteLoad',
+          request(env.server.server.origin, modelUrl, true),
+          `${id}: loading ${w.id} for verification`,
+        );
         delegateLine ??= xnnpackLine(vpage.console());
         prof = await vpage.call<TfliteProfileResponse>('tfliteProfile', { runs }, `${id}: verification/profiling runs of ${w.id}`);
       } finally {
@@ -177,12 +192,20 @@ export function tfliteBrowserSteps(slot: EnvironmentSlot, w: PreparedWorkload, t
       }
       const tables = parseTfliteOpProfile(prof.summary);
       const share = delegateShare(tables);
-      if (tables.nodes.length === 0) throw new BackendMismatchError(id, 'wasm+XNNPACK', 'unknown', 'TFLite profiling summary lists no nodes, so what ran cannot be proven');
+      if (tables.nodes.length === 0)
+        throw new BackendMismatchError(id, 'wasm+XNNPACK', 'unknown', 'TFLite profiling summary lists no nodes, so what ran cannot be proven');
       if (share.delegateNodes === 0) {
-        throw new BackendMismatchError(id, 'wasm+XNNPACK', 'wasm (TFLite builtin kernels only)', `profiling summary: 0 of ${tables.nodes.length} interpreter nodes are XNNPACK delegate kernels (${share.builtinOps.join(', ')})`);
+        throw new BackendMismatchError(
+          id,
+          'wasm+XNNPACK',
+          'wasm (TFLite builtin kernels only)',
+          `profiling summary: 0 of ${tables.nodes.length} interpreter nodes are XNNPACK delegate kernels (${share.builtinOps.join(', ')})`,
+        );
       }
-      if (share.builtinNodes > 0) warnings.push(`XNNPACK did not take ${share.builtinNodes} TFLite op(s), which ran as builtin WASM kernels: ${share.builtinOps.join(', ')}`);
-      if (!delegateLine) warnings.push('tfjs-tflite printed no "Created TensorFlow Lite XNNPACK delegate" line (the profiling summary still shows a delegate node)');
+      if (share.builtinNodes > 0)
+        warnings.push(`XNNPACK did not take ${share.builtinNodes} TFLite op(s), which ran as builtin WASM kernels: ${share.builtinOps.join(', ')}`);
+      if (!delegateLine)
+        warnings.push('tfjs-tflite printed no "Created TensorFlow Lite XNNPACK delegate" line (the profiling summary still shows a delegate node)');
 
       let opProfile: OpProfile | undefined;
       if (profile) {
@@ -253,7 +276,13 @@ export async function runTfliteBrowserOnce(
     const load = await page.call<TfliteLoadResponse>(
       'tfliteLoad',
       // profiling on: its node list proves XNNPACK ran (the console line is printed once per page only).
-      { wasmPath: runtimeFilesUrl(env.server.server.origin, 'tflite'), modelUrl: env.server.server.addModel(file.path, file.sha256), threads: opts.threads ?? 1, enableProfiling: true, inputs } satisfies TfliteLoadRequest,
+      {
+        wasmPath: runtimeFilesUrl(env.server.server.origin, 'tflite'),
+        modelUrl: env.server.server.addModel(file.path, file.sha256),
+        threads: opts.threads ?? 1,
+        enableProfiling: true,
+        inputs,
+      } satisfies TfliteLoadRequest,
       `${targetId}: loading ${file.path}`,
     );
     const r = await page.call<{ outputs: TensorData[]; finite: boolean }>('tfliteRun', null, `${targetId}: running ${file.path}`);

@@ -9,6 +9,7 @@ import { predictLatency } from '../src/lut/predict.js';
 import { serializeTable, signTable } from '../src/lut/schema.js';
 import { fixtureTable } from './helpers/lut-fixture.js';
 import { runMain as runCli } from './helpers/main-io.js';
+import { resumeCommand } from '../src/cli/commands/lut.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mnv4-lut-'));
 const table = fixtureTable({ profiles: true });
@@ -88,5 +89,10 @@ describe('CLI: lut', () => {
     expect(s.provenance).toEqual({ predicted: 'estimated', measured: 'measured' });
     expect(s.frontier.length).toBeGreaterThan(0);
     for (const p of s.frontier) expect(p.predictedMs).toBeLessThanOrEqual(budget);
+  });
+
+  it('an interrupted command says how to resume it', () => {
+    expect(resumeCommand(['lut', 'build', '--target', 'ort-cpu', '--run-id', 'r1', '-o', 'my table.json'], 'r1')).toBe("mnv4-bench lut build --target ort-cpu -o 'my table.json' --resume r1");
+    expect(resumeCommand(['lut', 'validate', '--table', 't.json', '--resume=r2'], 'r2')).toBe('mnv4-bench lut validate --table t.json --resume r2');
   });
 });

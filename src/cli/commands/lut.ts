@@ -125,8 +125,19 @@ function addMeasureOptions(cmd: Command): Command {
   return cmd.option('--results <dir>', 'results folder for the measuring run (default: results/ in the package)');
 }
 
-function interrupted(runId: string, how: string): InterruptedError {
-  return new InterruptedError(`interrupted; finished sessions are saved: resume with \`${how} --resume ${runId}\``);
+/** The command line that resumes this one: the same arguments, the run id as --resume. */
+export function resumeCommand(argv: readonly string[], runId: string): string {
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--run-id' || a === '--resume') i++;
+    else if (!a.startsWith('--run-id=') && !a.startsWith('--resume=')) kept.push(/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  }
+  return ['mnv4-bench', ...kept, '--resume', runId].join(' ');
+}
+
+function interrupted(runId: string, argv: readonly string[]): InterruptedError {
+  return new InterruptedError(`interrupted; finished sessions are saved: resume with \`${resumeCommand(argv, runId)}\``);
 }
 
 /** --device, else the table's device profile by id (a table built from a profile file needs --device again). */
@@ -174,7 +185,7 @@ export function register(program: Command, cli: CliContext): void {
           x,
         ),
       );
-      if (!outcome.table) throw interrupted(outcome.result.runId, 'mnv4-bench lut build ...');
+      if (!outcome.table) throw interrupted(outcome.result.runId, cli.argv);
       const t = outcome.table;
       const file = o.output ?? `${t.space.id}.${t.target.id}.${t.dtype}.${t.device.id}.lut.json`;
       await writeTableFile(file, t);
@@ -233,7 +244,7 @@ export function register(program: Command, cli: CliContext): void {
     const { report, result } = await withEngine(o, cli, (x) =>
       measureAndValidate({ table: t, tableFile: file, device, sessions, n, seed, driftCount, models: o.models, ...(o.preset !== undefined ? { preset: o.preset } : {}) }, x),
     );
-    if (!report) throw interrupted(result.runId, `mnv4-bench lut validate --table ${file} --n ${n} --seed ${seed}`);
+    if (!report) throw interrupted(result.runId, cli.argv);
     if (o.report) await writeFile(o.report, `${JSON.stringify(report, null, 2)}\n`);
     out(o.json ? JSON.stringify(report, null, 2) : formatValidation(report));
     if (result.failed.length > 0) throw new RunError(`${result.failed.length} measurement(s) failed (error records in ${result.runDir}/measurements.jsonl); the figures above leave them out`);
@@ -282,7 +293,7 @@ export function register(program: Command, cli: CliContext): void {
       const device = deviceOf(o, t);
       const sessions = sessionsOf(o) ?? LUT_DEFAULT_SESSIONS;
       const m = await withEngine(o, cli, (x) => measureArchs(t, r.frontier.map((p) => p.arch), { device, sessions, ...(o.preset !== undefined ? { preset: o.preset } : {}) }, x));
-      if (m.result.interrupted) throw interrupted(m.result.runId, 'mnv4-bench lut search ...');
+      if (m.result.interrupted) throw interrupted(m.result.runId, cli.argv);
       measured = m.measured;
     }
     if (o.json) {

@@ -53,7 +53,7 @@ export interface BuildInputs {
   /** identity graphs by shape text `CxHxW`. */
   identities: ReadonlyMap<string, MeasuredWorkload>;
   /** whole architectures (text `<space>:<i>,...`). */
-  archs: readonly { arch: string; role: 'calibration' | 'model'; measured: MeasuredWorkload }[];
+  archs: readonly { arch: string; role: 'calibration'; measured: MeasuredWorkload }[];
   /** force a correction method instead of choosing by leave-one-out. */
   method?: MethodId;
   createdAt?: string;

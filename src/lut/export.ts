@@ -158,7 +158,7 @@ export function predictTunas(model: Pick<TunasModel, 'weights' | 'bias'>, vector
 
 export interface OfaTable extends ExportHeader {
   format: 'mnv4-bench-ofa-lut';
-  table: Record<string, { mean: number; standalone_median: number; p10: number | null; p90: number | null; n: number | null; source: 'measured' | 'regression' }>;
+  table: Record<string, { mean: number; standalone_median: number; p10: number | null; p90: number | null; n: number | null; source: 'measured' | 'regression' | 'fitted' | 'none' }>;
 }
 
 export function exportOfa(table: LutTable): OfaTable {
@@ -172,7 +172,9 @@ export function exportOfa(table: LutTable): OfaTable {
       p10: e?.latency.p10 ?? null, p90: e?.latency.p90 ?? null, n: e?.latency.n ?? null, source: e ? 'measured' : 'regression',
     };
   });
-  out['graph-overhead'] = { mean: c.constMs, standalone_median: 0, p10: null, p90: null, n: null, source: 'measured' };
+  // the constant of the correction: identity graphs for `overhead`, a least-squares bias for `learned`
+  const constSource = c.method === 'overhead' ? 'measured' : c.method === 'learned' ? 'fitted' : 'none';
+  out['graph-overhead'] = { mean: c.constMs, standalone_median: 0, p10: null, p90: null, n: null, source: constSource };
   return {
     format: 'mnv4-bench-ofa-lut', version: 1,
     description: "network latency (ms) = sum of table[key]['mean'] over the network's blocks + table['graph-overhead']['mean']; keys as in Once-for-All's latency lookup tables (input/output HxWxC)",

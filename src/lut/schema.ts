@@ -106,8 +106,8 @@ export const ArchProfileSchema = z.object({
 
 export const ArchMeasurementSchema = z.object({
   arch: z.string(),
-  /** what the architecture was measured for: fitting the correction, or a named model. */
-  role: z.enum(['calibration', 'model']),
+  /** what the architecture was measured for: fitting and choosing the correction. */
+  role: z.literal('calibration'),
   workloadId: z.string(),
   macs: z.number().nonnegative(),
   latency: LatencySchema,

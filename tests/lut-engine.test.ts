@@ -121,6 +121,7 @@ describe('lut validate and search through the engine', () => {
     expect(r.summary.within10).toBe(1);
     expect(r.summary.mape).toBeLessThan(0.02);
     expect(r.summary.noiseFloor).toBeGreaterThanOrEqual(0);
+    expect(r.warnings).toEqual([]); // the fake host is quiet
     expect(r.drift).toHaveLength(4);
     for (const d of r.drift) expect(Math.abs(d.change)).toBeLessThan(0.02);
     expect(r.models.map((m) => m.arch)).toEqual(['model:conv-s@224', 'model:conv-m@224', 'model:conv-l@224', 'model:hybrid-m@224', 'model:hybrid-l@224']);

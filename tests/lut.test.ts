@@ -12,7 +12,7 @@ import { compileTable, predictGraph, predictLatency, predictVector } from '../sr
 import { parseTable, serializeTable, signTable, type LutTable } from '../src/lut/schema.js';
 import { searchFrontier } from '../src/lut/search.js';
 import { archConfigs, archMacs, configKey, spaceIndex } from '../src/lut/space-index.js';
-import { summarizeValidation, validationPoint } from '../src/lut/validate.js';
+import { driftPoint, summarizeValidation, validationPoint, validationWarnings } from '../src/lut/validate.js';
 import { getModel } from '../src/models/registry.js';
 import { DEVICE, fixtureInputs, fixtureTable, runSummary, sessions, trueArchMs } from './helpers/lut-fixture.js';
 
@@ -258,6 +258,12 @@ describe('validation figures and helpers', () => {
     expect(s.within5).toBe(0.75);
     expect(s.within10).toBe(1);
     expect(s.noiseFloor).toBe(0.02);
+    expect(validationWarnings(s, [driftPoint('a', 1, 1.01)])).toEqual([]);
+    const noisy = summarizeValidation([validationPoint('a', 100, 100, 30)]);
+    const w = validationWarnings(noisy, [driftPoint('a', 1, 1.2), driftPoint('b', 1, 0.9), driftPoint('c', 1, 1.0)]);
+    expect(w).toHaveLength(2);
+    expect(w[0]).toMatch(/disagree by 30\.0%.*too noisy/);
+    expect(w[1]).toMatch(/moved by 10\.0% \(median\)/);
   });
 
   it('least squares recovers known coefficients, with zero columns left at 0', () => {

@@ -19,7 +19,7 @@ import { lowerModel } from '../models/graph.js';
 import { getModel } from '../models/registry.js';
 import { encodeArch, sampleArch } from '../models/search-space.js';
 import { compileTable, predictGraph, predictLatency } from './predict.js';
-import { driftEntries, driftPoint, summarizeValidation, validationPoint, type ValidationReport } from './validate.js';
+import { driftEntries, driftPoint, summarizeValidation, validationPoint, validationWarnings, type ValidationReport } from './validate.js';
 import type { MeasurementRecord } from '../results/schema.js';
 import { buildTable, calibrationArchs, identityShapes, type MeasuredWorkload, type SessionProfile } from './build.js';
 import { LutError } from './errors.js';
@@ -243,6 +243,7 @@ export async function measureAndValidate(req: ValidateRequest, x: LutExecution):
     const p = predictGraph(lowerModel(getModel(m), t.space.resolution), c);
     return [{ ...validationPoint(r.workload.id, p.medianMs, r.latency.medianMs, sessionSpreadMs(r)), source: p.source }];
   });
+  const summary = summarizeValidation(points);
   const entryMs = new Map(t.entries.map((e) => [e.key, e.latency.median]));
   const driftPoints = drift.flatMap((k) => {
     const r = byText(blockWorkloadText(k));
@@ -252,7 +253,7 @@ export async function measureAndValidate(req: ValidateRequest, x: LutExecution):
     result,
     report: {
       table: { file: req.tableFile, space: t.space.id, resolution: t.space.resolution, target: targetText(t.target), device: t.device.id, method: t.method.id, digest: t.integrity.digest },
-      seed: req.seed, archs: points, summary: summarizeValidation(points), models: modelPoints, drift: driftPoints, runId: result.runId,
+      seed: req.seed, archs: points, summary, models: modelPoints, drift: driftPoints, warnings: validationWarnings(summary, driftPoints), runId: result.runId,
       provenance: { predicted: 'estimated', measured: 'measured' },
     },
   };

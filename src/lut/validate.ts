@@ -90,6 +90,8 @@ export interface ValidationReport {
   /** the MNv4 models (their blocks outside the table's space are predicted by regression). */
   models: (ValidationPoint & { source: string })[];
   drift: DriftPoint[];
+  /** what makes the figures hard to read (a noisy host, drift since the build). */
+  warnings: string[];
   runId: string;
   provenance: { predicted: 'estimated'; measured: 'measured' };
 }
@@ -107,4 +109,21 @@ export function driftEntries(table: LutTable, count = 4): string[] {
 
 export function driftPoint(key: string, tableMs: number, nowMs: number): DriftPoint {
   return { key, tableMs, nowMs, change: nowMs / tableMs - 1 };
+}
+
+/** Above these, validation figures mostly measure the host, not the predictor. */
+export const NOISE_FLOOR_WARNING = 0.05;
+export const DRIFT_WARNING = 0.05;
+
+export function validationWarnings(summary: ValidationSummary, drift: readonly DriftPoint[]): string[] {
+  const w: string[] = [];
+  if (summary.n > 0 && summary.noiseFloor > NOISE_FLOOR_WARNING) {
+    w.push(`the architectures' own sessions disagree by ${(summary.noiseFloor * 100).toFixed(1)}% (median): the host is too noisy to check ±5%/±10%; validate on a quiet host`);
+  }
+  const changes = drift.map((d) => Math.abs(d.change)).sort((a, b) => a - b);
+  const mid = changes.length ? changes[Math.floor((changes.length - 1) / 2)]! : 0;
+  if (mid > DRIFT_WARNING) {
+    w.push(`re-measured table entries moved by ${(mid * 100).toFixed(1)}% (median) since the build: the host is not in the state the table was built in; rebuild or validate when it is`);
+  }
+  return w;
 }

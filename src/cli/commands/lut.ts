@@ -100,6 +100,7 @@ export function formatValidation(r: ValidationReport): string {
     lines.push('', 'table entries re-measured in the same run (drift of the host since the build):');
     lines.push(textTable([{ header: 'entry' }, { header: 'table ms', right: true }, { header: 'now ms', right: true }, { header: 'change', right: true }], r.drift.map((d) => [d.key, fmt(d.tableMs, 4), fmt(d.nowMs, 4), signedPct(d.change)])));
   }
+  for (const w of r.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n');
 }
 

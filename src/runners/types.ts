@@ -69,6 +69,15 @@ export interface RunContext {
   log?: (line: string) => void;
 }
 
+/** Why a runner cannot use the context's connection, or null when it can (one wording for every check). */
+export function connectionMismatch(
+  r: { id: string; connections: readonly DeviceConnection['kind'][] },
+  ctx: Pick<RunContext, 'deviceId' | 'connection'>,
+): string | null {
+  if (r.connections.includes(ctx.connection.kind)) return null;
+  return `${r.id} runs over ${r.connections.join('/')} connections, and device '${ctx.deviceId}' is reached over ${ctx.connection.kind}`;
+}
+
 /** The context of this machine, for tests, scripts and `targets` (no device profile involved). */
 export function localContext(opts: { signal?: AbortSignal; scratchDir?: string; log?: (line: string) => void } = {}): RunContext {
   return {

@@ -9,6 +9,7 @@
 import { graphCost } from '../../src/models/cost.js';
 import { resolveWorkload } from '../../src/models/workload.js';
 import { runProtocol, type Clock, type ProtocolSettings } from '../../src/profiles/protocol.js';
+import { preparedFrom } from '../../src/runners/prepare.js';
 import { registerTestRunner } from '../../src/runners/registry.js';
 import {
   resolveSettingsFromSpecs,
@@ -147,19 +148,11 @@ export function installFakeRunners(...runners: Runner[]): () => void {
 /** A `prepare` for the engine that resolves the workload but exports nothing (the fake never reads files). */
 export async function fakePrepare(job: Job): Promise<PreparedWorkload> {
   const r = resolveWorkload(job.text, job.resolution !== undefined ? { resolution: job.resolution } : {});
-  return {
-    id: r.id,
-    kind: r.kind,
-    description: r.description,
-    graph: r.graph,
-    ...(r.model ? { model: r.model } : {}),
-    file: {
-      path: `/fake/${encodeURIComponent(r.id)}.${job.format}`,
-      sha256: 'f'.repeat(64),
-      bytes: 1,
-      format: job.format,
-      dtype: job.dtype,
-      resolution: r.graph.inputShape[1],
-    },
-  };
+  return preparedFrom(r, {
+    path: `/fake/${encodeURIComponent(r.id)}.${job.format}`,
+    sha256: 'f'.repeat(64),
+    bytes: 1,
+    format: job.format,
+    dtype: job.dtype,
+  });
 }

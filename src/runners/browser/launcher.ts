@@ -325,19 +325,27 @@ class SharedBrowser {
 
 /**
  * Removes a browser profile directory, best effort: after a crash, Chromium's child processes may still be
- * writing into it for a moment, so a failed removal is retried once a little later and then given up.
+ * writing into it (or recreate it) for a few seconds, so it is looked at again later and once more at process exit.
  */
 function removeProfileDir(dir: string): void {
-  const attempt = (): boolean => {
+  const attempt = (): void => {
     try {
       rmSync(dir, { recursive: true, force: true, maxRetries: 2, retryDelay: 50 });
-      return true;
     } catch {
-      return false;
+      /* tried again below */
     }
+    if (existsSync(dir)) leftoverDirs.add(dir);
+    else leftoverDirs.delete(dir);
   };
-  if (!attempt()) setTimeout(attempt, 2_000).unref();
+  attempt();
+  // the processes of a dead Chromium may write (even recreate the folder) for a few seconds longer: look again
+  // a few times, and once more at exit.
+  leftoverDirs.add(dir);
+  for (const ms of [2_000, 5_000, 10_000]) setTimeout(attempt, ms).unref();
 }
+
+/** Profile folders not yet confirmed gone (removed again at process exit). */
+const leftoverDirs = new Set<string>();
 
 /** Open browsers by spec key, and launches/connections in flight. */
 const browsers = new Map<string, SharedBrowser>();
@@ -348,8 +356,15 @@ const starting = new Map<string, Promise<SharedBrowser>>();
 const CLEANUP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 let cleanupInstalled = false;
 
-function killLaunchedNow(): void {
+function onExit(): void {
   for (const sb of browsers.values()) sb.killNow();
+  for (const dir of leftoverDirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 50 });
+    } catch {
+      /* nothing more can be done synchronously */
+    }
+  }
 }
 
 /**
@@ -369,10 +384,15 @@ function sleep(ms: number): Promise<void> {
   return new Promise((res) => setTimeout(res, ms));
 }
 
+let exitHookInstalled = false;
+
 function installCleanup(): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', onExit);
+  }
   if (cleanupInstalled) return;
   cleanupInstalled = true;
-  process.on('exit', killLaunchedNow);
   // first in line, so the count of other listeners is taken before `once` listeners remove themselves.
   for (const s of CLEANUP_SIGNALS) process.prependListener(s, onSignal);
 }
@@ -380,7 +400,6 @@ function installCleanup(): void {
 function uninstallCleanupIfIdle(): void {
   if (!cleanupInstalled || [...browsers.values()].some((b) => b.launched) || starting.size > 0) return;
   cleanupInstalled = false;
-  process.removeListener('exit', killLaunchedNow);
   for (const s of CLEANUP_SIGNALS) process.removeListener(s, onSignal);
 }
 

@@ -37,6 +37,8 @@ export interface LutExecution {
   resume: boolean;
   signal?: AbortSignal;
   onEvent?: (e: EngineEvent) => void;
+  /** progress lines from runners. */
+  log?: (line: string) => void;
   command?: string[];
   /** tests: a prepare that does not export (see the engine). */
   prepare?: ExecuteOptions['prepare'];
@@ -69,7 +71,7 @@ export function planLut(req: LutPlanRequest): Plan {
 export async function executeLut(plan: Plan, x: LutExecution): Promise<{ result: ExecuteResult; run: RunContents }> {
   const result = await executePlan(plan, {
     outDir: x.outDir, runId: x.runId, resume: x.resume, profile: true, onUnavailable: 'fail',
-    ...(x.signal ? { signal: x.signal } : {}), ...(x.onEvent ? { onEvent: x.onEvent } : {}), ...(x.command ? { command: x.command } : {}), ...(x.prepare ? { prepare: x.prepare } : {}),
+    ...(x.signal ? { signal: x.signal } : {}), ...(x.onEvent ? { onEvent: x.onEvent } : {}), ...(x.log ? { log: x.log } : {}), ...(x.command ? { command: x.command } : {}), ...(x.prepare ? { prepare: x.prepare } : {}),
   });
   return { result, run: await readRun(result.runDir) };
 }

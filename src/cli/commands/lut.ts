@@ -115,7 +115,7 @@ async function withEngine<T>(o: MeasureValues, cli: CliContext, fn: (x: LutExecu
   const { runId, resume } = runIdOf(o);
   const render = eventRenderer(cli.io, { json: true });
   try {
-    return await withInterrupt(cli.io, (signal) => fn({ outDir: o.results ?? defaultResultsDir(), runId, resume, signal, onEvent: (e) => render.onEvent(e), command: [...cli.argv] }));
+    return await withInterrupt(cli.io, (signal) => fn({ outDir: o.results ?? defaultResultsDir(), runId, resume, signal, onEvent: (e) => render.onEvent(e), log: (line) => render.log(line), command: [...cli.argv] }));
   } finally {
     render.stop();
   }

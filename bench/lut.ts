@@ -17,10 +17,17 @@ import { arg, hostLine } from './common.js';
 console.log(hostLine());
 const file = arg('table', '');
 const table = file ? await readTableFile(file) : fixtureTable({ profiles: true });
-console.log(file ? `table ${file}: ${table.space.id}@${table.space.resolution} on ${table.target.id} (${table.device.id}), method ${table.method.id}` : 'synthetic conv-m table (timing of the predictor only)');
-if (table.build) console.log(`build cost: ${table.build.measurements} measurements (sessions), ${(table.build.wallSeconds / 60).toFixed(1)} min wall`);
+console.log(
+  file
+    ? `table ${file}: ${table.space.id}@${table.space.resolution} on ${table.target.id} (${table.device.id}), method ${table.method.id}`
+    : 'synthetic conv-m table (timing of the predictor only)',
+);
+if (table.build)
+  console.log(`build cost: ${table.build.measurements} measurements (sessions), ${(table.build.wallSeconds / 60).toFixed(1)} min wall`);
 for (const s of table.method.comparison) {
-  console.log(`  ${s.method.padEnd(10)} leave-one-out MAPE ${s.looMape === null ? 'n/a' : `${(s.looMape * 100).toFixed(2)}%`}, within ±5% ${s.within5 === null ? 'n/a' : `${(s.within5 * 100).toFixed(0)}%`}, within ±10% ${s.within10 === null ? 'n/a' : `${(s.within10 * 100).toFixed(0)}%`} (${s.note})`);
+  console.log(
+    `  ${s.method.padEnd(10)} leave-one-out MAPE ${s.looMape === null ? 'n/a' : `${(s.looMape * 100).toFixed(2)}%`}, within ±5% ${s.within5 === null ? 'n/a' : `${(s.within5 * 100).toFixed(0)}%`}, within ±10% ${s.within10 === null ? 'n/a' : `${(s.within10 * 100).toFixed(0)}%`} (${s.note})`,
+  );
 }
 
 const reportFile = arg('report', '');
@@ -29,7 +36,9 @@ if (reportFile) {
   const s = r.summary;
   const p = (x: number): string => `${(x * 100).toFixed(1)}%`;
   console.log(`validation ${reportFile}: ${r.table.space} on ${r.table.target} (${r.table.device}), method ${r.table.method}, run ${r.runId}`);
-  console.log(`  N=${s.n} (seed ${r.seed}): MAPE ${p(s.mape)}, RMSE ${s.rmseMs.toFixed(3)} ms, within ±5% ${p(s.within5)}, within ±10% ${p(s.within10)}, max |error| ${p(s.maxAbsError)}, noise floor ${p(s.noiseFloor)}`);
+  console.log(
+    `  N=${s.n} (seed ${r.seed}): MAPE ${p(s.mape)}, RMSE ${s.rmseMs.toFixed(3)} ms, within ±5% ${p(s.within5)}, within ±10% ${p(s.within10)}, max |error| ${p(s.maxAbsError)}, noise floor ${p(s.noiseFloor)}`,
+  );
   for (const d of r.drift) console.log(`  drift ${d.key}: ${d.change >= 0 ? '+' : ''}${p(d.change)}`);
 }
 
@@ -50,5 +59,7 @@ const m = Math.min(n, 200_000);
 t0 = performance.now();
 for (let i = 0; i < m; i++) sink += predictLatency(texts[i % distinct]!, c).medianMs;
 s = (performance.now() - t0) / 1000;
-console.log(`predictLatency (text in, checked, with uncertainty): ${m} in ${s.toFixed(3)} s = ${Math.round(m / s).toLocaleString('en-US')} predictions/s`);
+console.log(
+  `predictLatency (text in, checked, with uncertainty): ${m} in ${s.toFixed(3)} s = ${Math.round(m / s).toLocaleString('en-US')} predictions/s`,
+);
 if (!Number.isFinite(sink)) console.log('(non-finite sum)');

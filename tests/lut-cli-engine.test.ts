@@ -28,7 +28,18 @@ afterAll(() => {
 });
 
 const deviceFile = path.join(tmp, 'fakedev.json');
-writeFileSync(deviceFile, JSON.stringify({ schemaVersion: 1, id: 'fakedev', name: 'Fake device', connection: { kind: 'local' }, preset: 'quick', workloads: ['conv-s'], targets: [{ target: 'fake-cpu', dtype: 'fp32', settings: { threads: 1 } }] }));
+writeFileSync(
+  deviceFile,
+  JSON.stringify({
+    schemaVersion: 1,
+    id: 'fakedev',
+    name: 'Fake device',
+    connection: { kind: 'local' },
+    preset: 'quick',
+    workloads: ['conv-s'],
+    targets: [{ target: 'fake-cpu', dtype: 'fp32', settings: { threads: 1 } }],
+  }),
+);
 const tableFile = path.join(tmp, 'conv-s.lut.json');
 const results = path.join(tmp, 'results');
 
@@ -39,7 +50,26 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
 
 describe('CLI: lut with the engine (fake runtime)', () => {
   it('build writes a valid table of every conv-s configuration', async () => {
-    const r = await cli(['lut', 'build', '--device', deviceFile, '--target', 'fake-cpu', '--space', 'conv-s', '--sessions', '1', '--calibration', '3', '--results', results, '--run-id', 'b1', '-o', tableFile]);
+    const r = await cli([
+      'lut',
+      'build',
+      '--device',
+      deviceFile,
+      '--target',
+      'fake-cpu',
+      '--space',
+      'conv-s',
+      '--sessions',
+      '1',
+      '--calibration',
+      '3',
+      '--results',
+      results,
+      '--run-id',
+      'b1',
+      '-o',
+      tableFile,
+    ]);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain(`wrote ${tableFile}`);
     expect(r.out).toMatch(/43 block configurations/);
@@ -48,7 +78,26 @@ describe('CLI: lut with the engine (fake runtime)', () => {
     expect(t.entries).toHaveLength(43);
     expect(t.target.id).toBe('fake-cpu');
     // a second build of the same run id resumes it: nothing left to measure, same table
-    const again = await cli(['lut', 'build', '--device', deviceFile, '--target', 'fake-cpu', '--space', 'conv-s', '--sessions', '1', '--calibration', '3', '--results', results, '--resume', 'b1', '-o', tableFile]);
+    const again = await cli([
+      'lut',
+      'build',
+      '--device',
+      deviceFile,
+      '--target',
+      'fake-cpu',
+      '--space',
+      'conv-s',
+      '--sessions',
+      '1',
+      '--calibration',
+      '3',
+      '--results',
+      results,
+      '--resume',
+      'b1',
+      '-o',
+      tableFile,
+    ]);
     expect(again.code, again.err).toBe(0);
     expect(again.err).toMatch(/0 sessions to run/);
   });
@@ -60,7 +109,27 @@ describe('CLI: lut with the engine (fake runtime)', () => {
     expect(pred.code, pred.err).toBe(0);
     expect(JSON.parse(pred.out)).toMatchObject({ arch: 'conv-s:1,4,4,4,4,4,4,4,4,4,4,4', provenance: 'estimated' });
     const report = path.join(tmp, 'validation.json');
-    const v = await cli(['lut', 'validate', '--table', tableFile, '--n', '3', '--seed', '5', '--device', deviceFile, '--sessions', '2', '--drift', '2', '--no-models', '--results', results, '--report', report]);
+    const v = await cli([
+      'lut',
+      'validate',
+      '--table',
+      tableFile,
+      '--n',
+      '3',
+      '--seed',
+      '5',
+      '--device',
+      deviceFile,
+      '--sessions',
+      '2',
+      '--drift',
+      '2',
+      '--no-models',
+      '--results',
+      results,
+      '--report',
+      report,
+    ]);
     expect(v.code, v.err).toBe(0);
     expect(v.out).toMatch(/3 architectures \(seed 5\): MAPE [\d.]+%, RMSE [\d.]+ ms, within ±5% \d+%, within ±10% 100%/);
     expect(v.out).not.toContain('MNv4 models'); // exporting them is slow; the engine test covers them
@@ -69,7 +138,24 @@ describe('CLI: lut with the engine (fake runtime)', () => {
   });
 
   it('search measures its frontier; bad input is one line, exit 2', async () => {
-    const s = await cli(['lut', 'search', '--table', tableFile, '--budget-ms', '100', '--evaluations', '300', '--max-results', '2', '--device', deviceFile, '--sessions', '1', '--results', results]);
+    const s = await cli([
+      'lut',
+      'search',
+      '--table',
+      tableFile,
+      '--budget-ms',
+      '100',
+      '--evaluations',
+      '300',
+      '--max-results',
+      '2',
+      '--device',
+      deviceFile,
+      '--sessions',
+      '1',
+      '--results',
+      results,
+    ]);
     expect(s.code, s.err).toBe(0);
     expect(s.out).toMatch(/conv-s:[\d,]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[+-][\d.]+%/);
     const noDevice = await cli(['lut', 'validate', '--table', tableFile, '--n', '1']);

@@ -52,7 +52,10 @@ describe('CLI: lut', () => {
   });
 
   it('bad input: one line, exit 2', async () => {
-    expectOneLineError(await runCli(['lut', 'predict', '--table', file, '--arch', 'conv-s:1,2']), /is from space conv-s; the table is for space conv-m/);
+    expectOneLineError(
+      await runCli(['lut', 'predict', '--table', file, '--arch', 'conv-s:1,2']),
+      /is from space conv-s; the table is for space conv-m/,
+    );
     expectOneLineError(await runCli(['lut', 'predict', '--table', file, '--arch', 'conv-m:1,2']), /needs 21 choices, got 2/);
     expectOneLineError(await runCli(['lut', 'predict', '--table', join(dir, 'missing.json'), '--arch', arch]), /does not exist/);
     const edited = join(dir, 'edited.json');
@@ -72,7 +75,10 @@ describe('CLI: lut', () => {
     const tunas = join(dir, 'tunas.json');
     expect((await runCli(['lut', 'export', '--table', file, '--format', 'tunas', '--fit-archs', '500', '-o', tunas])).code).toBe(0);
     const m = JSON.parse(readFileSync(tunas, 'utf8')) as { weights: (number | null)[][]; bias: number; fit: { heldOut: { mape: number } } };
-    const v = arch.slice(arch.indexOf(':') + 1).split(',').map(Number);
+    const v = arch
+      .slice(arch.indexOf(':') + 1)
+      .split(',')
+      .map(Number);
     expect(predictTunas(m, v)).toBeCloseTo(predictLatency(arch, table).medianMs, 4);
     const ofa = await runCli(['lut', 'export', '--table', file, '--format', 'ofa']);
     expect(ofa.code).toBe(0);
@@ -92,7 +98,9 @@ describe('CLI: lut', () => {
   });
 
   it('an interrupted command says how to resume it', () => {
-    expect(resumeCommand(['lut', 'build', '--target', 'ort-cpu', '--run-id', 'r1', '-o', 'my table.json'], 'r1')).toBe("mnv4-bench lut build --target ort-cpu -o 'my table.json' --resume r1");
+    expect(resumeCommand(['lut', 'build', '--target', 'ort-cpu', '--run-id', 'r1', '-o', 'my table.json'], 'r1')).toBe(
+      "mnv4-bench lut build --target ort-cpu -o 'my table.json' --resume r1",
+    );
     expect(resumeCommand(['lut', 'validate', '--table', 't.json', '--resume=r2'], 'r2')).toBe('mnv4-bench lut validate --table t.json --resume r2');
   });
 });

@@ -39,12 +39,26 @@ function profilingFake(): Runner {
       const r = await base.measure(w, protocol, settings, ctx, options);
       if (!options?.profile) return r;
       const costs = graphLayerCosts(w.graph);
-      const nodes = costs.map((c) => ({ name: c.layer, op: c.kind === 'conv' ? 'Conv' : 'Other', block: c.block, medianMs: (c.macs / 1e9) * FAKE_MS_PER_GMAC * 1.1 }));
+      const nodes = costs.map((c) => ({
+        name: c.layer,
+        op: c.kind === 'conv' ? 'Conv' : 'Other',
+        block: c.block,
+        medianMs: (c.macs / 1e9) * FAKE_MS_PER_GMAC * 1.1,
+      }));
       const blocks = w.graph.blocks.map((b) => {
         const own = nodes.filter((n) => n.block === b.id);
         return { block: b.id, ms: own.reduce((a, n) => a + n.medianMs, 0), nodes: own.length, ops: {} };
       });
-      const profile: OpProfile = { source: 'fake-profiler', runs: 10, runMedianMs: null, nodes, blocks, unattributedMs: 0.02, coverage: null, notes: [] };
+      const profile: OpProfile = {
+        source: 'fake-profiler',
+        runs: 10,
+        runMedianMs: null,
+        nodes,
+        blocks,
+        unattributedMs: 0.02,
+        coverage: null,
+        notes: [],
+      };
       return { ...r, profile };
     },
   };
@@ -52,7 +66,15 @@ function profilingFake(): Runner {
 
 const device = (threads = 1) =>
   parseDeviceProfile(
-    JSON.stringify({ schemaVersion: 1, id: 'fakedev', name: 'Fake device', connection: { kind: 'local' }, preset: 'quick', workloads: ['conv-s'], targets: [{ target: 'fake-prof', dtype: 'fp32', settings: { threads } }] }),
+    JSON.stringify({
+      schemaVersion: 1,
+      id: 'fakedev',
+      name: 'Fake device',
+      connection: { kind: 'local' },
+      preset: 'quick',
+      workloads: ['conv-s'],
+      targets: [{ target: 'fake-prof', dtype: 'fp32', settings: { threads } }],
+    }),
     'fakedev.json',
   );
 
@@ -66,7 +88,16 @@ afterEach(() => {
 let counter = 0;
 function execution(over: Partial<LutExecution> = {}): LutExecution & { events: EngineEvent[] } {
   const events: EngineEvent[] = [];
-  return { outDir: tmp, runId: `lut-${++counter}`, resume: false, prepare: fakePrepare, command: ['test'], onEvent: (e) => events.push(e), events, ...over };
+  return {
+    outDir: tmp,
+    runId: `lut-${++counter}`,
+    resume: false,
+    prepare: fakePrepare,
+    command: ['test'],
+    onEvent: (e) => events.push(e),
+    events,
+    ...over,
+  };
 }
 
 describe('lut build through the engine', () => {
@@ -115,7 +146,10 @@ describe('lut validate and search through the engine', () => {
   it('validates seeded random architectures, re-measures entries for drift, predicts the MNv4 models', async () => {
     undo = installFakeRunners(profilingFake());
     const built = await measureAndBuild({ device: device(), target: 'fake-prof', space: 'conv-s', sessions: 2, calibration: 4 }, execution());
-    const { report } = await measureAndValidate({ table: built.table!, tableFile: 't.json', device: device(), sessions: 2, n: 6, seed: 11 }, execution());
+    const { report } = await measureAndValidate(
+      { table: built.table!, tableFile: 't.json', device: device(), sessions: 2, n: 6, seed: 11 },
+      execution(),
+    );
     const r = report!;
     expect(r.archs).toHaveLength(6);
     expect(r.summary.within10).toBe(1);
@@ -124,7 +158,13 @@ describe('lut validate and search through the engine', () => {
     expect(r.warnings).toEqual([]); // the fake host is quiet
     expect(r.drift).toHaveLength(4);
     for (const d of r.drift) expect(Math.abs(d.change)).toBeLessThan(0.02);
-    expect(r.models.map((m) => m.arch)).toEqual(['model:conv-s@224', 'model:conv-m@224', 'model:conv-l@224', 'model:hybrid-m@224', 'model:hybrid-l@224']);
+    expect(r.models.map((m) => m.arch)).toEqual([
+      'model:conv-s@224',
+      'model:conv-m@224',
+      'model:conv-l@224',
+      'model:hybrid-m@224',
+      'model:hybrid-l@224',
+    ]);
     expect(r.models.find((m) => m.arch === 'model:hybrid-m@224')!.source).toBe('table+regression');
     expect(r.archs[0]!.predictedMs).toBeCloseTo(predictLatency(r.archs[0]!.arch, built.table!).medianMs, 12);
   });
@@ -132,11 +172,20 @@ describe('lut validate and search through the engine', () => {
   it('refuses to validate a table on another target setting', async () => {
     undo = installFakeRunners(profilingFake());
     const built = await measureAndBuild({ device: device(), target: 'fake-prof', space: 'conv-s', sessions: 1, calibration: 2 }, execution());
-    const err = await measureAndValidate({ table: built.table!, tableFile: 't.json', device: device(2), sessions: 1, n: 2, seed: 1 }, execution()).catch((e: unknown) => e);
+    const err = await measureAndValidate(
+      { table: built.table!, tableFile: 't.json', device: device(2), sessions: 1, n: 2, seed: 1 },
+      execution(),
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
     expect((err as Error).message).toMatch(/the table is for fake-prof \(threads=1.*gives fake-prof \(threads=2/);
-    const moved = signTable({ ...built.table!, device: { ...built.table!.device, hostname: 'elsewhere' }, runs: built.table!.runs.map((r) => ({ ...r, hostname: 'elsewhere' })) });
-    const err2 = await measureAndValidate({ table: moved, tableFile: 't.json', device: device(), sessions: 1, n: 2, seed: 1 }, execution()).catch((e: unknown) => e);
+    const moved = signTable({
+      ...built.table!,
+      device: { ...built.table!.device, hostname: 'elsewhere' },
+      runs: built.table!.runs.map((r) => ({ ...r, hostname: 'elsewhere' })),
+    });
+    const err2 = await measureAndValidate({ table: moved, tableFile: 't.json', device: device(), sessions: 1, n: 2, seed: 1 }, execution()).catch(
+      (e: unknown) => e,
+    );
     expect(err2).toBeInstanceOf(InputError);
     expect((err2 as Error).message).toMatch(/measured on elsewhere .* a table never mixes devices/);
   });

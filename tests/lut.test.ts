@@ -18,7 +18,11 @@ import { DEVICE, fixtureInputs, fixtureTable, runSummary, sessions, trueArchMs }
 
 const withProfiles = fixtureTable({ profiles: true });
 const noProfiles = fixtureTable({ profiles: false });
-const vec = (text: string): number[] => text.slice(text.indexOf(':') + 1).split(',').map(Number);
+const vec = (text: string): number[] =>
+  text
+    .slice(text.indexOf(':') + 1)
+    .split(',')
+    .map(Number);
 
 function expectLutError(fn: () => unknown, pattern: RegExp): void {
   let err: unknown;
@@ -36,7 +40,9 @@ function expectLutError(fn: () => unknown, pattern: RegExp): void {
 describe('space index', () => {
   it.each(['conv-m', 'conv-s', 'conv-m-coarse', 'conv-s+e'])('%s: the same configurations as enumerateBlockConfigs', (id) => {
     const index = spaceIndex(id);
-    const expected = enumerateBlockConfigs(getSearchSpace(id)).map((c) => c.key).sort();
+    const expected = enumerateBlockConfigs(getSearchSpace(id))
+      .map((c) => c.key)
+      .sort();
     expect(index.configs.map((c) => c.key).sort()).toEqual(expected);
   });
 
@@ -85,7 +91,10 @@ describe('table file', () => {
   it('rejects a table of another space definition or with foreign entries when compiled', () => {
     const wrongPrint = signTable({ ...withProfiles, space: { ...withProfiles.space, fingerprint: '0'.repeat(64) } });
     expectLutError(() => compileTable(parseTable(JSON.stringify(wrongPrint))), /another definition of space conv-m/);
-    const foreign = signTable({ ...withProfiles, entries: [...withProfiles.entries.slice(1), { ...withProfiles.entries[0]!, key: 'uib(a3,m3,s1,e4,o999,relu)@1x1x1' }] });
+    const foreign = signTable({
+      ...withProfiles,
+      entries: [...withProfiles.entries.slice(1), { ...withProfiles.entries[0]!, key: 'uib(a3,m3,s1,e4,o999,relu)@1x1x1' }],
+    });
     expectLutError(() => compileTable(parseTable(JSON.stringify(foreign))), /is not a configuration of space conv-m/);
     const unknownSpace = signTable({ ...withProfiles, space: { ...withProfiles.space, id: 'conv-x' } });
     expectLutError(() => compileTable(parseTable(JSON.stringify(unknownSpace))), /space 'conv-x'/);
@@ -123,7 +132,10 @@ describe('predictLatency', () => {
   });
 
   it('rejects an architecture of another space, of the wrong length, or with a bad choice', () => {
-    expectLutError(() => predictLatency(encodeArch(getSearchSpace('conv-s'), skeletonArch(getSearchSpace('conv-s'))), withProfiles), /is from space conv-s; the table is for space conv-m/);
+    expectLutError(
+      () => predictLatency(encodeArch(getSearchSpace('conv-s'), skeletonArch(getSearchSpace('conv-s'))), withProfiles),
+      /is from space conv-s; the table is for space conv-m/,
+    );
     expectLutError(() => predictLatency('conv-m:1,2,3', withProfiles), /needs 21 choices, got 3/);
     expectLutError(() => predictLatency('conv-m:0' + ',1'.repeat(20), withProfiles), /stride-2 block/);
     expectLutError(() => predictLatency('conv-m:x' + ',1'.repeat(20), withProfiles), /bad choice 'x'/);
@@ -149,7 +161,10 @@ describe('predictLatency', () => {
     expect(cmp.get(withProfiles.method.id)!.looMape).toBe(best);
     // the naive sum misses: standalone blocks pay the graph overhead 27 times and run with warm caches
     expect(cmp.get('sum')!.looMape!).toBeGreaterThan(0.05);
-    expect(noProfiles.method.comparison.find((s) => s.method === 'in-context')).toMatchObject({ looMape: null, note: expect.stringContaining('no profiled') });
+    expect(noProfiles.method.comparison.find((s) => s.method === 'in-context')).toMatchObject({
+      looMape: null,
+      note: expect.stringContaining('no profiled'),
+    });
     expectLutError(() => buildTable(fixtureInputs({ profiles: false, method: 'in-context' })), /method 'in-context' cannot be used.*no profiled/);
   });
 
@@ -252,7 +267,12 @@ describe('search', () => {
 
 describe('validation figures and helpers', () => {
   it('MAPE, RMSE, shares within ±5/±10% and the noise floor', () => {
-    const s = summarizeValidation([validationPoint('a', 105, 100, 1), validationPoint('b', 90, 100, 3), validationPoint('c', 100, 100, 2), validationPoint('d', 104, 100, 2)]);
+    const s = summarizeValidation([
+      validationPoint('a', 105, 100, 1),
+      validationPoint('b', 90, 100, 3),
+      validationPoint('c', 100, 100, 2),
+      validationPoint('d', 104, 100, 2),
+    ]);
     expect(s.mape).toBeCloseTo((0.05 + 0.1 + 0 + 0.04) / 4, 12);
     expect(s.rmseMs).toBeCloseTo(Math.sqrt((25 + 100 + 0 + 16) / 4), 12);
     expect(s.within5).toBe(0.75);
@@ -267,7 +287,7 @@ describe('validation figures and helpers', () => {
   });
 
   it('least squares recovers known coefficients, with zero columns left at 0', () => {
-    const rows = Array.from({ length: 20 }, (_, i) => [1, i, i * i % 7, 0]);
+    const rows = Array.from({ length: 20 }, (_, i) => [1, i, (i * i) % 7, 0]);
     const y = rows.map((r) => 2 + 3 * r[1]! - 0.5 * r[2]!);
     const b = solveLeastSquares(rows, y);
     expect(b[0]).toBeCloseTo(2, 6);

@@ -14,8 +14,19 @@ import { fitCorrection, looRelRmse, scoreMethod, selectMethod } from './correcti
 import { LutError } from './errors.js';
 import { fitInputs, standaloneMedians } from './predict.js';
 import {
-  METHOD_IDS, sameTarget, signTable, targetText, type ArchMeasurement, type Latency, type LutDevice, type LutEntry, type LutOverhead, type LutTable,
-  type LutTarget, type MethodId, type RunSummary,
+  METHOD_IDS,
+  sameTarget,
+  signTable,
+  targetText,
+  type ArchMeasurement,
+  type Latency,
+  type LutDevice,
+  type LutEntry,
+  type LutOverhead,
+  type LutTable,
+  type LutTarget,
+  type MethodId,
+  type RunSummary,
 } from './schema.js';
 import { archConfigs, archMacs, spaceIndex, type IndexedConfig, type SpaceIndex } from './space-index.js';
 import type { Shape } from '../models/graph.js';
@@ -73,8 +84,15 @@ export function latencyFromSessions(sessions: readonly SessionResult[], what: st
   const mean = medians.reduce((a, b) => a + b, 0) / medians.length;
   const spread = medians.length > 1 ? Math.sqrt(medians.reduce((a, b) => a + (b - mean) ** 2, 0) / (medians.length - 1)) : 0;
   return {
-    unit: 'ms', provenance: 'measured', median: m, p10: percentileSorted(pooled, 0.1), p90: percentileSorted(pooled, 0.9), n: pooled.length,
-    sessions: sessions.length, sessionMedians: medians, spreadMs: spread,
+    unit: 'ms',
+    provenance: 'measured',
+    median: m,
+    p10: percentileSorted(pooled, 0.1),
+    p90: percentileSorted(pooled, 0.9),
+    n: pooled.length,
+    sessions: sessions.length,
+    sessionMedians: medians,
+    spreadMs: spread,
   };
 }
 
@@ -106,19 +124,40 @@ function opsBreakdown(sessions: readonly SessionResult[]): LutEntry['ops'] | und
       per.set(role, e);
     }
   }
-  return { unit: 'ms', provenance: 'measured', source: profiles[0]!.source, layers: [...per].map(([layer, v]) => ({ layer, op: v.op, ms: median(v.values) })) };
+  return {
+    unit: 'ms',
+    provenance: 'measured',
+    source: profiles[0]!.source,
+    layers: [...per].map(([layer, v]) => ({ layer, op: v.op, ms: median(v.values) })),
+  };
 }
 
 function entryFor(c: IndexedConfig, m: MeasuredWorkload): LutEntry {
   const s = c.spec;
   const kernels: Record<string, number> =
-    s.type === 'uib' ? { start: s.startDw, mid: s.middleDw } : s.type === 'conv_bn' || s.type === 'fused_ib' || s.type === 'inverted_residual' ? { k: s.kernel } : {};
+    s.type === 'uib'
+      ? { start: s.startDw, mid: s.middleDw }
+      : s.type === 'conv_bn' || s.type === 'fused_ib' || s.type === 'inverted_residual'
+        ? { k: s.kernel }
+        : {};
   const expansion = s.type === 'uib' || s.type === 'fused_ib' ? s.expandRatio : null;
   const outCh = c.outShape[0];
   const ops = opsBreakdown(m.sessions);
   return {
-    key: c.key, op: s.type, input: c.inShape, output: c.outShape, outCh, stride: c.stride, kernels, expansion, searchable: c.searchable, stage: c.stage,
-    macs: c.macs, workloadId: m.workloadId, latency: latencyFromSessions(m.sessions, c.key), ...(ops ? { ops } : {}),
+    key: c.key,
+    op: s.type,
+    input: c.inShape,
+    output: c.outShape,
+    outCh,
+    stride: c.stride,
+    kernels,
+    expansion,
+    searchable: c.searchable,
+    stage: c.stage,
+    macs: c.macs,
+    workloadId: m.workloadId,
+    latency: latencyFromSessions(m.sessions, c.key),
+    ...(ops ? { ops } : {}),
   };
 }
 
@@ -139,8 +178,10 @@ function archProfile(p: SessionProfile, nBlocks: number): ArchMeasurement['profi
 export function buildTable(inp: BuildInputs): LutTable {
   const index = spaceIndex(inp.spaceId, inp.resolution);
   for (const r of inp.runs) {
-    if (!sameTarget(r.target, inp.target)) throw new LutError(`run ${r.runId} measured ${targetText(r.target)}, not ${targetText(inp.target)}: a table never mixes targets`);
-    if (r.hostname !== inp.device.hostname || r.cpu !== inp.device.cpu) throw new LutError(`run ${r.runId} ran on ${r.hostname} (${r.cpu}), not on ${inp.device.hostname}: a table never mixes devices`);
+    if (!sameTarget(r.target, inp.target))
+      throw new LutError(`run ${r.runId} measured ${targetText(r.target)}, not ${targetText(inp.target)}: a table never mixes targets`);
+    if (r.hostname !== inp.device.hostname || r.cpu !== inp.device.cpu)
+      throw new LutError(`run ${r.runId} ran on ${r.hostname} (${r.cpu}), not on ${inp.device.hostname}: a table never mixes devices`);
   }
   const entries: LutEntry[] = [];
   for (const c of index.configs) {
@@ -149,20 +190,40 @@ export function buildTable(inp: BuildInputs): LutTable {
   }
   if (entries.length === 0) throw new LutError(`no block configuration of ${index.space.id} was measured: nothing to build a table from`);
   const overhead: LutOverhead[] = [...inp.identities].map(([shape, m]) => ({
-    key: `identity()@${shape}`, shape: shape.split('x').map(Number) as Shape, workloadId: m.workloadId, latency: latencyFromSessions(m.sessions, `identity()@${shape}`),
+    key: `identity()@${shape}`,
+    shape: shape.split('x').map(Number) as Shape,
+    workloadId: m.workloadId,
+    latency: latencyFromSessions(m.sessions, `identity()@${shape}`),
   }));
   const archs: ArchMeasurement[] = inp.archs.map((a) => {
-    const vector = a.arch.slice(a.arch.indexOf(':') + 1).split(',').map(Number);
+    const vector = a.arch
+      .slice(a.arch.indexOf(':') + 1)
+      .split(',')
+      .map(Number);
     return {
-      arch: a.arch, role: a.role, workloadId: a.measured.workloadId, macs: archMacs(index, vector), latency: latencyFromSessions(a.measured.sessions, a.arch),
+      arch: a.arch,
+      role: a.role,
+      workloadId: a.measured.workloadId,
+      macs: archMacs(index, vector),
+      latency: latencyFromSessions(a.measured.sessions, a.arch),
       profiles: a.measured.sessions.flatMap((s) => (s.profile ? [archProfile(s.profile, index.blocks.length)] : [])),
     };
   });
   const draft: Omit<LutTable, 'integrity'> = {
-    kind: 'mnv4-bench-lut', schemaVersion: 1, createdAt: inp.createdAt ?? new Date().toISOString(),
+    kind: 'mnv4-bench-lut',
+    schemaVersion: 1,
+    createdAt: inp.createdAt ?? new Date().toISOString(),
     space: { id: index.space.id, resolution: index.resolution, fingerprint: index.fingerprint },
-    device: inp.device, target: inp.target, dtype: inp.dtype, format: inp.format, protocol: inp.protocol,
-    sessions: Math.max(...entries.map((e) => e.latency.sessions)), runs: [...inp.runs], entries, overhead, archs,
+    device: inp.device,
+    target: inp.target,
+    dtype: inp.dtype,
+    format: inp.format,
+    protocol: inp.protocol,
+    sessions: Math.max(...entries.map((e) => e.latency.sessions)),
+    runs: [...inp.runs],
+    entries,
+    overhead,
+    archs,
     method: { id: 'sum', chosenBy: 'requested', looRelRmse: null, comparison: [] },
     ...(inp.cost ? { build: inp.cost } : {}),
   };

@@ -70,7 +70,13 @@ export function identityModel(overhead: readonly LutOverhead[]): ((s: Shape) => 
   if (overhead.length === 0) return null;
   const exact = new Map(overhead.map((o) => [o.shape.join('x'), o.latency.median]));
   const rows = overhead.map((o) => [1, numel(o.shape)]);
-  const [a, b] = overhead.length >= 2 ? solveLeastSquares(rows, overhead.map((o) => o.latency.median)) : [overhead[0]!.latency.median, 0];
+  const [a, b] =
+    overhead.length >= 2
+      ? solveLeastSquares(
+          rows,
+          overhead.map((o) => o.latency.median),
+        )
+      : [overhead[0]!.latency.median, 0];
   return (s) => exact.get(s.join('x')) ?? Math.max(0, a! + b! * numel(s));
 }
 
@@ -82,7 +88,11 @@ function netShapes(index: SpaceIndex): { input: Shape; output: Shape } {
 }
 
 /** Fits a method on a set of calibration architectures; null when the method cannot be fitted (says why). */
-export function fitCorrection(method: MethodId, inp: FitInputs, calibration: readonly CalibrationArch[] = inp.calibration): Correction | { unavailable: string } {
+export function fitCorrection(
+  method: MethodId,
+  inp: FitInputs,
+  calibration: readonly CalibrationArch[] = inp.calibration,
+): Correction | { unavailable: string } {
   switch (method) {
     case 'sum':
       return { method, constMs: 0, value: (t) => t };
@@ -90,7 +100,11 @@ export function fitCorrection(method: MethodId, inp: FitInputs, calibration: rea
       const ident = identityModel(inp.overhead);
       if (!ident) return { unavailable: 'no identity-graph measurements in the table' };
       const net = netShapes(inp.index);
-      return { method, constMs: (ident(net.input) + ident(net.output)) / 2, value: (t, b) => Math.max(0, t - (ident(b.inShape) + ident(b.outShape)) / 2) };
+      return {
+        method,
+        constMs: (ident(net.input) + ident(net.output)) / 2,
+        value: (t, b) => Math.max(0, t - (ident(b.inShape) + ident(b.outShape)) / 2),
+      };
     }
     case 'in-context': {
       const obs = new Map<number, number[]>();
@@ -117,7 +131,8 @@ export function fitCorrection(method: MethodId, inp: FitInputs, calibration: rea
       const stageRatio = new Map([...ratios].map(([s, xs]) => [s, median(xs)]));
       const globalRatio = median([...ratios.values()].flat());
       return {
-        method, constMs: 0,
+        method,
+        constMs: 0,
         value: (t, b) => (b.ci !== null && context.has(b.ci) ? context.get(b.ci)! : t * (stageRatio.get(b.stage) ?? globalRatio)),
       };
     }
@@ -162,16 +177,24 @@ export function scoreMethod(method: MethodId, inp: FitInputs): MethodScore {
   const cal = inp.calibration;
   const full = fitCorrection(method, inp);
   if ('unavailable' in full) return { method, looMape: null, looMaxAbsErr: null, within5: null, within10: null, note: full.unavailable };
-  if (cal.length === 0) return { method, looMape: null, looMaxAbsErr: null, within5: null, within10: null, note: 'no measured whole architectures to score it' };
+  if (cal.length === 0)
+    return { method, looMape: null, looMaxAbsErr: null, within5: null, within10: null, note: 'no measured whole architectures to score it' };
   const fitsSomething = method === 'in-context' || method === 'learned';
   const errs: number[] = [];
   for (let i = 0; i < cal.length; i++) {
-    const corr = fitsSomething ? fitCorrection(method, inp, cal.filter((_, j) => j !== i)) : full;
+    const corr = fitsSomething
+      ? fitCorrection(
+          method,
+          inp,
+          cal.filter((_, j) => j !== i),
+        )
+      : full;
     if ('unavailable' in corr) continue;
     const p = predictCalibration(corr, inp, cal[i]!);
     errs.push((p - cal[i]!.arch.latency.median) / cal[i]!.arch.latency.median);
   }
-  if (errs.length === 0) return { method, looMape: null, looMaxAbsErr: null, within5: null, within10: null, note: 'too few architectures to leave one out' };
+  if (errs.length === 0)
+    return { method, looMape: null, looMaxAbsErr: null, within5: null, within10: null, note: 'too few architectures to leave one out' };
   const abs = errs.map(Math.abs);
   return {
     method,

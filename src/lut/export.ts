@@ -100,7 +100,11 @@ export function exportTunas(table: LutTable, opts: { trainArchs?: number; heldOu
   const nHeld = opts.heldOutArchs ?? 1000;
   const seed = opts.seed ?? 1;
   const columns: { pos: number; choice: number }[] = [];
-  space.positions.forEach((_, i) => validChoices(c, i).slice(1).forEach((k) => columns.push({ pos: i, choice: k })));
+  space.positions.forEach((_, i) =>
+    validChoices(c, i)
+      .slice(1)
+      .forEach((k) => columns.push({ pos: i, choice: k })),
+  );
   const colOf = new Map(columns.map((col, j) => [`${col.pos}:${col.choice}`, j]));
   const features = (v: number[]): number[] => {
     const row = new Array<number>(columns.length + 1).fill(0);
@@ -112,7 +116,10 @@ export function exportTunas(table: LutTable, opts: { trainArchs?: number; heldOu
     return row;
   };
   const train = Array.from({ length: nTrain }, (_, i) => sampleArch(space, seed * 1_000_003 + i));
-  const coef = solveLeastSquares(train.map(features), train.map((v) => predictVector(c, v)));
+  const coef = solveLeastSquares(
+    train.map(features),
+    train.map((v) => predictVector(c, v)),
+  );
   const weights = space.positions.map((p, i) => {
     const valid = validChoices(c, i);
     return p.choices.map((_, k) => (!valid.includes(k) ? null : k === valid[0] ? 0 : coef[colOf.get(`${i}:${k}`)!]!));
@@ -135,18 +142,40 @@ export function exportTunas(table: LutTable, opts: { trainArchs?: number; heldOu
   let measuredFit: TunasModel['fit']['measured'] = null;
   if (measured.length > 0) {
     const errs = measured.map((a) => {
-      const v = a.arch.slice(a.arch.indexOf(':') + 1).split(',').map(Number);
+      const v = a.arch
+        .slice(a.arch.indexOf(':') + 1)
+        .split(',')
+        .map(Number);
       return Math.abs(linear(v) - a.latency.median) / a.latency.median;
     });
     measuredFit = { archs: errs.length, mape: errs.reduce((a, b) => a + b, 0) / errs.length, maxAbsRelErr: Math.max(...errs) };
   }
   return {
-    format: 'mnv4-bench-tunas-linear', version: 1,
-    description: 'cost_ms(arch) = bias + sum over positions i of weights[i][arch[i]]; arch = the choice indices of `mnv4-bench space <id>` (text <space>:<i>,<i>,...)',
-    space: space.id, resolution: c.index.resolution, target: table.target, device: table.device, dtype: table.dtype, method: c.method, unit: 'ms', provenance: 'estimated',
-    positions: space.positions.map((p) => ({ name: p.name, choices: p.choices })), weights, bias,
+    format: 'mnv4-bench-tunas-linear',
+    version: 1,
+    description:
+      'cost_ms(arch) = bias + sum over positions i of weights[i][arch[i]]; arch = the choice indices of `mnv4-bench space <id>` (text <space>:<i>,<i>,...)',
+    space: space.id,
+    resolution: c.index.resolution,
+    target: table.target,
+    device: table.device,
+    dtype: table.dtype,
+    method: c.method,
+    unit: 'ms',
+    provenance: 'estimated',
+    positions: space.positions.map((p) => ({ name: p.name, choices: p.choices })),
+    weights,
+    bias,
     tunas: { dtype: '>f4', kernelBase64: f32beBase64(weights.flat().map((w) => w ?? 0)), biasBase64: f32beBase64([bias]) },
-    fit: { method: 'least-squares', trainArchs: nTrain, trainSeed: seed * 1_000_003, heldOutArchs: nHeld, heldOutSeed: heldSeed, heldOut: { rmseMs: Math.sqrt(se / nHeld), mape: sa / nHeld, maxAbsRelErr: mx }, measured: measuredFit },
+    fit: {
+      method: 'least-squares',
+      trainArchs: nTrain,
+      trainSeed: seed * 1_000_003,
+      heldOutArchs: nHeld,
+      heldOutSeed: heldSeed,
+      heldOut: { rmseMs: Math.sqrt(se / nHeld), mape: sa / nHeld, maxAbsRelErr: mx },
+      measured: measuredFit,
+    },
     tableDigest: table.integrity.digest,
   };
 }
@@ -158,7 +187,17 @@ export function predictTunas(model: Pick<TunasModel, 'weights' | 'bias'>, vector
 
 export interface OfaTable extends ExportHeader {
   format: 'mnv4-bench-ofa-lut';
-  table: Record<string, { mean: number; standalone_median: number; p10: number | null; p90: number | null; n: number | null; source: 'measured' | 'regression' | 'fitted' | 'none' }>;
+  table: Record<
+    string,
+    {
+      mean: number;
+      standalone_median: number;
+      p10: number | null;
+      p90: number | null;
+      n: number | null;
+      source: 'measured' | 'regression' | 'fitted' | 'none';
+    }
+  >;
 }
 
 export function exportOfa(table: LutTable): OfaTable {
@@ -168,35 +207,90 @@ export function exportOfa(table: LutTable): OfaTable {
   c.index.configs.forEach((cfg, ci) => {
     const e = byKey.get(cfg.key);
     out[ofaKey(cfg)] = {
-      mean: c.correction.value(c.standalone[ci]!, blockFacts(c.index, ci)), standalone_median: c.standalone[ci]!,
-      p10: e?.latency.p10 ?? null, p90: e?.latency.p90 ?? null, n: e?.latency.n ?? null, source: e ? 'measured' : 'regression',
+      mean: c.correction.value(c.standalone[ci]!, blockFacts(c.index, ci)),
+      standalone_median: c.standalone[ci]!,
+      p10: e?.latency.p10 ?? null,
+      p90: e?.latency.p90 ?? null,
+      n: e?.latency.n ?? null,
+      source: e ? 'measured' : 'regression',
     };
   });
   // the constant of the correction: identity graphs for `overhead`, a least-squares bias for `learned`
   const constSource = c.method === 'overhead' ? 'measured' : c.method === 'learned' ? 'fitted' : 'none';
   out['graph-overhead'] = { mean: c.constMs, standalone_median: 0, p10: null, p90: null, n: null, source: constSource };
   return {
-    format: 'mnv4-bench-ofa-lut', version: 1,
-    description: "network latency (ms) = sum of table[key]['mean'] over the network's blocks + table['graph-overhead']['mean']; keys as in Once-for-All's latency lookup tables (input/output HxWxC)",
-    space: c.index.space.id, resolution: c.index.resolution, target: table.target, device: table.device, method: c.method, unit: 'ms', table: out, tableDigest: table.integrity.digest,
+    format: 'mnv4-bench-ofa-lut',
+    version: 1,
+    description:
+      "network latency (ms) = sum of table[key]['mean'] over the network's blocks + table['graph-overhead']['mean']; keys as in Once-for-All's latency lookup tables (input/output HxWxC)",
+    space: c.index.space.id,
+    resolution: c.index.resolution,
+    target: table.target,
+    device: table.device,
+    method: c.method,
+    unit: 'ms',
+    table: out,
+    tableDigest: table.integrity.digest,
   };
 }
 
-const csvCell = (v: string | number | null): string => (v === null ? '' : typeof v === 'number' ? String(v) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+const csvCell = (v: string | number | null): string =>
+  v === null ? '' : typeof v === 'number' ? String(v) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 
 export function exportCsv(table: LutTable): string {
   const c = compileTable(table);
   const byKey = new Map(table.entries.map((e) => [e.key, e]));
-  const header = ['key', 'ofa_key', 'op', 'input', 'output', 'stride', 'start_dw', 'mid_dw', 'kernel', 'expand', 'searchable', 'stage', 'macs', 'median_ms', 'p10_ms', 'p90_ms', 'n', 'sessions', 'spread_ms', 'contribution_ms', 'source'];
+  const header = [
+    'key',
+    'ofa_key',
+    'op',
+    'input',
+    'output',
+    'stride',
+    'start_dw',
+    'mid_dw',
+    'kernel',
+    'expand',
+    'searchable',
+    'stage',
+    'macs',
+    'median_ms',
+    'p10_ms',
+    'p90_ms',
+    'n',
+    'sessions',
+    'spread_ms',
+    'contribution_ms',
+    'source',
+  ];
   const rows = c.index.configs.map((cfg, ci) => {
     const e = byKey.get(cfg.key);
     const s = cfg.spec;
     return [
-      cfg.key, ofaKey(cfg), s.type, cfg.inShape.join('x'), cfg.outShape.join('x'), cfg.stride,
-      s.type === 'uib' ? s.startDw : null, s.type === 'uib' ? s.middleDw : null, 'kernel' in s ? s.kernel : null, 'expandRatio' in s ? s.expandRatio : null,
-      cfg.searchable ? 'yes' : 'no', cfg.stage, cfg.macs, c.standalone[ci]!, e?.latency.p10 ?? null, e?.latency.p90 ?? null, e?.latency.n ?? null, e?.latency.sessions ?? null,
-      e?.latency.spreadMs ?? null, c.correction.value(c.standalone[ci]!, blockFacts(c.index, ci)), e ? 'measured' : 'regression',
-    ].map(csvCell).join(',');
+      cfg.key,
+      ofaKey(cfg),
+      s.type,
+      cfg.inShape.join('x'),
+      cfg.outShape.join('x'),
+      cfg.stride,
+      s.type === 'uib' ? s.startDw : null,
+      s.type === 'uib' ? s.middleDw : null,
+      'kernel' in s ? s.kernel : null,
+      'expandRatio' in s ? s.expandRatio : null,
+      cfg.searchable ? 'yes' : 'no',
+      cfg.stage,
+      cfg.macs,
+      c.standalone[ci]!,
+      e?.latency.p10 ?? null,
+      e?.latency.p90 ?? null,
+      e?.latency.n ?? null,
+      e?.latency.sessions ?? null,
+      e?.latency.spreadMs ?? null,
+      c.correction.value(c.standalone[ci]!, blockFacts(c.index, ci)),
+      e ? 'measured' : 'regression',
+    ]
+      .map(csvCell)
+      .join(',');
   });
   return `${header.join(',')}\n${rows.join('\n')}\n`;
 }

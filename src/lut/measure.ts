@@ -58,11 +58,17 @@ export interface LutPlanRequest {
 /** Plans workloads on ONE target entry of a device profile (a table never mixes targets or dtypes). */
 export function planLut(req: LutPlanRequest): Plan {
   const plan = planDevice(req.device, {
-    targets: [req.target], workloads: [...req.workloads], sessions: req.sessions, resolution: req.resolution, ...(req.preset !== undefined ? { preset: req.preset } : {}),
+    targets: [req.target],
+    workloads: [...req.workloads],
+    sessions: req.sessions,
+    resolution: req.resolution,
+    ...(req.preset !== undefined ? { preset: req.preset } : {}),
   });
   const column = plan.columns.find((c) => req.dtype === undefined || c.dtype === req.dtype);
   if (!column) {
-    throw new LutError(`device ${req.device.id} has no ${req.target} entry with dtype ${req.dtype}; its ${req.target} entries: ${plan.columns.map((c) => c.dtype).join(', ')}`);
+    throw new LutError(
+      `device ${req.device.id} has no ${req.target} entry with dtype ${req.dtype}; its ${req.target} entries: ${plan.columns.map((c) => c.dtype).join(', ')}`,
+    );
   }
   return { ...plan, columns: [column], jobs: plan.jobs.filter((j) => j.column === column.index) };
 }
@@ -70,8 +76,16 @@ export function planLut(req: LutPlanRequest): Plan {
 /** Runs a plan through the engine; returns the result and the whole run read back (resumed runs included). */
 export async function executeLut(plan: Plan, x: LutExecution): Promise<{ result: ExecuteResult; run: RunContents }> {
   const result = await executePlan(plan, {
-    outDir: x.outDir, runId: x.runId, resume: x.resume, profile: true, onUnavailable: 'fail',
-    ...(x.signal ? { signal: x.signal } : {}), ...(x.onEvent ? { onEvent: x.onEvent } : {}), ...(x.log ? { log: x.log } : {}), ...(x.command ? { command: x.command } : {}), ...(x.prepare ? { prepare: x.prepare } : {}),
+    outDir: x.outDir,
+    runId: x.runId,
+    resume: x.resume,
+    profile: true,
+    onUnavailable: 'fail',
+    ...(x.signal ? { signal: x.signal } : {}),
+    ...(x.onEvent ? { onEvent: x.onEvent } : {}),
+    ...(x.log ? { log: x.log } : {}),
+    ...(x.command ? { command: x.command } : {}),
+    ...(x.prepare ? { prepare: x.prepare } : {}),
   });
   return { result, run: await readRun(result.runDir) };
 }
@@ -98,15 +112,24 @@ export function sessionSpreadMs(r: MeasurementRecord): number {
 /** The run's measurements of the plan's target, by workload id. */
 export function measurementsByWorkload(run: RunContents, plan: Plan): Map<string, MeasurementRecord> {
   const col = plan.columns[0]!;
-  const recs = selectMeasurements(run, { target: col.target.id, dtype: col.dtype, device: plan.device.id }).filter((r) => sameTarget(r.target, col.target));
+  const recs = selectMeasurements(run, { target: col.target.id, dtype: col.dtype, device: plan.device.id }).filter((r) =>
+    sameTarget(r.target, col.target),
+  );
   return new Map(recs.map((r) => [r.workload.id, r]));
 }
 
 export function runSummary(run: RunContents, measurements: number): RunSummary {
   const m = run.manifest;
   return {
-    runId: m.runId, createdAt: m.createdAt, tool: { version: m.tool.version, gitCommit: m.tool.gitCommit }, hostname: m.host.hostname, cpu: m.host.cpu.brand,
-    target: m.targets[0]!, runtimes: m.runtimes, protocol: m.protocol.name, measurements,
+    runId: m.runId,
+    createdAt: m.createdAt,
+    tool: { version: m.tool.version, gitCommit: m.tool.gitCommit },
+    hostname: m.host.hostname,
+    cpu: m.host.cpu.brand,
+    target: m.targets[0]!,
+    runtimes: m.runtimes,
+    protocol: m.protocol.name,
+    measurements,
   };
 }
 
@@ -124,7 +147,11 @@ export interface BuildRequest extends Omit<LutPlanRequest, 'workloads' | 'resolu
 }
 
 /** The workloads a table needs: every configuration, the identity graphs, the calibration architectures. */
-export function buildWorkloads(index: SpaceIndex, calibration: number, seed: number): { blocks: Map<string, string>; identities: Map<string, string>; archs: Map<string, string> } {
+export function buildWorkloads(
+  index: SpaceIndex,
+  calibration: number,
+  seed: number,
+): { blocks: Map<string, string>; identities: Map<string, string>; archs: Map<string, string> } {
   const blocks = new Map(index.configs.map((c) => [blockWorkloadText(c.key), c.key]));
   const identities = new Map(identityShapes(index).map((s) => [identityWorkloadText(s.join('x')), s.join('x')]));
   const archs = new Map(calibrationArchs(index.space.id, calibration, seed, index.resolution).map((a) => [archWorkloadText(a), a]));
@@ -173,8 +200,18 @@ export async function measureAndBuild(req: BuildRequest, x: LutExecution): Promi
   const wallSeconds = Math.max(0, (Date.parse(last) - Date.parse(run.manifest.createdAt)) / 1000);
   const col = plan.columns[0]!;
   const table = buildTable({
-    spaceId: index.space.id, resolution: index.resolution, device: lutDevice(run, plan), target: col.target as LutTarget, dtype: col.dtype, format: col.format,
-    protocol: plan.protocol.name, runs: [runSummary(run, byId.size)], blocks, identities, archs, cost: { measurements: sessions, wallSeconds },
+    spaceId: index.space.id,
+    resolution: index.resolution,
+    device: lutDevice(run, plan),
+    target: col.target as LutTarget,
+    dtype: col.dtype,
+    format: col.format,
+    protocol: plan.protocol.name,
+    runs: [runSummary(run, byId.size)],
+    blocks,
+    identities,
+    archs,
+    cost: { measurements: sessions, wallSeconds },
     ...(req.method ? { method: req.method } : {}),
   });
   return { table, result, plan, missing };
@@ -187,13 +224,18 @@ export async function measureAndBuild(req: BuildRequest, x: LutExecution): Promi
 export async function checkSameTarget(table: LutTable, plan: Plan): Promise<void> {
   const col = plan.columns[0]!;
   if (!sameTarget(col.target as LutTarget, table.target) || col.dtype !== table.dtype) {
-    throw new LutError(`the table is for ${targetText(table.target)} ${table.dtype}; device ${plan.device.id} gives ${targetText(col.target as LutTarget)} ${col.dtype}: use the device profile and target the table was built with`);
+    throw new LutError(
+      `the table is for ${targetText(table.target)} ${table.dtype}; device ${plan.device.id} gives ${targetText(col.target as LutTarget)} ${col.dtype}: use the device profile and target the table was built with`,
+    );
   }
-  if (plan.device.id !== table.device.id) throw new LutError(`the table was built on device ${table.device.id}, not ${plan.device.id}: validate it where it was built`);
+  if (plan.device.id !== table.device.id)
+    throw new LutError(`the table was built on device ${table.device.id}, not ${plan.device.id}: validate it where it was built`);
   if (plan.device.connection.kind === 'local') {
     const h = await hostFacts();
     if (h.hostname !== table.device.hostname || h.cpu.brand !== table.device.cpu) {
-      throw new LutError(`the table was measured on ${table.device.hostname} (${table.device.cpu}), this is ${h.hostname} (${h.cpu.brand}): a table never mixes devices; build one here`);
+      throw new LutError(
+        `the table was measured on ${table.device.hostname} (${table.device.cpu}), this is ${h.hostname} (${h.cpu.brand}): a table never mixes devices; build one here`,
+      );
     }
   }
 }
@@ -224,7 +266,12 @@ export async function measureAndValidate(req: ValidateRequest, x: LutExecution):
   const drift = driftEntries(t, req.driftCount ?? 4);
   const models = req.models === false ? [] : [...MNV4_MODELS];
   const plan = planLut({
-    device: req.device, target: t.target.id, dtype: t.dtype, sessions: req.sessions, resolution: t.space.resolution, ...(req.preset !== undefined ? { preset: req.preset } : {}),
+    device: req.device,
+    target: t.target.id,
+    dtype: t.dtype,
+    sessions: req.sessions,
+    resolution: t.space.resolution,
+    ...(req.preset !== undefined ? { preset: req.preset } : {}),
     workloads: [...archs.map(archWorkloadText), ...drift.map(blockWorkloadText), ...models.map((m) => `model:${m}`)],
   });
   await checkSameTarget(t, plan);
@@ -254,16 +301,41 @@ export async function measureAndValidate(req: ValidateRequest, x: LutExecution):
   return {
     result,
     report: {
-      table: { file: req.tableFile, space: t.space.id, resolution: t.space.resolution, target: targetText(t.target), device: t.device.id, method: t.method.id, digest: t.integrity.digest },
-      seed: req.seed, archs: points, summary, models: modelPoints, drift: driftPoints, warnings: validationWarnings(summary, driftPoints), runId: result.runId,
+      table: {
+        file: req.tableFile,
+        space: t.space.id,
+        resolution: t.space.resolution,
+        target: targetText(t.target),
+        device: t.device.id,
+        method: t.method.id,
+        digest: t.integrity.digest,
+      },
+      seed: req.seed,
+      archs: points,
+      summary,
+      models: modelPoints,
+      drift: driftPoints,
+      warnings: validationWarnings(summary, driftPoints),
+      runId: result.runId,
       provenance: { predicted: 'estimated', measured: 'measured' },
     },
   };
 }
 
 /** Measures architectures (e.g. a search frontier) on the table's target; median and spread by arch text. */
-export async function measureArchs(table: LutTable, archs: readonly string[], req: Omit<LutPlanRequest, 'workloads' | 'resolution' | 'target' | 'dtype'>, x: LutExecution): Promise<{ measured: Map<string, { medianMs: number; spreadMs: number }>; result: ExecuteResult }> {
-  const plan = planLut({ ...req, target: table.target.id, dtype: table.dtype, resolution: table.space.resolution, workloads: archs.map(archWorkloadText) });
+export async function measureArchs(
+  table: LutTable,
+  archs: readonly string[],
+  req: Omit<LutPlanRequest, 'workloads' | 'resolution' | 'target' | 'dtype'>,
+  x: LutExecution,
+): Promise<{ measured: Map<string, { medianMs: number; spreadMs: number }>; result: ExecuteResult }> {
+  const plan = planLut({
+    ...req,
+    target: table.target.id,
+    dtype: table.dtype,
+    resolution: table.space.resolution,
+    workloads: archs.map(archWorkloadText),
+  });
   await checkSameTarget(table, plan);
   const { result, run } = await executeLut(plan, x);
   const byId = measurementsByWorkload(run, plan);

@@ -73,7 +73,10 @@ export function fitInputs(table: LutTable, index: SpaceIndex, standalone: Float6
 }
 
 /** Standalone medians per configuration: measured entries, the regression for the rest. */
-export function standaloneMedians(table: LutTable, index: SpaceIndex): { standalone: Float64Array; fromRegression: Uint8Array; regression: RegressionModel | null; variances: Float64Array } {
+export function standaloneMedians(
+  table: LutTable,
+  index: SpaceIndex,
+): { standalone: Float64Array; fromRegression: Uint8Array; regression: RegressionModel | null; variances: Float64Array } {
   const n = index.configs.length;
   const standalone = new Float64Array(n).fill(NaN);
   const variances = new Float64Array(n);
@@ -81,7 +84,10 @@ export function standaloneMedians(table: LutTable, index: SpaceIndex): { standal
   const items = [];
   for (const e of table.entries) {
     const ci = index.byKey.get(e.key);
-    if (ci === undefined) throw new LutError(`table entry ${e.key} is not a configuration of space ${index.space.id} at ${index.resolution}: the table was edited or built for another space`);
+    if (ci === undefined)
+      throw new LutError(
+        `table entry ${e.key} is not a configuration of space ${index.space.id} at ${index.resolution}: the table was edited or built for another space`,
+      );
     standalone[ci] = e.latency.median;
     variances[ci] = e.latency.spreadMs ** 2;
     items.push({ entry: e, layers: index.configs[ci]!.layers });
@@ -89,7 +95,8 @@ export function standaloneMedians(table: LutTable, index: SpaceIndex): { standal
   const missing = [...standalone.keys()].filter((ci) => Number.isNaN(standalone[ci]!));
   const regression = missing.length > 0 ? fitRegression(items, table.dtype) : null;
   for (const ci of missing) {
-    if (!regression) throw new LutError(`table has no entry for ${index.configs[ci]!.key} and too few entries for the regression fallback: rebuild it`);
+    if (!regression)
+      throw new LutError(`table has no entry for ${index.configs[ci]!.key} and too few entries for the regression fallback: rebuild it`);
     standalone[ci] = predictRegression(regression, index.configs[ci]!.layers, table.dtype);
     variances[ci] = (regression.relRmse * standalone[ci]!) ** 2;
     fromRegression[ci] = 1;
@@ -108,7 +115,9 @@ export function compileTable(table: LutTable): CompiledTable {
     throw new LutError(`table is for space '${table.space.id}', which this mnv4-bench does not know (${(e as Error).message})`);
   }
   if (index.fingerprint !== table.space.fingerprint) {
-    throw new LutError(`table was built for another definition of space ${table.space.id} (its configurations differ from this mnv4-bench's): rebuild it`);
+    throw new LutError(
+      `table was built for another definition of space ${table.space.id} (its configurations differ from this mnv4-bench's): rebuild it`,
+    );
   }
   const { standalone, fromRegression, regression, variances: entryVar } = standaloneMedians(table, index);
   const inputs = fitInputs(table, index, standalone);
@@ -145,8 +154,23 @@ export function compileTable(table: LutTable): CompiledTable {
     depRadix.push(...b.radix);
   });
   const c: CompiledTable = {
-    table, index, method: table.method.id, correction: corr, constMs: corr.constMs, standalone, fromRegression, regression, offsets, values, variances, comboConfig,
-    depStart, depCount, depPos: Int32Array.from(depPos), depRadix: Int32Array.from(depRadix), relModelSd: table.method.looRelRmse ?? 0,
+    table,
+    index,
+    method: table.method.id,
+    correction: corr,
+    constMs: corr.constMs,
+    standalone,
+    fromRegression,
+    regression,
+    offsets,
+    values,
+    variances,
+    comboConfig,
+    depStart,
+    depCount,
+    depPos: Int32Array.from(depPos),
+    depRadix: Int32Array.from(depRadix),
+    relModelSd: table.method.looRelRmse ?? 0,
   };
   compiled.set(table, c);
   return c;
@@ -217,7 +241,13 @@ export function predictLatency(arch: string | readonly number[], table: LutTable
   const variance = new Float64Array(1);
   const medianMs = predictVector(c, vector, variance);
   const regressionConfigs = c.fromRegression.includes(1)
-    ? [...new Set(archConfigs(c.index, vector).filter((ci) => c.fromRegression[ci] === 1).map((ci) => c.index.configs[ci]!.key))]
+    ? [
+        ...new Set(
+          archConfigs(c.index, vector)
+            .filter((ci) => c.fromRegression[ci] === 1)
+            .map((ci) => c.index.configs[ci]!.key),
+        ),
+      ]
     : [];
   return {
     arch: `${c.index.space.id}:${vector.join(',')}`,
@@ -253,7 +283,10 @@ export function predictGraph(graph: Graph, table: LutTable | CompiledTable): Pre
       continue;
     }
     if (!regression) {
-      regression = fitRegression(c.table.entries.map((e) => ({ entry: e, layers: c.index.configs[c.index.byKey.get(e.key)!]!.layers })), c.table.dtype);
+      regression = fitRegression(
+        c.table.entries.map((e) => ({ entry: e, layers: c.index.configs[c.index.byKey.get(e.key)!]!.layers })),
+        c.table.dtype,
+      );
       if (!regression) throw new LutError(`the table has too few entries to predict ${graph.id} by regression`);
     }
     const layers = graph.layers.map((layer, i) => ({ layer, cost: costs[i]! })).filter((l) => l.layer.block === b.id);
@@ -264,7 +297,12 @@ export function predictGraph(graph: Graph, table: LutTable | CompiledTable): Pre
     fallback.push(key);
   }
   return {
-    arch: graph.id, medianMs: t, uncertaintyMs: Math.sqrt(v + (c.relModelSd * t) ** 2), method: c.method,
-    source: fallback.length > 0 ? 'table+regression' : 'table', regressionConfigs: [...new Set(fallback)], provenance: 'estimated',
+    arch: graph.id,
+    medianMs: t,
+    uncertaintyMs: Math.sqrt(v + (c.relModelSd * t) ** 2),
+    method: c.method,
+    source: fallback.length > 0 ? 'table+regression' : 'table',
+    regressionConfigs: [...new Set(fallback)],
+    provenance: 'estimated',
   };
 }

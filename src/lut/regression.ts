@@ -65,7 +65,10 @@ export const layerRole = (name: string): string => name.slice(name.indexOf('/') 
 /**
  * Fits the fallback on the entries (each with the layers of its configuration); null with fewer than 3 entries.
  */
-export function fitRegression(items: readonly { entry: LutEntry; layers: readonly { layer: Layer; cost: LayerCost }[] }[], dtype: DType): RegressionModel | null {
+export function fitRegression(
+  items: readonly { entry: LutEntry; layers: readonly { layer: Layer; cost: LayerCost }[] }[],
+  dtype: DType,
+): RegressionModel | null {
   if (items.length < 3) return null;
   const opLevel = items.every((it) => it.entry.ops && it.entry.ops.layers.length > 0);
   const rows: number[][] = [];

@@ -193,7 +193,13 @@ export function serializeTable(table: LutTable): string {
 }
 
 function settingsText(s: Record<string, string | number | boolean>): string {
-  return JSON.stringify(Object.fromEntries(Object.keys(s).sort().map((k) => [k, s[k]])));
+  return JSON.stringify(
+    Object.fromEntries(
+      Object.keys(s)
+        .sort()
+        .map((k) => [k, s[k]]),
+    ),
+  );
 }
 
 /** Same target id and the same resolved settings. */
@@ -202,7 +208,9 @@ export function sameTarget(a: LutTarget, b: LutTarget): boolean {
 }
 
 export function targetText(t: LutTarget): string {
-  const s = Object.entries(t.settings).map(([k, v]) => `${k}=${String(v)}`).join(',');
+  const s = Object.entries(t.settings)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(',');
   return s ? `${t.id} (${s})` : t.id;
 }
 
@@ -222,12 +230,16 @@ export function parseTable(text: string, where = 'table'): LutTable {
   }
   const version = (raw as { schemaVersion?: unknown }).schemaVersion;
   if (version !== LUT_SCHEMA_VERSION) {
-    throw new LutError(`${where} has table schemaVersion ${JSON.stringify(version)}; this mnv4-bench reads version ${LUT_SCHEMA_VERSION}: rebuild the table or use the version that wrote it`);
+    throw new LutError(
+      `${where} has table schemaVersion ${JSON.stringify(version)}; this mnv4-bench reads version ${LUT_SCHEMA_VERSION}: rebuild the table or use the version that wrote it`,
+    );
   }
   const r = TableSchema.safeParse(raw);
   if (!r.success) {
     const i = r.error.issues[0]!;
-    throw new LutError(`${where} is not a valid table (${i.path.join('.') || '(root)'}: ${i.message}); it was edited or written by another tool: rebuild it`);
+    throw new LutError(
+      `${where} is not a valid table (${i.path.join('.') || '(root)'}: ${i.message}); it was edited or written by another tool: rebuild it`,
+    );
   }
   const digest = tableDigest(raw as Record<string, unknown>);
   if (digest !== r.data.integrity.digest) {
@@ -239,7 +251,9 @@ export function parseTable(text: string, where = 'table'): LutTable {
       throw new LutError(`${where} mixes targets: run ${run.runId} measured ${targetText(run.target)}, the table is for ${targetText(t.target)}`);
     }
     if (run.hostname !== t.device.hostname || run.cpu !== t.device.cpu) {
-      throw new LutError(`${where} mixes devices: run ${run.runId} ran on ${run.hostname} (${run.cpu}), the table is for ${t.device.hostname} (${t.device.cpu})`);
+      throw new LutError(
+        `${where} mixes devices: run ${run.runId} ran on ${run.hostname} (${run.cpu}), the table is for ${t.device.hostname} (${t.device.cpu})`,
+      );
     }
   }
   const seen = new Set<string>();

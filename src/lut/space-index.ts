@@ -94,8 +94,16 @@ export function spaceIndex(spaceId: string, resolution?: number): SpaceIndex {
         ci = configs.length;
         byKey.set(key, ci);
         configs.push({
-          key, spec: info.spec, inShape: info.inShape, outShape: info.outShape, stride: 'stride' in info.spec ? info.spec.stride : 1,
-          blocks: [bi], searchable: affects(bi, false).length > 0, stage: info.stage, macs: layers.reduce((a, l) => a + l.cost.macs, 0), layers,
+          key,
+          spec: info.spec,
+          inShape: info.inShape,
+          outShape: info.outShape,
+          stride: 'stride' in info.spec ? info.spec.stride : 1,
+          blocks: [bi],
+          searchable: affects(bi, false).length > 0,
+          stage: info.stage,
+          macs: layers.reduce((a, l) => a + l.cost.macs, 0),
+          layers,
         });
       } else if (!configs[ci]!.blocks.includes(bi)) {
         configs[ci]!.blocks.push(bi);
@@ -104,7 +112,9 @@ export function spaceIndex(spaceId: string, resolution?: number): SpaceIndex {
     }
     blocks.push({ index: bi, stage: space.base.blocks[bi]!.stage, deps, radix, comboConfig });
   }
-  const fingerprint = createHash('sha256').update([...byKey.keys()].sort().join('\n')).digest('hex');
+  const fingerprint = createHash('sha256')
+    .update([...byKey.keys()].sort().join('\n'))
+    .digest('hex');
   const index: SpaceIndex = { space, resolution: res, configs, byKey, blocks, fingerprint };
   cache.set(ck, index);
   return index;

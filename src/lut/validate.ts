@@ -61,7 +61,11 @@ export async function readTableFile(path: string): Promise<LutTable> {
     text = await readFile(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new LutError(code === 'ENOENT' ? `table file ${path} does not exist: build one with 'mnv4-bench lut build'` : `cannot read table file ${path}: ${(e as Error).message}`);
+    throw new LutError(
+      code === 'ENOENT'
+        ? `table file ${path} does not exist: build one with 'mnv4-bench lut build'`
+        : `cannot read table file ${path}: ${(e as Error).message}`,
+    );
   }
   return parseTable(text, path);
 }
@@ -118,12 +122,16 @@ export const DRIFT_WARNING = 0.05;
 export function validationWarnings(summary: ValidationSummary, drift: readonly DriftPoint[]): string[] {
   const w: string[] = [];
   if (summary.n > 0 && summary.noiseFloor > NOISE_FLOOR_WARNING) {
-    w.push(`the architectures' own sessions disagree by ${(summary.noiseFloor * 100).toFixed(1)}% (median): the host is too noisy to check ±5%/±10%; validate on a quiet host`);
+    w.push(
+      `the architectures' own sessions disagree by ${(summary.noiseFloor * 100).toFixed(1)}% (median): the host is too noisy to check ±5%/±10%; validate on a quiet host`,
+    );
   }
   const changes = drift.map((d) => Math.abs(d.change)).sort((a, b) => a - b);
   const mid = changes.length ? changes[Math.floor((changes.length - 1) / 2)]! : 0;
   if (mid > DRIFT_WARNING) {
-    w.push(`re-measured table entries moved by ${(mid * 100).toFixed(1)}% (median) since the build: the host is not in the state the table was built in; rebuild or validate when it is`);
+    w.push(
+      `re-measured table entries moved by ${(mid * 100).toFixed(1)}% (median) since the build: the host is not in the state the table was built in; rebuild or validate when it is`,
+    );
   }
   return w;
 }

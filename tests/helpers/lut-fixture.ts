@@ -25,8 +25,16 @@ export const identityMs = (s: Shape): number => ID0 + ID1 * s[0] * s[1] * s[2];
 
 export function runSummary(overrides: Partial<RunSummary> = {}): RunSummary {
   return {
-    runId: 'run-1', createdAt: '2026-01-01T00:00:00.000Z', tool: { version: '0.1.0', gitCommit: null }, hostname: DEVICE.hostname, cpu: DEVICE.cpu,
-    target: TARGET, runtimes: { 'onnxruntime-node': '1.30.0' }, protocol: 'quick', measurements: 0, ...overrides,
+    runId: 'run-1',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    tool: { version: '0.1.0', gitCommit: null },
+    hostname: DEVICE.hostname,
+    cpu: DEVICE.cpu,
+    target: TARGET,
+    runtimes: { 'onnxruntime-node': '1.30.0' },
+    protocol: 'quick',
+    measurements: 0,
+    ...overrides,
   };
 }
 
@@ -47,7 +55,10 @@ export function trueArchMs(index: SpaceIndex, vector: readonly number[]): number
   const cfgs = archConfigs(index, vector);
   const first = index.configs[cfgs[0]!]!;
   const last = index.configs[cfgs[cfgs.length - 1]!]!;
-  return cfgs.reduce((a, ci) => a + kernelMs(index, ci) * STAGE_FACTOR[index.configs[ci]!.stage]!, 0) + (identityMs(first.inShape) + identityMs(last.outShape)) / 2;
+  return (
+    cfgs.reduce((a, ci) => a + kernelMs(index, ci) * STAGE_FACTOR[index.configs[ci]!.stage]!, 0) +
+    (identityMs(first.inShape) + identityMs(last.outShape)) / 2
+  );
 }
 
 export interface FixtureOptions {
@@ -73,30 +84,58 @@ export function fixtureInputs(o: FixtureOptions = {}): BuildInputs {
     const profile = o.profiles
       ? (): SessionProfile => ({
           source: 'onnxruntime-profiler',
-          nodes: c.layers.map((l) => ({ name: `b00_${c.spec.type}/${l.layer.name.split('/')[1]}`, op: l.layer.op.kind === 'conv' ? 'Conv' : 'Add', block: `b00_${c.spec.type}`, medianMs: ((l.cost.macs / RATE + 0.01) * PROFILER_INFLATION) })),
-          blocks: [], unattributedMs: 0,
+          nodes: c.layers.map((l) => ({
+            name: `b00_${c.spec.type}/${l.layer.name.split('/')[1]}`,
+            op: l.layer.op.kind === 'conv' ? 'Conv' : 'Add',
+            block: `b00_${c.spec.type}`,
+            medianMs: (l.cost.macs / RATE + 0.01) * PROFILER_INFLATION,
+          })),
+          blocks: [],
+          unattributedMs: 0,
         })
       : undefined;
     blocks.set(c.key, { workloadId: `block:${c.key}`, sessions: sessions(alone, k, profile) });
   });
   const identities = new Map<string, MeasuredWorkload>();
-  if (o.identities !== false) for (const s of identityShapes(index)) identities.set(s.join('x'), { workloadId: `block:identity()@${s.join('x')}`, sessions: sessions(identityMs(s), k) });
+  if (o.identities !== false)
+    for (const s of identityShapes(index))
+      identities.set(s.join('x'), { workloadId: `block:identity()@${s.join('x')}`, sessions: sessions(identityMs(s), k) });
   const archs = calibrationArchs(spaceId, o.calibration ?? 8, 1).map((arch) => {
-    const vector = arch.slice(arch.indexOf(':') + 1).split(',').map(Number);
+    const vector = arch
+      .slice(arch.indexOf(':') + 1)
+      .split(',')
+      .map(Number);
     const cfgs = archConfigs(index, vector);
     const profile = o.profiles
       ? (): SessionProfile => ({
           source: 'onnxruntime-profiler',
           nodes: [],
-          blocks: cfgs.map((ci, bi) => ({ block: `b${String(bi).padStart(2, '0')}_${index.configs[ci]!.spec.type}`, ms: kernelMs(index, ci) * STAGE_FACTOR[index.configs[ci]!.stage]! * PROFILER_INFLATION })),
+          blocks: cfgs.map((ci, bi) => ({
+            block: `b${String(bi).padStart(2, '0')}_${index.configs[ci]!.spec.type}`,
+            ms: kernelMs(index, ci) * STAGE_FACTOR[index.configs[ci]!.stage]! * PROFILER_INFLATION,
+          })),
           unattributedMs: 0.2,
         })
       : undefined;
-    return { arch, role: 'calibration' as const, measured: { workloadId: `arch:${arch}@${index.resolution}`, sessions: sessions(trueArchMs(index, vector), k, profile) } };
+    return {
+      arch,
+      role: 'calibration' as const,
+      measured: { workloadId: `arch:${arch}@${index.resolution}`, sessions: sessions(trueArchMs(index, vector), k, profile) },
+    };
   });
   return {
-    spaceId, device: DEVICE, target: TARGET, dtype: 'fp32', format: 'onnx', protocol: 'quick', runs: [runSummary()], blocks, identities, archs,
-    createdAt: '2026-01-01T00:00:00.000Z', ...(o.method ? { method: o.method } : {}),
+    spaceId,
+    device: DEVICE,
+    target: TARGET,
+    dtype: 'fp32',
+    format: 'onnx',
+    protocol: 'quick',
+    runs: [runSummary()],
+    blocks,
+    identities,
+    archs,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    ...(o.method ? { method: o.method } : {}),
   };
 }
 

@@ -31,7 +31,8 @@ import { withInterrupt, type CliContext, type CliIO } from '../io.js';
 import { addOptions, collectWhole, dtypeOf, resolutionOf, runIdOf, sessionsOf, targetList, type SharedValues } from '../options.js';
 import { eventRenderer } from '../progress.js';
 
-const pct = (x: number | null | undefined, digits = 1): string => (x === null || x === undefined || !Number.isFinite(x) ? '-' : `${(x * 100).toFixed(digits)}%`);
+const pct = (x: number | null | undefined, digits = 1): string =>
+  x === null || x === undefined || !Number.isFinite(x) ? '-' : `${(x * 100).toFixed(digits)}%`;
 const signedPct = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
 /** Sessions per workload when --sessions is not given: k >= 3 lets a table see its own between-session spread. */
 export const LUT_DEFAULT_SESSIONS = 3;
@@ -43,7 +44,8 @@ function requireTable(file: string | undefined): string {
 
 export function parseBudget(value: string | undefined): number {
   const n = Number(value);
-  if (value === undefined || !Number.isFinite(n) || n <= 0) throw new UsageError(`--budget-ms must be a positive number of milliseconds, got '${value ?? ''}'`);
+  if (value === undefined || !Number.isFinite(n) || n <= 0)
+    throw new UsageError(`--budget-ms must be a positive number of milliseconds, got '${value ?? ''}'`);
   return n;
 }
 
@@ -57,8 +59,22 @@ export function describeTable(t: LutTable): string {
   if (t.build) lines.push(`  build cost: ${t.build.measurements} sessions measured, ${fmt(t.build.wallSeconds / 60, 1)} min wall`);
   lines.push(
     textTable(
-      [{ header: 'method' }, { header: 'LOO MAPE', right: true }, { header: 'max |err|', right: true }, { header: '±5%', right: true }, { header: '±10%', right: true }, { header: 'note' }],
-      t.method.comparison.map((s) => [s.method + (s.method === t.method.id ? ' *' : ''), pct(s.looMape, 2), pct(s.looMaxAbsErr), pct(s.within5, 0), pct(s.within10, 0), s.note]),
+      [
+        { header: 'method' },
+        { header: 'LOO MAPE', right: true },
+        { header: 'max |err|', right: true },
+        { header: '±5%', right: true },
+        { header: '±10%', right: true },
+        { header: 'note' },
+      ],
+      t.method.comparison.map((s) => [
+        s.method + (s.method === t.method.id ? ' *' : ''),
+        pct(s.looMape, 2),
+        pct(s.looMaxAbsErr),
+        pct(s.within5, 0),
+        pct(s.within10, 0),
+        s.note,
+      ]),
     )
       .split('\n')
       .map((l) => `  ${l}`)
@@ -68,24 +84,52 @@ export function describeTable(t: LutTable): string {
 }
 
 export function formatPrediction(p: Prediction): string {
-  const reg = p.regressionConfigs.length > 0 ? `; ${p.regressionConfigs.length} configuration(s) not in the table, by regression: ${p.regressionConfigs.join(' ')}` : '';
+  const reg =
+    p.regressionConfigs.length > 0
+      ? `; ${p.regressionConfigs.length} configuration(s) not in the table, by regression: ${p.regressionConfigs.join(' ')}`
+      : '';
   return `${p.arch}: ${fmt(p.medianMs, 3)} ms ± ${fmt(p.uncertaintyMs, 3)} (1 sd), estimated by the ${p.method} correction from ${p.source}${reg}`;
 }
 
 export function formatFrontier(r: SearchResult, measured?: ReadonlyMap<string, { medianMs: number }>): string {
   const rows = r.frontier.map((p) => {
     const m = measured?.get(p.arch);
-    return [p.arch, fmt(p.macs / 1e6, 1), fmt(p.predictedMs, 3), m ? fmt(m.medianMs, 3) : '-', m ? signedPct((p.predictedMs - m.medianMs) / m.medianMs) : '-'];
+    return [
+      p.arch,
+      fmt(p.macs / 1e6, 1),
+      fmt(p.predictedMs, 3),
+      m ? fmt(m.medianMs, 3) : '-',
+      m ? signedPct((p.predictedMs - m.medianMs) / m.medianMs) : '-',
+    ];
   });
-  return textTable([{ header: 'architecture' }, { header: 'MMACs', right: true }, { header: 'predicted ms (estimated)', right: true }, { header: 'measured ms', right: true }, { header: 'error', right: true }], rows);
+  return textTable(
+    [
+      { header: 'architecture' },
+      { header: 'MMACs', right: true },
+      { header: 'predicted ms (estimated)', right: true },
+      { header: 'measured ms', right: true },
+      { header: 'error', right: true },
+    ],
+    rows,
+  );
 }
 
 export function formatValidation(r: ValidationReport): string {
   const s = r.summary;
   const row = (p: { arch: string; predictedMs: number; measuredMs: number; spreadMs: number; error: number }): string[] => [
-    p.arch, fmt(p.predictedMs, 3), fmt(p.measuredMs, 3), signedPct(p.error), pct(p.spreadMs / p.measuredMs, 2),
+    p.arch,
+    fmt(p.predictedMs, 3),
+    fmt(p.measuredMs, 3),
+    signedPct(p.error),
+    pct(p.spreadMs / p.measuredMs, 2),
   ];
-  const cols = [{ header: 'architecture' }, { header: 'predicted ms (est.)', right: true }, { header: 'measured ms', right: true }, { header: 'error', right: true }, { header: 'session spread', right: true }];
+  const cols = [
+    { header: 'architecture' },
+    { header: 'predicted ms (est.)', right: true },
+    { header: 'measured ms', right: true },
+    { header: 'error', right: true },
+    { header: 'session spread', right: true },
+  ];
   const lines = [
     `table ${r.table.file}: ${r.table.space}@${r.table.resolution} on ${r.table.target}, device ${r.table.device}, method ${r.table.method}; run ${r.runId}`,
     textTable(cols, r.archs.map(row)),
@@ -94,11 +138,21 @@ export function formatValidation(r: ValidationReport): string {
   ];
   if (r.models.length > 0) {
     lines.push('', 'MNv4 models (blocks outside the space predicted by regression):');
-    lines.push(textTable([...cols, { header: 'source' }], r.models.map((m) => [...row(m), m.source])));
+    lines.push(
+      textTable(
+        [...cols, { header: 'source' }],
+        r.models.map((m) => [...row(m), m.source]),
+      ),
+    );
   }
   if (r.drift.length > 0) {
     lines.push('', 'table entries re-measured in the same run (drift of the host since the build):');
-    lines.push(textTable([{ header: 'entry' }, { header: 'table ms', right: true }, { header: 'now ms', right: true }, { header: 'change', right: true }], r.drift.map((d) => [d.key, fmt(d.tableMs, 4), fmt(d.nowMs, 4), signedPct(d.change)])));
+    lines.push(
+      textTable(
+        [{ header: 'entry' }, { header: 'table ms', right: true }, { header: 'now ms', right: true }, { header: 'change', right: true }],
+        r.drift.map((d) => [d.key, fmt(d.tableMs, 4), fmt(d.nowMs, 4), signedPct(d.change)]),
+      ),
+    );
   }
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n');
@@ -115,7 +169,17 @@ async function withEngine<T>(o: MeasureValues, cli: CliContext, fn: (x: LutExecu
   const { runId, resume } = runIdOf(o);
   const render = eventRenderer(cli.io, { json: true });
   try {
-    return await withInterrupt(cli.io, (signal) => fn({ outDir: o.results ?? defaultResultsDir(), runId, resume, signal, onEvent: (e) => render.onEvent(e), log: (line) => render.log(line), command: [...cli.argv] }));
+    return await withInterrupt(cli.io, (signal) =>
+      fn({
+        outDir: o.results ?? defaultResultsDir(),
+        runId,
+        resume,
+        signal,
+        onEvent: (e) => render.onEvent(e),
+        log: (line) => render.log(line),
+        command: [...cli.argv],
+      }),
+    );
   } finally {
     render.stop();
   }
@@ -147,7 +211,9 @@ function deviceOf(o: MeasureValues, table?: LutTable): DeviceProfile {
   try {
     return loadDevice(table.device.id);
   } catch (e) {
-    throw new UsageError(`the table was measured on device '${table.device.id}', which is not in devices/: give --device <path to its profile> (${(e as Error).message})`);
+    throw new UsageError(
+      `the table was measured on device '${table.device.id}', which is not in devices/: give --device <path to its profile> (${(e as Error).message})`,
+    );
   }
 }
 
@@ -158,7 +224,9 @@ export function register(program: Command, cli: CliContext): void {
 
   const build = lut
     .command('build')
-    .description('measure every block configuration of a search space (plus identity graphs and a few whole architectures) on one target and write the table')
+    .description(
+      'measure every block configuration of a search space (plus identity graphs and a few whole architectures) on one target and write the table',
+    )
     .option('--device <id>', 'device profile id or path (devices/<id>.json)', 'host');
   addOptions(build, ['targets', 'dtype', 'resolution']);
   addMeasureOptions(build)
@@ -180,8 +248,16 @@ export function register(program: Command, cli: CliContext): void {
       const outcome = await withEngine(o, cli, (x) =>
         measureAndBuild(
           {
-            device, target: targets[0]!, space: o.space, sessions, calibration, seed, ...(dtype ? { dtype } : {}), ...(resolution !== undefined ? { resolution } : {}),
-            ...(o.preset !== undefined ? { preset: o.preset } : {}), ...(method ? { method } : {}),
+            device,
+            target: targets[0]!,
+            space: o.space,
+            sessions,
+            calibration,
+            seed,
+            ...(dtype ? { dtype } : {}),
+            ...(resolution !== undefined ? { resolution } : {}),
+            ...(o.preset !== undefined ? { preset: o.preset } : {}),
+            ...(method ? { method } : {}),
           },
           x,
         ),
@@ -193,7 +269,9 @@ export function register(program: Command, cli: CliContext): void {
       if (o.json) out(JSON.stringify({ file, table: t }, null, 2));
       else out(`${describeTable(t)}\nwrote ${file}`);
       if (outcome.missing.length > 0) {
-        throw new RunError(`${outcome.missing.length} workload(s) have no measurement (${outcome.missing.slice(0, 3).join(', ')}${outcome.missing.length > 3 ? ', ...' : ''}); the table was written without them (missing configurations are predicted by regression); retry them with --resume ${outcome.result.runId}`);
+        throw new RunError(
+          `${outcome.missing.length} workload(s) have no measurement (${outcome.missing.slice(0, 3).join(', ')}${outcome.missing.length > 3 ? ', ...' : ''}); the table was written without them (missing configurations are predicted by regression); retry them with --resume ${outcome.result.runId}`,
+        );
       }
     });
 
@@ -233,23 +311,41 @@ export function register(program: Command, cli: CliContext): void {
     .option('--drift <n>', 'table entries re-measured in the same run to show drift', '4')
     .option('--no-models', 'leave out the five MNv4 models')
     .option('--report <file>', 'also write the report as JSON there');
-  addMeasureOptions(validate).action(async (o: MeasureValues & { table?: string; n: string; seed: string; drift: string; models: boolean; report?: string }) => {
-    const file = requireTable(o.table);
-    const t = await readTableFile(file);
-    compileTable(t);
-    const n = parseIntFlag('--n', o.n, 1, 10_000);
-    const seed = parseIntFlag('--seed', o.seed, 0, 2 ** 31 - 1);
-    const driftCount = parseIntFlag('--drift', o.drift, 0, 100);
-    const sessions = sessionsOf(o) ?? LUT_DEFAULT_SESSIONS;
-    const device = deviceOf(o, t);
-    const { report, result } = await withEngine(o, cli, (x) =>
-      measureAndValidate({ table: t, tableFile: file, device, sessions, n, seed, driftCount, models: o.models, ...(o.preset !== undefined ? { preset: o.preset } : {}) }, x),
-    );
-    if (!report) throw interrupted(result.runId, cli.argv);
-    if (o.report) await writeFile(o.report, `${JSON.stringify(report, null, 2)}\n`);
-    out(o.json ? JSON.stringify(report, null, 2) : formatValidation(report));
-    if (result.failed.length > 0) throw new RunError(`${result.failed.length} measurement(s) failed (error records in ${result.runDir}/measurements.jsonl); the figures above leave them out`);
-  });
+  addMeasureOptions(validate).action(
+    async (o: MeasureValues & { table?: string; n: string; seed: string; drift: string; models: boolean; report?: string }) => {
+      const file = requireTable(o.table);
+      const t = await readTableFile(file);
+      compileTable(t);
+      const n = parseIntFlag('--n', o.n, 1, 10_000);
+      const seed = parseIntFlag('--seed', o.seed, 0, 2 ** 31 - 1);
+      const driftCount = parseIntFlag('--drift', o.drift, 0, 100);
+      const sessions = sessionsOf(o) ?? LUT_DEFAULT_SESSIONS;
+      const device = deviceOf(o, t);
+      const { report, result } = await withEngine(o, cli, (x) =>
+        measureAndValidate(
+          {
+            table: t,
+            tableFile: file,
+            device,
+            sessions,
+            n,
+            seed,
+            driftCount,
+            models: o.models,
+            ...(o.preset !== undefined ? { preset: o.preset } : {}),
+          },
+          x,
+        ),
+      );
+      if (!report) throw interrupted(result.runId, cli.argv);
+      if (o.report) await writeFile(o.report, `${JSON.stringify(report, null, 2)}\n`);
+      out(o.json ? JSON.stringify(report, null, 2) : formatValidation(report));
+      if (result.failed.length > 0)
+        throw new RunError(
+          `${result.failed.length} measurement(s) failed (error records in ${result.runDir}/measurements.jsonl); the figures above leave them out`,
+        );
+    },
+  );
 
   lut
     .command('export')
@@ -265,7 +361,10 @@ export function register(program: Command, cli: CliContext): void {
       const seed = parseIntFlag('--seed', o.seed, 0, 2 ** 31 - 1);
       const fitArchs = parseIntFlag('--fit-archs', o.fitArchs, 100, 1_000_000);
       const t = await readTableFile(requireTable(o.table));
-      const text = format === 'csv' ? exportCsv(t) : `${JSON.stringify(format === 'tunas' ? exportTunas(t, { seed, trainArchs: fitArchs }) : exportOfa(t), null, 1)}\n`;
+      const text =
+        format === 'csv'
+          ? exportCsv(t)
+          : `${JSON.stringify(format === 'tunas' ? exportTunas(t, { seed, trainArchs: fitArchs }) : exportOfa(t), null, 1)}\n`;
       if (o.output) {
         await writeFile(o.output, text);
         io.err(`wrote ${o.output}\n`);
@@ -282,27 +381,44 @@ export function register(program: Command, cli: CliContext): void {
     .option('--max-results <n>', 'frontier points to return', '8')
     .option('--device <id>', "device profile for measuring (default: the table's)")
     .option('--no-measure', 'only predict: do not measure the returned architectures');
-  addMeasureOptions(search).action(async (o: MeasureValues & { table?: string; budgetMs?: string; seed: string; evaluations: string; maxResults: string; measure: boolean }) => {
-    const budgetMs = parseBudget(o.budgetMs);
-    const t = await readTableFile(requireTable(o.table));
-    const r = searchFrontier(t, {
-      budgetMs, seed: parseIntFlag('--seed', o.seed, 0, 2 ** 31 - 1), evaluations: parseIntFlag('--evaluations', o.evaluations, 10, 10_000_000),
-      maxResults: parseIntFlag('--max-results', o.maxResults, 1, 1000),
-    });
-    let measured: Map<string, { medianMs: number; spreadMs: number }> | undefined;
-    if (o.measure && r.frontier.length > 0) {
-      const device = deviceOf(o, t);
-      const sessions = sessionsOf(o) ?? LUT_DEFAULT_SESSIONS;
-      const m = await withEngine(o, cli, (x) => measureArchs(t, r.frontier.map((p) => p.arch), { device, sessions, ...(o.preset !== undefined ? { preset: o.preset } : {}) }, x));
-      if (m.result.interrupted) throw interrupted(m.result.runId, cli.argv);
-      measured = m.measured;
-    }
-    if (o.json) {
-      const frontier = r.frontier.map((p) => ({ ...p, predicted: 'estimated', measuredMs: measured?.get(p.arch)?.medianMs ?? null, spreadMs: measured?.get(p.arch)?.spreadMs ?? null }));
-      return out(JSON.stringify({ ...r, frontier, provenance: { predicted: 'estimated', measured: 'measured' } }, null, 2));
-    }
-    out(`${r.evaluated} distinct architectures evaluated, ${r.feasible} within ${budgetMs} ms (predicted, estimated)`);
-    if (r.frontier.length === 0) return out(`none meets the budget; the fastest seen: ${r.fastest!.arch} at ${fmt(r.fastest!.predictedMs, 3)} ms (estimated)`);
-    out(formatFrontier(r, measured));
-  });
+  addMeasureOptions(search).action(
+    async (o: MeasureValues & { table?: string; budgetMs?: string; seed: string; evaluations: string; maxResults: string; measure: boolean }) => {
+      const budgetMs = parseBudget(o.budgetMs);
+      const t = await readTableFile(requireTable(o.table));
+      const r = searchFrontier(t, {
+        budgetMs,
+        seed: parseIntFlag('--seed', o.seed, 0, 2 ** 31 - 1),
+        evaluations: parseIntFlag('--evaluations', o.evaluations, 10, 10_000_000),
+        maxResults: parseIntFlag('--max-results', o.maxResults, 1, 1000),
+      });
+      let measured: Map<string, { medianMs: number; spreadMs: number }> | undefined;
+      if (o.measure && r.frontier.length > 0) {
+        const device = deviceOf(o, t);
+        const sessions = sessionsOf(o) ?? LUT_DEFAULT_SESSIONS;
+        const m = await withEngine(o, cli, (x) =>
+          measureArchs(
+            t,
+            r.frontier.map((p) => p.arch),
+            { device, sessions, ...(o.preset !== undefined ? { preset: o.preset } : {}) },
+            x,
+          ),
+        );
+        if (m.result.interrupted) throw interrupted(m.result.runId, cli.argv);
+        measured = m.measured;
+      }
+      if (o.json) {
+        const frontier = r.frontier.map((p) => ({
+          ...p,
+          predicted: 'estimated',
+          measuredMs: measured?.get(p.arch)?.medianMs ?? null,
+          spreadMs: measured?.get(p.arch)?.spreadMs ?? null,
+        }));
+        return out(JSON.stringify({ ...r, frontier, provenance: { predicted: 'estimated', measured: 'measured' } }, null, 2));
+      }
+      out(`${r.evaluated} distinct architectures evaluated, ${r.feasible} within ${budgetMs} ms (predicted, estimated)`);
+      if (r.frontier.length === 0)
+        return out(`none meets the budget; the fastest seen: ${r.fastest!.arch} at ${fmt(r.fastest!.predictedMs, 3)} ms (estimated)`);
+      out(formatFrontier(r, measured));
+    },
+  );
 }

@@ -4,7 +4,7 @@
  * from the run engine; tests give synthetic ones.
  *
  * Per workload: median = median of the session medians (robust to a session that drifted), p10/p90 over
- * the pooled samples, spread = sample standard deviation of the session medians. The correction method is
+ * the pooled samples, spread = robust standard deviation of the session medians (sessionSpread). The correction method is
  * the one with the lowest leave-one-out error over the calibration architectures (src/lut/corrections.ts)
  * unless one is requested.
  */
@@ -75,14 +75,23 @@ export interface BuildInputs {
 const sorted = (xs: readonly number[]): number[] => [...xs].sort((a, b) => a - b);
 const median = (xs: readonly number[]): number => percentileSorted(sorted(xs), 0.5);
 
+/**
+ * Between-session spread of a workload, ms: 1.4826 x the median absolute deviation of the session centres
+ * (a standard deviation for normal data that one disturbed session cannot blow up: on a shared host one
+ * session of three can run 50x slower); 0 for one session.
+ */
+export function sessionSpread(centers: readonly number[]): number {
+  if (centers.length < 2) return 0;
+  const m = median(centers);
+  return 1.4826 * median(centers.map((c) => Math.abs(c - m)));
+}
+
 /** Latency of a workload from its sessions. */
 export function latencyFromSessions(sessions: readonly SessionResult[], what: string): Latency {
   if (sessions.length === 0 || sessions.some((s) => s.samplesMs.length === 0)) throw new LutError(`${what}: no samples to build a table entry from`);
   const medians = sessions.map((s) => median(s.samplesMs));
   const pooled = sorted(sessions.flatMap((s) => [...s.samplesMs]));
   const m = median(medians);
-  const mean = medians.reduce((a, b) => a + b, 0) / medians.length;
-  const spread = medians.length > 1 ? Math.sqrt(medians.reduce((a, b) => a + (b - mean) ** 2, 0) / (medians.length - 1)) : 0;
   return {
     unit: 'ms',
     provenance: 'measured',
@@ -92,7 +101,7 @@ export function latencyFromSessions(sessions: readonly SessionResult[], what: st
     n: pooled.length,
     sessions: sessions.length,
     sessionMedians: medians,
-    spreadMs: spread,
+    spreadMs: sessionSpread(medians),
   };
 }
 

@@ -21,7 +21,7 @@ import { encodeArch, sampleArch } from '../models/search-space.js';
 import { compileTable, predictGraph, predictLatency } from './predict.js';
 import { driftEntries, driftPoint, summarizeValidation, validationPoint, validationWarnings, type ValidationReport } from './validate.js';
 import type { MeasurementRecord } from '../results/schema.js';
-import { buildTable, calibrationArchs, identityShapes, type MeasuredWorkload, type SessionProfile } from './build.js';
+import { buildTable, calibrationArchs, identityShapes, sessionSpread, type MeasuredWorkload, type SessionProfile } from './build.js';
 import { LutError } from './errors.js';
 import { sameTarget, targetText, type LutDevice, type LutTable, type LutTarget, type MethodId, type RunSummary } from './schema.js';
 import { spaceIndex, type SpaceIndex } from './space-index.js';
@@ -101,12 +101,9 @@ export function measuredWorkload(rec: MeasurementRecord): MeasuredWorkload {
   };
 }
 
-/** Sample standard deviation of a measurement's session centres (0 for one session), ms. */
+/** Between-session spread of a measurement (robust, as in table entries), ms. */
 export function sessionSpreadMs(r: MeasurementRecord): number {
-  const xs = r.sessions.map((s) => s.centerMs);
-  if (xs.length < 2) return 0;
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  return Math.sqrt(xs.reduce((a, v) => a + (v - mean) ** 2, 0) / (xs.length - 1));
+  return sessionSpread(r.sessions.map((s) => s.centerMs));
 }
 
 /** The run's measurements of the plan's target, by workload id. */

@@ -58,7 +58,7 @@ export const LatencySchema = z.object({
   n: z.number().int().positive(),
   sessions: z.number().int().positive(),
   sessionMedians: z.array(z.number().positive()).min(1),
-  /** sample standard deviation of the session medians (0 for one session). */
+  /** robust standard deviation of the session medians: 1.4826 x their MAD (0 for one session). */
   spreadMs: z.number().nonnegative(),
 });
 export type Latency = z.infer<typeof LatencySchema>;

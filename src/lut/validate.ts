@@ -3,7 +3,7 @@
  *
  * Per architecture: error = (predicted - measured) / measured. Overall: MAPE (mean |error|), RMSE (ms),
  * the share within ±5% and ±10%, and beside them the noise floor: the median over the architectures of
- * their own between-session spread (sample SD of session medians / median), which no predictor can beat on
+ * their own between-session spread (robust SD of the session medians / median), which no predictor can beat on
  * this host. Drift: the re-measured table entries' medians against the table's.
  */
 import { readFile, writeFile, rename } from 'node:fs/promises';
@@ -15,7 +15,7 @@ export interface ValidationPoint {
   arch: string;
   predictedMs: number;
   measuredMs: number;
-  /** between-session SD of this architecture's session medians, ms. */
+  /** between-session spread of this architecture (robust SD of its session medians), ms. */
   spreadMs: number;
   /** predicted - measured, relative to measured. */
   error: number;

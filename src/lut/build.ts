@@ -256,7 +256,7 @@ export function buildTable(inp: BuildInputs): LutTable {
 }
 
 /**
- * Calibration architectures for a build: `n` seeded random ones, chosen greedily from a larger seeded pool
+ * The architectures a build measures to fit and choose the correction: `n` seeded random ones, chosen greedily from a larger seeded pool
  * so that together they contain as many distinct configurations as possible (every configuration seen in
  * context at least once when n allows), then the skeleton's own choices.
  */

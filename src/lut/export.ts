@@ -138,7 +138,7 @@ export function exportTunas(table: LutTable, opts: { trainArchs?: number; heldOu
     sa += Math.abs(e / p);
     mx = Math.max(mx, Math.abs(e / p));
   }
-  const measured = table.archs.filter((a) => a.role === 'calibration');
+  const measured = table.archs;
   let measuredFit: TunasModel['fit']['measured'] = null;
   if (measured.length > 0) {
     const errs = measured.map((a) => {

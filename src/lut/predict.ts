@@ -61,15 +61,13 @@ export interface Prediction {
 
 const compiled = new WeakMap<LutTable, CompiledTable>();
 
-/** Calibration architectures of a table, decoded against its space (throws LutError for foreign ones). */
-export function calibrationArchs(table: LutTable, index: SpaceIndex): CalibrationArch[] {
-  return table.archs
-    .filter((a) => a.role === 'calibration')
-    .map((a) => ({ arch: a, configs: archConfigs(index, parseArchVector(a.arch, index, 'table architecture')) }));
+/** The measured architectures of a table, decoded against its space (throws LutError for foreign ones). */
+function tableCalibration(table: LutTable, index: SpaceIndex): CalibrationArch[] {
+  return table.archs.map((a) => ({ arch: a, configs: archConfigs(index, parseArchVector(a.arch, index, 'table architecture')) }));
 }
 
 export function fitInputs(table: LutTable, index: SpaceIndex, standalone: Float64Array): FitInputs {
-  return { index, standalone, overhead: table.overhead, calibration: calibrationArchs(table, index) };
+  return { index, standalone, overhead: table.overhead, calibration: tableCalibration(table, index) };
 }
 
 /** Standalone medians per configuration: measured entries, the regression for the rest. */

@@ -50,7 +50,7 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
 
 describe('CLI: lut with the engine (fake runtime)', () => {
   it('build writes a valid table of every conv-s configuration', async () => {
-    const r = await cli([
+    const build = [
       'lut',
       'build',
       '--device',
@@ -65,11 +65,10 @@ describe('CLI: lut with the engine (fake runtime)', () => {
       '3',
       '--results',
       results,
-      '--run-id',
-      'b1',
       '-o',
       tableFile,
-    ]);
+    ];
+    const r = await cli([...build, '--run-id', 'b1']);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain(`wrote ${tableFile}`);
     expect(r.out).toMatch(/43 block configurations/);
@@ -78,26 +77,7 @@ describe('CLI: lut with the engine (fake runtime)', () => {
     expect(t.entries).toHaveLength(43);
     expect(t.target.id).toBe('fake-cpu');
     // a second build of the same run id resumes it: nothing left to measure, same table
-    const again = await cli([
-      'lut',
-      'build',
-      '--device',
-      deviceFile,
-      '--target',
-      'fake-cpu',
-      '--space',
-      'conv-s',
-      '--sessions',
-      '1',
-      '--calibration',
-      '3',
-      '--results',
-      results,
-      '--resume',
-      'b1',
-      '-o',
-      tableFile,
-    ]);
+    const again = await cli([...build, '--resume', 'b1']);
     expect(again.code, again.err).toBe(0);
     expect(again.err).toMatch(/0 sessions to run/);
   });

@@ -8,6 +8,7 @@ import { InputError } from '../src/errors.js';
 import { LutError } from '../src/lut/errors.js';
 import { exportCsv, exportOfa, exportTunas, ofaKey, predictTunas } from '../src/lut/export.js';
 import { solveLeastSquares } from '../src/lut/least-squares.js';
+import { selectMethod } from '../src/lut/corrections.js';
 import { compileTable, predictGraph, predictLatency, predictVector } from '../src/lut/predict.js';
 import { parseTable, serializeTable, signTable, type LutTable } from '../src/lut/schema.js';
 import { searchFrontier } from '../src/lut/search.js';
@@ -159,7 +160,11 @@ describe('predictLatency', () => {
     const cmp = new Map(withProfiles.method.comparison.map((s) => [s.method, s]));
     expect(withProfiles.method.chosenBy).toBe('leave-one-out');
     const best = Math.min(...withProfiles.method.comparison.flatMap((s) => (s.looMape === null ? [] : [s.looMape])));
-    expect(cmp.get(withProfiles.method.id)!.looMape).toBe(best);
+    const noise = withProfiles.method.noiseFloor!;
+    expect(noise).toBeGreaterThan(0.004); // the fixture's sessions are 0.4% apart
+    expect(noise).toBeLessThan(0.01);
+    expect(cmp.get(withProfiles.method.id)!.looMape!).toBeLessThanOrEqual(best + noise);
+    expect(withProfiles.method.id).toBe('learned'); // the simplest within the noise of the best
     // the naive sum misses: standalone blocks pay the graph overhead 27 times and run with warm caches
     expect(cmp.get('sum')!.looMape!).toBeGreaterThan(0.05);
     expect(noProfiles.method.comparison.find((s) => s.method === 'in-context')).toMatchObject({
@@ -167,6 +172,23 @@ describe('predictLatency', () => {
       note: expect.stringContaining('no profiled'),
     });
     expectLutError(() => buildTable(fixtureInputs({ profiles: false, method: 'in-context' })), /method 'in-context' cannot be used.*no profiled/);
+  });
+
+  it('keeps the simplest method that no other beats by more than the calibration noise', () => {
+    const score = (method: 'sum' | 'overhead' | 'in-context' | 'learned', looMape: number | null) => ({
+      method,
+      looMape,
+      looMaxAbsErr: null,
+      within5: null,
+      within10: null,
+      note: '',
+    });
+    // a real ort-cpu build on a busy host: the differences are within its 3.3% noise
+    const scores = [score('sum', 0.0879), score('overhead', 0.0747), score('in-context', 0.0823), score('learned', 0.0861)];
+    expect(selectMethod(scores, 0.033)).toBe('sum');
+    expect(selectMethod(scores, 0)).toBe('overhead');
+    expect(selectMethod([score('sum', 0.3), score('in-context', 0.02), score('learned', 0.05)], 0.01)).toBe('in-context');
+    expect(selectMethod([score('sum', null)], 0)).toBeNull();
   });
 
   it('the overhead method removes one identity graph per block and adds one for the network', () => {

@@ -240,6 +240,8 @@ export function buildTable(inp: BuildInputs): LutTable {
   const { standalone } = standaloneMedians(asTable, index);
   const fi = fitInputs(asTable, index, standalone);
   const comparison = METHOD_IDS.map((m) => scoreMethod(m, fi));
+  const spreads = archs.map((a) => a.latency.spreadMs / a.latency.median).sort((x, y) => x - y);
+  const noiseFloor = spreads.length ? percentileSorted(spreads, 0.5) : null;
   let id: MethodId;
   let chosenBy: 'leave-one-out' | 'requested';
   if (inp.method) {
@@ -248,10 +250,10 @@ export function buildTable(inp: BuildInputs): LutTable {
     id = inp.method;
     chosenBy = 'requested';
   } else {
-    id = selectMethod(comparison) ?? (fi.overhead.length > 0 ? 'overhead' : 'sum');
+    id = selectMethod(comparison, noiseFloor ?? 0) ?? (fi.overhead.length > 0 ? 'overhead' : 'sum');
     chosenBy = 'leave-one-out';
   }
-  draft.method = { id, chosenBy, looRelRmse: looRelRmse(id, fi), comparison };
+  draft.method = { id, chosenBy, noiseFloor, looRelRmse: looRelRmse(id, fi), comparison };
   return signTable(draft);
 }
 

@@ -222,9 +222,21 @@ export function looRelRmse(method: MethodId, inp: FitInputs): number | null {
   return n === 0 ? null : Math.sqrt(se / n);
 }
 
-/** Lowest leave-one-out MAPE wins; ties go to the simpler method (earlier in the list). */
-export function selectMethod(scores: readonly MethodScore[]): MethodId | null {
-  let best: MethodScore | null = null;
-  for (const s of scores) if (s.looMape !== null && (best === null || s.looMape < best.looMape! - 1e-12)) best = s;
-  return best?.method ?? null;
+/** From the simplest correction to the one with the most fitted parameters. */
+export const SIMPLICITY_ORDER: readonly MethodId[] = ['sum', 'overhead', 'learned', 'in-context'];
+
+/**
+ * The simplest method whose leave-one-out MAPE is within `tolerance` of the lowest. The tolerance is the
+ * calibration architectures' own noise (median relative between-session spread): a method that beats a
+ * simpler one by less than that has not shown it is better, only that it fitted the noise of this run.
+ */
+export function selectMethod(scores: readonly MethodScore[], tolerance = 0): MethodId | null {
+  const scored = scores.filter((s) => s.looMape !== null);
+  if (scored.length === 0) return null;
+  const best = Math.min(...scored.map((s) => s.looMape!));
+  for (const m of SIMPLICITY_ORDER) {
+    const s = scored.find((x) => x.method === m);
+    if (s && s.looMape! <= best + tolerance + 1e-12) return m;
+  }
+  return null;
 }

@@ -134,6 +134,11 @@ export const MethodSchema = z.object({
   id: z.enum(METHOD_IDS),
   /** how it was chosen: 'leave-one-out' over the calibration architectures, or 'requested'. */
   chosenBy: z.enum(['leave-one-out', 'requested']),
+  /**
+   * the calibration architectures' noise (median relative between-session spread): a method had to beat a
+   * simpler one by more than this to be chosen; null without calibration architectures.
+   */
+  noiseFloor: z.number().nullable().optional(),
   /** relative RMS error of the chosen method in leave-one-out (the predictor's model uncertainty), null if unknown. */
   looRelRmse: z.number().nullable(),
   comparison: z.array(MethodScoreSchema),

@@ -54,7 +54,7 @@ export function describeTable(t: LutTable): string {
   const lines = [
     `${t.space.id} at ${t.space.resolution}x${t.space.resolution} on ${targetText(t.target)}, ${t.format} ${t.dtype}, device ${t.device.id} (${t.device.hostname}, ${t.device.cpu})`,
     `  ${t.entries.length} block configurations, ${t.overhead.length} identity graphs, ${t.archs.length} whole architectures; ${t.sessions} session${t.sessions === 1 ? '' : 's'} each, preset ${t.protocol}; run ${t.runs.map((r) => r.runId).join(', ')}`,
-    `  correction: ${t.method.id} (${t.method.chosenBy === 'leave-one-out' ? 'lowest leave-one-out error' : 'requested'}), model uncertainty ${pct(t.method.looRelRmse)} (relative RMS)`,
+    `  correction: ${t.method.id} (${t.method.chosenBy === 'leave-one-out' ? `simplest within the calibration noise (${pct(t.method.noiseFloor ?? null)}) of the lowest leave-one-out error` : 'requested'}), model uncertainty ${pct(t.method.looRelRmse)} (relative RMS)`,
   ];
   if (t.build) lines.push(`  build cost: ${t.build.measurements} sessions measured, ${fmt(t.build.wallSeconds / 60, 1)} min wall`);
   lines.push(

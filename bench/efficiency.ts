@@ -15,6 +15,7 @@ import { getPreset } from '../src/profiles/protocol.js';
 import { computeStats } from '../src/profiles/stats.js';
 import { getRunner } from '../src/runners/registry.js';
 import { prepareWorkload } from '../src/runners/prepare.js';
+import { localContext, protocolRunOf } from '../src/runners/types.js';
 import { arg, hostLine } from './common.js';
 
 /** Compute-dense single convolutions (large GEMMs after im2col / NCHWc); the peak is the best of them. */
@@ -36,8 +37,8 @@ console.log(`preset ${preset.name}, threads ${threads}`);
 async function gmacs(targetId: string, text: string): Promise<{ gmacs: number; medianMs: number; macs: number }> {
   const runner = getRunner(targetId);
   const w = await prepareWorkload(text, { format: 'onnx', dtype: 'fp32' });
-  const r = await runner.measure(w, preset, runner.resolveSettings({ threads }));
-  const med = computeStats(r.protocol.samplesMs).median;
+  const r = await runner.measure(w, preset, runner.resolveSettings({ threads }), localContext());
+  const med = computeStats(protocolRunOf(r).samplesMs).median;
   const macs = graphCost(w.graph).macs;
   return { gmacs: macs / (med * 1e-3) / 1e9, medianMs: med, macs };
 }

@@ -17,6 +17,7 @@ import { getPreset, performanceClock, runProtocol } from '../src/profiles/protoc
 import { createOrtCpuRunner, ortCpuSessionOptions } from '../src/runners/ort-cpu.js';
 import type { OrtModuleLike } from '../src/runners/ort-common.js';
 import { prepareWorkload } from '../src/runners/prepare.js';
+import { localContext, protocolRunOf } from '../src/runners/types.js';
 import { seededInput } from '../src/models/weights.js';
 import { arg, hostLine, median, pct } from './common.js';
 
@@ -52,8 +53,8 @@ async function bare(n: number): Promise<number> {
 }
 
 async function viaRunner(): Promise<{ median: number; n: number }> {
-  const r = await runner.measure(w, preset, settings);
-  return { median: median(r.protocol.samplesMs), n: r.protocol.samplesMs.length };
+  const run = protocolRunOf(await runner.measure(w, preset, settings, localContext()));
+  return { median: median(run.samplesMs), n: run.samplesMs.length };
 }
 
 console.log(`workload ${w.id}, ort-cpu ${JSON.stringify(settings)}, preset ${preset.name}, ${rounds} rounds`);

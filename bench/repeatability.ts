@@ -6,7 +6,7 @@
  */
 import { getPreset } from '../src/profiles/protocol.js';
 import { summariseRun } from '../src/profiles/stats.js';
-import type { MeasurementResult } from '../src/runners/types.js';
+import { localContext, protocolRunOf, type MeasurementResult } from '../src/runners/types.js';
 import { createOrtCpuRunner } from '../src/runners/ort-cpu.js';
 import { prepareWorkload } from '../src/runners/prepare.js';
 import { arg, hostLine, pct } from './common.js';
@@ -22,9 +22,9 @@ let worst = 0;
 const warnings: string[] = [];
 for (const m of models) {
   const w = await prepareWorkload(`model:${m}`, { format: 'onnx', dtype: 'fp32' });
-  const summary = (r: MeasurementResult) => summariseRun(r.protocol, { otherLoad: (r.context?.load as { otherLoad?: number } | undefined)?.otherLoad });
-  const ra = summary(await runner.measure(w, preset, settings));
-  const rb = summary(await runner.measure(w, preset, settings));
+  const summary = (r: MeasurementResult) => summariseRun(protocolRunOf(r), { otherLoad: (r.context?.load as { otherLoad?: number } | undefined)?.otherLoad });
+  const ra = summary(await runner.measure(w, preset, settings, localContext()));
+  const rb = summary(await runner.measure(w, preset, settings, localContext()));
   const a = ra.stats;
   const b = rb.stats;
   warnings.push(...[...ra.warnings, ...rb.warnings].map((x) => `${m}: ${x.code}`));

@@ -33,3 +33,15 @@ export function packageVersion(): string {
 export const devicesDir = (): string => join(packageRoot(), 'devices');
 /** Default output folder for runs (git-ignored). */
 export const defaultResultsDir = (): string => join(packageRoot(), 'results');
+
+/** Environment variable that moves the cache folder. */
+export const CACHE_ENV = 'MNV4_BENCH_CACHE';
+
+/**
+ * The cache folder (git-ignored): $MNV4_BENCH_CACHE when set and not blank, else `<package root>/.cache`;
+ * `parts` name a sub-folder or file in it (e.g. `cacheDir('targets.json')`).
+ */
+export function cacheDir(...parts: string[]): string {
+  const env = process.env[CACHE_ENV];
+  return join(env !== undefined && env.trim() !== '' ? env : join(packageRoot(), '.cache'), ...parts);
+}

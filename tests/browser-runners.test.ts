@@ -26,7 +26,7 @@ import { createLitertWasmRunner, createLitertWebgpuRunner } from '../src/runners
 import { createOrtWasmBrowserRunner } from '../src/runners/ort-wasm-browser.js';
 import { createOrtWebgpuRunner } from '../src/runners/ort-webgpu.js';
 import { createTfliteWasmRunner } from '../src/runners/tflite-wasm.js';
-import { BackendMismatchError, RunnerUnavailableError, type PreparedWorkload, type Runner } from '../src/runners/types.js';
+import { BackendMismatchError, localContext, RunnerUnavailableError, type PreparedWorkload, type Runner } from '../src/runners/types.js';
 
 const chromium = findChromium();
 if (!chromium.ok) console.log(`[browser-runners] browser tests skipped: ${chromium.reason}`);
@@ -85,18 +85,18 @@ describe('browser target detection without Chromium', () => {
       const w = await prepare('block:conv_bn(k3,s1,o8,relu)@8x8x8', 'onnx');
       for (const make of BROWSER_RUNNERS) {
         const r = make();
-        const a = await r.detect();
+        const a = await r.detect(localContext());
         expect(a.available, r.id).toBe(false);
         if (!a.available) {
           expect(a.reason).toContain(CHROMIUM_INSTALL_HINT);
           expect(a.reason).toContain('/nonexistent/chromium-for-test');
         }
-        await expect(r.measure(w, QUICK, r.resolveSettings({}))).rejects.toBeInstanceOf(RunnerUnavailableError);
+        await expect(r.measure(w, QUICK, r.resolveSettings({}), localContext())).rejects.toBeInstanceOf(RunnerUnavailableError);
         await r.dispose();
       }
       // an explicit --chromium path wins over the environment and is reported as such.
       configureBrowserTargets({ chromiumPath: '/also/missing' });
-      const a = await createOrtWasmBrowserRunner().detect();
+      const a = await createOrtWasmBrowserRunner().detect(localContext());
       expect(a.available).toBe(false);
       if (!a.available) expect(a.reason).toMatch(/'\/also\/missing' \(--chromium\).*apt-get install -y chromium/);
     } finally {
@@ -124,7 +124,7 @@ describe.skipIf(!chromium.ok)('browser runners in Chromium', () => {
     const r = track(createOrtWasmBrowserRunner());
     const w = await prepare('block:uib(a3,m3,s1,e2,o16,relu)@16x8x8', 'onnx');
     const phases: string[] = [];
-    const res = await r.measure(w, QUICK, r.resolveSettings({ threads: 2 }), { profile: true, profileRuns: 3, hooks: { onPhase: (p) => phases.push(p) } });
+    const res = await r.measure(w, QUICK, r.resolveSettings({ threads: 2 }), localContext(), { profile: true, profileRuns: 3, hooks: { onPhase: (p) => phases.push(p) } });
     expect(res.executed.backend).toBe('wasm');
     expect(res.executed.provider).toBe('CPUExecutionProvider');
     expect(res.executed.details).toMatchObject({ wasmThreads: 2, crossOriginIsolated: true, ortBuild: 'ort.wasm.min.mjs' });
@@ -146,7 +146,7 @@ describe.skipIf(!chromium.ok)('browser runners in Chromium', () => {
     const r = track(createTfliteWasmRunner());
     for (const dtype of ['fp32', 'int8'] as const) {
       const w = await prepare('block:uib(a3,m3,s1,e2,o16,relu)@16x8x8', 'tflite', dtype);
-      const res = await r.measure(w, QUICK, r.resolveSettings({}), { profile: true, profileRuns: 3 });
+      const res = await r.measure(w, QUICK, r.resolveSettings({}), localContext(), { profile: true, profileRuns: 3 });
       expect(res.executed.provider).toBe('XNNPACK');
       expect(res.executed.evidence).toMatch(/XNNPACK delegate node/);
       expect(res.executed.details?.builtinNodes).toEqual([]);
@@ -166,18 +166,18 @@ describe.skipIf(!chromium.ok)('browser runners in Chromium', () => {
     const fake = join(cacheDir, 'not-really.tflite');
     writeFileSync(fake, new Uint8Array(await import('node:fs').then((fs) => fs.readFileSync(onnx.file.path))));
     const w: PreparedWorkload = { ...onnx, file: { ...onnx.file, path: fake, format: 'tflite' } };
-    await expect(r.measure(w, QUICK, r.resolveSettings({}))).rejects.toThrow(/not a usable TFLite model: not a TFLite model: file identifier/);
+    await expect(r.measure(w, QUICK, r.resolveSettings({}), localContext())).rejects.toThrow(/not a usable TFLite model: not a TFLite model: file identifier/);
   });
 
   it('ort-webgpu: measured on the adapter Chromium offers, adapter recorded, a software adapter flagged, GPU kernel profile mapped to blocks', async () => {
     const r = track(createOrtWebgpuRunner());
-    const a = await r.detect();
+    const a = await r.detect(localContext());
     expect(a.available).toBe(true);
     if (!a.available) return;
     const adapter = a.details.adapter as { architecture: string; softwareAdapter: boolean; features: string[] };
     console.log(`[browser-runners] WebGPU adapter: ${JSON.stringify({ ...adapter, features: adapter.features.length })}`);
     const w = await prepare('block:conv_bn(k3,s1,o8,relu)@8x8x8', 'onnx');
-    const res = await r.measure(w, QUICK, r.resolveSettings({}), { profile: true, profileRuns: 2 });
+    const res = await r.measure(w, QUICK, r.resolveSettings({}), localContext(), { profile: true, profileRuns: 2 });
     expect(res.executed.backend).toBe('webgpu');
     expect(res.executed.provider).toBe('JsExecutionProvider');
     const ad = res.executed.adapter as Record<string, unknown>;
@@ -194,7 +194,7 @@ describe.skipIf(!chromium.ok)('browser runners in Chromium', () => {
   it('litert-wasm and litert-webgpu (LiteRT.js): fully accelerated, outputs on the requested accelerator; int8-I/O files refused', async () => {
     const w = await prepare('block:conv_bn(k3,s1,o8,relu)@8x8x8', 'tflite');
     for (const r of [track(createLitertWasmRunner()), track(createLitertWebgpuRunner())]) {
-      const res = await r.measure(w, QUICK, r.resolveSettings({}), { profile: true });
+      const res = await r.measure(w, QUICK, r.resolveSettings({}), localContext(), { profile: true });
       expect(res.executed.backend).toBe(r.backend);
       expect(res.executed.details?.fullyAccelerated).toBe(true);
       expect(res.executed.evidence).toContain(`outputs lived on [${r.backend}]`);
@@ -208,7 +208,7 @@ describe.skipIf(!chromium.ok)('browser runners in Chromium', () => {
     }
     const int8 = await prepare('block:conv_bn(k3,s1,o8,relu)@8x8x8', 'tflite', 'int8');
     const lw = track(createLitertWasmRunner());
-    await expect(lw.measure(int8, QUICK, lw.resolveSettings({}))).rejects.toThrow(/int8 inputs .* LiteRT.js cannot feed/);
+    await expect(lw.measure(int8, QUICK, lw.resolveSettings({}), localContext())).rejects.toThrow(/int8 inputs .* LiteRT.js cannot feed/);
   });
 
   it('a WebGPU request whose kernels ran on the CPU EP is a BackendMismatchError, not a result', async () => {
@@ -242,11 +242,11 @@ describe.skipIf(!chromium.ok)('browser runners in Chromium', () => {
     const r = track(createOrtWebgpuRunner());
     const slot = new EnvironmentSlot();
     try {
-      const a = await r.detect();
+      const a = await r.detect(localContext());
       expect(a.available).toBe(false);
       if (!a.available) expect(a.reason).toMatch(/no WebGPU adapter/);
       const w = await prepare('block:conv_bn(k3,s1,o8,relu)@8x8x8', 'onnx');
-      await expect(r.measure(w, QUICK, r.resolveSettings({}))).rejects.toThrow(RunnerUnavailableError);
+      await expect(r.measure(w, QUICK, r.resolveSettings({}), localContext())).rejects.toThrow(RunnerUnavailableError);
       // the trap the runner avoids: a provider list falls back without a word.
       const env = await slot.get();
       const page = await env.openBundlePage('ort', 'fallback demo');
@@ -277,7 +277,7 @@ describe.skipIf(!chromium.ok)('browser runners in Chromium', () => {
       const tO = { id: wasm.id, runner: wasm.id, backend: wasm.backend, settings: wasm.resolveSettings({}) };
       const manifest = await buildManifest({ runId: 'crash-test', protocol: QUICK, targets: [tT, tO] });
       const writer = await RunWriter.open(root, manifest);
-      const first = await tfl.measure(wT, QUICK, tT.settings);
+      const first = await tfl.measure(wT, QUICK, tT.settings, localContext());
       await writer.append(measurementRecord('crash-test', wT, first));
       const pidBefore = sharedBrowserPid();
       expect(pidBefore).not.toBeNull();
@@ -285,7 +285,7 @@ describe.skipIf(!chromium.ok)('browser runners in Chromium', () => {
       const long = getPreset('quick', { minTimeMs: 60_000, maxTimeMs: 60_000, targetRelHalfWidth: 0.0001 });
       let killed = false;
       const err = await wasm
-        .measure(wO, long, tO.settings, {
+        .measure(wO, long, tO.settings, localContext(), {
           hooks: {
             onPhase: (p) => {
               if (p === 'sampling' && !killed) {
@@ -310,7 +310,7 @@ describe.skipIf(!chromium.ok)('browser runners in Chromium', () => {
       expect(kept?.kind === 'measurement' && kept.samples.values.length).toBe(first.protocol.samplesMs.length);
 
       // later workloads run on a freshly launched browser.
-      const again = await wasm.measure(wO, QUICK, tO.settings);
+      const again = await wasm.measure(wO, QUICK, tO.settings, localContext());
       expect(again.protocol.samplesMs.length).toBeGreaterThan(0);
       expect(sharedBrowserPid()).not.toBe(pidBefore);
     } finally {

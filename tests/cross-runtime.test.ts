@@ -34,7 +34,7 @@ import { seededInput } from '../src/models/weights.js';
 import { resolveWorkload } from '../src/models/workload.js';
 import { EnvironmentSlot } from '../src/runners/browser/common.js';
 import { closeBrowser, findChromium } from '../src/runners/browser/launcher.js';
-import { packageDir } from '../src/runners/browser/server.js';
+import { packageDir } from '../src/util/packages.js';
 import { runLitertBrowserOnce } from '../src/runners/browser/litert-browser.js';
 import { runOrtBrowserOnce } from '../src/runners/browser/ort-browser.js';
 import { runTfliteBrowserOnce, seededInputsFor, checkTfliteFile } from '../src/runners/browser/tflite-browser.js';

@@ -7,7 +7,7 @@ import { createOrtCpuRunner, ortCpuSessionOptions } from '../src/runners/ort-cpu
 import { buildOrtProfile, type OrtTraceEvent } from '../src/runners/ort-profile.js';
 import { createOrtWasmRunner } from '../src/runners/ort-wasm.js';
 import { prepareWorkload } from '../src/runners/prepare.js';
-import { BackendMismatchError, SettingsError } from '../src/runners/types.js';
+import { BackendMismatchError, localContext, SettingsError } from '../src/runners/types.js';
 
 // small caps: a few hundred ms per measurement
 const tiny = getPreset('quick', { warmupMinIterations: 2, warmupMinMs: 10, minSamples: 10, minTimeMs: 30, maxSamples: 200, maxTimeMs: 400 });
@@ -18,7 +18,7 @@ describe('ort-cpu', () => {
   const runner = createOrtCpuRunner();
 
   it('is available here', async () => {
-    const a = await runner.detect();
+    const a = await runner.detect(localContext());
     expect(a.available).toBe(true);
   });
 
@@ -34,7 +34,7 @@ describe('ort-cpu', () => {
   it('measures a block: schema-valid record, provider proven, profile maps nodes to blocks', async () => {
     const w = await prepareWorkload(W, { format: 'onnx', dtype: 'fp32', resolution: 64 });
     const settings = runner.resolveSettings({ optLevel: 'disabled' });
-    const r = await runner.measure(w, tiny, settings, { profile: true, profileRuns: 3 });
+    const r = await runner.measure(w, tiny, settings, localContext(), { profile: true, profileRuns: 3 });
     expect(r.executed.provider).toBe('CPUExecutionProvider');
     expect(r.executed.evidence).toMatch(/kernel events on CPUExecutionProvider/);
     expect(r.target.settings).toEqual(settings);
@@ -56,7 +56,7 @@ describe('ort-cpu', () => {
 
   it("level 'all' keeps what it can map and reports the rest as unattributed", async () => {
     const w = await prepareWorkload('conv-s/b04', { format: 'onnx', dtype: 'fp32', resolution: 64 });
-    const r = await runner.measure(w, tiny, runner.resolveSettings({ optLevel: 'all' }), { profile: true, profileRuns: 2 });
+    const r = await runner.measure(w, tiny, runner.resolveSettings({ optLevel: 'all' }), localContext(), { profile: true, profileRuns: 2 });
     const p = r.profile!;
     const total = p.blocks.reduce((s, b) => s + b.ms, 0);
     const sumNodes = p.nodes.reduce((s, n) => s + n.medianMs, 0);
@@ -96,16 +96,16 @@ describe('ort-cpu', () => {
 
   it('rejects a file of the wrong format', async () => {
     const w = await prepareWorkload(W, { format: 'onnx', dtype: 'fp32', resolution: 64 });
-    await expect(runner.measure({ ...w, file: { ...w.file, format: 'tflite' } }, tiny, runner.resolveSettings({}))).rejects.toThrow(/runs ONNX files/);
+    await expect(runner.measure({ ...w, file: { ...w.file, format: 'tflite' } }, tiny, runner.resolveSettings({}), localContext())).rejects.toThrow(/runs ONNX files/);
   });
 });
 
 describe('ort-wasm (onnxruntime-web in Node)', () => {
   const runner = createOrtWasmRunner();
   it('measures a block with its provider proven and a per-block profile', async () => {
-    expect((await runner.detect()).available).toBe(true);
+    expect((await runner.detect(localContext())).available).toBe(true);
     const w = await prepareWorkload(W, { format: 'onnx', dtype: 'fp32', resolution: 64 });
-    const r = await runner.measure(w, tiny, runner.resolveSettings({ threads: 1, optLevel: 'disabled' }), { profile: true, profileRuns: 2 });
+    const r = await runner.measure(w, tiny, runner.resolveSettings({ threads: 1, optLevel: 'disabled' }), localContext(), { profile: true, profileRuns: 2 });
     expect(r.executed.runtime).toBe('onnxruntime-web');
     expect(r.executed.backend).toBe('wasm');
     expect(r.executed.details).toMatchObject({ simd: true, threads: 1 });
@@ -114,10 +114,10 @@ describe('ort-wasm (onnxruntime-web in Node)', () => {
     const rec = measurementRecord('run-t', w, r);
     expect(parseLine(JSON.stringify(rec))).toEqual(rec);
     // a second measurement in the same process does not pay the WASM init again
-    const r2 = await runner.measure(w, tiny, runner.resolveSettings({ threads: 1 }));
+    const r2 = await runner.measure(w, tiny, runner.resolveSettings({ threads: 1 }), localContext());
     expect(r2.coldStart.runtimeInitMs).toBeUndefined();
     // the thread count is fixed per process
-    await expect(runner.measure(w, tiny, runner.resolveSettings({ threads: 2 }))).rejects.toThrow(/separate invocation/);
+    await expect(runner.measure(w, tiny, runner.resolveSettings({ threads: 2 }), localContext())).rejects.toThrow(/separate invocation/);
   });
 });
 

@@ -2,6 +2,7 @@
  * CLI error classes and exit codes: 0 success, 2 bad usage or bad input, 1 a run that failed.
  * Every error prints as one line `mnv4-bench: <message>` that says what to do.
  */
+import { InputError } from '../errors.js';
 import { MAX_RESOLUTION, MIN_RESOLUTION, ModelSpecError } from '../models/graph.js';
 
 export const EXIT_OK = 0;
@@ -9,7 +10,7 @@ export const EXIT_RUN_FAILED = 1;
 export const EXIT_USAGE = 2;
 
 /** Bad flags, bad values, unknown names, malformed input files: exit 2. */
-export class UsageError extends Error {
+export class UsageError extends InputError {
   override name = 'UsageError';
 }
 
@@ -19,7 +20,7 @@ export class RunError extends Error {
 }
 
 export function exitCodeFor(err: unknown): number {
-  if (err instanceof UsageError || err instanceof ModelSpecError) return EXIT_USAGE;
+  if (err instanceof InputError || err instanceof ModelSpecError) return EXIT_USAGE;
   if (err && typeof err === 'object' && 'exitCode' in err && typeof (err as { exitCode: unknown }).exitCode === 'number') {
     return (err as { exitCode: number }).exitCode;
   }

@@ -13,7 +13,7 @@ import { buildManifest, newRunId, RunWriter } from '../results/writer.js';
 import type { ProtocolHooks, ProtocolSettings } from '../profiles/protocol.js';
 import { shutdownBrowserTargets } from '../runners/browser-runners.js';
 import { prepareWorkload } from '../runners/prepare.js';
-import type { ModelFormat, PreparedWorkload, Runner, Target } from '../runners/types.js';
+import { localContext, type ModelFormat, type PreparedWorkload, type Runner, type Target } from '../runners/types.js';
 import { RunError, UsageError } from './errors.js';
 
 /** One (workload, target, dtype) measurement to make. */
@@ -127,12 +127,12 @@ export async function executeJobs(jobs: readonly Job[], o: ExecuteOptions): Prom
           w = await prepareWorkload(job.text, { format: job.format, dtype: job.dtype, ...(job.resolution !== undefined ? { resolution: job.resolution } : {}) });
           prepared.set(pkey, w);
         }
-        const r = await job.runner.measure(w, o.protocol, job.target.settings, {
+        const r = await job.runner.measure(w, o.protocol, job.target.settings, localContext(), {
           profile: o.profile === true,
           ...(o.profileRuns !== undefined ? { profileRuns: o.profileRuns } : {}),
           hooks: { shouldAbort: () => interrupted, ...progressHooks(io) },
         });
-        if (interrupted || r.protocol.stopReason === 'aborted') break;
+        if (interrupted || r.protocol?.stopReason === 'aborted') break;
         const rec = measurementRecord(o.runId, w, r);
         await writer.append(rec);
         written.push(rec);

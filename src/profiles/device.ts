@@ -5,7 +5,11 @@
  * File format (schemaVersion 1; unknown fields are ignored, an unknown schemaVersion is rejected):
  * {
  *   "schemaVersion": 1, "id": "pixel6", "name": "Google Pixel 6",
- *   "connection": {"kind": "local"} | {"kind": "adb", "serial": "optional serial"},
+ *   "connection": {"kind": "local"}
+ *               | {"kind": "adb", "serial": "optional", "model": "optional ro.product.model",
+ *                  "adbServer": {"host": "127.0.0.1", "port": 5037} (optional, e.g. a device farm),
+ *                  "devtools": {"endpoint": "optional ws:// or http://", "socket": "optional abstract socket"}}
+ *               | {"kind": "devtools", "endpoint": "ws://... or http://host:port"},
  *   "soc": "Google Tensor G1", "notes": "...",
  *   "targets": [{"target": "ort-cpu", "label": "optional", "dtype": "fp32"|"fp16"|"int8",
  *                "settings": {"threads": 1}, "publishedColumn": "pixel6_cpu",
@@ -17,13 +21,15 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
+import { InputError } from '../errors.js';
 import { devicesDir } from '../paths.js';
+import type { DeviceConnection } from '../runners/types.js';
 
 export const DEVICE_SCHEMA_VERSION = 1;
 
-export class DeviceProfileError extends Error {
+/** A device profile that cannot be found or read: bad input (exit 2). */
+export class DeviceProfileError extends InputError {
   override name = 'DeviceProfileError';
-  readonly exitCode = 2;
 }
 
 const settingValue = z.union([z.string(), z.number(), z.boolean()]);
@@ -39,14 +45,28 @@ export const DeviceTargetSchema = z.object({
   workloads: z.array(z.string().min(1)).min(1).optional(),
 });
 
+const endpoint = z.string().regex(/^(wss?|https?):\/\/[^\s]+$/, 'a ws://, wss://, http:// or https:// URL');
+
+/** How to reach the device; the same shape as the runners' DeviceConnection. */
+export const DeviceConnectionSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('local') }).strict(),
+  z
+    .object({
+      kind: z.literal('adb'),
+      serial: z.string().min(1).optional(),
+      model: z.string().min(1).optional(),
+      adbServer: z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }).strict().optional(),
+      devtools: z.object({ endpoint: endpoint.optional(), socket: z.string().min(1).optional() }).strict().optional(),
+    })
+    .strict(),
+  z.object({ kind: z.literal('devtools'), endpoint }).strict(),
+]);
+
 export const DeviceProfileSchema = z.object({
   schemaVersion: z.literal(DEVICE_SCHEMA_VERSION),
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
   name: z.string().min(1),
-  connection: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('local') }),
-    z.object({ kind: z.literal('adb'), serial: z.string().optional() }),
-  ]),
+  connection: DeviceConnectionSchema,
   soc: z.string().optional(),
   notes: z.string().optional(),
   targets: z.array(DeviceTargetSchema).min(1),
@@ -55,6 +75,9 @@ export const DeviceProfileSchema = z.object({
 });
 
 export type DeviceProfile = z.infer<typeof DeviceProfileSchema>;
+// the profile's connection must stay assignable to the runners' type (a compile-time check).
+const _connectionShape: (c: DeviceProfile['connection']) => DeviceConnection = (c) => c;
+void _connectionShape;
 export type DeviceTarget = z.infer<typeof DeviceTargetSchema>;
 
 /** Ids of the profiles in devices/. */

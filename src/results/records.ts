@@ -3,7 +3,7 @@
  */
 import { graphCost } from '../models/cost.js';
 import { summariseRun, type SampleStats, type StatsWarning } from '../profiles/stats.js';
-import type { MeasurementResult, PreparedWorkload, Target } from '../runners/types.js';
+import { protocolRunOf, type MeasurementResult, type PreparedWorkload, type Target } from '../runners/types.js';
 import { measurementKey, SCHEMA_VERSION, type ErrorRecord, type Figure, type MeasurementRecord } from './schema.js';
 
 /** Derived figures of a measurement: achieved GMAC/s and inferences/s at the median. */
@@ -21,9 +21,10 @@ export function derivedFigures(macs: number, medianMs: number): Record<string, F
  */
 export function measurementRecord(runId: string, w: PreparedWorkload, r: MeasurementResult, opts: { stats?: SampleStats; warnings?: StatsWarning[] } = {}): MeasurementRecord {
   const otherLoad = (r.context?.load as { otherLoad?: number } | undefined)?.otherLoad;
-  const summary = opts.stats ? { stats: opts.stats, warnings: opts.warnings ?? [] } : summariseRun(r.protocol, { otherLoad });
+  const summary = opts.stats ? { stats: opts.stats, warnings: opts.warnings ?? [] } : summariseRun(protocolRunOf(r), { otherLoad });
   const macs = graphCost(w.graph).macs;
-  const p = r.protocol;
+  const p = protocolRunOf(r);
+  const coldStart = r.coldStart as Required<Pick<typeof r, 'coldStart'>>['coldStart'] & { sessionCreateMs: number; firstInferenceMs: number };
   const rec: MeasurementRecord = {
     schemaVersion: SCHEMA_VERSION,
     kind: 'measurement',
@@ -45,7 +46,7 @@ export function measurementRecord(runId: string, w: PreparedWorkload, r: Measure
       totalCalls: p.totalCalls,
     },
     latency: { unit: 'ms', provenance: 'measured', stats: summary.stats },
-    coldStart: { unit: 'ms', provenance: 'measured', ...r.coldStart },
+    coldStart: { unit: 'ms', provenance: 'measured', ...coldStart },
     samples: { unit: 'ms', provenance: 'measured', warmup: p.warmupMs, values: p.samplesMs },
     derived: derivedFigures(macs, summary.stats.median),
     warnings: [...summary.warnings, ...r.warnings.map((message) => ({ code: 'runner', message }))],

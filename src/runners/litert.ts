@@ -11,7 +11,8 @@
 import type { ProtocolSettings } from '../profiles/protocol.js';
 import { basicBrowserAvailability, EnvironmentSlot } from './browser/common.js';
 import { measureLitertBrowser } from './browser/litert-browser.js';
-import { resolveSettingsFromSpecs, RunnerUnavailableError, type Availability, type MeasureOptions, type MeasurementResult, type PreparedWorkload, type Runner, type SettingSpec, type TargetSettings } from './types.js';
+import { resolveSettingsFromSpecs, RunnerUnavailableError, type Availability, type MeasureOptions, type MeasurementResult, type PreparedWorkload, type RunContext, type Runner, type SettingSpec, type TargetSettings } from './types.js';
+import { installedVersion } from '../results/writer.js';
 
 const PACKAGES = ['@litertjs/core', 'puppeteer-core'];
 
@@ -24,14 +25,16 @@ function makeRunner(id: string, accelerator: 'wasm' | 'webgpu', describe: string
     describe,
     formats: ['tflite'],
     settings,
+    connections: ['local'],
+    runtimeVersion: () => installedVersion('@litertjs/core'),
     resolveSettings(input) {
       return resolveSettingsFromSpecs(id, settings, input);
     },
-    async detect(): Promise<Availability> {
+    async detect(_ctx: RunContext): Promise<Availability> {
       const basic = basicBrowserAvailability(PACKAGES);
       return basic.ok ? { available: true, details: basic.details } : { available: false, reason: basic.reason };
     },
-    async measure(w: PreparedWorkload, protocol: ProtocolSettings, s: TargetSettings, options: MeasureOptions = {}): Promise<MeasurementResult> {
+    async measure(w: PreparedWorkload, protocol: ProtocolSettings, s: TargetSettings, _ctx: RunContext, options: MeasureOptions = {}): Promise<MeasurementResult> {
       const resolved = resolveSettingsFromSpecs(id, settings, s);
       const basic = basicBrowserAvailability(PACKAGES);
       if (!basic.ok) throw new RunnerUnavailableError(id, basic.reason);

@@ -25,10 +25,12 @@ import {
   type MeasureOptions,
   type MeasurementResult,
   type PreparedWorkload,
+  type RunContext,
   type Runner,
   type SettingSpec,
   type TargetSettings,
 } from './types.js';
+import { installedVersion } from '../results/writer.js';
 
 export const OPT_LEVELS = ['disabled', 'basic', 'extended', 'all'] as const;
 
@@ -77,10 +79,12 @@ export function createOrtCpuRunner(): Runner {
     describe: 'ONNX Runtime native (onnxruntime-node), CPU execution provider',
     formats: ['onnx'],
     settings: SETTINGS,
+    connections: ['local'],
+    runtimeVersion: () => installedVersion('onnxruntime-node'),
     resolveSettings(input) {
       return resolveSettingsFromSpecs('ort-cpu', SETTINGS, input);
     },
-    async detect(): Promise<Availability> {
+    async detect(_ctx: RunContext): Promise<Availability> {
       try {
         const ort = await loadOrtNode();
         const backends = ort.listSupportedBackends?.().map((b) => b.name) ?? [];
@@ -90,7 +94,7 @@ export function createOrtCpuRunner(): Runner {
         return { available: false, reason: `onnxruntime-node cannot be loaded: ${(e as Error).message.split('\n')[0]}` };
       }
     },
-    async measure(w: PreparedWorkload, protocol: ProtocolSettings, settings: TargetSettings, options: MeasureOptions = {}): Promise<MeasurementResult> {
+    async measure(w: PreparedWorkload, protocol: ProtocolSettings, settings: TargetSettings, ctx: RunContext, options: MeasureOptions = {}): Promise<MeasurementResult> {
       const s = resolveSettingsFromSpecs('ort-cpu', SETTINGS, settings);
       let ort: OrtModuleLike;
       try {
@@ -99,7 +103,7 @@ export function createOrtCpuRunner(): Runner {
         throw new RunnerUnavailableError('ort-cpu', `onnxruntime-node cannot be loaded: ${(e as Error).message}`);
       }
       const sessionOptions = ortCpuSessionOptions(s);
-      const scratchRoot = options.scratchDir ?? os.tmpdir();
+      const scratchRoot = ctx.scratchDir;
       const result = await measureOrt(
         {
           target: { id: 'ort-cpu', runner: 'ort-cpu', backend: 'cpu', settings: s },

@@ -15,7 +15,9 @@
  * reported, never spread over blocks by guesswork.
  */
 import { blockOfNodeName, type Graph } from '../models/graph.js';
-import type { BlockTiming, NodeTiming, OpProfile } from './types.js';
+import { median } from '../util/median.js';
+import { blockBreakdown } from './op-profile.js';
+import type { NodeTiming, OpProfile } from './types.js';
 
 /** One Chrome-trace event as ORT writes it (fields we read). */
 export interface OrtTraceEvent {
@@ -37,14 +39,6 @@ export function attributeNode(name: string, graph: Pick<Graph, 'layers'>): strin
   const base = name.replace(/_nchwc$/, '');
   if (base === GRAPH_OUTPUT_TENSOR) return graph.layers?.[graph.layers.length - 1]?.block ?? null;
   return null;
-}
-
-function median(xs: number[]): number {
-  const s = Float64Array.from(xs).sort();
-  const n = s.length;
-  if (n === 0) return NaN;
-  const m = n >> 1;
-  return n % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** Parses profiler JSON text (array of events); throws with a clear message on anything else. */
@@ -118,25 +112,8 @@ export function buildOrtProfile(events: readonly OrtTraceEvent[], graph: Graph, 
     if (rec.provider !== undefined) t.provider = rec.provider;
     nodes.push(t);
   }
-  const order = new Map(graph.blocks.map((b, i) => [b.id, i] as const));
-  const byBlock = new Map<string, BlockTiming>();
-  let unattributedMs = 0;
-  const unattributed: BlockTiming = { block: 'unattributed', ms: 0, nodes: 0, ops: {} };
-  for (const n of nodes) {
-    const known = n.block !== null && order.has(n.block);
-    if (n.block !== null && !known) notes.push(`node '${n.name}' names block ${n.block}, which the workload graph does not have`);
-    const bt = known ? (byBlock.get(n.block!) ?? { block: n.block!, ms: 0, nodes: 0, ops: {} }) : unattributed;
-    bt.ms += n.medianMs;
-    bt.nodes++;
-    bt.ops[n.op] = (bt.ops[n.op] ?? 0) + n.medianMs;
-    if (known) byBlock.set(n.block!, bt);
-    else unattributedMs += n.medianMs;
-  }
-  const blocks = [...byBlock.values()].sort((a, b) => (order.get(a.block) ?? 1e9) - (order.get(b.block) ?? 1e9));
-  if (unattributed.nodes > 0) {
-    blocks.push(unattributed);
-    notes.push(`${unattributed.nodes} nodes (${unattributedMs.toFixed(3)} ms) could not be mapped to a block (optimiser-created or renamed nodes)`);
-  }
+  const { blocks, unattributedMs, notes: blockNotes } = blockBreakdown(nodes, graph, 'optimiser-created or renamed nodes');
+  notes.push(...blockNotes);
   const runMedianMs = median(kept.map((m) => m.dur)) / 1000;
   const nodeSum = nodes.reduce((s, n) => s + n.medianMs, 0);
   return {

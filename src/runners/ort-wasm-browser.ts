@@ -16,7 +16,8 @@ import type { ProtocolSettings } from '../profiles/protocol.js';
 import { basicBrowserAvailability, EnvironmentSlot } from './browser/common.js';
 import { measureOrtBrowser } from './browser/ort-browser.js';
 import { OPT_LEVELS } from './ort-cpu.js';
-import { resolveSettingsFromSpecs, RunnerUnavailableError, type Availability, type MeasureOptions, type MeasurementResult, type PreparedWorkload, type Runner, type SettingSpec, type TargetSettings } from './types.js';
+import { resolveSettingsFromSpecs, RunnerUnavailableError, type Availability, type MeasureOptions, type MeasurementResult, type PreparedWorkload, type RunContext, type Runner, type SettingSpec, type TargetSettings } from './types.js';
+import { installedVersion } from '../results/writer.js';
 
 const ID = 'ort-wasm-browser';
 
@@ -35,14 +36,16 @@ export function createOrtWasmBrowserRunner(): Runner {
     describe: 'ONNX Runtime Web, WASM backend (SIMD, threads) in headless Chromium',
     formats: ['onnx'],
     settings: SETTINGS,
+    connections: ['local'],
+    runtimeVersion: () => installedVersion('onnxruntime-web'),
     resolveSettings(input) {
       return resolveSettingsFromSpecs(ID, SETTINGS, input);
     },
-    async detect(): Promise<Availability> {
+    async detect(_ctx: RunContext): Promise<Availability> {
       const basic = basicBrowserAvailability(['onnxruntime-web', 'puppeteer-core']);
       return basic.ok ? { available: true, details: basic.details } : { available: false, reason: basic.reason };
     },
-    async measure(w: PreparedWorkload, protocol: ProtocolSettings, settings: TargetSettings, options: MeasureOptions = {}): Promise<MeasurementResult> {
+    async measure(w: PreparedWorkload, protocol: ProtocolSettings, settings: TargetSettings, _ctx: RunContext, options: MeasureOptions = {}): Promise<MeasurementResult> {
       const s = resolveSettingsFromSpecs(ID, SETTINGS, settings);
       const basic = basicBrowserAvailability(['onnxruntime-web', 'puppeteer-core']);
       if (!basic.ok) throw new RunnerUnavailableError(ID, basic.reason);

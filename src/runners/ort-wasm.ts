@@ -26,10 +26,12 @@ import {
   type MeasureOptions,
   type MeasurementResult,
   type PreparedWorkload,
+  type RunContext,
   type Runner,
   type SettingSpec,
   type TargetSettings,
 } from './types.js';
+import { installedVersion } from '../results/writer.js';
 import { OPT_LEVELS } from './ort-cpu.js';
 
 const MAX_THREADS = 16;
@@ -92,10 +94,12 @@ export function createOrtWasmRunner(): Runner {
     describe: 'ONNX Runtime Web (onnxruntime-web) WASM backend, run in Node (SIMD, optional threads)',
     formats: ['onnx'],
     settings: SETTINGS,
+    connections: ['local'],
+    runtimeVersion: () => installedVersion('onnxruntime-web'),
     resolveSettings(input) {
       return resolveSettingsFromSpecs('ort-wasm', SETTINGS, input);
     },
-    async detect(): Promise<Availability> {
+    async detect(_ctx: RunContext): Promise<Availability> {
       try {
         const ort = await loadOrtWeb();
         if (typeof WebAssembly !== 'object') return { available: false, reason: 'this Node has no WebAssembly' };
@@ -104,7 +108,7 @@ export function createOrtWasmRunner(): Runner {
         return { available: false, reason: `onnxruntime-web cannot be loaded: ${(e as Error).message.split('\n')[0]}` };
       }
     },
-    async measure(w: PreparedWorkload, protocol: ProtocolSettings, settings: TargetSettings, options: MeasureOptions = {}): Promise<MeasurementResult> {
+    async measure(w: PreparedWorkload, protocol: ProtocolSettings, settings: TargetSettings, _ctx: RunContext, options: MeasureOptions = {}): Promise<MeasurementResult> {
       const s = resolveSettingsFromSpecs('ort-wasm', SETTINGS, settings);
       let ort: OrtWeb;
       try {

@@ -22,7 +22,8 @@ import { basicBrowserAvailability, EnvironmentSlot } from './browser/common.js';
 import { measureOrtBrowser, softwareAdapterWarning } from './browser/ort-browser.js';
 import type { AdapterInfo, PageEnv } from './browser/page/api.js';
 import { OPT_LEVELS } from './ort-cpu.js';
-import { resolveSettingsFromSpecs, RunnerUnavailableError, type Availability, type MeasureOptions, type MeasurementResult, type PreparedWorkload, type Runner, type SettingSpec, type TargetSettings } from './types.js';
+import { resolveSettingsFromSpecs, RunnerUnavailableError, type Availability, type MeasureOptions, type MeasurementResult, type PreparedWorkload, type RunContext, type Runner, type SettingSpec, type TargetSettings } from './types.js';
+import { installedVersion } from '../results/writer.js';
 
 const ID = 'ort-webgpu';
 
@@ -42,10 +43,12 @@ export function createOrtWebgpuRunner(): Runner {
     describe: 'ONNX Runtime Web, WebGPU execution provider (JSEP) in headless Chromium',
     formats: ['onnx'],
     settings: SETTINGS,
+    connections: ['local'],
+    runtimeVersion: () => installedVersion('onnxruntime-web'),
     resolveSettings(input) {
       return resolveSettingsFromSpecs(ID, SETTINGS, input);
     },
-    async detect(): Promise<Availability> {
+    async detect(_ctx: RunContext): Promise<Availability> {
       const basic = basicBrowserAvailability(['onnxruntime-web', 'puppeteer-core']);
       if (!basic.ok) return { available: false, reason: basic.reason };
       try {
@@ -66,7 +69,7 @@ export function createOrtWebgpuRunner(): Runner {
         return { available: false, reason: (e as Error).message.split('\n')[0] ?? String(e) };
       }
     },
-    async measure(w: PreparedWorkload, protocol: ProtocolSettings, settings: TargetSettings, options: MeasureOptions = {}): Promise<MeasurementResult> {
+    async measure(w: PreparedWorkload, protocol: ProtocolSettings, settings: TargetSettings, _ctx: RunContext, options: MeasureOptions = {}): Promise<MeasurementResult> {
       const s = resolveSettingsFromSpecs(ID, SETTINGS, settings);
       const basic = basicBrowserAvailability(['onnxruntime-web', 'puppeteer-core']);
       if (!basic.ok) throw new RunnerUnavailableError(ID, basic.reason);

@@ -1,12 +1,16 @@
 /**
- * The runner registry: every target the tool knows, and whether it can run here.
+ * The runner registry: every target the tool knows, and whether it can run on a device.
  *
  * Registration is an array of factories: the Node runners below, then BROWSER_RUNNERS from
- * ./browser-runners.ts (owned by the browser runners; append there). Target ids must be unique.
+ * ./browser-runners.ts. Adding a target = one runner file + one line in one of these arrays. Target ids must
+ * be unique. Tests add their own runners with `registerTestRunner` (never used by the tool itself).
  *
- * Availability checks are cached in memory (per process) and on disk in `<cache dir>/targets.json`
- * (default `<package root>/.cache/`, or $MNV4_BENCH_CACHE like the export cache), valid for `ttlMs` (1 hour) and
- * only for the same host + runtime versions (the cache key); `refresh` re-checks.
+ * Availability is per device: a target whose runner cannot use the device's connection kind is unavailable
+ * with that reason (its `detect` is not called). Checks are cached in memory (per process, keyed by device
+ * id + connection) and, for the local machine only, on disk in `<cache dir>/targets.json` (default
+ * `<package root>/.cache/`, or $MNV4_BENCH_CACHE like the export cache), valid for `ttlMs` (1 hour) and only
+ * for the same host + runtime versions (the cache key). A remote device comes and goes, so its checks are
+ * never kept on disk. `refresh` re-checks.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -14,10 +18,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../paths.js';
 import { writeFileAtomic, installedVersion } from '../results/writer.js';
-import { BROWSER_RUNNERS, browserTargetsFingerprint } from './browser-runners.js';
+import { BROWSER_RUNNERS, browserTargetsFingerprint, shutdownBrowserTargets } from './browser-runners.js';
 import { createOrtCpuRunner } from './ort-cpu.js';
 import { createOrtWasmRunner } from './ort-wasm.js';
-import type { Availability, ModelFormat, Runner, RunnerFactory, SettingSpec } from './types.js';
+import { InputError } from '../errors.js';
+import { localContext, type Availability, type ModelFormat, type RunContext, type Runner, type RunnerFactory, type SettingSpec } from './types.js';
 
 /** Runners that run inside this Node process. */
 export const NODE_RUNNERS: readonly RunnerFactory[] = [createOrtCpuRunner, createOrtWasmRunner];
@@ -26,17 +31,32 @@ export const NODE_RUNNERS: readonly RunnerFactory[] = [createOrtCpuRunner, creat
 export const TARGETS_CACHE_TTL_MS = 60 * 60 * 1000;
 const CACHE_VERSION = 1;
 
-/** Unknown target id: the message lists the known ones (the CLI maps it to exit 2). */
-export class UnknownTargetError extends Error {
+/** Unknown target id: the message lists the known ones (bad input, exit 2). */
+export class UnknownTargetError extends InputError {
   override name = 'UnknownTargetError';
 }
 
 let runners: Runner[] | undefined;
+const testFactories: RunnerFactory[] = [];
+
+/**
+ * Adds a runner for tests (e.g. a fake runner); returns a function that removes it again. The runner list is
+ * rebuilt on the next lookup.
+ */
+export function registerTestRunner(factory: RunnerFactory): () => void {
+  testFactories.push(factory);
+  runners = undefined;
+  return () => {
+    const i = testFactories.indexOf(factory);
+    if (i >= 0) testFactories.splice(i, 1);
+    runners = undefined;
+  };
+}
 
 /** All runners, instantiated once per process, Node runners first. Throws on duplicate ids. */
 export function listRunners(): readonly Runner[] {
   if (!runners) {
-    const list = [...NODE_RUNNERS, ...BROWSER_RUNNERS].map((f) => f());
+    const list = [...NODE_RUNNERS, ...BROWSER_RUNNERS, ...testFactories].map((f) => f());
     const seen = new Set<string>();
     for (const r of list) {
       if (seen.has(r.id)) throw new Error(`two runners register target id '${r.id}'`);
@@ -45,6 +65,26 @@ export function listRunners(): readonly Runner[] {
     runners = list;
   }
   return runners;
+}
+
+/**
+ * Releases what every instantiated runner holds (sessions, pages, the shared Chromium). Safe to call more
+ * than once; runners start again on their next use.
+ */
+export async function disposeRunners(): Promise<void> {
+  if (runners) await Promise.all(runners.map((r) => r.dispose()));
+  await shutdownBrowserTargets();
+}
+
+/** Why a runner cannot use a connection, or null when it can. */
+export function connectionMismatch(r: Runner, ctx: RunContext): string | null {
+  if (r.connections.includes(ctx.connection.kind)) return null;
+  return `${r.id} runs over ${r.connections.join('/')} connections, and device '${ctx.deviceId}' is reached over ${ctx.connection.kind}`;
+}
+
+/** The part of an availability cache key that names the device. */
+export function deviceCacheKey(ctx: RunContext): string {
+  return JSON.stringify({ device: ctx.deviceId, connection: ctx.connection });
 }
 
 /** Known target ids. */
@@ -83,6 +123,8 @@ export interface DetectOptions {
   ttlMs?: number;
   /** only these target ids. */
   ids?: readonly string[];
+  /** the device to check them on (default: this machine). */
+  context?: RunContext;
 }
 
 interface CacheFile {
@@ -132,8 +174,10 @@ export async function detectTargets(opts: DetectOptions = {}): Promise<TargetSta
   const ttl = opts.ttlMs ?? TARGETS_CACHE_TTL_MS;
   const dir = opts.cacheDir ?? defaultCacheDir();
   const file = path.join(dir, 'targets.json');
-  const key = targetsCacheKey();
-  const disk = opts.refresh ? {} : readCache(file, key);
+  const ctx = opts.context ?? localContext();
+  const local = ctx.connection.kind === 'local';
+  const key = `${targetsCacheKey()}|${deviceCacheKey(ctx)}`;
+  const disk = opts.refresh || !local ? {} : readCache(file, key);
   const list = opts.ids ? opts.ids.map((id) => getRunner(id)) : listRunners();
   const now = Date.now();
   const fresh = (e: { checkedAt: string } | undefined) => e !== undefined && now - Date.parse(e.checkedAt) < ttl;
@@ -147,10 +191,14 @@ export async function detectTargets(opts: DetectOptions = {}): Promise<TargetSta
       entry = disk[r.id];
       cached = fresh(entry);
     }
-    if (!cached || !entry) {
+    const mismatch = connectionMismatch(r, ctx);
+    if (mismatch !== null) {
+      entry = { availability: { available: false, reason: mismatch }, checkedAt: new Date().toISOString() };
+      cached = false;
+    } else if (!cached || !entry) {
       let availability: Availability;
       try {
-        availability = await r.detect();
+        availability = await r.detect(ctx);
       } catch (e) {
         availability = { available: false, reason: `availability check failed: ${(e as Error).message.split('\n')[0]}` };
       }
@@ -161,7 +209,7 @@ export async function detectTargets(opts: DetectOptions = {}): Promise<TargetSta
     memory.set(memKey, entry);
     out.push({ id: r.id, runtime: r.runtime, backend: r.backend, describe: r.describe, formats: r.formats, settings: r.settings, availability: entry.availability, checkedAt: entry.checkedAt, cached });
   }
-  if (wrote) {
+  if (wrote && local) {
     try {
       await mkdir(dir, { recursive: true });
       const body: CacheFile = { cacheVersion: CACHE_VERSION, key, entries: disk };

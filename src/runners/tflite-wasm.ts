@@ -12,7 +12,8 @@
 import type { ProtocolSettings } from '../profiles/protocol.js';
 import { basicBrowserAvailability, EnvironmentSlot } from './browser/common.js';
 import { measureTfliteBrowser } from './browser/tflite-browser.js';
-import { resolveSettingsFromSpecs, RunnerUnavailableError, type Availability, type MeasureOptions, type MeasurementResult, type PreparedWorkload, type Runner, type SettingSpec, type TargetSettings } from './types.js';
+import { resolveSettingsFromSpecs, RunnerUnavailableError, type Availability, type MeasureOptions, type MeasurementResult, type PreparedWorkload, type RunContext, type Runner, type SettingSpec, type TargetSettings } from './types.js';
+import { installedVersion } from '../results/writer.js';
 
 const ID = 'tflite-wasm';
 
@@ -30,14 +31,16 @@ export function createTfliteWasmRunner(): Runner {
     describe: 'TFLite WASM interpreter + XNNPACK (tfjs-tflite) in headless Chromium',
     formats: ['tflite'],
     settings: SETTINGS,
+    connections: ['local'],
+    runtimeVersion: () => installedVersion('@tensorflow/tfjs-tflite'),
     resolveSettings(input) {
       return resolveSettingsFromSpecs(ID, SETTINGS, input);
     },
-    async detect(): Promise<Availability> {
+    async detect(_ctx: RunContext): Promise<Availability> {
       const basic = basicBrowserAvailability(PACKAGES);
       return basic.ok ? { available: true, details: basic.details } : { available: false, reason: basic.reason };
     },
-    async measure(w: PreparedWorkload, protocol: ProtocolSettings, settings: TargetSettings, options: MeasureOptions = {}): Promise<MeasurementResult> {
+    async measure(w: PreparedWorkload, protocol: ProtocolSettings, settings: TargetSettings, _ctx: RunContext, options: MeasureOptions = {}): Promise<MeasurementResult> {
       const s = resolveSettingsFromSpecs(ID, SETTINGS, settings);
       const basic = basicBrowserAvailability(PACKAGES);
       if (!basic.ok) throw new RunnerUnavailableError(ID, basic.reason);

@@ -1,9 +1,11 @@
 /**
- * The Runner contract: how a Workload is run on a Target under a Protocol.
+ * The Runner contract: how a Workload is run on a Target under a Protocol, on a device.
  *
  * One interface for every runtime (onnxruntime-node, onnxruntime-web in Node, browser runners in Chromium,
- * later Android). A runner:
- *  - says whether its target can run here (`detect`, with a reason when it cannot);
+ * Android over adb). Every call gets a RunContext: which device (profile id and connection), an abort signal
+ * and a scratch directory. A runner declares the connection kinds it can use (`connections`); the engine never
+ * hands it a device it cannot reach (such targets are skipped with the reason). A runner:
+ *  - says whether its target can run on the context's device (`detect`, with a reason when it cannot);
  *  - validates and completes its settings (`resolveSettings`, defaults filled in, bad values rejected with a
  *    one-line `SettingsError`);
  *  - measures one prepared workload (`measure`): creates the session (timed: `coldStart.sessionCreateMs`),
@@ -26,12 +28,57 @@
  * common setting keys are `threads` (int), `optLevel` ('disabled'|'basic'|'extended'|'all'); runners may add
  * their own keys (listed in `settings`).
  */
+import { tmpdir } from 'node:os';
+import { InputError } from '../errors.js';
 import type { Graph } from '../models/graph.js';
 import type { DType } from '../models/cost.js';
 import type { ProtocolHooks, ProtocolRun, ProtocolSettings } from '../profiles/protocol.js';
 
 /** Model file formats a runner can load. */
 export type ModelFormat = 'onnx' | 'tflite';
+
+/**
+ * How to reach the device a run measures (from the device profile's `connection`):
+ *  - `local`: this machine;
+ *  - `adb`: an Android device through an adb server (the local one, or `adbServer` host:port, e.g. a device
+ *    farm), picked by `serial` or by `model` (ro.product.model); `devtools` reaches Chrome on it (an endpoint
+ *    already forwarded, or the abstract socket to forward, default chrome_devtools_remote);
+ *  - `devtools`: a browser elsewhere reached through its DevTools endpoint (ws:// or http://host:port).
+ */
+export type DeviceConnection =
+  | { kind: 'local' }
+  | {
+      kind: 'adb';
+      serial?: string;
+      model?: string;
+      adbServer?: { host: string; port: number };
+      devtools?: { endpoint?: string; socket?: string };
+    }
+  | { kind: 'devtools'; endpoint: string };
+
+/** What every detect/measure call gets: the device, an abort signal, a scratch directory. */
+export interface RunContext {
+  /** device profile id; 'host' for this machine. */
+  deviceId: string;
+  connection: DeviceConnection;
+  /** aborted on Ctrl-C / SIGTERM or by the caller: stop between samples, release what was opened, throw. */
+  signal: AbortSignal;
+  /** a directory the runner may write scratch files into (profiler output, pushed files' staging). */
+  scratchDir: string;
+  /** progress lines for the user (optional; runners must not print directly). */
+  log?: (line: string) => void;
+}
+
+/** The context of this machine, for tests, scripts and `targets` (no device profile involved). */
+export function localContext(opts: { signal?: AbortSignal; scratchDir?: string; log?: (line: string) => void } = {}): RunContext {
+  return {
+    deviceId: 'host',
+    connection: { kind: 'local' },
+    signal: opts.signal ?? new AbortController().signal,
+    scratchDir: opts.scratchDir ?? tmpdir(),
+    ...(opts.log ? { log: opts.log } : {}),
+  };
+}
 
 /** A setting value; kept scalar so settings serialise and compare trivially. */
 export type SettingValue = string | number | boolean;
@@ -59,9 +106,13 @@ export type Availability =
 /** Declares one setting a runner understands (drives CLI validation and `targets` output). */
 export interface SettingSpec {
   key: string;
-  type: 'int' | 'enum' | 'bool';
+  type: 'int' | 'enum' | 'bool' | 'string';
   /** allowed values for 'enum'. */
   values?: readonly string[];
+  /** for 'string': the whole value must match this regular expression (e.g. /^c?[0-9a-f]+$/ for a CPU mask). */
+  pattern?: RegExp;
+  /** for 'string': what `pattern` means, shown in errors (e.g. 'a hex CPU mask such as f0'). */
+  patternText?: string;
   /** inclusive bounds for 'int'. */
   min?: number;
   max?: number;
@@ -146,24 +197,52 @@ export interface OpProfile {
   notes: string[];
 }
 
-/** Everything a runner measured for one workload on one target. Raw: stats come later. */
-export interface MeasurementResult {
+/**
+ * Timing of a session by an external tool that prints summary statistics only (TFLite `benchmark_model`:
+ * its `count/first/curr/min/max/avg/std` line and `Inference timings in us` line). Times in ms.
+ */
+export interface ExternalTiming {
+  /** e.g. 'tflite-benchmark_model'. */
+  tool: string;
+  toolVersion?: string;
+  /** the exact argument vector that ran (no shell string). */
+  command?: string[];
+  summary: {
+    count: number;
+    firstMs?: number;
+    minMs: number;
+    maxMs: number;
+    meanMs: number;
+    stdMs: number;
+    medianMs?: number;
+    p5Ms?: number;
+    p95Ms?: number;
+  };
+  warmup?: { count: number; meanMs: number };
+  /** the tool's own initialisation time (model load + delegate), ms. */
+  initMs?: number;
+  /** memory figures the tool printed, e.g. {initFootprintMb: 12.3, overallFootprintMb: 20.1}. */
+  memory?: Record<string, number>;
+}
+
+/** The cold-start figures of one session. */
+export interface ColdStart {
+  /** creating the session from model bytes already in memory (graph optimisation, kernel/shader
+   * preparation included), ms. */
+  sessionCreateMs: number;
+  /** the first inference after creation, ms (= protocol.coldMs). */
+  firstInferenceMs: number;
+  /**
+   * one-time runtime initialisation in this process (WASM compile, browser/page start...), ms; present only
+   * when this measurement paid it, and then NOT included in sessionCreateMs.
+   */
+  runtimeInitMs?: number;
+}
+
+/** Fields shared by both kinds of MeasurementResult. */
+interface MeasurementResultBase {
   workloadId: string;
   target: Target;
-  /** the sampling loop's output: raw samples, warm-up, batch size, timer resolution, stop reason. */
-  protocol: ProtocolRun;
-  coldStart: {
-    /** creating the session from model bytes already in memory (graph optimisation, kernel/shader
-     * preparation included), ms. */
-    sessionCreateMs: number;
-    /** the first inference after creation, ms (= protocol.coldMs). */
-    firstInferenceMs: number;
-    /**
-     * one-time runtime initialisation in this process (WASM compile, browser/page start...), ms; present only
-     * when this measurement paid it, and then NOT included in sessionCreateMs.
-     */
-    runtimeInitMs?: number;
-  };
   executed: ExecutedBackend;
   profile?: OpProfile;
   /** runner-level warnings (stats warnings are added by stats.ts). */
@@ -172,16 +251,41 @@ export interface MeasurementResult {
   context?: Record<string, unknown>;
 }
 
+/**
+ * Everything a runner measured in ONE session (its own session creation, warm-up and samples) of one
+ * workload on one target. Raw: stats come later. Exactly one of `protocol` (timed by our protocol, raw
+ * samples) or `external` (timed by an external tool, summary statistics only).
+ */
+export type MeasurementResult = MeasurementResultBase &
+  (
+    | {
+        /** the sampling loop's output: raw samples, warm-up, batch size, timer resolution, stop reason. */
+        protocol: ProtocolRun;
+        external?: undefined;
+        coldStart: ColdStart;
+      }
+    | {
+        protocol?: undefined;
+        external: ExternalTiming;
+        /** what the tool reports of the cold start, when it does. */
+        coldStart?: Partial<ColdStart>;
+      }
+  );
+
+/** The protocol run of a result timed by our protocol; throws for an externally timed one. */
+export function protocolRunOf(r: MeasurementResult): ProtocolRun {
+  if (!r.protocol) throw new Error(`${r.target.id}: ${r.workloadId} was timed by ${r.external.tool}, not by the protocol (no per-call samples)`);
+  return r.protocol;
+}
+
 /** Options of one `measure` call. */
 export interface MeasureOptions {
   /** run a separate profiling pass after the timed samples and return `profile`. */
   profile?: boolean;
   /** profiled runs in that pass (default chosen by the runner, e.g. 10). */
   profileRuns?: number;
-  /** progress hooks passed through to runProtocol. */
+  /** progress hooks passed through to runProtocol (the engine adds `shouldAbort` from the context's signal). */
   hooks?: ProtocolHooks;
-  /** directory for scratch files (profiler output); default: OS temp dir. */
-  scratchDir?: string;
 }
 
 /** A runner: one per target id. Factories must be cheap; heavy runtime imports happen in detect/measure. */
@@ -197,16 +301,21 @@ export interface Runner {
   readonly formats: readonly ModelFormat[];
   /** settings it understands (with defaults). */
   readonly settings: readonly SettingSpec[];
+  /** the connection kinds it can use; a device profile with another kind skips this target (with the reason). */
+  readonly connections: readonly DeviceConnection['kind'][];
+  /** version of the runtime it runs (the installed package, or the tool's version), null when unknown. */
+  runtimeVersion(): string | null;
   /** validates `input` against `settings`, fills defaults; throws SettingsError naming the key and the fix. */
   resolveSettings(input: Partial<TargetSettings>): TargetSettings;
-  /** can this target run here? Never throws; returns a reason when not. */
-  detect(): Promise<Availability>;
+  /** can this target run on the context's device? Never throws; returns a reason when not. */
+  detect(ctx: RunContext): Promise<Availability>;
   /**
-   * Measures `w` under `protocol` with resolved `settings`.
+   * Measures `w` in ONE session (own session creation, warm-up and samples) under `protocol` with resolved
+   * `settings` on the context's device. The engine calls it k times for k independent sessions.
    * @throws BackendMismatchError when the backend that ran is not the one requested.
    * @throws RunnerUnavailableError when the target cannot run here.
    */
-  measure(w: PreparedWorkload, protocol: ProtocolSettings, settings: TargetSettings, options?: MeasureOptions): Promise<MeasurementResult>;
+  measure(w: PreparedWorkload, protocol: ProtocolSettings, settings: TargetSettings, ctx: RunContext, options?: MeasureOptions): Promise<MeasurementResult>;
   /** releases sessions, browsers, servers. Safe to call twice. */
   dispose(): Promise<void>;
 }
@@ -238,8 +347,8 @@ export class RunnerUnavailableError extends Error {
   }
 }
 
-/** A bad target setting (unknown key, out of range). The CLI turns it into a usage error (exit 2). */
-export class SettingsError extends Error {
+/** A bad target setting (unknown key, out of range): bad input (exit 2). */
+export class SettingsError extends InputError {
   override name = 'SettingsError';
 }
 
@@ -271,6 +380,12 @@ export function resolveSettingsFromSpecs(targetId: string, specs: readonly Setti
     } else if (s.type === 'bool') {
       const v = typeof raw === 'boolean' ? raw : raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : undefined;
       if (v === undefined) throw new SettingsError(`${targetId}: ${s.key} must be true or false, got '${String(raw)}'`);
+      out[s.key] = v;
+    } else if (s.type === 'string') {
+      const v = String(raw);
+      if (s.pattern && !new RegExp(`^(?:${s.pattern.source})$`, s.pattern.flags).test(v)) {
+        throw new SettingsError(`${targetId}: ${s.key} must be ${s.patternText ?? `text matching /${s.pattern.source}/`}, got '${v}'`);
+      }
       out[s.key] = v;
     } else {
       const v = String(raw);

@@ -17,7 +17,8 @@ import { machineTimes, type LoadWindow } from '../host-load.js';
 import type { PreparedWorkload } from '../types.js';
 import { acquireBrowser, type BrowserHandle, BrowserPage, chromiumConfig, findChromium } from './launcher.js';
 import type { Beat, MeasureRequest, MeasureResponse, PageEnv } from './page/api.js';
-import { acquirePageServer, packageDir, pageBundleStaleReason, type PageServerHandle } from './server.js';
+import { packageDir } from '../../util/packages.js';
+import { acquirePageServer, pageBundleStaleReason, type PageServerHandle } from './server.js';
 
 /** Name of the heartbeat binding installed in every page. */
 export const BEAT_BINDING = '__mnv4Beat';
@@ -284,13 +285,4 @@ export function pageEnvWarnings(pageEnv: PageEnv): string[] {
 export function requireFormat(targetId: string, w: PreparedWorkload, format: 'onnx' | 'tflite'): void {
   if (w.file.format !== format) throw new Error(`${targetId} runs ${format.toUpperCase()} files; workload ${w.id} was prepared as ${w.file.format}`);
   if (!existsSync(w.file.path)) throw new Error(`${targetId}: model file ${w.file.path} of workload ${w.id} does not exist`);
-}
-
-/** Median of numbers (NaN for none). */
-export function median(xs: readonly number[]): number {
-  const s = Float64Array.from(xs).sort();
-  const n = s.length;
-  if (n === 0) return NaN;
-  const m = n >> 1;
-  return n % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }

@@ -16,7 +16,7 @@ import { BackendMismatchError, RunnerUnavailableError, type MeasureOptions, type
 import { browserContext, browserLoadProbe, type EnvironmentSlot, measureOnPage, pageEnvWarnings, requireFormat } from './common.js';
 import { fromWireF32, softwareAdapterWarning } from './ort-browser.js';
 import { NO_ADAPTER, type LitertLoadRequest, type LitertLoadResponse, type TensorData } from './page/api.js';
-import { packageVersion } from './server.js';
+import { installedVersion } from '../../util/packages.js';
 import { checkTfliteFile, workloadInput } from './tflite-browser.js';
 
 /** Runs the sequence in the module comment. `accelerator` is what the target requests. */
@@ -72,7 +72,7 @@ export async function measureLitertBrowser(target: Target, accelerator: 'wasm' |
   const adapter = load.adapter;
   if (adapter?.softwareAdapter) warnings.push(softwareAdapterWarning(adapter));
   warnings.push(...pageEnvWarnings(load.env));
-  const version = packageVersion('@litertjs/core') ?? 'unknown';
+  const version = installedVersion('@litertjs/core') ?? 'unknown';
   return {
     workloadId: w.id,
     target,

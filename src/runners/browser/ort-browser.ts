@@ -22,7 +22,8 @@ import { buildOrtProfile, parseOrtTrace, providerCounts, type OrtTraceEvent } fr
 import { BackendMismatchError, RunnerUnavailableError, type MeasureOptions, type MeasurementResult, type OpProfile, type PreparedWorkload, type Target } from '../types.js';
 import { browserContext, browserLoadProbe, type EnvironmentSlot, measureOnPage, pageEnvWarnings, requireFormat } from './common.js';
 import { NO_ADAPTER, type AdapterInfo, type GpuKernelRecord, type OrtLoadRequest, type OrtLoadResponse, type OrtProfileResponse, type TensorData } from './page/api.js';
-import { packageVersion } from './server.js';
+import { installedVersion } from '../../util/packages.js';
+import { median } from '../../util/median.js';
 
 /** Provider names in ORT-web traces. */
 export const JSEP_PROVIDER = 'JsExecutionProvider';
@@ -89,17 +90,11 @@ export function buildGpuProfile(kernelsPerRun: readonly GpuKernelRecord[][], ski
   const p = buildOrtProfile(events, w.graph, { source: 'webgpu-timestamp-query', skipRuns });
   p.notes.unshift('node times are GPU execution times from timestamp queries (ORT env.webgpu.profiling); runMedianMs is the GPU timeline span of a run (first kernel start to last kernel end), so coverage = GPU busy share of that span');
   const wall = runWallMs.slice(skipRuns);
-  if (wall.length > 0) p.notes.push(`wall time of a profiled run (median, read-back included, dispatch batching off while profiling): ${medianOf(wall).toFixed(3)} ms`);
+  if (wall.length > 0) p.notes.push(`wall time of a profiled run (median, read-back included, dispatch batching off while profiling): ${median(wall).toFixed(3)} ms`);
   if (emptyRuns > 0) p.notes.push(`${emptyRuns} profiled runs delivered no GPU kernel records`);
   const durs = kernelsPerRun.flat().map((k) => k.endNs - k.startNs).filter((d) => d > 0);
   if (durs.length >= 8 && durs.every((d) => d % 100_000 === 0)) p.notes.push('GPU timestamps look quantised to 100 µs (Chrome timing-attack mitigation): kernels shorter than that read as 0 or 100 µs');
   return p;
-}
-
-function medianOf(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 /** What the verification trace proves about execution providers. */
@@ -235,7 +230,7 @@ export async function measureOrtBrowser(f: OrtBrowserFlavour, slot: EnvironmentS
     coldStart: { sessionCreateMs: load.sessionCreateMs, firstInferenceMs: measured.protocol.coldMs },
     executed: {
       runtime: 'onnxruntime-web',
-      runtimeVersion: load.ortVersion || packageVersion('onnxruntime-web') || 'unknown',
+      runtimeVersion: load.ortVersion || installedVersion('onnxruntime-web') || 'unknown',
       backend: f.ep,
       provider: expected,
       ...(adapter ? { adapter: { ...adapter, deviceFeatures: load.deviceFeatures, deviceAdapter: load.deviceAdapter } } : {}),

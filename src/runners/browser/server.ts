@@ -22,8 +22,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import { packageRoot } from '../../paths.js';
+import { packageDir } from '../../util/packages.js';
 
 /** Content types by extension. */
 export const MIME_TYPES: Readonly<Record<string, string>> = {
@@ -46,31 +47,7 @@ export const ISOLATION_HEADERS: Readonly<Record<string, string>> = {
   'Cache-Control': 'no-store',
 };
 
-/** The project root (the directory of mnv4-bench's package.json). */
-export const projectRoot = packageRoot;
-
-/** Directory of an installed package (node_modules/<name>), or null when it is not installed. */
-export function packageDir(name: string, root = projectRoot()): string | null {
-  let dir = root;
-  for (;;) {
-    const p = join(dir, 'node_modules', name, 'package.json');
-    if (existsSync(p)) return dirname(p);
-    const up = dirname(dir);
-    if (up === dir) return null;
-    dir = up;
-  }
-}
-
-/** Installed version of a package, or null. */
-export function packageVersion(name: string): string | null {
-  const d = packageDir(name);
-  if (!d) return null;
-  try {
-    return (JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')) as { version?: string }).version ?? null;
-  } catch {
-    return null;
-  }
-}
+const projectRoot = packageRoot;
 
 /** Where the page bundle lives (dist/page under the project root). */
 export function pageDir(root = projectRoot()): string {

@@ -18,12 +18,13 @@ import { nchwToNhwc, readTflite, type TfliteModelSummary, type TfliteTensorInfo 
 import { uniformRng, seededInput } from '../../models/weights.js';
 import type { ProtocolSettings } from '../../profiles/protocol.js';
 import { BackendMismatchError, type MeasureOptions, type MeasurementResult, type OpProfile, type PreparedWorkload, type Target } from '../types.js';
-import { browserContext, browserLoadProbe, type EnvironmentSlot, measureOnPage, median, pageEnvWarnings, requireFormat } from './common.js';
+import { browserContext, browserLoadProbe, type EnvironmentSlot, measureOnPage, pageEnvWarnings, requireFormat } from './common.js';
+import { median } from '../../util/median.js';
+import { installedVersion } from '../../util/packages.js';
 import type { ConsoleEntry } from './launcher.js';
 import { toB64 } from './ort-browser.js';
 import type { TensorData, TfliteLoadRequest, TfliteLoadResponse, TfliteProfileResponse } from './page/api.js';
-import { packageVersion } from './server.js';
-import { buildTfliteProfile, isDelegateNode, parseTfliteSummary } from './tflite-profile.js';
+import { buildTfliteProfile, isDelegateNode, parseTfliteOpProfile } from '../tflite-op-profile.js';
 
 /** Profiled runs with `profile` (after PROFILE_SKIP cold ones, which the summary parser also discounts). */
 export const TFLITE_PROFILE_RUNS = 10;
@@ -173,7 +174,7 @@ export async function measureTfliteBrowser(target: Target, slot: EnvironmentSlot
   } finally {
     await vpage.close();
   }
-  const tables = parseTfliteSummary(prof.summary);
+  const tables = parseTfliteOpProfile(prof.summary);
   const delegateNodes = tables.nodes.filter((r) => isDelegateNode(r.nodeType));
   const builtin = tables.nodes.filter((r) => !isDelegateNode(r.nodeType));
   if (tables.nodes.length === 0) throw new BackendMismatchError(id, 'wasm+XNNPACK', 'unknown', 'TFLite profiling summary lists no nodes, so what ran cannot be proven');
@@ -194,7 +195,7 @@ export async function measureTfliteBrowser(target: Target, slot: EnvironmentSlot
   warnings.push(...pageEnvWarnings(load.env));
   if (threads > 1 && !load.wasmFeatures.multiThreading) warnings.push(`${threads} threads requested, but the WASM build has no threads`);
 
-  const version = packageVersion('@tensorflow/tfjs-tflite') ?? 'unknown';
+  const version = installedVersion('@tensorflow/tfjs-tflite') ?? 'unknown';
   return {
     workloadId: w.id,
     target,

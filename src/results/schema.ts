@@ -135,6 +135,23 @@ export const ManifestSchema = z.object({
       /** GHz as reported by the OS; 0 when not readable (VMs). */
       speedGHz: z.number(),
       flags: z.string(),
+      /** vector ISA features int8/fp32 latency depend on (src/results/cpu-isa.ts); absent in older runs. */
+      isa: z
+        .object({
+          source: z.enum(['/proc/cpuinfo', 'systeminformation', 'unknown']),
+          avx2: z.boolean(),
+          fma: z.boolean(),
+          avx512f: z.boolean(),
+          avx512bw: z.boolean(),
+          avx512_vnni: z.boolean(),
+          avx_vnni: z.boolean(),
+          avx512_bf16: z.boolean(),
+          amx: z.boolean(),
+          asimddp: z.boolean(),
+          i8mm: z.boolean(),
+          int8Dot: z.enum(['amx', 'vnni', 'avx512bw', 'avx2', 'i8mm', 'dotprod', 'none']),
+        })
+        .optional(),
     }),
     memBytes: z.number(),
     os: z.object({ distro: z.string(), release: z.string(), kernel: z.string() }),

@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { packageRoot, packageVersion } from '../paths.js';
 import type { ProtocolSettings } from '../profiles/protocol.js';
+import { hostCpuIsa } from './cpu-isa.js';
 import type { Target } from '../runners/types.js';
 import {
   parseLine,
@@ -127,6 +128,7 @@ export async function hostFacts(): Promise<ManifestRecord['host']> {
       physicalCores: cpu.physicalCores ?? 0,
       speedGHz: Number.isFinite(cpu.speed) ? cpu.speed : 0,
       flags: cpu.flags ?? '',
+      isa: hostCpuIsa(cpu.flags),
     },
     memBytes: mem.total,
     os: { distro: osi.distro ?? '', release: osi.release ?? '', kernel: osi.kernel ?? '' },

@@ -38,8 +38,12 @@ export const TargetSchema = z.object({
 
 export const ProtocolSettingsSchema = z.object({
   name: z.string(),
+  /** independent sessions per measurement; warm-up window and cap (absent in runs before sessions existed). */
+  sessions: z.number().int().positive().optional(),
   warmupMinIterations: z.number().int().nonnegative(),
   warmupMinMs: z.number().nonnegative(),
+  warmupWindow: z.number().int().positive().optional(),
+  warmupMaxMs: z.number().nonnegative().optional(),
   minSamples: z.number().int().positive(),
   minTimeMs: z.number().nonnegative(),
   maxSamples: z.number().int().positive(),
@@ -52,21 +56,28 @@ export const ProtocolSettingsSchema = z.object({
 
 export const SampleStatsSchema = z.object({
   n: z.number().int().positive(),
+  /** 'batch-means' when each sample is the mean of a batch of calls (absent in older runs: calls). */
+  spreadOf: z.enum(['calls', 'batch-means']).optional(),
+  batchSize: z.number().int().positive().optional(),
   median: z.number(),
   mean: z.number(),
   min: z.number(),
   max: z.number(),
-  p10: z.number(),
-  p90: z.number(),
-  p99: z.number(),
+  /** null where n does not support the percentile (stats.ts PERCENTILE_MIN_N) or, for p99, for batch means. */
+  p10: z.number().nullable(),
+  p90: z.number().nullable(),
+  p99: z.number().nullable(),
   stdev: z.number(),
   mad: z.number(),
   cv: z.number(),
-  ciMedian: z.object({ method: z.literal('order-statistic'), lo: z.number(), hi: z.number(), confidence: z.number(), coverage: z.number() }).nullable(),
+  ciMedian: z
+    .object({ method: z.literal('order-statistic'), lo: z.number(), hi: z.number(), confidence: z.number(), coverage: z.number(), relHalfWidth: z.number().optional() })
+    .nullable(),
   ciMedianBootstrap: z
     .object({ method: z.literal('bootstrap-percentile'), lo: z.number(), hi: z.number(), confidence: z.number(), resamples: z.number().int(), seed: z.number().int() })
     .nullable(),
-  outliers: z.object({ q1: z.number(), q3: z.number(), iqr: z.number(), mild: z.number().int(), severe: z.number().int(), low: z.number().int(), high: z.number().int() }),
+  /** null for batch means. */
+  outliers: z.object({ q1: z.number(), q3: z.number(), iqr: z.number(), mild: z.number().int(), severe: z.number().int(), low: z.number().int(), high: z.number().int() }).nullable(),
   percentileDefinition: z.literal('hyndman-fan-type7-linear'),
 });
 
@@ -179,7 +190,14 @@ export const MeasurementSchema = z.object({
     timerResolutionMs: z.number(),
     batchSize: z.number().int().positive(),
     converged: z.boolean(),
-    stopReason: z.enum(['converged', 'max-samples', 'max-time', 'aborted']),
+    stopReason: z.enum(['converged', 'trend', 'ci-too-wide', 'max-samples', 'max-time', 'aborted']),
+    /** cost of one clock read, ms (the resolution above is the clock's granularity). */
+    timerReadCostMs: z.number().optional(),
+    warmupSteady: z.boolean().optional(),
+    pilotSamples: z.number().int().optional(),
+    plannedSamples: z.number().int().optional(),
+    /** trend test on the samples (Mann-Kendall z, p; drift between halves). */
+    trend: z.object({ z: z.number(), p: z.number(), drift: z.number(), trending: z.boolean() }).optional(),
     samplingMs: z.number(),
     totalMs: z.number(),
     totalCalls: z.number().int(),
@@ -187,8 +205,8 @@ export const MeasurementSchema = z.object({
   /** latency per inference: stats of the samples. */
   latency: z.object({ unit: z.literal('ms'), provenance: Provenance, stats: SampleStatsSchema }),
   coldStart: z.object({ unit: z.literal('ms'), provenance: Provenance, sessionCreateMs: z.number(), firstInferenceMs: z.number(), runtimeInitMs: z.number().optional() }),
-  /** raw data (ms per inference): warm-up calls, then samples in the order taken. */
-  samples: z.object({ unit: z.literal('ms'), provenance: Provenance, warmup: z.array(z.number()), values: z.array(z.number()) }),
+  /** raw data (ms per inference) in the order taken: warm-up calls, the pilot (sets the sample size only), the samples. */
+  samples: z.object({ unit: z.literal('ms'), provenance: Provenance, warmup: z.array(z.number()), pilot: z.array(z.number()).optional(), values: z.array(z.number()) }),
   /** derived figures, e.g. gmacPerSecond = MACs / median. */
   derived: z.record(z.string(), FigureSchema),
   profile: ProfileSchema.optional(),

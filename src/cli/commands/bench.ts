@@ -14,7 +14,9 @@ import type { Command } from 'commander';
 import { ExportRequestError, FORMAT_DTYPES, type ExportDtype } from '../../models/export/cache.js';
 import { resolveWorkload } from '../../models/workload.js';
 import { defaultResultsDir } from '../../paths.js';
-import { getPreset, PRESET_NAMES, ProtocolError, type ProtocolSettings } from '../../profiles/protocol.js';
+import { getPreset, PRESET_NAMES, ProtocolError, relHalfWidth, type ProtocolSettings } from '../../profiles/protocol.js';
+import { PERCENTILE_MIN_N } from '../../profiles/stats.js';
+import { formatEstimate, formatPercent, formatSig } from '../../report/numbers.js';
 import { fmt, textTable } from '../../report/table.js';
 import type { MeasurementRecord } from '../../results/schema.js';
 import { configureBrowserTargets } from '../../runners/browser-runners.js';
@@ -113,12 +115,16 @@ const settingsText = (s: TargetSettings) =>
 export function formatMeasurement(rec: MeasurementRecord): string {
   const st = rec.latency.stats;
   const ci = st.ciMedian;
-  const rel = ci ? `±${(((ci.hi - ci.lo) / 2 / st.median) * 100).toFixed(2)}%` : 'n too small';
+  const est = formatEstimate(st.median, ci?.lo, ci?.hi);
+  const rel = ci ? `±${formatPercent(relHalfWidth(ci.lo, ci.hi, st.median))}` : 'n too small';
+  const batched = st.spreadOf === 'batch-means';
+  const pcts = [['p10', st.p10], ['p90', st.p90], ...(batched ? [] : [['p99', st.p99]])] as [string, number | null][];
+  const spread = pcts.map(([name, v]) => `${name} ${v === null ? `- (n < ${PERCENTILE_MIN_N[name as keyof typeof PERCENTILE_MIN_N]})` : formatSig(v)}`).join('  ');
   const lines = [
     `${rec.workload.id} on ${rec.target.id} (${settingsText(rec.target.settings)}), ${rec.workload.file.format} ${rec.workload.file.dtype}`,
-    `  median ${fmt(st.median, 4)} ms   95% CI [${ci ? fmt(ci.lo, 4) : '-'}, ${ci ? fmt(ci.hi, 4) : '-'}] (${rel})   p10 ${fmt(st.p10, 4)}  p90 ${fmt(st.p90, 4)}  p99 ${fmt(st.p99, 4)}`,
-    `  CV ${(st.cv * 100).toFixed(1)}%   n=${st.n}${rec.protocol.batchSize > 1 ? ` (x${rec.protocol.batchSize} calls/sample)` : ''}   ${rec.protocol.converged ? 'converged' : `NOT converged (${rec.protocol.stopReason})`}   outliers ${st.outliers.mild} mild / ${st.outliers.severe} severe (kept)`,
-    `  cold start: session ${fmt(rec.coldStart.sessionCreateMs, 1)} ms, first inference ${fmt(rec.coldStart.firstInferenceMs, 3)} ms${rec.coldStart.runtimeInitMs !== undefined ? `, runtime init ${fmt(rec.coldStart.runtimeInitMs, 1)} ms` : ''}`,
+    `  median ${est.value} ms   ${Math.round((ci?.confidence ?? 0.95) * 100)}% CI [${est.lo}, ${est.hi}] (${rel})   ${spread}${batched ? ' (of batch means)' : ''}`,
+    `  CV ${formatPercent(st.cv)}   n=${st.n}${rec.protocol.batchSize > 1 ? ` (x${rec.protocol.batchSize} calls/sample)` : ''}   ${rec.protocol.converged ? 'converged' : `NOT converged (${rec.protocol.stopReason})`}${st.outliers ? `   outliers ${st.outliers.mild} mild / ${st.outliers.severe} severe (kept)` : ''}`,
+    `  cold start: session ${formatSig(rec.coldStart.sessionCreateMs, 3)} ms, first inference ${formatSig(rec.coldStart.firstInferenceMs, 3)} ms${rec.coldStart.runtimeInitMs !== undefined ? `, runtime init ${formatSig(rec.coldStart.runtimeInitMs, 3)} ms` : ''}`,
     `  ran on: ${rec.executed.runtime} ${rec.executed.runtimeVersion} ${rec.executed.provider ?? rec.executed.backend} (${rec.executed.evidence})`,
   ];
   const g = rec.derived.gmacPerSecond;

@@ -20,8 +20,8 @@ export function derivedFigures(macs: number, medianMs: number): Record<string, F
  * kept (code 'runner').
  */
 export function measurementRecord(runId: string, w: PreparedWorkload, r: MeasurementResult, opts: { stats?: SampleStats; warnings?: StatsWarning[] } = {}): MeasurementRecord {
-  const otherLoad = (r.context?.load as { otherLoad?: number } | undefined)?.otherLoad;
-  const summary = opts.stats ? { stats: opts.stats, warnings: opts.warnings ?? [] } : summariseRun(protocolRunOf(r), { otherLoad });
+  const load = r.context?.load as { otherLoad?: number; stealShare?: number | null } | undefined;
+  const summary = opts.stats ? { stats: opts.stats, warnings: opts.warnings ?? [] } : summariseRun(protocolRunOf(r), { otherLoad: load?.otherLoad, stealShare: load?.stealShare });
   const macs = graphCost(w.graph).macs;
   const p = protocolRunOf(r);
   const coldStart = r.coldStart as Required<Pick<typeof r, 'coldStart'>>['coldStart'] & { sessionCreateMs: number; firstInferenceMs: number };

@@ -1,21 +1,20 @@
 #!/usr/bin/env node
 /**
- * Bundles the browser-page code of the browser targets into dist/page/ with esbuild.
- *
- *   src/runners/browser/page/ort-entry.ts     -> dist/page/ort.js     (ORT itself is loaded at runtime
- *                                                                      from /ort/*.mjs, not bundled)
- *   src/runners/browser/page/tflite-entry.ts  -> dist/page/tflite.js  (tfjs-core + cpu + tfjs-tflite)
- *   src/runners/browser/page/litert-entry.ts  -> dist/page/litert.js  (only when @litertjs/core is installed)
+ * Bundles the browser-page code of the browser targets into dist/page/ with esbuild. What to bundle comes from
+ * the page table src/runners/browser/page/pages.json (the page server reads the same file for its mounts):
+ * each entry's `entry` becomes dist/page/<name>.js, built only when its `package` is installed. Runtimes
+ * themselves (ORT's .mjs/.wasm, TFLite's and LiteRT's .wasm) are served at run time, not bundled, except what
+ * an entry imports (tfjs-core + cpu + tfjs-tflite for the tflite page).
  *
  * The shared protocol (src/profiles/protocol.ts) is bundled into each entry, so the page runs the same
- * sampling loop as Node. tfjs-tflite's package "module" entry is not loadable by esbuild as is: it is aliased
- * to its flat ESM build dist/tf-tflite.fesm.js (runtimes.md).
+ * sampling loop as Node. `alias` maps a module to a file inside the entry's package (tfjs-tflite's "module"
+ * entry is not loadable by esbuild as is: it is aliased to its flat ESM build dist/tf-tflite.fesm.js).
  *
  * Writes dist/page/build-info.json (inputs, entries, build time) so the server can rebuild a stale bundle.
  * Usage: node scripts/build-page.mjs   (part of `npm run build`)
  */
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,12 +22,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'dist', 'page');
 const pageSrc = join(root, 'src', 'runners', 'browser', 'page');
 
-const entries = [
-  { in: join(pageSrc, 'ort-entry.ts'), out: 'ort' },
-  { in: join(pageSrc, 'tflite-entry.ts'), out: 'tflite' },
-];
-if (existsSync(join(root, 'node_modules', '@litertjs', 'core', 'package.json')) && existsSync(join(pageSrc, 'litert-entry.ts'))) {
-  entries.push({ in: join(pageSrc, 'litert-entry.ts'), out: 'litert' });
+const table = JSON.parse(readFileSync(join(pageSrc, 'pages.json'), 'utf8'));
+const installed = (pkg) => existsSync(join(root, 'node_modules', ...pkg.split('/'), 'package.json'));
+const bundles = table.bundles.filter((b) => installed(b.package) && existsSync(join(pageSrc, b.entry)));
+const entries = bundles.map((b) => ({ in: join(pageSrc, b.entry), out: b.name }));
+const alias = {};
+for (const b of bundles) {
+  for (const [mod, file] of Object.entries(b.alias ?? {})) alias[mod] = join(root, 'node_modules', ...b.package.split('/'), file);
 }
 
 mkdirSync(outDir, { recursive: true });
@@ -44,9 +44,7 @@ const result = await build({
   minify: false,
   metafile: true,
   logLevel: 'warning',
-  alias: {
-    '@tensorflow/tfjs-tflite': join(root, 'node_modules', '@tensorflow', 'tfjs-tflite', 'dist', 'tf-tflite.fesm.js'),
-  },
+  alias,
   // tfjs and tfjs-tflite probe for Node built-ins behind runtime checks; the page never takes those paths.
   external: ['fs', 'path', 'crypto', 'worker_threads', 'perf_hooks', 'os', 'util'],
 });
@@ -57,6 +55,10 @@ const inputs = Object.keys(result.metafile.inputs)
   .map((p) => relative(root, join(process.cwd(), p)).split('\\').join('/'));
 writeFileSync(
   join(outDir, 'build-info.json'),
-  JSON.stringify({ builtAt: started, entries: entries.map((e) => `${e.out}.js`), inputs: [...new Set(inputs)].sort() }, null, 1) + '\n',
+  JSON.stringify(
+    { builtAt: started, entries: entries.map((e) => `${e.out}.js`), inputs: [...new Set([...inputs, 'src/runners/browser/page/pages.json'])].sort() },
+    null,
+    1,
+  ) + '\n',
 );
 console.log(`page bundle: ${entries.map((e) => `dist/page/${e.out}.js`).join(', ')} (${Date.now() - started} ms)`);

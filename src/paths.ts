@@ -35,7 +35,7 @@ export const devicesDir = (): string => join(packageRoot(), 'devices');
 export const defaultResultsDir = (): string => join(packageRoot(), 'results');
 
 /** Environment variable that moves the cache folder. */
-export const CACHE_ENV = 'MNV4_BENCH_CACHE';
+const CACHE_ENV = 'MNV4_BENCH_CACHE';
 
 /**
  * The cache folder (git-ignored): $MNV4_BENCH_CACHE when set and not blank, else `<package root>/.cache`;

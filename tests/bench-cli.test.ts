@@ -1,13 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command, CommanderError } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
-import * as bench from '../src/cli/commands/bench.js';
-import * as targets from '../src/cli/commands/targets.js';
-import { EXIT_USAGE, exitCodeFor, oneLine } from '../src/cli/errors.js';
+import { runMain } from './helpers/main-io.js';
 import { parseLineRecord } from '../src/results/schema.js';
-import { readRun } from '../src/results/writer.js';
+import { readRun } from '../src/results/reader.js';
 
 const out = mkdtempSync(path.join(os.tmpdir(), 'mnv4-bench-cli-'));
 const cache = mkdtempSync(path.join(os.tmpdir(), 'mnv4-bench-cache-'));
@@ -16,39 +13,8 @@ afterAll(() => {
   rmSync(cache, { recursive: true, force: true });
 });
 
-/**
- * Runs the commands in-process the way src/cli/main.ts does (commander with exitOverride, errors mapped by
- * exitCodeFor and printed as one line), capturing stdout/stderr.
- */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const program = new Command('mnv4-bench').exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-  bench.register(program);
-  targets.register(program);
-  let stdout = '';
-  let stderr = '';
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((c: string | Uint8Array) => ((stdout += String(c)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((c: string | Uint8Array) => ((stderr += String(c)), true)) as typeof process.stderr.write;
-  const prevCache = process.env.MNV4_BENCH_CACHE;
-  process.env.MNV4_BENCH_CACHE = cache;
-  let code = 0;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) code = err.exitCode === 0 ? 0 : EXIT_USAGE;
-    else {
-      stderr += `mnv4-bench: ${oneLine(err)}\n`;
-      code = exitCodeFor(err);
-    }
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-    if (prevCache === undefined) delete process.env.MNV4_BENCH_CACHE;
-    else process.env.MNV4_BENCH_CACHE = prevCache;
-  }
-  return { code, stdout, stderr };
-}
+/** The whole CLI in-process (src/cli/main.ts main with captured streams), with the test's own caches. */
+const cli = (args: string[]) => runMain(args, { MNV4_BENCH_CACHE: cache });
 
 const base = ['bench', '--target', 'ort-cpu', '--block', 'conv-s/b03', '--resolution', '64', '--preset', 'quick', '--out', out];
 
@@ -67,15 +33,21 @@ describe('bench', () => {
     expect(rec.executed.provider).toBe('CPUExecutionProvider');
     expect(rec.target.settings).toMatchObject({ threads: 1, optLevel: 'all' });
     const run = await readRun(path.join(out, 'cli-run'));
-    expect(run.records).toHaveLength(1);
+    expect(run.records.map((x) => x.kind)).toEqual(['session', 'measurement']);
+    expect(run.manifest.command).toEqual([...base, '--run-id', 'cli-run', '--json']);
+    expect(run.manifest.devices[0]).toEqual({ id: 'host', name: 'This machine', connection: { kind: 'local' } });
     expect(run.manifest.protocol.name).toBe('quick');
     expect(existsSync(path.join(out, 'cli-run', 'manifest.json'))).toBe(true);
 
     const again = await cli([...base, '--resume', 'cli-run', '--json']);
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toMatch(/already measured in this run, skipped/);
+    expect(again.stderr).toMatch(/0 sessions to run \(resumed: 1 pairs measured/);
     expect((JSON.parse(again.stdout) as { measurements: unknown[] }).measurements).toHaveLength(0);
-    expect(readFileSync(path.join(out, 'cli-run', 'measurements.jsonl'), 'utf8').trimEnd().split('\n')).toHaveLength(1);
+    expect(
+      readFileSync(path.join(out, 'cli-run', 'measurements.jsonl'), 'utf8')
+        .trimEnd()
+        .split('\n'),
+    ).toHaveLength(2);
   });
 
   it('prints a readable summary without --json', async () => {
@@ -95,11 +67,31 @@ describe('bench', () => {
     ['bad preset', ['bench', '--target', 'ort-cpu', '--model', 'conv-s', '--preset', 'fast'], /unknown preset 'fast'/],
     ['bad threads', ['bench', '--target', 'ort-cpu', '--model', 'conv-s', '--threads', '0'], /--threads must be an integer from 1 to 256, got '0'/],
     ['non-numeric threads', ['bench', '--target', 'ort-cpu', '--model', 'conv-s', '--threads', 'many'], /--threads must be an integer/],
-    ['bad opt level', ['bench', '--target', 'ort-cpu', '--model', 'conv-s', '--opt-level', 'max'], /optLevel must be one of disabled\|basic\|extended\|all/],
-    ['unknown setting', ['bench', '--target', 'ort-wasm', '--model', 'conv-s', '--set', 'allowSpinning=false'], /ort-wasm has no setting 'allowSpinning'/],
+    [
+      'bad opt level',
+      ['bench', '--target', 'ort-cpu', '--model', 'conv-s', '--opt-level', 'max'],
+      /optLevel must be one of disabled\|basic\|extended\|all/,
+    ],
+    [
+      'unknown setting',
+      ['bench', '--target', 'ort-wasm', '--model', 'conv-s', '--set', 'allowSpinning=false'],
+      /ort-wasm has no setting 'allowSpinning'/,
+    ],
     ['unknown model', ['bench', '--target', 'ort-cpu', '--model', 'conv-xl'], /unknown model 'conv-xl'/],
     ['nothing to measure', ['bench', '--target', 'ort-cpu'], /nothing to measure/],
-    ['bad dtype for format', ['bench', '--target', 'ort-cpu', '--model', 'conv-s', '--dtype', 'fp16'], /onnx exports come in fp32, int8, not fp16/],
+    ['empty --targets', ['bench', '--targets', '', '--model', 'conv-s'], /--target\/--targets is empty/],
+    ['bad sessions', ['bench', '--target', 'ort-cpu', '--model', 'conv-s', '--sessions', '0'], /--sessions must be an integer from 1 to 50/],
+    ['unknown flag', ['bench', '--target', 'ort-cpu', '--modle', 'conv-s'], /unknown option '--modle'/],
+    [
+      'run id outside the results folder',
+      ['bench', '--target', 'ort-cpu', '--model', 'conv-s', '--run-id', '..'],
+      /run id '\.\.' must be one folder name/,
+    ],
+    [
+      'bad dtype for format',
+      ['bench', '--target', 'ort-cpu', '--model', 'conv-s', '--dtype', 'fp16'],
+      /ort-cpu runs onnx files, which come in fp32, int8, not fp16/,
+    ],
   ];
   for (const [name, args, msg] of usage) {
     it(`${name} -> exit 2 with one line`, async () => {

@@ -13,11 +13,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getExport } from '../src/models/export/cache.js';
 import { resolveWorkload } from '../src/models/workload.js';
 import { getPreset, type ProtocolSettings } from '../src/profiles/protocol.js';
-import { errorRecord, measurementRecord } from '../src/results/records.js';
-import { buildManifest, readRun, RunWriter } from '../src/results/writer.js';
+import { errorRecord, measurementRecord, sessionRecord } from '../src/results/records.js';
+import { readRun } from '../src/results/reader.js';
+import { buildManifest, RunWriter } from '../src/results/writer.js';
 import { BROWSER_RUNNERS, configureBrowserTargets } from '../src/runners/browser-runners.js';
 import { EnvironmentSlot } from '../src/runners/browser/common.js';
-import { BrowserCrashedError, BrowserTimeoutError, CHROMIUM_ENV, CHROMIUM_INSTALL_HINT, closeBrowser, findChromium, sharedBrowserPid } from '../src/runners/browser/launcher.js';
+import {
+  BrowserCrashedError,
+  BrowserTimeoutError,
+  CHROMIUM_ENV,
+  CHROMIUM_INSTALL_HINT,
+  closeBrowser,
+  findChromium,
+  sharedBrowserPid,
+} from '../src/runners/browser/launcher.js';
 import { verifyOrtProviders } from '../src/runners/browser/ort-browser.js';
 import { PageServer } from '../src/runners/browser/server.js';
 import type { OrtLoadResponse, OrtProfileResponse } from '../src/runners/browser/page/api.js';
@@ -37,7 +46,13 @@ const cacheDir = mkdtempSync(join(tmpdir(), 'mnv4-browser-test-'));
 async function prepare(text: string, format: 'onnx' | 'tflite', dtype: 'fp32' | 'int8' = 'fp32'): Promise<PreparedWorkload> {
   const rw = resolveWorkload(text);
   const ex = await getExport(rw, { format, dtype }, { dir: cacheDir });
-  return { id: rw.id, kind: rw.kind, description: rw.description, graph: rw.graph, file: { path: ex.path, sha256: ex.sha256, bytes: ex.bytes, format, dtype, resolution: rw.graph.inputShape[1] } };
+  return {
+    id: rw.id,
+    kind: rw.kind,
+    description: rw.description,
+    graph: rw.graph,
+    file: { path: ex.path, sha256: ex.sha256, bytes: ex.bytes, format, dtype, resolution: rw.graph.inputShape[1] },
+  };
 }
 
 /** The quick preset, shortened: these tests check the pipeline, not latencies. */
@@ -124,7 +139,11 @@ describe.skipIf(!chromium.ok)('browser runners in Chromium', () => {
     const r = track(createOrtWasmBrowserRunner());
     const w = await prepare('block:uib(a3,m3,s1,e2,o16,relu)@16x8x8', 'onnx');
     const phases: string[] = [];
-    const res = await r.measure(w, QUICK, r.resolveSettings({ threads: 2 }), localContext(), { profile: true, profileRuns: 3, hooks: { onPhase: (p) => phases.push(p) } });
+    const res = await r.measure(w, QUICK, r.resolveSettings({ threads: 2 }), localContext(), {
+      profile: true,
+      profileRuns: 3,
+      hooks: { onPhase: (p) => phases.push(p) },
+    });
     expect(res.executed.backend).toBe('wasm');
     expect(res.executed.provider).toBe('CPUExecutionProvider');
     expect(res.executed.details).toMatchObject({ wasmThreads: 2, crossOriginIsolated: true, ortBuild: 'ort.wasm.min.mjs' });
@@ -166,7 +185,9 @@ describe.skipIf(!chromium.ok)('browser runners in Chromium', () => {
     const fake = join(cacheDir, 'not-really.tflite');
     writeFileSync(fake, new Uint8Array(await import('node:fs').then((fs) => fs.readFileSync(onnx.file.path))));
     const w: PreparedWorkload = { ...onnx, file: { ...onnx.file, path: fake, format: 'tflite' } };
-    await expect(r.measure(w, QUICK, r.resolveSettings({}), localContext())).rejects.toThrow(/not a usable TFLite model: not a TFLite model: file identifier/);
+    await expect(r.measure(w, QUICK, r.resolveSettings({}), localContext())).rejects.toThrow(
+      /not a usable TFLite model: not a TFLite model: file identifier/,
+    );
   });
 
   it('ort-webgpu: measured on the adapter Chromium offers, adapter recorded, a software adapter flagged, GPU kernel profile mapped to blocks', async () => {
@@ -181,8 +202,13 @@ describe.skipIf(!chromium.ok)('browser runners in Chromium', () => {
     expect(res.executed.backend).toBe('webgpu');
     expect(res.executed.provider).toBe('JsExecutionProvider');
     const ad = res.executed.adapter as Record<string, unknown>;
-    for (const k of ['vendor', 'architecture', 'device', 'description', 'isFallbackAdapter', 'features', 'softwareAdapter']) expect(ad, k).toHaveProperty(k);
-    expect(res.executed.details).toMatchObject({ crossOriginIsolated: true, softwareAdapter: ad.softwareAdapter, shaderF16: (ad.features as string[]).includes('shader-f16') });
+    for (const k of ['vendor', 'architecture', 'device', 'description', 'isFallbackAdapter', 'features', 'softwareAdapter'])
+      expect(ad, k).toHaveProperty(k);
+    expect(res.executed.details).toMatchObject({
+      crossOriginIsolated: true,
+      softwareAdapter: ad.softwareAdapter,
+      shaderF16: (ad.features as string[]).includes('shader-f16'),
+    });
     if (ad.softwareAdapter) expect(res.warnings.join('\n')).toMatch(/software adapter.*NOT a GPU latency/);
     expect(res.protocol.samplesMs.length).toBeGreaterThan(0);
     if ((ad.features as string[]).includes('timestamp-query')) {
@@ -222,7 +248,18 @@ describe.skipIf(!chromium.ok)('browser runners in Chromium', () => {
       const { nchwInput } = await import('../src/runners/browser/ort-browser.js');
       await page.call<OrtLoadResponse>(
         'ortLoad',
-        { ortModule: `${origin}/ort/ort.min.mjs`, wasmPaths: `${origin}/ort/`, modelUrl: env.server.server.addModel(w.file.path, w.file.sha256), ep: 'wasm', threads: 1, optLevel: 'all', powerPreference: 'high-performance', inputs: [nchwInput(w)], ortProfiler: true, gpuProfiling: false },
+        {
+          ortModule: `${origin}/ort/ort.min.mjs`,
+          wasmPaths: `${origin}/ort/`,
+          modelUrl: env.server.server.addModel(w.file.path, w.file.sha256),
+          ep: 'wasm',
+          threads: 1,
+          optLevel: 'all',
+          powerPreference: 'high-performance',
+          inputs: [nchwInput(w)],
+          ortProfiler: true,
+          gpuProfiling: false,
+        },
         'load',
       );
       const prof = await page.call<OrtProfileResponse>('ortProfile', { runs: 1 }, 'profile');
@@ -275,10 +312,18 @@ describe.skipIf(!chromium.ok)('browser runners in Chromium', () => {
       const wO = await prepare('block:conv_bn(k3,s1,o8,relu)@8x8x8', 'onnx');
       const tT = { id: tfl.id, runner: tfl.id, backend: tfl.backend, settings: tfl.resolveSettings({}) };
       const tO = { id: wasm.id, runner: wasm.id, backend: wasm.backend, settings: wasm.resolveSettings({}) };
-      const manifest = await buildManifest({ runId: 'crash-test', protocol: QUICK, targets: [tT, tO] });
+      const manifest = await buildManifest({
+        runId: 'crash-test',
+        protocol: QUICK,
+        targets: [tT, tO],
+        command: ['test'],
+        device: { id: 'host', name: 'This machine', connection: { kind: 'local' } },
+        sessionsPerMeasurement: 1,
+      });
+      const scope = { runId: 'crash-test', deviceId: 'host' };
       const writer = await RunWriter.open(root, manifest);
       const first = await tfl.measure(wT, QUICK, tT.settings, localContext());
-      await writer.append(measurementRecord('crash-test', wT, first));
+      await writer.append(measurementRecord(scope, wT, [sessionRecord(scope, wT, first, { index: 0, round: 0 })], QUICK.name));
       const pidBefore = sharedBrowserPid();
       expect(pidBefore).not.toBeNull();
 
@@ -302,12 +347,12 @@ describe.skipIf(!chromium.ok)('browser runners in Chromium', () => {
       expect(killed).toBe(true);
       expect(err).toBeInstanceOf(BrowserCrashedError);
       expect(String((err as Error).message)).toMatch(/measuring .* failed: Chromium \(pid \d+\) (disconnected|exited)/);
-      await writer.append(errorRecord('crash-test', wO.id, 'fp32', tO, err));
+      await writer.append(errorRecord(scope, wO.id, 'fp32', tO, err));
 
       const run = await readRun(join(root, 'crash-test'));
       expect(run.records.map((x) => x.kind)).toEqual(['measurement', 'error']);
       const kept = run.records[0];
-      expect(kept?.kind === 'measurement' && kept.samples.values.length).toBe(first.protocol.samplesMs.length);
+      expect(kept?.kind === 'measurement' && kept.sessions[0]!.samples!.values.length).toBe(first.protocol!.samplesMs.length);
 
       // later workloads run on a freshly launched browser.
       const again = await wasm.measure(wO, QUICK, tO.settings, localContext());
@@ -324,7 +369,9 @@ describe.skipIf(!chromium.ok)('browser runners in Chromium', () => {
       const env = await slot.get();
       const page = await env.openBundlePage('ort', 'hang test');
       const t0 = Date.now();
-      await expect(page.evaluate('new Promise(() => {})', 'waiting for a promise that never settles', { timeoutMs: 400 })).rejects.toThrow(BrowserTimeoutError);
+      await expect(page.evaluate('new Promise(() => {})', 'waiting for a promise that never settles', { timeoutMs: 400 })).rejects.toThrow(
+        BrowserTimeoutError,
+      );
       expect(Date.now() - t0).toBeLessThan(30_000);
       await expect(page.evaluate('1', 'using the timed-out page')).rejects.toThrow(/already closed/);
       const fresh = await env.openBundlePage('ort', 'after the hang');

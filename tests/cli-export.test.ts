@@ -2,11 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { register } from '../src/cli/commands/export.js';
-import { UsageError } from '../src/cli/errors.js';
-import { ModelSpecError } from '../src/models/graph.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMain } from './helpers/main-io.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mnv4-cli-export-'));
 const saved = process.env.MNV4_BENCH_CACHE;
@@ -18,19 +15,12 @@ afterAll(() => {
   else process.env.MNV4_BENCH_CACHE = saved;
   rmSync(root, { recursive: true, force: true });
 });
-afterEach(() => vi.restoreAllMocks());
 
-/** Runs `mnv4-bench export ...` in-process through the command's register(); returns stdout. */
+/** Runs `mnv4-bench export ...` through main(); returns stdout, or throws the one-line error with its exit code. */
 async function exportCmd(args: string[]): Promise<string> {
-  const program = new Command('mnv4-bench').exitOverride();
-  register(program);
-  let out = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  await program.parseAsync(['export', ...args], { from: 'user' });
-  return out;
+  const r = await runMain(['export', ...args]);
+  if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr.trim()}`);
+  return r.stdout;
 }
 
 const BLOCK = 'block:uib(a0,m3,s1,e2,o8,relu)@8x6x6';
@@ -58,13 +48,15 @@ describe('mnv4-bench export', () => {
     expect(info.workload).toBe('model:conv-s@64');
     expect(info.path.startsWith(join(root, 'cache'))).toBe(true);
   });
-  it('rejects bad values with a UsageError', async () => {
-    await expect(exportCmd([BLOCK, '--dtype', 'fp16'])).rejects.toThrow(UsageError); // fp16 is TFLite only
-    await expect(exportCmd([BLOCK, '--format', 'pb'])).rejects.toThrow(/--format must be one of onnx, tflite/);
-    await expect(exportCmd([BLOCK, '--dtype', 'int4'])).rejects.toThrow(UsageError);
-    await expect(exportCmd([BLOCK, '--format', 'tflite', '-o', join(root, 'x.onnx')])).rejects.toThrow(/extension/);
-    await expect(exportCmd(['conv-s', '--resolution', '7'])).rejects.toThrow(/--resolution must be an integer/);
-    await expect(exportCmd([BLOCK, '--format', 'tflite', '--onnx-opset', '20'])).rejects.toThrow(UsageError);
-    await expect(exportCmd(['conv-q'])).rejects.toThrow(ModelSpecError);
+  it('rejects bad values: exit 2 with one line', async () => {
+    await expect(exportCmd([BLOCK, '--dtype', 'fp16'])).rejects.toThrow(/^exit 2: mnv4-bench: --dtype fp16 is not available for onnx/); // fp16 is TFLite only
+    await expect(exportCmd([BLOCK, '--format', 'pb'])).rejects.toThrow(/^exit 2: mnv4-bench: --format must be one of onnx, tflite/);
+    await expect(exportCmd([BLOCK, '--dtype', 'int4'])).rejects.toThrow(/^exit 2: mnv4-bench: --dtype must be one of/);
+    await expect(exportCmd([BLOCK, '--format', 'tflite', '-o', join(root, 'x.onnx')])).rejects.toThrow(/^exit 2: .*extension/);
+    await expect(exportCmd(['conv-s', '--resolution', '7'])).rejects.toThrow(/^exit 2: .*--resolution must be an integer/);
+    await expect(exportCmd([BLOCK, '--format', 'tflite', '--onnx-opset', '20'])).rejects.toThrow(
+      /^exit 2: .*--onnx-opset applies to --format onnx only/,
+    );
+    await expect(exportCmd(['conv-q'])).rejects.toThrow(/^exit 2: mnv4-bench: unknown model 'conv-q'/);
   });
 });

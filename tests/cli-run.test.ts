@@ -18,7 +18,7 @@ describe('CLI: run --device', () => {
   it('--dry-run plans every target x workload of the host profile', () => {
     const r = runCli(['run', '--device', 'host', '--dry-run']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/This machine .*: \d+ measurements, preset quick/);
+    expect(r.stdout).toMatch(/This machine .*\(host, local\): \d+ measurements x 1 session\(s\), preset quick/);
     expect(r.stdout).toContain('model:hybrid-l@384 int8 on ort-cpu');
     expect(r.stdout).toContain('model:conv-s@224 fp32 on tflite-wasm');
   });
@@ -36,14 +36,12 @@ describe('CLI: run --device', () => {
     expect(r.stdout).toContain('pixel6_cpu ms published');
     expect(r.stdout).toMatch(/model:conv-s@224\s+\S+\s+2\.4/);
     const lines = readFileSync(join(dir, 'r1', 'measurements.jsonl'), 'utf8').trim().split('\n');
-    expect(lines).toHaveLength(1);
-    const rec = parseLine(lines[0]!);
-    expect(rec.kind).toBe('measurement');
+    expect(lines.map((l) => parseLine(l).kind)).toEqual(['session', 'measurement']);
     // resuming the same run measures nothing again
     const again = runCli(['run', '--device', file, '--out', dir, '--resume', 'r1']);
     expect(again.code).toBe(0);
-    expect(again.stderr).toContain('already measured in this run, skipped');
-    expect(readFileSync(join(dir, 'r1', 'measurements.jsonl'), 'utf8').trim().split('\n')).toHaveLength(1);
+    expect(again.stderr).toMatch(/0 sessions to run \(resumed: 1 pairs measured/);
+    expect(readFileSync(join(dir, 'r1', 'measurements.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
   });
 
   it('skips a target that cannot run here, with its reason, and measures the rest', () => {
@@ -78,14 +76,15 @@ describe('CLI: run --device', () => {
       [['run', '--device', bad], /is not valid JSON/],
       [['run', '--device', 'pixel6'], /no runner for target 'android-cpu'/],
       [['run', '--device', 'host', '--targets', 'gpu9000'], /device host has no target gpu9000/],
-      [['run', '--device', 'host', '--preset', 'fast'], /--preset must be one of quick, default, rigorous/],
+      [['run', '--device', 'host', '--preset', 'fast'], /unknown preset 'fast'; use one of: quick, default, rigorous/],
       [['run', '--device', 'host', '--workloads', 'conv-q', '--dry-run'], /unknown model 'conv-q'/],
       [['run'], /required option '--device <id>' not specified/],
     ];
     for (const [args, re] of cases) {
       const r = runCli(args);
       expect(r.code, args.join(' ')).toBe(2);
-      expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('(run with')), args.join(' ')).toHaveLength(1);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(r.stderr, args.join(' ')).toMatch(/^mnv4-bench: /);
       expect(r.stderr, args.join(' ')).toMatch(re);
     }
   });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { getPreset } from '../src/profiles/protocol.js';
-import { measurementRecord } from '../src/results/records.js';
+import { measurementRecord, sessionRecord } from '../src/results/records.js';
+
+const scope = { runId: 'run-t', deviceId: 'host' };
 import { parseLine } from '../src/results/schema.js';
 import { measureOrt, type OrtModuleLike } from '../src/runners/ort-common.js';
 import { createOrtCpuRunner, ortCpuSessionOptions } from '../src/runners/ort-cpu.js';
@@ -28,7 +30,9 @@ describe('ort-cpu', () => {
     expect(() => runner.resolveSettings({ threads: 0 })).toThrow(SettingsError);
     expect(() => runner.resolveSettings({ optLevel: 'max' })).toThrow(/optLevel must be one of disabled\|basic\|extended\|all, got 'max'/);
     expect(() => runner.resolveSettings({ bogus: 1 })).toThrow(/has no setting 'bogus'/);
-    expect(ortCpuSessionOptions(runner.resolveSettings({ allowSpinning: false }))).toMatchObject({ extra: { session: { intra_op: { allow_spinning: '0' } } } });
+    expect(ortCpuSessionOptions(runner.resolveSettings({ allowSpinning: false }))).toMatchObject({
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
+    });
   });
 
   it('measures a block: schema-valid record, provider proven, profile maps nodes to blocks', async () => {
@@ -49,7 +53,7 @@ describe('ort-cpu', () => {
     expect(p.nodes.every((n) => n.block === 'b03_conv_bn' && n.provider === 'CPUExecutionProvider')).toBe(true);
     expect(p.coverage!).toBeGreaterThan(0.3);
     expect(p.coverage!).toBeLessThanOrEqual(1.05);
-    const rec = measurementRecord('run-t', w, r);
+    const rec = measurementRecord(scope, w, [sessionRecord(scope, w, r, { index: 0, round: 0 })], 'tiny');
     expect(parseLine(JSON.stringify(rec))).toEqual(rec);
     expect(rec.derived.gmacPerSecond!.value).toBeGreaterThan(0);
   });
@@ -90,13 +94,16 @@ describe('ort-cpu', () => {
         },
         w,
         tiny,
+        localContext(),
       ),
     ).rejects.toThrow(BackendMismatchError);
   });
 
   it('rejects a file of the wrong format', async () => {
     const w = await prepareWorkload(W, { format: 'onnx', dtype: 'fp32', resolution: 64 });
-    await expect(runner.measure({ ...w, file: { ...w.file, format: 'tflite' } }, tiny, runner.resolveSettings({}), localContext())).rejects.toThrow(/runs ONNX files/);
+    await expect(runner.measure({ ...w, file: { ...w.file, format: 'tflite' } }, tiny, runner.resolveSettings({}), localContext())).rejects.toThrow(
+      /runs ONNX files/,
+    );
   });
 });
 
@@ -105,13 +112,16 @@ describe('ort-wasm (onnxruntime-web in Node)', () => {
   it('measures a block with its provider proven and a per-block profile', async () => {
     expect((await runner.detect(localContext())).available).toBe(true);
     const w = await prepareWorkload(W, { format: 'onnx', dtype: 'fp32', resolution: 64 });
-    const r = await runner.measure(w, tiny, runner.resolveSettings({ threads: 1, optLevel: 'disabled' }), localContext(), { profile: true, profileRuns: 2 });
+    const r = await runner.measure(w, tiny, runner.resolveSettings({ threads: 1, optLevel: 'disabled' }), localContext(), {
+      profile: true,
+      profileRuns: 2,
+    });
     expect(r.executed.runtime).toBe('onnxruntime-web');
     expect(r.executed.backend).toBe('wasm');
     expect(r.executed.details).toMatchObject({ simd: true, threads: 1 });
     expect(r.coldStart.runtimeInitMs).toBeGreaterThan(0);
     expect(r.profile!.blocks.map((b) => b.block)).toEqual(['b03_conv_bn']);
-    const rec = measurementRecord('run-t', w, r);
+    const rec = measurementRecord(scope, w, [sessionRecord(scope, w, r, { index: 0, round: 0 })], 'tiny');
     expect(parseLine(JSON.stringify(rec))).toEqual(rec);
     // a second measurement in the same process does not pay the WASM init again
     const r2 = await runner.measure(w, tiny, runner.resolveSettings({ threads: 1 }), localContext());
@@ -123,9 +133,20 @@ describe('ort-wasm (onnxruntime-web in Node)', () => {
 
 describe('buildOrtProfile', () => {
   it('drops cold runs, takes per-node medians and buckets unknown names', () => {
-    const ev = (name: string, ts: number, dur: number): OrtTraceEvent => ({ cat: 'Node', name: `${name}_kernel_time`, ts, dur, args: { op_name: 'Conv', provider: 'CPUExecutionProvider' } });
+    const ev = (name: string, ts: number, dur: number): OrtTraceEvent => ({
+      cat: 'Node',
+      name: `${name}_kernel_time`,
+      ts,
+      dur,
+      args: { op_name: 'Conv', provider: 'CPUExecutionProvider' },
+    });
     const events: OrtTraceEvent[] = [];
-    const durs = [[900, 900], [100, 10], [300, 30], [200, 20]]; // run 0 is cold
+    const durs = [
+      [900, 900],
+      [100, 10],
+      [300, 30],
+      [200, 20],
+    ]; // run 0 is cold
     durs.forEach(([a, b], i) => {
       const t = i * 10_000;
       events.push(ev('b01_ib/expand', t + 1, a!), ev('ReorderInput', t + 2000, b!), { cat: 'Session', name: 'model_run', ts: t, dur: 5000 });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,10 @@ import { getPreset } from '../src/profiles/protocol.js';
 import { hostCpuIsa } from '../src/results/cpu-isa.js';
 import { errorRecord } from '../src/results/records.js';
 import { SchemaError } from '../src/results/schema.js';
-import { buildManifest, MEASUREMENTS_FILE, newRunId, parseMeasurementsText, readRun, RunWriter, writeFileAtomic } from '../src/results/writer.js';
+import { listRuns, MEASUREMENTS_FILE, parseMeasurementsText, readRun } from '../src/results/reader.js';
+import { buildManifest, newRunId, RunWriter } from '../src/results/writer.js';
+import { writeFileAtomic } from '../src/util/fs.js';
+import { listRunners } from '../src/runners/registry.js';
 import { fakeRecord } from './helpers/results-fixture.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mnv4-writer-'));
@@ -16,7 +19,15 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const target = { id: 'ort-cpu', runner: 'ort-cpu', backend: 'cpu', settings: { threads: 1, optLevel: 'all' } };
 
 async function newRun(runId = newRunId()) {
-  const m = await buildManifest({ runId, protocol: getPreset('quick'), targets: [target], command: ['bench', '--target', 'ort-cpu'] });
+  const m = await buildManifest({
+    runId,
+    protocol: getPreset('quick'),
+    targets: [target],
+    command: ['bench', '--target', 'ort-cpu'],
+    device: { id: 'host', name: 'This machine', connection: { kind: 'local' } },
+    sessionsPerMeasurement: 1,
+    runtimes: { 'onnxruntime-node': '1.2.3' },
+  });
   return { m, w: await RunWriter.open(tmp, m) };
 }
 
@@ -29,8 +40,9 @@ describe('manifest', () => {
     expect(m.host.cpu.isa).toEqual(hostCpuIsa(m.host.cpu.flags));
     expect(m.host.cpu.isa!.avx2).toBe(/\bavx2\b/.test(m.host.cpu.flags));
     expect(m.runtimes.node).toBe(process.versions.node);
-    expect(m.runtimes['onnxruntime-node']).toMatch(/^\d+\.\d+\.\d+/);
-    expect(m.runtimes['onnxruntime-web']).toMatch(/^\d+\.\d+\.\d+/);
+    expect(m.runtimes['onnxruntime-node']).toBe('1.2.3');
+    expect(m.devices).toEqual([{ id: 'host', name: 'This machine', connection: { kind: 'local' } }]);
+    expect(m.command).toEqual(['bench', '--target', 'ort-cpu']);
     expect(m.tool.gitCommit === null || /^[0-9a-f]{40}$/.test(m.tool.gitCommit)).toBe(true);
     expect(m.protocol.name).toBe('quick');
   });
@@ -51,6 +63,13 @@ describe('manifest', () => {
   });
 });
 
+describe('runtime versions', () => {
+  it('every registered runner declares the version of the runtime it runs (LiteRT.js included)', () => {
+    for (const r of listRunners()) expect([r.id, r.runtimeVersion()]).toEqual([r.id, expect.stringMatching(/^\d+\.\d+\.\d+/)]);
+    expect(listRunners().map((r) => r.runtime)).toContain('@litertjs/core');
+  });
+});
+
 describe('appending and resuming', () => {
   it('appends one line per record and lists finished keys (errors are not finished)', async () => {
     const { m, w } = await newRun();
@@ -58,7 +77,7 @@ describe('appending and resuming', () => {
     const b = fakeRecord(m.runId, 'conv-s/b04', 1);
     await w.append(a);
     await w.append(b);
-    await w.append(errorRecord(m.runId, 'block:conv-s/b05', 'fp32', target, new Error('boom')));
+    await w.append(errorRecord({ runId: m.runId, deviceId: 'host' }, 'block:conv-s/b05', 'fp32', target, new Error('boom')));
     const text = readFileSync(path.join(w.runDir, MEASUREMENTS_FILE), 'utf8');
     expect(text.trimEnd().split('\n')).toHaveLength(3);
     const back = await readRun(w.runDir);
@@ -67,7 +86,7 @@ describe('appending and resuming', () => {
 
     const again = await RunWriter.open(tmp, m, { resume: true });
     expect([...again.finishedKeys()].sort()).toEqual([a.key, b.key].sort());
-    expect(again.getManifest().resumedAt).toHaveLength(1);
+    expect(again.getManifest().resumed).toHaveLength(1);
   });
 
   it('rejects resuming with another protocol', async () => {
@@ -85,7 +104,7 @@ describe('appending and resuming', () => {
   it('a torn last line is skipped by the reader and cut by a resuming writer', async () => {
     const { m, w } = await newRun();
     await w.append(fakeRecord(m.runId, 'conv-s/b03', 1));
-    appendFileSync(path.join(w.runDir, MEASUREMENTS_FILE), '{"schemaVersion":1,"kind":"measu');
+    appendFileSync(path.join(w.runDir, MEASUREMENTS_FILE), '{"schemaVersion":2,"kind":"measu');
     const back = await readRun(w.runDir);
     expect(back.tornTail).toBe(true);
     expect(back.records).toHaveLength(1);
@@ -131,6 +150,34 @@ describe('appending and resuming', () => {
     expect(back.records.length).toBeGreaterThanOrEqual(reported);
     const resumed = await RunWriter.open(tmp, m, { resume: true });
     expect(resumed.finishedKeys().size).toBe(back.records.length);
+  });
+});
+
+describe('listRuns', () => {
+  it('lists the runs of a results folder oldest first, names unreadable ones, ignores other folders', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'mnv4-list-'));
+    try {
+      const device = { id: 'host', name: 'This machine', connection: { kind: 'local' as const } };
+      const make = async (runId: string, createdAt: string) => {
+        const m = await buildManifest({ runId, protocol: getPreset('quick'), targets: [target], command: ['x'], device, sessionsPerMeasurement: 1 });
+        await RunWriter.open(root, { ...m, createdAt });
+      };
+      await make('b-run', '2025-01-02T00:00:00.000Z');
+      await make('a-run', '2025-01-03T00:00:00.000Z');
+      mkdirSync(path.join(root, 'not-a-run'));
+      mkdirSync(path.join(root, 'broken'));
+      writeFileSync(path.join(root, 'broken', 'manifest.json'), '{"schemaVersion":1}');
+      const runs = await listRuns(root);
+      expect(runs.map((r) => [r.runId, r.manifest?.createdAt ?? null])).toEqual([
+        ['broken', null],
+        ['b-run', '2025-01-02T00:00:00.000Z'],
+        ['a-run', '2025-01-03T00:00:00.000Z'],
+      ]);
+      expect(runs[0]!.error).toMatch(/schemaVersion 1 is not supported/);
+      expect(await listRuns(path.join(root, 'absent'))).toEqual([]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

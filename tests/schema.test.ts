@@ -10,6 +10,7 @@ import {
   type ManifestRecord,
 } from '../src/results/schema.js';
 import { fakeRecord } from './helpers/results-fixture.js';
+import { parseCpuFlags } from '../src/results/cpu-isa.js';
 
 function manifest(): ManifestRecord {
   return {
@@ -17,19 +18,21 @@ function manifest(): ManifestRecord {
     kind: 'manifest',
     runId: 'run-1',
     createdAt: '2025-01-01T00:00:00.000Z',
-    resumedAt: [],
-    tool: { name: 'mnv4-bench', version: '0.1.0', gitCommit: null, gitDirty: null },
     command: ['bench'],
+    resumed: [],
+    tool: { name: 'mnv4-bench', version: '0.1.0', gitCommit: null, gitDirty: null },
+    devices: [{ id: 'host', name: 'This machine', connection: { kind: 'local' } }],
     host: {
       hostname: 'h',
       platform: 'linux',
       arch: 'x64',
-      cpu: { manufacturer: 'AMD', brand: 'EPYC', cores: 2, physicalCores: 1, speedGHz: 0, flags: 'avx512f' },
+      cpu: { manufacturer: 'AMD', brand: 'EPYC', cores: 2, physicalCores: 1, speedGHz: 0, flags: 'avx512f', isa: parseCpuFlags('avx512f', '/proc/cpuinfo') },
       memBytes: 8e9,
       os: { distro: 'Debian', release: '12', kernel: '6.1' },
     },
     runtimes: { node: '20.0.0', 'onnxruntime-web': null },
     protocol: getPreset('quick'),
+    sessionsPerMeasurement: 3,
     targets: [{ id: 'ort-cpu', runner: 'ort-cpu', backend: 'cpu', settings: { threads: 1 } }],
   };
 }
@@ -42,7 +45,8 @@ describe('measurement records', () => {
     expect(rec.latency.unit).toBe('ms');
     expect(rec.latency.provenance).toBe('measured');
     expect(rec.derived.gmacPerSecond!.unit).toBe('GMAC/s');
-    expect(rec.latency.stats.n).toBe(40);
+    expect(rec.latency.stats!.n).toBe(40);
+    expect(rec.sessions[0]!.samples!.values).toHaveLength(40);
   });
 
   it('ignore unknown fields', () => {
@@ -53,9 +57,11 @@ describe('measurement records', () => {
   });
 
   it('reject another schemaVersion with a clear one-line error', () => {
-    const rec = { ...fakeRecord(), schemaVersion: 2 };
+    const rec = { ...fakeRecord(), schemaVersion: 3 };
     expect(() => parseLine(JSON.stringify(rec), 'm.jsonl:3')).toThrow(SchemaError);
-    expect(() => parseLine(JSON.stringify(rec), 'm.jsonl:3')).toThrow(/^m\.jsonl:3: schemaVersion 2 is not supported \(this mnv4-bench reads version 1\)/);
+    expect(() => parseLine(JSON.stringify(rec), 'm.jsonl:3')).toThrow(/^m\.jsonl:3: schemaVersion 3 is not supported \(this mnv4-bench reads version 2\); read it with/);
+    // a version-1 file (wave 1) is named as older
+    expect(() => parseLine(JSON.stringify({ ...rec, schemaVersion: 1 }), 'old.jsonl:1')).toThrow(/schemaVersion 1 is not supported \(this mnv4-bench reads version 2, written by an older mnv4-bench\)/);
     expect(() => parseLine('{"kind":"measurement"}')).toThrow(/no schemaVersion/);
   });
 
@@ -70,12 +76,14 @@ describe('measurement records', () => {
 
   it('error records validate too', () => {
     const e = {
-      schemaVersion: 1,
+      schemaVersion: 2,
       kind: 'error',
       runId: 'r',
       key: 'k',
       recordedAt: 'now',
+      device: { id: 'host' },
       workload: { id: 'w' },
+      dtype: 'fp32',
       target: { id: 'ort-cpu', runner: 'ort-cpu', backend: 'cpu', settings: {} },
       error: { name: 'BackendMismatchError', message: 'x' },
     };
@@ -83,10 +91,11 @@ describe('measurement records', () => {
   });
 
   it('keys are stable under settings order', () => {
-    const a = measurementKey('w', 'fp32', { id: 't', settings: { threads: 1, optLevel: 'all' } });
-    const b = measurementKey('w', 'fp32', { id: 't', settings: { optLevel: 'all', threads: 1 } });
+    const a = measurementKey('host', 'w', 'fp32', { id: 't', settings: { threads: 1, optLevel: 'all' } });
+    const b = measurementKey('host', 'w', 'fp32', { id: 't', settings: { optLevel: 'all', threads: 1 } });
     expect(a).toBe(b);
-    expect(measurementKey('w', 'int8', { id: 't', settings: { threads: 1 } })).not.toBe(measurementKey('w', 'fp32', { id: 't', settings: { threads: 1 } }));
+    expect(measurementKey('host', 'w', 'int8', { id: 't', settings: { threads: 1 } })).not.toBe(measurementKey('host', 'w', 'fp32', { id: 't', settings: { threads: 1 } }));
+    expect(measurementKey('pixel6', 'w', 'fp32', { id: 't', settings: {} })).not.toBe(measurementKey('host', 'w', 'fp32', { id: 't', settings: {} }));
   });
 });
 

@@ -12,7 +12,15 @@
 import { describe, expect, it } from 'vitest';
 import type { TfliteModelSummary } from '../src/models/export/tflite.js';
 import type { Graph } from '../src/models/graph.js';
-import { buildTfliteProfile, delegateShare, INIT_SECTION, parseRunTimings, parseTfliteOpProfile, RUN_SECTION, warmMeanMs } from '../src/runners/tflite-op-profile.js';
+import {
+  buildTfliteProfile,
+  delegateShare,
+  INIT_SECTION,
+  parseRunTimings,
+  parseTfliteOpProfile,
+  RUN_SECTION,
+  warmMeanMs,
+} from '../src/runners/tflite-op-profile.js';
 
 /** `InitField(stream, width) << value`: a tab, then the value right-aligned in `width`, numbers with 3 decimals. */
 const field = (width: number, v: string | number) => '\t' + (typeof v === 'number' ? v.toFixed(3) : v).padStart(width);
@@ -31,9 +39,31 @@ interface Node {
 /** A Run Order table as StatsCalculator::GetStatsByMetric prints it (tab layout). */
 function tabTable(title: string, nodes: Node[], opts: { start: boolean; typeWidth: number }): string {
   let s = `============================== ${title} ==============================\n`;
-  s += field(opts.typeWidth, '[node type]') + (opts.start ? field(17, '[start]') : '') + field(9, '[first]') + field(9, '[avg ms]') + field(8, '[%]') + field(8, '[cdf%]') + field(10, '[mem KB]') + field(9, '[times called]') + '\t[Name]\n';
+  s +=
+    field(opts.typeWidth, '[node type]') +
+    (opts.start ? field(17, '[start]') : '') +
+    field(9, '[first]') +
+    field(9, '[avg ms]') +
+    field(8, '[%]') +
+    field(8, '[cdf%]') +
+    field(10, '[mem KB]') +
+    field(9, '[times called]') +
+    '\t[Name]\n';
   for (const n of nodes) {
-    s += field(opts.typeWidth, n.type) + (opts.start ? field(17, n.start ?? 0) : '') + field(9, n.first) + field(9, n.avg) + field(7, n.pct) + '%' + field(7, n.cdf) + '%' + field(10, 0) + field(9, String(n.times)) + '\t' + n.name + '\n';
+    s +=
+      field(opts.typeWidth, n.type) +
+      (opts.start ? field(17, n.start ?? 0) : '') +
+      field(9, n.first) +
+      field(9, n.avg) +
+      field(7, n.pct) +
+      '%' +
+      field(7, n.cdf) +
+      '%' +
+      field(10, 0) +
+      field(9, String(n.times)) +
+      '\t' +
+      n.name +
+      '\n';
   }
   return s + '\n';
 }
@@ -41,15 +71,29 @@ function tabTable(title: string, nodes: Node[], opts: { start: boolean; typeWidt
 /** The same table with format_as_csv (newer builds replace commas in the name by tabs). */
 function csvTable(title: string, nodes: Node[], opts: { start: boolean; replaceCommas: boolean }): string {
   let s = `============================== ${title} ==============================\n`;
-  s += opts.start ? 'node type, start, first, avg_ms, %, cdf%, mem KB, times called, name\n' : 'node type, first, avg_ms, %, cdf%, mem KB, times called, name\n';
+  s += opts.start
+    ? 'node type, start, first, avg_ms, %, cdf%, mem KB, times called, name\n'
+    : 'node type, first, avg_ms, %, cdf%, mem KB, times called, name\n';
   for (const n of nodes) {
     const name = opts.replaceCommas ? n.name.replace(/,/g, '\t') : n.name;
-    s += [n.type, ...(opts.start ? [String(n.start ?? 0)] : []), String(n.first), String(n.avg), `${n.pct}%`, `${n.cdf}%`, '0', String(n.times), name].join(', ') + '\n';
+    s +=
+      [
+        n.type,
+        ...(opts.start ? [String(n.start ?? 0)] : []),
+        String(n.first),
+        String(n.avg),
+        `${n.pct}%`,
+        `${n.cdf}%`,
+        '0',
+        String(n.times),
+        name,
+      ].join(', ') + '\n';
   }
   return s + '\n';
 }
 
-const shortSummary = (count: number) => `Timings (microseconds): count=${count} first=2400 curr=1250 min=1200 max=2400 avg=1300.5 std=240\nMemory (bytes): count=0\n`;
+const shortSummary = (count: number) =>
+  `Timings (microseconds): count=${count} first=2400 curr=1250 min=1200 max=2400 avg=1300.5 std=240\nMemory (bytes): count=0\n`;
 
 // A uib block as our exporter writes it: 5 TFLite operators, all taken by XNNPACK (one partition).
 const delegatePartition: Node = { type: 'TfLiteXNNPackDelegate', first: 2.4, avg: 1.3, pct: 100, cdf: 100, times: 10, name: '[b00_uib/add]:5' };
@@ -74,7 +118,13 @@ const graph = { blocks: [{ id: 'b00_uib' }] } as unknown as Graph;
 
 describe('parseTfliteOpProfile', () => {
   it('reads the tfjs-tflite / tsl layout (no [start]) with its Delegate internal table and timings', () => {
-    const text = tabTable('Run Order', [delegatePartition], { start: false, typeWidth: 24 }) + tabTable('Top by Computation Time', [delegatePartition], { start: false, typeWidth: 24 }) + shortSummary(10) + '1 nodes observed\n\nDelegate internal: \n' + tabTable('Run Order', xnnOps, { start: false, typeWidth: 40 }) + shortSummary(10);
+    const text =
+      tabTable('Run Order', [delegatePartition], { start: false, typeWidth: 24 }) +
+      tabTable('Top by Computation Time', [delegatePartition], { start: false, typeWidth: 24 }) +
+      shortSummary(10) +
+      '1 nodes observed\n\nDelegate internal: \n' +
+      tabTable('Run Order', xnnOps, { start: false, typeWidth: 40 }) +
+      shortSummary(10);
     const t = parseTfliteOpProfile(text);
     expect(t.layout).toBe('tab');
     expect(t.nodes).toEqual([{ nodeType: 'TfLiteXNNPackDelegate', firstMs: 2.4, avgMs: 1.3, timesCalled: 10, name: '[b00_uib/add]', index: 5 }]);
@@ -119,7 +169,11 @@ describe('parseTfliteOpProfile', () => {
   });
 
   it("takes benchmark_model's regular-run section, not initialisation, and keeps subgraphs apart", () => {
-    const init = tabTable('Run Order', [{ type: 'ModifyGraphWithDelegate', first: 30, avg: 30, pct: 90, cdf: 90, times: 1, name: 'ModifyGraphWithDelegate/0' }], { start: false, typeWidth: 40 });
+    const init = tabTable(
+      'Run Order',
+      [{ type: 'ModifyGraphWithDelegate', first: 30, avg: 30, pct: 90, cdf: 90, times: 1, name: 'ModifyGraphWithDelegate/0' }],
+      { start: false, typeWidth: 40 },
+    );
     const sub: Node = { type: 'WHILE', first: 0.3, avg: 0.2, pct: 100, cdf: 100, times: 10, name: '[loop]:0' };
     const text =
       'INFO: The input model file size (MB): 0.01\n' +
@@ -146,7 +200,9 @@ describe('parseTfliteOpProfile', () => {
     // cut inside the cdf% column of the second row (a torn read of the tool's output).
     const cut = full.slice(0, full.lastIndexOf('%') - 2);
     expect(parseTfliteOpProfile(cut).nodes.map((r) => r.nodeType)).toEqual(['TfLiteXNNPackDelegate']);
-    expect(parseTfliteOpProfile('============================== Run Order ==============================\n\t[who]\t[what]\n\tA\tB\n').nodes).toEqual([]);
+    expect(parseTfliteOpProfile('============================== Run Order ==============================\n\t[who]\t[what]\n\tA\tB\n').nodes).toEqual(
+      [],
+    );
     expect(parseTfliteOpProfile('')).toMatchObject({ nodes: [], delegateInternal: [], layout: 'none' });
   });
 });
@@ -154,8 +210,20 @@ describe('parseTfliteOpProfile', () => {
 describe('parseRunTimings / warmMeanMs', () => {
   it('reads every Stat form OutputToStream prints', () => {
     expect(parseRunTimings('count=0')).toEqual({ count: 0 });
-    expect(parseRunTimings('count=5 curr=812(all same)')).toEqual({ count: 5, currUs: 812, minUs: 812, maxUs: 812, avgUs: 812, firstUs: 812, stdUs: 0 });
-    expect(parseRunTimings('count=50 first=1530 curr=1209 min=1180 max=1530 avg=1232.4 std=61')).toMatchObject({ count: 50, avgUs: 1232.4, stdUs: 61 });
+    expect(parseRunTimings('count=5 curr=812(all same)')).toEqual({
+      count: 5,
+      currUs: 812,
+      minUs: 812,
+      maxUs: 812,
+      avgUs: 812,
+      firstUs: 812,
+      stdUs: 0,
+    });
+    expect(parseRunTimings('count=50 first=1530 curr=1209 min=1180 max=1530 avg=1232.4 std=61')).toMatchObject({
+      count: 50,
+      avgUs: 1232.4,
+      stdUs: 61,
+    });
     expect(parseRunTimings('no stats here')).toBeNull();
   });
   it('removes the cold first call from the mean', () => {

@@ -1,15 +1,17 @@
 /**
- * CLI error classes and exit codes: 0 success, 2 bad usage or bad input, 1 a run that failed.
+ * Exit codes and the CLI's own error classes: 0 success, 2 bad usage or bad input (any InputError, from any
+ * module), 1 a run that failed, 130 interrupted. `exitCodeFor` is the one place that maps errors to codes.
  * Every error prints as one line `mnv4-bench: <message>` that says what to do.
  */
 import { InputError } from '../errors.js';
-import { MAX_RESOLUTION, MIN_RESOLUTION, ModelSpecError } from '../models/graph.js';
+import { MAX_RESOLUTION, MIN_RESOLUTION } from '../models/graph.js';
 
 export const EXIT_OK = 0;
 export const EXIT_RUN_FAILED = 1;
 export const EXIT_USAGE = 2;
+export const EXIT_INTERRUPTED = 130;
 
-/** Bad flags, bad values, unknown names, malformed input files: exit 2. */
+/** Bad flags or flag values: exit 2. */
 export class UsageError extends InputError {
   override name = 'UsageError';
 }
@@ -19,11 +21,14 @@ export class RunError extends Error {
   override name = 'RunError';
 }
 
+/** The user interrupted the command (Ctrl-C); what finished is saved: exit 130. */
+export class InterruptedError extends Error {
+  override name = 'InterruptedError';
+}
+
 export function exitCodeFor(err: unknown): number {
-  if (err instanceof InputError || err instanceof ModelSpecError) return EXIT_USAGE;
-  if (err && typeof err === 'object' && 'exitCode' in err && typeof (err as { exitCode: unknown }).exitCode === 'number') {
-    return (err as { exitCode: number }).exitCode;
-  }
+  if (err instanceof InputError) return EXIT_USAGE;
+  if (err instanceof InterruptedError) return EXIT_INTERRUPTED;
   return EXIT_RUN_FAILED;
 }
 

@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 /**
  * The `mnv4-bench` command line. Each command lives in src/cli/commands/<name>.ts and exports
- * `register(program)`. Exit codes: 0 success, 2 bad usage or input, 1 a failed run (see errors.ts).
+ * `register(program, cli)`; commands only parse options and call the engine (src/engine) and the renderers
+ * (src/report). `main(argv, io)` is the whole program minus process exit, so tests call it directly.
+ * Exit codes (src/cli/errors.ts exitCodeFor, the one place): 0 success, 2 bad usage or input, 1 a failed
+ * run, 130 interrupted.
  */
 import { Command, CommanderError } from 'commander';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { packageVersion } from '../paths.js';
 import { EXIT_USAGE, exitCodeFor, oneLine } from './errors.js';
+import { processIO, type CliContext, type CliIO } from './io.js';
 import * as bench from './commands/bench.js';
 import * as exportCmd from './commands/export.js';
 import * as models from './commands/models.js';
@@ -15,28 +19,40 @@ import * as run from './commands/run.js';
 import * as space from './commands/space.js';
 import * as targets from './commands/targets.js';
 
-export function buildProgram(): Command {
+export function buildProgram(cli: CliContext): Command {
+  const { io } = cli;
   const program = new Command('mnv4-bench')
     .description('Latency profiler and benchmark suite for MobileNetV4: models, exports, runners, measurements.')
     .version(packageVersion())
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
-  for (const cmd of [run, models, space, exportCmd, bench, targets]) cmd.register(program);
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out(s),
+      writeErr: (s) => io.err(s),
+      // commander's own parse errors: one line with our prefix and where to look
+      outputError: (s, write) =>
+        write(
+          `mnv4-bench: ${s
+            .replace(/^error: /, '')
+            .replace(/\s*\n\s*/g, ' ')
+            .trim()} (see mnv4-bench --help)\n`,
+        ),
+    });
+  for (const cmd of [run, models, space, exportCmd, bench, targets]) cmd.register(program, cli);
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+/** Runs the command line `argv` (without node and script paths) and returns the exit code. */
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  const program = buildProgram({ io, argv: [...argv] });
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+    return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // --help and --version end through here with exit code 0.
-      if (err.exitCode === 0) return 0;
-      return EXIT_USAGE;
+      // --help and --version end through here with exit code 0; commander already printed its message.
+      return err.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    process.stderr.write(`mnv4-bench: ${oneLine(err)}\n`);
+    io.err(`mnv4-bench: ${oneLine(err)}\n`);
     return exitCodeFor(err);
   }
 }

@@ -14,6 +14,7 @@
  */
 import type { Activation, BlockSpec, ModelSpec } from './spec.js';
 import { makeDivisible } from './spec.js';
+import { InputError } from '../errors.js';
 
 export type Shape = [c: number, h: number, w: number];
 
@@ -74,7 +75,7 @@ export interface Graph {
 
 export const INPUT_TENSOR = 'input';
 
-export class ModelSpecError extends Error {
+export class ModelSpecError extends InputError {
   override name = 'ModelSpecError';
 }
 

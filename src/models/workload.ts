@@ -25,6 +25,8 @@ export interface ResolvedWorkload {
   kind: WorkloadKind;
   graph: Graph;
   description: string;
+  /** for whole models: which model, at which resolution, and its native one (where published figures apply). */
+  model?: { id: string; resolution: number; nativeResolution: number };
 }
 
 function parseShape(text: string): Shape {
@@ -82,5 +84,5 @@ export function resolveWorkload(text: string, opts: ResolveOptions = {}): Resolv
   const model = getModel(body);
   const resolution = opts.resolution ?? model.resolution;
   const graph = lowerModel(model, resolution);
-  return { id: graph.id, kind: 'model', graph, description: `${model.name} at ${resolution}x${resolution}` };
+  return { id: graph.id, kind: 'model', graph, description: `${model.name} at ${resolution}x${resolution}`, model: { id: model.id, resolution, nativeResolution: model.resolution } };
 }

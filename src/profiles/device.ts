@@ -55,8 +55,14 @@ export const DeviceConnectionSchema = z.discriminatedUnion('kind', [
       kind: z.literal('adb'),
       serial: z.string().min(1).optional(),
       model: z.string().min(1).optional(),
-      adbServer: z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }).strict().optional(),
-      devtools: z.object({ endpoint: endpoint.optional(), socket: z.string().min(1).optional() }).strict().optional(),
+      adbServer: z
+        .object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) })
+        .strict()
+        .optional(),
+      devtools: z
+        .object({ endpoint: endpoint.optional(), socket: z.string().min(1).optional() })
+        .strict()
+        .optional(),
     })
     .strict(),
   z.object({ kind: z.literal('devtools'), endpoint }).strict(),
@@ -83,7 +89,10 @@ export type DeviceTarget = z.infer<typeof DeviceTargetSchema>;
 /** Ids of the profiles in devices/. */
 export function listDeviceIds(dir = devicesDir()): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => basename(f, '.json')).sort();
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => basename(f, '.json'))
+    .sort();
 }
 
 /** Parses profile text; `where` names the file in errors. */

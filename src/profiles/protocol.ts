@@ -1,8 +1,8 @@
 /**
  * The measurement protocol: how long and how often to measure, and the ONE sampling loop every runner uses.
  *
- * No Node imports: esbuild bundles this module (with the pure modules it imports, steady-state.ts and
- * src/util/median.ts) into the browser page, and browser runners call `runProtocol` there, so no sample
+ * No Node imports: esbuild bundles this module (with the pure modules it imports: steady-state.ts,
+ * src/util/median.ts, src/errors.ts) into the browser page, and browser runners call `runProtocol` there, so no sample
  * crosses a puppeteer round trip. Node runners call the very same function with `performance.now()`.
  *
  * A measurement is `sessions` (k) independent sessions; the engine creates a fresh runtime session for
@@ -32,6 +32,7 @@
  *
  * All times are milliseconds per call of `fn`.
  */
+import { InputError } from '../errors.js';
 import { medianSorted } from '../util/median.js';
 import { trendTest, type TrendTest } from './steady-state.js';
 
@@ -142,7 +143,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<ProtocolSettings>>> =
 export const PRESET_NAMES: readonly PresetName[] = ['quick', 'default', 'rigorous'];
 
 /** Thrown for an unknown preset or inconsistent settings; the message says what to change. */
-export class ProtocolError extends Error {
+export class ProtocolError extends InputError {
   override name = 'ProtocolError';
 }
 
@@ -376,6 +377,14 @@ export function measureClock(clock: Clock, minReads = 20_000, wantedDeltas = 64,
   return { granularityMs: Math.min(minDeltaMs, approximateGcd(deltas, tol)), minDeltaMs, readCostMs: (prev - first) / (reads - 1) };
 }
 
+/** Mean cost of one read of `clock` over `reads` reads, ms (0 for a clock that does not advance on reads). */
+export function readCost(clock: Clock, reads: number): number {
+  const first = clock.now();
+  let last = first;
+  for (let i = 1; i < reads; i++) last = clock.now();
+  return Math.max(0, (last - first) / (reads - 1));
+}
+
 /** The clock's resolution (granularity) in ms; see measureClock. Kept for callers that want one number. */
 export function detectTimerResolution(clock: Clock): number {
   return measureClock(clock).granularityMs;
@@ -417,9 +426,9 @@ export async function runProtocol(fn: () => unknown, settings: ProtocolSettings,
   // 2. timer: granularity and read cost.
   hooks.onPhase?.('resolution');
   const stated = clock.resolutionMs !== undefined && clock.resolutionMs > 0;
-  // a stated resolution needs only the read cost: a short measurement (still >= 1 advance for the check)
-  const facts = stated ? measureClock(clock, 1000, 1) : measureClock(clock);
-  const timerResolutionMs = stated ? clock.resolutionMs! : facts.granularityMs;
+  // a stated resolution needs only the read cost (a virtual clock may not advance on reads at all: cost 0)
+  const facts = stated ? { readCostMs: readCost(clock, 1000) } : measureClock(clock);
+  const timerResolutionMs = stated ? clock.resolutionMs! : (facts as ClockFacts).granularityMs;
 
   // 3. warm-up until steady (or the cap).
   hooks.onPhase?.('warmup');

@@ -14,7 +14,10 @@ function widths(columns: readonly Column[], rows: readonly string[][]): number[]
 export function textTable(columns: readonly Column[], rows: readonly string[][]): string {
   const w = widths(columns, rows);
   const line = (cells: readonly string[]): string =>
-    cells.map((cell, i) => (columns[i]?.right ? cell.padStart(w[i]!) : cell.padEnd(w[i]!))).join('  ').trimEnd();
+    cells
+      .map((cell, i) => (columns[i]?.right ? cell.padStart(w[i]!) : cell.padEnd(w[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(columns.map((c) => c.header)), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
 }
 

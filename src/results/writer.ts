@@ -1,63 +1,26 @@
 /**
- * Run directories: `results/<run-id>/manifest.json` + `measurements.jsonl` (schema: ./schema.ts).
+ * Writing run directories: `results/<run-id>/manifest.json` + `measurements.jsonl` (schema: ./schema.ts).
  *
  * Durability: the manifest is written atomically (temp file in the same directory, fsync, rename), so it is
- * either the old or the new one. Each finished workload is one JSON line appended and fsync'ed before the
- * next workload starts, so a crash loses at most the workload in flight. A torn last line (crash during the
+ * either the old or the new one. Each finished session is one JSON line appended and fsync'ed before the
+ * next session starts, so a crash loses at most the session in flight. A torn last line (crash during the
  * write) is tolerated by the reader and cut off by the writer before it appends again.
  *
- * Resume: `RunWriter.open(..., {resume: true})` reads the existing lines; `finishedKeys()` lists the
- * (workload, dtype, target, settings) keys that have a `measurement` record, which callers skip. `error`
- * records are not results, so errored keys are tried again.
+ * Resume: `RunWriter.open(..., {resume: true})` reads the existing lines; `finishedKeys()` lists the pairs
+ * that have a `measurement` record (callers skip them) and `sessionsOf(key)` the sessions already recorded
+ * for an unfinished pair (callers run only the missing ones). `error` and `skipped` records are not results,
+ * so those pairs are tried again.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, open, readFile, rename, stat, truncate, unlink } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import os from 'node:os';
+import { existsSync } from 'node:fs';
+import { mkdir, open, readFile, stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
-import { packageRoot, packageVersion } from '../paths.js';
+import { packageVersion } from '../paths.js';
 import type { ProtocolSettings } from '../profiles/protocol.js';
-import { hostCpuIsa } from './cpu-isa.js';
-import type { Target } from '../runners/types.js';
-import {
-  parseLine,
-  parseManifestText,
-  SchemaError,
-  SCHEMA_VERSION,
-  ManifestSchema,
-  type LineRecord,
-  type ManifestRecord,
-} from './schema.js';
-
-export const MANIFEST_FILE = 'manifest.json';
-export const MEASUREMENTS_FILE = 'measurements.jsonl';
-
-/** Writes `data` to `file` atomically: temp file beside it, fsync, rename over. */
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(data, 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, file);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
-  // make the rename itself durable (directory entry); not supported everywhere, so best effort.
-  try {
-    const dh = await open(path.dirname(file), 'r');
-    await dh.sync().catch(() => undefined);
-    await dh.close();
-  } catch {
-    /* directories cannot be opened on some platforms */
-  }
-}
+import type { DeviceConnection, Target } from '../runners/types.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { gitInfo, hostFacts, nodeVersions } from './hostFacts.js';
+import { MANIFEST_FILE, MEASUREMENTS_FILE, readRun } from './reader.js';
+import { ManifestSchema, parseLine, SchemaError, SCHEMA_VERSION, type LineRecord, type ManifestRecord, type SessionRecord } from './schema.js';
 
 /** A sortable, unique-enough run id: `YYYYMMDD-HHMMSS-<4 hex>` (UTC). */
 export function newRunId(date = new Date()): string {
@@ -69,166 +32,78 @@ export function newRunId(date = new Date()): string {
   return `${stamp}-${rnd}`;
 }
 
-/**
- * Version of an installed package, or null. Reads `<pkg>/package.json` found by walking up from the
- * resolved entry point (some packages do not export their package.json).
- */
-export function installedVersion(pkg: string): string | null {
-  const req = createRequire(path.join(packageRoot(), 'package.json'));
-  try {
-    return (req(`${pkg}/package.json`) as { version: string }).version;
-  } catch {
-    /* not exported: walk up from the entry point */
-  }
-  try {
-    let dir = path.dirname(req.resolve(pkg));
-    for (let i = 0; i < 6; i++) {
-      const pj = path.join(dir, 'package.json');
-      if (existsSync(pj)) {
-        const j = JSON.parse(readFileSync(pj, 'utf8')) as { name?: string; version?: string };
-        if (j.name === pkg && j.version) return j.version;
-      }
-      dir = path.dirname(dir);
-    }
-  } catch {
-    /* not installed */
-  }
-  return null;
-}
-
-/** The git commit of the package checkout and whether the tree is dirty; nulls without git. */
-export function gitInfo(cwd = packageRoot()): { commit: string | null; dirty: boolean | null } {
-  const run = (args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
-  try {
-    const commit = run(['rev-parse', 'HEAD']);
-    let dirty: boolean | null = null;
-    try {
-      dirty = run(['status', '--porcelain', '--untracked-files=no']).length > 0;
-    } catch {
-      dirty = null;
-    }
-    return { commit, dirty };
-  } catch {
-    return { commit: null, dirty: null };
-  }
-}
-
-/** Host facts for the manifest (systeminformation cpu/mem/osInfo: fast; no currentLoad, which takes 0.5 s). */
-export async function hostFacts(): Promise<ManifestRecord['host']> {
-  const si = await import('systeminformation');
-  const [cpu, mem, osi] = await Promise.all([si.cpu(), si.mem(), si.osInfo()]);
-  return {
-    hostname: os.hostname(),
-    platform: process.platform,
-    arch: process.arch,
-    cpu: {
-      manufacturer: cpu.manufacturer ?? '',
-      brand: cpu.brand ?? '',
-      cores: cpu.cores ?? os.cpus().length,
-      physicalCores: cpu.physicalCores ?? 0,
-      speedGHz: Number.isFinite(cpu.speed) ? cpu.speed : 0,
-      flags: cpu.flags ?? '',
-      isa: hostCpuIsa(cpu.flags),
-    },
-    memBytes: mem.total,
-    os: { distro: osi.distro ?? '', release: osi.release ?? '', kernel: osi.kernel ?? '' },
-  };
-}
-
-/** Runtime versions recorded in every manifest. */
-export function runtimeVersions(): Record<string, string | null> {
-  return {
-    node: process.versions.node,
-    v8: process.versions.v8,
-    'onnxruntime-node': installedVersion('onnxruntime-node'),
-    'onnxruntime-web': installedVersion('onnxruntime-web'),
-    'puppeteer-core': installedVersion('puppeteer-core'),
-    '@tensorflow/tfjs-tflite': installedVersion('@tensorflow/tfjs-tflite'),
-  };
+/** What a new run's manifest needs from the caller. */
+export interface ManifestInput {
+  runId: string;
+  protocol: ProtocolSettings;
+  targets: Target[];
+  /** the exact argument vector (without node and script paths). */
+  command: string[];
+  device: { id: string; name: string; connection: DeviceConnection };
+  /** independent sessions per measurement (k). */
+  sessionsPerMeasurement: number;
+  /** runtime package -> version, as the runners declare them. */
+  runtimes?: Record<string, string | null>;
 }
 
 /** Builds a complete manifest for a new run. */
-export async function buildManifest(opts: { runId: string; protocol: ProtocolSettings; targets: Target[]; command?: string[] }): Promise<ManifestRecord> {
+export async function buildManifest(o: ManifestInput): Promise<ManifestRecord> {
   const git = gitInfo();
-  const version = packageVersion();
   return ManifestSchema.parse({
     schemaVersion: SCHEMA_VERSION,
     kind: 'manifest',
-    runId: opts.runId,
+    runId: o.runId,
     createdAt: new Date().toISOString(),
-    resumedAt: [],
-    tool: { name: 'mnv4-bench', version, gitCommit: git.commit, gitDirty: git.dirty },
-    command: opts.command ?? process.argv.slice(2),
+    command: o.command,
+    resumed: [],
+    tool: { name: 'mnv4-bench', version: packageVersion(), gitCommit: git.commit, gitDirty: git.dirty },
+    devices: [o.device],
     host: await hostFacts(),
-    runtimes: runtimeVersions(),
-    protocol: opts.protocol,
-    targets: opts.targets,
+    runtimes: { ...nodeVersions(), ...(o.runtimes ?? {}) },
+    protocol: o.protocol,
+    sessionsPerMeasurement: o.sessionsPerMeasurement,
+    targets: o.targets,
   });
 }
 
-/** Everything read back from a run directory. */
-export interface RunContents {
-  manifest: ManifestRecord;
-  records: LineRecord[];
-  /** true when the last line was torn (no newline, unparsable) and skipped. */
-  tornTail: boolean;
-}
-
-/**
- * Reads measurements.jsonl text. A malformed line in the middle is an error (with its line number); a
- * malformed LAST line without a trailing newline is a torn write from a crash and is skipped.
- */
-export function parseMeasurementsText(text: string, where = MEASUREMENTS_FILE): { records: LineRecord[]; tornTail: boolean } {
-  const records: LineRecord[] = [];
-  const lines = text.split('\n');
-  const endsClean = text.length === 0 || text.endsWith('\n');
-  let tornTail = false;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.trim() === '') continue;
-    const isLast = i === lines.length - 1;
-    try {
-      records.push(parseLine(line, `${where}:${i + 1}`));
-    } catch (e) {
-      if (isLast && !endsClean && e instanceof SchemaError && /malformed JSON/.test(e.message)) {
-        tornTail = true;
-        continue;
-      }
-      throw e;
-    }
+/** Stable JSON of a plain value (object keys sorted), for comparisons. */
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
-  return { records, tornTail };
-}
-
-/** Reads a run directory; throws SchemaError naming the file when something is not readable. */
-export async function readRun(runDir: string): Promise<RunContents> {
-  const mPath = path.join(runDir, MANIFEST_FILE);
-  let mText: string;
-  try {
-    mText = await readFile(mPath, 'utf8');
-  } catch {
-    throw new SchemaError(`${mPath}: no manifest; is '${runDir}' a run directory (results/<run-id>)?`);
-  }
-  const manifest = parseManifestText(mText, mPath);
-  const lPath = path.join(runDir, MEASUREMENTS_FILE);
-  const lText = existsSync(lPath) ? await readFile(lPath, 'utf8') : '';
-  return { manifest, ...parseMeasurementsText(lText, lPath) };
+  return JSON.stringify(v);
 }
 
 /** Appends records to a run directory durably; see the module comment. */
 export class RunWriter {
   private finished = new Set<string>();
+  private sessions = new Map<string, SessionRecord[]>();
   private constructor(
     readonly runDir: string,
     private manifest: ManifestRecord,
     readonly records: LineRecord[],
   ) {
-    for (const r of records) if (r.kind === 'measurement') this.finished.add(r.key);
+    for (const r of records) this.track(r);
+  }
+
+  private track(r: LineRecord): void {
+    if (r.kind === 'measurement') this.finished.add(r.key);
+    if (r.kind === 'session') {
+      const list = this.sessions.get(r.key) ?? [];
+      // one session per index (a duplicate from a second writer is ignored)
+      if (!list.some((s) => s.session.index === r.session.index)) list.push(r);
+      this.sessions.set(r.key, list);
+    }
   }
 
   /**
    * Creates `<resultsRoot>/<manifest.runId>/` with its manifest, or, with `resume`, opens the existing one:
-   * checks it is the same protocol, merges the targets, records the resume time and cuts a torn tail.
+   * checks it is the same protocol and sessions per measurement, merges targets, devices and runtimes,
+   * records the resume (time and command) and cuts a torn tail.
    */
   static async open(resultsRoot: string, manifest: ManifestRecord, opts: { resume?: boolean } = {}): Promise<RunWriter> {
     const runDir = path.join(resultsRoot, manifest.runId);
@@ -237,8 +112,11 @@ export class RunWriter {
     if (existsSync(mPath)) {
       if (!opts.resume) throw new SchemaError(`run '${manifest.runId}' already exists in ${resultsRoot}; pass --resume to continue it or choose another run id`);
       const old = await readRun(runDir);
-      const sameProtocol = (a: object, b: object) => JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
-      if (!sameProtocol(old.manifest.protocol, manifest.protocol)) {
+      // sessions first: k is part of the protocol too, and this message says exactly what to pass
+      if (old.manifest.sessionsPerMeasurement !== manifest.sessionsPerMeasurement) {
+        throw new SchemaError(`run '${manifest.runId}' takes ${old.manifest.sessionsPerMeasurement} sessions per measurement; resume it with --sessions ${old.manifest.sessionsPerMeasurement} (got ${manifest.sessionsPerMeasurement})`);
+      }
+      if (stableJson(old.manifest.protocol) !== stableJson(manifest.protocol)) {
         throw new SchemaError(`run '${manifest.runId}' was measured with protocol '${old.manifest.protocol.name}'; resume it with the same preset/settings (got '${manifest.protocol.name}')`);
       }
       if (old.tornTail) {
@@ -246,9 +124,14 @@ export class RunWriter {
         const text = await readFile(lPath, 'utf8');
         await truncate(lPath, Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1)));
       }
-      const targets = [...old.manifest.targets];
-      for (const t of manifest.targets) if (!targets.some((x) => JSON.stringify(x) === JSON.stringify(t))) targets.push(t);
-      const merged: ManifestRecord = { ...old.manifest, targets, resumedAt: [...old.manifest.resumedAt, new Date().toISOString()] };
+      const mergeBy = <T>(a: readonly T[], b: readonly T[], id: (x: T) => string): T[] => [...a, ...b.filter((x) => !a.some((y) => id(y) === id(x)))];
+      const merged: ManifestRecord = {
+        ...old.manifest,
+        targets: mergeBy(old.manifest.targets, manifest.targets, stableJson),
+        devices: mergeBy(old.manifest.devices, manifest.devices, stableJson),
+        runtimes: { ...old.manifest.runtimes, ...Object.fromEntries(Object.entries(manifest.runtimes).filter(([k]) => !(k in old.manifest.runtimes))) },
+        resumed: [...old.manifest.resumed, { at: new Date().toISOString(), command: manifest.command }],
+      };
       await writeFileAtomic(mPath, JSON.stringify(merged, null, 2) + '\n');
       return new RunWriter(runDir, merged, old.records);
     }
@@ -269,6 +152,11 @@ export class RunWriter {
     return this.finished;
   }
 
+  /** Session records already written for a pair, in index order. */
+  sessionsOf(key: string): readonly SessionRecord[] {
+    return [...(this.sessions.get(key) ?? [])].sort((a, b) => a.session.index - b.session.index);
+  }
+
   /** Validates and appends one record as a line, fsync'ed before returning. */
   async append(record: LineRecord): Promise<void> {
     // validate through the reader path, so whatever we write we can read back.
@@ -282,7 +170,7 @@ export class RunWriter {
       await fh.close();
     }
     this.records.push(record);
-    if (record.kind === 'measurement') this.finished.add(record.key);
+    this.track(record);
   }
 
   /** Size of measurements.jsonl in bytes (0 when absent). */

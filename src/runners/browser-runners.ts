@@ -1,11 +1,14 @@
 /**
- * Browser runners (ort-webgpu, ort-wasm-browser, tflite-wasm, litert-wasm, litert-webgpu in Chromium). OWNED BY THE BROWSER-RUNNERS
- * HELPER: append your factories to this array; src/runners/registry.ts imports it and lists these targets
- * after the Node ones. Factories must be cheap (no browser launch, no heavy imports at call time).
+ * The browser runners (ort-webgpu, ort-wasm-browser, tflite-wasm, litert-wasm, litert-webgpu). Adding a browser
+ * runtime: its page entry (src/runners/browser/page/<name>-entry.ts) and one line in page/pages.json, its runner
+ * file made with `defineBrowserRunner` (src/runners/browser/runner.ts), and one line in this array;
+ * src/runners/registry.ts lists these targets after the Node ones. Factories must be cheap (no browser launch,
+ * no heavy imports at call time).
  *
- * All browser targets share ONE Chromium per process (src/runners/browser/launcher.ts) and ONE page server on
- * 127.0.0.1 (src/runners/browser/server.ts). The CLI's `--chromium PATH` flag maps to `configureBrowserTargets`
- * (or the MNV4_BENCH_CHROMIUM environment variable).
+ * Which browser runs them is the run context's connection (src/runners/browser/provider.ts): the local
+ * Chromium (one per process, `--chromium PATH` or MNV4_BENCH_CHROMIUM; see `configureBrowserTargets`), a
+ * browser behind a DevTools endpoint, or Chrome on Android through the adb bridge. Pages load from ONE page
+ * server on 127.0.0.1 (src/runners/browser/server.ts).
  */
 import { chromiumConfig, closeBrowser, configureChromium, findChromium, type BrowserConfig } from './browser/launcher.js';
 import { createLitertWasmRunner, createLitertWebgpuRunner } from './litert.js';
@@ -14,10 +17,13 @@ import { createOrtWebgpuRunner } from './ort-webgpu.js';
 import { createTfliteWasmRunner } from './tflite-wasm.js';
 import type { RunnerFactory } from './types.js';
 
-export const BROWSER_RUNNERS: RunnerFactory[] = [createOrtWebgpuRunner, createOrtWasmBrowserRunner, createTfliteWasmRunner, createLitertWasmRunner, createLitertWebgpuRunner];
-
-/** Target ids of the browser runners. */
-export const BROWSER_TARGET_IDS: readonly string[] = ['ort-webgpu', 'ort-wasm-browser', 'tflite-wasm', 'litert-wasm', 'litert-webgpu'];
+export const BROWSER_RUNNERS: RunnerFactory[] = [
+  createOrtWebgpuRunner,
+  createOrtWasmBrowserRunner,
+  createTfliteWasmRunner,
+  createLitertWasmRunner,
+  createLitertWebgpuRunner,
+];
 
 /**
  * Process-wide browser options: `chromiumPath` (the CLI's `--chromium PATH`; wins over MNV4_BENCH_CHROMIUM),

@@ -1,21 +1,31 @@
 /**
- * What ort-cpu (onnxruntime-node) and ort-wasm (onnxruntime-web in Node) share: the measurement sequence.
+ * What ort-cpu (onnxruntime-node) and ort-wasm (onnxruntime-web in Node) share: their steps of the measurement
+ * sequence (src/runners/measurement.ts).
  *
- *  1. read the model bytes (untimed);
- *  2. create the session from the bytes: `coldStart.sessionCreateMs` (graph optimisation included);
- *  3. `runProtocol` with one `session.run(feeds)` per call; its cold call is `coldStart.firstInferenceMs`;
- *  4. check the output shape against the graph (a wrong model is an error, not a latency);
- *  5. release; then a SEPARATE profiling session with the same options plus profiling: its kernel events
+ *  1. check file: read the model bytes (untimed);
+ *  2. timed load: create the session from the bytes (`coldStart.sessionCreateMs`, graph optimisation included;
+ *     a flavour's one-time runtime start is timed apart as `runtimeInitMs`);
+ *  3. protocol: one `session.run(feeds)` per call; its cold call is `coldStart.firstInferenceMs`;
+ *  4. output check: the output's element count against the graph;
+ *  5+6. after release, a SEPARATE profiling session with the same options plus profiling: its kernel events
  *     prove the execution provider of every node (always, one run at least) and, with `profile`, give the
  *     per-op / per-block breakdown. The timed samples never run with the profiler on.
  */
 import { readFile } from 'node:fs/promises';
 import { INPUT_TENSOR } from '../models/graph.js';
 import { seededInput } from '../models/weights.js';
-import { performanceClock, runProtocol, type ProtocolSettings } from '../profiles/protocol.js';
-import { startLoadProbe } from './host-load.js';
+import type { ProtocolSettings } from '../profiles/protocol.js';
+import { measureSession, sampleWith, type SessionSteps } from './measurement.js';
 import { buildOrtProfile, providerCounts, usedSubThreads, type OrtTraceEvent } from './ort-profile.js';
-import { BackendMismatchError, type MeasureOptions, type MeasurementResult, type OpProfile, type PreparedWorkload, type Target } from './types.js';
+import {
+  BackendMismatchError,
+  type MeasureOptions,
+  type MeasurementResult,
+  type OpProfile,
+  type PreparedWorkload,
+  type RunContext,
+  type Target,
+} from './types.js';
 
 /** The slice of the onnxruntime-common API we use (both packages implement it). */
 export interface OrtTensorLike {
@@ -57,6 +67,8 @@ export interface OrtFlavour {
    * and it returns a number, that is recorded as `coldStart.runtimeInitMs` and excluded from sessionCreateMs.
    */
   initRuntime?(bytes: Uint8Array): Promise<number | undefined>;
+  /** last look at the result (warnings about threads...). */
+  finish?(result: MeasurementResult): void;
 }
 
 /** Profiled runs when `profile` is asked for (after PROFILE_SKIP cold runs). */
@@ -77,66 +89,86 @@ function checkOutput(out: Record<string, OrtTensorLike>, w: PreparedWorkload): v
   if (!first) throw new Error(`${w.id}: the session returned no output`);
   const want = w.graph.outputShape.reduce((a, b) => a * b, 1);
   const got = first.dims.reduce((a, b) => a * b, 1);
-  if (got !== want) throw new Error(`${w.id}: output has ${got} elements [${first.dims.join('x')}], the graph describes ${want} [${w.graph.outputShape.join('x')}]: model file and workload disagree`);
+  if (got !== want)
+    throw new Error(
+      `${w.id}: output has ${got} elements [${first.dims.join('x')}], the graph describes ${want} [${w.graph.outputShape.join('x')}]: model file and workload disagree`,
+    );
 }
 
-/** Runs the sequence in the module comment. */
-export async function measureOrt(f: OrtFlavour, w: PreparedWorkload, protocol: ProtocolSettings, options: MeasureOptions = {}): Promise<MeasurementResult> {
-  if (w.file.format !== 'onnx') throw new Error(`${f.target.id} runs ONNX files; workload ${w.id} is ${w.file.format}`);
-  const bytes = new Uint8Array(await readFile(w.file.path));
-  const warnings: string[] = [];
-
-  const runtimeInitMs = f.initRuntime ? await f.initRuntime(bytes) : undefined;
-  const probe = startLoadProbe();
-  const c0 = performance.now();
-  const session = await f.ort.InferenceSession.create(bytes, f.sessionOptions);
-  const sessionCreateMs = performance.now() - c0;
-  let run;
-  try {
-    const feeds = inputFeeds(f.ort, session, w);
-    run = await runProtocol(() => session.run(feeds), protocol, performanceClock(), options.hooks);
-    checkOutput(await session.run(feeds), w);
-  } finally {
-    await session.release();
-  }
-  const load = probe();
-
-  // separate profiling session: provider proof always, breakdown when asked.
-  const profileRuns = options.profile ? Math.max(1, options.profileRuns ?? DEFAULT_PROFILE_RUNS) : 1;
-  const skip = options.profile ? PROFILE_SKIP : 0;
-  const events = await f.profileEvents(bytes, profileRuns + skip, async (s) => {
-    await s.run(inputFeeds(f.ort, s, w));
-  });
-  const counts = providerCounts(events);
-  const total = Object.values(counts).reduce((a, b) => a + b, 0);
-  const ok = counts[f.expectedProvider] ?? 0;
-  if (total === 0) throw new BackendMismatchError(f.target.id, f.expectedProvider, 'unknown', 'the profiler reported no kernel events, so the provider cannot be proven');
-  if (ok !== total) {
-    const others = Object.entries(counts)
-      .filter(([p]) => p !== f.expectedProvider)
-      .map(([p, n]) => `${n} on ${p}`)
-      .join(', ');
-    throw new BackendMismatchError(f.target.id, f.expectedProvider, others, `profiler: ${ok}/${total} kernel events on ${f.expectedProvider}`);
-  }
-  let profile: OpProfile | undefined;
-  if (options.profile) profile = buildOrtProfile(events, w.graph, { source: f.profileSource, skipRuns: skip });
-
-  // host load goes to context.load; stats.ts turns a high `otherLoad` into a 'high-load' warning.
+/** The steps of one measurement (module comment). */
+export function ortSteps(f: OrtFlavour, w: PreparedWorkload): SessionSteps {
+  let bytes: Uint8Array | undefined;
+  let session: OrtSessionLike | undefined;
+  let feeds: Record<string, unknown> | undefined;
   return {
-    workloadId: w.id,
-    target: f.target,
-    protocol: run,
-    coldStart: { sessionCreateMs, firstInferenceMs: run.coldMs, ...(runtimeInitMs !== undefined ? { runtimeInitMs } : {}) },
-    executed: {
-      runtime: f.runtime,
-      runtimeVersion: f.runtimeVersion,
-      backend: f.target.backend,
-      provider: f.expectedProvider,
-      evidence: `${f.evidencePrefix}; profiler pass: ${ok}/${total} kernel events on ${f.expectedProvider}`,
-      details: { ...f.target.settings, subThreadsUsed: usedSubThreads(events), ...f.details(events) },
+    async checkFile() {
+      bytes = new Uint8Array(await readFile(w.file.path));
     },
-    ...(profile ? { profile } : {}),
-    warnings,
-    context: { load },
+    async load() {
+      const model = bytes as Uint8Array;
+      const runtimeInitMs = f.initRuntime ? await f.initRuntime(model) : undefined;
+      const c0 = performance.now();
+      session = await f.ort.InferenceSession.create(model, f.sessionOptions);
+      const sessionCreateMs = performance.now() - c0;
+      feeds = inputFeeds(f.ort, session, w);
+      return { sessionCreateMs, ...(runtimeInitMs !== undefined ? { runtimeInitMs } : {}) };
+    },
+    sample: sampleWith(() => (session as OrtSessionLike).run(feeds as Record<string, unknown>)),
+    async checkOutput() {
+      checkOutput(await (session as OrtSessionLike).run(feeds as Record<string, unknown>), w);
+    },
+    async prove({ profile, profileRuns }) {
+      // separate profiling session: provider proof always, breakdown when asked.
+      const runs = profile ? Math.max(1, profileRuns ?? DEFAULT_PROFILE_RUNS) : 1;
+      const skip = profile ? PROFILE_SKIP : 0;
+      const events = await f.profileEvents(bytes as Uint8Array, runs + skip, async (s) => {
+        await s.run(inputFeeds(f.ort, s, w));
+      });
+      const counts = providerCounts(events);
+      const total = Object.values(counts).reduce((a, b) => a + b, 0);
+      const ok = counts[f.expectedProvider] ?? 0;
+      if (total === 0)
+        throw new BackendMismatchError(
+          f.target.id,
+          f.expectedProvider,
+          'unknown',
+          'the profiler reported no kernel events, so the provider cannot be proven',
+        );
+      if (ok !== total) {
+        const others = Object.entries(counts)
+          .filter(([p]) => p !== f.expectedProvider)
+          .map(([p, n]) => `${n} on ${p}`)
+          .join(', ');
+        throw new BackendMismatchError(f.target.id, f.expectedProvider, others, `profiler: ${ok}/${total} kernel events on ${f.expectedProvider}`);
+      }
+      const opProfile: OpProfile | undefined = profile ? buildOrtProfile(events, w.graph, { source: f.profileSource, skipRuns: skip }) : undefined;
+      return {
+        executed: {
+          runtime: f.runtime,
+          runtimeVersion: f.runtimeVersion,
+          backend: f.target.backend,
+          provider: f.expectedProvider,
+          evidence: `${f.evidencePrefix}; profiler pass: ${ok}/${total} kernel events on ${f.expectedProvider}`,
+          details: { ...f.target.settings, subThreadsUsed: usedSubThreads(events), ...f.details(events) },
+        },
+        ...(opProfile ? { profile: opProfile } : {}),
+      };
+    },
+    ...(f.finish ? { finish: f.finish } : {}),
+    async release() {
+      await session?.release();
+      session = undefined;
+    },
   };
+}
+
+/** One measurement of `w` with a flavour (the runners go through defineRunner; tests use this directly). */
+export function measureOrt(
+  f: OrtFlavour,
+  w: PreparedWorkload,
+  protocol: ProtocolSettings,
+  ctx: RunContext,
+  options: MeasureOptions = {},
+): Promise<MeasurementResult> {
+  return measureSession(f.target, w, protocol, ctx, options, ortSteps(f, w));
 }

@@ -15,22 +15,11 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { ProtocolSettings } from '../profiles/protocol.js';
-import { measureOrt, type OrtModuleLike, type OrtSessionLike } from './ort-common.js';
+import { installedVersion } from '../util/packages.js';
+import { defineRunner } from './define.js';
+import { ortSteps, type OrtModuleLike, type OrtSessionLike } from './ort-common.js';
 import { parseOrtTrace, type OrtTraceEvent } from './ort-profile.js';
-import {
-  resolveSettingsFromSpecs,
-  RunnerUnavailableError,
-  type Availability,
-  type MeasureOptions,
-  type MeasurementResult,
-  type PreparedWorkload,
-  type RunContext,
-  type Runner,
-  type SettingSpec,
-  type TargetSettings,
-} from './types.js';
-import { installedVersion } from '../results/writer.js';
+import { RunnerUnavailableError, type Runner, type SettingSpec, type TargetSettings } from './types.js';
 
 export const OPT_LEVELS = ['disabled', 'basic', 'extended', 'all'] as const;
 
@@ -43,7 +32,7 @@ const SETTINGS: readonly SettingSpec[] = [
 
 async function loadOrtNode(): Promise<OrtModuleLike & { listSupportedBackends?: () => { name: string }[] }> {
   const mod = (await import('onnxruntime-node')) as unknown as OrtModuleLike & { default?: OrtModuleLike };
-  return (mod.InferenceSession ? mod : mod.default!) as OrtModuleLike;
+  return mod.InferenceSession ? mod : (mod.default as OrtModuleLike);
 }
 
 /** Session options for resolved settings. */
@@ -59,7 +48,7 @@ export function ortCpuSessionOptions(s: TargetSettings): Record<string, unknown>
   };
 }
 
-/** Reads ORT profiler files written under `dir` whose name starts with `prefix`, then deletes them. */
+/** Reads ORT profiler files written under `dir` whose name starts with `prefix`. */
 async function takeProfileFiles(dir: string, prefix: string): Promise<OrtTraceEvent[]> {
   const files = (await readdir(dir)).filter((f) => f.startsWith(prefix) && f.endsWith('.json'));
   if (files.length === 0) throw new Error(`ORT wrote no profile file with prefix '${prefix}' in ${dir}`);
@@ -72,7 +61,7 @@ async function takeProfileFiles(dir: string, prefix: string): Promise<OrtTraceEv
 
 /** Creates the ort-cpu runner. */
 export function createOrtCpuRunner(): Runner {
-  return {
+  return defineRunner({
     id: 'ort-cpu',
     runtime: 'onnxruntime-node',
     backend: 'cpu',
@@ -81,32 +70,32 @@ export function createOrtCpuRunner(): Runner {
     settings: SETTINGS,
     connections: ['local'],
     runtimeVersion: () => installedVersion('onnxruntime-node'),
-    resolveSettings(input) {
-      return resolveSettingsFromSpecs('ort-cpu', SETTINGS, input);
-    },
-    async detect(_ctx: RunContext): Promise<Availability> {
+    async detect() {
       try {
         const ort = await loadOrtNode();
         const backends = ort.listSupportedBackends?.().map((b) => b.name) ?? [];
-        if (!backends.includes('cpu')) return { available: false, reason: `onnxruntime-node lists no cpu backend (has: ${backends.join(', ') || 'none'})` };
-        return { available: true, details: { version: ort.env.versions.node ?? ort.env.versions.common ?? 'unknown', backends, cpus: os.cpus().length } };
+        if (!backends.includes('cpu'))
+          return { available: false, reason: `onnxruntime-node lists no cpu backend (has: ${backends.join(', ') || 'none'})` };
+        return {
+          available: true,
+          details: { version: ort.env.versions.node ?? ort.env.versions.common ?? 'unknown', backends, cpus: os.cpus().length },
+        };
       } catch (e) {
         return { available: false, reason: `onnxruntime-node cannot be loaded: ${(e as Error).message.split('\n')[0]}` };
       }
     },
-    async measure(w: PreparedWorkload, protocol: ProtocolSettings, settings: TargetSettings, ctx: RunContext, options: MeasureOptions = {}): Promise<MeasurementResult> {
-      const s = resolveSettingsFromSpecs('ort-cpu', SETTINGS, settings);
+    async session(w, target, ctx) {
       let ort: OrtModuleLike;
       try {
         ort = await loadOrtNode();
       } catch (e) {
         throw new RunnerUnavailableError('ort-cpu', `onnxruntime-node cannot be loaded: ${(e as Error).message}`);
       }
+      const s = target.settings;
       const sessionOptions = ortCpuSessionOptions(s);
-      const scratchRoot = ctx.scratchDir;
-      const result = await measureOrt(
+      return ortSteps(
         {
-          target: { id: 'ort-cpu', runner: 'ort-cpu', backend: 'cpu', settings: s },
+          target,
           ort,
           runtime: 'onnxruntime-node',
           runtimeVersion: ort.env.versions.node ?? 'unknown',
@@ -114,11 +103,16 @@ export function createOrtCpuRunner(): Runner {
           expectedProvider: 'CPUExecutionProvider',
           evidencePrefix: 'onnxruntime-node, executionProviders [cpu]',
           profileSource: 'onnxruntime-profiler',
+          // a profiling session with its own file prefix in a fresh folder: endProfiling() returns no path.
           async profileEvents(bytes, runs, runOnce) {
-            const dir = await mkdtemp(path.join(scratchRoot, 'mnv4-ortprof-'));
+            const dir = await mkdtemp(path.join(ctx.scratchDir, 'mnv4-ortprof-'));
             const prefix = 'ort-cpu-profile';
             try {
-              const sess: OrtSessionLike = await ort.InferenceSession.create(bytes, { ...sessionOptions, enableProfiling: true, profileFilePrefix: path.join(dir, prefix) });
+              const sess: OrtSessionLike = await ort.InferenceSession.create(bytes, {
+                ...sessionOptions,
+                enableProfiling: true,
+                profileFilePrefix: path.join(dir, prefix),
+              });
               try {
                 for (let i = 0; i < runs; i++) await runOnce(sess);
                 sess.endProfiling();
@@ -131,17 +125,14 @@ export function createOrtCpuRunner(): Runner {
             }
           },
           details: () => ({ executionMode: 'sequential' }),
+          finish(result) {
+            const cpus = os.cpus().length;
+            if (Number(s.threads) > cpus)
+              result.warnings.push(`threads=${s.threads} exceeds the ${cpus} CPUs of this host: threads compete for cores`);
+          },
         },
         w,
-        protocol,
-        options,
       );
-      const cpus = os.cpus().length;
-      if (Number(s.threads) > cpus) result.warnings.push(`threads=${s.threads} exceeds the ${cpus} CPUs of this host: threads compete for cores`);
-      return result;
     },
-    async dispose() {
-      // sessions are released after each measurement; nothing is held between calls.
-    },
-  };
+  });
 }

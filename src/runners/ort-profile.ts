@@ -33,7 +33,7 @@ const KERNEL_SUFFIX = '_kernel_time';
 const GRAPH_OUTPUT_TENSOR = 'output';
 
 /** Block of a profiler node name, or null (see the module comment). */
-export function attributeNode(name: string, graph: Pick<Graph, 'layers'>): string | null {
+function attributeNode(name: string, graph: Pick<Graph, 'layers'>): string | null {
   const direct = blockOfNodeName(name);
   if (direct) return direct;
   const base = name.replace(/_nchwc$/, '');
@@ -50,7 +50,10 @@ export function parseOrtTrace(text: string): OrtTraceEvent[] {
     throw new Error(`ORT profiler output is not JSON: ${(e as Error).message}`);
   }
   if (!Array.isArray(j)) throw new Error('ORT profiler output is not a JSON array of trace events');
-  return j.filter((e): e is OrtTraceEvent => typeof e === 'object' && e !== null && typeof (e as OrtTraceEvent).name === 'string' && typeof (e as OrtTraceEvent).dur === 'number');
+  return j.filter(
+    (e): e is OrtTraceEvent =>
+      typeof e === 'object' && e !== null && typeof (e as OrtTraceEvent).name === 'string' && typeof (e as OrtTraceEvent).dur === 'number',
+  );
 }
 
 /** Counts of kernel events per provider (all runs, including skipped ones). */

@@ -12,47 +12,34 @@
  *
  * Settings: threads (default 1), optLevel (default all).
  */
-import type { ProtocolSettings } from '../profiles/protocol.js';
-import { basicBrowserAvailability, EnvironmentSlot } from './browser/common.js';
-import { measureOrtBrowser } from './browser/ort-browser.js';
+import { ortBrowserSteps } from './browser/ort-browser.js';
+import { defineBrowserRunner } from './browser/runner.js';
 import { OPT_LEVELS } from './ort-cpu.js';
-import { resolveSettingsFromSpecs, RunnerUnavailableError, type Availability, type MeasureOptions, type MeasurementResult, type PreparedWorkload, type RunContext, type Runner, type SettingSpec, type TargetSettings } from './types.js';
-import { installedVersion } from '../results/writer.js';
-
-const ID = 'ort-wasm-browser';
+import type { Runner, SettingSpec } from './types.js';
 
 const SETTINGS: readonly SettingSpec[] = [
-  { key: 'threads', type: 'int', min: 1, max: 16, default: 1, describe: 'WASM threads (ort.env.wasm.numThreads; needs cross-origin isolation, which the page server provides)' },
+  {
+    key: 'threads',
+    type: 'int',
+    min: 1,
+    max: 16,
+    default: 1,
+    describe: 'WASM threads (ort.env.wasm.numThreads; needs cross-origin isolation, which the page server provides)',
+  },
   { key: 'optLevel', type: 'enum', values: OPT_LEVELS, default: 'all', describe: 'graph optimization level' },
 ];
 
-/** Creates the ort-wasm-browser runner (cheap: the browser starts on measure). */
+/** Creates the ort-wasm-browser runner (cheap: the browser starts on detect/measure). */
 export function createOrtWasmBrowserRunner(): Runner {
-  const slot = new EnvironmentSlot();
-  return {
-    id: ID,
+  return defineBrowserRunner({
+    id: 'ort-wasm-browser',
     runtime: 'onnxruntime-web',
     backend: 'wasm',
-    describe: 'ONNX Runtime Web, WASM backend (SIMD, threads) in headless Chromium',
+    describe: 'ONNX Runtime Web, WASM backend (SIMD, threads) in Chromium',
     formats: ['onnx'],
     settings: SETTINGS,
-    connections: ['local'],
-    runtimeVersion: () => installedVersion('onnxruntime-web'),
-    resolveSettings(input) {
-      return resolveSettingsFromSpecs(ID, SETTINGS, input);
-    },
-    async detect(_ctx: RunContext): Promise<Availability> {
-      const basic = basicBrowserAvailability(['onnxruntime-web', 'puppeteer-core']);
-      return basic.ok ? { available: true, details: basic.details } : { available: false, reason: basic.reason };
-    },
-    async measure(w: PreparedWorkload, protocol: ProtocolSettings, settings: TargetSettings, _ctx: RunContext, options: MeasureOptions = {}): Promise<MeasurementResult> {
-      const s = resolveSettingsFromSpecs(ID, SETTINGS, settings);
-      const basic = basicBrowserAvailability(['onnxruntime-web', 'puppeteer-core']);
-      if (!basic.ok) throw new RunnerUnavailableError(ID, basic.reason);
-      return measureOrtBrowser({ target: { id: ID, runner: ID, backend: 'wasm', settings: s }, ep: 'wasm', ortFile: 'ort.wasm.min.mjs' }, slot, w, protocol, options);
-    },
-    async dispose() {
-      await slot.release();
-    },
-  };
+    packages: ['onnxruntime-web'],
+    bundle: 'ort',
+    session: (slot, w, target, ctx) => ortBrowserSteps({ ep: 'wasm', ortFile: 'ort.wasm.min.mjs' }, slot, w, target, ctx),
+  });
 }

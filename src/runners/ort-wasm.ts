@@ -16,23 +16,12 @@
  */
 import nodeFs from 'node:fs';
 import os from 'node:os';
-import type { ProtocolSettings } from '../profiles/protocol.js';
-import { measureOrt, type OrtModuleLike, type OrtSessionLike } from './ort-common.js';
-import { parseOrtTrace, type OrtTraceEvent } from './ort-profile.js';
-import {
-  resolveSettingsFromSpecs,
-  RunnerUnavailableError,
-  type Availability,
-  type MeasureOptions,
-  type MeasurementResult,
-  type PreparedWorkload,
-  type RunContext,
-  type Runner,
-  type SettingSpec,
-  type TargetSettings,
-} from './types.js';
-import { installedVersion } from '../results/writer.js';
+import { installedVersion } from '../util/packages.js';
+import { defineRunner } from './define.js';
+import { ortSteps, type OrtModuleLike, type OrtSessionLike } from './ort-common.js';
 import { OPT_LEVELS } from './ort-cpu.js';
+import { parseOrtTrace, type OrtTraceEvent } from './ort-profile.js';
+import { RunnerUnavailableError, type Runner, type SettingSpec } from './types.js';
 
 const MAX_THREADS = 16;
 
@@ -50,7 +39,7 @@ let runtimeReady = false;
 
 async function loadOrtWeb(): Promise<OrtWeb> {
   const mod = (await import('onnxruntime-web')) as unknown as OrtWeb & { default?: OrtWeb };
-  return (mod.InferenceSession ? mod : mod.default!) as OrtWeb;
+  return mod.InferenceSession ? mod : (mod.default as OrtWeb);
 }
 
 /**
@@ -78,7 +67,7 @@ function captureFd1(fn: () => void): string {
 }
 
 /** Extracts the JSON array ORT printed (from the first '[' line to the last ']'). */
-export function extractPrintedTrace(text: string): OrtTraceEvent[] {
+function extractPrintedTrace(text: string): OrtTraceEvent[] {
   const start = text.indexOf('[\n') >= 0 ? text.indexOf('[\n') : text.indexOf('[');
   const end = text.lastIndexOf(']');
   if (start < 0 || end < start) throw new Error('onnxruntime-web printed no profiler JSON at endProfiling()');
@@ -87,7 +76,7 @@ export function extractPrintedTrace(text: string): OrtTraceEvent[] {
 
 /** Creates the ort-wasm runner. */
 export function createOrtWasmRunner(): Runner {
-  return {
+  return defineRunner({
     id: 'ort-wasm',
     runtime: 'onnxruntime-web',
     backend: 'wasm',
@@ -96,36 +85,43 @@ export function createOrtWasmRunner(): Runner {
     settings: SETTINGS,
     connections: ['local'],
     runtimeVersion: () => installedVersion('onnxruntime-web'),
-    resolveSettings(input) {
-      return resolveSettingsFromSpecs('ort-wasm', SETTINGS, input);
-    },
-    async detect(_ctx: RunContext): Promise<Availability> {
+    async detect() {
       try {
         const ort = await loadOrtWeb();
         if (typeof WebAssembly !== 'object') return { available: false, reason: 'this Node has no WebAssembly' };
-        return { available: true, details: { version: ort.env.versions.web ?? ort.env.versions.common ?? 'unknown', simd: true, maxThreads: MAX_THREADS, cpus: os.cpus().length } };
+        return {
+          available: true,
+          details: {
+            version: ort.env.versions.web ?? ort.env.versions.common ?? 'unknown',
+            simd: true,
+            maxThreads: MAX_THREADS,
+            cpus: os.cpus().length,
+          },
+        };
       } catch (e) {
         return { available: false, reason: `onnxruntime-web cannot be loaded: ${(e as Error).message.split('\n')[0]}` };
       }
     },
-    async measure(w: PreparedWorkload, protocol: ProtocolSettings, settings: TargetSettings, _ctx: RunContext, options: MeasureOptions = {}): Promise<MeasurementResult> {
-      const s = resolveSettingsFromSpecs('ort-wasm', SETTINGS, settings);
+    async session(w, target) {
       let ort: OrtWeb;
       try {
         ort = await loadOrtWeb();
       } catch (e) {
         throw new RunnerUnavailableError('ort-wasm', `onnxruntime-web cannot be loaded: ${(e as Error).message}`);
       }
+      const s = target.settings;
       const threads = Number(s.threads);
       if (initialisedThreads !== undefined && initialisedThreads !== threads) {
-        throw new Error(`ort-wasm: this process initialised onnxruntime-web with ${initialisedThreads} thread(s); ${threads} needs a separate invocation`);
+        throw new Error(
+          `ort-wasm: this process initialised onnxruntime-web with ${initialisedThreads} thread(s); ${threads} needs a separate invocation`,
+        );
       }
       ort.env.wasm.numThreads = threads;
       initialisedThreads = threads;
       const sessionOptions = { executionProviders: ['wasm'], graphOptimizationLevel: s.optLevel };
-      const result = await measureOrt(
+      return ortSteps(
         {
-          target: { id: 'ort-wasm', runner: 'ort-wasm', backend: 'wasm', settings: s },
+          target,
           ort,
           runtime: 'onnxruntime-web',
           runtimeVersion: ort.env.versions.web ?? 'unknown',
@@ -159,19 +155,15 @@ export function createOrtWasmRunner(): Runner {
             numThreadsEffective: ort.env.wasm.numThreads,
             crossOriginIsolated: false,
           }),
+          finish(result) {
+            if (threads > os.cpus().length) result.warnings.push(`threads=${threads} exceeds the ${os.cpus().length} CPUs of this host`);
+            if (threads > 1 && result.executed.details?.subThreadsUsed === false) {
+              result.warnings.push(`threads=${threads} was requested but the profiler saw no work on pool threads`);
+            }
+          },
         },
         w,
-        protocol,
-        options,
       );
-      if (threads > os.cpus().length) result.warnings.push(`threads=${threads} exceeds the ${os.cpus().length} CPUs of this host`);
-      if (threads > 1 && result.executed.details?.subThreadsUsed === false) {
-        result.warnings.push(`threads=${threads} was requested but the profiler saw no work on pool threads`);
-      }
-      return result;
     },
-    async dispose() {
-      // nothing held between measurements.
-    },
-  };
+  });
 }

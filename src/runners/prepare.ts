@@ -26,6 +26,7 @@ export async function prepareWorkload(text: string, opts: PrepareOptions): Promi
     kind: r.kind,
     description: r.description,
     graph: r.graph,
+    ...(r.model ? { model: r.model } : {}),
     file: { path: e.path, sha256: e.sha256, bytes: e.bytes, format: opts.format, dtype: opts.dtype, resolution: r.graph.inputShape[1] },
     cached: e.cached,
   };

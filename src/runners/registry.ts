@@ -17,7 +17,8 @@ import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../paths.js';
-import { writeFileAtomic, installedVersion } from '../results/writer.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { installedVersion } from '../util/packages.js';
 import { BROWSER_RUNNERS, browserTargetsFingerprint, shutdownBrowserTargets } from './browser-runners.js';
 import { createOrtCpuRunner } from './ort-cpu.js';
 import { createOrtWasmRunner } from './ort-wasm.js';
@@ -207,7 +208,17 @@ export async function detectTargets(opts: DetectOptions = {}): Promise<TargetSta
       wrote = true;
     }
     memory.set(memKey, entry);
-    out.push({ id: r.id, runtime: r.runtime, backend: r.backend, describe: r.describe, formats: r.formats, settings: r.settings, availability: entry.availability, checkedAt: entry.checkedAt, cached });
+    out.push({
+      id: r.id,
+      runtime: r.runtime,
+      backend: r.backend,
+      describe: r.describe,
+      formats: r.formats,
+      settings: r.settings,
+      availability: entry.availability,
+      checkedAt: entry.checkedAt,
+      cached,
+    });
   }
   if (wrote && local) {
     try {

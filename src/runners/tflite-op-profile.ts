@@ -103,7 +103,14 @@ interface Layout {
 function headerLayout(line: string): Layout | null {
   const csv = !line.includes('[');
   const cells = csv ? line.split(',') : line.split('\t');
-  const columns = cells.map((c) => c.trim().replace(/^\[|\]$/g, '').toLowerCase()).filter((c) => c !== '');
+  const columns = cells
+    .map((c) =>
+      c
+        .trim()
+        .replace(/^\[|\]$/g, '')
+        .toLowerCase(),
+    )
+    .filter((c) => c !== '');
   if (columns[0] !== 'node type' || columns[columns.length - 1] !== 'name') return null;
   const mapped = columns.map((c) => COLUMN_KEYS[c]);
   if (mapped.some((k) => k === undefined)) return null;
@@ -243,7 +250,8 @@ export function parseTfliteOpProfile(text: string): TfliteProfileTables {
     }
     if (!layout) {
       layout = headerLayout(line);
-      if (layout) out.layout = `${layout.csv ? 'csv' : 'tab'}${layout.columns.includes('startMs') ? '-with-start' : ''}` as TfliteProfileTables['layout'];
+      if (layout)
+        out.layout = `${layout.csv ? 'csv' : 'tab'}${layout.columns.includes('startMs') ? '-with-start' : ''}` as TfliteProfileTables['layout'];
       else table = null; // not a table we know: skip it rather than guess columns
       continue;
     }
@@ -292,8 +300,17 @@ export function delegateShare(tables: TfliteProfileTables): DelegateShare {
  * @param source e.g. 'tflite-profiling-summary' (tfjs-tflite) or 'tflite-benchmark_model-op-profiling'.
  * @param runMedianMs median wall time of a warm profiled run (null when unknown).
  */
-export function buildTfliteProfile(tables: TfliteProfileTables, summary: TfliteModelSummary, graph: Graph, runs: number, runMedianMs: number | null, source = 'tflite-profiling-summary'): OpProfile {
-  const notes: string[] = ["node times are warm MEANS (TFLite prints no median): (avg x times - first) / (times - 1) from TFLite's profiling summary"];
+export function buildTfliteProfile(
+  tables: TfliteProfileTables,
+  summary: TfliteModelSummary,
+  graph: Graph,
+  runs: number,
+  runMedianMs: number | null,
+  source = 'tflite-profiling-summary',
+): OpProfile {
+  const notes: string[] = [
+    "node times are warm MEANS (TFLite prints no median): (avg x times - first) / (times - 1) from TFLite's profiling summary",
+  ];
   const sg = summary.subgraphs[0];
   const ops = sg?.operators ?? [];
   const tensorName = (i: number | undefined) => (i !== undefined ? sg?.tensors[i]?.name : undefined);
@@ -314,12 +331,21 @@ export function buildTfliteProfile(tables: TfliteProfileTables, summary: TfliteM
     const builtinIdx = new Set(builtinNodes.map((r) => r.index));
     const delegated = ops.filter((o) => !builtinIdx.has(o.index));
     const aligned = delegated.length === tables.delegateInternal.length;
-    if (!aligned) notes.push(`${provider} ran ${tables.delegateInternal.length} internal operators for ${delegated.length} delegated TFLite operators (fused or split ops), so its operators cannot be matched to layers: their time is unattributed`);
+    if (!aligned)
+      notes.push(
+        `${provider} ran ${tables.delegateInternal.length} internal operators for ${delegated.length} delegated TFLite operators (fused or split ops), so its operators cannot be matched to layers: their time is unattributed`,
+      );
     tables.delegateInternal.forEach((r, k) => {
       const tfl = aligned ? delegated[k] : undefined;
       const name = tfl ? (tensorName(tfl.outputs[0]) ?? `${r.name}:${r.index}`) : `${r.name}:${r.index}`;
       const xnnOp = r.name.replace(/^Delegate\//, '');
-      nodes.push({ name, op: tfl ? `${tfl.op} [${xnnOp}]` : xnnOp, provider, block: tfl ? (blockOfNodeName(name) ?? null) : null, medianMs: warmMeanMs(r) });
+      nodes.push({
+        name,
+        op: tfl ? `${tfl.op} [${xnnOp}]` : xnnOp,
+        provider,
+        block: tfl ? (blockOfNodeName(name) ?? null) : null,
+        medianMs: warmMeanMs(r),
+      });
     });
   } else {
     // no internal table: the delegate kernel itself is the finest grain available.

@@ -9,45 +9,25 @@
  *
  * Settings: threads (`numThreads`, default 1).
  */
-import type { ProtocolSettings } from '../profiles/protocol.js';
-import { basicBrowserAvailability, EnvironmentSlot } from './browser/common.js';
-import { measureTfliteBrowser } from './browser/tflite-browser.js';
-import { resolveSettingsFromSpecs, RunnerUnavailableError, type Availability, type MeasureOptions, type MeasurementResult, type PreparedWorkload, type RunContext, type Runner, type SettingSpec, type TargetSettings } from './types.js';
-import { installedVersion } from '../results/writer.js';
+import { defineBrowserRunner } from './browser/runner.js';
+import { tfliteBrowserSteps } from './browser/tflite-browser.js';
+import type { Runner, SettingSpec } from './types.js';
 
-const ID = 'tflite-wasm';
+const SETTINGS: readonly SettingSpec[] = [
+  { key: 'threads', type: 'int', min: 1, max: 16, default: 1, describe: 'interpreter threads (loadTFLiteModel numThreads; XNNPACK thread pool)' },
+];
 
-const SETTINGS: readonly SettingSpec[] = [{ key: 'threads', type: 'int', min: 1, max: 16, default: 1, describe: 'interpreter threads (loadTFLiteModel numThreads; XNNPACK thread pool)' }];
-
-const PACKAGES = ['@tensorflow/tfjs-tflite', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', 'puppeteer-core'];
-
-/** Creates the tflite-wasm runner (cheap: the browser starts on measure). */
+/** Creates the tflite-wasm runner (cheap: the browser starts on detect/measure). */
 export function createTfliteWasmRunner(): Runner {
-  const slot = new EnvironmentSlot();
-  return {
-    id: ID,
+  return defineBrowserRunner({
+    id: 'tflite-wasm',
     runtime: '@tensorflow/tfjs-tflite',
     backend: 'wasm',
-    describe: 'TFLite WASM interpreter + XNNPACK (tfjs-tflite) in headless Chromium',
+    describe: 'TFLite WASM interpreter + XNNPACK (tfjs-tflite) in Chromium',
     formats: ['tflite'],
     settings: SETTINGS,
-    connections: ['local'],
-    runtimeVersion: () => installedVersion('@tensorflow/tfjs-tflite'),
-    resolveSettings(input) {
-      return resolveSettingsFromSpecs(ID, SETTINGS, input);
-    },
-    async detect(_ctx: RunContext): Promise<Availability> {
-      const basic = basicBrowserAvailability(PACKAGES);
-      return basic.ok ? { available: true, details: basic.details } : { available: false, reason: basic.reason };
-    },
-    async measure(w: PreparedWorkload, protocol: ProtocolSettings, settings: TargetSettings, _ctx: RunContext, options: MeasureOptions = {}): Promise<MeasurementResult> {
-      const s = resolveSettingsFromSpecs(ID, SETTINGS, settings);
-      const basic = basicBrowserAvailability(PACKAGES);
-      if (!basic.ok) throw new RunnerUnavailableError(ID, basic.reason);
-      return measureTfliteBrowser({ id: ID, runner: ID, backend: 'wasm', settings: s }, slot, w, protocol, options);
-    },
-    async dispose() {
-      await slot.release();
-    },
-  };
+    packages: ['@tensorflow/tfjs-tflite', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu'],
+    bundle: 'tflite',
+    session: (slot, w, target, ctx) => tfliteBrowserSteps(slot, w, target, ctx),
+  });
 }

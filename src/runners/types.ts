@@ -21,8 +21,8 @@
  * crossOriginIsolated into `executed.adapter` / `executed.details`; a SwiftShader/fallback adapter where
  * hardware WebGPU was requested, or a wasm fallback, is a BackendMismatchError.
  *
- * Statistics are NOT computed by runners: the caller turns `MeasurementResult.protocol.samplesMs` into
- * stats with src/profiles/stats.ts and writes the record with src/results/writer.ts.
+ * Statistics are NOT computed by runners: one `measure` call is one session; the engine (src/engine) runs k
+ * of them per pair, records each, and combines them with src/results/records.ts combineSessions.
  *
  * Conventions: times in milliseconds; the target id is the runner id (`ort-cpu`, `ort-wasm`, `ort-webgpu`...);
  * common setting keys are `threads` (int), `optLevel` ('disabled'|'basic'|'extended'|'all'); runners may add
@@ -99,9 +99,7 @@ export interface Target {
 }
 
 /** Result of `Runner.detect()`. */
-export type Availability =
-  | { available: true; details: Record<string, unknown> }
-  | { available: false; reason: string };
+export type Availability = { available: true; details: Record<string, unknown> } | { available: false; reason: string };
 
 /** Declares one setting a runner understands (drives CLI validation and `targets` output). */
 export interface SettingSpec {
@@ -140,6 +138,8 @@ export interface PreparedWorkload {
   kind: 'model' | 'block' | 'arch';
   description: string;
   graph: Graph;
+  /** for whole models: which model, at which resolution, and its native one. */
+  model?: { id: string; resolution: number; nativeResolution: number };
   file: WorkloadFile;
 }
 
@@ -315,7 +315,13 @@ export interface Runner {
    * @throws BackendMismatchError when the backend that ran is not the one requested.
    * @throws RunnerUnavailableError when the target cannot run here.
    */
-  measure(w: PreparedWorkload, protocol: ProtocolSettings, settings: TargetSettings, ctx: RunContext, options?: MeasureOptions): Promise<MeasurementResult>;
+  measure(
+    w: PreparedWorkload,
+    protocol: ProtocolSettings,
+    settings: TargetSettings,
+    ctx: RunContext,
+    options?: MeasureOptions,
+  ): Promise<MeasurementResult>;
   /** releases sessions, browsers, servers. Safe to call twice. */
   dispose(): Promise<void>;
 }

@@ -2,7 +2,8 @@
  * Child process for the crash test: opens (resumes) the run given in argv and appends a record every
  * 50 ms forever, printing "appended <n>" after each fsync'ed append; the test SIGKILLs it.
  */
-import { readRun, RunWriter } from '../../src/results/writer.js';
+import { readRun } from '../../src/results/reader.js';
+import { RunWriter } from '../../src/results/writer.js';
 import { fakeRecord } from './results-fixture.js';
 
 const [root, runId] = process.argv.slice(2) as [string, string];

@@ -1,7 +1,7 @@
 /** Synthetic but schema-complete results for schema / writer tests (no runtime involved). */
 import { resolveWorkload } from '../../src/models/workload.js';
 import { getPreset, type ProtocolRun } from '../../src/profiles/protocol.js';
-import { measurementRecord } from '../../src/results/records.js';
+import { measurementRecord, sessionRecord } from '../../src/results/records.js';
 import type { MeasurementRecord } from '../../src/results/schema.js';
 import type { MeasurementResult, PreparedWorkload } from '../../src/runners/types.js';
 
@@ -43,7 +43,9 @@ export function fakeResult(w: PreparedWorkload, threads = 1): MeasurementResult 
   };
 }
 
+/** A measurement record of one session (device 'host'). */
 export function fakeRecord(runId = 'run-1', text = 'conv-s/b03', threads = 1): MeasurementRecord {
   const w = fakeWorkload(text);
-  return measurementRecord(runId, w, fakeResult(w, threads));
+  const scope = { runId, deviceId: 'host' };
+  return measurementRecord(scope, w, [sessionRecord(scope, w, fakeResult(w, threads), { index: 0, round: 0 })], 'quick');
 }

@@ -11,6 +11,7 @@ import { dirname, extname, resolve } from 'node:path';
 import { resolveWorkload } from '../../models/workload.js';
 import { EXPORT_FORMATS, ExportRequestError, FORMAT_DTYPES, getExport, type ExportDtype, type ExportFormat } from '../../models/export/cache.js';
 import { parseChoice, parseIntFlag, RunError, UsageError, parseResolutionFlag } from '../errors.js';
+import type { CliContext } from '../io.js';
 
 interface ExportOptions {
   format?: string;
@@ -41,7 +42,7 @@ function human(bytes: number): string {
   return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, { io }: CliContext): void {
   program
     .command('export')
     .argument('<workload>', 'model (conv-m), block (conv-m/b05, block:uib(...)@CxHxW) or architecture (arch:conv-m:...)')
@@ -51,7 +52,10 @@ export function register(program: Command): void {
     .option('--resolution <n>', 'input resolution for models, model blocks and architectures (default: native)')
     .option('-o, --output <file>', 'where to write the file (default: leave it in the cache and print its path)')
     .option('--seed <n>', 'weight seed (weights are deterministic, not trained)', '0')
-    .option('--onnx-opset <n>', 'ONNX opset: 17 (default; GELU as Div/Erf/Add/Mul, passes the onnx 1.12 checker) or 20 (native Gelu: one kernel in int8 graphs)')
+    .option(
+      '--onnx-opset <n>',
+      'ONNX opset: 17 (default; GELU as Div/Erf/Add/Mul, passes the onnx 1.12 checker) or 20 (native Gelu: one kernel in int8 graphs)',
+    )
     .option('--json', 'print {path, sha256, bytes, format, dtype, workload, cached} as JSON')
     .action(async (text: string, opts: ExportOptions) => {
       const resolution = parseResolutionFlag(opts.resolution);
@@ -59,9 +63,11 @@ export function register(program: Command): void {
       const ext = opts.output ? extname(opts.output).toLowerCase() : '';
       const extFormat = EXT_FORMAT[ext];
       const format = opts.format !== undefined ? parseChoice<ExportFormat>('--format', opts.format, EXPORT_FORMATS) : (extFormat ?? 'onnx');
-      if (extFormat && extFormat !== format) throw new UsageError(`-o ${opts.output} has a .${extFormat} extension but --format is ${format}: change one of them`);
+      if (extFormat && extFormat !== format)
+        throw new UsageError(`-o ${opts.output} has a .${extFormat} extension but --format is ${format}: change one of them`);
       const dtype = parseChoice<ExportDtype>('--dtype', opts.dtype, ['fp32', 'fp16', 'int8']);
-      if (!FORMAT_DTYPES[format].includes(dtype)) throw new UsageError(`--dtype ${dtype} is not available for ${format} (use ${FORMAT_DTYPES[format].join(' or ')})`);
+      if (!FORMAT_DTYPES[format].includes(dtype))
+        throw new UsageError(`--dtype ${dtype} is not available for ${format} (use ${FORMAT_DTYPES[format].join(' or ')})`);
       let onnxOpset: 17 | 20 | undefined;
       if (opts.onnxOpset !== undefined) {
         if (format !== 'onnx') throw new UsageError('--onnx-opset applies to --format onnx only');
@@ -72,7 +78,7 @@ export function register(program: Command): void {
       try {
         res = await getExport(workload, { format, dtype, seed, ...(onnxOpset ? { onnxOpset } : {}) });
       } catch (err) {
-        if (err instanceof ExportRequestError) throw new UsageError(err.message);
+        if (err instanceof ExportRequestError) throw err; // bad request: exit 2
         throw new RunError(`export of ${workload.id} as ${format} ${dtype} failed: ${(err as Error).message}`);
       }
       let path = res.path;
@@ -80,12 +86,22 @@ export function register(program: Command): void {
         path = resolve(opts.output);
         copyAtomic(res.path, path);
       }
-      const info = { path, sha256: res.sha256, bytes: res.bytes, format, dtype, workload: workload.id, cached: res.cached, cachePath: res.path, ...(res.rebuiltReason ? { rebuiltReason: res.rebuiltReason } : {}) };
+      const info = {
+        path,
+        sha256: res.sha256,
+        bytes: res.bytes,
+        format,
+        dtype,
+        workload: workload.id,
+        cached: res.cached,
+        cachePath: res.path,
+        ...(res.rebuiltReason ? { rebuiltReason: res.rebuiltReason } : {}),
+      };
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
+        io.out(`${JSON.stringify(info, null, 2)}\n`);
         return;
       }
       const note = res.cached ? 'from cache' : res.rebuiltReason ? `rebuilt: ${res.rebuiltReason}` : 'built';
-      process.stdout.write(`${path}\n  ${workload.id} ${format} ${dtype}, ${human(res.bytes)}, sha256 ${res.sha256} (${note})\n`);
+      io.out(`${path}\n  ${workload.id} ${format} ${dtype}, ${human(res.bytes)}, sha256 ${res.sha256} (${note})\n`);
     });
 }

@@ -8,10 +8,18 @@ import { graphCost } from '../../models/cost.js';
 import { lowerModel } from '../../models/graph.js';
 import { shapeText } from '../../models/block-text.js';
 import {
-  decodeArch, encodeArch, enumerateBlockConfigs, getSearchSpace, listSearchSpaceIds, sampleArch, skeletonArch, spaceSize,
+  decodeArch,
+  encodeArch,
+  enumerateBlockConfigs,
+  getSearchSpace,
+  listSearchSpaceIds,
+  sampleArch,
+  skeletonArch,
+  spaceSize,
 } from '../../models/search-space.js';
 import { fmt, textTable } from '../../report/table.js';
 import { parseIntFlag, parseResolutionFlag } from '../errors.js';
+import type { CliContext } from '../io.js';
 
 interface SpaceOptions {
   sample?: string;
@@ -22,9 +30,8 @@ interface SpaceOptions {
   json?: boolean;
 }
 
-const out = (text: string): void => void process.stdout.write(`${text}\n`);
-
-export function register(program: Command): void {
+export function register(program: Command, { io }: CliContext): void {
+  const out = (text: string): void => io.out(`${text}\n`);
   program
     .command('space')
     .argument('[id]', `search space (${listSearchSpaceIds().join(', ')})`, 'conv-m')
@@ -33,7 +40,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed for --sample', '0')
     .option('--decode <arch>', 'check and describe an architecture, e.g. conv-m:5,4,4,...')
     .option('--configs', 'list the distinct block configurations a lookup table must cover')
-    .option('--resolution <n>', 'input resolution (default: the skeleton\'s native one)')
+    .option('--resolution <n>', "input resolution (default: the skeleton's native one)")
     .option('--json', 'machine-readable output')
     .action((id: string, opts: SpaceOptions) => {
       const resolution = parseResolutionFlag(opts.resolution);
@@ -42,7 +49,11 @@ export function register(program: Command): void {
         const res = resolution ?? arch.model.resolution;
         const c = graphCost(lowerModel(arch.model, res));
         const desc = {
-          arch: arch.text, space: arch.space.id, resolution: res, macs: c.macs, paramsTrain: c.paramsTrain,
+          arch: arch.text,
+          space: arch.space.id,
+          resolution: res,
+          macs: c.macs,
+          paramsTrain: c.paramsTrain,
           choices: arch.space.positions.map((p, i) => ({ position: p.name, choice: arch.vector[i]!, label: p.choices[arch.vector[i]!]! })),
         };
         if (opts.json) return out(JSON.stringify(desc, null, 2));
@@ -59,19 +70,37 @@ export function register(program: Command): void {
       if (opts.configs) {
         const configs = enumerateBlockConfigs(space, resolution);
         if (opts.json) return out(JSON.stringify(configs, null, 2));
-        const rows = configs.map((c) => [c.key, String(c.stride), shapeText(c.outShape), c.blocks.map((b) => `b${String(b).padStart(2, '0')}`).join(' '), c.searchable ? 'yes' : 'fixed']);
-        out(textTable([{ header: 'configuration' }, { header: 'stride' }, { header: 'out' }, { header: 'positions' }, { header: 'searchable' }], rows));
+        const rows = configs.map((c) => [
+          c.key,
+          String(c.stride),
+          shapeText(c.outShape),
+          c.blocks.map((b) => `b${String(b).padStart(2, '0')}`).join(' '),
+          c.searchable ? 'yes' : 'fixed',
+        ]);
+        out(
+          textTable([{ header: 'configuration' }, { header: 'stride' }, { header: 'out' }, { header: 'positions' }, { header: 'searchable' }], rows),
+        );
         return out(`${configs.length} configurations`);
       }
       const skeleton = encodeArch(space, skeletonArch(space));
       const info = {
-        id: space.id, kind: space.kind, base: space.base.id, size: spaceSize(space), skeleton,
+        id: space.id,
+        kind: space.kind,
+        base: space.base.id,
+        size: spaceSize(space),
+        skeleton,
         positions: space.positions.map((p) => ({ name: p.name, stride: p.stride, choices: p.choices })),
       };
       if (opts.json) return out(JSON.stringify(info, null, 2));
-      out(`${space.id}: ${space.kind} space around ${space.base.name}, ${space.positions.length} positions, ${spaceSize(space).toExponential(3)} architectures`);
+      out(
+        `${space.id}: ${space.kind} space around ${space.base.name}, ${space.positions.length} positions, ${spaceSize(space).toExponential(3)} architectures`,
+      );
       out(`skeleton's own choices: ${skeleton}`);
-      out(textTable([{ header: '#', right: true }, { header: 'position' }, { header: 'stride', right: true }, { header: 'choices (index: label)' }],
-        space.positions.map((p, i) => [String(i), p.name, String(p.stride), p.choices.map((c, k) => `${k}:${c}`).join(' ')])));
+      out(
+        textTable(
+          [{ header: '#', right: true }, { header: 'position' }, { header: 'stride', right: true }, { header: 'choices (index: label)' }],
+          space.positions.map((p, i) => [String(i), p.name, String(p.stride), p.choices.map((c, k) => `${k}:${c}`).join(' ')]),
+        ),
+      );
     });
 }

@@ -28,6 +28,7 @@ import { resolveWorkload } from '../workload.js';
 import { packageRoot } from '../../paths.js';
 import { DEFAULT_CALIBRATION_SAMPLES, exportOnnx, ONNX_EXPORTER_VERSION } from './onnx.js';
 import { exportTflite, TFLITE_EXPORTER_VERSION } from './tflite.js';
+import { InputError } from '../../errors.js';
 
 export type ExportFormat = 'onnx' | 'tflite';
 export type ExportDtype = 'fp32' | 'fp16' | 'int8';
@@ -42,7 +43,7 @@ export const FORMAT_DTYPES: Readonly<Record<ExportFormat, readonly ExportDtype[]
 export const CACHE_SCHEMA = 'mnv4-bench.export-cache/1';
 
 /** Thrown for requests the exporters cannot satisfy (unknown format, dtype not available for a format). */
-export class ExportRequestError extends Error {
+export class ExportRequestError extends InputError {
   override name = 'ExportRequestError';
 }
 

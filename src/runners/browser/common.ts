@@ -1,44 +1,55 @@
 /**
  * What the browser runners share on the Node side:
- *  - `BrowserEnvironment`: the shared Chromium + the shared page server, acquired lazily by a runner and
- *    released by its `dispose()`; re-acquired after a crash so later workloads still run;
+ *  - `BrowserEnvironment`: a browser (the local Chromium, or one reached through a DevTools endpoint: see
+ *    provider.ts) + the shared page server, acquired lazily by a runner and released by its `dispose()`;
+ *    re-acquired after a crash so later workloads still run;
+ *  - `EnvironmentSlot`: a runner's environments, one per run-context connection;
  *  - `openBundlePage`: a fresh isolated page with one page bundle loaded (one page per session: the timed
  *    session and the verification/profiling session never share a page or a runtime instance);
  *  - `measureOnPage`: the in-page protocol call with a no-progress watchdog fed by heartbeats, and the
  *    caller's hooks forwarded (throttled);
  *  - `browserLoadProbe`: host load where Chromium's own processes count as ours, not as "other load";
- *  - helpers for the common settings, detection and the `MeasurementResult` context block.
+ *  - availability (`basicBrowserAvailability` without a launch, `probeBrowser` with one) and the
+ *    `MeasurementResult` context block.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { ProtocolHooks, ProtocolSettings } from '../../profiles/protocol.js';
 import { startLoadProbe, type LoadWindow } from '../host-load.js';
-import type { PreparedWorkload } from '../types.js';
+import type { DeviceConnection } from '../types.js';
+import { packageDir } from '../../util/packages.js';
 import { acquireBrowser, type BrowserHandle, BrowserPage, chromiumConfig, findChromium } from './launcher.js';
 import type { Beat, MeasureRequest, MeasureResponse, PageEnv } from './page/api.js';
-import { packageDir } from '../../util/packages.js';
+import { pageBundle, type PageBundle } from './pages.js';
+import { browserProvider, type BrowserProvider, type OpenedRoute } from './provider.js';
 import { acquirePageServer, pageBundleStaleReason, type PageServerHandle } from './server.js';
 
 /** Name of the heartbeat binding installed in every page. */
-export const BEAT_BINDING = '__mnv4Beat';
+const BEAT_BINDING = '__mnv4Beat';
 
-/** Page bundles (dist/page/<name>.js). */
-export type PageBundle = 'ort' | 'tflite' | 'litert';
+export type { PageBundle } from './pages.js';
 
-/** The shared browser + page server, as one runner holds them. */
+/** A browser (launched or connected, see provider.ts) + the shared page server, as one runner holds them. */
 export class BrowserEnvironment {
+  /** sessions runners created on this browser so far (cold-start context: shader caches are shared). */
+  sessions = 0;
+
   private constructor(
     readonly browser: BrowserHandle,
     readonly server: PageServerHandle,
+    private readonly route: OpenedRoute,
   ) {}
 
-  /** Acquires both (launching Chromium / starting the server / building the page bundle when needed). */
-  static async acquire(): Promise<BrowserEnvironment> {
+  /** Acquires both (starting the server, building the page bundle, launching or connecting when needed). */
+  static async acquire(provider: BrowserProvider = browserProvider()): Promise<BrowserEnvironment> {
     const server = await acquirePageServer();
+    let route: OpenedRoute | null = null;
     try {
-      const browser = await acquireBrowser();
-      return new BrowserEnvironment(browser, server);
+      route = await provider.open(Number(new URL(server.server.origin).port));
+      const browser = await acquireBrowser(route.spec);
+      return new BrowserEnvironment(browser, server, route);
     } catch (e) {
+      await route?.close().catch(() => undefined);
       await server.release();
       throw e;
     }
@@ -53,7 +64,10 @@ export class BrowserEnvironment {
     const origin = this.server.server.origin;
     const page = await this.browser.newPage(`${origin}/`);
     try {
-      await page.evaluate(`import(${JSON.stringify(`${origin}/page/${bundle}.js`)}).then(() => true)`, `${what}: loading the ${bundle} page bundle`);
+      await page.evaluate(
+        `import(${JSON.stringify(`${origin}/page/${pageBundle(bundle).name}.js`)}).then(() => true)`,
+        `${what}: loading the ${bundle} page bundle`,
+      );
       return page;
     } catch (e) {
       await page.close();
@@ -63,59 +77,69 @@ export class BrowserEnvironment {
 
   async release(): Promise<void> {
     await this.browser.release();
+    await this.route.close().catch(() => undefined);
     await this.server.release();
   }
 }
 
+interface SlotEntry {
+  env: BrowserEnvironment | null;
+  pending: Promise<BrowserEnvironment> | null;
+  scratch: Map<PageBundle, BrowserPage>;
+}
+
 /**
- * Holds a runner's environment: acquired on first use, replaced when the browser died (a crash fails the
- * workload in flight; the next workload gets a fresh browser), released by `dispose()`.
+ * Holds a runner's environments, one per browser (run context connection): acquired on first use, replaced
+ * when the browser died (a crash fails the workload in flight; the next workload gets a fresh browser),
+ * released by `dispose()`.
  */
 export class EnvironmentSlot {
-  private env: BrowserEnvironment | null = null;
-  private pending: Promise<BrowserEnvironment> | null = null;
-  private readonly scratch = new Map<PageBundle, BrowserPage>();
-  /** sessions this runner created on the current browser (cold-start context: shader caches are shared). */
-  sessionsOnBrowser = 0;
+  private readonly entries = new Map<string, SlotEntry>();
 
-  async get(): Promise<BrowserEnvironment> {
-    if (this.env && this.env.isDead) {
-      const old = this.env;
-      this.env = null;
-      this.sessionsOnBrowser = 0;
-      this.scratch.clear();
+  /** The environment for `connection` (default: this machine's Chromium). */
+  async get(connection?: DeviceConnection): Promise<BrowserEnvironment> {
+    const provider = browserProvider(connection);
+    let e = this.entries.get(provider.key);
+    if (!e) this.entries.set(provider.key, (e = { env: null, pending: null, scratch: new Map() }));
+    const entry = e;
+    if (entry.env && entry.env.isDead) {
+      const old = entry.env;
+      entry.env = null;
+      entry.scratch.clear();
       await old.release();
     }
-    if (this.env) return this.env;
-    if (!this.pending) {
-      this.pending = BrowserEnvironment.acquire().finally(() => {
-        this.pending = null;
+    if (entry.env) return entry.env;
+    if (!entry.pending) {
+      entry.pending = BrowserEnvironment.acquire(provider).finally(() => {
+        entry.pending = null;
       });
     }
-    this.env = await this.pending;
-    return this.env;
+    entry.env = await entry.pending;
+    return entry.env;
   }
 
   /**
    * A page with `bundle` loaded that is kept between calls, for correctness runs (never for timing: a timed
    * session always gets a fresh page). Reopened when it was closed or its browser died.
    */
-  async scratchPage(bundle: PageBundle): Promise<BrowserPage> {
-    const env = await this.get();
-    const cur = this.scratch.get(bundle);
+  async scratchPage(bundle: PageBundle, connection?: DeviceConnection): Promise<BrowserPage> {
+    const env = await this.get(connection);
+    const entry = this.entries.get(browserProvider(connection).key) as SlotEntry;
+    const cur = entry.scratch.get(bundle);
     if (cur && !cur.isClosed) return cur;
     const page = await env.openBundlePage(bundle, `scratch ${bundle} page`);
-    this.scratch.set(bundle, page);
+    entry.scratch.set(bundle, page);
     return page;
   }
 
   async release(): Promise<void> {
-    for (const p of this.scratch.values()) await p.close();
-    this.scratch.clear();
-    const e = this.env;
-    this.env = null;
-    this.sessionsOnBrowser = 0;
-    if (e) await e.release();
+    const all = [...this.entries.values()];
+    this.entries.clear();
+    for (const entry of all) {
+      for (const p of entry.scratch.values()) await p.close();
+      const env = entry.env ?? (entry.pending ? await entry.pending.catch(() => null) : null);
+      if (env) await env.release();
+    }
   }
 }
 
@@ -125,7 +149,14 @@ export class EnvironmentSlot {
  * evaluate timeout -> BrowserTimeoutError. `hooks.onPhase/onSample` are forwarded from the heartbeats;
  * `hooks.shouldAbort` is polled here and forwarded as a page flag (honoured between samples).
  */
-export async function measureOnPage(page: BrowserPage, fn: string, settings: ProtocolSettings, hooks: ProtocolHooks | undefined, keepOutputs: boolean, what: string): Promise<MeasureResponse> {
+export async function measureOnPage(
+  page: BrowserPage,
+  fn: string,
+  settings: ProtocolSettings,
+  hooks: ProtocolHooks | undefined,
+  keepOutputs: boolean,
+  what: string,
+): Promise<MeasureResponse> {
   let last = Date.now();
   await page.addBinding(BEAT_BINDING, (payload) => {
     last = Date.now();
@@ -171,7 +202,7 @@ function clkTck(): number {
 }
 
 /** CPU ms used so far by `rootPid` and all its descendants (Linux /proc; null elsewhere). */
-export function processTreeCpuMs(rootPid: number): number | null {
+function processTreeCpuMs(rootPid: number): number | null {
   if (process.platform !== 'linux' || !existsSync('/proc')) return null;
   const parent = new Map<number, number>();
   const cpu = new Map<number, number>();
@@ -204,7 +235,6 @@ export function processTreeCpuMs(rootPid: number): number | null {
   return (total * 1000) / clkTck();
 }
 
-
 /**
  * Like host-load's probe, but the Chromium process tree counts as our own work: otherwise the browser doing
  * the measured inference would read as "other processes loaded the machine".
@@ -220,18 +250,50 @@ export function browserLoadProbe(browserPid: number | null): () => LoadWindow & 
 // ------------------------------------------------------------------ detection, checks, context
 
 /**
- * Availability checks every browser target shares (cheap: no launch): Chromium found, the runtime package
- * installed, the page bundle present or buildable.
+ * Availability checks every browser target shares that cost nothing (no launch): the browser route is possible
+ * (Chromium found for a local run, an endpoint for a remote one), the runtime packages are installed, the page
+ * bundle is present or buildable. `probeBrowser` then starts the browser for real.
  */
-export function basicBrowserAvailability(packages: readonly string[]): { ok: true; details: Record<string, unknown> } | { ok: false; reason: string } {
-  const c = findChromium();
-  if (!c.ok) return { ok: false, reason: c.reason };
+export function basicBrowserAvailability(
+  packages: readonly string[],
+  connection?: DeviceConnection,
+): { ok: true; details: Record<string, unknown> } | { ok: false; reason: string } {
+  const provider = browserProvider(connection);
+  const why = provider.precheck();
+  if (why !== null) return { ok: false, reason: why };
   for (const p of packages) {
     if (!packageDir(p)) return { ok: false, reason: `package ${p} is not installed (npm install)` };
   }
   const stale = pageBundleStaleReason();
   if (stale && !packageDir('esbuild')) return { ok: false, reason: `${stale} and esbuild is not installed to build it; run \`npm run build\`` };
-  return { ok: true, details: { chromium: c.location.path, chromiumSource: c.location.source, pageBundle: stale ?? 'current' } };
+  const details: Record<string, unknown> = { browser: provider.describe, pageBundle: stale ?? 'current' };
+  const c = provider.key === 'local' ? findChromium() : null;
+  if (c?.ok) Object.assign(details, { chromium: c.location.path, chromiumSource: c.location.source });
+  return { ok: true, details };
+}
+
+/**
+ * Starts (or connects to) the browser of `connection`, opens a page with `bundle` and reads its environment:
+ * an availability check that only says yes when the browser really runs. Never throws.
+ */
+export async function probeBrowser(
+  slot: EnvironmentSlot,
+  bundle: PageBundle,
+  connection: DeviceConnection | undefined,
+  what: string,
+): Promise<{ ok: true; env: BrowserEnvironment; pageEnv: PageEnv } | { ok: false; reason: string }> {
+  try {
+    const env = await slot.get(connection);
+    const page = await env.openBundlePage(bundle, `${what}: availability probe`);
+    try {
+      const pageEnv = await page.call<PageEnv>('env', null, `${what}: reading the page environment`);
+      return { ok: true, env, pageEnv };
+    } finally {
+      await page.close();
+    }
+  } catch (e) {
+    return { ok: false, reason: (e as Error).message.split('\n')[0] ?? String(e) };
+  }
 }
 
 /** The `context` block every browser measurement carries. */
@@ -261,10 +323,4 @@ export function pageEnvWarnings(pageEnv: PageEnv): string[] {
   const w: string[] = [];
   if (!pageEnv.crossOriginIsolated) w.push('the page was not cross-origin isolated: no WASM threads and a 100 µs performance.now() resolution');
   return w;
-}
-
-/** Checks a workload's file format; a wrong format is a usage problem, not a runtime failure. */
-export function requireFormat(targetId: string, w: PreparedWorkload, format: 'onnx' | 'tflite'): void {
-  if (w.file.format !== format) throw new Error(`${targetId} runs ${format.toUpperCase()} files; workload ${w.id} was prepared as ${w.file.format}`);
-  if (!existsSync(w.file.path)) throw new Error(`${targetId}: model file ${w.file.path} of workload ${w.id} does not exist`);
 }

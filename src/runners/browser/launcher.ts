@@ -15,22 +15,22 @@
  * Puppeteer's own per-CDP-call timeout is disabled (`protocolTimeout: 0`): a measurement may legitimately run
  * for minutes inside one evaluate; our watchdogs decide instead.
  */
-import { accessSync, constants as fsConstants, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { accessSync, existsSync, constants as fsConstants, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import type { Browser, CDPSession, Page } from 'puppeteer-core';
+import type { Browser, BrowserContext, CDPSession, Page } from 'puppeteer-core';
 
 /** Environment variable naming the Chromium binary. */
 export const CHROMIUM_ENV = 'MNV4_BENCH_CHROMIUM';
 /** The install command named in every "no browser" message. */
 export const CHROMIUM_INSTALL_HINT = 'apt-get install -y chromium';
 /** Binary names searched on PATH, in order. */
-export const CHROMIUM_NAMES: readonly string[] = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
+const CHROMIUM_NAMES: readonly string[] = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
 
 /** Default launch timeout, ms. */
-export const DEFAULT_LAUNCH_TIMEOUT_MS = 60_000;
+const DEFAULT_LAUNCH_TIMEOUT_MS = 60_000;
 /** Default timeout of one page call (load a model, profile...), ms. */
-export const DEFAULT_EVALUATE_TIMEOUT_MS = 180_000;
+const DEFAULT_EVALUATE_TIMEOUT_MS = 180_000;
 
 /**
  * Flags every launch uses. Offline + root safe (runtimes.md); WebGPU enabled; timestamp-query rounding
@@ -129,17 +129,25 @@ function isExecutableFile(p: string): boolean {
  * An explicit path or env value that does not point to an executable is an error (no silent PATH fallback:
  * the user asked for that binary).
  */
-export function findChromium(explicit: string | undefined = config.chromiumPath): { ok: true; location: ChromiumLocation } | { ok: false; reason: string } {
+export function findChromium(
+  explicit: string | undefined = config.chromiumPath,
+): { ok: true; location: ChromiumLocation } | { ok: false; reason: string } {
   if (explicit) {
     return isExecutableFile(explicit)
       ? { ok: true, location: { path: explicit, source: 'flag' } }
-      : { ok: false, reason: `Chromium not found at '${explicit}' (--chromium); install it with \`${CHROMIUM_INSTALL_HINT}\` or pass the path of a Chromium/Chrome binary` };
+      : {
+          ok: false,
+          reason: `Chromium not found at '${explicit}' (--chromium); install it with \`${CHROMIUM_INSTALL_HINT}\` or pass the path of a Chromium/Chrome binary`,
+        };
   }
   const env = process.env[CHROMIUM_ENV];
   if (env) {
     return isExecutableFile(env)
       ? { ok: true, location: { path: env, source: 'env' } }
-      : { ok: false, reason: `Chromium not found at '${env}' (${CHROMIUM_ENV}); install it with \`${CHROMIUM_INSTALL_HINT}\` or point ${CHROMIUM_ENV} at a Chromium/Chrome binary` };
+      : {
+          ok: false,
+          reason: `Chromium not found at '${env}' (${CHROMIUM_ENV}); install it with \`${CHROMIUM_INSTALL_HINT}\` or point ${CHROMIUM_ENV} at a Chromium/Chrome binary`,
+        };
   }
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
@@ -148,11 +156,14 @@ export function findChromium(explicit: string | undefined = config.chromiumPath)
       if (isExecutableFile(p)) return { ok: true, location: { path: p, source: 'path' } };
     }
   }
-  return { ok: false, reason: `no Chromium found on PATH (looked for ${CHROMIUM_NAMES.join(', ')}); install it with \`${CHROMIUM_INSTALL_HINT}\`, or set ${CHROMIUM_ENV} / --chromium to its path` };
+  return {
+    ok: false,
+    reason: `no Chromium found on PATH (looked for ${CHROMIUM_NAMES.join(', ')}); install it with \`${CHROMIUM_INSTALL_HINT}\`, or set ${CHROMIUM_ENV} / --chromium to its path`,
+  };
 }
 
 /** Like findChromium but throws BrowserUnavailableError. */
-export function resolveChromium(explicit?: string): ChromiumLocation {
+function resolveChromium(explicit?: string): ChromiumLocation {
   const r = findChromium(explicit ?? config.chromiumPath);
   if (!r.ok) throw new BrowserUnavailableError(r.reason);
   return r.location;
@@ -160,16 +171,33 @@ export function resolveChromium(explicit?: string): ChromiumLocation {
 
 /** Facts about the running browser, recorded with every browser measurement. */
 export interface BrowserInfo {
+  /** the Chromium binary, or the DevTools endpoint of a browser we connected to. */
   executable: string;
-  source: ChromiumLocation['source'];
+  source: ChromiumLocation['source'] | 'devtools';
   /** e.g. 'Chrome/156.0.8078.108' (puppeteer's `browser.version()`). */
   version: string;
   userAgent: string;
+  /** pid of the browser's main process when we launched it; null for a browser we connected to. */
   pid: number | null;
   flags: string[];
 }
 
-/** A launched browser plus the bookkeeping that turns crashes into errors. */
+/**
+ * Which browser: one we launch (the local Chromium, shared by the whole process), or one already running that
+ * we reach through its DevTools endpoint (`http://host:port` or `ws://...`: another machine, or Chrome on a
+ * phone behind `adb forward`). A connected browser is never closed by us: we open our pages in a separate
+ * browser context and disconnect when done.
+ */
+export type BrowserSpec = { kind: 'launch' } | { kind: 'connect'; endpoint: string };
+
+/** The local Chromium. */
+export const LAUNCH_LOCAL: BrowserSpec = { kind: 'launch' };
+
+function specKey(spec: BrowserSpec): string {
+  return spec.kind === 'launch' ? 'launch' : `connect:${spec.endpoint}`;
+}
+
+/** A launched or connected browser plus the bookkeeping that turns crashes into errors. */
 class SharedBrowser {
   private dead: Error | null = null;
   private readonly deathListeners = new Set<(e: Error) => void>();
@@ -178,14 +206,25 @@ class SharedBrowser {
   constructor(
     readonly browser: Browser,
     readonly info: BrowserInfo,
-    private readonly userDataDir: string,
+    /** our temporary profile folder (launched browsers only). */
+    readonly userDataDir: string | null,
+    /** the browser context our pages live in (connected browsers: never the user's own tabs). */
+    private readonly context: BrowserContext | null,
   ) {
     browser.on('disconnected', () => {
-      this.markDead(new BrowserCrashedError(`Chromium (pid ${info.pid ?? '?'}) disconnected: it crashed, was killed, or was closed while work was in flight`));
+      this.markDead(new BrowserCrashedError(`${this.label} disconnected: it crashed, was killed, or was closed while work was in flight`));
     });
     browser.process()?.once('exit', (code, signal) => {
-      this.markDead(new BrowserCrashedError(`Chromium (pid ${info.pid ?? '?'}) exited (${signal ? `signal ${signal}` : `code ${code}`}) while work was in flight`));
+      this.markDead(new BrowserCrashedError(`${this.label} exited (${signal ? `signal ${signal}` : `code ${code}`}) while work was in flight`));
     });
+  }
+
+  get label(): string {
+    return this.info.pid !== null ? `Chromium (pid ${this.info.pid})` : `the browser at ${this.info.executable}`;
+  }
+
+  get launched(): boolean {
+    return this.userDataDir !== null;
   }
 
   get isDead(): boolean {
@@ -197,12 +236,16 @@ class SharedBrowser {
     return this.dead;
   }
 
+  newPage(): Promise<Page> {
+    return this.context ? this.context.newPage() : this.browser.newPage();
+  }
+
   markDead(e: Error): void {
     if (this.dead) return;
     this.dead = e;
     for (const l of [...this.deathListeners]) l(e);
     this.deathListeners.clear();
-    removeProfileDir(this.userDataDir);
+    if (this.userDataDir) removeProfileDir(this.userDataDir);
   }
 
   onDeath(l: (e: Error) => void): () => void {
@@ -215,8 +258,15 @@ class SharedBrowser {
   }
 
   async close(): Promise<void> {
+    const wasAlive = !this.isDead;
     const proc = this.browser.process();
-    this.markDead(new BrowserCrashedError('Chromium was closed'));
+    this.markDead(new BrowserCrashedError(this.launched ? 'Chromium was closed' : `the connection to ${this.info.executable} was closed`));
+    if (!this.launched) {
+      // not ours: close only what we opened, then let go.
+      if (wasAlive) await withTimeout(this.context?.close() ?? Promise.resolve(), 10_000, 'closing our browser context').catch(() => undefined);
+      await withTimeout(this.browser.disconnect(), 5_000, 'disconnecting').catch(() => undefined);
+      return;
+    }
     try {
       await withTimeout(this.browser.close(), 10_000, 'closing Chromium');
     } catch {
@@ -227,28 +277,130 @@ class SharedBrowser {
         /* already gone */
       }
     }
-    removeProfileDir(this.userDataDir);
+    if (this.userDataDir) removeProfileDir(this.userDataDir);
+  }
+
+  /**
+   * Kills a launched browser at once and removes its profile folder once its processes are gone (they keep
+   * writing into it for a moment after the main process dies). For signals: bounded to a few seconds.
+   */
+  async terminate(): Promise<void> {
+    if (!this.launched) return;
+    const proc = this.browser.process();
+    if (proc && proc.exitCode === null && proc.signalCode === null) {
+      const gone = new Promise<void>((res) => proc.once('exit', () => res()));
+      try {
+        proc.kill('SIGKILL');
+      } catch {
+        /* already gone */
+      }
+      await Promise.race([gone, sleep(2_000)]);
+    }
+    for (let i = 0; i < 20; i++) {
+      try {
+        rmSync(this.userDataDir as string, { recursive: true, force: true });
+        if (!existsSync(this.userDataDir as string)) return;
+      } catch {
+        /* a child still writing: try again shortly */
+      }
+      await sleep(100);
+    }
+  }
+
+  /** Synchronous last resort at process exit: kill a launched browser and remove its profile folder. */
+  killNow(): void {
+    if (!this.launched) return;
+    try {
+      this.browser.process()?.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
+    try {
+      rmSync(this.userDataDir as string, { recursive: true, force: true, maxRetries: 3, retryDelay: 50 });
+    } catch {
+      /* a child still writing: nothing more can be done synchronously */
+    }
   }
 }
 
 /**
  * Removes a browser profile directory, best effort: after a crash, Chromium's child processes may still be
- * writing into it for a moment, so a failed removal is retried once a little later and then given up.
+ * writing into it for a moment, so it is looked at again a little later and once more at process exit.
  */
 function removeProfileDir(dir: string): void {
-  const attempt = (): boolean => {
+  const attempt = (): void => {
     try {
       rmSync(dir, { recursive: true, force: true, maxRetries: 2, retryDelay: 50 });
-      return true;
     } catch {
-      return false;
+      /* tried again below */
     }
+    if (existsSync(dir)) leftoverDirs.add(dir);
+    else leftoverDirs.delete(dir);
   };
-  if (!attempt()) setTimeout(attempt, 2_000).unref();
+  attempt();
+  // the processes of a dead Chromium may write for a moment longer: look again, and once more at exit.
+  leftoverDirs.add(dir);
+  setTimeout(attempt, 2_000).unref();
 }
 
-let current: SharedBrowser | null = null;
-let launching: Promise<SharedBrowser> | null = null;
+/** Profile folders not yet confirmed gone (removed again at process exit). */
+const leftoverDirs = new Set<string>();
+
+/** Open browsers by spec key, and launches/connections in flight. */
+const browsers = new Map<string, SharedBrowser>();
+const starting = new Map<string, Promise<SharedBrowser>>();
+
+// ------------------------------------------------------------------ cleanup at exit and on signals
+
+const CLEANUP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+let cleanupInstalled = false;
+
+function onExit(): void {
+  for (const sb of browsers.values()) sb.killNow();
+  for (const dir of leftoverDirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 50 });
+    } catch {
+      /* nothing more can be done synchronously */
+    }
+  }
+}
+
+/**
+ * On a signal nobody else handles, kill launched browsers and remove their profile folders, then die of the
+ * same signal (exit code 128 + n, as without us). When the program handles the signal itself (the CLI stops a
+ * run gracefully and closes the browsers), we stay out of its way; the 'exit' hook still kills what is left.
+ */
+function onSignal(sig: NodeJS.Signals): void {
+  if (process.listenerCount(sig) > 1) return;
+  // from here on a second signal takes the default action (dies at once).
+  for (const s of CLEANUP_SIGNALS) process.removeListener(s, onSignal);
+  const launched = [...browsers.values()].filter((b) => b.launched);
+  void Promise.race([Promise.all(launched.map((b) => b.terminate())), sleep(5_000)]).finally(() => process.kill(process.pid, sig));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((res) => setTimeout(res, ms));
+}
+
+let exitHookInstalled = false;
+
+function installCleanup(): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', onExit);
+  }
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  // first in line, so the count of other listeners is taken before `once` listeners remove themselves.
+  for (const s of CLEANUP_SIGNALS) process.prependListener(s, onSignal);
+}
+
+function uninstallCleanupIfIdle(): void {
+  if (!cleanupInstalled || [...browsers.values()].some((b) => b.launched) || starting.size > 0) return;
+  cleanupInstalled = false;
+  for (const s of CLEANUP_SIGNALS) process.removeListener(s, onSignal);
+}
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -269,6 +421,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 async function launch(): Promise<SharedBrowser> {
   const loc = resolveChromium();
   const { default: puppeteer } = await import('puppeteer-core');
+  installCleanup();
   const userDataDir = mkdtempSync(join(tmpdir(), 'mnv4-chromium-'));
   const flags = [...CHROMIUM_FLAGS, ...config.extraArgs];
   let browser: Browser;
@@ -281,7 +434,7 @@ async function launch(): Promise<SharedBrowser> {
         timeout: config.launchTimeoutMs,
         protocolTimeout: 0,
         pipe: true,
-        // SIGINT etc. are left to the CLI; puppeteer still kills the child when this process exits.
+        // signals are handled here (installCleanup) and by the CLI, not by puppeteer.
         handleSIGINT: false,
         handleSIGTERM: false,
         handleSIGHUP: false,
@@ -297,10 +450,32 @@ async function launch(): Promise<SharedBrowser> {
   const version = await browser.version();
   const userAgent = await browser.userAgent();
   const info: BrowserInfo = { executable: loc.path, source: loc.source, version, userAgent, pid: browser.process()?.pid ?? null, flags };
-  return new SharedBrowser(browser, info, userDataDir);
+  return new SharedBrowser(browser, info, userDataDir, null);
 }
 
-/** A reference to the shared browser; `release()` once done (the last release closes Chromium). */
+async function connect(endpoint: string): Promise<SharedBrowser> {
+  const { default: puppeteer } = await import('puppeteer-core');
+  const isWs = /^wss?:\/\//i.test(endpoint);
+  if (!isWs && !/^https?:\/\//i.test(endpoint))
+    throw new BrowserUnavailableError(`DevTools endpoint '${endpoint}' is neither http://host:port nor ws://...`);
+  let browser: Browser;
+  try {
+    browser = await withTimeout(
+      puppeteer.connect({ ...(isWs ? { browserWSEndpoint: endpoint } : { browserURL: endpoint }), protocolTimeout: 0, defaultViewport: null }),
+      config.launchTimeoutMs,
+      `connecting to the browser at ${endpoint}`,
+    );
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new BrowserUnavailableError(`could not connect to a browser at DevTools endpoint ${endpoint}: ${msg.split('\n')[0]}`);
+  }
+  // our pages go into a context of their own; browsers that cannot make one (some mobile builds) use the default.
+  const context = await browser.createBrowserContext().catch(() => null);
+  const [version, userAgent] = await Promise.all([browser.version(), browser.userAgent()]);
+  return new SharedBrowser(browser, { executable: endpoint, source: 'devtools', version, userAgent, pid: null, flags: [] }, null, context);
+}
+
+/** A reference to a shared browser; `release()` once done (the last release closes or disconnects it). */
 export interface BrowserHandle {
   readonly info: BrowserInfo;
   /** opens a page at `url`; the page's calls are guarded by timeouts and crash detection. */
@@ -311,56 +486,84 @@ export interface BrowserHandle {
 }
 
 /**
- * Returns a handle on the process-wide Chromium, launching it on first use (or again after a crash).
- * @throws BrowserUnavailableError when Chromium is missing or cannot start (message names the install command).
+ * Returns a handle on the process-wide browser of `spec`, launching (or connecting) on first use and again
+ * after a crash.
+ * @throws BrowserUnavailableError when Chromium is missing or cannot start, or the endpoint cannot be reached.
  */
-export async function acquireBrowser(): Promise<BrowserHandle> {
-  if (current?.isDead) current = null;
-  if (!current) {
-    if (!launching) {
-      launching = launch().finally(() => {
-        launching = null;
-      });
+export async function acquireBrowser(spec: BrowserSpec = LAUNCH_LOCAL): Promise<BrowserHandle> {
+  const key = specKey(spec);
+  let sb = browsers.get(key);
+  if (sb?.isDead) {
+    browsers.delete(key);
+    sb = undefined;
+  }
+  if (!sb) {
+    let p = starting.get(key);
+    if (!p) {
+      p = (spec.kind === 'launch' ? launch() : connect(spec.endpoint)).then(
+        (sb) => {
+          starting.delete(key);
+          return sb;
+        },
+        (e: unknown) => {
+          starting.delete(key);
+          uninstallCleanupIfIdle();
+          throw e;
+        },
+      );
+      starting.set(key, p);
     }
-    const sb = await launching;
-    if (current && current !== sb) {
-      // another caller launched meanwhile (only possible after a crash race): keep one.
-      await sb.close();
+    const started = await p;
+    const other = browsers.get(key);
+    if (other && other !== started && !other.isDead) {
+      // another caller started one meanwhile (only possible after a crash race): keep one.
+      await started.close();
+      sb = other;
     } else {
-      current = sb;
+      browsers.set(key, started);
+      sb = started;
     }
   }
-  const sb = current as SharedBrowser;
-  sb.refs++;
+  const held = sb;
+  held.refs++;
   let released = false;
   return {
-    info: sb.info,
+    info: held.info,
     get isDead() {
-      return sb.isDead;
+      return held.isDead;
     },
-    newPage: (url, opts) => openPage(sb, url, opts?.timeoutMs ?? config.evaluateTimeoutMs),
+    newPage: (url, opts) => openPage(held, url, opts?.timeoutMs ?? config.evaluateTimeoutMs),
     release: async () => {
       if (released) return;
       released = true;
-      sb.refs--;
-      if (sb.refs <= 0) {
-        if (current === sb) current = null;
-        await sb.close();
+      held.refs--;
+      if (held.refs <= 0) {
+        if (browsers.get(key) === held) browsers.delete(key);
+        await held.close();
+        uninstallCleanupIfIdle();
       }
     },
   };
 }
 
-/** Closes the shared browser regardless of references (process shutdown, tests). */
+/** Closes every browser we launched and disconnects from every one we connected to, regardless of references. */
 export async function closeBrowser(): Promise<void> {
-  const sb = current;
-  current = null;
-  if (sb) await sb.close();
+  const all = [...browsers.values()];
+  browsers.clear();
+  await Promise.all(all.map((sb) => sb.close()));
+  uninstallCleanupIfIdle();
 }
 
-/** pid of the shared browser's main process, or null when none runs (tests use it to kill it). */
+/** pid of the launched local browser's main process, or null when none runs (tests use it to kill it). */
 export function sharedBrowserPid(): number | null {
-  return current && !current.isDead ? current.info.pid : null;
+  const sb = browsers.get(specKey(LAUNCH_LOCAL));
+  return sb && !sb.isDead ? sb.info.pid : null;
+}
+
+/** Profile folder of the launched local browser, or null (tests check it is removed). */
+export function sharedBrowserProfileDir(): string | null {
+  const sb = browsers.get(specKey(LAUNCH_LOCAL));
+  return sb && !sb.isDead ? sb.userDataDir : null;
 }
 
 /** A console message captured from a page. */
@@ -397,7 +600,7 @@ export class BrowserPage {
       this.consoleChars += text.length;
       this.consoleLog.push({ type: m.type(), text });
     });
-    page.on('error', (e) => this.markCrashed(new BrowserCrashedError(`the page renderer crashed (${e.message}); Chromium pid ${sb.info.pid ?? '?'}`)));
+    page.on('error', (e) => this.markCrashed(new BrowserCrashedError(`the page renderer crashed (${e.message}); ${sb.label}`)));
     cdp.on('Runtime.bindingCalled', (ev: { name: string; payload: string }) => {
       this.bindingListeners.get(ev.name)?.(ev.payload);
     });
@@ -515,7 +718,7 @@ export class BrowserPage {
 async function openPage(sb: SharedBrowser, url: string, timeoutMs: number): Promise<BrowserPage> {
   if (sb.isDead) throw new BrowserCrashedError(sb.deathError?.message ?? 'Chromium is not running');
   const open = async () => {
-    const page = await sb.browser.newPage();
+    const page = await sb.newPage();
     const cdp = await page.createCDPSession();
     const bp = new BrowserPage(sb, page, cdp, timeoutMs);
     await page.goto(url, { waitUntil: 'load', timeout: timeoutMs });

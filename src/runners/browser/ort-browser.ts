@@ -1,33 +1,36 @@
 /**
- * The measurement sequence of the onnxruntime-web browser targets (ort-webgpu, ort-wasm-browser):
+ * The onnxruntime-web browser targets' steps of the measurement sequence (ort-webgpu, ort-wasm-browser):
  *
- *  1. register the model file with the page server (URL keyed by its sha256);
- *  2. TIMED page: create the session with ONE execution provider (`coldStart.sessionCreateMs`, includes the
- *     fetch from 127.0.0.1), check what was created (WebGPU: an adapter and ORT's GPUDevice exist; WASM: the
- *     thread count ORT actually set), then run the shared protocol IN the page: one call = `session.run()`
- *     with every output downloaded to the CPU (no gpu-buffer early return);
- *  3. check the outputs (element count matches the graph, all finite);
- *  4. VERIFICATION page (a fresh page and session, never the timed one): ORT's own profiler on, one run
- *     (or `profileSkip + profileRuns` with `profile`); its trace names the execution provider of every kernel:
- *     the proof of what ran. A WebGPU request whose kernels all ran on the CPU EP is a BackendMismatchError,
- *     never a result. With `profile`: WebGPU per-kernel GPU times from ORT's timestamp-query profiler
+ *  2. timed load on a fresh page: create the session with ONE execution provider (`coldStart.sessionCreateMs`,
+ *     includes the fetch from the page server), check what was created (WebGPU: an adapter and ORT's GPUDevice
+ *     exist; WASM: the thread count ORT actually set);
+ *  3. the shared protocol IN the page: one call = `session.run()` with every output downloaded to the CPU (no
+ *     gpu-buffer early return);
+ *  4. outputs checked (element count matches the graph, all finite);
+ *  5+6. VERIFICATION page (a fresh page and session, never the timed one): ORT's own profiler on, one run (or
+ *     `profileSkip + profileRuns` with `profile`); its trace names the execution provider of every kernel: the
+ *     proof of what ran. A WebGPU request whose kernels all ran on the CPU EP is a BackendMismatchError, never
+ *     a result. With `profile`: WebGPU per-kernel GPU times from ORT's timestamp-query profiler
  *     (`env.webgpu.profiling`) when the adapter has `timestamp-query`; WASM per-kernel times from ORT's trace.
  *     Kernels map to blocks through the exporter's node names (blockOfNodeName).
  */
 import { INPUT_TENSOR } from '../../models/graph.js';
 import { seededInput } from '../../models/weights.js';
-import type { ProtocolSettings } from '../../profiles/protocol.js';
+import { median } from '../../util/median.js';
+import { installedVersion } from '../../util/packages.js';
+import { checkWorkloadFile } from '../define.js';
+import type { SessionSteps } from '../measurement.js';
 import { DEFAULT_PROFILE_RUNS, PROFILE_SKIP } from '../ort-common.js';
 import { buildOrtProfile, parseOrtTrace, providerCounts, type OrtTraceEvent } from '../ort-profile.js';
-import { BackendMismatchError, RunnerUnavailableError, type MeasureOptions, type MeasurementResult, type OpProfile, type PreparedWorkload, type Target } from '../types.js';
-import { browserContext, browserLoadProbe, type EnvironmentSlot, measureOnPage, pageEnvWarnings, requireFormat } from './common.js';
-import { NO_ADAPTER, type AdapterInfo, type GpuKernelRecord, type OrtLoadRequest, type OrtLoadResponse, type OrtProfileResponse, type TensorData } from './page/api.js';
-import { installedVersion } from '../../util/packages.js';
-import { median } from '../../util/median.js';
+import { BackendMismatchError, type OpProfile, type PreparedWorkload, type RunContext, type Target, type TargetSettings } from '../types.js';
+import type { EnvironmentSlot } from './common.js';
+import type { AdapterInfo, GpuKernelRecord, OrtLoadRequest, OrtLoadResponse, OrtProfileResponse, TensorData } from './page/api.js';
+import { runtimeFilesUrl } from './pages.js';
+import { timedPageSteps } from './runner.js';
 
 /** Provider names in ORT-web traces. */
-export const JSEP_PROVIDER = 'JsExecutionProvider';
-export const CPU_PROVIDER = 'CPUExecutionProvider';
+const JSEP_PROVIDER = 'JsExecutionProvider';
+const CPU_PROVIDER = 'CPUExecutionProvider';
 
 /** Which ORT-web build a flavour loads, and what it asks for. */
 export interface OrtBrowserFlavour {
@@ -57,15 +60,6 @@ export function nchwInput(w: PreparedWorkload): TensorData {
   return { name: INPUT_TENSOR, dtype: 'float32', dims: [1, c, h, wd], b64: toB64(seededInput(w.graph)) };
 }
 
-function checkOutputs(targetId: string, w: PreparedWorkload, outputs: TensorData[] | null, finite: boolean): void {
-  const first = outputs?.[0];
-  if (!first) throw new Error(`${targetId}: ${w.id} produced no output`);
-  const want = w.graph.outputShape.reduce((a, b) => a * b, 1);
-  const got = first.dims.reduce((a, b) => a * b, 1);
-  if (got !== want) throw new Error(`${targetId}: ${w.id} output has ${got} elements [${first.dims.join('x')}], the graph describes ${want} [${w.graph.outputShape.join('x')}]: model file and workload disagree`);
-  if (!finite) throw new Error(`${targetId}: ${w.id} produced NaN/Inf outputs: the run is broken, refusing to record its time`);
-}
-
 /** Words for a software adapter (recorded as a warning on every such measurement). */
 export function softwareAdapterWarning(a: AdapterInfo): string {
   const name = [a.vendor, a.architecture, a.description].filter((s) => s).join(' ') || 'unnamed adapter';
@@ -77,23 +71,42 @@ export function softwareAdapterWarning(a: AdapterInfo): string {
  * kernel start to its last kernel end on the GPU timeline, each kernel (all programs of one node summed) an
  * event inside it; then the same aggregation as ORT's CPU trace (median per node, blocks by node name).
  */
-export function buildGpuProfile(kernelsPerRun: readonly GpuKernelRecord[][], skipRuns: number, w: PreparedWorkload, runWallMs: readonly number[]): OpProfile {
+function buildGpuProfile(
+  kernelsPerRun: readonly GpuKernelRecord[][],
+  skipRuns: number,
+  w: PreparedWorkload,
+  runWallMs: readonly number[],
+): OpProfile {
   const events: OrtTraceEvent[] = [];
   kernelsPerRun.forEach((recs) => {
     if (recs.length === 0) return;
     const t0 = Math.min(...recs.map((k) => k.startNs));
     const t1 = Math.max(...recs.map((k) => k.endNs));
     events.push({ cat: 'Session', name: 'model_run', ts: t0 / 1000, dur: (t1 - t0) / 1000 });
-    for (const k of recs) events.push({ cat: 'Node', name: `${k.kernelName}_kernel_time`, ts: k.startNs / 1000, dur: Math.max(0, k.endNs - k.startNs) / 1000, args: { op_name: k.kernelType, provider: JSEP_PROVIDER } });
+    for (const k of recs)
+      events.push({
+        cat: 'Node',
+        name: `${k.kernelName}_kernel_time`,
+        ts: k.startNs / 1000,
+        dur: Math.max(0, k.endNs - k.startNs) / 1000,
+        args: { op_name: k.kernelType, provider: JSEP_PROVIDER },
+      });
   });
   const emptyRuns = kernelsPerRun.slice(skipRuns).filter((r) => r.length === 0).length;
   const p = buildOrtProfile(events, w.graph, { source: 'webgpu-timestamp-query', skipRuns });
-  p.notes.unshift('node times are GPU execution times from timestamp queries (ORT env.webgpu.profiling); runMedianMs is the GPU timeline span of a run (first kernel start to last kernel end), so coverage = GPU busy share of that span');
+  p.notes.unshift(
+    'node times are GPU execution times from timestamp queries (ORT env.webgpu.profiling); runMedianMs is the GPU timeline span of a run (first kernel start to last kernel end), so coverage = GPU busy share of that span',
+  );
   const wall = runWallMs.slice(skipRuns);
-  if (wall.length > 0) p.notes.push(`wall time of a profiled run (median, read-back included, dispatch batching off while profiling): ${median(wall).toFixed(3)} ms`);
+  if (wall.length > 0)
+    p.notes.push(`wall time of a profiled run (median, read-back included, dispatch batching off while profiling): ${median(wall).toFixed(3)} ms`);
   if (emptyRuns > 0) p.notes.push(`${emptyRuns} profiled runs delivered no GPU kernel records`);
-  const durs = kernelsPerRun.flat().map((k) => k.endNs - k.startNs).filter((d) => d > 0);
-  if (durs.length >= 8 && durs.every((d) => d % 100_000 === 0)) p.notes.push('GPU timestamps look quantised to 100 µs (Chrome timing-attack mitigation): kernels shorter than that read as 0 or 100 µs');
+  const durs = kernelsPerRun
+    .flat()
+    .map((k) => k.endNs - k.startNs)
+    .filter((d) => d > 0);
+  if (durs.length >= 8 && durs.every((d) => d % 100_000 === 0))
+    p.notes.push('GPU timestamps look quantised to 100 µs (Chrome timing-attack mitigation): kernels shorter than that read as 0 or 100 µs');
   return p;
 }
 
@@ -116,167 +129,196 @@ export interface ProviderVerdict {
 export function verifyOrtProviders(targetId: string, ep: 'webgpu' | 'wasm', events: readonly OrtTraceEvent[]): ProviderVerdict {
   const counts = providerCounts(events);
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
-  if (total === 0) throw new BackendMismatchError(targetId, ep, 'unknown', 'ORT profiler reported no kernel events, so the execution provider cannot be proven');
+  if (total === 0)
+    throw new BackendMismatchError(targetId, ep, 'unknown', 'ORT profiler reported no kernel events, so the execution provider cannot be proven');
   const expected = ep === 'webgpu' ? JSEP_PROVIDER : CPU_PROVIDER;
   const onExpected = counts[expected] ?? 0;
   const others = Object.entries(counts).filter(([p]) => p !== expected);
   const othersText = others.map(([p, n]) => `${n} on ${p}`).join(', ');
   if (onExpected === 0) {
-    throw new BackendMismatchError(targetId, ep, ep === 'webgpu' ? `wasm (${othersText})` : othersText, `verification profiler: 0/${total} kernel events on ${expected}`);
+    throw new BackendMismatchError(
+      targetId,
+      ep,
+      ep === 'webgpu' ? `wasm (${othersText})` : othersText,
+      `verification profiler: 0/${total} kernel events on ${expected}`,
+    );
   }
   const cpuOps: Record<string, number> = {};
   const warnings: string[] = [];
   if (others.length > 0) {
-    if (ep === 'wasm') throw new BackendMismatchError(targetId, 'wasm', othersText, `verification profiler: ${onExpected}/${total} kernel events on ${expected}`);
+    if (ep === 'wasm')
+      throw new BackendMismatchError(targetId, 'wasm', othersText, `verification profiler: ${onExpected}/${total} kernel events on ${expected}`);
     for (const e of events) {
       if (e.cat === 'Node' && e.name.endsWith('_kernel_time') && e.args?.provider !== expected) {
         const op = e.args?.op_name ?? '?';
         cpuOps[op] = (cpuOps[op] ?? 0) + 1;
       }
     }
-    warnings.push(`${total - onExpected} of ${total} kernel events ran on the CPU (WASM) inside the WebGPU session (${Object.entries(cpuOps).map(([o, n]) => `${o} x${n}`).join(', ')}); ORT keeps shape ops there on purpose, compute ops there are a partial fallback`);
+    warnings.push(
+      `${total - onExpected} of ${total} kernel events ran on the CPU (WASM) inside the WebGPU session (${Object.entries(cpuOps)
+        .map(([o, n]) => `${o} x${n}`)
+        .join(', ')}); ORT keeps shape ops there on purpose, compute ops there are a partial fallback`,
+    );
   }
   return { expected, counts, onExpected, total, cpuOps, warnings };
 }
 
-/** Runs the sequence in the module comment. */
-export async function measureOrtBrowser(f: OrtBrowserFlavour, slot: EnvironmentSlot, w: PreparedWorkload, protocol: ProtocolSettings, options: MeasureOptions = {}): Promise<MeasurementResult> {
-  const id = f.target.id;
-  requireFormat(id, w, 'onnx');
-  const s = f.target.settings;
-  const threads = Number(s.threads);
-  const optLevel = String(s.optLevel) as OrtLoadRequest['optLevel'];
-  const powerPreference = (String(s.powerPreference ?? 'high-performance') as OrtLoadRequest['powerPreference']);
-  const env = await slot.get();
-  const modelUrl = env.server.server.addModel(w.file.path, w.file.sha256);
-  const origin = env.server.server.origin;
-  const inputs = [nchwInput(w)];
-  const base: Omit<OrtLoadRequest, 'ortProfiler' | 'gpuProfiling'> = { ortModule: `${origin}/ort/${f.ortFile}`, wasmPaths: `${origin}/ort/`, modelUrl, ep: f.ep, threads, optLevel, powerPreference, inputs };
-  const warnings: string[] = [];
-  const warmBrowser = slot.sessionsOnBrowser;
-
-  // 2. timed page.
-  const page = await env.openBundlePage('ort', `${id}: ${w.id}`);
-  let load: OrtLoadResponse;
-  let measured;
-  let loadWindow;
-  try {
-    try {
-      load = await page.call<OrtLoadResponse>('ortLoad', { ...base, ortProfiler: false, gpuProfiling: false } satisfies OrtLoadRequest, `${id}: creating the ORT session for ${w.id}`);
-    } catch (e) {
-      const m = (e as Error).message;
-      if (m.includes(NO_ADAPTER)) throw new RunnerUnavailableError(id, m.slice(m.indexOf(NO_ADAPTER) + NO_ADAPTER.length).trim());
-      throw e;
-    }
-    slot.sessionsOnBrowser++;
-    if (f.ep === 'webgpu' && (!load.adapter || !load.webgpuDevice)) {
-      throw new BackendMismatchError(id, 'webgpu', 'wasm', load.adapter ? 'ORT created no WebGPU device for the session' : 'no WebGPU adapter');
-    }
-    if (load.wasmThreads !== threads) {
-      throw new BackendMismatchError(id, `${f.ep} with ${threads} WASM threads`, `${f.ep} with ${load.wasmThreads} WASM threads`, `ort.env.wasm.numThreads is ${load.wasmThreads} after initialisation (crossOriginIsolated: ${load.env.crossOriginIsolated})`);
-    }
-    const probe = browserLoadProbe(env.browser.info.pid);
-    measured = await measureOnPage(page, 'ortMeasure', protocol, options.hooks, true, `${id}: measuring ${w.id}`);
-    loadWindow = probe();
-    checkOutputs(id, w, measured.outputs, measured.outputsFinite);
-  } finally {
-    await page.close();
-  }
-
-  // 4. verification (+ profiling) page.
-  const wantGpuProfile = Boolean(options.profile) && f.ep === 'webgpu' && (load.adapter?.features.includes('timestamp-query') ?? false);
-  const skip = options.profile ? PROFILE_SKIP : 0;
-  const runs = options.profile ? skip + Math.max(1, options.profileRuns ?? DEFAULT_PROFILE_RUNS) : 1;
-  const vpage = await env.openBundlePage('ort', `${id}: verifying ${w.id}`);
-  let vload: OrtLoadResponse;
-  let prof: OrtProfileResponse;
-  try {
-    vload = await vpage.call<OrtLoadResponse>('ortLoad', { ...base, ortProfiler: true, gpuProfiling: wantGpuProfile } satisfies OrtLoadRequest, `${id}: creating the verification session for ${w.id}`);
-    prof = await vpage.call<OrtProfileResponse>('ortProfile', { runs }, `${id}: verification/profiling runs of ${w.id}`);
-  } finally {
-    await vpage.close();
-  }
-  if (prof.trace === null) throw new Error(`${id}: ORT returned no profiler trace, so the execution provider cannot be proven`);
-  const events = parseOrtTrace(prof.trace);
-  const verdict = verifyOrtProviders(id, f.ep, events);
-  warnings.push(...verdict.warnings);
-  const { counts, onExpected, total, cpuOps, expected } = verdict;
-
-  let profile: OpProfile | undefined;
-  if (options.profile) {
-    if (f.ep === 'webgpu') {
-      if (!wantGpuProfile) warnings.push('per-kernel WebGPU profile unavailable: the adapter has no timestamp-query feature');
-      else if (prof.kernelsPerRun.slice(skip).every((r) => r.length === 0)) warnings.push(`per-kernel WebGPU profile unavailable: ORT delivered no GPU timestamps (device features: ${vload.deviceFeatures.join(', ') || 'none'})`);
-      else profile = buildGpuProfile(prof.kernelsPerRun, skip, w, prof.runWallMs);
-    } else {
-      profile = buildOrtProfile(events, w.graph, { source: 'onnxruntime-web-profiler (browser)', skipRuns: skip });
-    }
-  }
-
-  const adapter = load.adapter;
-  if (adapter?.softwareAdapter) warnings.push(softwareAdapterWarning(adapter));
-  warnings.push(...pageEnvWarnings(load.env));
-  if (vload.env.crossOriginIsolated !== load.env.crossOriginIsolated) warnings.push('timed and verification pages differed in cross-origin isolation');
-  if (f.ep === 'webgpu' && JSON.stringify(vload.adapter) !== JSON.stringify(load.adapter)) warnings.push(`the verification session got another WebGPU adapter (${vload.adapter?.architecture ?? 'none'}) than the timed one (${load.adapter?.architecture ?? 'none'})`);
-
-  const evidence =
-    f.ep === 'webgpu'
-      ? `onnxruntime-web ${load.ortVersion} (${f.ortFile}, JSEP), executionProviders ['webgpu'] only; GPUDevice created on adapter ${[adapter?.vendor, adapter?.architecture].filter((x) => x).join('/') || '?'}; verification session profiler: ${onExpected}/${total} kernel events on ${expected}`
-      : `onnxruntime-web ${load.ortVersion} (${f.ortFile}, WASM-only build), executionProviders ['wasm']; ${load.wasmThreads} WASM thread(s); verification session profiler: ${onExpected}/${total} kernel events on ${expected}`;
+/** The load request of a flavour for a workload (timed and verification pages differ only in profiling). */
+function loadRequest(
+  f: Omit<OrtBrowserFlavour, 'target'>,
+  s: TargetSettings,
+  origin: string,
+  modelUrl: string,
+  w: PreparedWorkload,
+  profiling: { ortProfiler: boolean; gpuProfiling: boolean },
+): OrtLoadRequest {
   return {
-    workloadId: w.id,
-    target: f.target,
-    protocol: measured.protocol,
-    coldStart: { sessionCreateMs: load.sessionCreateMs, firstInferenceMs: measured.protocol.coldMs },
-    executed: {
-      runtime: 'onnxruntime-web',
-      runtimeVersion: load.ortVersion || installedVersion('onnxruntime-web') || 'unknown',
-      backend: f.ep,
-      provider: expected,
-      ...(adapter ? { adapter: { ...adapter, deviceFeatures: load.deviceFeatures, deviceAdapter: load.deviceAdapter } } : {}),
-      evidence,
-      details: {
-        ...s,
-        ortBuild: f.ortFile,
-        wasmThreads: load.wasmThreads,
-        crossOriginIsolated: load.env.crossOriginIsolated,
-        chromiumVersion: env.browser.info.version,
-        ...(adapter ? { softwareAdapter: adapter.softwareAdapter, timestampQuery: adapter.features.includes('timestamp-query'), shaderF16: adapter.features.includes('shader-f16') } : {}),
-        kernelEvents: counts,
-        ...(Object.keys(cpuOps).length > 0 ? { cpuKernelOps: cpuOps } : {}),
-      },
+    ortModule: `${runtimeFilesUrl(origin, 'ort')}${f.ortFile}`,
+    wasmPaths: runtimeFilesUrl(origin, 'ort'),
+    modelUrl,
+    ep: f.ep,
+    threads: Number(s.threads),
+    optLevel: String(s.optLevel) as OrtLoadRequest['optLevel'],
+    powerPreference: String(s.powerPreference ?? 'high-performance') as OrtLoadRequest['powerPreference'],
+    inputs: [nchwInput(w)],
+    ...profiling,
+  };
+}
+
+/** The steps of one measurement (module comment). */
+export function ortBrowserSteps(
+  f: Omit<OrtBrowserFlavour, 'target'>,
+  slot: EnvironmentSlot,
+  w: PreparedWorkload,
+  target: Target,
+  ctx: RunContext,
+): SessionSteps {
+  const id = target.id;
+  const s = target.settings;
+  const threads = Number(s.threads);
+  const timed = timedPageSteps<OrtLoadResponse>({
+    slot,
+    ctx,
+    target,
+    w,
+    bundle: 'ort',
+    loadFn: 'ortLoad',
+    measureFn: 'ortMeasure',
+    loadWhat: 'creating the ORT session for',
+    request: (env, modelUrl) => loadRequest(f, s, env.server.server.origin, modelUrl, w, { ortProfiler: false, gpuProfiling: false }),
+    afterLoad(load) {
+      if (f.ep === 'webgpu' && (!load.adapter || !load.webgpuDevice)) {
+        throw new BackendMismatchError(id, 'webgpu', 'wasm', load.adapter ? 'ORT created no WebGPU device for the session' : 'no WebGPU adapter');
+      }
+      if (load.wasmThreads !== threads) {
+        throw new BackendMismatchError(
+          id,
+          `${f.ep} with ${threads} WASM threads`,
+          `${f.ep} with ${load.wasmThreads} WASM threads`,
+          `ort.env.wasm.numThreads is ${load.wasmThreads} after initialisation (crossOriginIsolated: ${load.env.crossOriginIsolated})`,
+        );
+      }
     },
-    ...(profile ? { profile } : {}),
-    warnings,
-    context: browserContext(env, load.env, {
-      load: loadWindow,
-      modelUrl,
-      // shader/pipeline caches live in the browser: later sessions on the same browser may start faster.
-      browserSessionsBefore: warmBrowser,
-    }),
+  });
+  return {
+    ...timed.steps,
+    async prove({ profile, profileRuns }) {
+      const { env, load, modelUrl } = timed.state();
+      const warnings: string[] = [];
+      const wantGpuProfile = profile && f.ep === 'webgpu' && (load.adapter?.features.includes('timestamp-query') ?? false);
+      const skip = profile ? PROFILE_SKIP : 0;
+      const runs = profile ? skip + Math.max(1, profileRuns ?? DEFAULT_PROFILE_RUNS) : 1;
+      const vpage = await env.openBundlePage('ort', `${id}: verifying ${w.id}`);
+      let vload: OrtLoadResponse;
+      let prof: OrtProfileResponse;
+      try {
+        vload = await vpage.call<OrtLoadResponse>(
+          'ortLoad',
+          loadRequest(f, s, env.server.server.origin, modelUrl, w, { ortProfiler: true, gpuProfiling: wantGpuProfile }),
+          `${id}: creating the verification session for ${w.id}`,
+        );
+        prof = await vpage.call<OrtProfileResponse>('ortProfile', { runs }, `${id}: verification/profiling runs of ${w.id}`);
+      } finally {
+        await vpage.close();
+      }
+      if (prof.trace === null) throw new Error(`${id}: ORT returned no profiler trace, so the execution provider cannot be proven`);
+      const events = parseOrtTrace(prof.trace);
+      const verdict = verifyOrtProviders(id, f.ep, events);
+      warnings.push(...verdict.warnings);
+      const { counts, onExpected, total, cpuOps, expected } = verdict;
+
+      let opProfile: OpProfile | undefined;
+      if (profile) {
+        if (f.ep === 'webgpu') {
+          if (!wantGpuProfile) warnings.push('per-kernel WebGPU profile unavailable: the adapter has no timestamp-query feature');
+          else if (prof.kernelsPerRun.slice(skip).every((r) => r.length === 0))
+            warnings.push(
+              `per-kernel WebGPU profile unavailable: ORT delivered no GPU timestamps (device features: ${vload.deviceFeatures.join(', ') || 'none'})`,
+            );
+          else opProfile = buildGpuProfile(prof.kernelsPerRun, skip, w, prof.runWallMs);
+        } else {
+          opProfile = buildOrtProfile(events, w.graph, { source: 'onnxruntime-web-profiler (browser)', skipRuns: skip });
+        }
+      }
+
+      const adapter = load.adapter;
+      if (adapter?.softwareAdapter) warnings.push(softwareAdapterWarning(adapter));
+      if (vload.env.crossOriginIsolated !== load.env.crossOriginIsolated)
+        warnings.push('timed and verification pages differed in cross-origin isolation');
+      if (f.ep === 'webgpu' && JSON.stringify(vload.adapter) !== JSON.stringify(load.adapter))
+        warnings.push(
+          `the verification session got another WebGPU adapter (${vload.adapter?.architecture ?? 'none'}) than the timed one (${load.adapter?.architecture ?? 'none'})`,
+        );
+
+      const evidence =
+        f.ep === 'webgpu'
+          ? `onnxruntime-web ${load.ortVersion} (${f.ortFile}, JSEP), executionProviders ['webgpu'] only; GPUDevice created on adapter ${[adapter?.vendor, adapter?.architecture].filter((x) => x).join('/') || '?'}; verification session profiler: ${onExpected}/${total} kernel events on ${expected}`
+          : `onnxruntime-web ${load.ortVersion} (${f.ortFile}, WASM-only build), executionProviders ['wasm']; ${load.wasmThreads} WASM thread(s); verification session profiler: ${onExpected}/${total} kernel events on ${expected}`;
+      return {
+        executed: {
+          runtime: 'onnxruntime-web',
+          runtimeVersion: load.ortVersion || installedVersion('onnxruntime-web') || 'unknown',
+          backend: f.ep,
+          provider: expected,
+          ...(adapter ? { adapter: { ...adapter, deviceFeatures: load.deviceFeatures, deviceAdapter: load.deviceAdapter } } : {}),
+          evidence,
+          details: {
+            ...s,
+            ortBuild: f.ortFile,
+            wasmThreads: load.wasmThreads,
+            crossOriginIsolated: load.env.crossOriginIsolated,
+            chromiumVersion: env.browser.info.version,
+            ...(adapter
+              ? {
+                  softwareAdapter: adapter.softwareAdapter,
+                  timestampQuery: adapter.features.includes('timestamp-query'),
+                  shaderF16: adapter.features.includes('shader-f16'),
+                }
+              : {}),
+            kernelEvents: counts,
+            ...(Object.keys(cpuOps).length > 0 ? { cpuKernelOps: cpuOps } : {}),
+          },
+        },
+        ...(opProfile ? { profile: opProfile } : {}),
+        warnings,
+      };
+    },
   };
 }
 
 /** Runs one inference of `w` in a fresh page and returns the float32 outputs (cross-runtime checks). */
-export async function runOrtBrowserOnce(f: OrtBrowserFlavour, slot: EnvironmentSlot, w: PreparedWorkload): Promise<{ outputs: { name: string; dims: number[]; data: Float32Array }[]; load: OrtLoadResponse }> {
-  requireFormat(f.target.id, w, 'onnx');
+export async function runOrtBrowserOnce(
+  f: OrtBrowserFlavour,
+  slot: EnvironmentSlot,
+  w: PreparedWorkload,
+): Promise<{ outputs: { name: string; dims: number[]; data: Float32Array }[]; load: OrtLoadResponse }> {
+  checkWorkloadFile(f.target.id, ['onnx'], w);
   const env = await slot.get();
   const origin = env.server.server.origin;
   const s = f.target.settings;
   const page = await env.openBundlePage('ort', `${f.target.id}: ${w.id}`);
   try {
-    const req: OrtLoadRequest = {
-      ortModule: `${origin}/ort/${f.ortFile}`,
-      wasmPaths: `${origin}/ort/`,
-      modelUrl: env.server.server.addModel(w.file.path, w.file.sha256),
-      ep: f.ep,
-      threads: Number(s.threads),
-      optLevel: String(s.optLevel) as OrtLoadRequest['optLevel'],
-      powerPreference: String(s.powerPreference ?? 'high-performance') as OrtLoadRequest['powerPreference'],
-      inputs: [nchwInput(w)],
-      ortProfiler: false,
-      gpuProfiling: false,
-    };
+    const req = loadRequest(f, s, origin, env.server.server.addModel(w.file.path, w.file.sha256), w, { ortProfiler: false, gpuProfiling: false });
     const load = await page.call<OrtLoadResponse>('ortLoad', req, `${f.target.id}: creating the ORT session for ${w.id}`);
     const r = await page.call<{ outputs: TensorData[]; finite: boolean }>('ortRun', null, `${f.target.id}: running ${w.id}`);
     return { outputs: r.outputs.map((t) => ({ name: t.name, dims: t.dims, data: fromWireF32(t) })), load };

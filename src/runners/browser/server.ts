@@ -12,9 +12,8 @@
  * Routes (nothing else on disk is reachable; `..` is rejected):
  *   /                       a blank isolated page (index.html of the page bundle)
  *   /page/<file>            the esbuild page bundle (dist/page, built by scripts/build-page.mjs)
- *   /ort/<file>             onnxruntime-web/dist (ort.*.mjs and its .wasm files)
- *   /tflite-wasm/<file>     @tensorflow/tfjs-tflite/wasm
- *   /litert-wasm/<file>     @litertjs/core/wasm (when installed)
+ *   /ort/, /tflite-wasm/, /litert-wasm/...   each browser runtime's files, from the page table
+ *                           (page/pages.json: `files.prefix` -> `<package>/<files.dir>`), when installed
  *   /models/<sha256>.<ext>  model files registered with `addModel` (the export cache's files, by content hash)
  */
 import { execFile } from 'node:child_process';
@@ -24,10 +23,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { packageRoot } from '../../paths.js';
-import { packageDir } from '../../util/packages.js';
+import { runtimeMounts } from './pages.js';
 
 /** Content types by extension. */
-export const MIME_TYPES: Readonly<Record<string, string>> = {
+const MIME_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
@@ -40,7 +39,7 @@ export const MIME_TYPES: Readonly<Record<string, string>> = {
 };
 
 /** Headers on every response (cross-origin isolation; no caching so every load is a real load). */
-export const ISOLATION_HEADERS: Readonly<Record<string, string>> = {
+const ISOLATION_HEADERS: Readonly<Record<string, string>> = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Resource-Policy': 'same-origin',
@@ -50,12 +49,12 @@ export const ISOLATION_HEADERS: Readonly<Record<string, string>> = {
 const projectRoot = packageRoot;
 
 /** Where the page bundle lives (dist/page under the project root). */
-export function pageDir(root = projectRoot()): string {
+function pageDir(root = projectRoot()): string {
   return join(root, 'dist', 'page');
 }
 
 /** File the build script writes next to the bundle: inputs and their mtimes, for staleness checks. */
-export const PAGE_BUILD_INFO = 'build-info.json';
+const PAGE_BUILD_INFO = 'build-info.json';
 
 interface PageBuildInfo {
   builtAt: number;
@@ -91,7 +90,7 @@ let building: Promise<void> | null = null;
  * Makes sure dist/page is built and current: runs `node scripts/build-page.mjs` when it is missing or older
  * than its sources (a source checkout used without `npm run build`). An installed package ships dist/page.
  */
-export async function ensurePageBundle(root = projectRoot()): Promise<void> {
+async function ensurePageBundle(root = projectRoot()): Promise<void> {
   const why = pageBundleStaleReason(root);
   if (!why) return;
   const script = join(root, 'scripts', 'build-page.mjs');
@@ -99,7 +98,16 @@ export async function ensurePageBundle(root = projectRoot()): Promise<void> {
   if (!building) {
     building = new Promise<void>((res, rej) => {
       execFile(process.execPath, [script], { cwd: root, timeout: 180_000 }, (err, _out, stderr) => {
-        if (err) rej(new Error(`building the browser page bundle failed (${why}): ${String(stderr || err.message).trim().split('\n').slice(-3).join(' ')}; run \`npm run build\``));
+        if (err)
+          rej(
+            new Error(
+              `building the browser page bundle failed (${why}): ${String(stderr || err.message)
+                .trim()
+                .split('\n')
+                .slice(-3)
+                .join(' ')}; run \`npm run build\``,
+            ),
+          );
         else res();
       });
     }).finally(() => {
@@ -110,7 +118,7 @@ export async function ensurePageBundle(root = projectRoot()): Promise<void> {
 }
 
 /** sha256 of a file, hex. */
-export function sha256File(path: string): string {
+function sha256File(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
@@ -125,14 +133,7 @@ export class PageServer {
     readonly origin: string,
     root: string,
   ) {
-    const mounts: [string, string][] = [['/page/', pageDir(root)]];
-    const ort = packageDir('onnxruntime-web', root);
-    if (ort) mounts.push(['/ort/', join(ort, 'dist')]);
-    const tfl = packageDir('@tensorflow/tfjs-tflite', root);
-    if (tfl) mounts.push(['/tflite-wasm/', join(tfl, 'wasm')]);
-    const litert = packageDir('@litertjs/core', root);
-    if (litert) mounts.push(['/litert-wasm/', join(litert, 'wasm')]);
-    this.mounts = mounts;
+    this.mounts = [['/page/', pageDir(root)], ...runtimeMounts(root)];
   }
 
   /** Starts a server on 127.0.0.1 with an ephemeral port. */
@@ -170,8 +171,14 @@ export class PageServer {
     if (!existsSync(path)) throw new Error(`model file ${path} does not exist`);
     // always hashed: the page must load exactly the bytes the workload names.
     const hash = sha256File(path);
-    if (sha256 && sha256.toLowerCase() !== hash) throw new Error(`model file ${path} changed since it was exported (sha256 ${hash.slice(0, 12)}... != recorded ${sha256.slice(0, 12)}...); re-export it`);
-    const ext = extname(path).toLowerCase().replace(/[^.a-z0-9]/g, '') || '.bin';
+    if (sha256 && sha256.toLowerCase() !== hash)
+      throw new Error(
+        `model file ${path} changed since it was exported (sha256 ${hash.slice(0, 12)}... != recorded ${sha256.slice(0, 12)}...); re-export it`,
+      );
+    const ext =
+      extname(path)
+        .toLowerCase()
+        .replace(/[^.a-z0-9]/g, '') || '.bin';
     const name = `${hash}${ext}`;
     this.models.set(name, resolve(path));
     return `${this.origin}/models/${name}`;
@@ -191,7 +198,11 @@ export class PageServer {
     } catch {
       return this.send404(res, path);
     }
-    res.writeHead(200, { ...ISOLATION_HEADERS, 'Content-Type': MIME_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream', 'Content-Length': String(size) });
+    res.writeHead(200, {
+      ...ISOLATION_HEADERS,
+      'Content-Type': MIME_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Length': String(size),
+    });
     if (method === 'HEAD') {
       res.end();
       return;
@@ -216,7 +227,9 @@ export class PageServer {
     }
     if (pathname === '/' || pathname === '/index.html') {
       res.writeHead(200, { ...ISOLATION_HEADERS, 'Content-Type': MIME_TYPES['.html'] as string });
-      res.end(method === 'HEAD' ? undefined : '<!doctype html><html><head><meta charset="utf-8"><title>mnv4-bench</title></head><body></body></html>');
+      res.end(
+        method === 'HEAD' ? undefined : '<!doctype html><html><head><meta charset="utf-8"><title>mnv4-bench</title></head><body></body></html>',
+      );
       return;
     }
     if (pathname === '/favicon.ico') {

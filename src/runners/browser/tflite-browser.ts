@@ -1,37 +1,39 @@
 /**
- * The measurement sequence of the tflite-wasm target (@tensorflow/tfjs-tflite in the shared Chromium):
+ * The tflite-wasm target's steps of the measurement sequence (@tensorflow/tfjs-tflite in Chromium):
  *
  *  1. read the file and validate it with the TFLite reader (`readTflite`): a wrong or damaged file fails here
  *     with one clear line instead of inside the WASM interpreter; its input must match the workload graph
  *     (NHWC [1,H,W,C] of the graph's [C,H,W]);
- *  2. TIMED page: `loadTFLiteModel(url, {numThreads})` (`coldStart.sessionCreateMs`: fetch + WASM
- *     interpreter + XNNPACK delegate creation), then the shared protocol in the page; one call =
- *     `predict()` + reading every output back;
- *  3. outputs checked (element count, finite);
- *  4. VERIFICATION page: the model loaded again with profiling on; one run (or skip + profileRuns with
- *     `profile`); TFLite's summary lists the interpreter's nodes: an XNNPACK delegate node proves XNNPACK ran,
- *     builtin nodes are ops it did not take (warning). No delegate node at all is a BackendMismatchError.
- *     With `profile`: the per-op table ("Delegate internal") mapped to blocks (tflite-profile.ts).
+ *  2. timed load on a fresh page: `loadTFLiteModel(url, {numThreads})` (`coldStart.sessionCreateMs`: fetch +
+ *     WASM interpreter + XNNPACK delegate creation);
+ *  3. the shared protocol in the page; one call = `predict()` + reading every output back;
+ *  4. outputs checked (element count, finite);
+ *  5+6. VERIFICATION page: the model loaded again with profiling on; one run (or skip + profileRuns with
+ *     `profile`); TFLite's summary lists the interpreter's nodes (src/runners/tflite-op-profile.ts): an XNNPACK
+ *     delegate node proves XNNPACK ran, builtin nodes are ops it did not take (warning). No delegate node at
+ *     all is a BackendMismatchError. With `profile`: the per-op table ("Delegate internal") mapped to blocks.
  */
 import { readFileSync } from 'node:fs';
 import { nchwToNhwc, readTflite, type TfliteModelSummary, type TfliteTensorInfo } from '../../models/export/tflite.js';
 import { uniformRng, seededInput } from '../../models/weights.js';
-import type { ProtocolSettings } from '../../profiles/protocol.js';
-import { BackendMismatchError, type MeasureOptions, type MeasurementResult, type OpProfile, type PreparedWorkload, type Target } from '../types.js';
-import { browserContext, browserLoadProbe, type EnvironmentSlot, measureOnPage, pageEnvWarnings, requireFormat } from './common.js';
 import { median } from '../../util/median.js';
 import { installedVersion } from '../../util/packages.js';
+import type { SessionSteps } from '../measurement.js';
+import { buildTfliteProfile, delegateShare, isDelegateNode, parseTfliteOpProfile } from '../tflite-op-profile.js';
+import { BackendMismatchError, type OpProfile, type PreparedWorkload, type RunContext, type Target } from '../types.js';
+import type { EnvironmentSlot } from './common.js';
 import type { ConsoleEntry } from './launcher.js';
 import { toB64 } from './ort-browser.js';
 import type { TensorData, TfliteLoadRequest, TfliteLoadResponse, TfliteProfileResponse } from './page/api.js';
-import { buildTfliteProfile, isDelegateNode, parseTfliteOpProfile } from '../tflite-op-profile.js';
+import { runtimeFilesUrl } from './pages.js';
+import { timedPageSteps } from './runner.js';
 
 /** Profiled runs with `profile` (after PROFILE_SKIP cold ones, which the summary parser also discounts). */
-export const TFLITE_PROFILE_RUNS = 10;
-export const TFLITE_PROFILE_SKIP = 1;
+const TFLITE_PROFILE_RUNS = 10;
+const TFLITE_PROFILE_SKIP = 1;
 
 /** The console line tfjs-tflite prints when the interpreter applies the XNNPACK delegate. */
-export const XNNPACK_MESSAGE = /Created TensorFlow Lite XNNPACK delegate/i;
+const XNNPACK_MESSAGE = /Created TensorFlow Lite XNNPACK delegate/i;
 
 /** A validated .tflite file: its bytes' structure and first subgraph's I/O. */
 export interface CheckedTflite {
@@ -53,15 +55,17 @@ export function checkTfliteFile(targetId: string, path: string): CheckedTflite {
   }
   const sg = summary.subgraphs[0];
   if (!sg) throw new Error(`${targetId}: ${path} has no subgraph`);
-  if (sg.inputs.length === 0 || sg.outputs.length === 0) throw new Error(`${targetId}: ${path} has ${sg.inputs.length} inputs and ${sg.outputs.length} outputs`);
+  if (sg.inputs.length === 0 || sg.outputs.length === 0)
+    throw new Error(`${targetId}: ${path} has ${sg.inputs.length} inputs and ${sg.outputs.length} outputs`);
   for (const t of sg.inputs) {
-    if (!['FLOAT32', 'INT8', 'UINT8'].includes(t.type)) throw new Error(`${targetId}: input '${t.name}' of ${path} is ${t.type}; tflite-wasm feeds FLOAT32, INT8 or UINT8 inputs`);
+    if (!['FLOAT32', 'INT8', 'UINT8'].includes(t.type))
+      throw new Error(`${targetId}: input '${t.name}' of ${path} is ${t.type}; tflite-wasm feeds FLOAT32, INT8 or UINT8 inputs`);
   }
   return { summary, inputs: sg.inputs, outputs: sg.outputs };
 }
 
 /** Quantises float values to a tensor's int8/uint8 type with its (per-tensor) scale and zero point. */
-export function quantizeFor(t: TfliteTensorInfo, x: Float32Array): Int8Array | Uint8Array {
+function quantizeFor(t: TfliteTensorInfo, x: Float32Array): Int8Array | Uint8Array {
   const q = t.quantization;
   const scale = q?.scale[0];
   const zp = q?.zeroPoint[0] ?? 0;
@@ -73,7 +77,7 @@ export function quantizeFor(t: TfliteTensorInfo, x: Float32Array): Int8Array | U
 }
 
 /** Dequantises int values with a tensor's per-tensor scale and zero point (identity for float tensors). */
-export function dequantizeFor(t: TfliteTensorInfo, x: ArrayLike<number>): Float32Array {
+function dequantizeFor(t: TfliteTensorInfo, x: ArrayLike<number>): Float32Array {
   const q = t.quantization;
   const out = new Float32Array(x.length);
   if (t.type === 'FLOAT32' || !q || q.scale.length === 0) {
@@ -97,7 +101,10 @@ export function workloadInput(targetId: string, w: PreparedWorkload, m: CheckedT
   const [c, h, wd] = w.graph.inputShape;
   if (m.inputs.length !== 1) throw new Error(`${targetId}: ${w.file.path} has ${m.inputs.length} inputs; workload ${w.id} has one`);
   const t = m.inputs[0] as TfliteTensorInfo;
-  if (t.shape.join(',') !== [1, h, wd, c].join(',')) throw new Error(`${targetId}: ${w.file.path} takes input [${t.shape.join(',')}], workload ${w.id} gives NHWC [1,${h},${wd},${c}]: model file and workload disagree`);
+  if (t.shape.join(',') !== [1, h, wd, c].join(','))
+    throw new Error(
+      `${targetId}: ${w.file.path} takes input [${t.shape.join(',')}], workload ${w.id} gives NHWC [1,${h},${wd},${c}]: model file and workload disagree`,
+    );
   return [wireFor(t, nchwToNhwc(seededInput(w.graph), w.graph.inputShape))];
 }
 
@@ -127,101 +134,111 @@ function xnnpackLine(log: readonly ConsoleEntry[]): string | undefined {
   return log.find((e) => XNNPACK_MESSAGE.test(e.text))?.text;
 }
 
-/** Runs the sequence in the module comment. */
-export async function measureTfliteBrowser(target: Target, slot: EnvironmentSlot, w: PreparedWorkload, protocol: ProtocolSettings, options: MeasureOptions = {}): Promise<MeasurementResult> {
+/** The steps of one measurement (module comment). */
+export function tfliteBrowserSteps(slot: EnvironmentSlot, w: PreparedWorkload, target: Target, ctx: RunContext): SessionSteps {
   const id = target.id;
-  requireFormat(id, w, 'tflite');
-  const checked = checkTfliteFile(id, w.file.path);
-  const inputs = workloadInput(id, w, checked);
   const threads = Number(target.settings.threads);
-  const env = await slot.get();
-  const modelUrl = env.server.server.addModel(w.file.path, w.file.sha256);
-  const wasmPath = `${env.server.server.origin}/tflite-wasm/`;
-  const warnings: string[] = [];
-  const warmBrowser = slot.sessionsOnBrowser;
-
-  const page = await env.openBundlePage('tflite', `${id}: ${w.id}`);
-  let load: TfliteLoadResponse;
-  let measured;
-  let loadWindow;
+  let checked: CheckedTflite | undefined;
+  let inputs: TensorData[] = [];
   let delegateLine: string | undefined;
-  try {
-    load = await page.call<TfliteLoadResponse>('tfliteLoad', { wasmPath, modelUrl, threads, enableProfiling: false, inputs } satisfies TfliteLoadRequest, `${id}: loading ${w.id}`);
-    slot.sessionsOnBrowser++;
-    delegateLine = xnnpackLine(page.console());
-    const probe = browserLoadProbe(env.browser.info.pid);
-    measured = await measureOnPage(page, 'tfliteMeasure', protocol, options.hooks, true, `${id}: measuring ${w.id}`);
-    loadWindow = probe();
-  } finally {
-    await page.close();
-  }
-  const first = measured.outputs?.[0];
-  if (!first) throw new Error(`${id}: ${w.id} produced no output`);
-  const want = w.graph.outputShape.reduce((a, b) => a * b, 1);
-  const got = first.dims.reduce((a, b) => a * b, 1);
-  if (got !== want) throw new Error(`${id}: ${w.id} output has ${got} elements [${first.dims.join('x')}], the graph describes ${want}: model file and workload disagree`);
-  if (!measured.outputsFinite) throw new Error(`${id}: ${w.id} produced NaN/Inf outputs: the run is broken, refusing to record its time`);
-
-  // verification (+ profiling) page.
-  const skip = options.profile ? TFLITE_PROFILE_SKIP : 0;
-  const runs = options.profile ? skip + Math.max(1, options.profileRuns ?? TFLITE_PROFILE_RUNS) : 1;
-  const vpage = await env.openBundlePage('tflite', `${id}: verifying ${w.id}`);
-  let prof: TfliteProfileResponse;
-  try {
-    await vpage.call<TfliteLoadResponse>('tfliteLoad', { wasmPath, modelUrl, threads, enableProfiling: true, inputs } satisfies TfliteLoadRequest, `${id}: loading ${w.id} for verification`);
-    delegateLine ??= xnnpackLine(vpage.console());
-    prof = await vpage.call<TfliteProfileResponse>('tfliteProfile', { runs }, `${id}: verification/profiling runs of ${w.id}`);
-  } finally {
-    await vpage.close();
-  }
-  const tables = parseTfliteOpProfile(prof.summary);
-  const delegateNodes = tables.nodes.filter((r) => isDelegateNode(r.nodeType));
-  const builtin = tables.nodes.filter((r) => !isDelegateNode(r.nodeType));
-  if (tables.nodes.length === 0) throw new BackendMismatchError(id, 'wasm+XNNPACK', 'unknown', 'TFLite profiling summary lists no nodes, so what ran cannot be proven');
-  if (delegateNodes.length === 0) {
-    throw new BackendMismatchError(id, 'wasm+XNNPACK', 'wasm (TFLite builtin kernels only)', `profiling summary: 0 of ${tables.nodes.length} interpreter nodes are XNNPACK delegate kernels (${[...new Set(builtin.map((r) => r.nodeType))].join(', ')})`);
-  }
-  if (builtin.length > 0) {
-    warnings.push(`XNNPACK did not take ${builtin.length} TFLite op(s), which ran as builtin WASM kernels: ${[...new Set(builtin.map((r) => r.nodeType))].join(', ')}`);
-  }
-  if (!delegateLine) warnings.push('tfjs-tflite printed no "Created TensorFlow Lite XNNPACK delegate" line (the profiling summary still shows a delegate node)');
-
-  let profile: OpProfile | undefined;
-  if (options.profile) {
-    const warm = prof.runWallMs.slice(skip);
-    profile = buildTfliteProfile(tables, checked.summary, w.graph, warm.length, warm.length > 0 ? median(warm) : null);
-    profile.notes.push('runMedianMs is the median wall time of a profiled run in the page (predict + read-back, profiling on)');
-  }
-  warnings.push(...pageEnvWarnings(load.env));
-  if (threads > 1 && !load.wasmFeatures.multiThreading) warnings.push(`${threads} threads requested, but the WASM build has no threads`);
-
-  const version = installedVersion('@tensorflow/tfjs-tflite') ?? 'unknown';
-  return {
-    workloadId: w.id,
+  const request = (origin: string, modelUrl: string, enableProfiling: boolean): TfliteLoadRequest => ({
+    wasmPath: runtimeFilesUrl(origin, 'tflite'),
+    modelUrl,
+    threads,
+    enableProfiling,
+    inputs,
+  });
+  const timed = timedPageSteps<TfliteLoadResponse>({
+    slot,
+    ctx,
     target,
-    protocol: measured.protocol,
-    coldStart: { sessionCreateMs: load.sessionCreateMs, firstInferenceMs: measured.protocol.coldMs },
-    executed: {
-      runtime: '@tensorflow/tfjs-tflite',
-      runtimeVersion: version,
-      backend: 'wasm',
-      provider: 'XNNPACK',
-      evidence: `tfjs-tflite ${version} loadTFLiteModel(numThreads: ${threads}); ${delegateLine ? `console: "${delegateLine.trim()}"; ` : ''}verification profiling summary: ${delegateNodes.length} XNNPACK delegate node(s)${builtin.length ? `, ${builtin.length} builtin node(s)` : ', no builtin nodes'}`,
-      details: {
-        ...target.settings,
-        wasmSimd: load.wasmFeatures.simd,
-        wasmThreadsSupported: load.wasmFeatures.multiThreading,
-        crossOriginIsolated: load.env.crossOriginIsolated,
-        chromiumVersion: env.browser.info.version,
-        tfjsCore: load.tfjsCoreVersion,
-        modelInput: checked.inputs.map((t) => `${t.name} ${t.type} [${t.shape.join(',')}]`),
-        xnnpackInternalOps: tables.delegateInternal.length,
-        builtinNodes: builtin.map((r) => r.nodeType),
-      },
+    w,
+    bundle: 'tflite',
+    loadFn: 'tfliteLoad',
+    measureFn: 'tfliteMeasure',
+    loadWhat: 'loading',
+    request: (env, modelUrl) => request(env.server.server.origin, modelUrl, false),
+  });
+  return {
+    ...timed.steps,
+    checkFile() {
+      checked = checkTfliteFile(id, w.file.path);
+      inputs = workloadInput(id, w, checked);
     },
-    ...(profile ? { profile } : {}),
-    warnings,
-    context: browserContext(env, load.env, { load: loadWindow, modelUrl, browserSessionsBefore: warmBrowser }),
+    async sample(protocol, hooks) {
+      // the delegate's console line is printed while loading, so it is read before sampling.
+      const page = timed.page();
+      delegateLine = page ? xnnpackLine(page.console()) : undefined;
+      return timed.steps.sample(protocol, hooks);
+    },
+    async prove({ profile, profileRuns }) {
+      const { env, load, modelUrl } = timed.state();
+      const model = checked as CheckedTflite;
+      const warnings: string[] = [];
+      const skip = profile ? TFLITE_PROFILE_SKIP : 0;
+      const runs = profile ? skip + Math.max(1, profileRuns ?? TFLITE_PROFILE_RUNS) : 1;
+      const vpage = await env.openBundlePage('tflite', `${id}: verifying ${w.id}`);
+      let prof: TfliteProfileResponse;
+      try {
+        await vpage.call<TfliteLoadResponse>(
+          'tfliteLoad',
+          request(env.server.server.origin, modelUrl, true),
+          `${id}: loading ${w.id} for verification`,
+        );
+        delegateLine ??= xnnpackLine(vpage.console());
+        prof = await vpage.call<TfliteProfileResponse>('tfliteProfile', { runs }, `${id}: verification/profiling runs of ${w.id}`);
+      } finally {
+        await vpage.close();
+      }
+      const tables = parseTfliteOpProfile(prof.summary);
+      const share = delegateShare(tables);
+      if (tables.nodes.length === 0)
+        throw new BackendMismatchError(id, 'wasm+XNNPACK', 'unknown', 'TFLite profiling summary lists no nodes, so what ran cannot be proven');
+      if (share.delegateNodes === 0) {
+        throw new BackendMismatchError(
+          id,
+          'wasm+XNNPACK',
+          'wasm (TFLite builtin kernels only)',
+          `profiling summary: 0 of ${tables.nodes.length} interpreter nodes are XNNPACK delegate kernels (${share.builtinOps.join(', ')})`,
+        );
+      }
+      if (share.builtinNodes > 0)
+        warnings.push(`XNNPACK did not take ${share.builtinNodes} TFLite op(s), which ran as builtin WASM kernels: ${share.builtinOps.join(', ')}`);
+      if (!delegateLine)
+        warnings.push('tfjs-tflite printed no "Created TensorFlow Lite XNNPACK delegate" line (the profiling summary still shows a delegate node)');
+
+      let opProfile: OpProfile | undefined;
+      if (profile) {
+        const warm = prof.runWallMs.slice(skip);
+        opProfile = buildTfliteProfile(tables, model.summary, w.graph, warm.length, warm.length > 0 ? median(warm) : null);
+        opProfile.notes.push('runMedianMs is the median wall time of a profiled run in the page (predict + read-back, profiling on)');
+      }
+      if (threads > 1 && !load.wasmFeatures.multiThreading) warnings.push(`${threads} threads requested, but the WASM build has no threads`);
+
+      const version = installedVersion('@tensorflow/tfjs-tflite') ?? 'unknown';
+      return {
+        executed: {
+          runtime: '@tensorflow/tfjs-tflite',
+          runtimeVersion: version,
+          backend: 'wasm',
+          provider: 'XNNPACK',
+          evidence: `tfjs-tflite ${version} loadTFLiteModel(numThreads: ${threads}); ${delegateLine ? `console: "${delegateLine.trim()}"; ` : ''}verification profiling summary: ${share.delegateNodes} XNNPACK delegate node(s)${share.builtinNodes ? `, ${share.builtinNodes} builtin node(s)` : ', no builtin nodes'}`,
+          details: {
+            ...target.settings,
+            wasmSimd: load.wasmFeatures.simd,
+            wasmThreadsSupported: load.wasmFeatures.multiThreading,
+            crossOriginIsolated: load.env.crossOriginIsolated,
+            chromiumVersion: env.browser.info.version,
+            tfjsCore: load.tfjsCoreVersion,
+            modelInput: model.inputs.map((t) => `${t.name} ${t.type} [${t.shape.join(',')}]`),
+            xnnpackInternalOps: tables.delegateInternal.length,
+            builtinNodes: tables.nodes.filter((r) => !isDelegateNode(r.nodeType)).map((r) => r.nodeType),
+          },
+        },
+        ...(opProfile ? { profile: opProfile } : {}),
+        warnings,
+      };
+    },
   };
 }
 
@@ -259,7 +276,13 @@ export async function runTfliteBrowserOnce(
     const load = await page.call<TfliteLoadResponse>(
       'tfliteLoad',
       // profiling on: its node list proves XNNPACK ran (the console line is printed once per page only).
-      { wasmPath: `${env.server.server.origin}/tflite-wasm/`, modelUrl: env.server.server.addModel(file.path, file.sha256), threads: opts.threads ?? 1, enableProfiling: true, inputs } satisfies TfliteLoadRequest,
+      {
+        wasmPath: runtimeFilesUrl(env.server.server.origin, 'tflite'),
+        modelUrl: env.server.server.addModel(file.path, file.sha256),
+        threads: opts.threads ?? 1,
+        enableProfiling: true,
+        inputs,
+      } satisfies TfliteLoadRequest,
       `${targetId}: loading ${file.path}`,
     );
     const r = await page.call<{ outputs: TensorData[]; finite: boolean }>('tfliteRun', null, `${targetId}: running ${file.path}`);

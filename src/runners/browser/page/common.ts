@@ -85,14 +85,14 @@ export function pageEnv(): PageEnv {
 
 // ------------------------------------------------------------------ tensors on the wire
 
-export function b64ToBytes(b64: string): Uint8Array {
+function b64ToBytes(b64: string): Uint8Array {
   const s = atob(b64);
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
   return out;
 }
 
-export function bytesToB64(bytes: Uint8Array): string {
+function bytesToB64(bytes: Uint8Array): string {
   let s = '';
   const CH = 0x8000;
   for (let i = 0; i < bytes.length; i += CH) s += String.fromCharCode(...bytes.subarray(i, i + CH));
@@ -106,13 +106,25 @@ export function decodeTensor(t: TensorData): TypedArray {
   const bytes = b64ToBytes(t.b64);
   const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
   const n = t.dims.reduce((a, b) => a * b, 1);
-  const arr = t.dtype === 'float32' ? new Float32Array(buf) : t.dtype === 'int32' ? new Int32Array(buf) : t.dtype === 'int8' ? new Int8Array(buf) : new Uint8Array(buf);
+  const arr =
+    t.dtype === 'float32'
+      ? new Float32Array(buf)
+      : t.dtype === 'int32'
+        ? new Int32Array(buf)
+        : t.dtype === 'int8'
+          ? new Int8Array(buf)
+          : new Uint8Array(buf);
   if (arr.length !== n) throw new Error(`input '${t.name}': ${arr.length} ${t.dtype} values for dims [${t.dims.join(',')}] (${n} expected)`);
   return arr;
 }
 
 /** Encodes a typed array for the trip back to Node. */
-export function encodeTensor(name: string, data: ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: number; byteLength: number }, dims: readonly number[], dtype: WireDType): TensorData {
+export function encodeTensor(
+  name: string,
+  data: ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: number; byteLength: number },
+  dims: readonly number[],
+  dtype: WireDType,
+): TensorData {
   return { name, dtype, dims: [...dims], b64: bytesToB64(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) };
 }
 

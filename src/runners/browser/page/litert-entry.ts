@@ -7,8 +7,28 @@
  * read-back is what proves the GPU finished.
  */
 import { getWebGpuDevice, loadAndCompile, loadLiteRt, Tensor, type CompiledModel } from '@litertjs/core';
-import { NO_ADAPTER, type LitertLoadRequest, type LitertLoadResponse, type MeasureRequest, type MeasureResponse, type TensorData, type TfliteTensorInfo, type WireDType } from './api.js';
-import { allFinite, decodeTensor, describeAdapter, encodeTensor, type GpuDeviceLike, measureInPage, navigatorGpu, pageEnv, registerApi, type TypedArray } from './common.js';
+import {
+  NO_ADAPTER,
+  type LitertLoadRequest,
+  type LitertLoadResponse,
+  type MeasureRequest,
+  type MeasureResponse,
+  type TensorData,
+  type TfliteTensorInfo,
+  type WireDType,
+} from './api.js';
+import {
+  allFinite,
+  decodeTensor,
+  describeAdapter,
+  encodeTensor,
+  type GpuDeviceLike,
+  measureInPage,
+  navigatorGpu,
+  pageEnv,
+  registerApi,
+  type TypedArray,
+} from './common.js';
 
 interface State {
   model: CompiledModel;
@@ -41,7 +61,10 @@ async function litertLoad(req: LitertLoadRequest): Promise<LitertLoadResponse> {
   if (req.accelerator === 'webgpu') {
     const gpu = navigatorGpu();
     const a = gpu ? await gpu.requestAdapter({ powerPreference: 'high-performance' }) : null;
-    if (!a) throw new Error(`${NO_ADAPTER} ${gpu ? 'navigator.gpu.requestAdapter() returned null: this browser has no WebGPU adapter' : 'WebGPU is not exposed in this page (navigator.gpu is undefined)'}`);
+    if (!a)
+      throw new Error(
+        `${NO_ADAPTER} ${gpu ? 'navigator.gpu.requestAdapter() returned null: this browser has no WebGPU adapter' : 'WebGPU is not exposed in this page (navigator.gpu is undefined)'}`,
+      );
     adapter = describeAdapter(a);
   }
   const t0 = performance.now();
@@ -56,7 +79,8 @@ async function litertLoad(req: LitertLoadRequest): Promise<LitertLoadResponse> {
   const inputs = req.inputs.map((t, i) => {
     const d = inDetails[i];
     if (!d) throw new Error(`no model input #${i}`);
-    if (Array.from(d.shape).join(',') !== t.dims.join(',')) throw new Error(`input '${d.name}' has shape [${Array.from(d.shape).join(',')}], data has [${t.dims.join(',')}]`);
+    if (Array.from(d.shape).join(',') !== t.dims.join(','))
+      throw new Error(`input '${d.name}' has shape [${Array.from(d.shape).join(',')}], data has [${t.dims.join(',')}]`);
     const data = decodeTensor(t);
     // LiteRT.js tensors are float32, int32 or uint8 (no int8): int8-I/O models cannot be fed.
     if (data instanceof Int8Array) throw new Error(`input '${d.name}' is int8, which LiteRT.js cannot feed; use a float-I/O model`);
@@ -69,12 +93,22 @@ async function litertLoad(req: LitertLoadRequest): Promise<LitertLoadResponse> {
     if (dev) {
       deviceFeatures = [...dev.features].sort();
       const ai = dev.adapterInfo;
-      if (ai) deviceAdapter = { vendor: ai.vendor ?? '', architecture: ai.architecture ?? '', device: ai.device ?? '', description: ai.description ?? '' };
+      if (ai)
+        deviceAdapter = { vendor: ai.vendor ?? '', architecture: ai.architecture ?? '', device: ai.device ?? '', description: ai.description ?? '' };
     }
   }
   // no inference here: the protocol's first call must be the model's first inference (cold start).
   state = { model, inputs, req };
-  return { env, sessionCreateMs, fullyAccelerated: model.isFullyAccelerated, inputs: info(inDetails), outputs: info(model.getOutputDetails()), adapter, deviceAdapter, deviceFeatures };
+  return {
+    env,
+    sessionCreateMs,
+    fullyAccelerated: model.isFullyAccelerated,
+    inputs: info(inDetails),
+    outputs: info(model.getOutputDetails()),
+    adapter,
+    deviceAdapter,
+    deviceFeatures,
+  };
 }
 
 /** One inference: upload (webgpu), run, read every output back. */

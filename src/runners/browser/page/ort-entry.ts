@@ -13,8 +13,29 @@
  * and the wrapper diverts output into a buffer only while `endProfiling()` runs.
  */
 import type * as Ort from 'onnxruntime-web';
-import { NO_ADAPTER, type GpuKernelRecord, type MeasureRequest, type MeasureResponse, type OrtLoadRequest, type OrtLoadResponse, type OrtProfileRequest, type OrtProfileResponse, type TensorData } from './api.js';
-import { allFinite, decodeTensor, describeAdapter, encodeTensor, type GpuDeviceLike, measureInPage, navigatorGpu, nextTask, pageEnv, registerApi } from './common.js';
+import {
+  NO_ADAPTER,
+  type GpuKernelRecord,
+  type MeasureRequest,
+  type MeasureResponse,
+  type OrtLoadRequest,
+  type OrtLoadResponse,
+  type OrtProfileRequest,
+  type OrtProfileResponse,
+  type TensorData,
+} from './api.js';
+import {
+  allFinite,
+  decodeTensor,
+  describeAdapter,
+  encodeTensor,
+  type GpuDeviceLike,
+  measureInPage,
+  navigatorGpu,
+  nextTask,
+  pageEnv,
+  registerApi,
+} from './common.js';
 
 type OrtModule = typeof Ort;
 
@@ -62,7 +83,10 @@ async function ortLoad(req: OrtLoadRequest): Promise<OrtLoadResponse> {
   if (req.ep === 'webgpu') {
     const gpu = navigatorGpu();
     // the NO_WEBGPU_ADAPTER prefix lets the runner report "target unavailable" rather than a page failure.
-    if (!gpu) throw new Error(`${NO_ADAPTER} WebGPU is not exposed in this page (navigator.gpu is undefined; secure context: ${env.isSecureContext}); Chromium needs --enable-unsafe-webgpu on Linux`);
+    if (!gpu)
+      throw new Error(
+        `${NO_ADAPTER} WebGPU is not exposed in this page (navigator.gpu is undefined; secure context: ${env.isSecureContext}); Chromium needs --enable-unsafe-webgpu on Linux`,
+      );
     const a = await gpu.requestAdapter({ powerPreference: req.powerPreference });
     if (!a) throw new Error(`${NO_ADAPTER} navigator.gpu.requestAdapter() returned null: this browser has no WebGPU adapter`);
     adapter = describeAdapter(a);
@@ -72,7 +96,13 @@ async function ortLoad(req: OrtLoadRequest): Promise<OrtLoadResponse> {
       ? {
           mode: 'default',
           ondata: (d) => {
-            records.push({ kernelName: d.kernelName, kernelType: d.kernelType, programName: d.programName, startNs: Number(d.startTime), endNs: Number(d.endTime) });
+            records.push({
+              kernelName: d.kernelName,
+              kernelType: d.kernelType,
+              programName: d.programName,
+              startNs: Number(d.startTime),
+              endNs: Number(d.endTime),
+            });
           },
         }
       : { mode: 'off' };
@@ -103,7 +133,8 @@ async function ortLoad(req: OrtLoadRequest): Promise<OrtLoadResponse> {
     if (device) {
       deviceFeatures = [...device.features].sort();
       const ai = device.adapterInfo;
-      if (ai) deviceAdapter = { vendor: ai.vendor ?? '', architecture: ai.architecture ?? '', device: ai.device ?? '', description: ai.description ?? '' };
+      if (ai)
+        deviceAdapter = { vendor: ai.vendor ?? '', architecture: ai.architecture ?? '', device: ai.device ?? '', description: ai.description ?? '' };
     }
   }
   state = { ort, session, feeds, req, device, records };
@@ -221,7 +252,9 @@ async function ortRelease(): Promise<void> {
 }
 
 /** The WebGPU adapter this page would get (detection), or null. */
-async function gpuAdapter(req: { powerPreference: 'high-performance' | 'low-power' }): Promise<{ env: ReturnType<typeof pageEnv>; adapter: OrtLoadResponse['adapter'] }> {
+async function gpuAdapter(req: {
+  powerPreference: 'high-performance' | 'low-power';
+}): Promise<{ env: ReturnType<typeof pageEnv>; adapter: OrtLoadResponse['adapter'] }> {
   const env = pageEnv();
   const gpu = navigatorGpu();
   const a = gpu ? await gpu.requestAdapter({ powerPreference: req.powerPreference }) : null;

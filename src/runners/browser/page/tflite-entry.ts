@@ -9,7 +9,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tflite from '@tensorflow/tfjs-tflite';
-import type { MeasureRequest, MeasureResponse, TensorData, TfliteLoadRequest, TfliteLoadResponse, TfliteProfileRequest, TfliteProfileResponse, WireDType } from './api.js';
+import type {
+  MeasureRequest,
+  MeasureResponse,
+  TensorData,
+  TfliteLoadRequest,
+  TfliteLoadResponse,
+  TfliteProfileRequest,
+  TfliteProfileResponse,
+  WireDType,
+} from './api.js';
 import { allFinite, decodeTensor, encodeTensor, measureInPage, pageEnv, registerApi } from './common.js';
 
 interface State {
@@ -44,14 +53,16 @@ async function tfliteLoad(req: TfliteLoadRequest): Promise<TfliteLoadResponse> {
   const model = await tflite.loadTFLiteModel(req.modelUrl, { numThreads: req.threads, enableProfiling: req.enableProfiling });
   const sessionCreateMs = performance.now() - t0;
 
-  const info = (ts: { name: string; shape?: number[]; dtype: string }[]) => ts.map((t) => ({ name: t.name, shape: [...(t.shape ?? [])], dtype: t.dtype }));
+  const info = (ts: { name: string; shape?: number[]; dtype: string }[]) =>
+    ts.map((t) => ({ name: t.name, shape: [...(t.shape ?? [])], dtype: t.dtype }));
   const inputsInfo = info(model.inputs as { name: string; shape?: number[]; dtype: string }[]);
   const outputsInfo = info(model.outputs as { name: string; shape?: number[]; dtype: string }[]);
   if (req.inputs.length !== inputsInfo.length) throw new Error(`model has ${inputsInfo.length} inputs, ${req.inputs.length} given`);
   const inputs = req.inputs.map((t, i) => {
     const want = inputsInfo[i];
     if (!want) throw new Error(`no model input #${i}`);
-    if (want.shape.join(',') !== t.dims.join(',')) throw new Error(`input '${want.name}' has shape [${want.shape.join(',')}], data has [${t.dims.join(',')}]`);
+    if (want.shape.join(',') !== t.dims.join(','))
+      throw new Error(`input '${want.name}' has shape [${want.shape.join(',')}], data has [${t.dims.join(',')}]`);
     const data = decodeTensor(t);
     // tfjs tensors carry float32 / int32; the TFLite runner copies into the model's own input type.
     if (want.dtype === 'float32' && !(data instanceof Float32Array)) throw new Error(`input '${want.name}' is float32, data is ${t.dtype}`);
@@ -69,11 +80,12 @@ function inferOnce(s: State): { name: string; data: Float32Array | Int32Array; d
   const list: { name: string; t: tf.Tensor }[] = [];
   if (y instanceof tf.Tensor) list.push({ name: s.model.outputs[0]?.name ?? 'output', t: y });
   else if (Array.isArray(y)) y.forEach((t, i) => list.push({ name: s.model.outputs[i]?.name ?? `output${i}`, t }));
-  else for (const o of s.model.outputs) {
-    const t = (y as Record<string, tf.Tensor>)[o.name];
-    if (!t) throw new Error(`output '${o.name}' missing from predict()`);
-    list.push({ name: o.name, t });
-  }
+  else
+    for (const o of s.model.outputs) {
+      const t = (y as Record<string, tf.Tensor>)[o.name];
+      if (!t) throw new Error(`output '${o.name}' missing from predict()`);
+      list.push({ name: o.name, t });
+    }
   const out = list.map(({ name, t }) => ({ name, data: t.dataSync() as Float32Array | Int32Array, dims: [...t.shape], dtype: t.dtype }));
   for (const { t } of list) t.dispose();
   return out;

@@ -1,0 +1,118 @@
+/**
+ * Text renderings of single records: a finished measurement (several lines), a session (one line), a
+ * skipped or failed pair (one line). Every figure printed here is measured; published or simulated figures
+ * are rendered elsewhere with their label.
+ */
+import type { ErrorRecord, MeasurementRecord, SessionRecord, SkippedRecord } from '../results/schema.js';
+import { median } from '../util/median.js';
+import { PERCENTILE_MIN_N } from '../profiles/stats.js';
+import { formatEstimate, formatPercent, formatSig } from './numbers.js';
+import { fmt, textTable } from './table.js';
+
+/** `key=value ...` of target settings. */
+export function settingsText(s: Record<string, string | number | boolean>): string {
+  return Object.entries(s)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(' ');
+}
+
+/** True when a record ran on a software GPU adapter (SwiftShader): measured, but not a GPU latency. */
+export function onSoftwareAdapter(rec: Pick<MeasurementRecord, 'executed'>): boolean {
+  return rec.executed.adapter?.softwareAdapter === true;
+}
+
+/** Relative half-width of a CI around a centre (the larger one-sided distance), as ±x.x%. */
+function relText(ci: { lo: number; hi: number } | null, center: number): string {
+  if (!ci || !(center > 0)) return 'n too small';
+  return `±${formatPercent(Math.max(center - ci.lo, ci.hi - center) / center)}`;
+}
+
+/** One line per session: centre, n, convergence. */
+export function formatSessionLine(rec: SessionRecord): string {
+  const s = rec.session;
+  if (s.run) {
+    const run = s.run;
+    return `session ${s.index + 1}: median ${formatSig(median(run.samplesMs))} ms, n=${run.samplesMs.length}${run.batchSize > 1 ? ` (x${run.batchSize} calls/sample)` : ''}, ${run.converged ? 'converged' : `not converged (${run.stopReason})`}`;
+  }
+  const e = s.external!;
+  return `session ${s.index + 1}: ${e.summary.medianMs !== undefined ? `median ${formatSig(e.summary.medianMs)}` : `mean ${formatSig(e.summary.meanMs)}`} ms over ${e.summary.count} runs (timed by ${e.tool})`;
+}
+
+/** The human summary of one measurement record. */
+export function formatMeasurement(rec: MeasurementRecord): string {
+  const lat = rec.latency;
+  const st = lat.stats;
+  const k = rec.sessions.length;
+  const lines = [
+    `${rec.workload.id} on ${rec.target.id} (${settingsText(rec.target.settings)}), ${rec.workload.file.format} ${rec.workload.file.dtype}, device ${rec.device.id}`,
+  ];
+  if (rec.timing === 'protocol' && st) {
+    const ci = lat.ciMedian;
+    const est = formatEstimate(lat.medianMs, ci?.lo, ci?.hi);
+    const batched = st.spreadOf === 'batch-means';
+    const pct = (name: 'p10' | 'p90' | 'p99', v: number | null) => `${name} ${v === null ? `- (n < ${PERCENTILE_MIN_N[name]})` : formatSig(v)}`;
+    const spread = [pct('p10', st.p10), pct('p90', st.p90), ...(batched ? [] : [pct('p99', st.p99)])].join('  ');
+    lines.push(
+      `  median ${est.value} ms   ${Math.round((ci?.confidence ?? 0.95) * 100)}% CI [${est.lo}, ${est.hi}] (${relText(ci, lat.medianMs)}, sessions included)   ${spread}${batched ? ' (of batch means)' : ''}`,
+    );
+    const why = lat.notConverged.length > 0 ? lat.notConverged.join('; ') : 'see warnings';
+    lines.push(
+      `  CV ${formatPercent(st.cv)}${batched ? ` of batch means (x${st.batchSize} calls/sample)` : ''}   n=${st.n}   ${lat.converged ? 'converged' : `NOT converged (${why})`}${st.outliers ? `   outliers ${st.outliers.mild} mild / ${st.outliers.severe} severe (kept)` : ''}`,
+    );
+  } else {
+    const tools = [...new Set(rec.sessions.map((s) => s.external?.tool).filter((t): t is string => t !== undefined))];
+    const runs = rec.sessions.reduce((n, s) => n + s.n, 0);
+    lines.push(
+      `  median of session centres ${formatSig(lat.medianMs)} ms   timed by ${tools.join(', ')} (${runs} runs; summary statistics only, no CI)`,
+    );
+  }
+  if (k > 1) {
+    lines.push(
+      `  ${k} sessions: ${lat.between.centersMs.map((c) => formatSig(c)).join(', ')} ms (range ${formatPercent(lat.between.spreadRel)}, largest deviation ${formatPercent(lat.between.maxDeviationRel)})`,
+    );
+  }
+  const cs = rec.coldStart;
+  const cold = [
+    cs.runtimeInitMs !== undefined ? `runtime init ${formatSig(cs.runtimeInitMs, 3)} ms` : '',
+    cs.sessionCreateMs !== undefined ? `session ${formatSig(cs.sessionCreateMs, 3)} ms` : '',
+    cs.firstInferenceMs !== undefined ? `first inference ${formatSig(cs.firstInferenceMs, 3)} ms` : '',
+  ].filter(Boolean);
+  if (cold.length) lines.push(`  cold start${k > 1 ? ' (session 1)' : ''}: ${cold.join(', ')}`);
+  lines.push(
+    `  ran on: ${rec.executed.runtime} ${rec.executed.runtimeVersion} ${rec.executed.provider ?? rec.executed.backend} (${rec.executed.evidence})`,
+  );
+  const g = rec.derived.gmacPerSecond;
+  if (g) lines.push(`  compute: ${formatSig(rec.workload.macs / 1e9, 3)} GMAC per inference at the median -> ${formatSig(g.value, 3)} ${g.unit}`);
+  for (const w of rec.warnings) lines.push(`  warning: ${w.message}`);
+  if (rec.profile) {
+    const p = rec.profile;
+    const rows = p.blocks.map((b) => [
+      b.block,
+      fmt(b.ms, 4),
+      String(b.nodes),
+      Object.entries(b.ops)
+        .sort((a, c) => c[1] - a[1])
+        .map(([op, ms]) => `${op} ${fmt(ms, 3)}`)
+        .join(', '),
+    ]);
+    lines.push(
+      `  profile (${p.source}, ${p.runs} runs, run median ${p.runMedianMs === null ? '-' : fmt(p.runMedianMs, 4)} ms, nodes explain ${p.coverage === null ? '-' : `${(p.coverage * 100).toFixed(0)}%`}):`,
+    );
+    lines.push(
+      textTable([{ header: 'block' }, { header: 'ms', right: true }, { header: 'nodes', right: true }, { header: 'ops (ms)' }], rows)
+        .split('\n')
+        .map((l) => `    ${l}`)
+        .join('\n'),
+    );
+    for (const n of p.notes) lines.push(`    note: ${n}`);
+  }
+  return lines.join('\n');
+}
+
+/** One line for a pair that was not measured. */
+export function formatUnmeasured(rec: SkippedRecord | ErrorRecord): string {
+  const what = `${rec.workload.id} ${rec.dtype} on ${rec.target.id}`;
+  return rec.kind === 'skipped'
+    ? `${what}: skipped: ${rec.reason}`
+    : `${what}: FAILED${rec.sessionIndex !== undefined ? ` in session ${rec.sessionIndex + 1}` : ''}: ${rec.error.name}: ${rec.error.message.split('\n')[0]}`;
+}

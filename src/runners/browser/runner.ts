@@ -1,0 +1,196 @@
+/**
+ * What every browser runner shares, on top of defineRunner and the measurement sequence:
+ *  - `defineBrowserRunner`: connections (local Chromium, a DevTools endpoint, Chrome on Android through the adb
+ *    bridge: src/runners/browser/provider.ts), the cheap precheck, a detect that really starts the browser and
+ *    loads the runtime's page bundle, and the environment slot released by dispose;
+ *  - `timedPageSteps`: steps 2-4 of the sequence on a fresh page of the runtime's bundle: `<prefix>Load` (the
+ *    page times the session creation), `<prefix>Measure` (the shared protocol in the page, with heartbeats),
+ *    the output check on the wire outputs; Chromium's own CPU counts as ours in the host-load window.
+ * A browser runner then adds the file check and its proof of backend.
+ */
+import { installedVersion } from '../../util/packages.js';
+import { defineRunner, type RunnerDefinition } from '../define.js';
+import type { SessionSteps } from '../measurement.js';
+import { RunnerUnavailableError, type Availability, type PreparedWorkload, type RunContext, type Runner, type Target } from '../types.js';
+import {
+  basicBrowserAvailability,
+  browserContext,
+  browserLoadProbe,
+  type BrowserEnvironment,
+  EnvironmentSlot,
+  measureOnPage,
+  pageEnvWarnings,
+  probeBrowser,
+} from './common.js';
+import type { BrowserPage } from './launcher.js';
+import { NO_ADAPTER, type MeasureResponse, type PageEnv, type TensorData } from './page/api.js';
+import type { PageBundle } from './pages.js';
+
+/** What a browser runner file states and provides. */
+export interface BrowserRunnerDefinition extends Omit<
+  RunnerDefinition,
+  'connections' | 'runtimeVersion' | 'detect' | 'precheck' | 'session' | 'dispose'
+> {
+  /** npm packages the target needs (its runtime; puppeteer-core is added). */
+  packages: readonly string[];
+  /** the runtime's page bundle (page/pages.json). */
+  bundle: PageBundle;
+  /**
+   * Optional extra availability check once the browser runs (e.g. a WebGPU adapter). Default: the browser
+   * started and the bundle loaded.
+   */
+  probe?(env: BrowserEnvironment, page: BrowserPage, ctx: RunContext): Promise<Availability>;
+  /** the steps of one measurement. */
+  session(
+    slot: EnvironmentSlot,
+    w: PreparedWorkload,
+    target: Target,
+    ctx: RunContext,
+    options: { profile?: boolean; profileRuns?: number },
+  ): SessionSteps | Promise<SessionSteps>;
+}
+
+/** Builds a browser runner: one file per runtime plus one line in browser-runners.ts. */
+export function defineBrowserRunner(def: BrowserRunnerDefinition): Runner {
+  const slot = new EnvironmentSlot();
+  const packages = [...def.packages, 'puppeteer-core'];
+  return defineRunner({
+    id: def.id,
+    runtime: def.runtime,
+    backend: def.backend,
+    describe: def.describe,
+    formats: def.formats,
+    settings: def.settings,
+    connections: ['local', 'devtools', 'adb'],
+    runtimeVersion: () => installedVersion(def.runtime),
+    precheck(ctx) {
+      const basic = basicBrowserAvailability(packages, ctx.connection);
+      return basic.ok ? null : basic.reason;
+    },
+    async detect(ctx) {
+      const basic = basicBrowserAvailability(packages, ctx.connection);
+      if (!basic.ok) return { available: false, reason: basic.reason };
+      if (def.probe) {
+        const env = await slot.get(ctx.connection);
+        const page = await env.openBundlePage(def.bundle, `${def.id}: availability probe`);
+        try {
+          const a = await def.probe(env, page, ctx);
+          return a.available ? { available: true, details: { ...basic.details, ...a.details } } : a;
+        } finally {
+          await page.close();
+        }
+      }
+      const p = await probeBrowser(slot, def.bundle, ctx.connection, def.id);
+      if (!p.ok) return { available: false, reason: p.reason };
+      return {
+        available: true,
+        details: { ...basic.details, browserVersion: p.env.browser.info.version, crossOriginIsolated: p.pageEnv.crossOriginIsolated },
+      };
+    },
+    session: (w, target, ctx, options) => def.session(slot, w, target, ctx, options),
+    dispose: () => slot.release(),
+  });
+}
+
+/** Checks wire outputs against the workload graph: element count of the first output, all finite. */
+function checkWireOutputs(targetId: string, w: PreparedWorkload, outputs: readonly TensorData[] | null, finite: boolean): void {
+  const first = outputs?.[0];
+  if (!first) throw new Error(`${targetId}: ${w.id} produced no output`);
+  const want = w.graph.outputShape.reduce((a, b) => a * b, 1);
+  const got = first.dims.reduce((a, b) => a * b, 1);
+  if (got !== want)
+    throw new Error(
+      `${targetId}: ${w.id} output has ${got} elements [${first.dims.join('x')}], the graph describes ${want} [${w.graph.outputShape.join('x')}]: model file and workload disagree`,
+    );
+  if (!finite) throw new Error(`${targetId}: ${w.id} produced NaN/Inf outputs: the run is broken, refusing to record its time`);
+}
+
+/** What the load call of every page bundle returns at least. */
+export interface PageLoadResponse {
+  env: PageEnv;
+  sessionCreateMs: number;
+}
+
+/** The timed page's facts, available once its steps ran. */
+export interface TimedPage<L extends PageLoadResponse> {
+  env: BrowserEnvironment;
+  modelUrl: string;
+  load: L;
+  measured: MeasureResponse;
+  /** sessions created on this browser before this one (shader/pipeline caches are shared in a browser). */
+  sessionsBefore: number;
+}
+
+/** Options of `timedPageSteps`. */
+export interface TimedPageOptions<L extends PageLoadResponse> {
+  slot: EnvironmentSlot;
+  ctx: RunContext;
+  target: Target;
+  w: PreparedWorkload;
+  bundle: PageBundle;
+  /** page API functions, e.g. 'ortLoad' / 'ortMeasure'. */
+  loadFn: string;
+  measureFn: string;
+  /** words for the load step, e.g. 'creating the ORT session for'. */
+  loadWhat: string;
+  /** the load request (the model is registered with the page server: `modelUrl`). */
+  request(env: BrowserEnvironment, modelUrl: string): unknown;
+  /** checks right after the timed load (e.g. the requested device exists); throw BackendMismatchError. */
+  afterLoad?(load: L): void;
+}
+
+/**
+ * Steps 2-4 on a fresh page: load (a page-side NO_ADAPTER error means the target is unavailable), protocol in
+ * the page, output check; plus the host-load probe, the context block and the page's release. `state()` gives
+ * the timed page's facts to the proof step.
+ */
+export function timedPageSteps<L extends PageLoadResponse>(
+  o: TimedPageOptions<L>,
+): { steps: Omit<SessionSteps, 'prove'>; state(): TimedPage<L>; page(): BrowserPage | undefined } {
+  const id = o.target.id;
+  let env: BrowserEnvironment | undefined;
+  let page: BrowserPage | undefined;
+  let modelUrl = '';
+  let load: L | undefined;
+  let measured: MeasureResponse | undefined;
+  let sessionsBefore = 0;
+  const state = (): TimedPage<L> => {
+    if (!env || !load || !measured) throw new Error(`${id}: the timed page of ${o.w.id} has not run yet`);
+    return { env, modelUrl, load, measured, sessionsBefore };
+  };
+  const steps: Omit<SessionSteps, 'prove'> = {
+    async load() {
+      env = await o.slot.get(o.ctx.connection);
+      modelUrl = env.server.server.addModel(o.w.file.path, o.w.file.sha256);
+      sessionsBefore = env.sessions;
+      page = await env.openBundlePage(o.bundle, `${id}: ${o.w.id}`);
+      try {
+        load = await page.call<L>(o.loadFn, o.request(env, modelUrl), `${id}: ${o.loadWhat} ${o.w.id}`);
+      } catch (e) {
+        const m = (e as Error).message;
+        if (m.includes(NO_ADAPTER)) throw new RunnerUnavailableError(id, m.slice(m.indexOf(NO_ADAPTER) + NO_ADAPTER.length).trim());
+        throw e;
+      }
+      env.sessions++;
+      o.afterLoad?.(load);
+      return { sessionCreateMs: load.sessionCreateMs, warnings: pageEnvWarnings(load.env) };
+    },
+    async sample(protocol, hooks) {
+      measured = await measureOnPage(page as BrowserPage, o.measureFn, protocol, hooks, true, `${id}: measuring ${o.w.id}`);
+      return measured.protocol;
+    },
+    loadProbe: () => browserLoadProbe((env as BrowserEnvironment).browser.info.pid),
+    checkOutput() {
+      const m = measured as MeasureResponse;
+      checkWireOutputs(id, o.w, m.outputs, m.outputsFinite);
+    },
+    context() {
+      const s = state();
+      return browserContext(s.env, s.load.env, { modelUrl: s.modelUrl, browserSessionsBefore: s.sessionsBefore });
+    },
+    async release() {
+      await page?.close();
+    },
+  };
+  return { steps, state, page: () => page };
+}

@@ -36,7 +36,9 @@ describe('CPU ISA features from /proc/cpuinfo flags', () => {
     expect(parseCpuFlags('avx avx512vl avx512vbmi', 'unknown')).toMatchObject({ avx2: false, avx512f: false, avx512_vnni: false, int8Dot: 'none' });
   });
   it('finds the flags line in cpuinfo text, x86 and Arm', () => {
-    expect(cpuinfoFlags(`processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: fpu avx2 avx512f\nbugs\t\t: sysret_ss_attrs\n`)).toBe('fpu avx2 avx512f');
+    expect(cpuinfoFlags(`processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: fpu avx2 avx512f\nbugs\t\t: sysret_ss_attrs\n`)).toBe(
+      'fpu avx2 avx512f',
+    );
     expect(cpuinfoFlags(`processor\t: 0\nBogoMIPS\t: 48.00\nFeatures\t: fp asimd asimddp\n`)).toBe('fp asimd asimddp');
     expect(cpuinfoFlags('processor: 0\n')).toBeNull();
   });

@@ -1,7 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { getPreset, medianCiRanks, PRESETS, ProtocolError, runProtocol, validateProtocol, type Clock, type ProtocolSettings } from '../src/profiles/protocol.js';
+import {
+  getPreset,
+  medianCiRanks,
+  PRESETS,
+  ProtocolError,
+  runProtocol,
+  validateProtocol,
+  type Clock,
+  type ProtocolSettings,
+} from '../src/profiles/protocol.js';
 import { mulberry32 } from '../src/util/random.js';
 
 /**
@@ -211,7 +220,18 @@ describe('coverage of the CI of the median under the stopping rule (simulation, 
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rnd());
   };
   // log-normal calls with median exactly 1 ms, 5% spread: a pilot of 30, target +-1%
-  const sim: ProtocolSettings = { ...small, warmupMinIterations: 0, warmupMinMs: 0, warmupMaxMs: 0, minSamples: 30, minTimeMs: 0, maxSamples: 5000, maxTimeMs: 1e12, batchResolutionFactor: 1, maxBatch: 1 };
+  const sim: ProtocolSettings = {
+    ...small,
+    warmupMinIterations: 0,
+    warmupMinMs: 0,
+    warmupMaxMs: 0,
+    minSamples: 30,
+    minTimeMs: 0,
+    maxSamples: 5000,
+    maxTimeMs: 1e12,
+    batchResolutionFactor: 1,
+    maxBatch: 1,
+  };
   const REPS = 1000;
   const SIGMA = 0.05;
 

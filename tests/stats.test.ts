@@ -17,11 +17,12 @@ import { decimalsFor, formatEstimate, formatPercent, formatSig } from '../src/re
 const oneToTen = [7, 3, 10, 1, 5, 9, 2, 8, 4, 6];
 // numpy.random.default_rng(3).lognormal(2.0, 0.1, 120), rounded to 3 decimals
 const DATA120 = [
-  9.062, 5.723, 7.705, 6.981, 7.062, 7.231, 6.038, 7.22, 6.777, 10.302, 7.558, 7.133, 7.184, 6.912, 6.649, 7.106, 7.754, 7.215, 8.132, 7.243, 7.407, 8.624, 7.803, 7.025,
-  7.255, 7.799, 8.967, 7.192, 7.211, 8.168, 6.762, 7.177, 8.071, 7.831, 7.457, 7.901, 5.569, 8.184, 6.713, 6.253, 7.596, 7.925, 7.068, 6.635, 7.408, 7.35, 8.504, 7.962,
-  7.534, 8.258, 7.239, 6.736, 7.833, 7.832, 7.232, 6.833, 7.56, 5.758, 7.917, 7.761, 6.272, 7.435, 6.71, 7.97, 6.029, 6.743, 7.932, 8.295, 5.955, 7.03, 7.635, 6.952,
-  8.663, 6.559, 7.656, 6.654, 8.505, 7.373, 7.119, 6.223, 8.742, 7.967, 7.967, 8.28, 7.652, 6.931, 6.821, 6.821, 8.474, 6.385, 6.961, 7.155, 7.557, 7.827, 6.521, 6.215,
-  7.386, 8.342, 7.97, 7.55, 7.158, 7.609, 7.211, 8.018, 6.825, 7.489, 7.308, 7.802, 7.557, 9.535, 8.584, 8.582, 6.026, 7.142, 6.953, 7.793, 5.883, 8.31, 8.221, 6.487,
+  9.062, 5.723, 7.705, 6.981, 7.062, 7.231, 6.038, 7.22, 6.777, 10.302, 7.558, 7.133, 7.184, 6.912, 6.649, 7.106, 7.754, 7.215, 8.132, 7.243, 7.407,
+  8.624, 7.803, 7.025, 7.255, 7.799, 8.967, 7.192, 7.211, 8.168, 6.762, 7.177, 8.071, 7.831, 7.457, 7.901, 5.569, 8.184, 6.713, 6.253, 7.596, 7.925,
+  7.068, 6.635, 7.408, 7.35, 8.504, 7.962, 7.534, 8.258, 7.239, 6.736, 7.833, 7.832, 7.232, 6.833, 7.56, 5.758, 7.917, 7.761, 6.272, 7.435, 6.71,
+  7.97, 6.029, 6.743, 7.932, 8.295, 5.955, 7.03, 7.635, 6.952, 8.663, 6.559, 7.656, 6.654, 8.505, 7.373, 7.119, 6.223, 8.742, 7.967, 7.967, 8.28,
+  7.652, 6.931, 6.821, 6.821, 8.474, 6.385, 6.961, 7.155, 7.557, 7.827, 6.521, 6.215, 7.386, 8.342, 7.97, 7.55, 7.158, 7.609, 7.211, 8.018, 6.825,
+  7.489, 7.308, 7.802, 7.557, 9.535, 8.584, 8.582, 6.026, 7.142, 6.953, 7.793, 5.883, 8.31, 8.221, 6.487,
 ];
 
 /** standard normal draw (Box-Muller) from a seeded uniform source. */
@@ -73,7 +74,10 @@ describe('computeStats on known data', () => {
     expect(computeStats(Array.from({ length: 100 }, (_, i) => i)).p99).toBeCloseTo(98.01, 12);
   });
   it('batch means say so: no p99, no outlier counts', () => {
-    const b = computeStats(Array.from({ length: 200 }, (_, i) => 1 + (i % 7) * 0.01), { batchSize: 50 });
+    const b = computeStats(
+      Array.from({ length: 200 }, (_, i) => 1 + (i % 7) * 0.01),
+      { batchSize: 50 },
+    );
     expect(b.spreadOf).toBe('batch-means');
     expect(b.batchSize).toBe(50);
     expect(b.p99).toBeNull();
@@ -198,7 +202,14 @@ describe('warnings', () => {
     for (const w of statsWarnings(noisy, { converged: false, otherLoad: 0.9 })) expect(w.message).not.toMatch(/\n/);
   });
   it('sessions that disagree, and a single session, are named', () => {
-    const disagree = summariseSessions([[10, 10.1, 9.9, 10, 10], [11, 11.1, 10.9, 11, 11], [10, 10, 10.1, 9.9, 10]], { targetRelHalfWidth: 0.01, resamples: 200 });
+    const disagree = summariseSessions(
+      [
+        [10, 10.1, 9.9, 10, 10],
+        [11, 11.1, 10.9, 11, 11],
+        [10, 10, 10.1, 9.9, 10],
+      ],
+      { targetRelHalfWidth: 0.01, resamples: 200 },
+    );
     const w = statsWarnings(clean, { converged: disagree.converged, sessions: disagree });
     expect(w.map((x) => x.code)).toEqual(['not-converged', 'sessions-disagree']);
     expect(w[0]!.message).toMatch(/session medians differ from the pooled median by up to 10\.00%/);
@@ -210,7 +221,14 @@ describe('warnings', () => {
 describe('relative half-width is the larger one-sided distance (the documented convergence test)', () => {
   it('an asymmetric CI: 3% below the median fails a 2.5% target though (hi - lo) / 2 is only 2%', () => {
     // 100 sorted samples: x(40) and x(61) (1-based) bound the 95% CI, the median is (x(50) + x(51)) / 2
-    const x = [...Array<number>(39).fill(90), 97.5, ...Array<number>(9).fill(99), 100, ...Array<number>(10).fill(101), ...Array<number>(40).fill(101.5)];
+    const x = [
+      ...Array<number>(39).fill(90),
+      97.5,
+      ...Array<number>(9).fill(99),
+      100,
+      ...Array<number>(10).fill(101),
+      ...Array<number>(40).fill(101.5),
+    ];
     expect(x.length).toBe(100);
     const ci = medianCi(x)!;
     expect([ci.lo, ci.hi, ci.median]).toEqual([97.5, 101.5, 100.5]);
@@ -236,7 +254,14 @@ describe('Mann-Kendall trend test against reference values', () => {
     expect(r.p).toBeCloseTo(0.0016717283964848024, 7);
   });
   it('normal CDF matches scipy.stats.norm.cdf to 1e-7', () => {
-    const ref: [number, number][] = [[-3, 0.0013499], [-1.96, 0.0249979], [-0.5, 0.30853754], [0, 0.5], [1, 0.84134475], [2.5, 0.99379033]];
+    const ref: [number, number][] = [
+      [-3, 0.0013499],
+      [-1.96, 0.0249979],
+      [-0.5, 0.30853754],
+      [0, 0.5],
+      [1, 0.84134475],
+      [2.5, 0.99379033],
+    ];
     for (const [x, p] of ref) expect(Math.abs(normalCdf(x) - p)).toBeLessThan(1e-7);
   });
   it('S counted in O(n log n) equals the pairwise definition on random data with ties', () => {
@@ -267,7 +292,13 @@ describe('Mann-Kendall trend test against reference values', () => {
 
 describe('Student t (for the small-k correction) against scipy.stats.t', () => {
   it('quantiles and CDF', () => {
-    const q: [number, number][] = [[1, 12.706204736174694], [2, 4.302652729749462], [4, 2.7764451051977934], [9, 2.262157162798205], [30, 2.0422724563012378]];
+    const q: [number, number][] = [
+      [1, 12.706204736174694],
+      [2, 4.302652729749462],
+      [4, 2.7764451051977934],
+      [9, 2.262157162798205],
+      [30, 2.0422724563012378],
+    ];
     for (const [df, v] of q) expect(studentTQuantile(0.975, df)).toBeCloseTo(v, 8);
     expect(studentTCdf(1.5, 3)).toBeCloseTo(0.8847080673775886, 10);
     expect(studentTCdf(-2.2, 7)).toBeCloseTo(0.03186550765131839, 10);
@@ -279,14 +310,27 @@ describe('Student t (for the small-k correction) against scipy.stats.t', () => {
 describe('summariseSessions', () => {
   it('pooled median weighs every session the same; session medians and spread', () => {
     // session 2 has 3x the samples of session 1; unweighted pooling would give 2
-    const s = summariseSessions([[1, 1, 1], [2, 2, 2, 2, 2, 2, 2, 2, 2], [3, 3, 3]], { targetRelHalfWidth: 0.01, resamples: 200 });
+    const s = summariseSessions(
+      [
+        [1, 1, 1],
+        [2, 2, 2, 2, 2, 2, 2, 2, 2],
+        [3, 3, 3],
+      ],
+      { targetRelHalfWidth: 0.01, resamples: 200 },
+    );
     expect(s.pooledMedian).toBe(2);
     expect(s.sessionMedians).toEqual([1, 2, 3]);
     expect(s.sessionSamples).toEqual([3, 9, 3]);
     expect(s.between.rangeRel).toBe(1);
     expect(s.between.maxDeviationRel).toBe(0.5);
     expect(s.between.stdevRel).toBeCloseTo(0.5, 12);
-    const uneven = summariseSessions([[1, 1, 1, 1], [5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5]], { targetRelHalfWidth: 0.01, resamples: 200 });
+    const uneven = summariseSessions(
+      [
+        [1, 1, 1, 1],
+        [5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5],
+      ],
+      { targetRelHalfWidth: 0.01, resamples: 200 },
+    );
     expect(uneven.pooledMedian).toBe(3); // half the weight each side: the mean of 1 and 5
   });
   it('equal sizes: the pooled median is the ordinary median of all samples', () => {
@@ -318,7 +362,10 @@ describe('summariseSessions', () => {
     const offOne = summariseSessions([mk(10), mk(10.5), mk(10)], { targetRelHalfWidth: 0.01, resamples: 200 });
     expect(offOne.sessionsAgree).toBe(false);
     expect(offOne.converged).toBe(false);
-    const oneUnconverged = summariseSessions([{ samplesMs: mk(10) }, { samplesMs: mk(10), converged: false, stopReason: 'trend' }, { samplesMs: mk(10) }], { targetRelHalfWidth: 0.01, resamples: 200 });
+    const oneUnconverged = summariseSessions(
+      [{ samplesMs: mk(10) }, { samplesMs: mk(10), converged: false, stopReason: 'trend' }, { samplesMs: mk(10) }],
+      { targetRelHalfWidth: 0.01, resamples: 200 },
+    );
     expect(oneUnconverged.sessionsAgree).toBe(true);
     expect(oneUnconverged.converged).toBe(false);
     expect(oneUnconverged.reasons).toEqual(['1 of 3 sessions did not converge (#2: trend)']);

@@ -164,11 +164,13 @@ export function getPreset(name: string, overrides: Partial<ProtocolSettings> = {
 export function validateProtocol(p: ProtocolSettings): ProtocolSettings {
   const intAtLeast = (k: keyof ProtocolSettings, min: number) => {
     const v = p[k];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ProtocolError(`protocol ${k} must be an integer >= ${min}, got ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+      throw new ProtocolError(`protocol ${k} must be an integer >= ${min}, got ${String(v)}`);
   };
   const numAtLeast = (k: keyof ProtocolSettings, min: number) => {
     const v = p[k];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw new ProtocolError(`protocol ${k} must be a number >= ${min}, got ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min)
+      throw new ProtocolError(`protocol ${k} must be a number >= ${min}, got ${String(v)}`);
   };
   intAtLeast('sessions', 1);
   intAtLeast('warmupMinIterations', 0);
@@ -181,7 +183,8 @@ export function validateProtocol(p: ProtocolSettings): ProtocolSettings {
   numAtLeast('maxTimeMs', 0);
   numAtLeast('batchResolutionFactor', 1);
   intAtLeast('maxBatch', 1);
-  if (!(p.targetRelHalfWidth > 0 && p.targetRelHalfWidth < 1)) throw new ProtocolError(`protocol targetRelHalfWidth must be in (0, 1), got ${p.targetRelHalfWidth}`);
+  if (!(p.targetRelHalfWidth > 0 && p.targetRelHalfWidth < 1))
+    throw new ProtocolError(`protocol targetRelHalfWidth must be in (0, 1), got ${p.targetRelHalfWidth}`);
   if (!(p.confidence > 0.5 && p.confidence < 1)) throw new ProtocolError(`protocol confidence must be in (0.5, 1), got ${p.confidence}`);
   if (p.maxSamples < p.minSamples) throw new ProtocolError(`protocol maxSamples (${p.maxSamples}) must be >= minSamples (${p.minSamples})`);
   if (p.maxTimeMs < p.minTimeMs) throw new ProtocolError(`protocol maxTimeMs (${p.maxTimeMs}) must be >= minTimeMs (${p.minTimeMs})`);
@@ -405,7 +408,12 @@ export function plannedSampleSize(minSamples: number, n0: number, e0: number, ta
  * See the module comment for the phases. `fn` must do the complete work of one call, including any
  * read-back that proves the work finished (e.g. GPU output download).
  */
-export async function runProtocol(fn: () => unknown, settings: ProtocolSettings, clock: Clock = performanceClock(), hooks: ProtocolHooks = {}): Promise<ProtocolRun> {
+export async function runProtocol(
+  fn: () => unknown,
+  settings: ProtocolSettings,
+  clock: Clock = performanceClock(),
+  hooks: ProtocolHooks = {},
+): Promise<ProtocolRun> {
   const p = validateProtocol({ ...settings });
   const t = () => clock.now();
   const tStart = t();

@@ -149,9 +149,11 @@ export function bootstrapMedianCi(
   return { method: 'bootstrap-percentile', lo: percentileSorted(m, a), hi: percentileSorted(m, 1 - a), confidence, resamples, seed };
 }
 
-
 /** All summary statistics of `samples` (ms). Throws on an empty or non-finite sample set. */
-export function computeStats(samples: ArrayLike<number>, opts: { confidence?: number; resamples?: number; seed?: number; batchSize?: number } = {}): SampleStats {
+export function computeStats(
+  samples: ArrayLike<number>,
+  opts: { confidence?: number; resamples?: number; seed?: number; batchSize?: number } = {},
+): SampleStats {
   const n = samples.length;
   if (n === 0) throw new Error('no samples to summarise');
   for (let i = 0; i < n; i++) if (!Number.isFinite(samples[i]!)) throw new Error('samples contain a non-finite value');
@@ -202,7 +204,14 @@ export function computeStats(samples: ArrayLike<number>, opts: { confidence?: nu
     mad,
     cv: mean > 0 ? stdev / mean : 0,
     ciMedian: ranks
-      ? { method: 'order-statistic', lo: s[ranks.lo]!, hi: s[ranks.hi]!, confidence, coverage: ranks.coverage, relHalfWidth: relHalfWidth(s[ranks.lo]!, s[ranks.hi]!, median) }
+      ? {
+          method: 'order-statistic',
+          lo: s[ranks.lo]!,
+          hi: s[ranks.hi]!,
+          confidence,
+          coverage: ranks.coverage,
+          relHalfWidth: relHalfWidth(s[ranks.lo]!, s[ranks.hi]!, median),
+        }
       : null,
     ciMedianBootstrap: bootstrapMedianCi(s, { confidence, resamples: opts.resamples, seed: opts.seed }),
     outliers,
@@ -443,11 +452,16 @@ export function summariseSessions(
   const reasons: string[] = [];
   const notConverged = list.map((s, i) => ({ s, i })).filter(({ s }) => s.converged === false);
   if (notConverged.length > 0) {
-    reasons.push(`${notConverged.length} of ${k} sessions did not converge (${notConverged.map(({ s, i }) => `#${i + 1}: ${s.stopReason ?? 'not converged'}`).join(', ')})`);
+    reasons.push(
+      `${notConverged.length} of ${k} sessions did not converge (${notConverged.map(({ s, i }) => `#${i + 1}: ${s.stopReason ?? 'not converged'}`).join(', ')})`,
+    );
   }
   const sessionsAgree = k >= 2 && maxDeviationRel <= target;
   if (k < 2) reasons.push('one session only: nothing shows how much a new session would differ');
-  else if (!sessionsAgree) reasons.push(`session medians differ from the pooled median by up to ${(maxDeviationRel * 100).toFixed(2)}% (target ${(target * 100).toFixed(2)}%)`);
+  else if (!sessionsAgree)
+    reasons.push(
+      `session medians differ from the pooled median by up to ${(maxDeviationRel * 100).toFixed(2)}% (target ${(target * 100).toFixed(2)}%)`,
+    );
   const withinConverged = notConverged.length === 0;
   return {
     k,
@@ -455,7 +469,16 @@ export function summariseSessions(
     sessionMedians,
     sessionSamples: sizes,
     between: { rangeRel: rel(maxM - minM), maxDeviationRel, stdevRel },
-    ci: { method: 'hierarchical-bootstrap', lo, hi, confidence, relHalfWidth: relHalfWidth(lo, hi, pooledMedian), resamples, seed, smallSessionFactor: factor },
+    ci: {
+      method: 'hierarchical-bootstrap',
+      lo,
+      hi,
+      confidence,
+      relHalfWidth: relHalfWidth(lo, hi, pooledMedian),
+      resamples,
+      seed,
+      smallSessionFactor: factor,
+    },
     withinConverged,
     sessionsAgree,
     converged: withinConverged && sessionsAgree,
@@ -503,47 +526,82 @@ export function statsWarnings(st: SampleStats, ctx: WarningContext = {}): StatsW
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   if (st.cv > WARNING_THRESHOLDS.cv) {
     const of = st.spreadOf === 'batch-means' ? ' (of batch means)' : '';
-    w.push({ code: 'high-cv', message: `coefficient of variation${of} is ${pct(st.cv)} (> ${pct(WARNING_THRESHOLDS.cv)}): the host is noisy; close other programs or use --preset rigorous` });
+    w.push({
+      code: 'high-cv',
+      message: `coefficient of variation${of} is ${pct(st.cv)} (> ${pct(WARNING_THRESHOLDS.cv)}): the host is noisy; close other programs or use --preset rigorous`,
+    });
   }
   if (ctx.converged === false) {
     const why = ctx.sessions && ctx.sessions.reasons.length > 0 ? ctx.sessions.reasons.join('; ') : `stopped by ${ctx.stopReason ?? 'a cap'}`;
     w.push({ code: 'not-converged', message: `did not converge (${why}): use a longer preset or a quieter host` });
   }
   if (ctx.trend?.trending) {
-    w.push({ code: 'trend', message: `samples trend by ${pct(ctx.trend.drift)} between halves (Mann-Kendall p = ${ctx.trend.p.toPrecision(2)}): the host or runtime was still changing; re-run on a quiet host` });
+    w.push({
+      code: 'trend',
+      message: `samples trend by ${pct(ctx.trend.drift)} between halves (Mann-Kendall p = ${ctx.trend.p.toPrecision(2)}): the host or runtime was still changing; re-run on a quiet host`,
+    });
   }
   if (ctx.warmupSteady === false) {
-    w.push({ code: 'warmup-not-steady', message: 'warm-up hit its time cap while calls were still getting faster or slower: samples may include warm-up; use a longer preset' });
+    w.push({
+      code: 'warmup-not-steady',
+      message: 'warm-up hit its time cap while calls were still getting faster or slower: samples may include warm-up; use a longer preset',
+    });
   }
   if (st.min < st.median / 2) {
-    w.push({ code: 'min-below-half-median', message: `minimum ${st.min.toPrecision(3)} ms is below half the median ${st.median.toPrecision(3)} ms: the distribution is unstable (frequency scaling, caching?)` });
+    w.push({
+      code: 'min-below-half-median',
+      message: `minimum ${st.min.toPrecision(3)} ms is below half the median ${st.median.toPrecision(3)} ms: the distribution is unstable (frequency scaling, caching?)`,
+    });
   }
   if (st.n < WARNING_THRESHOLDS.minSamples) {
-    w.push({ code: 'too-few-samples', message: `only ${st.n} samples (< ${WARNING_THRESHOLDS.minSamples}): statistics are rough; use a longer preset` });
+    w.push({
+      code: 'too-few-samples',
+      message: `only ${st.n} samples (< ${WARNING_THRESHOLDS.minSamples}): statistics are rough; use a longer preset`,
+    });
   }
   const sampleMs = st.median * (ctx.batchSize ?? st.batchSize);
   const tick = Math.max(ctx.timerResolutionMs ?? 0, ctx.timerReadCostMs ?? 0);
   if (tick > 0 && sampleMs / tick < WARNING_THRESHOLDS.timerTicks) {
-    w.push({ code: 'timer-resolution', message: `a sample spans only ${(sampleMs / tick).toFixed(0)} timer ticks of ${tick.toPrecision(2)} ms: figures are timer-resolution-bound; allow more batching` });
+    w.push({
+      code: 'timer-resolution',
+      message: `a sample spans only ${(sampleMs / tick).toFixed(0)} timer ticks of ${tick.toPrecision(2)} ms: figures are timer-resolution-bound; allow more batching`,
+    });
   }
   if (ctx.otherLoad !== undefined && ctx.otherLoad > WARNING_THRESHOLDS.otherLoad) {
     w.push({ code: 'high-load', message: `other processes used ${pct(ctx.otherLoad)} of the CPU during the measurement: stop them and re-run` });
   }
   if (ctx.stealShare !== undefined && ctx.stealShare !== null && ctx.stealShare > WARNING_THRESHOLDS.steal) {
-    w.push({ code: 'high-steal', message: `the hypervisor took ${pct(ctx.stealShare)} of the CPU time (steal) during the measurement: figures from a shared virtual machine vary; use a dedicated host` });
+    w.push({
+      code: 'high-steal',
+      message: `the hypervisor took ${pct(ctx.stealShare)} of the CPU time (steal) during the measurement: figures from a shared virtual machine vary; use a dedicated host`,
+    });
   }
   if (ctx.sessions && ctx.sessions.k >= 2 && !ctx.sessions.sessionsAgree) {
-    w.push({ code: 'sessions-disagree', message: `session medians spread ${pct(ctx.sessions.between.rangeRel)} (largest deviation ${pct(ctx.sessions.between.maxDeviationRel)}): a new session would likely differ as much; use more sessions or a quieter host` });
+    w.push({
+      code: 'sessions-disagree',
+      message: `session medians spread ${pct(ctx.sessions.between.rangeRel)} (largest deviation ${pct(ctx.sessions.between.maxDeviationRel)}): a new session would likely differ as much; use more sessions or a quieter host`,
+    });
   }
   if (ctx.sessions && ctx.sessions.k < 2) {
-    w.push({ code: 'single-session', message: 'measured in one session only: its CI does not cover session-to-session variation; use --preset default (3 sessions)' });
+    w.push({
+      code: 'single-session',
+      message: 'measured in one session only: its CI does not cover session-to-session variation; use --preset default (3 sessions)',
+    });
   }
   return w;
 }
 
 /** Stats plus warnings for one session (protocol run). */
-export function summariseRun(run: ProtocolRun, extra: { otherLoad?: number; stealShare?: number | null; resamples?: number; seed?: number } = {}): { stats: SampleStats; warnings: StatsWarning[] } {
-  const stats = computeStats(run.samplesMs, { confidence: run.settings.confidence, resamples: extra.resamples, seed: extra.seed, batchSize: run.batchSize });
+export function summariseRun(
+  run: ProtocolRun,
+  extra: { otherLoad?: number; stealShare?: number | null; resamples?: number; seed?: number } = {},
+): { stats: SampleStats; warnings: StatsWarning[] } {
+  const stats = computeStats(run.samplesMs, {
+    confidence: run.settings.confidence,
+    resamples: extra.resamples,
+    seed: extra.seed,
+    batchSize: run.batchSize,
+  });
   const warnings = statsWarnings(stats, {
     converged: run.converged,
     stopReason: run.stopReason,

@@ -40,7 +40,11 @@ export function decimalsFor(halfWidth: number): number {
 }
 
 /** A value with its CI, all with the decimals the CI supports (fixed decimals: the three line up). */
-export function formatEstimate(value: number, lo: number | null | undefined, hi: number | null | undefined): { value: string; lo: string; hi: string; decimals: number } {
+export function formatEstimate(
+  value: number,
+  lo: number | null | undefined,
+  hi: number | null | undefined,
+): { value: string; lo: string; hi: string; decimals: number } {
   if (missing(lo) || missing(hi)) return { value: formatSig(value), lo: '-', hi: '-', decimals: -1 };
   const d = decimalsFor(Math.max(value - lo, hi - value));
   return { value: value.toFixed(d), lo: lo.toFixed(d), hi: hi.toFixed(d), decimals: d };

@@ -80,7 +80,11 @@ export function machineTimes(): MachineTimes {
 }
 
 /** Shares of a window between two readings; `ownMs` is our CPU time in it. */
-export function loadBetween(m0: MachineTimes, m1: MachineTimes, ownMs: number): Pick<LoadWindow, 'ownLoad' | 'otherLoad' | 'stealShare' | 'iowaitShare'> {
+export function loadBetween(
+  m0: MachineTimes,
+  m1: MachineTimes,
+  ownMs: number,
+): Pick<LoadWindow, 'ownLoad' | 'otherLoad' | 'stealShare' | 'iowaitShare'> {
   const total = Math.max(1, m1.total - m0.total);
   const busy = m1.busy - m0.busy;
   const share = (a: number | null, b: number | null) => (a === null || b === null ? null : Math.max(0, Math.min(1, (b - a) / total)));

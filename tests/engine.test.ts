@@ -20,6 +20,8 @@ import type { MeasurementRecord, SessionRecord } from '../src/results/schema.js'
 import { clearTargetsMemoryCache } from '../src/runners/registry.js';
 import { createFakeRunner, fakeLatencyMs, fakePrepare, installFakeRunners } from './helpers/fake-runner.js';
 import { resolveWorkload } from '../src/models/workload.js';
+import type { ReferenceRunner } from '../src/engine/noise-floor.js';
+import { formatNoiseFloor } from '../src/report/measurement.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mnv4-engine-'));
 const savedCache = process.env.MNV4_BENCH_CACHE;
@@ -42,7 +44,34 @@ afterEach(() => {
 let runCounter = 0;
 function options(over: Partial<ExecuteOptions> = {}): ExecuteOptions & { events: EngineEvent[] } {
   const events: EngineEvent[] = [];
-  return { outDir: tmp, runId: `run-${++runCounter}`, prepare: fakePrepare, command: ['test'], onEvent: (e) => events.push(e), events, ...over };
+  return {
+    outDir: tmp,
+    runId: `run-${++runCounter}`,
+    prepare: fakePrepare,
+    command: ['test'],
+    onEvent: (e) => events.push(e),
+    events,
+    reference: fakeReference(),
+    ...over,
+  };
+}
+
+/** A reference timing without timing anything: 2 ms at the start of a run, 2.1 ms at its end. */
+function fakeReference(): ReferenceRunner {
+  let calls = 0;
+  return () => {
+    const medianMs = calls++ % 2 === 0 ? 2 : 2.1;
+    return Promise.resolve({
+      at: new Date().toISOString(),
+      medianMs,
+      ciLo: medianMs * 0.99,
+      ciHi: medianMs * 1.01,
+      cv: 0.01,
+      n: 100,
+      converged: true,
+      stopReason: 'converged',
+    });
+  };
 }
 
 const B03 = resolveWorkload('conv-s/b03').id;
@@ -162,6 +191,25 @@ describe('executing a plan', () => {
     expect(run.manifest.command).toEqual(['test']);
     expect(run.manifest.sessionsPerMeasurement).toBe(3);
     expect(run.manifest.runtimes['fake-runtime']).toBe('9.9.9');
+  });
+
+  it('the noise floor is timed before the first and after the last session, its drift in the manifest', async () => {
+    undo = installFakeRunners(createFakeRunner());
+    const o = options();
+    const r = await executePlan(planBench({ targets: ['fake-cpu'], workloads: ['conv-s/b03'], preset: 'quick', sessions: 1 }), o);
+    expect(r.noiseFloor!.driftRel).toBeCloseTo(0.05, 12);
+    const run = await readRun(r.runDir);
+    expect(run.manifest.noiseFloor).toHaveLength(1);
+    expect(run.manifest.noiseFloor![0]).toMatchObject({ workload: 'js-matmul-48-f64', start: { medianMs: 2 }, end: { medianMs: 2.1 } });
+    expect(formatNoiseFloor(r.noiseFloor!)).toMatch(/drift \+5\.0%.*\nwarning: the reference workload's speed changed by 5\.0%/s);
+    // a resume adds the second execution's entry and keeps the first
+    const again = await executePlan(planBench({ targets: ['fake-cpu'], workloads: ['conv-s/b03', 'conv-s/b05'], preset: 'quick', sessions: 1 }), {
+      ...options(),
+      runId: o.runId,
+      resume: true,
+    });
+    expect(again.noiseFloor).toBeDefined();
+    expect((await readRun(r.runDir)).manifest.noiseFloor).toHaveLength(2);
   });
 
   it('sessions that drift apart are flagged', async () => {

@@ -19,7 +19,10 @@
  *     (a resume tries it again, keeping the sessions it had); the run goes on with the other pairs;
  *  5. `signal` aborted (Ctrl-C): the session in flight stops between samples and is not recorded; the
  *     result says `interrupted`;
- *  6. every runner is disposed through the registry at the end, whatever happened.
+ *  6. every runner is disposed through the registry at the end, whatever happened;
+ *  7. the noise floor (./noise-floor.ts): a fixed reference workload is timed before the first session and
+ *     after the last one; both timings, their drift and the host load over the execution go to the
+ *     manifest's `noiseFloor` (one entry per execution; the start is written at once).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -32,6 +35,7 @@ import { prepareWorkload } from '../runners/prepare.js';
 import { detectTargets, disposeRunners } from '../runners/registry.js';
 import type { PreparedWorkload, RunContext, Target } from '../runners/types.js';
 import type { EngineEvent, ExecuteResult } from './events.js';
+import { REFERENCE_WORKLOAD, startNoiseFloor, timeReference, type NoiseFloor, type ReferenceRunner } from './noise-floor.js';
 import type { Job, Plan } from './plan.js';
 
 /** A target of the plan cannot run on its device and the caller asked to fail rather than skip. */
@@ -69,6 +73,11 @@ export interface ExecuteOptions {
   onEvent?: (e: EngineEvent) => void;
   /** progress lines from runners (RunContext.log). */
   log?: (line: string) => void;
+  /**
+   * the noise floor's reference timing (./noise-floor.ts), run at the start and at the end of this execution
+   * (default: the real one, about 1-2 s each); `false` turns it off (tests with fake runners).
+   */
+  reference?: ReferenceRunner | false;
 }
 
 /** Distinct targets of the jobs, in plan order (by id + settings, not by object identity). */
@@ -115,6 +124,12 @@ export async function executePlan(plan: Plan, o: ExecuteOptions): Promise<Execut
       runtimes,
     });
     const writer = await RunWriter.open(o.outDir, manifest, { resume: o.resume === true });
+
+    // the noise floor's first reference timing, before any session (recorded at once: a crash keeps it)
+    const execution = writer.executionIndex();
+    const reference = o.reference === undefined ? timeReference : o.reference;
+    const floor = reference ? await startNoiseFloor(reference, signal) : null;
+    if (floor) await writer.recordNoiseFloor({ workload: REFERENCE_WORKLOAD, start: floor.start }, execution);
 
     const runnable = plan.jobs.filter((j) => reasonOf(j) === null);
     const pending = runnable.filter((j) => !writer.finishedKeys().has(j.key));
@@ -217,6 +232,12 @@ export async function executePlan(plan: Plan, o: ExecuteOptions): Promise<Execut
         }
       }
     }
+    // the noise floor's second timing (not after an interrupt: the user wants out)
+    let noiseFloor: NoiseFloor | undefined;
+    if (floor && !interrupted && !signal.aborted) {
+      noiseFloor = await floor.finish();
+      await writer.recordNoiseFloor(noiseFloor, execution);
+    }
     const result: ExecuteResult = {
       runId: o.runId,
       runDir: writer.runDir,
@@ -226,6 +247,7 @@ export async function executePlan(plan: Plan, o: ExecuteOptions): Promise<Execut
       alreadyMeasured: runnable.length - pending.length,
       sessionsRun,
       interrupted,
+      ...(noiseFloor ? { noiseFloor } : {}),
     };
     emit({ type: 'finished', result });
     return result;

@@ -3,6 +3,7 @@
  * skipped or failed pair (one line). Every figure printed here is measured; published or simulated figures
  * are rendered elsewhere with their label.
  */
+import type { NoiseFloor } from '../engine/noise-floor.js';
 import type { ErrorRecord, MeasurementRecord, SessionRecord, SkippedRecord } from '../results/schema.js';
 import { median } from '../util/median.js';
 import { PERCENTILE_MIN_N } from '../profiles/stats.js';
@@ -115,4 +116,20 @@ export function formatUnmeasured(rec: SkippedRecord | ErrorRecord): string {
   return rec.kind === 'skipped'
     ? `${what}: skipped: ${rec.reason}`
     : `${what}: FAILED${rec.sessionIndex !== undefined ? ` in session ${rec.sessionIndex + 1}` : ''}: ${rec.error.name}: ${rec.error.message.split('\n')[0]}`;
+}
+
+/** Threshold of the noise-floor drift warning (relative change of the reference median over the run). */
+export const NOISE_FLOOR_DRIFT_WARNING = 0.02;
+
+/** One line (two with a warning) about the run's noise floor (src/engine/noise-floor.ts). */
+export function formatNoiseFloor(nf: NoiseFloor): string {
+  const t = (x: NoiseFloor['start']) => `${formatSig(x.medianMs)} ms (CV ${formatPercent(x.cv)})`;
+  const load = nf.hostLoad
+    ? `; other processes ${formatPercent(nf.hostLoad.otherLoad)}, steal ${nf.hostLoad.stealShare === null ? 'unknown' : formatPercent(nf.hostLoad.stealShare)} of the CPU over the run`
+    : '';
+  const head = `noise floor (${nf.workload}): start ${t(nf.start)}${nf.end ? `, end ${t(nf.end)}, drift ${nf.driftRel! >= 0 ? '+' : ''}${formatPercent(nf.driftRel)}` : ''}${load}`;
+  if (nf.driftRel !== undefined && Math.abs(nf.driftRel) > NOISE_FLOOR_DRIFT_WARNING) {
+    return `${head}\nwarning: the reference workload's speed changed by ${formatPercent(nf.driftRel)} during the run: the host was not steady; compare this run's figures with care or re-run on a quiet host`;
+  }
+  return head;
 }

@@ -223,6 +223,32 @@ const recordHead = {
   target: TargetSchema,
 };
 
+const ReferenceTimingSchema = z.object({
+  at: z.string(),
+  medianMs: z.number(),
+  ciLo: z.number().nullable(),
+  ciHi: z.number().nullable(),
+  cv: z.number(),
+  n: z.number().int(),
+  converged: z.boolean(),
+  stopReason: z.string(),
+});
+export const NoiseFloorSchema = z.object({
+  workload: z.string(),
+  start: ReferenceTimingSchema,
+  end: ReferenceTimingSchema.optional(),
+  driftRel: z.number().optional(),
+  hostLoad: z
+    .object({
+      otherLoad: z.number(),
+      stealShare: z.number().nullable(),
+      iowaitShare: z.number().nullable(),
+      source: z.string(),
+      elapsedMs: z.number(),
+    })
+    .optional(),
+});
+
 export const ManifestSchema = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   kind: z.literal('manifest'),
@@ -272,6 +298,11 @@ export const ManifestSchema = z.object({
   protocol: ProtocolSettingsSchema,
   /** independent sessions per measurement (k). */
   sessionsPerMeasurement: z.number().int().positive(),
+  /**
+   * the noise floor of each execution of the run (a resume adds one): a fixed reference workload timed at
+   * the start and at the end (src/engine/noise-floor.ts), its drift, and the host load over the execution.
+   */
+  noiseFloor: z.array(NoiseFloorSchema).optional(),
   targets: z.array(TargetSchema),
 });
 export type ManifestRecord = z.infer<typeof ManifestSchema>;

@@ -147,6 +147,24 @@ export class RunWriter {
     return this.manifest;
   }
 
+  /**
+   * Records this execution's noise floor (src/engine/noise-floor.ts) in the manifest, rewritten atomically:
+   * the entry of the current execution is replaced (start first, then start and end), earlier executions'
+   * entries (a resumed run) are kept.
+   */
+  async recordNoiseFloor(entry: NonNullable<ManifestRecord['noiseFloor']>[number], execution: number): Promise<void> {
+    const list = [...(this.manifest.noiseFloor ?? [])];
+    list[execution] = entry;
+    const next = ManifestSchema.parse({ ...this.manifest, noiseFloor: list });
+    await writeFileAtomic(path.join(this.runDir, MANIFEST_FILE), JSON.stringify(next, null, 2) + '\n');
+    this.manifest = next;
+  }
+
+  /** Index of this execution among the run's executions (0 for a new run, 1 after one resume, ...). */
+  executionIndex(): number {
+    return this.manifest.resumed.length;
+  }
+
   /** Keys with a finished measurement (to skip on resume). */
   finishedKeys(): ReadonlySet<string> {
     return this.finished;

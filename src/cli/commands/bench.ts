@@ -100,6 +100,7 @@ export async function runBench(o: BenchOptions, { io, argv }: CliContext): Promi
         resume,
         signal,
         profile: o.profile === true,
+        ...(o.noiseFloor === false ? { reference: false as const } : {}),
         ...(profileRuns !== undefined ? { profileRuns } : {}),
         command: [...argv],
         onUnavailable: 'fail',
@@ -135,7 +136,7 @@ export function register(program: Command, cli: CliContext): void {
     .option('--format <format>', "model file format (default: the target's first: onnx or tflite)");
   addOptions(cmd, ['dtype', 'resolution', 'profile']);
   cmd.option('--profile-runs <n>', 'profiled runs in that pass (default 10)');
-  addOptions(cmd, ['out', 'runId', 'resume', 'json', 'chromium']);
+  addOptions(cmd, ['out', 'runId', 'resume', 'json', 'chromium', 'noiseFloor', 'strictBackend']);
   cmd.action(async (opts: BenchOptions) => {
     await runBench(opts, cli);
   });

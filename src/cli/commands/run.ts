@@ -74,6 +74,7 @@ export async function runDevice(o: RunOptions, { io, argv }: CliContext): Promis
         resume,
         signal,
         profile: o.profile === true,
+        ...(o.noiseFloor === false ? { reference: false as const } : {}),
         command: [...argv],
         onUnavailable: 'skip',
         onEvent: (e) => render.onEvent(e),
@@ -103,7 +104,7 @@ export function register(program: Command, cli: CliContext): void {
     .command('run')
     .description('run a device profile (devices/<id>.json): every target and workload it lists, on the device it describes, into one run directory')
     .requiredOption('--device <id>', 'device profile id (e.g. host, pixel6) or a path to a profile .json');
-  addOptions(cmd, ['preset', 'sessions', 'workloads', 'targets', 'resolution', 'out', 'runId', 'resume', 'profile', 'json', 'chromium']);
+  addOptions(cmd, ['preset', 'sessions', 'workloads', 'targets', 'resolution', 'out', 'runId', 'resume', 'profile', 'json', 'chromium', 'noiseFloor', 'strictBackend']);
   cmd.option('--dry-run', 'print the planned measurements and exit').action(async (opts: RunOptions) => {
     await runDevice(opts, cli);
   });

@@ -19,6 +19,7 @@ export default defineConfig({
       'tests/search-space.test.ts',
       'tests/stats.test.ts',
       'tests/host-facts.test.ts',
+      'tests/backend-share.test.ts',
       'tests/tflite-op-profile.test.ts',
     ],
     testTimeout: 30_000,

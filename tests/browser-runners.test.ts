@@ -265,7 +265,10 @@ describe.skipIf(!chromium.ok)('browser runners in Chromium', () => {
       const prof = await page.call<OrtProfileResponse>('ortProfile', { runs: 1 }, 'profile');
       await page.close();
       const events = parseOrtTrace(prof.trace ?? '');
-      expect(verifyOrtProviders('ort-wasm-browser', 'wasm', events).onExpected).toBeGreaterThan(0);
+      const wasm = verifyOrtProviders('ort-wasm-browser', 'wasm', events);
+      expect(wasm.onExpected).toBe(wasm.total);
+      expect(wasm.share).toMatchObject({ requested: 'CPUExecutionProvider', nodeShare: 1, others: {} });
+      expect(wasm.share.total).toBe(wasm.total); // one profiled run: one kernel event per node
       expect(() => verifyOrtProviders('ort-webgpu', 'webgpu', events)).toThrow(BackendMismatchError);
       expect(() => verifyOrtProviders('ort-webgpu', 'webgpu', events)).toThrow(/requested backend 'webgpu' but 'wasm/);
     } finally {

@@ -35,13 +35,19 @@ describe('CLI: run --device', () => {
     expect(r.stdout).toContain('[1] cpu: ort-cpu fp32 threads=1');
     expect(r.stdout).toContain('pixel6_cpu ms published');
     expect(r.stdout).toMatch(/model:conv-s@224\s+\S+\s+2\.4/);
-    const lines = readFileSync(join(dir, 'r1', 'measurements.jsonl'), 'utf8').trim().split('\n');
+    const lines = readFileSync(join(dir, 'r1', 'measurements.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
     expect(lines.map((l) => parseLine(l).kind)).toEqual(['session', 'measurement']);
     // resuming the same run measures nothing again
     const again = runCli(['run', '--device', file, '--out', dir, '--resume', 'r1']);
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/0 sessions to run \(resumed: 1 pairs measured/);
-    expect(readFileSync(join(dir, 'r1', 'measurements.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+    expect(
+      readFileSync(join(dir, 'r1', 'measurements.jsonl'), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(2);
   });
 
   it('skips a target that cannot run here, with its reason, and measures the rest', () => {
@@ -61,7 +67,11 @@ describe('CLI: run --device', () => {
     const dir = tmp();
     const file = deviceFile(dir, { targets: [{ target: 'ort-cpu', settings: { threads: 1 } }], workloads: ['block:conv_bn(k1,s1,o8,relu)@8x4x4'] });
     // the reader sleeps before reading, so the CLI's writes fill the pipe (64 KiB) and must wait
-    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI_PATH}" run --device "${file}" --out "${dir}" --json 2>/dev/null | (sleep 1; cat)`], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+    const r = spawnSync(
+      'bash',
+      ['-c', `"${process.execPath}" "${CLI_PATH}" run --device "${file}" --out "${dir}" --json 2>/dev/null | (sleep 1; cat)`],
+      { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 },
+    );
     expect(r.stdout.length).toBeGreaterThan(65536);
     const out = JSON.parse(r.stdout) as { measurements: unknown[] };
     expect(out.measurements).toHaveLength(1);

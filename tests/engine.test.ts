@@ -212,6 +212,22 @@ describe('executing a plan', () => {
     expect((await readRun(r.runDir)).manifest.noiseFloor).toHaveLength(2);
   });
 
+  it('a partial fallback is marked in the table with its share and named in the warnings; --strict-backend makes it an error', async () => {
+    undo = installFakeRunners(createFakeRunner({ nodesOnRequested: 7 }));
+    const plan = planBench({ targets: ['fake-cpu'], workloads: ['conv-s/b03'], preset: 'quick', sessions: 1 });
+    const r = await executePlan(plan, options());
+    const m = r.measured[0]!;
+    expect(m.executed.share).toMatchObject({ onRequested: 7, total: 10, nodeShare: 0.7 });
+    expect(m.warnings.map((w) => w.message).join('\n')).toMatch(/partial fallback: 7 of 10 nodes \(70\.0%, 70\.0% of profiled time\) on FakeEP/);
+    const text = summaryTable(summaryLayout(plan), (await readRun(r.runDir)).records);
+    expect(text).toMatch(/ fb70%/);
+    expect(text).toContain('fbNN% = partial fallback');
+    expect(formatMeasurement(m)).toContain('on FakeEP: 7 of 10 nodes (70.0%, 70.0% of profiled time) PARTIAL FALLBACK');
+    const strict = await executePlan(plan, options({ strictBackend: true }));
+    expect(strict.measured).toEqual([]);
+    expect(strict.failed[0]!.error.message).toMatch(/--strict-backend refuses a partial fallback/);
+  });
+
   it('sessions that drift apart are flagged', async () => {
     undo = installFakeRunners(createFakeRunner({ drift: 0.2 }));
     const plan = planBench({ targets: ['fake-cpu'], workloads: ['conv-s/b03'], preset: 'quick', sessions: 2 });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ProtocolRun, ProtocolSettings } from '../src/profiles/protocol.js';
 import { defineRunner, type RunnerDefinition } from '../src/runners/define.js';
-import { measureSession, type SessionSteps } from '../src/runners/measurement.js';
+import { measureSession, type ExternalSessionSteps, type SessionSteps } from '../src/runners/measurement.js';
 import {
   BackendMismatchError,
   localContext,
@@ -131,6 +131,46 @@ describe('measureSession', () => {
     await expect(measureSession(target, w, protocol, localContext({ signal: ac2.signal }), {}, s2)).rejects.toThrow();
     expect(log2).toContain('shouldAbort=true');
     expect(log2).not.toContain('checkOutput');
+  });
+});
+
+describe('measureSession with a tool that times itself', () => {
+  it('checks, runs the tool, checks, proves, releases; the result is externally timed with the tool summary', async () => {
+    const log: string[] = [];
+    const steps: ExternalSessionSteps = {
+      timing: 'external',
+      checkFile: () => {
+        log.push('push model');
+      },
+      run: async (_p, signal) => {
+        log.push(`run tool (aborted=${signal.aborted})`);
+        return {
+          external: { tool: 'benchmark_model', summary: { count: 50, minMs: 1.1, maxMs: 1.9, meanMs: 1.3, stdMs: 0.1 } },
+          coldStart: { sessionCreateMs: 40 },
+          warnings: ['thermal'],
+        };
+      },
+      prove: async () => {
+        log.push('prove');
+        return { executed: { runtime: 'tflite', runtimeVersion: '2.16', backend: 'cpu', evidence: 'op profile' } };
+      },
+      release: async () => {
+        log.push('remove from device');
+      },
+    };
+    const r = await measureSession(target, w, protocol, localContext(), {}, steps);
+    expect(log).toEqual(['push model', 'run tool (aborted=false)', 'prove', 'remove from device']);
+    expect(r.protocol).toBeUndefined();
+    expect(r.external?.summary.count).toBe(50);
+    expect(r.coldStart).toEqual({ sessionCreateMs: 40 });
+    expect(r.warnings).toEqual(['thermal']);
+
+    log.length = 0;
+    steps.prove = async () => {
+      throw new BackendMismatchError('fake', 'gpu', 'cpu', 'op profile shows CPU kernels only');
+    };
+    await expect(measureSession(target, w, protocol, localContext(), {}, steps)).rejects.toBeInstanceOf(BackendMismatchError);
+    expect(log.at(-1)).toBe('remove from device');
   });
 });
 

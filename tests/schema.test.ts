@@ -59,9 +59,13 @@ describe('measurement records', () => {
   it('reject another schemaVersion with a clear one-line error', () => {
     const rec = { ...fakeRecord(), schemaVersion: 3 };
     expect(() => parseLine(JSON.stringify(rec), 'm.jsonl:3')).toThrow(SchemaError);
-    expect(() => parseLine(JSON.stringify(rec), 'm.jsonl:3')).toThrow(/^m\.jsonl:3: schemaVersion 3 is not supported \(this mnv4-bench reads version 2\); read it with/);
+    expect(() => parseLine(JSON.stringify(rec), 'm.jsonl:3')).toThrow(
+      /^m\.jsonl:3: schemaVersion 3 is not supported \(this mnv4-bench reads version 2\); read it with/,
+    );
     // a version-1 file (wave 1) is named as older
-    expect(() => parseLine(JSON.stringify({ ...rec, schemaVersion: 1 }), 'old.jsonl:1')).toThrow(/schemaVersion 1 is not supported \(this mnv4-bench reads version 2, written by an older mnv4-bench\)/);
+    expect(() => parseLine(JSON.stringify({ ...rec, schemaVersion: 1 }), 'old.jsonl:1')).toThrow(
+      /schemaVersion 1 is not supported \(this mnv4-bench reads version 2, written by an older mnv4-bench\)/,
+    );
     expect(() => parseLine('{"kind":"measurement"}')).toThrow(/no schemaVersion/);
   });
 
@@ -94,7 +98,9 @@ describe('measurement records', () => {
     const a = measurementKey('host', 'w', 'fp32', { id: 't', settings: { threads: 1, optLevel: 'all' } });
     const b = measurementKey('host', 'w', 'fp32', { id: 't', settings: { optLevel: 'all', threads: 1 } });
     expect(a).toBe(b);
-    expect(measurementKey('host', 'w', 'int8', { id: 't', settings: { threads: 1 } })).not.toBe(measurementKey('host', 'w', 'fp32', { id: 't', settings: { threads: 1 } }));
+    expect(measurementKey('host', 'w', 'int8', { id: 't', settings: { threads: 1 } })).not.toBe(
+      measurementKey('host', 'w', 'fp32', { id: 't', settings: { threads: 1 } }),
+    );
     expect(measurementKey('pixel6', 'w', 'fp32', { id: 't', settings: {} })).not.toBe(measurementKey('host', 'w', 'fp32', { id: 't', settings: {} }));
   });
 });

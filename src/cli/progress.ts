@@ -13,6 +13,8 @@ const jobText = (j: Job): string => `${j.workloadId} ${j.dtype} on ${j.target.id
 
 export interface EventRenderer {
   onEvent(e: EngineEvent): void;
+  /** a progress line from a runner (RunContext.log): above the bar, or on stderr. */
+  log(line: string): void;
   /** stops the bar (call in a finally). */
   stop(): void;
 }
@@ -37,6 +39,7 @@ export function eventRenderer(io: CliIO, o: { json?: boolean } = {}): EventRende
     else io.out(`${text}\n\n`);
   };
   return {
+    log: note,
     onEvent(e) {
       switch (e.type) {
         case 'planned': {

@@ -78,6 +78,8 @@ export interface ExecuteOptions {
    * (default: the real one, about 1-2 s each); `false` turns it off (tests with fake runners).
    */
   reference?: ReferenceRunner | false;
+  /** a partial fallback is an error, not a marked result (--strict-backend). */
+  strictBackend?: boolean;
 }
 
 /** Distinct targets of the jobs, in plan order (by id + settings, not by object identity). */
@@ -201,6 +203,7 @@ export async function executePlan(plan: Plan, o: ExecuteOptions): Promise<Execut
           };
           const r = await j.runner.measure(w, plan.protocol, j.target.settings, ctx, {
             profile: o.profile === true && index === 0,
+            ...(o.strictBackend ? { strictBackend: true } : {}),
             ...(o.profileRuns !== undefined ? { profileRuns: o.profileRuns } : {}),
             hooks,
           });

@@ -82,6 +82,11 @@ export function formatMeasurement(rec: MeasurementRecord): string {
   lines.push(
     `  ran on: ${rec.executed.runtime} ${rec.executed.runtimeVersion} ${rec.executed.provider ?? rec.executed.backend} (${rec.executed.evidence})`,
   );
+  const sh = rec.executed.share;
+  if (sh)
+    lines.push(
+      `  on ${sh.requested}: ${sh.onRequested} of ${sh.total} nodes (${formatPercent(sh.nodeShare)}${sh.timeShare !== null ? `, ${formatPercent(sh.timeShare)} of profiled time` : ''})${sh.nodeShare < 1 ? ' PARTIAL FALLBACK' : ''}`,
+    );
   const g = rec.derived.gmacPerSecond;
   if (g) lines.push(`  compute: ${formatSig(rec.workload.macs / 1e9, 3)} GMAC per inference at the median -> ${formatSig(g.value, 3)} ${g.unit}`);
   for (const w of rec.warnings) lines.push(`  warning: ${w.message}`);

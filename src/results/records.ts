@@ -279,12 +279,10 @@ export function measurementRecord(scope: RecordScope, w: PreparedWorkload, sessi
   return rec;
 }
 
-/** An `error` record for a pair that failed (in session `sessionIndex` when known); resume tries it again. */
-export function errorRecord(scope: RecordScope, workloadId: string, dtype: string, target: Target, err: unknown, sessionIndex?: number): ErrorRecord {
-  const e = err instanceof Error ? err : new Error(String(err));
+/** The fields every record of a pair that has no measurement starts with. */
+function unmeasuredHead(scope: RecordScope, workloadId: string, dtype: string, target: Target) {
   return {
     schemaVersion: SCHEMA_VERSION,
-    kind: 'error',
     runId: scope.runId,
     key: measurementKey(scope.deviceId, workloadId, dtype, target),
     recordedAt: new Date().toISOString(),
@@ -292,6 +290,15 @@ export function errorRecord(scope: RecordScope, workloadId: string, dtype: strin
     target,
     workload: { id: workloadId },
     dtype,
+  };
+}
+
+/** An `error` record for a pair that failed (in session `sessionIndex` when known); resume tries it again. */
+export function errorRecord(scope: RecordScope, workloadId: string, dtype: string, target: Target, err: unknown, sessionIndex?: number): ErrorRecord {
+  const e = err instanceof Error ? err : new Error(String(err));
+  return {
+    ...unmeasuredHead(scope, workloadId, dtype, target),
+    kind: 'error',
     ...(sessionIndex !== undefined ? { sessionIndex } : {}),
     error: { name: e.name, message: e.message },
   };
@@ -299,16 +306,5 @@ export function errorRecord(scope: RecordScope, workloadId: string, dtype: strin
 
 /** A `skipped` record: a pair that was not measured, and why; resume considers it again. */
 export function skippedRecord(scope: RecordScope, workloadId: string, dtype: string, target: Target, reason: string): SkippedRecord {
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    kind: 'skipped',
-    runId: scope.runId,
-    key: measurementKey(scope.deviceId, workloadId, dtype, target),
-    recordedAt: new Date().toISOString(),
-    device: { id: scope.deviceId },
-    target,
-    workload: { id: workloadId },
-    dtype,
-    reason,
-  };
+  return { ...unmeasuredHead(scope, workloadId, dtype, target), kind: 'skipped', reason };
 }

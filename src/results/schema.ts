@@ -122,6 +122,18 @@ export const ExecutedSchema = z.object({
   adapter: z.record(z.string(), z.unknown()).optional(),
   evidence: z.string().min(1),
   details: z.record(z.string(), z.unknown()).optional(),
+  /** share of the model on the requested backend (src/runners/types.ts BackendShare); < 1 is a partial fallback. */
+  share: z
+    .object({
+      requested: z.string(),
+      onRequested: z.number().int().nonnegative(),
+      total: z.number().int().nonnegative(),
+      nodeShare: z.number(),
+      timeShare: z.number().nullable(),
+      others: z.record(z.string(), z.number()),
+      source: z.string(),
+    })
+    .optional(),
 });
 
 const BlockTimingSchema = z.object({ block: z.string(), ms: z.number(), nodes: z.number().int(), ops: z.record(z.string(), z.number()) });

@@ -7,8 +7,9 @@
  */
 import { existsSync } from 'node:fs';
 import type { ProtocolSettings } from '../profiles/protocol.js';
-import { measureSession, type SessionSteps } from './measurement.js';
+import { measureSession, type RunnerSteps } from './measurement.js';
 import {
+  connectionMismatch,
   resolveSettingsFromSpecs,
   RunnerUnavailableError,
   type Availability,
@@ -45,18 +46,13 @@ export interface RunnerDefinition {
    */
   precheck?(ctx: RunContext): string | null;
   /**
-   * The steps of one measurement of `w` with resolved `settings` (format, file and connection already checked).
+   * The steps of one measurement of `w` with resolved `settings` (format, file and connection already checked):
+   * protocol-timed `SessionSteps`, or `ExternalSessionSteps` for a tool that times itself.
    * Throw RunnerUnavailableError when the target cannot run here.
    */
-  session(w: PreparedWorkload, target: Target, ctx: RunContext, options: MeasureOptions): SessionSteps | Promise<SessionSteps>;
+  session(w: PreparedWorkload, target: Target, ctx: RunContext, options: MeasureOptions): RunnerSteps | Promise<RunnerSteps>;
   /** releases what the runner holds between measurements (browsers, servers); must be safe to call twice. */
   dispose?(): Promise<void>;
-}
-
-/** Why a connection does not fit a definition, or null. */
-function connectionProblem(def: Pick<RunnerDefinition, 'id' | 'connections'>, ctx: RunContext): string | null {
-  if (def.connections.includes(ctx.connection.kind)) return null;
-  return `${def.id} runs over ${def.connections.join('/')} connections, and device '${ctx.deviceId}' is reached over ${ctx.connection.kind}`;
 }
 
 /** Checks that `w`'s file is one the runner reads and that it exists; one clear line otherwise. */
@@ -82,7 +78,7 @@ export function defineRunner(def: RunnerDefinition): Runner {
       return resolveSettingsFromSpecs(def.id, def.settings, input);
     },
     async detect(ctx: RunContext): Promise<Availability> {
-      const problem = connectionProblem(def, ctx);
+      const problem = connectionMismatch(def, ctx);
       if (problem !== null) return { available: false, reason: problem };
       try {
         return await def.detect(ctx);
@@ -98,7 +94,7 @@ export function defineRunner(def: RunnerDefinition): Runner {
       options: MeasureOptions = {},
     ): Promise<MeasurementResult> {
       const resolved = resolveSettingsFromSpecs(def.id, def.settings, settings);
-      const problem = connectionProblem(def, ctx);
+      const problem = connectionMismatch(def, ctx);
       if (problem !== null) throw new RunnerUnavailableError(def.id, problem);
       const unavailable = def.precheck?.(ctx) ?? null;
       if (unavailable !== null) throw new RunnerUnavailableError(def.id, unavailable);

@@ -16,10 +16,24 @@
  *     profiles at once);
  *  7. result: one MeasurementResult with the runner's warnings and context facts.
  * Between steps the run context's abort signal is honoured (the sampling loop polls it too).
+ *
+ * A session timed by an external tool (TFLite `benchmark_model` on a phone: summary statistics only) follows the
+ * same sequence with `ExternalSessionSteps`: steps 2 and 3 are one `run` of the tool, which creates its own
+ * session, warms up and times; the result carries `external` instead of `protocol`.
  */
 import { performanceClock, runProtocol, type ProtocolHooks, type ProtocolRun, type ProtocolSettings } from '../profiles/protocol.js';
 import { startLoadProbe } from './host-load.js';
-import type { ExecutedBackend, MeasureOptions, MeasurementResult, OpProfile, PreparedWorkload, RunContext, Target } from './types.js';
+import type {
+  ColdStart,
+  ExecutedBackend,
+  ExternalTiming,
+  MeasureOptions,
+  MeasurementResult,
+  OpProfile,
+  PreparedWorkload,
+  RunContext,
+  Target,
+} from './types.js';
 
 /** What the timed load reports. */
 export interface LoadReport {
@@ -48,7 +62,7 @@ export interface SessionSteps {
   /** 4. checks the timed session's outputs against the workload. */
   checkOutput(): void | Promise<void>;
   /** 5+6. proves the backend (throws BackendMismatchError) and profiles when asked. */
-  prove(request: { profile: boolean; profileRuns?: number }): Promise<ProofReport>;
+  prove(request: ProofRequest): Promise<ProofReport>;
   /** keep the timed session open through `prove` (proof taken from the session that was timed). */
   proveOnTimedSession?: boolean;
   /** host-load window around sampling (default: this process against the rest of the machine). */
@@ -59,6 +73,45 @@ export interface SessionSteps {
   finish?(result: MeasurementResult): void;
   /** releases what `load` created; called exactly once, whatever happened. */
   release(): Promise<void>;
+}
+
+/** The steps of a runner whose sessions an external tool times (see the module comment). */
+export interface ExternalSessionSteps {
+  timing: 'external';
+  /** 1. untimed checks of the model file (and e.g. pushing it to the device); throws one clear line. */
+  checkFile?(): void | Promise<void>;
+  /** 2+3. runs the tool once: its own session creation, warm-up and timed runs; stop early on `signal`. */
+  run(protocol: ProtocolSettings, signal: AbortSignal): Promise<{ external: ExternalTiming; coldStart?: Partial<ColdStart>; warnings?: string[] }>;
+  /** 4. checks what the tool says about the outputs, where it says anything. */
+  checkOutput?(): void | Promise<void>;
+  /** 5+6. as for protocol-timed sessions. */
+  prove(request: ProofRequest): Promise<ProofReport>;
+  context?(): Record<string, unknown>;
+  finish?(result: MeasurementResult): void;
+  /** releases what the run left behind (files on the device...); called exactly once. */
+  release?(): Promise<void>;
+}
+
+/** Either kind of steps. */
+export type RunnerSteps = SessionSteps | ExternalSessionSteps;
+
+function isExternal(steps: RunnerSteps): steps is ExternalSessionSteps {
+  return 'timing' in steps && steps.timing === 'external';
+}
+
+/** What the proof step is asked for: a profile, and whether a partial fallback is an error (--strict-backend). */
+export interface ProofRequest {
+  profile: boolean;
+  profileRuns?: number;
+  strict: boolean;
+}
+
+function proofRequest(options: MeasureOptions): ProofRequest {
+  return {
+    profile: Boolean(options.profile),
+    ...(options.profileRuns !== undefined ? { profileRuns: options.profileRuns } : {}),
+    strict: options.strictBackend === true,
+  };
 }
 
 function throwIfAborted(ctx: RunContext, what: string): void {
@@ -72,8 +125,9 @@ export async function measureSession(
   protocol: ProtocolSettings,
   ctx: RunContext,
   options: MeasureOptions,
-  steps: SessionSteps,
+  steps: RunnerSteps,
 ): Promise<MeasurementResult> {
+  if (isExternal(steps)) return measureExternal(target, w, protocol, ctx, options, steps);
   const warnings: string[] = [];
   let released = false;
   const release = async () => {
@@ -95,10 +149,7 @@ export async function measureSession(
     throwIfAborted(ctx, `while measuring ${w.id}`);
     await steps.checkOutput();
     if (!steps.proveOnTimedSession) await release();
-    const proof = await steps.prove({
-      profile: Boolean(options.profile),
-      ...(options.profileRuns !== undefined ? { profileRuns: options.profileRuns } : {}),
-    });
+    const proof = await steps.prove(proofRequest(options));
     warnings.push(...(proof.warnings ?? []));
     const result: MeasurementResult = {
       workloadId: w.id,
@@ -119,6 +170,41 @@ export async function measureSession(
     return result;
   } finally {
     await release();
+  }
+}
+
+async function measureExternal(
+  target: Target,
+  w: PreparedWorkload,
+  protocol: ProtocolSettings,
+  ctx: RunContext,
+  options: MeasureOptions,
+  steps: ExternalSessionSteps,
+): Promise<MeasurementResult> {
+  const warnings: string[] = [];
+  try {
+    await steps.checkFile?.();
+    throwIfAborted(ctx, `before running ${w.id}`);
+    const timed = await steps.run(protocol, ctx.signal);
+    warnings.push(...(timed.warnings ?? []));
+    throwIfAborted(ctx, `while measuring ${w.id}`);
+    await steps.checkOutput?.();
+    const proof = await steps.prove(proofRequest(options));
+    warnings.push(...(proof.warnings ?? []));
+    const result: MeasurementResult = {
+      workloadId: w.id,
+      target,
+      external: timed.external,
+      ...(timed.coldStart ? { coldStart: timed.coldStart } : {}),
+      executed: proof.executed,
+      ...(proof.profile ? { profile: proof.profile } : {}),
+      warnings,
+      ...(steps.context ? { context: steps.context() } : {}),
+    };
+    steps.finish?.(result);
+    return result;
+  } finally {
+    await steps.release?.();
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import type { ExportDtype } from '../models/export/cache.js';
 import { getExport } from '../models/export/cache.js';
-import { resolveWorkload } from '../models/workload.js';
+import { resolveWorkload, type ResolvedWorkload } from '../models/workload.js';
 import type { ModelFormat, PreparedWorkload } from './types.js';
 
 /** What file to run. */
@@ -17,17 +17,24 @@ export interface PrepareOptions {
   cacheDir?: string;
 }
 
-/** Resolves `text` and fetches (or builds) its exported file. Errors are the resolver's / exporter's. */
-export async function prepareWorkload(text: string, opts: PrepareOptions): Promise<PreparedWorkload & { cached: boolean }> {
-  const r = resolveWorkload(text, opts.resolution !== undefined ? { resolution: opts.resolution } : {});
-  const e = await getExport(r, { format: opts.format, dtype: opts.dtype }, opts.cacheDir ? { dir: opts.cacheDir } : {});
+/** A resolved workload with the file that encodes it (path, sha256 and size of that file). */
+export function preparedFrom(
+  r: ResolvedWorkload,
+  file: { path: string; sha256: string; bytes: number; format: ModelFormat; dtype: ExportDtype },
+): PreparedWorkload {
   return {
     id: r.id,
     kind: r.kind,
     description: r.description,
     graph: r.graph,
     ...(r.model ? { model: r.model } : {}),
-    file: { path: e.path, sha256: e.sha256, bytes: e.bytes, format: opts.format, dtype: opts.dtype, resolution: r.graph.inputShape[1] },
-    cached: e.cached,
+    file: { ...file, resolution: r.graph.inputShape[1] },
   };
+}
+
+/** Resolves `text` and fetches (or builds) its exported file. Errors are the resolver's / exporter's. */
+export async function prepareWorkload(text: string, opts: PrepareOptions): Promise<PreparedWorkload & { cached: boolean }> {
+  const r = resolveWorkload(text, opts.resolution !== undefined ? { resolution: opts.resolution } : {});
+  const e = await getExport(r, { format: opts.format, dtype: opts.dtype }, opts.cacheDir ? { dir: opts.cacheDir } : {});
+  return { ...preparedFrom(r, { path: e.path, sha256: e.sha256, bytes: e.bytes, format: opts.format, dtype: opts.dtype }), cached: e.cached };
 }

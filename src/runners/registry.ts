@@ -23,7 +23,16 @@ import { BROWSER_RUNNERS, browserTargetsFingerprint, shutdownBrowserTargets } fr
 import { createOrtCpuRunner } from './ort-cpu.js';
 import { createOrtWasmRunner } from './ort-wasm.js';
 import { InputError } from '../errors.js';
-import { localContext, type Availability, type ModelFormat, type RunContext, type Runner, type RunnerFactory, type SettingSpec } from './types.js';
+import {
+  connectionMismatch,
+  localContext,
+  type Availability,
+  type ModelFormat,
+  type RunContext,
+  type Runner,
+  type RunnerFactory,
+  type SettingSpec,
+} from './types.js';
 
 /** Runners that run inside this Node process. */
 export const NODE_RUNNERS: readonly RunnerFactory[] = [createOrtCpuRunner, createOrtWasmRunner];
@@ -75,12 +84,6 @@ export function listRunners(): readonly Runner[] {
 export async function disposeRunners(): Promise<void> {
   if (runners) await Promise.all(runners.map((r) => r.dispose()));
   await shutdownBrowserTargets();
-}
-
-/** Why a runner cannot use a connection, or null when it can. */
-export function connectionMismatch(r: Runner, ctx: RunContext): string | null {
-  if (r.connections.includes(ctx.connection.kind)) return null;
-  return `${r.id} runs over ${r.connections.join('/')} connections, and device '${ctx.deviceId}' is reached over ${ctx.connection.kind}`;
 }
 
 /** The part of an availability cache key that names the device. */

@@ -9,6 +9,7 @@
 import { graphCost } from '../../src/models/cost.js';
 import { resolveWorkload } from '../../src/models/workload.js';
 import { runProtocol, type Clock, type ProtocolSettings } from '../../src/profiles/protocol.js';
+import { preparedFrom } from '../../src/runners/prepare.js';
 import { registerTestRunner } from '../../src/runners/registry.js';
 import {
   resolveSettingsFromSpecs,
@@ -16,6 +17,8 @@ import {
   type DeviceConnection,
   type MeasureOptions,
   type MeasurementResult,
+  checkBackendShare,
+  type ExecutedBackend,
   type PreparedWorkload,
   type RunContext,
   type Runner,
@@ -56,6 +59,11 @@ export interface FakeRunnerOptions {
    * the summary of the same jittered latencies, no per-call samples.
    */
   external?: boolean;
+  /**
+   * a partial fallback: this many of 10 nodes run on the requested backend (checked with checkBackendShare,
+   * so --strict-backend turns it into an error as in the real runners).
+   */
+  nodesOnRequested?: number;
 }
 
 const SETTINGS: readonly SettingSpec[] = [
@@ -95,7 +103,22 @@ export function createFakeRunner(o: FakeRunnerOptions = {}): Runner {
       if (o.failWhen?.(w.id, session)) throw new Error(`fake failure in ${w.id} session ${session + 1}`);
       const base = fakeLatencyMs(w, threads) * (1 + (o.drift ?? 0) * session);
       const rnd = mulberry32(hash(`${pairKey}#${session}`));
-      const executed = { runtime: 'fake-runtime', runtimeVersion: '9.9.9', backend: 'cpu', evidence: 'fake: no runtime' };
+      const executed: ExecutedBackend = { runtime: 'fake-runtime', runtimeVersion: '9.9.9', backend: 'cpu', evidence: 'fake: no runtime' };
+      const warnings: string[] = [];
+      if (o.nodesOnRequested !== undefined) {
+        const on = o.nodesOnRequested;
+        executed.share = {
+          requested: 'FakeEP',
+          onRequested: on,
+          total: 10,
+          nodeShare: on / 10,
+          timeShare: on / 10,
+          others: { OtherEP: 10 - on },
+          source: 'fake node list',
+        };
+        const fallback = checkBackendShare(id, 'cpu', executed.share, options.strictBackend === true);
+        if (fallback) warnings.push(fallback);
+      }
       if (o.external) {
         const runs = Array.from({ length: 50 }, () => base * (1 + 0.01 * (rnd() - 0.5)));
         const mean = runs.reduce((a, b) => a + b, 0) / runs.length;
@@ -131,7 +154,7 @@ export function createFakeRunner(o: FakeRunnerOptions = {}): Runner {
         protocol: run,
         coldStart: { sessionCreateMs: 1 + base, firstInferenceMs: run.coldMs },
         executed,
-        warnings: [],
+        warnings,
       };
     },
     async dispose() {},
@@ -147,19 +170,11 @@ export function installFakeRunners(...runners: Runner[]): () => void {
 /** A `prepare` for the engine that resolves the workload but exports nothing (the fake never reads files). */
 export async function fakePrepare(job: Job): Promise<PreparedWorkload> {
   const r = resolveWorkload(job.text, job.resolution !== undefined ? { resolution: job.resolution } : {});
-  return {
-    id: r.id,
-    kind: r.kind,
-    description: r.description,
-    graph: r.graph,
-    ...(r.model ? { model: r.model } : {}),
-    file: {
-      path: `/fake/${encodeURIComponent(r.id)}.${job.format}`,
-      sha256: 'f'.repeat(64),
-      bytes: 1,
-      format: job.format,
-      dtype: job.dtype,
-      resolution: r.graph.inputShape[1],
-    },
-  };
+  return preparedFrom(r, {
+    path: `/fake/${encodeURIComponent(r.id)}.${job.format}`,
+    sha256: 'f'.repeat(64),
+    bytes: 1,
+    format: job.format,
+    dtype: job.dtype,
+  });
 }

@@ -11,21 +11,18 @@
  * created; a failed measurement is an `error` record, the run goes on, and the command ends with exit 1.
  */
 import type { Command } from 'commander';
-import { executePlan } from '../../engine/execute.js';
 import type { ExecuteResult } from '../../engine/events.js';
 import { planBench } from '../../engine/plan.js';
 import type { ExportDtype } from '../../models/export/cache.js';
-import { defaultResultsDir } from '../../paths.js';
-import { configureBrowserTargets } from '../../runners/browser-runners.js';
 import type { ModelFormat, TargetSettings } from '../../runners/types.js';
-import { InterruptedError, parseChoice, parseIntFlag, RunError, UsageError } from '../errors.js';
-import { withInterrupt, type CliContext } from '../io.js';
+import { parseChoice, parseIntFlag, UsageError } from '../errors.js';
+import { executeForCommand, throwUnlessComplete } from '../execute-plan.js';
+import type { CliContext } from '../io.js';
 import {
   addOptions,
   collectList,
   collectWhole,
   dtypeOf,
-  outDir,
   resolutionOf,
   runIdOf,
   sessionsOf,
@@ -33,8 +30,6 @@ import {
   workloadList,
   type SharedValues,
 } from '../options.js';
-import { eventRenderer } from '../progress.js';
-import { resultJson } from './run.js';
 
 interface BenchOptions extends SharedValues {
   model: string[];
@@ -69,7 +64,7 @@ export function workloadTexts(o: BenchOptions): string[] {
 }
 
 /** Runs `bench` with parsed options; returns what the engine did. */
-export async function runBench(o: BenchOptions, { io, argv }: CliContext): Promise<ExecuteResult> {
+export async function runBench(o: BenchOptions, cli: CliContext): Promise<ExecuteResult> {
   const settings = parseSets(o.set);
   if (o.threads !== undefined) settings.threads = parseIntFlag('--threads', o.threads, 1, 256);
   if (o.optLevel !== undefined) settings.optLevel = o.optLevel;
@@ -86,36 +81,10 @@ export async function runBench(o: BenchOptions, { io, argv }: CliContext): Promi
     ...(sessions !== undefined ? { sessions } : {}),
     preset: o.preset ?? 'default',
   });
-  const { runId, resume } = runIdOf(o);
   const profileRuns = o.profileRuns === undefined ? undefined : parseIntFlag('--profile-runs', o.profileRuns, 1, 1000);
-  if (o.chromium !== undefined) configureBrowserTargets({ chromiumPath: o.chromium });
-
-  const render = eventRenderer(io, { json: o.json === true });
-  let result: ExecuteResult;
-  try {
-    result = await withInterrupt(io, (signal) =>
-      executePlan(plan, {
-        outDir: outDir(o, defaultResultsDir()),
-        runId,
-        resume,
-        signal,
-        profile: o.profile === true,
-        ...(o.noiseFloor === false ? { reference: false as const } : {}),
-        ...(profileRuns !== undefined ? { profileRuns } : {}),
-        command: [...argv],
-        onUnavailable: 'fail',
-        onEvent: (e) => render.onEvent(e),
-      }),
-    );
-  } finally {
-    render.stop();
-  }
-  if (o.json) io.out(`${JSON.stringify(resultJson(result), null, 2)}\n`);
-  if (result.interrupted) throw new InterruptedError(`interrupted; finished sessions are saved: resume with --resume ${runId}`);
-  if (result.failed.length > 0)
-    throw new RunError(
-      `${result.failed.length} of ${plan.jobs.length - result.alreadyMeasured} measurements failed (error records in ${result.runDir}/measurements.jsonl)`,
-    );
+  runIdOf(o); // a bad run id is a usage error before anything runs
+  const result = await executeForCommand(plan, o, cli, { onUnavailable: 'fail', ...(profileRuns !== undefined ? { profileRuns } : {}) });
+  throwUnlessComplete(result, plan.jobs.length);
   return result;
 }
 

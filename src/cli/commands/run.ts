@@ -10,38 +10,21 @@
  */
 import type { Command } from 'commander';
 import type { ExecuteResult } from '../../engine/events.js';
-import { executePlan } from '../../engine/execute.js';
 import { planDevice, summaryLayout } from '../../engine/plan.js';
-import { defaultResultsDir } from '../../paths.js';
 import { loadDevice } from '../../profiles/device.js';
 import { summaryTable } from '../../report/summary.js';
 import { readRun } from '../../results/reader.js';
-import { SCHEMA_VERSION } from '../../results/schema.js';
-import { configureBrowserTargets } from '../../runners/browser-runners.js';
-import { InterruptedError, RunError } from '../errors.js';
-import { withInterrupt, type CliContext } from '../io.js';
-import { addOptions, outDir, resolutionOf, runIdOf, sessionsOf, targetList, workloadList, type SharedValues } from '../options.js';
-import { eventRenderer } from '../progress.js';
+import { RunError } from '../errors.js';
+import { executeForCommand, throwUnlessComplete } from '../execute-plan.js';
+import type { CliContext } from '../io.js';
+import { addOptions, resolutionOf, runIdOf, sessionsOf, targetList, workloadList, type SharedValues } from '../options.js';
 
 interface RunOptions extends SharedValues {
   device: string;
   dryRun?: boolean;
 }
 
-/** The JSON a run prints with --json: what this execution wrote. */
-export function resultJson(r: ExecuteResult): Record<string, unknown> {
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    runId: r.runId,
-    runDir: r.runDir,
-    interrupted: r.interrupted,
-    measurements: r.measured,
-    errors: r.failed,
-    skipped: r.skipped,
-  };
-}
-
-export async function runDevice(o: RunOptions, { io, argv }: CliContext): Promise<ExecuteResult | undefined> {
+export async function runDevice(o: RunOptions, cli: CliContext): Promise<ExecuteResult | undefined> {
   const device = loadDevice(o.device); // a DeviceProfileError (an InputError) exits 2
   const resolution = resolutionOf(o);
   const sessions = sessionsOf(o);
@@ -54,48 +37,24 @@ export async function runDevice(o: RunOptions, { io, argv }: CliContext): Promis
     ...(workloads ? { workloads } : {}),
     ...(targets ? { targets } : {}),
   });
-  const { runId, resume } = runIdOf(o);
+  runIdOf(o); // a bad run id is a usage error before anything runs
   if (o.dryRun) {
-    io.out(
+    cli.io.out(
       `${device.name} (${device.id}, ${device.connection.kind}): ${plan.jobs.length} measurements x ${plan.sessions} session(s), preset ${plan.protocol.name}\n`,
     );
-    for (const j of plan.jobs) io.out(`  ${j.workloadId} ${j.dtype} on ${j.target.id} ${JSON.stringify(j.target.settings)}\n`);
+    for (const j of plan.jobs) cli.io.out(`  ${j.workloadId} ${j.dtype} on ${j.target.id} ${JSON.stringify(j.target.settings)}\n`);
     return undefined;
   }
-  if (o.chromium !== undefined) configureBrowserTargets({ chromiumPath: o.chromium });
-
-  const render = eventRenderer(io, { json: o.json === true });
-  let result: ExecuteResult;
-  try {
-    result = await withInterrupt(io, (signal) =>
-      executePlan(plan, {
-        outDir: outDir(o, defaultResultsDir()),
-        runId,
-        resume,
-        signal,
-        profile: o.profile === true,
-        ...(o.noiseFloor === false ? { reference: false as const } : {}),
-        command: [...argv],
-        onUnavailable: 'skip',
-        onEvent: (e) => render.onEvent(e),
-      }),
-    );
-  } finally {
-    render.stop();
-  }
-  if (o.json) io.out(`${JSON.stringify(resultJson(result), null, 2)}\n`);
-  else {
+  const result = await executeForCommand(plan, o, cli, { onUnavailable: 'skip' });
+  if (!o.json) {
     // the whole run, so a resumed run's table includes what earlier executions measured
     const run = await readRun(result.runDir);
-    io.out(`${summaryTable(summaryLayout(plan), run.records)}\n`);
+    cli.io.out(`${summaryTable(summaryLayout(plan), run.records)}\n`);
   }
-  if (result.interrupted) throw new InterruptedError(`interrupted; finished sessions are saved: resume with --resume ${runId}`);
-  const runnable = plan.jobs.length - result.skipped.length;
-  if (runnable === 0) throw new RunError(`no target of device ${device.id} can run (reasons above; 'mnv4-bench targets' lists them)`);
-  if (result.failed.length > 0)
-    throw new RunError(
-      `${result.failed.length} of ${runnable - result.alreadyMeasured} measurements failed (error records in ${result.runDir}/measurements.jsonl)`,
-    );
+  const measurable = plan.jobs.length - result.skipped.length;
+  if (measurable === 0 && !result.interrupted)
+    throw new RunError(`no target of device ${device.id} can run (reasons above; 'mnv4-bench targets' lists them)`);
+  throwUnlessComplete(result, measurable);
   return result;
 }
 

@@ -325,7 +325,7 @@ class SharedBrowser {
 
 /**
  * Removes a browser profile directory, best effort: after a crash, Chromium's child processes may still be
- * writing into it for a moment, so it is looked at again a little later and once more at process exit.
+ * writing into it (or recreate it) for a few seconds, so it is looked at again later and once more at process exit.
  */
 function removeProfileDir(dir: string): void {
   const attempt = (): void => {
@@ -338,9 +338,10 @@ function removeProfileDir(dir: string): void {
     else leftoverDirs.delete(dir);
   };
   attempt();
-  // the processes of a dead Chromium may write for a moment longer: look again, and once more at exit.
+  // the processes of a dead Chromium may write (even recreate the folder) for a few seconds longer: look again
+  // a few times, and once more at exit.
   leftoverDirs.add(dir);
-  setTimeout(attempt, 2_000).unref();
+  for (const ms of [2_000, 5_000, 10_000]) setTimeout(attempt, ms).unref();
 }
 
 /** Profile folders not yet confirmed gone (removed again at process exit). */

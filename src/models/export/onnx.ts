@@ -197,7 +197,15 @@ class OnnxGraphBuilder {
     private readonly weightQmax: number = weightCodeMax(7),
   ) {}
 
-  node(opType: string, name: string, inputs: string[], output: string, dims: Dims, attrs: AttributeProto[] = [], type: number = DataType.FLOAT): string {
+  node(
+    opType: string,
+    name: string,
+    inputs: string[],
+    output: string,
+    dims: Dims,
+    attrs: AttributeProto[] = [],
+    type: number = DataType.FLOAT,
+  ): string {
     if (this.nodeNames.has(name)) throw new OnnxExportError(`duplicate node name ${name}`);
     this.nodeNames.add(name);
     for (const i of inputs) if (i !== '' && !this.shapes.has(i)) throw new OnnxExportError(`node ${name} reads unknown tensor ${i}`);
@@ -345,7 +353,16 @@ function needLen(a: Float32Array | undefined, n: number, what: string): Float32A
  * Emits an activation on tensor `x` ending in `out`. `single`: the layer is only this activation, so a
  * one-node activation takes the layer's name. Returns `out`.
  */
-function emitActivation(b: OnnxGraphBuilder, layer: string, act: Exclude<Activation, 'none'>, x: string, out: string, dims: Dims, single: boolean, opset: number): string {
+function emitActivation(
+  b: OnnxGraphBuilder,
+  layer: string,
+  act: Exclude<Activation, 'none'>,
+  x: string,
+  out: string,
+  dims: Dims,
+  single: boolean,
+  opset: number,
+): string {
   const name = (suffix: string): string => (single ? layer : `${layer}/${suffix}`);
   switch (act) {
     case 'relu':
@@ -389,7 +406,12 @@ function emitLayer(b: OnnxGraphBuilder, layer: Layer, weights: GraphWeights, isG
       const [, H, W] = layer.inShapes[0]!;
       const [pt, pb] = samePadding(H, op.kernel, op.stride);
       const [pl, pr] = samePadding(W, op.kernel, op.stride);
-      const wt = b.weight(L, needLen(lw.weight, op.outCh * (op.inCh / op.groups) * op.kernel * op.kernel, `${L} weight`), [op.outCh, op.inCh / op.groups, op.kernel, op.kernel]);
+      const wt = b.weight(L, needLen(lw.weight, op.outCh * (op.inCh / op.groups) * op.kernel * op.kernel, `${L} weight`), [
+        op.outCh,
+        op.inCh / op.groups,
+        op.kernel,
+        op.kernel,
+      ]);
       const inputs = [x, wt.name];
       if (op.bn || op.bias) inputs.push(b.bias(L, needLen(lw.bias, op.outCh, `${L} bias`), x, wt.scales));
       const attrs = [
@@ -465,9 +487,10 @@ function emitLayer(b: OnnxGraphBuilder, layer: Layer, weights: GraphWeights, isG
       const k = b.read(layer.inputs[1]!);
       const v = b.read(layer.inputs[2]!);
       const move = (opType: 'Reshape' | 'Transpose', suffix: string, src: string, srcTensor: string, dims: Dims, perm?: number[]): string => {
-        const t = opType === 'Reshape'
-          ? b.node('Reshape', `${L}/${suffix}`, [src, b.i64(`${L}/${suffix}_shape`, dims)], `${L}/${suffix}:out`, dims)
-          : b.node('Transpose', `${L}/${suffix}`, [src], `${L}/${suffix}:out`, dims, [attr('perm', perm!)]);
+        const t =
+          opType === 'Reshape'
+            ? b.node('Reshape', `${L}/${suffix}`, [src, b.i64(`${L}/${suffix}_shape`, dims)], `${L}/${suffix}:out`, dims)
+            : b.node('Transpose', `${L}/${suffix}`, [src], `${L}/${suffix}:out`, dims, [attr('perm', perm!)]);
         b.publishMove(t, srcTensor);
         return t;
       };
@@ -536,7 +559,8 @@ export function exportOnnx(graph: Graph, opts: OnnxExportOptions): Uint8Array {
   }
   const layout = opts.attentionLayout ?? 'queries-first';
   const opset = opts.opset ?? ONNX_OPSET;
-  if (opset !== ONNX_OPSET && opset !== ONNX_OPSET_GELU) throw new OnnxExportError(`opset must be ${ONNX_OPSET} or ${ONNX_OPSET_GELU}, got ${String(opset)}`);
+  if (opset !== ONNX_OPSET && opset !== ONNX_OPSET_GELU)
+    throw new OnnxExportError(`opset must be ${ONNX_OPSET} or ${ONNX_OPSET_GELU}, got ${String(opset)}`);
   const weightBits = opts.int8WeightBits ?? 7;
   if (weightBits !== 7 && weightBits !== 8) throw new OnnxExportError(`int8WeightBits must be 7 or 8, got ${String(weightBits)}`);
   const b = new OnnxGraphBuilder(int8, calibration, weightCodeMax(weightBits));
@@ -576,7 +600,10 @@ export function exportOnnx(graph: Graph, opts: OnnxExportOptions): Uint8Array {
       node: b.nodes,
       initializer: b.inits,
       input: [valueInfo(INPUT_TENSOR, [1, C, H, W], DataType.FLOAT)],
-      output: [valueInfo('output', outDims, DataType.FLOAT), ...(opts.exposeIntermediates ? valueInfos.filter((v) => v.type?.tensor_type?.elem_type === DataType.FLOAT) : [])],
+      output: [
+        valueInfo('output', outDims, DataType.FLOAT),
+        ...(opts.exposeIntermediates ? valueInfos.filter((v) => v.type?.tensor_type?.elem_type === DataType.FLOAT) : []),
+      ],
       value_info: opts.exposeIntermediates ? valueInfos.filter((v) => v.type?.tensor_type?.elem_type !== DataType.FLOAT) : valueInfos,
     },
     metadata_props: [
@@ -584,9 +611,44 @@ export function exportOnnx(graph: Graph, opts: OnnxExportOptions): Uint8Array {
       { key: 'mnv4_bench.dtype', value: opts.dtype },
       { key: 'mnv4_bench.weight_seed', value: opts.weights ? 'caller-supplied' : String(seed) },
       { key: 'mnv4_bench.attention_layout', value: layout },
-      { key: 'mnv4_bench.naming', value: 'node <layer> or <layer>/<suffix>; layer = <block>/<role>; tensor <node>:out; block = text before the first /' },
-      ...(int8 ? [{ key: 'mnv4_bench.quantization', value: 'QDQ static: weights per-channel symmetric int8, biases int32, activations per-tensor asymmetric uint8, min/max calibration' }] : []),
+      {
+        key: 'mnv4_bench.naming',
+        value: 'node <layer> or <layer>/<suffix>; layer = <block>/<role>; tensor <node>:out; block = text before the first /',
+      },
+      ...(int8
+        ? [
+            {
+              key: 'mnv4_bench.quantization',
+              value: 'QDQ static: weights per-channel symmetric int8, biases int32, activations per-tensor asymmetric uint8, min/max calibration',
+            },
+          ]
+        : []),
     ],
   };
   return encodeModel(model);
+}
+
+/**
+ * The smallest useful ONNX model: y = x + 1 on a float [1] tensor (opset 17). Creating a session of it starts
+ * a runtime (loads and instantiates the WASM module, creates the execution provider, thread pools) without a
+ * real model's graph work, so runners time the runtime start apart from the model's session creation.
+ */
+export function runtimeProbeModel(): Uint8Array {
+  return encodeModel({
+    ir_version: ONNX_IR_VERSION,
+    opset_import: [{ domain: '', version: ONNX_OPSET }],
+    producer_name: 'mnv4-bench',
+    producer_version: ONNX_EXPORTER_VERSION,
+    model_version: 1,
+    doc_string: 'runtime start probe: y = x + 1',
+    graph: {
+      name: 'runtime-probe',
+      node: [{ op_type: 'Add', name: 'add', input: ['x', 'one'], output: ['y'], attribute: [] }],
+      initializer: [{ name: 'one', dims: [1], data_type: DataType.FLOAT, raw_data: new Uint8Array(Float32Array.of(1).buffer) }],
+      input: [valueInfo('x', [1], DataType.FLOAT)],
+      output: [valueInfo('y', [1], DataType.FLOAT)],
+      value_info: [],
+    },
+    metadata_props: [],
+  });
 }

@@ -14,6 +14,7 @@
  *     (`env.webgpu.profiling`) when the adapter has `timestamp-query`; WASM per-kernel times from ORT's trace.
  *     Kernels map to blocks through the exporter's node names (blockOfNodeName).
  */
+import { runtimeProbeModel } from '../../models/export/onnx.js';
 import { INPUT_TENSOR } from '../../models/graph.js';
 import { seededInput } from '../../models/weights.js';
 import { median } from '../../util/median.js';
@@ -174,6 +175,10 @@ export function verifyOrtProviders(targetId: string, ep: 'webgpu' | 'wasm', even
   return { expected, counts, onExpected, total, cpuOps, warnings, share };
 }
 
+/** The probe model of the runtime start (base64), made once. */
+let ortProbe: string | undefined;
+const ORT_RUNTIME_PROBE_B64 = (): string => (ortProbe ??= Buffer.from(runtimeProbeModel()).toString('base64'));
+
 /** The load request of a flavour for a workload (timed and verification pages differ only in profiling). */
 function loadRequest(
   f: Omit<OrtBrowserFlavour, 'target'>,
@@ -192,6 +197,7 @@ function loadRequest(
     optLevel: String(s.optLevel) as OrtLoadRequest['optLevel'],
     powerPreference: String(s.powerPreference ?? 'high-performance') as OrtLoadRequest['powerPreference'],
     inputs: [nchwInput(w)],
+    runtimeProbe: ORT_RUNTIME_PROBE_B64(),
     ...profiling,
   };
 }

@@ -14,7 +14,7 @@
  *     all is a BackendMismatchError. With `profile`: the per-op table ("Delegate internal") mapped to blocks.
  */
 import { readFileSync } from 'node:fs';
-import { nchwToNhwc, readTflite, type TfliteModelSummary, type TfliteTensorInfo } from '../../models/export/tflite.js';
+import { nchwToNhwc, readTflite, tfliteRuntimeProbeModel, type TfliteModelSummary, type TfliteTensorInfo } from '../../models/export/tflite.js';
 import { uniformRng, seededInput } from '../../models/weights.js';
 import { median } from '../../util/median.js';
 import { installedVersion } from '../../util/packages.js';
@@ -31,6 +31,10 @@ import { timedPageSteps } from './runner.js';
 /** Profiled runs with `profile` (after PROFILE_SKIP cold ones, which the summary parser also discounts). */
 const TFLITE_PROFILE_RUNS = 10;
 const TFLITE_PROFILE_SKIP = 1;
+
+/** The probe model of the runtime start (base64), made once. */
+let probe: string | undefined;
+const tfliteProbeB64 = (): string => (probe ??= Buffer.from(tfliteRuntimeProbeModel()).toString('base64'));
 
 /** The console line tfjs-tflite prints when the interpreter applies the XNNPACK delegate. */
 const XNNPACK_MESSAGE = /Created TensorFlow Lite XNNPACK delegate/i;
@@ -143,6 +147,7 @@ export function tfliteBrowserSteps(slot: EnvironmentSlot, w: PreparedWorkload, t
   let delegateLine: string | undefined;
   const request = (origin: string, modelUrl: string, enableProfiling: boolean): TfliteLoadRequest => ({
     wasmPath: runtimeFilesUrl(origin, 'tflite'),
+    runtimeProbe: tfliteProbeB64(),
     modelUrl,
     threads,
     enableProfiling,
@@ -283,6 +288,7 @@ export async function runTfliteBrowserOnce(
       // profiling on: its node list proves XNNPACK ran (the console line is printed once per page only).
       {
         wasmPath: runtimeFilesUrl(env.server.server.origin, 'tflite'),
+        runtimeProbe: tfliteProbeB64(),
         modelUrl: env.server.server.addModel(file.path, file.sha256),
         threads: opts.threads ?? 1,
         enableProfiling: true,

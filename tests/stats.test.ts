@@ -382,6 +382,14 @@ describe('summariseSessions', () => {
     expect(wide.ci.relHalfWidth).toBeGreaterThan(2 * tight.ci.relHalfWidth);
     // the between part alone: t(2) sqrt(s^2 / k) with s = 0.03 -> 4.30 * 0.0173 = 7.5%, give or take the bootstrap
     expect(wide.ci.relHalfWidth).toBeGreaterThan(0.05);
+    // sessions far apart (a busy host): very wide, but a latency interval stays above zero
+    const apart = summariseSessions([base[0]!, base[1]!.map((v) => v * 3), base[2]!.map((v) => v * 10)], {
+      targetRelHalfWidth: 0.01,
+      resamples: 400,
+    });
+    expect(apart.ci.lo).toBeGreaterThan(0);
+    expect(apart.ci.lo).toBeLessThan(1);
+    expect(apart.ci.hi).toBeGreaterThan(10);
   });
 
   /** Share of simulated measurements whose CI contains the true median (1). */

@@ -13,6 +13,7 @@ import { packageVersion } from '../paths.js';
 import { EXIT_USAGE, exitCodeFor, oneLine } from './errors.js';
 import { processIO, type CliContext, type CliIO } from './io.js';
 import * as bench from './commands/bench.js';
+import * as devices from './commands/devices.js';
 import * as exportCmd from './commands/export.js';
 import * as models from './commands/models.js';
 import * as run from './commands/run.js';
@@ -37,7 +38,7 @@ export function buildProgram(cli: CliContext): Command {
             .trim()} (see mnv4-bench --help)\n`,
         ),
     });
-  for (const cmd of [run, models, space, exportCmd, bench, targets]) cmd.register(program, cli);
+  for (const cmd of [run, devices, models, space, exportCmd, bench, targets]) cmd.register(program, cli);
   return program;
 }
 

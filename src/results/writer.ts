@@ -175,8 +175,17 @@ export class RunWriter {
     return [...(this.sessions.get(key) ?? [])].sort((a, b) => a.session.index - b.session.index);
   }
 
+  /** the append in flight: appends from concurrent callers (several devices in one run) go one after another. */
+  private tail: Promise<void> = Promise.resolve();
+
   /** Validates and appends one record as a line, fsync'ed before returning. */
-  async append(record: LineRecord): Promise<void> {
+  append(record: LineRecord): Promise<void> {
+    const p = this.tail.then(() => this.appendNow(record));
+    this.tail = p.catch(() => undefined);
+    return p;
+  }
+
+  private async appendNow(record: LineRecord): Promise<void> {
     // validate through the reader path, so whatever we write we can read back.
     const line = JSON.stringify(record);
     parseLine(line, `record ${record.key}`);

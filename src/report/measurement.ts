@@ -58,7 +58,7 @@ export function formatMeasurement(rec: MeasurementRecord): string {
     );
     const why = lat.notConverged.length > 0 ? lat.notConverged.join('; ') : 'see warnings';
     lines.push(
-      `  CV ${formatPercent(st.cv)}${batched ? ` of batch means (x${st.batchSize} calls/sample)` : ''}   n=${st.n}   ${lat.converged ? 'converged' : `NOT converged (${why})`}${st.outliers ? `   outliers ${st.outliers.mild} mild / ${st.outliers.severe} severe (kept)` : ''}`,
+      `  CV ${formatPercent(st.cv)}   n=${st.n}${batched ? ` (batch means of x${st.batchSize} calls: spread of means)` : ''}   ${lat.converged ? 'converged' : `NOT converged (${why})`}${st.outliers ? `   outliers ${st.outliers.mild} mild / ${st.outliers.severe} severe (kept)` : ''}`,
     );
   } else {
     const tools = [...new Set(rec.sessions.map((s) => s.external?.tool).filter((t): t is string => t !== undefined))];

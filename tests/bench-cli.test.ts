@@ -59,7 +59,7 @@ describe('bench', () => {
     expect(r.stdout).toMatch(/p10 .* p90 /);
     expect(r.stdout).toMatch(/3 sessions: [\d.]+, [\d.]+, [\d.]+ ms \(range /);
     expect(r.stdout).toMatch(/CV [\d.]+%\s+n=\d+/);
-    expect(r.stdout).toMatch(/cold start: session [\d.]+ ms, first inference/);
+    expect(r.stdout).toMatch(/cold start \(session 1\): runtime init [\d.]+ ms, session [\d.]+ ms, first inference/);
     expect(r.stdout).toMatch(/ran on: onnxruntime-node .* CPUExecutionProvider/);
     expect(r.stdout).toMatch(/GMAC\/s/);
     expect(r.stdout).toMatch(/optLevel=basic/);

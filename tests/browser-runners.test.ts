@@ -36,6 +36,7 @@ import { createOrtWasmBrowserRunner } from '../src/runners/ort-wasm-browser.js';
 import { createOrtWebgpuRunner } from '../src/runners/ort-webgpu.js';
 import { createTfliteWasmRunner } from '../src/runners/tflite-wasm.js';
 import { BackendMismatchError, localContext, RunnerUnavailableError, type PreparedWorkload, type Runner } from '../src/runners/types.js';
+import { runtimeProbeModel } from '../src/models/export/onnx.js';
 
 const chromium = findChromium();
 if (!chromium.ok) console.log(`[browser-runners] browser tests skipped: ${chromium.reason}`);
@@ -265,6 +266,7 @@ describe.skipIf(!chromium.ok)('browser runners in Chromium', () => {
           inputs: [nchwInput(w)],
           ortProfiler: true,
           gpuProfiling: false,
+          runtimeProbe: Buffer.from(runtimeProbeModel()).toString('base64'),
         },
         'load',
       );

@@ -212,7 +212,21 @@ export function register(program: Command, cli: CliContext): void {
       '--device <id>',
       'device profile id (e.g. host, pixel6) or a path to a profile .json; several, comma-separated, run in parallel into one run',
     );
-  addOptions(cmd, ['preset', 'sessions', 'workloads', 'targets', 'resolution', 'out', 'runId', 'resume', 'profile', 'json', 'chromium', 'noiseFloor', 'strictBackend']);
+  addOptions(cmd, [
+    'preset',
+    'sessions',
+    'workloads',
+    'targets',
+    'resolution',
+    'out',
+    'runId',
+    'resume',
+    'profile',
+    'json',
+    'chromium',
+    'noiseFloor',
+    'strictBackend',
+  ]);
   cmd
     .option(
       '--simulate',

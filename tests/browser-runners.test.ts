@@ -186,6 +186,22 @@ describe.skipIf(!chromium.ok)('browser runners in Chromium', () => {
     }
   });
 
+  it('tflite-wasm: a real partial fallback (attention ops XNNPACK does not take) is recorded with its share; --strict-backend refuses it', async () => {
+    const r = track(createTfliteWasmRunner());
+    const w = await prepare('block:mqa(h2,kd8,vd8,kv1)@16x4x4', 'tflite');
+    const res = await r.measure(w, QUICK, r.resolveSettings({}), localContext());
+    const share = res.executed.share!;
+    expect(share.requested).toBe('XNNPACK');
+    expect(share.onRequested).toBeGreaterThan(0);
+    expect(share.onRequested).toBeLessThan(share.total);
+    expect(share.nodeShare).toBeCloseTo(share.onRequested / share.total, 12);
+    expect(Object.keys(share.others).every((k) => k.startsWith('builtin '))).toBe(true);
+    expect(res.warnings.join('\n')).toMatch(/partial fallback: \d+ of \d+ nodes .* on XNNPACK/);
+    await expect(r.measure(w, QUICK, r.resolveSettings({}), localContext(), { strictBackend: true })).rejects.toThrow(
+      /--strict-backend refuses a partial fallback/,
+    );
+  });
+
   it('tflite-wasm: a file that is not a TFLite model fails before it reaches the interpreter', async () => {
     const r = track(createTfliteWasmRunner());
     const onnx = await prepare('block:conv_bn(k3,s1,o8,relu)@8x8x8', 'onnx');

@@ -70,6 +70,7 @@ const TABLE = {
     new Option('--target <ids>', 'target id(s), comma-separated or repeated (see `mnv4-bench targets`)').argParser(collectList),
     new Option('--targets <ids>', 'same as --target').argParser(collectList).hideHelp(),
   ],
+  results: () => [new Option('--results <dir>', 'results folder that holds the runs to read (default: results/ in the package)')],
   workloads: () => [
     new Option(
       '--workload <texts>',
@@ -106,6 +107,7 @@ export interface SharedValues {
   targets?: string[];
   workload?: string[];
   workloads?: string[];
+  results?: string;
 }
 
 /** `--target` and `--targets` together (undefined when neither was given). */

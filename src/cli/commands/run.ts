@@ -27,6 +27,7 @@ import { withInterrupt } from '../io.js';
 import { eventRenderer } from '../progress.js';
 import type { CliContext } from '../io.js';
 import { addOptions, outDir, resolutionOf, runIdOf, sessionsOf, targetList, workloadList, type SharedValues } from '../options.js';
+import { buildRunDashboard } from './dashboard.js';
 
 interface RunOptions extends SharedValues {
   device: string;
@@ -141,6 +142,7 @@ export async function runDevice(o: RunOptions, cli: CliContext): Promise<Execute
     const run = await readRun(result.runDir);
     cli.io.out(`${summaryTable(summaryLayout(plan), run.records)}\n`);
   }
+  await buildRunDashboard(result.runDir, cli.io, { json: o.json === true });
   const measurable = plan.jobs.length - result.skipped.length;
   if (measurable === 0 && !result.interrupted)
     throw new RunError(`no target of device ${device.id} can run (reasons above; 'mnv4-bench targets' lists them)`);
@@ -199,6 +201,7 @@ async function runDevices(ids: readonly string[], o: RunOptions, cli: CliContext
     const run = await readRun(results[0]!.runDir);
     cli.io.out(`${plans.map((p) => `${p.device.name} (${p.device.id}):\n${summaryTable(summaryLayout(p), run.records)}`).join('\n\n')}\n`);
   }
+  await buildRunDashboard(results[0]!.runDir, cli.io, { json: o.json === true });
   const measurable = plans.reduce((n, p, i) => n + p.jobs.length - results[i]!.skipped.length, 0);
   if (measurable === 0 && !results.some((r) => r.interrupted)) throw new RunError(`no target of devices ${ids.join(', ')} can run (reasons above)`);
   for (const [i, r] of results.entries()) throwUnlessComplete(r, plans[i]!.jobs.length - r.skipped.length);

@@ -286,7 +286,7 @@ export const ManifestSchema = z.object({
       /** GHz as reported by the OS; 0 when not readable (VMs). */
       speedGHz: z.number(),
       flags: z.string(),
-      /** vector ISA features int8/fp32 latency depend on (src/results/cpu-isa.ts). */
+      /** vector ISA features int8/fp32 latency depend on (src/results/cpu-isa.ts); always written, optional to read. */
       isa: z.object({
         source: z.enum(['/proc/cpuinfo', 'systeminformation', 'unknown']),
         avx2: z.boolean(),
@@ -300,7 +300,7 @@ export const ManifestSchema = z.object({
         asimddp: z.boolean(),
         i8mm: z.boolean(),
         int8Dot: z.enum(['amx', 'vnni', 'avx512bw', 'avx2', 'i8mm', 'dotprod', 'none']),
-      }),
+      }).optional(),
     }),
     memBytes: z.number(),
     os: z.object({ distro: z.string(), release: z.string(), kernel: z.string() }),

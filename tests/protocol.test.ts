@@ -238,13 +238,17 @@ describe('coverage of the CI of the median under the stopping rule (simulation, 
   it('two-stage rule (runProtocol): coverage >= 0.94 at a nominal 0.95', async () => {
     const rnd = mulberry32(7);
     let covered = 0;
+    let converged = 0;
     for (let r = 0; r < REPS; r++) {
       let t = 0;
       const clock: Clock = { name: 'virtual', now: () => (t += 1e-9), resolutionMs: 1e-6 };
       const run = await runProtocol(() => void (t += Math.exp(SIGMA * gauss(rnd))), sim, clock);
       if (run.medianCi && run.medianCi.lo <= 1 && run.medianCi.hi >= 1) covered++;
+      if (run.converged) converged++;
     }
     expect(covered / REPS).toBeGreaterThanOrEqual(0.94);
+    // and the planned size is enough for most sessions to meet the target on a steady host
+    expect(converged / REPS).toBeGreaterThanOrEqual(0.85);
   });
 
   it('the old rule (check after every sample, stop once narrow enough) does not reach it: the simulation can fail', () => {

@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * `npm run test:unit`: the fast tests only, no runtime (no onnxruntime, no Chromium, no built CLI), under a
- * minute: the engine and the CLI with the fake runner, schemas, results, models, protocol and statistics.
+ * minute: the engine and the CLI with the fake runner, schemas, results, models, protocol and statistics,
+ * reports and run comparison.
  * `npm test` runs everything.
  */
 export default defineConfig({
@@ -18,7 +19,11 @@ export default defineConfig({
       'tests/reference.test.ts',
       'tests/search-space.test.ts',
       'tests/stats.test.ts',
+      'tests/host-facts.test.ts',
+      'tests/backend-share.test.ts',
       'tests/tflite-op-profile.test.ts',
+      'tests/report-analysis.test.ts',
+      'tests/cli-report.test.ts',
       'tests/lut.test.ts',
       'tests/lut-cli.test.ts',
     ],

@@ -18,7 +18,7 @@ describe('CLI: run --device', () => {
   it('--dry-run plans every target x workload of the host profile', () => {
     const r = runCli(['run', '--device', 'host', '--dry-run']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/This machine .*\(host, local\): \d+ measurements x 1 session\(s\), preset quick/);
+    expect(r.stdout).toMatch(/This machine .*\(host, local\): \d+ measurements x 3 session\(s\), preset quick/);
     expect(r.stdout).toContain('model:hybrid-l@384 int8 on ort-cpu');
     expect(r.stdout).toContain('model:conv-s@224 fp32 on tflite-wasm');
   });
@@ -29,7 +29,7 @@ describe('CLI: run --device', () => {
       targets: [{ target: 'ort-cpu', label: 'cpu', dtype: 'fp32', settings: { threads: 1 }, publishedColumn: 'pixel6_cpu' }],
       workloads: ['conv-s'],
     });
-    const r = runCli(['run', '--device', file, '--out', dir, '--run-id', 'r1']);
+    const r = runCli(['run', '--device', file, '--out', dir, '--run-id', 'r1', '--no-noise-floor']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('[1] ms measured');
     expect(r.stdout).toContain('[1] cpu: ort-cpu fp32 threads=1');
@@ -38,16 +38,16 @@ describe('CLI: run --device', () => {
     const lines = readFileSync(join(dir, 'r1', 'measurements.jsonl'), 'utf8')
       .trim()
       .split('\n');
-    expect(lines.map((l) => parseLine(l).kind)).toEqual(['session', 'measurement']);
+    expect(lines.map((l) => parseLine(l).kind)).toEqual(['session', 'session', 'session', 'measurement']);
     // resuming the same run measures nothing again
-    const again = runCli(['run', '--device', file, '--out', dir, '--resume', 'r1']);
+    const again = runCli(['run', '--device', file, '--out', dir, '--resume', 'r1', '--no-noise-floor']);
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/0 sessions to run \(resumed: 1 pairs measured/);
     expect(
       readFileSync(join(dir, 'r1', 'measurements.jsonl'), 'utf8')
         .trim()
         .split('\n'),
-    ).toHaveLength(2);
+    ).toHaveLength(4);
   });
 
   it('skips a target that cannot run here, with its reason, and measures the rest', () => {
@@ -82,9 +82,9 @@ describe('CLI: run --device', () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{"schemaVersion": 1, "id": ');
     const cases: [string[], RegExp][] = [
-      [['run', '--device', 'pixel99'], /unknown device 'pixel99'; known devices: host, pixel6/],
+      [['run', '--device', 'pixel99'], /unknown device 'pixel99'; known devices: host, iphone13, pixel4, pixel6, pixel7, pixel8, samsung-s23/],
       [['run', '--device', bad], /is not valid JSON/],
-      [['run', '--device', 'pixel6'], /no runner for target 'android-cpu'/],
+      [['run', '--device', 'iphone13'], /device iphone13 cannot be reached from here \(no iOS runner.*mnv4-bench run --device iphone13 --simulate/],
       [['run', '--device', 'host', '--targets', 'gpu9000'], /device host has no target gpu9000/],
       [['run', '--device', 'host', '--preset', 'fast'], /unknown preset 'fast'; use one of: quick, default, rigorous/],
       [['run', '--device', 'host', '--workloads', 'conv-q', '--dry-run'], /unknown model 'conv-q'/],

@@ -13,6 +13,10 @@ import { packageVersion } from '../paths.js';
 import { EXIT_USAGE, exitCodeFor, oneLine } from './errors.js';
 import { processIO, type CliContext, type CliIO } from './io.js';
 import * as bench from './commands/bench.js';
+import * as compare from './commands/compare.js';
+import * as dashboard from './commands/dashboard.js';
+import * as devices from './commands/devices.js';
+import * as report from './commands/report.js';
 import * as exportCmd from './commands/export.js';
 import * as lut from './commands/lut.js';
 import * as models from './commands/models.js';
@@ -38,7 +42,7 @@ export function buildProgram(cli: CliContext): Command {
             .trim()} (see mnv4-bench --help)\n`,
         ),
     });
-  for (const cmd of [run, models, space, exportCmd, bench, targets, lut]) cmd.register(program, cli);
+  for (const cmd of [run, devices, models, space, exportCmd, bench, targets, report, compare, dashboard, lut]) cmd.register(program, cli);
   return program;
 }
 

@@ -59,11 +59,18 @@ const TABLE = {
   dtype: () => [new Option('--dtype <dtype>', 'model dtype (fp32, int8; fp16 for tflite)')],
   resolution: () => [new Option('--resolution <n>', "input resolution (default: the model's native one)")],
   chromium: () => [new Option('--chromium <path>', 'Chromium binary for browser targets (default: $MNV4_BENCH_CHROMIUM or PATH)')],
+  noiseFloor: () => [
+    new Option('--no-noise-floor', 'skip the reference workload timed at the start and end of the run (the host noise floor; about 2-4 s)'),
+  ],
+  strictBackend: () => [
+    new Option('--strict-backend', 'a partial fallback (some kernels or nodes off the requested backend) is an error, not a marked result'),
+  ],
   profile: () => [new Option('--profile', 'also take a per-op profile (a separate pass after the timed samples of the first session)')],
   targets: () => [
     new Option('--target <ids>', 'target id(s), comma-separated or repeated (see `mnv4-bench targets`)').argParser(collectList),
     new Option('--targets <ids>', 'same as --target').argParser(collectList).hideHelp(),
   ],
+  results: () => [new Option('--results <dir>', 'results folder that holds the runs to read (default: results/ in the package)')],
   workloads: () => [
     new Option(
       '--workload <texts>',
@@ -93,10 +100,14 @@ export interface SharedValues {
   resolution?: string;
   chromium?: string;
   profile?: boolean;
+  /** false with --no-noise-floor. */
+  noiseFloor?: boolean;
+  strictBackend?: boolean;
   target?: string[];
   targets?: string[];
   workload?: string[];
   workloads?: string[];
+  results?: string;
 }
 
 /** `--target` and `--targets` together (undefined when neither was given). */

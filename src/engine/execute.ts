@@ -19,19 +19,25 @@
  *     (a resume tries it again, keeping the sessions it had); the run goes on with the other pairs;
  *  5. `signal` aborted (Ctrl-C): the session in flight stops between samples and is not recorded; the
  *     result says `interrupted`;
- *  6. every runner is disposed through the registry at the end, whatever happened.
+ *  6. every runner is disposed through the registry at the end, whatever happened (by the caller instead when
+ *     it runs several devices' plans into one run at once: src/engine/devices.ts);
+ *  7. the noise floor (./noise-floor.ts): a fixed reference workload is timed before the first session and
+ *     after the last one; both timings, their drift and the host load over the execution go to the
+ *     manifest's `noiseFloor` (one entry per execution; the start is written at once). Not when the caller
+ *     opened the run for several devices at once (their plans would time the host over each other).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ProtocolHooks } from '../profiles/protocol.js';
 import { errorRecord, measurementRecord, sessionRecord, skippedRecord, type RecordScope } from '../results/records.js';
-import type { ErrorRecord, MeasurementRecord, SessionRecord, SkippedRecord } from '../results/schema.js';
+import type { ErrorRecord, ManifestRecord, MeasurementRecord, SessionRecord, SkippedRecord } from '../results/schema.js';
 import { buildManifest, RunWriter } from '../results/writer.js';
 import { prepareWorkload } from '../runners/prepare.js';
 import { detectTargets, disposeRunners } from '../runners/registry.js';
 import type { PreparedWorkload, RunContext, Target } from '../runners/types.js';
 import type { EngineEvent, ExecuteResult } from './events.js';
+import { REFERENCE_WORKLOAD, startNoiseFloor, timeReference, type NoiseFloor, type ReferenceRunner } from './noise-floor.js';
 import type { Job, Plan } from './plan.js';
 
 /** A target of the plan cannot run on its device and the caller asked to fail rather than skip. */
@@ -69,11 +75,41 @@ export interface ExecuteOptions {
   onEvent?: (e: EngineEvent) => void;
   /** progress lines from runners (RunContext.log). */
   log?: (line: string) => void;
+  /** a run directory already opened by the caller (several devices in one run: src/engine/devices.ts). */
+  writer?: RunWriter;
+  /** leave the runners to the caller to dispose (it runs other plans at the same time). */
+  keepRunners?: boolean;
+  /**
+   * the noise floor's reference timing (./noise-floor.ts), run at the start and at the end of this execution
+   * (default: the real one, about 1-2 s each; never with a caller's `writer`); `false` turns it off.
+   */
+  reference?: ReferenceRunner | false;
+  /** a partial fallback is an error, not a marked result (--strict-backend). */
+  strictBackend?: boolean;
 }
 
-/** Distinct targets of the jobs, in plan order (by id + settings, not by object identity). */
-function distinctTargets(plan: Plan): Target[] {
-  return [...new Map(plan.columns.map((c) => [`${c.target.id}|${JSON.stringify(Object.entries(c.target.settings).sort())}`, c.target])).values()];
+/** Distinct targets of the plans, in plan order (by id + settings, not by object identity). */
+function distinctTargets(plans: readonly Plan[]): Target[] {
+  const columns = plans.flatMap((p) => p.columns);
+  return [...new Map(columns.map((c) => [`${c.target.id}|${JSON.stringify(Object.entries(c.target.settings).sort())}`, c.target])).values()];
+}
+
+/** The manifest of a run of `plans` (one per device; they share the protocol and sessions per measurement). */
+export async function manifestFor(plans: readonly Plan[], o: Pick<ExecuteOptions, 'runId' | 'command'>): Promise<ManifestRecord> {
+  const first = plans[0];
+  if (!first) throw new Error('manifestFor: no plan');
+  const runtimes: Record<string, string | null> = {};
+  for (const p of plans) for (const j of p.jobs) runtimes[j.runner.runtime] ??= j.runner.runtimeVersion();
+  const manifest = await buildManifest({
+    runId: o.runId,
+    protocol: first.protocol,
+    targets: distinctTargets(plans),
+    command: o.command ?? process.argv.slice(2),
+    device: first.device,
+    sessionsPerMeasurement: first.sessions,
+    runtimes,
+  });
+  return { ...manifest, devices: plans.map((p) => p.device) };
 }
 
 /** Runs `plan` into `<outDir>/<runId>/`; see the module comment. Throws only for bad input or an unusable run directory. */
@@ -102,19 +138,14 @@ export async function executePlan(plan: Plan, o: ExecuteOptions): Promise<Execut
       }
     }
 
-    // 2. the run directory
-    const runtimes: Record<string, string | null> = {};
-    for (const j of plan.jobs) runtimes[j.runner.runtime] ??= j.runner.runtimeVersion();
-    const manifest = await buildManifest({
-      runId: o.runId,
-      protocol: plan.protocol,
-      targets: distinctTargets(plan),
-      command: o.command ?? process.argv.slice(2),
-      device: plan.device,
-      sessionsPerMeasurement: plan.sessions,
-      runtimes,
-    });
-    const writer = await RunWriter.open(o.outDir, manifest, { resume: o.resume === true });
+    // 2. the run directory (or the one the caller opened for several devices)
+    const writer = o.writer ?? (await RunWriter.open(o.outDir, await manifestFor([plan], o), { resume: o.resume === true }));
+
+    // the noise floor's first reference timing, before any session (recorded at once: a crash keeps it)
+    const execution = writer.executionIndex();
+    const reference = o.writer ? false : o.reference === undefined ? timeReference : o.reference;
+    const floor = reference ? await startNoiseFloor(reference, signal) : null;
+    if (floor) await writer.recordNoiseFloor({ workload: REFERENCE_WORKLOAD, start: floor.start }, execution);
 
     const runnable = plan.jobs.filter((j) => reasonOf(j) === null);
     const pending = runnable.filter((j) => !writer.finishedKeys().has(j.key));
@@ -186,6 +217,7 @@ export async function executePlan(plan: Plan, o: ExecuteOptions): Promise<Execut
           };
           const r = await j.runner.measure(w, plan.protocol, j.target.settings, ctx, {
             profile: o.profile === true && index === 0,
+            ...(o.strictBackend ? { strictBackend: true } : {}),
             ...(o.profileRuns !== undefined ? { profileRuns: o.profileRuns } : {}),
             hooks,
           });
@@ -217,6 +249,12 @@ export async function executePlan(plan: Plan, o: ExecuteOptions): Promise<Execut
         }
       }
     }
+    // the noise floor's second timing (not after an interrupt: the user wants out)
+    let noiseFloor: NoiseFloor | undefined;
+    if (floor && !interrupted && !signal.aborted) {
+      noiseFloor = await floor.finish();
+      await writer.recordNoiseFloor(noiseFloor, execution);
+    }
     const result: ExecuteResult = {
       runId: o.runId,
       runDir: writer.runDir,
@@ -226,11 +264,12 @@ export async function executePlan(plan: Plan, o: ExecuteOptions): Promise<Execut
       alreadyMeasured: runnable.length - pending.length,
       sessionsRun,
       interrupted,
+      ...(noiseFloor ? { noiseFloor } : {}),
     };
     emit({ type: 'finished', result });
     return result;
   } finally {
-    await disposeRunners();
+    if (!o.keepRunners) await disposeRunners();
     if (ownScratch) await rm(scratchDir, { recursive: true, force: true }).catch(() => undefined);
   }
 }

@@ -9,7 +9,10 @@
  *               | {"kind": "adb", "serial": "optional", "model": "optional ro.product.model",
  *                  "adbServer": {"host": "127.0.0.1", "port": 5037} (optional, e.g. a device farm),
  *                  "devtools": {"endpoint": "optional ws:// or http://", "socket": "optional abstract socket"}}
- *               | {"kind": "devtools", "endpoint": "ws://... or http://host:port"},
+ *               | {"kind": "devtools", "endpoint": "ws://... or http://host:port"}
+ *               | {"kind": "none", "reason": "why it cannot be reached"}  (published figures and --simulate only),
+ *   "benchmarkModel": "optional path to TFLite's benchmark_model for Android (--benchmark-model overrides it)",
+ *   "publishedColumns": ["iphone13_coreml"]   (optional: Table 6 columns for --simulate beyond the targets'),
  *   "soc": "Google Tensor G1", "notes": "...",
  *   "targets": [{"target": "ort-cpu", "label": "optional", "dtype": "fp32"|"fp16"|"int8",
  *                "settings": {"threads": 1}, "publishedColumn": "pixel6_cpu",
@@ -23,6 +26,7 @@ import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { devicesDir } from '../paths.js';
+import { DEVICE_COLUMNS } from '../models/published.js';
 import type { DeviceConnection } from '../runners/types.js';
 
 export const DEVICE_SCHEMA_VERSION = 1;
@@ -39,7 +43,7 @@ export const DeviceTargetSchema = z.object({
   label: z.string().optional(),
   dtype: z.enum(['fp32', 'fp16', 'int8']).default('fp32'),
   settings: z.record(z.string(), settingValue).default({}),
-  publishedColumn: z.string().optional(),
+  publishedColumn: z.enum(DEVICE_COLUMNS).optional(),
   ridgePoint: z.object({ macsPerByte: z.number().positive(), source: z.string() }).optional(),
   /** overrides the profile's workloads for this target (e.g. only small models on a software GPU). */
   workloads: z.array(z.string().min(1)).min(1).optional(),
@@ -68,23 +72,54 @@ export const DeviceConnectionSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('devtools'), endpoint }).strict(),
 ]);
 
-export const DeviceProfileSchema = z.object({
-  schemaVersion: z.literal(DEVICE_SCHEMA_VERSION),
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
-  name: z.string().min(1),
-  connection: DeviceConnectionSchema,
-  soc: z.string().optional(),
-  notes: z.string().optional(),
-  targets: z.array(DeviceTargetSchema).min(1),
-  workloads: z.array(z.string().min(1)).min(1),
-  preset: z.enum(['quick', 'default', 'rigorous']).default('default'),
-});
+/** A device that cannot be reached from here at all (no runner for it): its published figures and the roofline
+ * simulation still work. A profile-only kind: it never reaches a runner. */
+const UnreachableSchema = z.object({ kind: z.literal('none'), reason: z.string().min(1) }).strict();
+
+export const DeviceProfileSchema = z
+  .object({
+    schemaVersion: z.literal(DEVICE_SCHEMA_VERSION),
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
+    name: z.string().min(1),
+    connection: z.union([DeviceConnectionSchema, UnreachableSchema]),
+    soc: z.string().optional(),
+    notes: z.string().optional(),
+    /** the TFLite benchmark_model binary for this phone (Android targets; --benchmark-model overrides it). */
+    benchmarkModel: z.string().min(1).optional(),
+    /** Table 6 columns this device stands for beyond its targets' own (for --simulate). */
+    publishedColumns: z.array(z.enum(DEVICE_COLUMNS)).optional(),
+    /** empty only for a device with connection kind 'none' (published figures and simulation only). */
+    targets: z.array(DeviceTargetSchema),
+    workloads: z.array(z.string().min(1)).min(1),
+    preset: z.enum(['quick', 'default', 'rigorous']).default('default'),
+  })
+  .superRefine((p, ctx) => {
+    if (p.targets.length === 0 && p.connection.kind !== 'none') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['targets'],
+        message: 'needs at least one target (only a device with connection kind "none" may have none)',
+      });
+    }
+    if (p.connection.kind === 'none' && p.targets.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['targets'],
+        message: 'a device with connection kind "none" cannot run targets; list its Table 6 columns in "publishedColumns"',
+      });
+    }
+  });
 
 export type DeviceProfile = z.infer<typeof DeviceProfileSchema>;
 // the profile's connection must stay assignable to the runners' type (a compile-time check).
-const _connectionShape: (c: DeviceProfile['connection']) => DeviceConnection = (c) => c;
+const _connectionShape: (c: Exclude<DeviceProfile['connection'], { kind: 'none' }>) => DeviceConnection = (c) => c;
 void _connectionShape;
 export type DeviceTarget = z.infer<typeof DeviceTargetSchema>;
+
+/** The connection a runner gets, or the reason the device cannot be reached from here. */
+export function reachableConnection(p: DeviceProfile): { connection: DeviceConnection } | { unreachable: string } {
+  return p.connection.kind === 'none' ? { unreachable: p.connection.reason } : { connection: p.connection };
+}
 
 /** Ids of the profiles in devices/. */
 export function listDeviceIds(dir = devicesDir()): string[] {

@@ -112,11 +112,12 @@ export class RunWriter {
     if (existsSync(mPath)) {
       if (!opts.resume) throw new SchemaError(`run '${manifest.runId}' already exists in ${resultsRoot}; pass --resume to continue it or choose another run id`);
       const old = await readRun(runDir);
-      if (stableJson(old.manifest.protocol) !== stableJson(manifest.protocol)) {
-        throw new SchemaError(`run '${manifest.runId}' was measured with protocol '${old.manifest.protocol.name}'; resume it with the same preset/settings (got '${manifest.protocol.name}')`);
-      }
+      // sessions first: k is part of the protocol too, and this message says exactly what to pass
       if (old.manifest.sessionsPerMeasurement !== manifest.sessionsPerMeasurement) {
         throw new SchemaError(`run '${manifest.runId}' takes ${old.manifest.sessionsPerMeasurement} sessions per measurement; resume it with --sessions ${old.manifest.sessionsPerMeasurement} (got ${manifest.sessionsPerMeasurement})`);
+      }
+      if (stableJson(old.manifest.protocol) !== stableJson(manifest.protocol)) {
+        throw new SchemaError(`run '${manifest.runId}' was measured with protocol '${old.manifest.protocol.name}'; resume it with the same preset/settings (got '${manifest.protocol.name}')`);
       }
       if (old.tornTail) {
         // cut the torn last line so the next append starts on a fresh line.
@@ -146,6 +147,24 @@ export class RunWriter {
     return this.manifest;
   }
 
+  /**
+   * Records this execution's noise floor (src/engine/noise-floor.ts) in the manifest, rewritten atomically:
+   * the entry of the current execution is replaced (start first, then start and end), earlier executions'
+   * entries (a resumed run) are kept.
+   */
+  async recordNoiseFloor(entry: NonNullable<ManifestRecord['noiseFloor']>[number], execution: number): Promise<void> {
+    const list = [...(this.manifest.noiseFloor ?? [])];
+    list[execution] = entry;
+    const next = ManifestSchema.parse({ ...this.manifest, noiseFloor: list });
+    await writeFileAtomic(path.join(this.runDir, MANIFEST_FILE), JSON.stringify(next, null, 2) + '\n');
+    this.manifest = next;
+  }
+
+  /** Index of this execution among the run's executions (0 for a new run, 1 after one resume, ...). */
+  executionIndex(): number {
+    return this.manifest.resumed.length;
+  }
+
   /** Keys with a finished measurement (to skip on resume). */
   finishedKeys(): ReadonlySet<string> {
     return this.finished;
@@ -156,8 +175,17 @@ export class RunWriter {
     return [...(this.sessions.get(key) ?? [])].sort((a, b) => a.session.index - b.session.index);
   }
 
+  /** the append in flight: appends from concurrent callers (several devices in one run) go one after another. */
+  private tail: Promise<void> = Promise.resolve();
+
   /** Validates and appends one record as a line, fsync'ed before returning. */
-  async append(record: LineRecord): Promise<void> {
+  append(record: LineRecord): Promise<void> {
+    const p = this.tail.then(() => this.appendNow(record));
+    this.tail = p.catch(() => undefined);
+    return p;
+  }
+
+  private async appendNow(record: LineRecord): Promise<void> {
     // validate through the reader path, so whatever we write we can read back.
     const line = JSON.stringify(record);
     parseLine(line, `record ${record.key}`);

@@ -20,6 +20,10 @@ import { packageRoot } from '../paths.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { installedVersion } from '../util/packages.js';
 import { BROWSER_RUNNERS, browserTargetsFingerprint, shutdownBrowserTargets } from './browser-runners.js';
+import { createAndroidCpuRunner } from './android-cpu.js';
+import { createAndroidGpuRunner } from './android-gpu.js';
+import { createAndroidNnapiRunner } from './android-nnapi.js';
+import { installChromeBridge } from './android/chrome-bridge.js';
 import { createOrtCpuRunner } from './ort-cpu.js';
 import { createOrtWasmRunner } from './ort-wasm.js';
 import { InputError } from '../errors.js';
@@ -36,6 +40,12 @@ import {
 
 /** Runners that run inside this Node process. */
 export const NODE_RUNNERS: readonly RunnerFactory[] = [createOrtCpuRunner, createOrtWasmRunner];
+
+// Chrome on an Android phone for the browser runners (adb forward / adb reverse).
+installChromeBridge();
+
+/** Runners that drive TFLite's benchmark_model on an Android phone over adb. */
+export const ANDROID_RUNNERS: readonly RunnerFactory[] = [createAndroidCpuRunner, createAndroidGpuRunner, createAndroidNnapiRunner];
 
 /** Default lifetime of a cached availability check. */
 export const TARGETS_CACHE_TTL_MS = 60 * 60 * 1000;
@@ -66,7 +76,7 @@ export function registerTestRunner(factory: RunnerFactory): () => void {
 /** All runners, instantiated once per process, Node runners first. Throws on duplicate ids. */
 export function listRunners(): readonly Runner[] {
   if (!runners) {
-    const list = [...NODE_RUNNERS, ...BROWSER_RUNNERS, ...testFactories].map((f) => f());
+    const list = [...NODE_RUNNERS, ...BROWSER_RUNNERS, ...ANDROID_RUNNERS, ...testFactories].map((f) => f());
     const seen = new Set<string>();
     for (const r of list) {
       if (seen.has(r.id)) throw new Error(`two runners register target id '${r.id}'`);

@@ -105,7 +105,7 @@ export function register(program: Command, cli: CliContext): void {
     .option('--format <format>', "model file format (default: the target's first: onnx or tflite)");
   addOptions(cmd, ['dtype', 'resolution', 'profile']);
   cmd.option('--profile-runs <n>', 'profiled runs in that pass (default 10)');
-  addOptions(cmd, ['out', 'runId', 'resume', 'json', 'chromium']);
+  addOptions(cmd, ['out', 'runId', 'resume', 'json', 'chromium', 'noiseFloor', 'strictBackend']);
   cmd.action(async (opts: BenchOptions) => {
     await runBench(opts, cli);
   });

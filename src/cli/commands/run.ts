@@ -10,47 +10,139 @@
  */
 import type { Command } from 'commander';
 import type { ExecuteResult } from '../../engine/events.js';
-import { planDevice, summaryLayout } from '../../engine/plan.js';
-import { loadDevice } from '../../profiles/device.js';
+import { checkPlansShareRun, executePlans } from '../../engine/devices.js';
+import { planDevice, summaryLayout, type Plan } from '../../engine/plan.js';
+import { defaultResultsDir } from '../../paths.js';
+import { loadDevice, type DeviceProfile } from '../../profiles/device.js';
+import { deviceColumns, formatSimulation, simulateDevice } from '../../report/simulation.js';
 import { summaryTable } from '../../report/summary.js';
 import { readRun } from '../../results/reader.js';
-import { RunError } from '../errors.js';
-import { executeForCommand, throwUnlessComplete } from '../execute-plan.js';
+import { parseAdbServer } from '../../runners/android/adb.js';
+import { benchmarkModelBinary, configureAndroid, linkAndroid } from '../../runners/android/link.js';
+import { BROWSER_RUNNERS, configureBrowserTargets } from '../../runners/browser-runners.js';
+import { ANDROID_RUNNERS } from '../../runners/registry.js';
+import { RunError, UsageError } from '../errors.js';
+import { executeForCommand, resultJson, throwUnlessComplete } from '../execute-plan.js';
+import { withInterrupt } from '../io.js';
+import { eventRenderer } from '../progress.js';
 import type { CliContext } from '../io.js';
-import { addOptions, resolutionOf, runIdOf, sessionsOf, targetList, workloadList, type SharedValues } from '../options.js';
+import { addOptions, outDir, resolutionOf, runIdOf, sessionsOf, targetList, workloadList, type SharedValues } from '../options.js';
+import { buildRunDashboard } from './dashboard.js';
 
 interface RunOptions extends SharedValues {
   device: string;
   dryRun?: boolean;
+  simulate?: boolean;
+  adbServer?: string;
+  benchmarkModel?: string;
 }
 
-export async function runDevice(o: RunOptions, cli: CliContext): Promise<ExecuteResult | undefined> {
-  const device = loadDevice(o.device); // a DeviceProfileError (an InputError) exits 2
+/** Targets that use the phone itself over adb: the benchmark_model runners and the browser runners (Chrome on it). */
+const ANDROID_TARGETS = new Set<string>(ANDROID_RUNNERS.map((f) => f().id));
+const PHONE_TARGETS = new Set<string>([...ANDROID_TARGETS, ...BROWSER_RUNNERS.map((f) => f().id)]);
+
+/** `--device a,b`: the profiles named (ids or paths). */
+function deviceList(text: string): string[] {
+  const ids = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (ids.length === 0) throw new UsageError('--device is empty; name a device profile (mnv4-bench devices lists them)');
+  return ids;
+}
+
+/** Applies --adb-server to a profile reached over adb. */
+function withAdbServer(device: DeviceProfile, flag: string | undefined): DeviceProfile {
+  if (flag === undefined) return device;
+  if (device.connection.kind !== 'adb') {
+    throw new UsageError(`--adb-server applies to devices reached over adb; device ${device.id} is reached over ${device.connection.kind}`);
+  }
+  let server;
+  try {
+    server = parseAdbServer(flag);
+  } catch (e) {
+    throw new UsageError(`--adb-server: ${(e as Error).message}`);
+  }
+  return { ...device, connection: { ...device.connection, adbServer: server } };
+}
+
+/** `run --device D[,E] --simulate`: the labelled roofline table of each device; nothing is measured. */
+function simulateDevices(ids: readonly string[], o: RunOptions, io: CliContext['io']): void {
+  const sims = ids.map((id) => {
+    const device = loadDevice(id);
+    if (deviceColumns(device).length === 0) {
+      throw new UsageError(
+        `device ${device.id} names no Table 6 column (a target's "publishedColumn" or the profile's "publishedColumns"): --simulate fits the roofline to the paper's published latencies of a column`,
+      );
+    }
+    return simulateDevice(device);
+  });
+  if (o.json) io.out(`${JSON.stringify(sims.length === 1 ? sims[0] : sims, null, 2)}\n`);
+  else io.out(`${sims.map(formatSimulation).join('\n\n')}\n`);
+}
+
+/** The plan of one device from the shared options. */
+function planOf(device: DeviceProfile, o: RunOptions): Plan {
   const resolution = resolutionOf(o);
   const sessions = sessionsOf(o);
   const workloads = workloadList(o);
   const targets = targetList(o);
-  const plan = planDevice(device, {
+  return planDevice(device, {
     ...(o.preset !== undefined ? { preset: o.preset } : {}),
     ...(sessions !== undefined ? { sessions } : {}),
     ...(resolution !== undefined ? { resolution } : {}),
     ...(workloads ? { workloads } : {}),
     ...(targets ? { targets } : {}),
   });
-  runIdOf(o); // a bad run id is a usage error before anything runs
-  if (o.dryRun) {
-    cli.io.out(
-      `${device.name} (${device.id}, ${device.connection.kind}): ${plan.jobs.length} measurements x ${plan.sessions} session(s), preset ${plan.protocol.name}\n`,
-    );
-    for (const j of plan.jobs) cli.io.out(`  ${j.workloadId} ${j.dtype} on ${j.target.id} ${JSON.stringify(j.target.settings)}\n`);
+}
+
+/**
+ * Before anything runs on a phone: find it (targets that reach it through adb: benchmark_model, Chrome), so
+ * that without it the run stops at once with one line naming what was looked for and the ways on; and check the
+ * benchmark_model binary its Android targets push (a missing one is bad input: one line, exit 2).
+ */
+async function checkPhone(device: DeviceProfile, plan: Plan, o: RunOptions): Promise<void> {
+  if (device.connection.kind !== 'adb') return;
+  configureAndroid({
+    ...(o.benchmarkModel ? { benchmarkModelFlag: o.benchmarkModel } : {}),
+    ...(device.benchmarkModel ? { benchmarkModelProfile: device.benchmarkModel } : {}),
+  });
+  if (plan.columns.some((c) => PHONE_TARGETS.has(c.target.id))) await linkAndroid(device.id, device.connection);
+  if (plan.columns.some((c) => ANDROID_TARGETS.has(c.target.id))) benchmarkModelBinary();
+}
+
+function printDryRun(device: DeviceProfile, plan: Plan, io: CliContext['io']): void {
+  io.out(
+    `${device.name} (${device.id}, ${device.connection.kind}): ${plan.jobs.length} measurements x ${plan.sessions} session(s), preset ${plan.protocol.name}\n`,
+  );
+  for (const j of plan.jobs) io.out(`  ${j.workloadId} ${j.dtype} on ${j.target.id} ${JSON.stringify(j.target.settings)}\n`);
+}
+
+export async function runDevice(o: RunOptions, cli: CliContext): Promise<ExecuteResult | undefined> {
+  const ids = deviceList(o.device);
+  if (o.simulate) {
+    simulateDevices(ids, o, cli.io);
     return undefined;
   }
+  if (ids.length > 1) {
+    await runDevices(ids, o, cli);
+    return undefined;
+  }
+  const device = withAdbServer(loadDevice(ids[0]!), o.adbServer); // a DeviceProfileError (an InputError) exits 2
+  const plan = planOf(device, o);
+  runIdOf(o); // a bad run id is a usage error before anything runs
+  if (o.dryRun) {
+    printDryRun(device, plan, cli.io);
+    return undefined;
+  }
+  await checkPhone(device, plan, o);
   const result = await executeForCommand(plan, o, cli, { onUnavailable: 'skip' });
   if (!o.json) {
     // the whole run, so a resumed run's table includes what earlier executions measured
     const run = await readRun(result.runDir);
     cli.io.out(`${summaryTable(summaryLayout(plan), run.records)}\n`);
   }
+  await buildRunDashboard(result.runDir, cli.io, { json: o.json === true });
   const measurable = plan.jobs.length - result.skipped.length;
   if (measurable === 0 && !result.interrupted)
     throw new RunError(`no target of device ${device.id} can run (reasons above; 'mnv4-bench targets' lists them)`);
@@ -58,12 +150,99 @@ export async function runDevice(o: RunOptions, cli: CliContext): Promise<Execute
   return result;
 }
 
+/** The CLI streams with every stderr line prefixed by the device id, never a redrawn bar (devices interleave). */
+function deviceIO(io: CliContext['io'], id: string): CliContext['io'] {
+  return {
+    out: io.out,
+    err: (text) => io.err(text.replace(/^(?=.)/gm, `[${id}] `)),
+    errIsTTY: false,
+    outIsTTY: io.outIsTTY,
+  };
+}
+
+/**
+ * `run --device a,b`: the devices measured at the same time (one workload at a time on each) into one run
+ * (src/engine/devices.ts); then one table per device.
+ */
+async function runDevices(ids: readonly string[], o: RunOptions, cli: CliContext): Promise<void> {
+  const loaded = ids.map((id) => loadDevice(id));
+  if (o.adbServer !== undefined && !loaded.some((d) => d.connection.kind === 'adb')) withAdbServer(loaded[0]!, o.adbServer); // says why it does not apply
+  const devices = loaded.map((d) => (d.connection.kind === 'adb' ? withAdbServer(d, o.adbServer) : d));
+  const plans = devices.map((d) => planOf(d, o));
+  checkPlansShareRun(plans);
+  const { runId, resume } = runIdOf(o);
+  if (o.dryRun) {
+    devices.forEach((d, i) => printDryRun(d, plans[i]!, cli.io));
+    return;
+  }
+  await Promise.all(devices.map((d, i) => checkPhone(d, plans[i]!, o)));
+  if (o.chromium !== undefined) configureBrowserTargets({ chromiumPath: o.chromium });
+  const renderers = new Map(plans.map((p) => [p, eventRenderer(deviceIO(cli.io, p.device.id), { json: o.json === true })]));
+  let results: ExecuteResult[];
+  try {
+    results = await withInterrupt(cli.io, (signal) =>
+      executePlans(plans, {
+        outDir: outDir(o, defaultResultsDir()),
+        runId,
+        resume,
+        signal,
+        profile: o.profile === true,
+        ...(o.strictBackend === true ? { strictBackend: true } : {}),
+        command: [...cli.argv],
+        onUnavailable: 'skip',
+        onEventFor: (p) => (e) => renderers.get(p)?.onEvent(e),
+      }),
+    );
+  } finally {
+    for (const r of renderers.values()) r.stop();
+  }
+  if (o.json) cli.io.out(`${JSON.stringify(results.map(resultJson), null, 2)}\n`);
+  else {
+    const run = await readRun(results[0]!.runDir);
+    cli.io.out(`${plans.map((p) => `${p.device.name} (${p.device.id}):\n${summaryTable(summaryLayout(p), run.records)}`).join('\n\n')}\n`);
+  }
+  await buildRunDashboard(results[0]!.runDir, cli.io, { json: o.json === true });
+  const measurable = plans.reduce((n, p, i) => n + p.jobs.length - results[i]!.skipped.length, 0);
+  if (measurable === 0 && !results.some((r) => r.interrupted)) throw new RunError(`no target of devices ${ids.join(', ')} can run (reasons above)`);
+  for (const [i, r] of results.entries()) throwUnlessComplete(r, plans[i]!.jobs.length - r.skipped.length);
+}
+
 export function register(program: Command, cli: CliContext): void {
   const cmd = program
     .command('run')
     .description('run a device profile (devices/<id>.json): every target and workload it lists, on the device it describes, into one run directory')
-    .requiredOption('--device <id>', 'device profile id (e.g. host, pixel6) or a path to a profile .json');
-  addOptions(cmd, ['preset', 'sessions', 'workloads', 'targets', 'resolution', 'out', 'runId', 'resume', 'profile', 'json', 'chromium']);
+    .requiredOption(
+      '--device <id>',
+      'device profile id (e.g. host, pixel6) or a path to a profile .json; several, comma-separated, run in parallel into one run',
+    );
+  addOptions(cmd, [
+    'preset',
+    'sessions',
+    'workloads',
+    'targets',
+    'resolution',
+    'out',
+    'runId',
+    'resume',
+    'profile',
+    'json',
+    'chromium',
+    'noiseFloor',
+    'strictBackend',
+  ]);
+  cmd
+    .option(
+      '--simulate',
+      "print the roofline estimate for the device's Table 6 columns (fitted to the paper's published latencies; nothing is measured)",
+    )
+    .option(
+      '--adb-server <host:port>',
+      'the adb server that reaches the phone (default: the local one, started when not running), e.g. a device farm node',
+    )
+    .option(
+      '--benchmark-model <path>',
+      "TFLite's benchmark_model for Android (arm64), pushed to the phone; default: the profile's benchmarkModel or $MNV4_BENCHMARK_MODEL",
+    );
   cmd.option('--dry-run', 'print the planned measurements and exit').action(async (opts: RunOptions) => {
     await runDevice(opts, cli);
   });

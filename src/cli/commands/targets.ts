@@ -10,6 +10,7 @@ import { targetsTable } from '../../report/targets.js';
 import { configureBrowserTargets } from '../../runners/browser-runners.js';
 import { detectTargets, disposeRunners, type TargetStatus } from '../../runners/registry.js';
 import { localContext, type RunContext } from '../../runners/types.js';
+import { UsageError } from '../errors.js';
 import type { CliContext } from '../io.js';
 
 interface TargetsOptions {
@@ -22,6 +23,8 @@ interface TargetsOptions {
 /** Lists targets; returns the statuses. */
 export async function runTargets(o: TargetsOptions, out: (s: string) => void): Promise<TargetStatus[]> {
   const device = o.device !== undefined ? loadDevice(o.device) : undefined;
+  if (device?.connection.kind === 'none')
+    throw new UsageError(`device ${device.id} cannot be reached from here (${device.connection.reason}); it has no targets to check`);
   const context: RunContext = device
     ? { deviceId: device.id, connection: device.connection, signal: new AbortController().signal, scratchDir: tmpdir() }
     : localContext();

@@ -1,0 +1,74 @@
+/**
+ * `mnv4-bench report [RUN...] [--format md|csv|json] [--png DIR]`: the tables a paper or a pull request
+ * uses, from run directories (default: every run under the results folder), joined with the published
+ * figures. `--png DIR` also writes every chart as PNG, drawn by the dashboard's chart code in headless
+ * Chromium.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { defaultResultsDir } from '../../paths.js';
+import { analyse } from '../../report/analysis.js';
+import { buildDashboard } from '../../report/dashboard.js';
+import { loadRunsOrFail, resolveRunDirs } from '../../report/load.js';
+import { loadLutValidation } from '../../report/lut-validation.js';
+import { renderPngs } from '../../report/png.js';
+import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../report/report-format.js';
+import { parseChoice } from '../errors.js';
+import type { CliContext } from '../io.js';
+import { addOptions, collectList, collectWhole, type SharedValues } from '../options.js';
+import { loadSimulations, simulateForReport } from '../../report/simulation-input.js';
+
+interface ReportOptions extends SharedValues {
+  format?: string;
+  png?: string;
+  lut?: string;
+  simulation?: string[];
+  simulate?: string[];
+}
+
+export async function reportCommand(runs: string[], o: ReportOptions, { io }: Pick<CliContext, 'io'>): Promise<number> {
+  const format = parseChoice<ReportFormat>('--format', o.format ?? 'md', REPORT_FORMATS);
+  const resultsDir = o.results ?? defaultResultsDir();
+  const lut = o.lut ? loadLutValidation(o.lut) : null;
+  const simulations = [...loadSimulations(o.simulation ?? []), ...simulateForReport(o.simulate ?? [])];
+  const dirs = resolveRunDirs(runs, resultsDir);
+  // simulations alone make a report (simulated next to published); otherwise at least one run must load
+  const loaded = dirs.length === 0 && simulations.length > 0 ? { runs: [], problems: [] } : await loadRunsOrFail(dirs, resultsDir);
+  for (const p of loaded.problems) io.err(`skipped: ${p.dir}: ${p.message}\n`);
+  const analysis = analyse(loaded, { simulations });
+  const text = renderReport(loaded, format, analysis);
+  if (o.out) {
+    writeFileSync(o.out, text);
+    io.err(`report: ${path.resolve(o.out)}\n`);
+  } else io.out(text);
+  if (o.png) {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'mnv4-report-'));
+    try {
+      const build = buildDashboard(loaded, tmp, { lut, simulations });
+      const files = await renderPngs(build.index, o.png, { chromium: o.chromium });
+      io.err(`png: ${files.length} charts in ${path.resolve(o.png)}\n`);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+  return 0;
+}
+
+export function register(program: Command, cli: CliContext): void {
+  const cmd = program
+    .command('report')
+    .description('tables of one or more runs (default: all under --results) with published accuracy and latency, as md, csv or json')
+    .argument('[runs...]', 'run directories or run ids (default: every run in the results folder)')
+    .option('--format <fmt>', `output format (${REPORT_FORMATS.join(', ')})`, 'md')
+    .option('-o, --out <file>', 'write the report to a file instead of stdout')
+    .option('--png <dir>', 'also write every chart as PNG into DIR (drawn by the dashboard code in headless Chromium)')
+    .option('--lut <file>', "LUT validation JSON ('lut validate --report FILE', or an array of {arch, predictedMs, measuredMs})")
+    .option('--simulation <file>', "roofline simulation JSON ('run --device D --simulate --json'): a simulated series; repeatable", collectWhole)
+    .option('--simulate <ids>', 'simulate these devices here (as run --simulate does) for the simulated series; comma-separated', collectList);
+  addOptions(cmd, ['results', 'chromium']);
+  cmd.action(async (runs: string[], opts: ReportOptions) => {
+    await reportCommand(runs, opts, cli);
+  });
+}

@@ -1,0 +1,222 @@
+/**
+ * Comparison of two runs: per workload x target (same measurement key in both), the change of the median,
+ * whether it is significant, and the noise floor of each run.
+ *
+ * The test (two-sided, alpha 0.05):
+ * - units: the centres of independent sessions when both records have at least 3; otherwise the per-call
+ *   samples pooled, with a note (samples of one session are not independent, so the p-value is optimistic);
+ * - Mann-Whitney U on those units (exact for small sets). When the sizes cannot reach alpha at all (3 vs 3
+ *   sessions: the smallest two-sided p is 0.1), a seeded two-level bootstrap (sessions, then samples within
+ *   them) of the relative change decides instead: significant when its 95% CI excludes 0; the row says so.
+ * A row is a regression when the change is significant and above +threshold (slower), an improvement when
+ * significant and below -threshold. `compare` exits 1 when any regression is found.
+ *
+ * Noise floor of a record: the relative spread of its session centres ((max - min) / median) when it has
+ * two or more sessions, else the relative half-width of its CI of the median (the larger side). A run's
+ * noise floor is the median over its records.
+ */
+import { bootstrapRelativeChange, hierarchicalBootstrapChange, mannWhitney, median } from './significance.js';
+import type { MeasurementView, RunView } from './views.js';
+
+export const DEFAULT_THRESHOLD = 0.03;
+export const DEFAULT_ALPHA = 0.05;
+export const MIN_SESSIONS = 3;
+
+export type ChangeStatus = 'regression' | 'improvement' | 'within-threshold' | 'no-significant-change' | 'only-in-a' | 'only-in-b';
+
+export interface CompareRow {
+  key: string;
+  workloadId: string;
+  targetLabel: string;
+  device: string;
+  provenance: string;
+  medianA: number | null;
+  medianB: number | null;
+  /** relative change of the median, B / A - 1. */
+  change: number | null;
+  /** bootstrap CI of the change. */
+  changeLo: number | null;
+  changeHi: number | null;
+  units: 'sessions' | 'samples' | null;
+  nA: number;
+  nB: number;
+  test: 'mann-whitney' | 'bootstrap' | null;
+  p: number | null;
+  significant: boolean;
+  noiseA: number | null;
+  noiseB: number | null;
+  status: ChangeStatus;
+  notes: string[];
+}
+
+export interface CompareResult {
+  runA: { runId: string; device: string; createdAt: string; noiseFloor: number | null };
+  runB: { runId: string; device: string; createdAt: string; noiseFloor: number | null };
+  threshold: number;
+  alpha: number;
+  rows: CompareRow[];
+  regressions: number;
+  improvements: number;
+  notes: string[];
+}
+
+/** Relative noise of one record (see the module comment); null when it has neither sessions nor a CI. */
+export function noiseOf(m: MeasurementView): number | null {
+  if (m.sessionMedians.length >= 2) return m.sessionSpread;
+  if (m.ci && m.medianMs > 0) return Math.max(m.ci.hi - m.medianMs, m.medianMs - m.ci.lo) / m.medianMs;
+  return null;
+}
+
+function runNoise(r: RunView): number | null {
+  const v = r.measurements.map(noiseOf).filter((x): x is number => x !== null);
+  return v.length ? median(v) : null;
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+
+/** Compares one pair of records. */
+export function compareMeasurements(a: MeasurementView, b: MeasurementView, threshold = DEFAULT_THRESHOLD, alpha = DEFAULT_ALPHA): CompareRow {
+  const notes: string[] = [];
+  const sessions = a.sessionMedians.length >= MIN_SESSIONS && b.sessionMedians.length >= MIN_SESSIONS;
+  const unitsA = sessions ? a.sessionMedians : a.samples;
+  const unitsB = sessions ? b.sessionMedians : b.samples;
+  if (!sessions) {
+    const fewer = a.sessionMedians.length < MIN_SESSIONS ? a : b;
+    notes.push(
+      `${fewer === a ? 'A' : 'B'} has ${fewer.sessionMedians.length} independent session${fewer.sessionMedians.length === 1 ? '' : 's'} (< ${MIN_SESSIONS}): tested on per-call samples, which are not independent, so the p-value is optimistic`,
+    );
+  }
+  const base: Omit<CompareRow, 'change' | 'changeLo' | 'changeHi' | 'units' | 'nA' | 'nB' | 'test' | 'p' | 'significant' | 'status'> = {
+    key: a.key,
+    workloadId: a.workloadId,
+    targetLabel: a.targetLabel,
+    device: a.device,
+    provenance: a.provenance === b.provenance ? a.provenance : `${a.provenance} vs ${b.provenance}`,
+    medianA: a.medianMs,
+    medianB: b.medianMs,
+    noiseA: noiseOf(a),
+    noiseB: noiseOf(b),
+    notes,
+  };
+  if (a.provenance !== b.provenance) notes.push('one side is simulated: the change is not a measured one');
+  const change = b.medianMs / a.medianMs - 1;
+  if (unitsA.length < 2 || unitsB.length < 2) {
+    notes.push('not enough independent data for a test (an externally timed summary with fewer than 3 sessions?)');
+    return {
+      ...base,
+      change,
+      changeLo: null,
+      changeHi: null,
+      units: null,
+      nA: unitsA.length,
+      nB: unitsB.length,
+      test: null,
+      p: null,
+      significant: false,
+      status: 'no-significant-change',
+    };
+  }
+  const withSamples = (m: MeasurementView): boolean => m.sessionSamples.length > 0 && m.sessionSamples.every((s) => s.length > 0);
+  const boot =
+    sessions && withSamples(a) && withSamples(b)
+      ? hierarchicalBootstrapChange(a.sessionSamples, b.sessionSamples)
+      : bootstrapRelativeChange(unitsA, unitsB);
+  const mw = mannWhitney(unitsA, unitsB);
+  let test: CompareRow['test'] = 'mann-whitney';
+  let significant = mw.p < alpha;
+  if (mw.minAttainableP >= alpha) {
+    test = 'bootstrap';
+    significant = boot.lo > 0 || boot.hi < 0;
+    notes.push(
+      `${unitsA.length} vs ${unitsB.length} ${sessions ? 'sessions' : 'samples'} cannot reach p < ${alpha} with Mann-Whitney (smallest p ${mw.minAttainableP.toFixed(3)}): the bootstrap CI decides`,
+    );
+  }
+  const status: ChangeStatus = !significant
+    ? 'no-significant-change'
+    : change > threshold
+      ? 'regression'
+      : change < -threshold
+        ? 'improvement'
+        : 'within-threshold';
+  const floor = Math.max(base.noiseA ?? 0, base.noiseB ?? 0);
+  if ((status === 'regression' || status === 'improvement') && floor > Math.abs(change)) {
+    notes.push(`the change (${pct(change)}) is within the noise floor of the runs (${pct(floor)})`);
+  }
+  return {
+    ...base,
+    change,
+    changeLo: boot.lo,
+    changeHi: boot.hi,
+    units: sessions ? 'sessions' : 'samples',
+    nA: unitsA.length,
+    nB: unitsB.length,
+    test,
+    p: mw.p,
+    significant,
+    status,
+  };
+}
+
+/** Compares run B against run A (A is the baseline). */
+export function compareRuns(a: RunView, b: RunView, opts: { threshold?: number; alpha?: number } = {}): CompareResult {
+  const threshold = opts.threshold ?? DEFAULT_THRESHOLD;
+  const alpha = opts.alpha ?? DEFAULT_ALPHA;
+  const byKey = (r: RunView) => new Map(r.measurements.map((m) => [m.key, m]));
+  const ma = byKey(a);
+  const mb = byKey(b);
+  const rows: CompareRow[] = [];
+  const only = (m: MeasurementView, side: 'a' | 'b'): CompareRow => ({
+    key: m.key,
+    workloadId: m.workloadId,
+    targetLabel: m.targetLabel,
+    device: m.device,
+    provenance: m.provenance,
+    medianA: side === 'a' ? m.medianMs : null,
+    medianB: side === 'b' ? m.medianMs : null,
+    change: null,
+    changeLo: null,
+    changeHi: null,
+    units: null,
+    nA: side === 'a' ? m.n : 0,
+    nB: side === 'b' ? m.n : 0,
+    test: null,
+    p: null,
+    significant: false,
+    noiseA: side === 'a' ? noiseOf(m) : null,
+    noiseB: side === 'b' ? noiseOf(m) : null,
+    status: side === 'a' ? 'only-in-a' : 'only-in-b',
+    notes: [],
+  });
+  for (const [k, m] of ma) rows.push(mb.has(k) ? compareMeasurements(m, mb.get(k)!, threshold, alpha) : only(m, 'a'));
+  for (const [k, m] of mb) if (!ma.has(k)) rows.push(only(m, 'b'));
+  const notes: string[] = [];
+  const noiseA = runNoise(a);
+  const noiseB = runNoise(b);
+  const ids = (r: RunView): string => r.devices.map((d) => d.id).join(',');
+  if (ids(a) !== ids(b)) notes.push(`the runs are of different devices (${ids(a)} vs ${ids(b)})`);
+  if (a.host.cpu !== b.host.cpu) notes.push(`the runs are from different CPUs (${a.host.cpu} vs ${b.host.cpu})`);
+  const floor = Math.max(noiseA ?? 0, noiseB ?? 0);
+  if (floor > threshold)
+    notes.push(`the threshold ${pct(threshold)} is below the noise floor ${pct(floor)}: changes of that size are hard to tell from noise`);
+  if (!rows.some((r) => r.change !== null)) notes.push('the runs have no measurement in common (same workload, dtype, target and settings)');
+  return {
+    runA: { runId: a.runId, device: ids(a), createdAt: a.createdAt, noiseFloor: noiseA },
+    runB: { runId: b.runId, device: ids(b), createdAt: b.createdAt, noiseFloor: noiseB },
+    threshold,
+    alpha,
+    rows,
+    regressions: rows.filter((r) => r.status === 'regression').length,
+    improvements: rows.filter((r) => r.status === 'improvement').length,
+    notes,
+  };
+}
+
+/** Parses a percentage (`3%`, `0.5%`; the sign is optional: `3` = 3%) into a fraction; throws a one-line message otherwise. */
+export function parseThreshold(text: string): number {
+  const t = text.trim();
+  const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(t);
+  if (!m) throw new Error(`--threshold '${text}': expected a percentage such as 3% or 0.5%`);
+  const frac = Number(m[1]) / 100;
+  if (!(frac > 0 && frac < 1)) throw new Error(`--threshold '${text}': must be between 0% and 100%`);
+  return frac;
+}

@@ -1,0 +1,186 @@
+/**
+ * Two-sample tests for run comparison: Mann-Whitney U (exact permutation p-value for small samples, normal
+ * approximation with tie correction otherwise) and a seeded percentile bootstrap of the relative change of
+ * the median. Pure functions, deterministic.
+ */
+import { percentileSorted } from '../profiles/stats.js';
+import { median, medianSorted } from '../util/median.js';
+import { mulberry32 } from '../util/random.js';
+
+export { median };
+
+/** Mid-ranks (1-based; ties get the mean of their ranks) of the pooled values. */
+function midRanks(pooled: readonly number[]): number[] {
+  const order = pooled.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
+  const ranks = new Array<number>(pooled.length);
+  for (let i = 0; i < order.length;) {
+    let j = i;
+    while (j + 1 < order.length && order[j + 1]![0] === order[i]![0]) j++;
+    const r = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) ranks[order[k]![1]] = r;
+    i = j + 1;
+  }
+  return ranks;
+}
+
+export interface MannWhitneyResult {
+  /** U of the first sample (number of pairs a > b, ties counted 1/2). */
+  u: number;
+  /** two-sided p-value. */
+  p: number;
+  method: 'exact' | 'normal';
+  /** the smallest two-sided p-value these sample sizes can give (exact method); 0 for the normal method. */
+  minAttainableP: number;
+}
+
+/** Exact enumeration is used up to this many splits of the pooled sample (C(n1+n2, n1)). */
+const EXACT_MAX_SPLITS = 200_000;
+
+function binomial(n: number, k: number): number {
+  let r = 1;
+  for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
+  return Math.round(r);
+}
+
+/** Standard normal upper tail, 1 - Phi(z) (Abramowitz-Stegun 7.1.26 on erfc; |error| < 1.5e-7). */
+export function normalUpperTail(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const erfc = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-x * x);
+  return z >= 0 ? erfc / 2 : 1 - erfc / 2;
+}
+
+/**
+ * Two-sided Mann-Whitney U test of `a` against `b`. Exact when C(n1+n2, n1) <= 200,000: every split of the
+ * pooled mid-ranks is enumerated, so ties are handled exactly; otherwise the normal approximation with tie
+ * correction and continuity correction.
+ */
+export function mannWhitney(a: readonly number[], b: readonly number[]): MannWhitneyResult {
+  const n1 = a.length;
+  const n2 = b.length;
+  if (n1 === 0 || n2 === 0) throw new Error('Mann-Whitney needs two non-empty samples');
+  const ranks = midRanks([...a, ...b]);
+  const r1 = ranks.slice(0, n1).reduce((s, r) => s + r, 0);
+  const u = r1 - (n1 * (n1 + 1)) / 2;
+  const mu = (n1 * n2) / 2;
+  const splits = binomial(n1 + n2, n1);
+  if (splits <= EXACT_MAX_SPLITS) {
+    // enumerate all n1-subsets of the pooled ranks; p = share with |U - mu| >= observed.
+    const n = n1 + n2;
+    const observed = Math.abs(u - mu) - 1e-9;
+    let extreme = 0;
+    let total = 0;
+    const dev = new Map<number, number>();
+    const idx = Array.from({ length: n1 }, (_, i) => i);
+    for (;;) {
+      let rs = 0;
+      for (const i of idx) rs += ranks[i]!;
+      const d = Math.abs(rs - (n1 * (n1 + 1)) / 2 - mu);
+      dev.set(d, (dev.get(d) ?? 0) + 1);
+      if (d >= observed) extreme++;
+      total++;
+      let k = n1 - 1;
+      while (k >= 0 && idx[k] === n - n1 + k) k--;
+      if (k < 0) break;
+      idx[k]!++;
+      for (let j = k + 1; j < n1; j++) idx[j] = idx[j - 1]! + 1;
+    }
+    const maxDev = Math.max(...dev.keys());
+    return { u, p: Math.min(1, extreme / total), method: 'exact', minAttainableP: (dev.get(maxDev) ?? 1) / total };
+  }
+  const pooled = [...a, ...b];
+  const counts = new Map<number, number>();
+  for (const v of pooled) counts.set(v, (counts.get(v) ?? 0) + 1);
+  let tieSum = 0;
+  for (const t of counts.values()) tieSum += t ** 3 - t;
+  const n = n1 + n2;
+  const variance = ((n1 * n2) / 12) * (n + 1 - tieSum / (n * (n - 1)));
+  if (variance <= 0) return { u, p: 1, method: 'normal', minAttainableP: 0 };
+  const z = Math.max(0, Math.abs(u - mu) - 0.5) / Math.sqrt(variance);
+  return { u, p: Math.min(1, 2 * normalUpperTail(z)), method: 'normal', minAttainableP: 0 };
+}
+
+export interface BootstrapChange {
+  /** relative change of the median, B / A - 1. */
+  change: number;
+  lo: number;
+  hi: number;
+  confidence: number;
+  resamples: number;
+  seed: number;
+}
+
+export interface BootstrapOptions {
+  resamples?: number;
+  seed?: number;
+  confidence?: number;
+}
+
+/**
+ * Percentile bootstrap CI of a relative change: `drawA` / `drawB` each return the median of one resample of
+ * their side (drawing from the shared seeded generator); the CI is type-7 percentiles of drawB / drawA - 1.
+ */
+function bootstrapChange(
+  change: number,
+  drawA: (rnd: () => number) => number,
+  drawB: (rnd: () => number) => number,
+  opts: BootstrapOptions,
+  defaultResamples: number,
+): BootstrapChange {
+  const resamples = opts.resamples ?? defaultResamples;
+  const seed = opts.seed ?? 0x636d7072; // 'cmpr'
+  const confidence = opts.confidence ?? 0.95;
+  const rnd = mulberry32(seed);
+  const changes = new Float64Array(resamples);
+  for (let i = 0; i < resamples; i++) changes[i] = drawB(rnd) / drawA(rnd) - 1;
+  const sorted = Array.from(changes.sort());
+  const alpha = (1 - confidence) / 2;
+  return { change, lo: percentileSorted(sorted, alpha), hi: percentileSorted(sorted, 1 - alpha), confidence, resamples, seed };
+}
+
+/** Median of a resample (with replacement, same size) of `x`. */
+function resampleMedian(x: readonly number[], rnd: () => number): number {
+  const s = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) s[i] = x[Math.floor(rnd() * x.length)]!;
+  return medianSorted(s.sort());
+}
+
+/** Percentile bootstrap CI of median(b) / median(a) - 1, resampling each sample independently, seeded. */
+export function bootstrapRelativeChange(a: readonly number[], b: readonly number[], opts: BootstrapOptions = {}): BootstrapChange {
+  return bootstrapChange(
+    median(b) / median(a) - 1,
+    (r) => resampleMedian(a, r),
+    (r) => resampleMedian(b, r),
+    opts,
+    2000,
+  );
+}
+
+/**
+ * Two-level (hierarchical) percentile bootstrap of median(B) / median(A) - 1 over independent sessions:
+ * each resample draws sessions with replacement, then per-call samples with replacement within each drawn
+ * session, and takes the median of the pooled draw. The between-session drift thus widens the interval,
+ * which a bootstrap over pooled samples would hide. Seeded.
+ */
+export function hierarchicalBootstrapChange(
+  a: readonly (readonly number[])[],
+  b: readonly (readonly number[])[],
+  opts: BootstrapOptions = {},
+): BootstrapChange {
+  if (a.length === 0 || b.length === 0 || [...a, ...b].some((s) => s.length === 0))
+    throw new Error('hierarchical bootstrap needs sessions with samples');
+  const draw = (sessions: readonly (readonly number[])[], rnd: () => number): number => {
+    const picks = sessions.map(() => sessions[Math.floor(rnd() * sessions.length)]!);
+    const out = new Float64Array(picks.reduce((n, x) => n + x.length, 0));
+    let k = 0;
+    for (const s of picks) for (let i = 0; i < s.length; i++) out[k++] = s[Math.floor(rnd() * s.length)]!;
+    return medianSorted(out.sort());
+  };
+  return bootstrapChange(
+    median(b.flat()) / median(a.flat()) - 1,
+    (r) => draw(a, r),
+    (r) => draw(b, r),
+    opts,
+    1000,
+  );
+}

@@ -1,0 +1,372 @@
+/**
+ * The Android benchmark_model runners (android-cpu, android-gpu, android-nnapi) share this code, built on the
+ * shared template (defineRunner with ExternalSessionSteps: checkFile = pushes, run = one tool process, prove =
+ * delegation and the optional profile). One `measure` call = one session = one benchmark_model process on the
+ * phone, as the paper measured (App. B: int8 on the CPU with XNNPACK pinned to the fastest core, fp16 on the GPU
+ * delegate, int8 through NNAPI to the EdgeTPU).
+ *
+ * One session:
+ *  1. find the phone (link.ts; cached), cool down until the hottest SoC zone is below `coolDownC` (or
+ *     `coolDownMaxS` passes, then a warning), record the zones before;
+ *  2. push the .tflite file under its sha256 and the benchmark_model binary under its hash (each pushed once);
+ *  3. run `[taskset <mask>] <benchmark_model> --graph=... --num_threads=... <delegate flags> --warmup_runs=...`
+ *     with counts and times from our protocol preset (warm-up iterations/time, minimum runs/time, time cap);
+ *     benchmark_model has no convergence rule, so the preset's minimums are what it runs;
+ *  4. parse its output (benchmark-model-output.ts) into an ExternalTiming record; read what the delegate took:
+ *     a delegate that took nothing is a silent CPU fallback, an error (BackendMismatchError); one that took
+ *     part of the graph is recorded with its node share (and, with profiling, its time share) as a warning;
+ *  5. optionally a SEPARATE profiling run (--enable_op_profiling=true) parsed by the shared TFLite op-profile
+ *     parser into the per-block breakdown;
+ *  6. record the zones after, the device facts, the exact argument vector.
+ */
+import { readFileSync } from 'node:fs';
+import { readTflite } from '../../models/export/tflite.js';
+import type { ProtocolSettings } from '../../profiles/protocol.js';
+import { defineRunner } from '../define.js';
+import type { ExternalSessionSteps } from '../measurement.js';
+import { buildTfliteProfile, delegateShare, parseTfliteOpProfile } from '../tflite-op-profile.js';
+import {
+  BackendMismatchError,
+  RunnerUnavailableError,
+  type Availability,
+  type ExecutedBackend,
+  type OpProfile,
+  type PreparedWorkload,
+  type RunContext,
+  type Runner,
+  type SettingSpec,
+  type Target,
+  type TargetSettings,
+} from '../types.js';
+import type { AndroidDeviceFacts, ThermalReading } from './adb.js';
+import {
+  delegationEvidence,
+  parseBenchmarkModelOutput,
+  requireCompleteRun,
+  toExternalTiming,
+  type BenchmarkModelOutput,
+  type DelegationEvidence,
+} from './benchmark-model-output.js';
+import { androidDeps, benchmarkModelBinary, linkAndroid, type AdbConnection } from './link.js';
+import { coolDown, hottestZone, type CoolDownResult } from './thermal.js';
+
+export const TOOL = 'tflite-benchmark_model';
+/** Characters of benchmark_model's output kept with each session (its end, when longer). */
+export const MAX_KEPT_OUTPUT = 16_000;
+
+/** Settings every benchmark_model target has. */
+export const COMMON_SETTINGS: readonly SettingSpec[] = [
+  {
+    key: 'cpuMask',
+    type: 'string',
+    pattern: /[0-9a-f]{0,16}/,
+    patternText: "a hex CPU mask such as 80 (cpu7), or '' for no pinning",
+    default: '',
+    describe: 'taskset mask for the benchmark process (empty: not pinned)',
+  },
+  {
+    key: 'coolDownC',
+    type: 'int',
+    min: 20,
+    max: 90,
+    default: 42,
+    describe: 'start a session only when the hottest SoC thermal zone is at or below this (°C)',
+  },
+  {
+    key: 'coolDownMaxS',
+    type: 'int',
+    min: 0,
+    max: 3600,
+    default: 180,
+    describe: 'longest wait for the phone to cool down before a session (s); then measure with a warning',
+  },
+  {
+    key: 'pauseS',
+    type: 'int',
+    min: 0,
+    max: 3600,
+    default: 0,
+    describe: 'a fixed pause before every session (s), before the temperature check (MLPerf Mobile pauses 5 min before a benchmark)',
+  },
+];
+
+/** What a concrete target adds to the command and how it proves its delegate ran. */
+export interface BenchmarkTargetSpec {
+  id: string;
+  backend: string;
+  describe: string;
+  settings: readonly SettingSpec[];
+  /** delegate flags for the resolved settings (after --graph and --num_threads). */
+  delegateArgs(settings: TargetSettings, remote: { externalDelegate?: string }): string[];
+  /** the provider name benchmark_model prints for the delegate this target asks for. */
+  delegate(settings: TargetSettings): string;
+  /** true: a delegate that took nothing is an error (the target promises an accelerator). */
+  requiresDelegate: boolean;
+  /** local files to push besides the model (e.g. an external delegate library), from settings. */
+  extraFiles?(settings: TargetSettings): { key: string; path: string }[];
+}
+
+/** benchmark_model flags for a protocol preset (its counts and times; seconds with millisecond precision). */
+export function protocolArgs(p: ProtocolSettings): string[] {
+  const secs = (ms: number): string => String(Math.round(ms) / 1000);
+  return [
+    `--warmup_runs=${p.warmupMinIterations}`,
+    `--warmup_min_secs=${secs(p.warmupMinMs)}`,
+    `--num_runs=${p.minSamples}`,
+    `--min_secs=${secs(p.minTimeMs)}`,
+    `--max_secs=${secs(p.maxTimeMs)}`,
+  ];
+}
+
+/** CPUs in a hex taskset mask. */
+export function cpusOfMask(mask: string): number[] {
+  const v = BigInt(`0x${mask}`);
+  const out: number[] = [];
+  for (let i = 0; i < 64; i++) if ((v >> BigInt(i)) & 1n) out.push(i);
+  return out;
+}
+
+/** A warning when the mask pins cores that are not the phone's fastest (by cpuinfo_max_freq), or no core. */
+export function maskWarning(mask: string, cpus: AndroidDeviceFacts['cpus']): string | null {
+  if (mask === '') return null;
+  const chosen = cpusOfMask(mask);
+  const known = new Map(cpus.map((c) => [Number(c.cpu.replace('cpu', '')), c.maxKHz]));
+  const missing = chosen.filter((c) => !known.has(c));
+  if (chosen.length === 0 || missing.length === chosen.length)
+    return `cpuMask ${mask} selects no CPU this phone reports (it has ${cpus.map((c) => c.cpu).join(', ') || 'none listed'})`;
+  const fastest = Math.max(...cpus.map((c) => c.maxKHz ?? 0));
+  const slow = chosen.filter((c) => (known.get(c) ?? 0) < fastest);
+  if (fastest > 0 && slow.length > 0)
+    return `cpuMask ${mask} includes cpu${slow.join(', cpu')} below the fastest cores' ${fastest / 1000} MHz (the paper pinned the fastest core)`;
+  return null;
+}
+
+function adbConnection(ctx: RunContext, targetId: string): AdbConnection {
+  if (ctx.connection.kind !== 'adb')
+    throw new RunnerUnavailableError(targetId, `it runs over adb, and device '${ctx.deviceId}' is reached over ${ctx.connection.kind}`);
+  return ctx.connection;
+}
+
+/** Builds a benchmark_model runner from a target spec, on the shared runner template (external timing). */
+export function createBenchmarkModelRunner(spec: BenchmarkTargetSpec): Runner {
+  const specs = [...spec.settings, ...COMMON_SETTINGS];
+  let lastToolVersion: string | null = null;
+
+  async function detect(ctx: RunContext): Promise<Availability> {
+    const link = await linkAndroid(ctx.deviceId, adbConnection(ctx, spec.id));
+    const bin = benchmarkModelBinary();
+    if (!/arm64|aarch64/.test(link.facts.abi)) {
+      return { available: false, reason: `${link.facts.model} reports ABI '${link.facts.abi}'; the benchmark_model binary is for arm64-v8a` };
+    }
+    return {
+      available: true,
+      details: {
+        serial: link.device.serial,
+        model: link.facts.model,
+        soc: link.facts.soc,
+        android: link.facts.androidRelease,
+        adbServer: link.server,
+        benchmarkModel: bin.path,
+      },
+    };
+  }
+
+  async function session(w: PreparedWorkload, target: Target, ctx: RunContext): Promise<ExternalSessionSteps> {
+    const settings = target.settings;
+    const link = await linkAndroid(ctx.deviceId, adbConnection(ctx, spec.id));
+    const deps = androidDeps();
+    const bin = benchmarkModelBinary();
+    const mask = String(settings.cpuMask);
+    const pin = mask !== '' ? ['taskset', mask] : [];
+    const threads = settings.threads !== undefined ? [`--num_threads=${String(settings.threads)}`] : [];
+    const requested = spec.delegate(settings);
+    // filled in by the steps, in order
+    let remoteBin = '';
+    let remoteModel = '';
+    let base: string[] = [];
+    let argv: string[] = [];
+    let timeoutMs = 0;
+    let cool: CoolDownResult | undefined;
+    let out: BenchmarkModelOutput | undefined;
+    let after: ThermalReading[] = [];
+    let toolOutput = '';
+
+    const runTool = async (args: string[]): Promise<{ text: string; exitCode: number | null }> => {
+      const r = await link.device.shell(args, { timeoutMs, signal: ctx.signal });
+      return { text: r.output, exitCode: r.exitCode };
+    };
+
+    return {
+      timing: 'external',
+      // 1. the files on the phone: the binary and the model under their hashes (each pushed once)
+      async checkFile() {
+        remoteBin = await link.device.pushBinary(bin.path);
+        remoteModel = await link.device.pushModel(w.file.path, w.file.sha256);
+        const remoteExtra: Record<string, string> = {};
+        for (const f of spec.extraFiles?.(settings) ?? []) remoteExtra[f.key] = await link.device.pushBinary(f.path, f.key);
+        base = [remoteBin, `--graph=${remoteModel}`, ...threads, ...spec.delegateArgs(settings, { externalDelegate: remoteExtra.external_delegate })];
+      },
+      // 2+3. cool down, then one benchmark_model process: its own session, warm-up and timed runs
+      async run(protocol, signal) {
+        const warnings: string[] = [];
+        cool = await coolDown(
+          link.device,
+          {
+            maxStartC: Number(settings.coolDownC),
+            maxWaitMs: Number(settings.coolDownMaxS) * 1000,
+            pollMs: 5000,
+            pauseMs: Number(settings.pauseS) * 1000,
+          },
+          deps.sleep,
+          signal,
+        );
+        if (!cool.cool) {
+          warnings.push(
+            cool.hottestAfter
+              ? `the phone did not cool to ${String(settings.coolDownC)} °C within ${String(settings.coolDownMaxS)} s (hottest zone ${cool.hottestAfter.type} at ${cool.hottestAfter.celsius} °C): measured warm`
+              : 'the phone exposes no readable SoC thermal zone: no cool-down possible',
+          );
+        }
+        const mw = maskWarning(mask, link.facts.cpus);
+        if (mw) warnings.push(mw);
+        argv = [...pin, ...base, ...protocolArgs(protocol), '--enable_op_profiling=false'];
+        // the tool stops each phase at --max_secs: both phases, initialisation and a margin
+        timeoutMs = 2 * protocol.maxTimeMs + protocol.warmupMinMs + 120_000;
+        ctx.log?.(`${spec.id}: ${w.id} on ${link.facts.model} (${link.device.serial})`);
+        const run = await runTool(argv);
+        // kept with the session: what the tool printed is the ground truth the parsed figures come from
+        toolOutput = run.text.length > MAX_KEPT_OUTPUT ? `...${run.text.slice(-MAX_KEPT_OUTPUT)}` : run.text;
+        out = parseBenchmarkModelOutput(run.text);
+        const complete = requireCompleteRun(out, run.text, run.exitCode);
+        if (run.exitCode !== 0 && run.exitCode !== null)
+          warnings.push(`benchmark_model exited with status ${run.exitCode} after printing a complete run`);
+        for (const e of out.errors) warnings.push(`benchmark_model: ${e}`);
+        lastToolVersion = out.tensorflowVersion ?? lastToolVersion;
+        after = await link.device.thermal();
+        return {
+          external: toExternalTiming(complete, argv),
+          coldStart: {
+            sessionCreateMs: complete.summary.initUs / 1000,
+            ...(complete.summary.firstInferenceUs !== null ? { firstInferenceMs: complete.summary.firstInferenceUs / 1000 } : {}),
+          },
+          warnings,
+        };
+      },
+      // 5+6. what the delegate took, from its own lines; a separate op-profiling run when asked
+      async prove(request) {
+        if (!out) throw new Error(`${spec.id}: prove before run`);
+        const warnings: string[] = [];
+        const delegation: DelegationEvidence = delegationEvidence(out, requested);
+        let executedBackend = spec.backend;
+        if (delegation.state === 'none') {
+          if (spec.requiresDelegate) {
+            throw new BackendMismatchError(
+              spec.id,
+              spec.backend,
+              'cpu',
+              `benchmark_model: ${delegation.evidence.join('; ') || `the ${requested} delegate took no node`}`,
+            );
+          }
+          executedBackend = 'cpu (no delegate)';
+          warnings.push(`the ${requested} delegate took no node: TFLite's built-in CPU kernels ran the graph`);
+        } else if (delegation.state === 'partial') {
+          const share = delegation.nodeShare !== null ? `${(delegation.nodeShare * 100).toFixed(1)}% of nodes` : 'part of the graph';
+          warnings.push(
+            `partial delegation: the ${requested} delegate ran ${share}; the rest fell back to the CPU (${delegation.evidence.join('; ')})`,
+          );
+          executedBackend = `${spec.backend}+cpu`;
+        } else if (delegation.state === 'unknown') {
+          warnings.push(`benchmark_model printed nothing about the ${requested} delegate; what executed is not proven`);
+        }
+
+        let profile: OpProfile | undefined;
+        let timeShare: number | null = null;
+        if (request.profile) {
+          const runs = request.profileRuns ?? 10;
+          const pargv = [
+            ...pin,
+            ...base,
+            '--warmup_runs=1',
+            '--warmup_min_secs=0',
+            `--num_runs=${runs}`,
+            '--min_secs=0',
+            '--enable_op_profiling=true',
+          ];
+          const prun = await runTool(pargv);
+          const pout = requireCompleteRun(parseBenchmarkModelOutput(prun.text), prun.text, prun.exitCode);
+          const tables = parseTfliteOpProfile(prun.text);
+          if (tables.nodes.length === 0) {
+            warnings.push('the profiling run printed no op-profiling table (a benchmark_model built without the profiler?)');
+          } else {
+            const share = delegateShare(tables);
+            timeShare = share.delegatedTimeShare;
+            if (delegation.state === 'partial' && share.builtinOps.length > 0) warnings.push(`CPU-fallback ops: ${share.builtinOps.join(', ')}`);
+            const summary = readTflite(new Uint8Array(readFileSync(w.file.path)));
+            const runMs = (pout.inference.medianUs ?? pout.inference.avgUs ?? 0) / 1000;
+            profile = buildTfliteProfile(tables, summary, w.graph, runs, runMs, 'tflite-benchmark_model-op-profiling');
+            if (pout.inference.medianUs === undefined)
+              profile.notes.push("runMedianMs is the profiled runs' mean: this benchmark_model prints no median");
+          }
+        }
+        const executed: ExecutedBackend = {
+          runtime: TOOL,
+          runtimeVersion: out.tensorflowVersion ?? 'unknown (the binary does not print its version)',
+          backend: executedBackend,
+          provider: requested,
+          evidence: `benchmark_model: ${delegation.evidence.join('; ') || 'no delegate lines'}`,
+          details: {
+            delegation: {
+              state: delegation.state,
+              nodeShare: delegation.nodeShare,
+              delegatedNodes: delegation.delegatedNodes,
+              totalNodes: delegation.totalNodes,
+              timeShare,
+            },
+            ...(out.nnapiAccelerators ? { nnapiAccelerators: out.nnapiAccelerators } : {}),
+            delegatesCreated: out.delegatesCreated,
+          },
+        };
+        return { executed, ...(profile ? { profile } : {}), warnings };
+      },
+      context: () => ({
+        device: {
+          serial: link.device.serial,
+          model: link.facts.model,
+          manufacturer: link.facts.manufacturer,
+          soc: link.facts.soc,
+          android: link.facts.androidRelease,
+          sdk: link.facts.sdk,
+          abi: link.facts.abi,
+          governors: [...new Set(link.facts.cpus.map((c) => c.governor))],
+          adbServer: link.server,
+        },
+        thermal: {
+          before: cool?.first ?? [],
+          atStart: cool?.last ?? [],
+          after,
+          coolDownWaitedMs: cool?.waitedMs ?? 0,
+          hottestAtStart: cool?.hottestAfter ?? null,
+          hottestAfter: hottestZone(after),
+        },
+        benchmarkModel: { local: bin.path, from: bin.from, remote: remoteBin },
+        remoteModel,
+        toolOutput,
+        protocolMapping:
+          'benchmark_model runs the preset minimums (warm-up iterations/time, runs/time) and stops each phase at the time cap; it has no convergence rule',
+      }),
+    };
+  }
+
+  return defineRunner({
+    id: spec.id,
+    runtime: TOOL,
+    backend: spec.backend,
+    describe: spec.describe,
+    formats: ['tflite'],
+    settings: specs,
+    connections: ['adb'],
+    runtimeVersion: () => lastToolVersion,
+    detect,
+    session: (w, target, ctx) => session(w, target, ctx),
+  });
+}

@@ -111,7 +111,7 @@ describe('CLI: lut with the engine (fake runtime)', () => {
       report,
     ]);
     expect(v.code, v.err).toBe(0);
-    expect(v.out).toMatch(/3 architectures \(seed 5\): MAPE [\d.]+%, RMSE [\d.]+ ms, within ±5% \d+%, within ±10% 100%/);
+    expect(v.out).toMatch(/3 architectures \(seed 5\): MAPE [\d.]+% \(mean error [+-][\d.]+%\), RMSE [\d.]+ ms, within ±5% \d+%, within ±10% 100%/);
     expect(v.out).not.toContain('MNv4 models'); // exporting them is slow; the engine test covers them
     expect(v.out).toContain('drift of the host');
     expect(JSON.parse(readFileSync(report, 'utf8')).archs).toHaveLength(3);

@@ -297,6 +297,7 @@ describe('validation figures and helpers', () => {
       validationPoint('d', 104, 100, 2),
     ]);
     expect(s.mape).toBeCloseTo((0.05 + 0.1 + 0 + 0.04) / 4, 12);
+    expect(s.bias).toBeCloseTo((0.05 - 0.1 + 0 + 0.04) / 4, 12);
     expect(s.rmseMs).toBeCloseTo(Math.sqrt((25 + 100 + 0 + 16) / 4), 12);
     expect(s.within5).toBe(0.75);
     expect(s.within10).toBe(1);

@@ -24,6 +24,8 @@ export interface ValidationPoint {
 export interface ValidationSummary {
   n: number;
   mape: number;
+  /** mean signed error (positive: predictions too slow). */
+  bias: number;
   rmseMs: number;
   within5: number;
   within10: number;
@@ -38,13 +40,14 @@ export function validationPoint(arch: string, predictedMs: number, measuredMs: n
 
 export function summarizeValidation(points: readonly ValidationPoint[]): ValidationSummary {
   const n = points.length;
-  if (n === 0) return { n: 0, mape: NaN, rmseMs: NaN, within5: NaN, within10: NaN, maxAbsError: NaN, noiseFloor: NaN };
+  if (n === 0) return { n: 0, mape: NaN, bias: NaN, rmseMs: NaN, within5: NaN, within10: NaN, maxAbsError: NaN, noiseFloor: NaN };
   const abs = points.map((p) => Math.abs(p.error));
   const rel = points.map((p) => p.spreadMs / p.measuredMs).sort((a, b) => a - b);
   const noiseFloor = n % 2 ? rel[(n - 1) / 2]! : (rel[n / 2 - 1]! + rel[n / 2]!) / 2;
   return {
     n,
     mape: abs.reduce((a, b) => a + b, 0) / n,
+    bias: points.reduce((a, p) => a + p.error, 0) / n,
     rmseMs: Math.sqrt(points.reduce((a, p) => a + (p.predictedMs - p.measuredMs) ** 2, 0) / n),
     // a tiny tolerance so that an error of exactly 5% (in floating point) counts as within 5%
     within5: abs.filter((e) => e <= 0.05 + 1e-12).length / n,

@@ -134,7 +134,7 @@ export function formatValidation(r: ValidationReport): string {
     `table ${r.table.file}: ${r.table.space}@${r.table.resolution} on ${r.table.target}, device ${r.table.device}, method ${r.table.method}; run ${r.runId}`,
     textTable(cols, r.archs.map(row)),
     '',
-    `${s.n} architectures (seed ${r.seed}): MAPE ${pct(s.mape, 2)}, RMSE ${fmt(s.rmseMs, 3)} ms, within ±5% ${pct(s.within5, 0)}, within ±10% ${pct(s.within10, 0)}, max |error| ${pct(s.maxAbsError)}; noise floor (median between-session spread of the architectures) ${pct(s.noiseFloor, 2)}`,
+    `${s.n} architectures (seed ${r.seed}): MAPE ${pct(s.mape, 2)} (mean error ${signedPct(s.bias)}), RMSE ${fmt(s.rmseMs, 3)} ms, within ±5% ${pct(s.within5, 0)}, within ±10% ${pct(s.within10, 0)}, max |error| ${pct(s.maxAbsError)}; noise floor (median between-session spread of the architectures) ${pct(s.noiseFloor, 2)}`,
   ];
   if (r.models.length > 0) {
     lines.push('', 'MNv4 models (blocks outside the space predicted by regression):');

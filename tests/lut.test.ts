@@ -15,6 +15,8 @@ import { searchFrontier } from '../src/lut/search.js';
 import { archConfigs, archMacs, configKey, spaceIndex } from '../src/lut/space-index.js';
 import { driftPoint, summarizeValidation, validationPoint, validationWarnings } from '../src/lut/validate.js';
 import { getModel } from '../src/models/registry.js';
+import { resolveWorkload } from '../src/models/workload.js';
+import { blockText, parseBlockText } from '../src/models/block-text.js';
 import { DEVICE, fixtureInputs, fixtureTable, runSummary, sessions, trueArchMs } from './helpers/lut-fixture.js';
 
 const withProfiles = fixtureTable({ profiles: true });
@@ -59,6 +61,16 @@ describe('space index', () => {
       expect(archConfigs(index, v).map((ci) => index.configs[ci]!.key)).toEqual(g.blocks.map((b) => configKey(b.spec, b.inShape)));
       expect(archMacs(index, v)).toBe(graphCost(g).macs);
     }
+  });
+});
+
+describe('identity workload', () => {
+  it('is one multiply by ones with the input shape, and its text round-trips', () => {
+    const w = resolveWorkload('block:identity()@48x64x64');
+    expect(w.id).toBe('block:identity()@48x64x64');
+    expect(w.graph.layers.map((l) => l.op)).toEqual([{ kind: 'scale', ch: 48, init: 1 }]);
+    expect(w.graph.outputShape).toEqual([48, 64, 64]);
+    expect(parseBlockText(blockText({ type: 'identity' }))).toEqual({ type: 'identity' });
   });
 });
 

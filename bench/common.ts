@@ -11,7 +11,10 @@ export function arg(name: string, def: string): string {
 /** One line describing the host, printed at the top of every script. */
 export function hostLine(): string {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  return `host: ${cpu}, ${os.cpus().length} CPUs, Node ${process.versions.node}, load avg ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`;
+  return `host: ${cpu}, ${os.cpus().length} CPUs, Node ${process.versions.node}, load avg ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`;
 }
 
 export function median(xs: readonly number[]): number {

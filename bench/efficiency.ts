@@ -60,7 +60,9 @@ for (const m of models) {
   for (const t of targets) {
     const g = await gmacs(t, `model:${m}`);
     macs = g.macs;
-    cells.push(`${g.medianMs.toFixed(3).padStart(12)}${g.gmacs.toFixed(1).padStart(16)}  ${((g.gmacs / peaks.get(t)!) * 100).toFixed(0).padStart(5)}%`);
+    cells.push(
+      `${g.medianMs.toFixed(3).padStart(12)}${g.gmacs.toFixed(1).padStart(16)}  ${((g.gmacs / peaks.get(t)!) * 100).toFixed(0).padStart(5)}%`,
+    );
   }
   console.log(`${m.padEnd(10)} ${(macs / 1e9).toFixed(3)}  ${cells.join('  ')}`);
 }

@@ -1,28 +1,27 @@
 /**
- * Harness overhead: does the runner's protocol add time to what it measures?
+ * Harness overhead: does the runner's timed loop add time to what it measures?
  *
- * MNv4-Conv-S on ort-cpu, in one process: the runner's median (runProtocol around session.run) against a
- * bare loop (`t = now(); await session.run(feeds); now() - t`, same session options, same warm-up, the
- * same number of samples). Rounds alternate the order (runner first, then bare first) so drift of the
- * host does not favour one side. Target: |runner / bare - 1| < 1% (median over rounds).
+ * ONE ort-cpu session of MNv4-Conv-S (the runner's session options), warmed up once; then chunks that
+ * alternate between the runner's sampling loop (runProtocol around `session.run(feeds)`, exactly the call the
+ * ort-cpu runner times, batch 1) and a bare loop (`t = now(); await session.run(feeds); now() - t`), each
+ * chunk `--chunk` samples, the order flipping every round (ABBA...) so host drift hits both sides alike.
+ * The ratio is median(runner samples) / median(bare samples) over all chunks. Target: 0.99 .. 1.01.
  *
- * On a busy host the model's latency drifts by more than 1% between rounds, so the script also prints a
- * drift-free figure: the harness's own cost inside the timed region, from an empty async call timed by
- * runProtocol (no batching) and by a bare loop, in µs per call and as a share of the model's median.
+ * A drift-free figure follows: the harness's own cost inside the timed region, from an empty async call
+ * timed by runProtocol and by a bare loop, in µs per call and as a share of the model's median.
  *
- *   npx tsx bench/harness-overhead.ts [--preset default] [--rounds 4] [--threads 1] [--model conv-s]
+ *   npm run bench:overhead -- [--rounds 10] [--chunk 50] [--threads 1] [--model conv-s]
  */
 import { readFileSync } from 'node:fs';
-import { getPreset, performanceClock, runProtocol } from '../src/profiles/protocol.js';
+import { getPreset, performanceClock, runProtocol, type ProtocolSettings } from '../src/profiles/protocol.js';
 import { createOrtCpuRunner, ortCpuSessionOptions } from '../src/runners/ort-cpu.js';
 import type { OrtModuleLike } from '../src/runners/ort-common.js';
 import { prepareWorkload } from '../src/runners/prepare.js';
-import { localContext, protocolRunOf } from '../src/runners/types.js';
 import { seededInput } from '../src/models/weights.js';
 import { arg, hostLine, median, pct } from './common.js';
 
-const preset = getPreset(arg('preset', 'default'));
-const rounds = Number(arg('rounds', '4'));
+const rounds = Number(arg('rounds', '10'));
+const chunk = Number(arg('chunk', '50'));
 const model = arg('model', 'conv-s');
 const runner = createOrtCpuRunner();
 const settings = runner.resolveSettings({ threads: arg('threads', '1') });
@@ -32,66 +31,77 @@ const w = await prepareWorkload(`model:${model}`, { format: 'onnx', dtype: 'fp32
 const ort = (await import('onnxruntime-node')) as unknown as OrtModuleLike;
 const bytes = new Uint8Array(readFileSync(w.file.path));
 const [c, h, wd] = w.graph.inputShape;
+const session = await ort.InferenceSession.create(bytes, ortCpuSessionOptions(settings));
+const feeds = { input: new ort.Tensor('float32', seededInput(w.graph), [1, c, h, wd]) };
+for (let i = 0; i < 30; i++) await session.run(feeds); // warm the session once for both sides
 
-async function bare(n: number): Promise<number> {
-  const s = await ort.InferenceSession.create(bytes, ortCpuSessionOptions(settings));
-  try {
-    const feeds = { input: new ort.Tensor('float32', seededInput(w.graph), [1, c, h, wd]) };
-    await s.run(feeds); // cold call, as the protocol does
-    const w0 = performance.now();
-    for (let i = 0; i < preset.warmupMinIterations || performance.now() - w0 < preset.warmupMinMs; i++) await s.run(feeds);
-    const samples: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const t = performance.now();
-      await s.run(feeds);
-      samples.push(performance.now() - t);
-    }
-    return median(samples);
-  } finally {
-    await s.release();
+// the runner's loop for exactly `chunk` samples: no warm-up left to do, a pilot of `chunk` samples whose
+// planned second stage is `chunk` too (a target no CI misses), batch 1 like a model-sized call
+const chunkProtocol: ProtocolSettings = {
+  ...getPreset('quick'),
+  sessions: 1,
+  warmupMinIterations: 0,
+  warmupMinMs: 0,
+  warmupMaxMs: 0,
+  minSamples: chunk,
+  minTimeMs: 0,
+  maxSamples: 2 * chunk,
+  maxTimeMs: 1e9,
+  targetRelHalfWidth: 0.99,
+  batchResolutionFactor: 1,
+  maxBatch: 1,
+};
+const run = () => session.run(feeds);
+async function runnerChunk(): Promise<number[]> {
+  return (await runProtocol(run, chunkProtocol, performanceClock())).samplesMs;
+}
+async function bareChunk(): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < chunk; i++) {
+    const t = performance.now();
+    await session.run(feeds);
+    out.push(performance.now() - t);
   }
+  return out;
 }
 
-async function viaRunner(): Promise<{ median: number; n: number }> {
-  const run = protocolRunOf(await runner.measure(w, preset, settings, localContext()));
-  return { median: median(run.samplesMs), n: run.samplesMs.length };
-}
-
-console.log(`workload ${w.id}, ort-cpu ${JSON.stringify(settings)}, preset ${preset.name}, ${rounds} rounds`);
-console.log('round  order         runner ms   bare ms   n     runner vs bare');
-const diffs: number[] = [];
-const runnerMedians: number[] = [];
-let lastN = Math.max(100, preset.minSamples);
+console.log(`workload ${w.id}, ort-cpu ${JSON.stringify(settings)}, one session, ${rounds} rounds of ${chunk}-sample chunks`);
+console.log('round  order         runner ms   bare ms    ratio');
+const all = { runner: [] as number[], bare: [] as number[] };
+const ratios: number[] = [];
 for (let r = 0; r < rounds; r++) {
-  let a: { median: number; n: number };
-  let b: number;
-  if (r % 2 === 0) {
-    a = await viaRunner();
-    b = await bare(a.n);
+  const runnerFirst = r % 4 === 0 || r % 4 === 3; // A B B A ...
+  let a: number[];
+  let b: number[];
+  if (runnerFirst) {
+    a = await runnerChunk();
+    b = await bareChunk();
   } else {
-    // bare first: as many samples as the previous runner round took
-    b = await bare(lastN);
-    a = await viaRunner();
+    b = await bareChunk();
+    a = await runnerChunk();
   }
-  lastN = a.n;
-  runnerMedians.push(a.median);
-  const d = a.median / b - 1;
-  diffs.push(d);
-  console.log(`${String(r + 1).padStart(5)}  ${r % 2 === 0 ? 'runner,bare' : 'bare,runner'}   ${a.median.toFixed(4).padStart(9)}  ${b.toFixed(4).padStart(8)}  ${String(a.n).padEnd(5)} ${pct(d)}`);
+  all.runner.push(...a);
+  all.bare.push(...b);
+  ratios.push(median(a) / median(b));
+  console.log(
+    `${String(r + 1).padStart(5)}  ${runnerFirst ? 'runner,bare' : 'bare,runner'}   ${median(a).toFixed(4).padStart(9)}  ${median(b).toFixed(4).padStart(8)}  ${ratios[r]!.toFixed(4)}`,
+  );
 }
-const md = median(diffs);
-console.log(`median difference over rounds: ${pct(md)} (target within 1%): ${Math.abs(md) < 0.01 ? 'PASS' : 'FAIL'}`);
-console.log(`spread of differences: ${pct(Math.min(...diffs))} .. ${pct(Math.max(...diffs))}`);
+const ratio = median(all.runner) / median(all.bare);
+console.log(`runner / bare over all chunks: ${ratio.toFixed(4)} (target 0.99 .. 1.01): ${ratio >= 0.99 && ratio <= 1.01 ? 'PASS' : 'FAIL'}`);
+console.log(`per-round ratios: ${Math.min(...ratios).toFixed(4)} .. ${Math.max(...ratios).toFixed(4)} (median ${median(ratios).toFixed(4)})`);
+const runnerMedians = [median(all.runner)];
+await session.release();
 
 // drift-free part: the same empty async call timed by the protocol (batch 1) and by a bare loop.
 const noop = async (): Promise<void> => undefined;
-const noopSettings = { ...getPreset('quick'), batchResolutionFactor: 1, maxBatch: 1, minSamples: 20_000, maxSamples: 20_000, minTimeMs: 0, maxTimeMs: 60_000 };
+const noopSettings: ProtocolSettings = { ...chunkProtocol, minSamples: 10_000, maxSamples: 20_000, maxTimeMs: 60_000 };
 const inHarness: number[] = [];
 const inBare: number[] = [];
 for (let r = 0; r < 5; r++) {
   inHarness.push(median((await runProtocol(noop, noopSettings, performanceClock())).samplesMs));
   const bareNoop: number[] = [];
-  for (let i = 0; i < 20_000; i++) {
+  for (let i = 0; i < 10_000; i++) {
     const t = performance.now();
     await noop();
     bareNoop.push(performance.now() - t);
@@ -101,4 +111,6 @@ for (let r = 0; r < 5; r++) {
 const extraUs = (median(inHarness) - median(inBare)) * 1000;
 const modelMs = median(runnerMedians);
 console.log(`empty call: ${(median(inHarness) * 1000).toFixed(3)} µs in runProtocol vs ${(median(inBare) * 1000).toFixed(3)} µs in a bare loop`);
-console.log(`harness cost inside the timed region: ${extraUs.toFixed(3)} µs per call = ${pct(extraUs / 1000 / modelMs, 4)} of the ${model} median (${modelMs.toFixed(3)} ms): ${Math.abs(extraUs / 1000 / modelMs) < 0.01 ? 'PASS' : 'FAIL'} (target within 1%)`);
+console.log(
+  `harness cost inside the timed region: ${extraUs.toFixed(3)} µs per call = ${pct(extraUs / 1000 / modelMs, 4)} of the ${model} median (${modelMs.toFixed(3)} ms): ${Math.abs(extraUs / 1000 / modelMs) < 0.01 ? 'PASS' : 'FAIL'} (target within 1%)`,
+);

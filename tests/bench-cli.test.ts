@@ -16,7 +16,7 @@ afterAll(() => {
 /** The whole CLI in-process (src/cli/main.ts main with captured streams), with the test's own caches. */
 const cli = (args: string[]) => runMain(args, { MNV4_BENCH_CACHE: cache });
 
-const base = ['bench', '--target', 'ort-cpu', '--block', 'conv-s/b03', '--resolution', '64', '--preset', 'quick', '--out', out];
+const base = ['bench', '--target', 'ort-cpu', '--block', 'conv-s/b03', '--resolution', '64', '--preset', 'quick', '--out', out, '--no-noise-floor'];
 
 describe('bench', () => {
   it('--json prints schema-valid records and writes the run; --resume skips finished work', async () => {
@@ -33,7 +33,9 @@ describe('bench', () => {
     expect(rec.executed.provider).toBe('CPUExecutionProvider');
     expect(rec.target.settings).toMatchObject({ threads: 1, optLevel: 'all' });
     const run = await readRun(path.join(out, 'cli-run'));
-    expect(run.records.map((x) => x.kind)).toEqual(['session', 'measurement']);
+    // the quick preset's 3 independent sessions, then the measurement that combines them
+    expect(run.records.map((x) => x.kind)).toEqual(['session', 'session', 'session', 'measurement']);
+    expect(rec.sessions.map((x) => x.index)).toEqual([0, 1, 2]);
     expect(run.manifest.command).toEqual([...base, '--run-id', 'cli-run', '--json']);
     expect(run.manifest.devices[0]).toEqual({ id: 'host', name: 'This machine', connection: { kind: 'local' } });
     expect(run.manifest.protocol.name).toBe('quick');
@@ -47,16 +49,17 @@ describe('bench', () => {
       readFileSync(path.join(out, 'cli-run', 'measurements.jsonl'), 'utf8')
         .trimEnd()
         .split('\n'),
-    ).toHaveLength(2);
+    ).toHaveLength(4);
   });
 
   it('prints a readable summary without --json', async () => {
     const r = await cli([...base, '--threads', '1', '--opt-level', 'basic']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/median [\d.]+ ms\s+95% CI \[/);
-    expect(r.stdout).toMatch(/p10 .* p90 .* p99/);
+    expect(r.stdout).toMatch(/p10 .* p90 /);
+    expect(r.stdout).toMatch(/3 sessions: [\d.]+, [\d.]+, [\d.]+ ms \(range /);
     expect(r.stdout).toMatch(/CV [\d.]+%\s+n=\d+/);
-    expect(r.stdout).toMatch(/cold start: session [\d.]+ ms, first inference/);
+    expect(r.stdout).toMatch(/cold start \(session 1\): runtime init [\d.]+ ms, session [\d.]+ ms, first inference/);
     expect(r.stdout).toMatch(/ran on: onnxruntime-node .* CPUExecutionProvider/);
     expect(r.stdout).toMatch(/GMAC\/s/);
     expect(r.stdout).toMatch(/optLevel=basic/);

@@ -36,6 +36,7 @@ import { createOrtWasmBrowserRunner } from '../src/runners/ort-wasm-browser.js';
 import { createOrtWebgpuRunner } from '../src/runners/ort-webgpu.js';
 import { createTfliteWasmRunner } from '../src/runners/tflite-wasm.js';
 import { BackendMismatchError, localContext, RunnerUnavailableError, type PreparedWorkload, type Runner } from '../src/runners/types.js';
+import { runtimeProbeModel } from '../src/models/export/onnx.js';
 
 const chromium = findChromium();
 if (!chromium.ok) console.log(`[browser-runners] browser tests skipped: ${chromium.reason}`);
@@ -154,7 +155,11 @@ describe.skipIf(!chromium.ok)('browser runners in Chromium', () => {
     expect(res.protocol.timerResolutionMs).toBeLessThan(0.05);
     expect(res.protocol.samplesMs.length).toBeGreaterThanOrEqual(QUICK.minSamples);
     expect(res.protocol.samplesMs.every((x) => x > 0 && Number.isFinite(x))).toBe(true);
-    expect(res.coldStart.sessionCreateMs).toBeGreaterThan(0);
+    // cold start, one meaning: the runtime start (ORT import, WASM instantiation, EP) is timed apart from
+    // the block's session creation, which no longer contains it
+    expect(res.coldStart.runtimeInitMs).toBeGreaterThan(res.coldStart.sessionCreateMs);
+    expect(res.coldStart.firstInferenceMs).toBe(res.protocol.coldMs);
+    expect(res.executed.share).toMatchObject({ requested: 'CPUExecutionProvider', nodeShare: 1 });
     expect(phases).toEqual(expect.arrayContaining(['cold', 'warmup', 'sampling', 'done']));
     expect(res.profile?.source).toMatch(/onnxruntime-web-profiler/);
     expect(res.profile?.blocks[0]?.block).toBe('b00_uib');
@@ -169,6 +174,8 @@ describe.skipIf(!chromium.ok)('browser runners in Chromium', () => {
       expect(res.executed.provider).toBe('XNNPACK');
       expect(res.executed.evidence).toMatch(/XNNPACK delegate node/);
       expect(res.executed.details?.builtinNodes).toEqual([]);
+      expect(res.executed.share).toMatchObject({ requested: 'XNNPACK', onRequested: 5, total: 5, nodeShare: 1 });
+      expect(res.coldStart.runtimeInitMs).toBeGreaterThan(0);
       expect(res.protocol.samplesMs.length).toBeGreaterThanOrEqual(QUICK.minSamples);
       const p = res.profile;
       expect(p?.source).toBe('tflite-profiling-summary');
@@ -177,6 +184,22 @@ describe.skipIf(!chromium.ok)('browser runners in Chromium', () => {
       expect(p?.unattributedMs).toBe(0);
       expect(p?.nodes.some((n) => n.op.includes(dtype === 'int8' ? 'QC8' : 'F32'))).toBe(true);
     }
+  });
+
+  it('tflite-wasm: a real partial fallback (attention ops XNNPACK does not take) is recorded with its share; --strict-backend refuses it', async () => {
+    const r = track(createTfliteWasmRunner());
+    const w = await prepare('block:mqa(h2,kd8,vd8,kv1)@16x4x4', 'tflite');
+    const res = await r.measure(w, QUICK, r.resolveSettings({}), localContext());
+    const share = res.executed.share!;
+    expect(share.requested).toBe('XNNPACK');
+    expect(share.onRequested).toBeGreaterThan(0);
+    expect(share.onRequested).toBeLessThan(share.total);
+    expect(share.nodeShare).toBeCloseTo(share.onRequested / share.total, 12);
+    expect(Object.keys(share.others).every((k) => k.startsWith('builtin '))).toBe(true);
+    expect(res.warnings.join('\n')).toMatch(/partial fallback: \d+ of \d+ nodes .* on XNNPACK/);
+    await expect(r.measure(w, QUICK, r.resolveSettings({}), localContext(), { strictBackend: true })).rejects.toThrow(
+      /--strict-backend refuses a partial fallback/,
+    );
   });
 
   it('tflite-wasm: a file that is not a TFLite model fails before it reaches the interpreter', async () => {
@@ -259,13 +282,17 @@ describe.skipIf(!chromium.ok)('browser runners in Chromium', () => {
           inputs: [nchwInput(w)],
           ortProfiler: true,
           gpuProfiling: false,
+          runtimeProbe: Buffer.from(runtimeProbeModel()).toString('base64'),
         },
         'load',
       );
       const prof = await page.call<OrtProfileResponse>('ortProfile', { runs: 1 }, 'profile');
       await page.close();
       const events = parseOrtTrace(prof.trace ?? '');
-      expect(verifyOrtProviders('ort-wasm-browser', 'wasm', events).onExpected).toBeGreaterThan(0);
+      const wasm = verifyOrtProviders('ort-wasm-browser', 'wasm', events);
+      expect(wasm.onExpected).toBe(wasm.total);
+      expect(wasm.share).toMatchObject({ requested: 'CPUExecutionProvider', nodeShare: 1, others: {} });
+      expect(wasm.share.total).toBe(wasm.total); // one profiled run: one kernel event per node
       expect(() => verifyOrtProviders('ort-webgpu', 'webgpu', events)).toThrow(BackendMismatchError);
       expect(() => verifyOrtProviders('ort-webgpu', 'webgpu', events)).toThrow(/requested backend 'webgpu' but 'wasm/);
     } finally {

@@ -77,16 +77,36 @@ describe('bench through main()', () => {
     expect(r.stderr).toMatch(/ {2}session 2: median [\d.]+ ms, n=\d+.*, converged/);
     expect(r.stderr).toContain('run b1: 2 measured, 0 failed, 0 skipped, 0 already measured');
     expect(r.stdout).toMatch(new RegExp(`${B03.replace(/[/()@]/g, '\\$&')} on fake-cpu \\(threads=1 mask=f0\\), onnx fp32, device host`));
-    expect(r.stdout).toMatch(/2 sessions: [\d.]+, [\d.]+ ms \(spread [\d.]+%\)/);
+    expect(r.stdout).toMatch(/2 sessions: [\d.]+, [\d.]+ ms \(range [\d.]+%, largest deviation [\d.]+%\)/);
     const run = await readRun(path.join(tmp, 'b1'));
     expect(run.manifest.command).toEqual(argv);
     expect(selectMeasurements(run).map((m) => m.sessions.length)).toEqual([2, 2]);
+    // the noise floor: the reference workload timed at both ends, in the manifest and on stderr
+    const nf = run.manifest.noiseFloor![0]!;
+    expect(nf.workload).toBe('js-matmul-48-f64');
+    expect(nf.end!.medianMs).toBeGreaterThan(nf.start.medianMs / 10);
+    expect(nf.driftRel).toBeCloseTo((nf.end!.medianMs - nf.start.medianMs) / nf.start.medianMs, 12);
+    expect(r.stderr).toMatch(/noise floor \(js-matmul-48-f64\): start [\d.]+ ms \(CV [\d.]+%\), end [\d.]+ ms \(CV [\d.]+%\), drift [+-][\d.]+%/);
   });
 
   it('--json prints what this execution wrote; a failure ends with exit 1 after the others', async () => {
     undo = installFakeRunners(createFakeRunner({ failWhen: (w) => w === B05 }));
     const r = await runMain(
-      ['bench', '--target', 'fake-cpu', '--block', 'conv-s/b03', '--block', 'conv-s/b05', '--preset', 'quick', '--out', tmp, '--json'],
+      [
+        'bench',
+        '--target',
+        'fake-cpu',
+        '--block',
+        'conv-s/b03',
+        '--block',
+        'conv-s/b05',
+        '--preset',
+        'quick',
+        '--out',
+        tmp,
+        '--json',
+        '--no-noise-floor',
+      ],
       env,
     );
     expect(r.code).toBe(1);
@@ -135,7 +155,7 @@ describe('run through main()', () => {
         { target: 'fake-phone', label: 'phone CPU', settings: { mask: 'f0' } },
       ],
     });
-    const r = await runMain(['run', '--device', file, '--out', tmp, '--run-id', 'p1'], env);
+    const r = await runMain(['run', '--device', file, '--out', tmp, '--run-id', 'p1', '--sessions', '1', '--no-noise-floor'], env);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain("skipped: fake-cpu fp32: fake-cpu runs over local connections, and device 'phone' is reached over adb");
     expect(r.stdout).toMatch(/workload\s+\[1\] ms measured\s+\[2\] ms measured/);
@@ -152,7 +172,7 @@ describe('run through main()', () => {
       workloads: ['conv-s/b03'],
       targets: [{ target: 'fake-cpu' }],
     });
-    const r = await runMain(['run', '--device', file, '--out', tmp, '--run-id', 'none'], env);
+    const r = await runMain(['run', '--device', file, '--out', tmp, '--run-id', 'none', '--no-noise-floor'], env);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/mnv4-bench: no target of device remote can run/);
     expect((await readRun(path.join(tmp, 'none'))).records.map((x) => x.kind)).toEqual(['skipped']);

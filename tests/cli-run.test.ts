@@ -18,7 +18,7 @@ describe('CLI: run --device', () => {
   it('--dry-run plans every target x workload of the host profile', () => {
     const r = runCli(['run', '--device', 'host', '--dry-run']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/This machine .*\(host, local\): \d+ measurements x 1 session\(s\), preset quick/);
+    expect(r.stdout).toMatch(/This machine .*\(host, local\): \d+ measurements x 3 session\(s\), preset quick/);
     expect(r.stdout).toContain('model:hybrid-l@384 int8 on ort-cpu');
     expect(r.stdout).toContain('model:conv-s@224 fp32 on tflite-wasm');
   });
@@ -29,7 +29,7 @@ describe('CLI: run --device', () => {
       targets: [{ target: 'ort-cpu', label: 'cpu', dtype: 'fp32', settings: { threads: 1 }, publishedColumn: 'pixel6_cpu' }],
       workloads: ['conv-s'],
     });
-    const r = runCli(['run', '--device', file, '--out', dir, '--run-id', 'r1']);
+    const r = runCli(['run', '--device', file, '--out', dir, '--run-id', 'r1', '--no-noise-floor']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('[1] ms measured');
     expect(r.stdout).toContain('[1] cpu: ort-cpu fp32 threads=1');
@@ -38,16 +38,16 @@ describe('CLI: run --device', () => {
     const lines = readFileSync(join(dir, 'r1', 'measurements.jsonl'), 'utf8')
       .trim()
       .split('\n');
-    expect(lines.map((l) => parseLine(l).kind)).toEqual(['session', 'measurement']);
+    expect(lines.map((l) => parseLine(l).kind)).toEqual(['session', 'session', 'session', 'measurement']);
     // resuming the same run measures nothing again
-    const again = runCli(['run', '--device', file, '--out', dir, '--resume', 'r1']);
+    const again = runCli(['run', '--device', file, '--out', dir, '--resume', 'r1', '--no-noise-floor']);
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/0 sessions to run \(resumed: 1 pairs measured/);
     expect(
       readFileSync(join(dir, 'r1', 'measurements.jsonl'), 'utf8')
         .trim()
         .split('\n'),
-    ).toHaveLength(2);
+    ).toHaveLength(4);
   });
 
   it('skips a target that cannot run here, with its reason, and measures the rest', () => {

@@ -20,6 +20,8 @@ import type { MeasurementRecord, SessionRecord } from '../src/results/schema.js'
 import { clearTargetsMemoryCache } from '../src/runners/registry.js';
 import { createFakeRunner, fakeLatencyMs, fakePrepare, installFakeRunners } from './helpers/fake-runner.js';
 import { resolveWorkload } from '../src/models/workload.js';
+import type { ReferenceRunner } from '../src/engine/noise-floor.js';
+import { formatNoiseFloor } from '../src/report/measurement.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mnv4-engine-'));
 const savedCache = process.env.MNV4_BENCH_CACHE;
@@ -42,7 +44,34 @@ afterEach(() => {
 let runCounter = 0;
 function options(over: Partial<ExecuteOptions> = {}): ExecuteOptions & { events: EngineEvent[] } {
   const events: EngineEvent[] = [];
-  return { outDir: tmp, runId: `run-${++runCounter}`, prepare: fakePrepare, command: ['test'], onEvent: (e) => events.push(e), events, ...over };
+  return {
+    outDir: tmp,
+    runId: `run-${++runCounter}`,
+    prepare: fakePrepare,
+    command: ['test'],
+    onEvent: (e) => events.push(e),
+    events,
+    reference: fakeReference(),
+    ...over,
+  };
+}
+
+/** A reference timing without timing anything: 2 ms at the start of a run, 2.1 ms at its end. */
+function fakeReference(): ReferenceRunner {
+  let calls = 0;
+  return () => {
+    const medianMs = calls++ % 2 === 0 ? 2 : 2.1;
+    return Promise.resolve({
+      at: new Date().toISOString(),
+      medianMs,
+      ciLo: medianMs * 0.99,
+      ciHi: medianMs * 1.01,
+      cv: 0.01,
+      n: 100,
+      converged: true,
+      stopReason: 'converged',
+    });
+  };
 }
 
 const B03 = resolveWorkload('conv-s/b03').id;
@@ -164,6 +193,41 @@ describe('executing a plan', () => {
     expect(run.manifest.runtimes['fake-runtime']).toBe('9.9.9');
   });
 
+  it('the noise floor is timed before the first and after the last session, its drift in the manifest', async () => {
+    undo = installFakeRunners(createFakeRunner());
+    const o = options();
+    const r = await executePlan(planBench({ targets: ['fake-cpu'], workloads: ['conv-s/b03'], preset: 'quick', sessions: 1 }), o);
+    expect(r.noiseFloor!.driftRel).toBeCloseTo(0.05, 12);
+    const run = await readRun(r.runDir);
+    expect(run.manifest.noiseFloor).toHaveLength(1);
+    expect(run.manifest.noiseFloor![0]).toMatchObject({ workload: 'js-matmul-48-f64', start: { medianMs: 2 }, end: { medianMs: 2.1 } });
+    expect(formatNoiseFloor(r.noiseFloor!)).toMatch(/drift \+5\.0%.*\nwarning: the reference workload's speed changed by 5\.0%/s);
+    // a resume adds the second execution's entry and keeps the first
+    const again = await executePlan(planBench({ targets: ['fake-cpu'], workloads: ['conv-s/b03', 'conv-s/b05'], preset: 'quick', sessions: 1 }), {
+      ...options(),
+      runId: o.runId,
+      resume: true,
+    });
+    expect(again.noiseFloor).toBeDefined();
+    expect((await readRun(r.runDir)).manifest.noiseFloor).toHaveLength(2);
+  });
+
+  it('a partial fallback is marked in the table with its share and named in the warnings; --strict-backend makes it an error', async () => {
+    undo = installFakeRunners(createFakeRunner({ nodesOnRequested: 7 }));
+    const plan = planBench({ targets: ['fake-cpu'], workloads: ['conv-s/b03'], preset: 'quick', sessions: 1 });
+    const r = await executePlan(plan, options());
+    const m = r.measured[0]!;
+    expect(m.executed.share).toMatchObject({ onRequested: 7, total: 10, nodeShare: 0.7 });
+    expect(m.warnings.map((w) => w.message).join('\n')).toMatch(/partial fallback: 7 of 10 nodes \(70\.0%, 70\.0% of profiled time\) on FakeEP/);
+    const text = summaryTable(summaryLayout(plan), (await readRun(r.runDir)).records);
+    expect(text).toMatch(/ fb70%/);
+    expect(text).toContain('fbNN% = partial fallback');
+    expect(formatMeasurement(m)).toContain('on FakeEP: 7 of 10 nodes (70.0%, 70.0% of profiled time) PARTIAL FALLBACK');
+    const strict = await executePlan(plan, options({ strictBackend: true }));
+    expect(strict.measured).toEqual([]);
+    expect(strict.failed[0]!.error.message).toMatch(/--strict-backend refuses a partial fallback/);
+  });
+
   it('sessions that drift apart are flagged', async () => {
     undo = installFakeRunners(createFakeRunner({ drift: 0.2 }));
     const plan = planBench({ targets: ['fake-cpu'], workloads: ['conv-s/b03'], preset: 'quick', sessions: 2 });
@@ -224,7 +288,7 @@ describe('executing a plan', () => {
     );
     const phone = profile({ id: 'dev', connection: { kind: 'adb', serial: 'NOPE' }, targets: [{ target: 'fake-cpu' }, { target: 'fake-phone' }] });
     const o = options();
-    const r = await executePlan(planDevice(phone), o);
+    const r = await executePlan(planDevice(phone, { sessions: 1 }), o);
     expect(localCalls).toHaveLength(0);
     expect(r.skipped.map((s) => [s.target.id, s.reason])).toEqual([
       ['fake-cpu', "fake-cpu runs over local connections, and device 'dev' is reached over adb"],
@@ -325,6 +389,7 @@ describe('summary table', () => {
           { target: 'fake-phone', label: 'fake phone' },
         ],
       }),
+      { sessions: 1 },
     );
     const r = await executePlan(plan, options());
     return { plan, ...(await readRun(r.runDir)) };

@@ -256,10 +256,19 @@ describe('int8 QDQ export', () => {
     expect([...init.keys()].filter((k) => k.endsWith('/weight'))).toEqual([]);
     const wdq = m.graph.node.find((n) => n.name === 'b00_uib/expand/weight/dq')!;
     expect(wdq.attribute!.find((a) => a.name === 'axis')!.i).toBe(0);
-    // int8 values symmetric: zero points all 0, codes within [-127, 127]
+    // 7-bit symmetric codes: zero points all 0, codes within [-64, 64], every channel reaching 64, so two
+    // u8 x s8 products (vpmaddubsw on x86 without VNNI) sum to at most 255 * 64 * 2 = 32640 < 2^15
     const q = new Int8Array(conv.raw_data!.buffer, conv.raw_data!.byteOffset, conv.raw_data!.byteLength);
-    expect(Math.min(...q)).toBeGreaterThanOrEqual(-127);
-    expect(Math.max(...q.map(Math.abs))).toBe(127);
+    const perChannel = q.length / 32;
+    for (let o = 0; o < 32; o++) expect(Math.max(...q.subarray(o * perChannel, (o + 1) * perChannel).map(Math.abs))).toBe(64);
+    expect(255 * 64 * 2).toBeLessThanOrEqual(32767);
+    const zp = init.get('b00_uib/expand/weight_zp');
+    expect(zp, 'weight zero point').toBeDefined();
+    expect([...new Int8Array(zp!.raw_data!.buffer, zp!.raw_data!.byteOffset, zp!.raw_data!.byteLength)].every((v) => v === 0)).toBe(true);
+    // 8-bit codes on request: [-127, 127]
+    const m8 = decodeModel(exportOnnx(g, { dtype: 'int8', int8WeightBits: 8 }));
+    const w8 = m8.graph.initializer!.find((t) => t.name === 'b00_uib/expand/weight_q')!;
+    expect(Math.max(...new Int8Array(w8.raw_data!.buffer, w8.raw_data!.byteOffset, w8.raw_data!.byteLength).map(Math.abs))).toBe(127);
     // bias scale = input scale * weight scale
     const f = (name: string): Float32Array => {
       const t = init.get(name)!.raw_data!;

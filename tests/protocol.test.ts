@@ -1,7 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { getPreset, PRESETS, ProtocolError, runProtocol, validateProtocol, type Clock, type ProtocolSettings } from '../src/profiles/protocol.js';
+import {
+  getPreset,
+  medianCiRanks,
+  PRESETS,
+  ProtocolError,
+  runProtocol,
+  validateProtocol,
+  type Clock,
+  type ProtocolSettings,
+} from '../src/profiles/protocol.js';
+import { mulberry32 } from '../src/util/random.js';
 
 /**
  * A deterministic virtual clock: `t` advances only through fake work and a tiny cost per read; `now()` is
@@ -35,8 +45,11 @@ function fakeFn(clock: { advance(ms: number): void }, durations: (k: number) => 
 
 const small: ProtocolSettings = {
   name: 'test',
+  sessions: 1,
   warmupMinIterations: 5,
   warmupMinMs: 2,
+  warmupWindow: 10,
+  warmupMaxMs: 1000,
   minSamples: 20,
   minTimeMs: 10,
   maxSamples: 5000,
@@ -62,9 +75,14 @@ describe('runProtocol with a fake clock', () => {
     expect(Math.max(...run.warmupMs)).toBeLessThan(1.1);
     expect(run.warmupMs.length).toBeGreaterThanOrEqual(5);
     expect(run.batchSize).toBe(1);
+    expect(run.warmupSteady).toBe(true);
+    // two stages: the pilot (>= minSamples and minTimeMs) only sets the size of the second, which is the sample
+    expect(run.pilotMs.length).toBeGreaterThanOrEqual(20);
+    expect(run.samplesMs.length).toBe(run.plannedSamples);
     expect(run.samplesMs.length).toBeGreaterThanOrEqual(20);
     expect(run.samplingMs).toBeGreaterThanOrEqual(10);
     expect(run.medianCi!.relHalfWidth).toBeLessThanOrEqual(0.01);
+    expect(run.trend.trending).toBe(false);
     expect(run.totalCalls).toBe(f.calls());
     expect(run.timerResolutionMs).toBeCloseTo(1e-4, 9);
     expect(run.timerResolutionMeasured).toBe(true);
@@ -75,8 +93,9 @@ describe('runProtocol with a fake clock', () => {
     const f = fakeFn(clock, () => 1); // constant: CI width 0 from the first check
     const run = await runProtocol(f.fn, { ...small, minSamples: 30, minTimeMs: 80 }, clock);
     expect(run.converged).toBe(true);
-    expect(run.samplesMs.length).toBeGreaterThanOrEqual(80);
-    expect(run.samplingMs).toBeGreaterThanOrEqual(80);
+    expect(run.pilotMs.length).toBeGreaterThanOrEqual(80);
+    expect(run.samplesMs.length).toBe(30); // second stage: at least minSamples
+    expect(run.samplingMs).toBeGreaterThanOrEqual(110);
   });
 
   it('max-samples cap -> converged false', async () => {
@@ -116,6 +135,47 @@ describe('runProtocol with a fake clock', () => {
     await expect(runProtocol(() => undefined, small, frozen)).rejects.toThrow(/did not advance/);
   });
 
+  it('timer resolution is the clock granularity, not the cost of reading it', async () => {
+    // 1 ns grid, 30 ns per read: consecutive reads differ by ~30 ns, the grid is 1 ns
+    const clock = fakeClock(1e-6, 3e-5);
+    const f = fakeFn(clock, () => 1);
+    const run = await runProtocol(f.fn, { ...small, minSamples: 10, minTimeMs: 0 }, clock);
+    expect(run.timerResolutionMs).toBeCloseTo(1e-6, 10);
+    expect(run.timerReadCostMs).toBeCloseTo(3e-5, 7);
+  });
+
+  it('batches by read cost too: a fine clock that is slow to read', async () => {
+    const clock = fakeClock(1e-6, 1e-3); // 1 µs per read
+    const f = fakeFn(clock, () => 0.1); // 100 µs calls: 1000 x 1 µs = 1 ms per sample wanted
+    const run = await runProtocol(f.fn, { ...small, minSamples: 10, minTimeMs: 0 }, clock);
+    expect(run.batchSize).toBe(10);
+  });
+
+  it('warm-up lasts until the calls stop getting faster, not just the minimum', async () => {
+    const clock = fakeClock(1e-4);
+    // 3 ms falling to 1 ms over the first 150 calls, then steady with a small wobble
+    const f = fakeFn(clock, (k) => 1 + 2 * Math.max(0, 1 - k / 150) + 0.002 * ((k * 7) % 5));
+    const run = await runProtocol(f.fn, small, clock);
+    expect(run.warmupSteady).toBe(true);
+    expect(run.warmupMs.length).toBeGreaterThan(100);
+    expect(Math.max(...run.samplesMs)).toBeLessThan(1.02);
+    expect(run.converged).toBe(true);
+  });
+
+  it('warm-up stops at its cap while still trending; a trend in the samples is not converged', async () => {
+    const clock = fakeClock(1e-4);
+    const f = fakeFn(clock, (k) => 1 + k * 0.01); // slower and slower, forever
+    const run = await runProtocol(f.fn, { ...small, warmupMaxMs: 200, maxTimeMs: 2000 }, clock);
+    expect(run.warmupSteady).toBe(false);
+    const warmupTime = run.warmupMs.reduce((a, b) => a + b, 0);
+    expect(warmupTime).toBeGreaterThanOrEqual(200);
+    expect(warmupTime).toBeLessThan(205);
+    expect(run.trend.trending).toBe(true);
+    expect(run.trend.drift).toBeGreaterThan(0.01);
+    expect(run.stopReason).toBe('trend');
+    expect(run.converged).toBe(false);
+  });
+
   it('uses a clock-stated resolution without measuring', async () => {
     const inner = fakeClock(1e-4);
     const c2: Clock = { name: 'stated', now: () => inner.now(), resolutionMs: 0.1 };
@@ -152,10 +212,76 @@ describe('runProtocol with a fake clock', () => {
   });
 });
 
+describe('coverage of the CI of the median under the stopping rule (simulation, seeded)', () => {
+  /** standard normal draw (Box-Muller). */
+  const gauss = (rnd: () => number): number => {
+    let u = 0;
+    while (u === 0) u = rnd();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rnd());
+  };
+  // log-normal calls with median exactly 1 ms, 5% spread: a pilot of 30, target +-1%
+  const sim: ProtocolSettings = {
+    ...small,
+    warmupMinIterations: 0,
+    warmupMinMs: 0,
+    warmupMaxMs: 0,
+    minSamples: 30,
+    minTimeMs: 0,
+    maxSamples: 5000,
+    maxTimeMs: 1e12,
+    batchResolutionFactor: 1,
+    maxBatch: 1,
+  };
+  const REPS = 1000;
+  const SIGMA = 0.05;
+
+  it('two-stage rule (runProtocol): coverage >= 0.94 at a nominal 0.95', async () => {
+    const rnd = mulberry32(7);
+    let covered = 0;
+    let converged = 0;
+    for (let r = 0; r < REPS; r++) {
+      let t = 0;
+      const clock: Clock = { name: 'virtual', now: () => (t += 1e-9), resolutionMs: 1e-6 };
+      const run = await runProtocol(() => void (t += Math.exp(SIGMA * gauss(rnd))), sim, clock);
+      if (run.medianCi && run.medianCi.lo <= 1 && run.medianCi.hi >= 1) covered++;
+      if (run.converged) converged++;
+    }
+    expect(covered / REPS).toBeGreaterThanOrEqual(0.94);
+    // and the planned size is enough for most sessions to meet the target on a steady host
+    expect(converged / REPS).toBeGreaterThanOrEqual(0.85);
+  });
+
+  it('the old rule (check after every sample, stop once narrow enough) does not reach it: the simulation can fail', () => {
+    const rnd = mulberry32(7);
+    let covered = 0;
+    for (let r = 0; r < REPS; r++) {
+      const sorted: number[] = [];
+      let lo = NaN;
+      let hi = NaN;
+      for (let n = 1; n <= sim.maxSamples; n++) {
+        const v = Math.exp(SIGMA * gauss(rnd));
+        let i = sorted.length;
+        while (i > 0 && sorted[i - 1]! > v) i--;
+        sorted.splice(i, 0, v);
+        if (n < sim.minSamples) continue;
+        const ranks = medianCiRanks(n)!;
+        const med = n % 2 ? sorted[n >> 1]! : (sorted[(n >> 1) - 1]! + sorted[n >> 1]!) / 2;
+        [lo, hi] = [sorted[ranks.lo]!, sorted[ranks.hi]!];
+        if (Math.max(med - lo, hi - med) / med <= sim.targetRelHalfWidth) break;
+      }
+      if (lo <= 1 && hi >= 1) covered++;
+    }
+    expect(covered / REPS).toBeLessThan(0.94);
+  });
+});
+
 describe('presets and validation', () => {
-  it('rigorous follows MLPerf Mobile minimums', () => {
-    expect(PRESETS.rigorous.minSamples).toBeGreaterThanOrEqual(1024);
-    expect(PRESETS.rigorous.minTimeMs).toBeGreaterThanOrEqual(60_000);
+  it('rigorous follows MLPerf Mobile minimums over its sessions; default and rigorous have k >= 3', () => {
+    const r = PRESETS.rigorous;
+    expect(r.sessions * r.minSamples).toBeGreaterThanOrEqual(1024); // second stages alone
+    expect(r.sessions * r.minTimeMs).toBeGreaterThanOrEqual(60_000);
+    expect(PRESETS.default.sessions).toBeGreaterThanOrEqual(3);
+    expect(r.sessions).toBeGreaterThanOrEqual(3);
     for (const p of Object.values(PRESETS)) expect(() => validateProtocol({ ...p })).not.toThrow();
   });
   it('overrides rename the preset; bad names and settings are rejected clearly', () => {

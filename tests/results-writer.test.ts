@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getPreset } from '../src/profiles/protocol.js';
+import { hostCpuIsa } from '../src/results/cpu-isa.js';
 import { errorRecord } from '../src/results/records.js';
 import { SchemaError } from '../src/results/schema.js';
 import { listRuns, MEASUREMENTS_FILE, parseMeasurementsText, readRun } from '../src/results/reader.js';
@@ -33,8 +34,11 @@ async function newRun(runId = newRunId()) {
 describe('manifest', () => {
   it('records host facts, versions and git commit', async () => {
     const { m } = await newRun();
-    expect(m.host.cpu.cores).toBeGreaterThan(0);
-    expect(m.host.memBytes).toBeGreaterThan(0);
+    expect(m.host.cpu.cores).toBe(os.cpus().length);
+    expect(m.host.memBytes).toBe(os.totalmem());
+    // the ISA features int8 latency depends on, read from /proc/cpuinfo on Linux
+    expect(m.host.cpu.isa).toEqual(hostCpuIsa(m.host.cpu.flags));
+    expect(m.host.cpu.isa!.avx2).toBe(/\bavx2\b/.test(m.host.cpu.flags));
     expect(m.runtimes.node).toBe(process.versions.node);
     expect(m.runtimes['onnxruntime-node']).toBe('1.2.3');
     expect(m.devices).toEqual([{ id: 'host', name: 'This machine', connection: { kind: 'local' } }]);

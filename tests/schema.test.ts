@@ -10,6 +10,7 @@ import {
   type ManifestRecord,
 } from '../src/results/schema.js';
 import { fakeRecord } from './helpers/results-fixture.js';
+import { parseCpuFlags } from '../src/results/cpu-isa.js';
 
 function manifest(): ManifestRecord {
   return {
@@ -25,7 +26,15 @@ function manifest(): ManifestRecord {
       hostname: 'h',
       platform: 'linux',
       arch: 'x64',
-      cpu: { manufacturer: 'AMD', brand: 'EPYC', cores: 2, physicalCores: 1, speedGHz: 0, flags: 'avx512f' },
+      cpu: {
+        manufacturer: 'AMD',
+        brand: 'EPYC',
+        cores: 2,
+        physicalCores: 1,
+        speedGHz: 0,
+        flags: 'avx512f',
+        isa: parseCpuFlags('avx512f', '/proc/cpuinfo'),
+      },
       memBytes: 8e9,
       os: { distro: 'Debian', release: '12', kernel: '6.1' },
     },

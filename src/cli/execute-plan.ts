@@ -46,6 +46,8 @@ export async function executeForCommand(
         resume,
         signal,
         profile: o.profile === true,
+        ...(o.noiseFloor === false ? { reference: false as const } : {}),
+        ...(o.strictBackend === true ? { strictBackend: true } : {}),
         command: [...argv],
         onEvent: (e) => render.onEvent(e),
         log: (line) => render.log(line),

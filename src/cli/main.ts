@@ -18,6 +18,7 @@ import * as dashboard from './commands/dashboard.js';
 import * as devices from './commands/devices.js';
 import * as report from './commands/report.js';
 import * as exportCmd from './commands/export.js';
+import * as lut from './commands/lut.js';
 import * as models from './commands/models.js';
 import * as results from './commands/results.js';
 import * as run from './commands/run.js';
@@ -42,7 +43,7 @@ export function buildProgram(cli: CliContext): Command {
             .trim()} (see mnv4-bench --help)\n`,
         ),
     });
-  for (const cmd of [run, devices, models, space, exportCmd, bench, targets, report, compare, dashboard, results]) cmd.register(program, cli);
+  for (const cmd of [run, devices, models, space, exportCmd, bench, targets, report, compare, dashboard, lut, results]) cmd.register(program, cli);
   return program;
 }
 

@@ -45,6 +45,12 @@ const TABLE = {
       checkFileFlag(v, '--chromium', { executable: true, what: 'the Chromium executable' }),
     ),
   ],
+  noiseFloor: () => [
+    new Option('--no-noise-floor', 'skip the reference workload timed at the start and end of the run (the host noise floor; about 2-4 s)'),
+  ],
+  strictBackend: () => [
+    new Option('--strict-backend', 'a partial fallback (some kernels or nodes off the requested backend) is an error, not a marked result'),
+  ],
   profile: () => [new Option('--profile', 'also take a per-op profile (a separate pass after the timed samples of the first session)')],
   targets: () => [
     new Option('--target <ids>', 'target id(s), comma-separated or repeated (see `mnv4-bench targets`)').argParser(listFlag('--target', 'ort-cpu')),
@@ -80,6 +86,9 @@ export interface SharedValues {
   resolution?: string;
   chromium?: string;
   profile?: boolean;
+  /** false with --no-noise-floor. */
+  noiseFloor?: boolean;
+  strictBackend?: boolean;
   target?: string[];
   targets?: string[];
   workload?: string[];

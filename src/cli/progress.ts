@@ -6,7 +6,7 @@
 import cliProgress from 'cli-progress';
 import type { EngineEvent } from '../engine/events.js';
 import type { Job } from '../engine/plan.js';
-import { formatMeasurement, formatSessionLine, formatUnmeasured } from '../report/measurement.js';
+import { formatMeasurement, formatNoiseFloor, formatSessionLine, formatUnmeasured } from '../report/measurement.js';
 import type { CliIO } from './io.js';
 
 const jobText = (j: Job): string => `${j.workloadId} ${j.dtype} on ${j.target.id}`;
@@ -108,6 +108,7 @@ export function eventRenderer(io: CliIO, o: { json?: boolean } = {}): EventRende
           io.err(
             `run ${r.runId}: ${r.measured.length} measured, ${r.failed.length} failed, ${r.skipped.length} skipped, ${r.alreadyMeasured} already measured -> ${r.runDir}\n`,
           );
+          if (r.noiseFloor) io.err(`${formatNoiseFloor(r.noiseFloor)}\n`);
           break;
         }
       }

@@ -2,6 +2,7 @@
  * What the engine tells its caller while a plan runs. The CLI renders these (a progress bar with an ETA on
  * a terminal, plain lines otherwise); a LUT builder or a test consumes them directly.
  */
+import type { NoiseFloor } from './noise-floor.js';
 import type { ErrorRecord, MeasurementRecord, SessionRecord, SkippedRecord } from '../results/schema.js';
 import type { Job, PlannedDevice } from './plan.js';
 
@@ -20,6 +21,8 @@ export interface ExecuteResult {
   sessionsRun: number;
   /** stopped by the abort signal; what finished is saved. */
   interrupted: boolean;
+  /** this execution's noise floor (absent when the caller turned it off). */
+  noiseFloor?: NoiseFloor;
 }
 
 export type EngineEvent =

@@ -21,7 +21,11 @@
  *  5. `signal` aborted (Ctrl-C): the session in flight stops between samples and is not recorded; the
  *     result says `interrupted`;
  *  6. every runner is disposed through the registry at the end, whatever happened (by the caller instead when
- *     it runs several devices' plans into one run at once: src/engine/devices.ts).
+ *     it runs several devices' plans into one run at once: src/engine/devices.ts);
+ *  7. the noise floor (./noise-floor.ts): a fixed reference workload is timed before the first session and
+ *     after the last one; both timings, their drift and the host load over the execution go to the
+ *     manifest's `noiseFloor` (one entry per execution; the start is written at once). Not when the caller
+ *     opened the run for several devices at once (their plans would time the host over each other).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -35,6 +39,7 @@ import { prepareWorkload } from '../runners/prepare.js';
 import { detectTargets, disposeRunners } from '../runners/registry.js';
 import type { PreparedWorkload, RunContext, Target } from '../runners/types.js';
 import type { EngineEvent, ExecuteResult } from './events.js';
+import { REFERENCE_WORKLOAD, startNoiseFloor, timeReference, type NoiseFloor, type ReferenceRunner } from './noise-floor.js';
 import type { Job, Plan } from './plan.js';
 
 /** A target of the plan cannot run on its device and the caller asked to fail rather than skip. */
@@ -76,6 +81,13 @@ export interface ExecuteOptions {
   writer?: RunWriter;
   /** leave the runners to the caller to dispose (it runs other plans at the same time). */
   keepRunners?: boolean;
+  /**
+   * the noise floor's reference timing (./noise-floor.ts), run at the start and at the end of this execution
+   * (default: the real one, about 1-2 s each; never with a caller's `writer`); `false` turns it off.
+   */
+  reference?: ReferenceRunner | false;
+  /** a partial fallback is an error, not a marked result (--strict-backend). */
+  strictBackend?: boolean;
 }
 
 /** Distinct targets of the plans, in plan order (by id + settings, not by object identity). */
@@ -133,6 +145,12 @@ export async function executePlan(plan: Plan, o: ExecuteOptions): Promise<Execut
     //    directory (or the one the caller opened for several devices; then the caller closes it)
     if (!o.prepare) ensureCacheDir(o.cacheDir);
     const writer = o.writer ?? (openWriter = await RunWriter.open(o.outDir, await manifestFor([plan], o), { resume: o.resume === true }));
+
+    // the noise floor's first reference timing, before any session (recorded at once: a crash keeps it)
+    const execution = writer.executionIndex();
+    const reference = o.writer ? false : o.reference === undefined ? timeReference : o.reference;
+    const floor = reference ? await startNoiseFloor(reference, signal) : null;
+    if (floor) await writer.recordNoiseFloor({ workload: REFERENCE_WORKLOAD, start: floor.start }, execution);
 
     const runnable = plan.jobs.filter((j) => reasonOf(j) === null);
     const pending = runnable.filter((j) => !writer.finishedKeys().has(j.key));
@@ -204,6 +222,7 @@ export async function executePlan(plan: Plan, o: ExecuteOptions): Promise<Execut
           };
           const r = await j.runner.measure(w, plan.protocol, j.target.settings, ctx, {
             profile: o.profile === true && index === 0,
+            ...(o.strictBackend ? { strictBackend: true } : {}),
             ...(o.profileRuns !== undefined ? { profileRuns: o.profileRuns } : {}),
             hooks,
           });
@@ -235,6 +254,12 @@ export async function executePlan(plan: Plan, o: ExecuteOptions): Promise<Execut
         }
       }
     }
+    // the noise floor's second timing (not after an interrupt: the user wants out)
+    let noiseFloor: NoiseFloor | undefined;
+    if (floor && !interrupted && !signal.aborted) {
+      noiseFloor = await floor.finish();
+      await writer.recordNoiseFloor(noiseFloor, execution);
+    }
     const result: ExecuteResult = {
       runId: o.runId,
       runDir: writer.runDir,
@@ -244,6 +269,7 @@ export async function executePlan(plan: Plan, o: ExecuteOptions): Promise<Execut
       alreadyMeasured: runnable.length - pending.length,
       sessionsRun,
       interrupted,
+      ...(noiseFloor ? { noiseFloor } : {}),
     };
     emit({ type: 'finished', result });
     return result;

@@ -17,8 +17,6 @@ import { getRunner } from '../runners/registry.js';
 import type { SummaryLayout } from '../report/summary.js';
 import type { DeviceConnection, ModelFormat, Runner, Target, TargetSettings } from '../runners/types.js';
 
-/** Sessions per measurement when neither the caller nor the preset says (issue: k >= 3 comes with the statistics). */
-export const DEFAULT_SESSIONS = 1;
 /** Upper bound of --sessions. */
 export const MAX_SESSIONS = 50;
 
@@ -87,21 +85,18 @@ export interface Plan {
 export interface PlanOptions {
   /** protocol preset name (default: the profile's, or 'default'). */
   preset?: string;
-  /** sessions per measurement (default DEFAULT_SESSIONS). */
+  /** sessions per measurement (default: the preset's; another k names the protocol '<preset>+custom'). */
   sessions?: number;
   /** input resolution for models/blocks/architectures (default: each model's native one). */
   resolution?: number;
 }
 
-function protocolOf(name: string): ProtocolSettings {
-  return getPreset(name as PresetName); // a ProtocolError (an InputError) names the presets
-}
-
-function sessionsOf(k: number | undefined): number {
-  const n = k ?? DEFAULT_SESSIONS;
-  if (!Number.isInteger(n) || n < 1 || n > MAX_SESSIONS)
-    throw new PlanError(`sessions must be an integer from 1 to ${MAX_SESSIONS}, got ${String(k)}`);
-  return n;
+/** The preset, with `sessions` overridden when the caller gave a k (then named '<preset>+custom'). */
+function protocolOf(name: string, sessions: number | undefined): ProtocolSettings {
+  if (sessions !== undefined && (!Number.isInteger(sessions) || sessions < 1 || sessions > MAX_SESSIONS))
+    throw new PlanError(`sessions must be an integer from 1 to ${MAX_SESSIONS}, got ${String(sessions)}`);
+  const preset = getPreset(name as PresetName); // a ProtocolError (an InputError) names the presets
+  return sessions === undefined || sessions === preset.sessions ? preset : getPreset(name as PresetName, { sessions });
 }
 
 /**
@@ -185,7 +180,7 @@ export function planDevice(profile: DeviceProfile, o: DevicePlanOptions = {}): P
       );
   }
   if (o.workloads && o.workloads.length === 0) throw new PlanError('--workloads is empty; name at least one workload');
-  const protocol = protocolOf(o.preset ?? profile.preset);
+  const protocol = protocolOf(o.preset ?? profile.preset, o.sessions);
   const columns: PlanColumn[] = [];
   const entries = new Map<number, DeviceProfile['targets'][number]>();
   for (const [i, entry] of profile.targets.entries()) {
@@ -222,7 +217,7 @@ export function planDevice(profile: DeviceProfile, o: DevicePlanOptions = {}): P
   return buildPlan(
     { id: profile.id, name: profile.name, connection: profile.connection },
     protocol,
-    sessionsOf(o.sessions),
+    protocol.sessions,
     columns,
     (c) => o.workloads ?? entries.get(c.index)!.workloads ?? profile.workloads,
     o.resolution,
@@ -248,7 +243,7 @@ export function planBench(o: BenchPlanOptions): Plan {
   if (o.targets.length === 0) throw new PlanError('--target is required (see mnv4-bench targets)');
   if (o.workloads.length === 0)
     throw new PlanError('nothing to measure: give --model <id>, --block <model/bNN>, --arch <space:...> or --workload <text>');
-  const protocol = protocolOf(o.preset ?? 'default');
+  const protocol = protocolOf(o.preset ?? 'default', o.sessions);
   const dtype = o.dtype ?? 'fp32';
   const columns: PlanColumn[] = [];
   for (const id of [...new Set(o.targets)]) {
@@ -264,7 +259,7 @@ export function planBench(o: BenchPlanOptions): Plan {
       format,
     });
   }
-  return buildPlan(HOST_DEVICE, protocol, sessionsOf(o.sessions), columns, () => o.workloads, o.resolution);
+  return buildPlan(HOST_DEVICE, protocol, protocol.sessions, columns, () => o.workloads, o.resolution);
 }
 
 /** The summary-table layout of a plan: its columns, its workloads as rows, its pairs as the planned cells. */

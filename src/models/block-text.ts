@@ -3,7 +3,7 @@
  * lookup-table keys. `blockText` writes it, `parseBlockText` reads it; tokens in any order after the type:
  *   conv_bn(k3,s2,o32,relu[,dw][,nobn][,bias])   fused_ib(k3,s2,e4,o48,relu)
  *   uib(a<startDw>,m<middleDw>,s2,e4,o80,relu[,ls1e-05])   mqa(h4,kd64,vd64,kv2[,ls1e-05])
- *   ir(k3,s2,x96,o24,relu6[,se24])   se(c56,gsigmoid,relu)   global_pool()   linear(o1000)
+ *   ir(k3,s2,x96,o24,relu6[,se24])   se(c56,gsigmoid,relu)   global_pool()   linear(o1000)   identity()
  * (`g<activation>` names the SE gate; the bare activation is the one applied after the gating multiply.)
  */
 import { ACTIVATIONS, type Activation, type BlockSpec } from './spec.js';
@@ -42,6 +42,8 @@ export function blockText(spec: BlockSpec): string {
       return 'global_pool()';
     case 'linear':
       return `linear(o${spec.outCh})`;
+    case 'identity':
+      return 'identity()';
   }
 }
 
@@ -58,6 +60,7 @@ const BLOCK_KEYS: Record<string, { type: BlockSpec['type']; required: string[]; 
   se: { type: 'squeeze_excite', required: ['c'], optional: [], flags: [], act: true },
   global_pool: { type: 'global_pool', required: [], optional: [], flags: [], act: false },
   linear: { type: 'linear', required: ['o'], optional: [], flags: [], act: false },
+  identity: { type: 'identity', required: [], optional: [], flags: [], act: false },
 };
 
 /** Parses block text (see the module comment); throws a ModelSpecError saying what is wrong. */
@@ -177,5 +180,7 @@ export function parseBlockText(text: string): BlockSpec {
       return { type: 'global_pool' };
     case 'linear':
       return { type: 'linear', outCh: int('o', 1) };
+    case 'identity':
+      return { type: 'identity' };
   }
 }

@@ -248,6 +248,8 @@ export function lowerBlock(g: GraphBuilder, id: string, spec: BlockSpec, x: stri
     case 'linear':
       if (inH !== 1 || inW !== 1) throw new ModelSpecError(`${id}: linear needs a pooled [C,1,1] input, got [${inCh},${inH},${inW}]`);
       return g.add(id, 'fc', { kind: 'linear', inF: inCh, outF: spec.outCh, bias: true }, [x]);
+    case 'identity':
+      return g.add(id, 'identity', { kind: 'scale', ch: inCh, init: 1 }, [x]);
   }
 }
 

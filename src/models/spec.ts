@@ -116,6 +116,15 @@ export interface LinearBlock {
   outCh: number;
 }
 
+/**
+ * Identity: y = x * 1 (one elementwise multiply by a constant of ones, so every runtime keeps one real node).
+ * Not part of any model: the latency lookup tables (src/lut) time it to measure what one graph costs
+ * beyond its layers (session call, input and output copies, layout changes at the graph border).
+ */
+export interface IdentityBlock {
+  type: 'identity';
+}
+
 export type BlockSpec =
   | ConvBnBlock
   | FusedIBBlock
@@ -124,7 +133,8 @@ export type BlockSpec =
   | InvertedResidualBlock
   | SqueezeExciteBlock
   | GlobalPoolBlock
-  | LinearBlock;
+  | LinearBlock
+  | IdentityBlock;
 
 export type BlockType = BlockSpec['type'];
 

@@ -1,52 +1,74 @@
 /**
  * The measurement protocol: how long and how often to measure, and the ONE sampling loop every runner uses.
  *
- * This module has NO Node imports and no imports at all besides types: esbuild bundles it into the browser
- * page and browser runners call `runProtocol` there, so no sample crosses a puppeteer round trip. Node
- * runners call the very same function with `performance.now()`.
+ * No Node imports: esbuild bundles this module (with the pure modules it imports: steady-state.ts,
+ * src/util/median.ts, src/errors.ts) into the browser page, and browser runners call `runProtocol` there, so no sample
+ * crosses a puppeteer round trip. Node runners call the very same function with `performance.now()`.
  *
- * The loop (`runProtocol`), in order:
+ * A measurement is `sessions` (k) independent sessions; the engine creates a fresh runtime session for
+ * each and interleaves them across workloads and targets. `runProtocol` is ONE session, in order:
  *  1. cold call: the first call of `fn` is timed on its own and never mixed with the samples;
- *  2. timer resolution: the smallest nonzero difference between two consecutive clock reads (unless the
- *     clock states its resolution);
- *  3. warm-up: single calls until BOTH `warmupMinIterations` and `warmupMinMs` are reached (kept, reported,
- *     never part of the samples);
- *  4. batching: when one call (mean over warm-up) is shorter than `batchResolutionFactor` x the timer
- *     resolution, one sample times `batch` consecutive calls and records elapsed/batch (quantisation error
- *     per sample <= 1/factor of a call);
- *  5. sampling: until the distribution-free 95% CI of the median is within `targetRelHalfWidth` of the median
- *     AND `minSamples` and `minTimeMs` are met (-> converged), or `maxSamples` / `maxTimeMs` is hit, or the
- *     caller aborts (-> converged: false, with the stop reason).
+ *  2. timer: its resolution is the clock's granularity (the grid its readings fall on: the approximate
+ *     greatest common divisor of the differences between readings), unless the clock states it; the cost
+ *     of one read is measured apart (`timerReadCostMs`);
+ *  3. warm-up until steady: single calls until `warmupMinIterations` and `warmupMinMs` are reached AND the
+ *     last `warmupWindow` calls show no trend (steady-state.ts: Mann-Kendall p < 0.05 with a drift of at
+ *     least the convergence target), checked every half window, at most `warmupMaxMs` (then
+ *     `warmupSteady: false`). Warm-up calls are kept and reported, never part of the samples;
+ *  4. batching: when one call (median of the last warm-up window) is shorter than `batchResolutionFactor` x
+ *     max(timer resolution, read cost), one sample times `batch` consecutive calls and records
+ *     elapsed/batch (quantisation error and clock overhead per sample <= 1/factor of a call);
+ *  5. sampling in two stages (Stein's two-stage scheme; checking the CI after every sample and stopping
+ *     when it is narrow enough lowers its coverage, to 0.93 at a nominal 0.95 in our simulation): a pilot of
+ *     `minSamples` samples and `minTimeMs`; from the pilot's CI half-width e0 the second stage's size is
+ *     fixed, n = ceil(n_pilot x (e0 / target)^2 x 2), at least `minSamples` (the CI width shrinks as
+ *     1/sqrt(n)); the second stage alone is the sample (its size was fixed before its values were seen),
+ *     the pilot is kept apart like warm-up. `maxSamples` (pilot included) and `maxTimeMs` (of the whole
+ *     sampling phase) cap it; when a cap or an abort cuts sampling short, every sample taken is the sample;
+ *  6. verdict, on the sample: the distribution-free CI of the median at `confidence`; its relative
+ *     half-width is the LARGER one-sided distance, max(median - lo, hi - median) / median, so "converged"
+ *     means the whole CI lies within median x (1 +- targetRelHalfWidth). A session converges when that holds
+ *     and the sampling phase (pilot included) shows no trend (Mann-Kendall p < 0.01 with |drift| >= target).
  *
  * All times are milliseconds per call of `fn`.
  */
 import { InputError } from '../errors.js';
+import { medianSorted } from '../util/median.js';
+import { trendTest, type TrendTest } from './steady-state.js';
+
+export { medianSorted };
 
 /** Names of the built-in presets. */
 export type PresetName = 'quick' | 'default' | 'rigorous';
 
 /** Everything that decides how long and how often to measure. Validated by `validateProtocol`. */
 export interface ProtocolSettings {
-  /** preset name, or 'custom' after overrides. */
+  /** preset name, or '<preset>+custom' after overrides. */
   name: string;
-  /** warm-up ends when at least this many single calls ran ... */
+  /** independent sessions per measurement (each its own session creation, warm-up and samples). */
+  sessions: number;
+  /** warm-up lasts at least this many single calls ... */
   warmupMinIterations: number;
-  /** ... and at least this much time (ms) passed in warm-up. */
+  /** ... and at least this much time (ms) ... */
   warmupMinMs: number;
-  /** never stop (converged) before this many samples. */
+  /** ... and until the last `warmupWindow` calls show no trend ... */
+  warmupWindow: number;
+  /** ... but at most this long (ms): then the session goes on with `warmupSteady: false`. */
+  warmupMaxMs: number;
+  /** pilot: at least this many samples before the sample size is planned. */
   minSamples: number;
-  /** never stop (converged) before this much sampling time (ms, wall clock of the sampling phase). */
+  /** pilot: at least this much sampling time (ms) before the sample size is planned. */
   minTimeMs: number;
-  /** hard cap on samples: stop with converged=false ('max-samples') unless converged before. */
+  /** hard cap on samples per session. */
   maxSamples: number;
-  /** hard cap on sampling time (ms): stop with converged=false ('max-time') unless converged before. */
+  /** hard cap on sampling time per session (ms). */
   maxTimeMs: number;
   /**
-   * convergence target: half-width of the CI of the median relative to the median, i.e. the CI must lie
-   * within median x (1 +- targetRelHalfWidth). 0.01 = "median +- 1%".
+   * convergence target: the CI of the median must lie within median x (1 +- targetRelHalfWidth), and
+   * sessions must agree within it. 0.01 = "median +- 1%".
    */
   targetRelHalfWidth: number;
-  /** confidence level of the CI of the median (0.95). */
+  /** confidence level of the CIs of the median (0.95). */
   confidence: number;
   /** batch calls when one call < factor x timer resolution (1000: quantisation error <= 0.1% per sample). */
   batchResolutionFactor: number;
@@ -54,19 +76,33 @@ export interface ProtocolSettings {
   maxBatch: number;
 }
 
+/** Mann-Kendall level of the warm-up's steady-state test (stricter about calling a series steady). */
+export const WARMUP_TREND_ALPHA = 0.05;
+/** Mann-Kendall level of the trend test on a session's samples. */
+export const SAMPLES_TREND_ALPHA = 0.01;
 /**
- * Presets. `rigorous` follows MLPerf Mobile's minimum for single-stream latency (>= 1024 queries and >= 60 s).
- * `quick` is for smoke runs and CI; `default` for interactive use.
+ * Margin on the planned sample size (the pilot's CI width is itself an estimate): in the coverage simulation
+ * (log-normal calls, 5% spread, pilot of 30, target 1%) 1.5 let 79% of sessions converge, 2 lets 89%.
+ */
+export const PLAN_SAFETY = 2;
+
+/**
+ * Presets. `rigorous` meets MLPerf Mobile's single-stream minimum (>= 1024 queries and >= 60 s) over its
+ * five sessions together. `quick` is for smoke runs and the host job (26 cells on 2 cores in minutes);
+ * `default` for interactive use.
  */
 export const PRESETS: Readonly<Record<PresetName, Readonly<ProtocolSettings>>> = {
   quick: {
     name: 'quick',
+    sessions: 3,
     warmupMinIterations: 3,
-    warmupMinMs: 200,
+    warmupMinMs: 100,
+    warmupWindow: 10,
+    warmupMaxMs: 1_500,
     minSamples: 20,
-    minTimeMs: 500,
+    minTimeMs: 300,
     maxSamples: 2000,
-    maxTimeMs: 5_000,
+    maxTimeMs: 2_000,
     targetRelHalfWidth: 0.02,
     confidence: 0.95,
     batchResolutionFactor: 1000,
@@ -74,12 +110,15 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<ProtocolSettings>>> =
   },
   default: {
     name: 'default',
+    sessions: 3,
     warmupMinIterations: 10,
-    warmupMinMs: 1_000,
+    warmupMinMs: 500,
+    warmupWindow: 20,
+    warmupMaxMs: 10_000,
     minSamples: 50,
-    minTimeMs: 2_000,
+    minTimeMs: 1_000,
     maxSamples: 20_000,
-    maxTimeMs: 30_000,
+    maxTimeMs: 15_000,
     targetRelHalfWidth: 0.01,
     confidence: 0.95,
     batchResolutionFactor: 1000,
@@ -87,12 +126,15 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<ProtocolSettings>>> =
   },
   rigorous: {
     name: 'rigorous',
+    sessions: 5,
     warmupMinIterations: 20,
     warmupMinMs: 5_000,
-    minSamples: 1024,
-    minTimeMs: 60_000,
+    warmupWindow: 40,
+    warmupMaxMs: 60_000,
+    minSamples: 256,
+    minTimeMs: 12_000,
     maxSamples: 1_000_000,
-    maxTimeMs: 600_000,
+    maxTimeMs: 120_000,
     targetRelHalfWidth: 0.005,
     confidence: 0.95,
     batchResolutionFactor: 1000,
@@ -125,24 +167,31 @@ export function getPreset(name: string, overrides: Partial<ProtocolSettings> = {
 export function validateProtocol(p: ProtocolSettings): ProtocolSettings {
   const intAtLeast = (k: keyof ProtocolSettings, min: number) => {
     const v = p[k];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ProtocolError(`protocol ${k} must be an integer >= ${min}, got ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+      throw new ProtocolError(`protocol ${k} must be an integer >= ${min}, got ${String(v)}`);
   };
   const numAtLeast = (k: keyof ProtocolSettings, min: number) => {
     const v = p[k];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw new ProtocolError(`protocol ${k} must be a number >= ${min}, got ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min)
+      throw new ProtocolError(`protocol ${k} must be a number >= ${min}, got ${String(v)}`);
   };
+  intAtLeast('sessions', 1);
   intAtLeast('warmupMinIterations', 0);
   numAtLeast('warmupMinMs', 0);
-  intAtLeast('minSamples', 1);
+  intAtLeast('warmupWindow', 4);
+  numAtLeast('warmupMaxMs', 0);
+  intAtLeast('minSamples', 6);
   numAtLeast('minTimeMs', 0);
   intAtLeast('maxSamples', 1);
   numAtLeast('maxTimeMs', 0);
   numAtLeast('batchResolutionFactor', 1);
   intAtLeast('maxBatch', 1);
-  if (!(p.targetRelHalfWidth > 0 && p.targetRelHalfWidth < 1)) throw new ProtocolError(`protocol targetRelHalfWidth must be in (0, 1), got ${p.targetRelHalfWidth}`);
+  if (!(p.targetRelHalfWidth > 0 && p.targetRelHalfWidth < 1))
+    throw new ProtocolError(`protocol targetRelHalfWidth must be in (0, 1), got ${p.targetRelHalfWidth}`);
   if (!(p.confidence > 0.5 && p.confidence < 1)) throw new ProtocolError(`protocol confidence must be in (0.5, 1), got ${p.confidence}`);
   if (p.maxSamples < p.minSamples) throw new ProtocolError(`protocol maxSamples (${p.maxSamples}) must be >= minSamples (${p.minSamples})`);
   if (p.maxTimeMs < p.minTimeMs) throw new ProtocolError(`protocol maxTimeMs (${p.maxTimeMs}) must be >= minTimeMs (${p.minTimeMs})`);
+  if (p.warmupMaxMs < p.warmupMinMs) throw new ProtocolError(`protocol warmupMaxMs (${p.warmupMaxMs}) must be >= warmupMinMs (${p.warmupMinMs})`);
   return p;
 }
 
@@ -162,8 +211,12 @@ export function performanceClock(): Clock {
   return { name: 'performance.now', now: () => perf.now() };
 }
 
-/** Why the sampling loop stopped. Only 'converged' means the CI target and the minimums were met. */
-export type StopReason = 'converged' | 'max-samples' | 'max-time' | 'aborted';
+/**
+ * The verdict of a session: 'converged' (CI within target, no trend), else why not: 'trend' (the samples
+ * drift), 'ci-too-wide' (the planned n was reached but the CI is still wider than the target),
+ * 'max-samples' / 'max-time' (a cap stopped sampling before the planned n), 'aborted'.
+ */
+export type StopReason = 'converged' | 'trend' | 'ci-too-wide' | 'max-samples' | 'max-time' | 'aborted';
 
 /** Progress callbacks; all optional and cheap (called at most once per sample). */
 export interface ProtocolHooks {
@@ -175,41 +228,56 @@ export interface ProtocolHooks {
   shouldAbort?(): boolean;
 }
 
-/** What the sampling loop returns: raw data plus how and why it stopped. */
+/** The distribution-free CI of the median, with the relative half-width of the module comment. */
+export interface MedianCi {
+  lo: number;
+  hi: number;
+  median: number;
+  /** max(median - lo, hi - median) / median. */
+  relHalfWidth: number;
+  confidence: number;
+}
+
+/** What one session returns: raw data plus how and why it stopped. */
 export interface ProtocolRun {
   /** the settings used (validated copy). */
   settings: ProtocolSettings;
   clock: string;
-  /** smallest nonzero clock delta observed (or the clock's stated resolution), ms. */
+  /** the clock's granularity (or its stated resolution), ms. */
   timerResolutionMs: number;
   /** whether the resolution was measured (true) or stated by the clock (false). */
   timerResolutionMeasured: boolean;
+  /** mean cost of one clock read, ms. */
+  timerReadCostMs: number;
   /** the first call, ms (after whatever setup the caller did; the runner records session creation apart). */
   coldMs: number;
   /** warm-up calls, ms each, in order. */
   warmupMs: number[];
+  /** whether warm-up ended steady (false: it hit `warmupMaxMs` still trending). */
+  warmupSteady: boolean;
   /** calls per sample (1 = no batching). */
   batchSize: number;
-  /** samples, ms per call (elapsed of a batch / batchSize), in the order taken. */
+  /** the pilot's samples (ms per call), kept apart like warm-up: they only set the second stage's size. */
+  pilotMs: number[];
+  /**
+   * the samples (ms per call, elapsed of a batch / batchSize), in the order taken: the second stage when
+   * it ran to its planned size, else (a cap or an abort cut sampling short) every sample taken.
+   */
   samplesMs: number[];
+  /** the second stage's planned size (= samplesMs.length when sampling was cut short). */
+  plannedSamples: number;
   converged: boolean;
   stopReason: StopReason;
-  /** the distribution-free CI of the median at stop (null when n is too small for any CI). */
-  medianCi: { lo: number; hi: number; median: number; relHalfWidth: number; confidence: number } | null;
+  /** the distribution-free CI of the median of all samples (null when n is too small for any CI). */
+  medianCi: MedianCi | null;
+  /** trend test on the samples (steady-state.ts). */
+  trend: TrendTest;
   /** wall time of the sampling phase, ms. */
   samplingMs: number;
   /** wall time of the whole protocol (cold + resolution + warm-up + sampling), ms. */
   totalMs: number;
   /** calls of fn in total (cold + warm-up + samples x batch). */
   totalCalls: number;
-}
-
-/** Median of an ascending-sorted array (mean of the middle two for even n). */
-export function medianSorted(sorted: ArrayLike<number>): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  const m = n >> 1;
-  return n % 2 === 1 ? (sorted[m] as number) : ((sorted[m - 1] as number) + (sorted[m] as number)) / 2;
 }
 
 /**
@@ -234,159 +302,255 @@ export function medianCiRanks(n: number, confidence = 0.95): { lo: number; hi: n
     logPmf += Math.log((n - k) / (k + 1));
   }
   if (j < 1) return null;
-  // cutting j from each side: interval [x_(j+1-1)...]: with 1-based j' = j, interval [x_(j'), x_(n-j'+1)]
-  // has coverage 1 - 2 P(B <= j'-1) = 1 - 2*cdf where cdf = P(B <= j-1).
+  // with 1-based j, the interval [x_(j), x_(n-j+1)] has coverage 1 - 2 P(B <= j-1) = 1 - 2 cdf.
   const lo = j - 1;
   const hi = n - j;
   if (lo > hi) return null;
   return { lo, hi, coverage: 1 - 2 * cdf };
 }
 
+/** Relative half-width of a CI around `median`: the larger one-sided distance over the median. */
+export function relHalfWidth(lo: number, hi: number, median: number): number {
+  return median > 0 ? Math.max(median - lo, hi - median) / median : Infinity;
+}
+
 /** Distribution-free CI of the median of (unsorted) samples; null when n is too small. */
-export function medianCi(samples: readonly number[], confidence = 0.95): { lo: number; hi: number; median: number; relHalfWidth: number; confidence: number } | null {
+export function medianCi(samples: ArrayLike<number>, confidence = 0.95): MedianCi | null {
   const r = medianCiRanks(samples.length, confidence);
   if (!r) return null;
   const sorted = Float64Array.from(samples).sort();
   const median = medianSorted(sorted);
   const lo = sorted[r.lo] as number;
   const hi = sorted[r.hi] as number;
-  const relHalfWidth = median > 0 ? (hi - lo) / 2 / median : Infinity;
-  return { lo, hi, median, relHalfWidth, confidence };
+  return { lo, hi, median, relHalfWidth: relHalfWidth(lo, hi, median), confidence };
 }
 
 /**
- * Smallest nonzero delta between consecutive reads of `clock`: collects up to `wantedDeltas` nonzero deltas
- * within `maxReads` reads; if none appeared by then, keeps reading (up to `hardCap`) until the first one.
+ * Greatest common divisor of positive numbers up to `tol`: Euclid with the nearest remainder, so a value
+ * that is a multiple of the grid plus rounding noise below `tol` still divides. Returns at least `tol`.
+ */
+export function approximateGcd(values: readonly number[], tol: number): number {
+  let g = 0;
+  for (const v0 of values) {
+    let a = Math.abs(v0);
+    let b = g;
+    if (a < b) [a, b] = [b, a];
+    while (b > tol) {
+      const r = Math.abs(a - b * Math.round(a / b));
+      a = b;
+      b = r;
+    }
+    g = a;
+  }
+  return Math.max(g, tol);
+}
+
+/** What `measureClock` finds. */
+export interface ClockFacts {
+  /** the grid the readings fall on, ms (the clock's resolution). */
+  granularityMs: number;
+  /** smallest nonzero difference between two consecutive reads, ms (>= granularity; often the read cost). */
+  minDeltaMs: number;
+  /** mean cost of one read, ms. */
+  readCostMs: number;
+}
+
+/**
+ * Measures a clock: reads it until at least `wantedDeltas` nonzero differences between consecutive reads
+ * were seen (at least `minReads` reads, at most `hardCap`). The granularity is the approximate GCD of those
+ * differences, with a tolerance of 64 units in the last place of the largest reading (the rounding noise of
+ * a millisecond double); a fine clock read slowly then still shows its real grid, not the read cost.
  * Throws ProtocolError for a clock that never advances.
  */
-export function detectTimerResolution(clock: Clock, maxReads = 200_000, wantedDeltas = 50, hardCap = 20_000_000): number {
-  let best = Infinity;
-  let seen = 0;
-  let prev = clock.now();
-  for (let i = 0; i < hardCap && seen < wantedDeltas && (i < maxReads || seen === 0); i++) {
+export function measureClock(clock: Clock, minReads = 20_000, wantedDeltas = 64, hardCap = 20_000_000): ClockFacts {
+  const deltas: number[] = [];
+  const first = clock.now();
+  let prev = first;
+  let reads = 1;
+  let maxAbs = Math.abs(first);
+  while (reads < hardCap && (reads < minReads || deltas.length < wantedDeltas)) {
     const t = clock.now();
+    reads++;
     const d = t - prev;
-    if (d > 0) {
-      if (d < best) best = d;
-      seen++;
-    }
+    if (d > 0 && deltas.length < 4 * wantedDeltas) deltas.push(d);
     prev = t;
+    if (reads % 1024 === 0) maxAbs = Math.max(maxAbs, Math.abs(t));
   }
-  if (seen === 0) throw new ProtocolError(`clock '${clock.name}' did not advance in ${hardCap} reads; it cannot time anything`);
-  return best;
+  if (deltas.length === 0) throw new ProtocolError(`clock '${clock.name}' did not advance in ${hardCap} reads; it cannot time anything`);
+  maxAbs = Math.max(maxAbs, Math.abs(prev));
+  const tol = 64 * maxAbs * Number.EPSILON;
+  const minDeltaMs = Math.min(...deltas);
+  return { granularityMs: Math.min(minDeltaMs, approximateGcd(deltas, tol)), minDeltaMs, readCostMs: (prev - first) / (reads - 1) };
+}
+
+/** Mean cost of one read of `clock` over `reads` reads, ms (0 for a clock that does not advance on reads). */
+export function readCost(clock: Clock, reads: number): number {
+  const first = clock.now();
+  let last = first;
+  for (let i = 1; i < reads; i++) last = clock.now();
+  return Math.max(0, (last - first) / (reads - 1));
+}
+
+/** The clock's resolution (granularity) in ms; see measureClock. Kept for callers that want one number. */
+export function detectTimerResolution(clock: Clock): number {
+  return measureClock(clock).granularityMs;
 }
 
 /**
- * Runs the protocol on `fn` (one inference, sync or async) and returns the raw samples.
+ * Size of the second stage from a pilot of `n0` samples whose CI relative half-width is `e0`: the CI
+ * half-width shrinks as 1/sqrt(n), so n = n0 (e0 / target)^2 x PLAN_SAFETY, at least `minSamples`.
+ * Infinite e0 (pilot too small for a CI) plans a huge stage that the caps cut short.
+ */
+export function plannedSampleSize(minSamples: number, n0: number, e0: number, target: number): number {
+  if (!Number.isFinite(e0)) return Number.MAX_SAFE_INTEGER;
+  return Math.max(minSamples, Math.ceil(n0 * (e0 / target) ** 2 * PLAN_SAFETY));
+}
+
+/**
+ * Runs one session of the protocol on `fn` (one inference, sync or async) and returns the raw samples.
  * See the module comment for the phases. `fn` must do the complete work of one call, including any
  * read-back that proves the work finished (e.g. GPU output download).
  */
-export async function runProtocol(fn: () => unknown, settings: ProtocolSettings, clock: Clock = performanceClock(), hooks: ProtocolHooks = {}): Promise<ProtocolRun> {
+export async function runProtocol(
+  fn: () => unknown,
+  settings: ProtocolSettings,
+  clock: Clock = performanceClock(),
+  hooks: ProtocolHooks = {},
+): Promise<ProtocolRun> {
   const p = validateProtocol({ ...settings });
   const t = () => clock.now();
   const tStart = t();
   let totalCalls = 0;
+  const call = async () => {
+    // await only real promises: a sync fn must not pay a microtask per call inside the timed region.
+    const r = fn();
+    if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<unknown>).then === 'function') await r;
+  };
 
   // 1. cold call, timed apart.
   hooks.onPhase?.('cold');
   const c0 = t();
-  await fn();
+  await call();
   const coldMs = t() - c0;
   totalCalls++;
 
-  // 2. timer resolution.
+  // 2. timer: granularity and read cost.
   hooks.onPhase?.('resolution');
-  let timerResolutionMs: number;
-  let timerResolutionMeasured: boolean;
-  if (clock.resolutionMs !== undefined && clock.resolutionMs > 0) {
-    timerResolutionMs = clock.resolutionMs;
-    timerResolutionMeasured = false;
-  } else {
-    timerResolutionMs = detectTimerResolution(clock);
-    timerResolutionMeasured = true;
-  }
+  const stated = clock.resolutionMs !== undefined && clock.resolutionMs > 0;
+  // a stated resolution needs only the read cost (a virtual clock may not advance on reads at all: cost 0)
+  const facts = stated ? { readCostMs: readCost(clock, 1000) } : measureClock(clock);
+  const timerResolutionMs = stated ? clock.resolutionMs! : (facts as ClockFacts).granularityMs;
 
-  // 3. warm-up: single calls until both minimums are met.
+  // 3. warm-up until steady (or the cap).
   hooks.onPhase?.('warmup');
   const warmupMs: number[] = [];
   const w0 = t();
   let wEnd = w0;
-  while (warmupMs.length < p.warmupMinIterations || wEnd - w0 < p.warmupMinMs) {
+  let warmupSteady = false;
+  let nextTrendCheck = 0;
+  const half = Math.max(1, p.warmupWindow >> 1);
+  for (;;) {
     if (hooks.shouldAbort?.()) break;
     const a = t();
-    await fn();
+    await call();
     wEnd = t();
     warmupMs.push(wEnd - a);
     totalCalls++;
-  }
-
-  // 4. batch size from the mean warm-up call (the mean of quantised single calls is still unbiased;
-  // with no warm-up, fall back to the cold call, which over-estimates the call and so under-batches).
-  const perCall = warmupMs.length > 0 ? (wEnd - w0) / warmupMs.length : coldMs;
-  const wanted = p.batchResolutionFactor * timerResolutionMs;
-  let batchSize = 1;
-  if (perCall < wanted) batchSize = Math.min(p.maxBatch, Math.max(1, Math.ceil(wanted / Math.max(perCall, timerResolutionMs / 1000))));
-
-  // 5. sampling. The CI costs a sort, so it is checked on a geometric schedule (every ~5% more samples).
-  hooks.onPhase?.('sampling');
-  const samplesMs: number[] = [];
-  const s0 = t();
-  let elapsed = 0;
-  let stopReason: StopReason = 'max-samples';
-  let lastRel = Infinity;
-  let nextCheck = p.minSamples;
-  let ci: ProtocolRun['medianCi'] = null;
-  for (;;) {
-    if (hooks.shouldAbort?.()) {
-      stopReason = 'aborted';
-      break;
-    }
-    const a = t();
-    for (let i = 0; i < batchSize; i++) {
-      // await only real promises: a sync fn must not pay a microtask per call inside the timed region.
-      const r = fn();
-      if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<unknown>).then === 'function') await r;
-    }
-    const b = t();
-    samplesMs.push((b - a) / batchSize);
-    totalCalls += batchSize;
-    elapsed = b - s0;
-    const n = samplesMs.length;
-    if (n >= nextCheck && elapsed >= p.minTimeMs) {
-      ci = medianCi(samplesMs, p.confidence);
-      lastRel = ci ? ci.relHalfWidth : Infinity;
-      nextCheck = n + Math.max(1, Math.floor(n / 20));
-      if (lastRel <= p.targetRelHalfWidth) {
-        stopReason = 'converged';
+    const n = warmupMs.length;
+    if (n >= p.warmupMinIterations && wEnd - w0 >= p.warmupMinMs && n >= p.warmupWindow && n >= nextTrendCheck) {
+      nextTrendCheck = n + half;
+      const window = warmupMs.slice(n - p.warmupWindow);
+      if (!trendTest(window, { alpha: WARMUP_TREND_ALPHA, minDrift: p.targetRelHalfWidth }).trending) {
+        warmupSteady = true;
         break;
       }
     }
-    hooks.onSample?.(n, elapsed, lastRel);
-    if (n >= p.maxSamples) {
-      stopReason = 'max-samples';
+    if (wEnd - w0 >= p.warmupMaxMs && n >= p.warmupMinIterations) break;
+  }
+
+  // 4. batch size from the steady calls: the median of the last window (the early, slow calls of warm-up
+  // would under-batch). The median of quantised single calls is still within one tick.
+  const steadyTail = warmupMs.slice(-p.warmupWindow);
+  const perCall = steadyTail.length > 0 ? medianSorted(Float64Array.from(steadyTail).sort()) : coldMs;
+  const wanted = p.batchResolutionFactor * Math.max(timerResolutionMs, facts.readCostMs);
+  let batchSize = 1;
+  if (perCall < wanted) batchSize = Math.min(p.maxBatch, Math.max(1, Math.ceil(wanted / Math.max(perCall, timerResolutionMs / 1000))));
+
+  // 5. sampling: a pilot, then a second stage of the size planned from it.
+  hooks.onPhase?.('sampling');
+  const all: number[] = [];
+  const s0 = t();
+  let elapsed = 0;
+  let capped: 'max-samples' | 'max-time' | 'aborted' | null = null;
+  let pilotN = 0;
+  let plannedTotal = 0;
+  let lastRel = Infinity;
+  for (;;) {
+    if (hooks.shouldAbort?.()) {
+      capped = 'aborted';
       break;
     }
+    const a = t();
+    for (let i = 0; i < batchSize; i++) await call();
+    const b = t();
+    all.push((b - a) / batchSize);
+    totalCalls += batchSize;
+    elapsed = b - s0;
+    const n = all.length;
+    if (pilotN === 0 && n >= p.minSamples && elapsed >= p.minTimeMs) {
+      // the pilot is complete: plan the second stage once, from the pilot's CI.
+      const ci = medianCi(all, p.confidence);
+      lastRel = ci ? ci.relHalfWidth : Infinity;
+      pilotN = n;
+      plannedTotal = Math.min(p.maxSamples, n + plannedSampleSize(p.minSamples, n, lastRel, p.targetRelHalfWidth));
+    }
+    hooks.onSample?.(n, elapsed, lastRel);
+    if (n >= p.maxSamples) {
+      // also when the plan itself was clamped to the cap: the data asked for more
+      capped = 'max-samples';
+      break;
+    }
+    if (pilotN > 0 && n >= plannedTotal) break;
     if (elapsed >= p.maxTimeMs) {
-      stopReason = 'max-time';
+      capped = 'max-time';
       break;
     }
   }
-  // the CI at stop, always computed on the final samples.
-  ci = medianCi(samplesMs, p.confidence);
+  // The second stage alone is the sample when it ran to its planned size: its size was fixed before any of
+  // its values were seen, so its CI has the stated coverage. When a cap or an abort cut sampling short,
+  // the sample size was set by the clock, not by the data: all samples form the sample.
+  const complete = pilotN > 0 && capped === null;
+  const pilotMs = complete ? all.slice(0, pilotN) : [];
+  const samplesMs = complete ? all.slice(pilotN) : all;
+
+  // 6. verdict: one CI, and a trend test over the whole sampling phase.
+  const ci = medianCi(samplesMs, p.confidence);
+  const trend = trendTest(all, { alpha: SAMPLES_TREND_ALPHA, minDrift: p.targetRelHalfWidth });
+  const within = ci !== null && ci.relHalfWidth <= p.targetRelHalfWidth;
+  let stopReason: StopReason;
+  if (capped === 'aborted') stopReason = 'aborted';
+  else if (trend.trending) stopReason = 'trend';
+  else if (within) stopReason = 'converged';
+  else stopReason = capped ?? 'ci-too-wide';
   hooks.onPhase?.('done');
   const tEnd = t();
   return {
     settings: p,
     clock: clock.name,
     timerResolutionMs,
-    timerResolutionMeasured,
+    timerResolutionMeasured: !stated,
+    timerReadCostMs: facts.readCostMs,
     coldMs,
     warmupMs,
+    warmupSteady,
     batchSize,
+    pilotMs,
     samplesMs,
+    plannedSamples: complete ? plannedTotal - pilotN : samplesMs.length,
     converged: stopReason === 'converged',
     stopReason,
     medianCi: ci,
+    trend,
     samplingMs: elapsed,
     totalMs: tEnd - tStart,
     totalCalls,

@@ -3,8 +3,11 @@
  * skipped or failed pair (one line). Every figure printed here is measured; published or simulated figures
  * are rendered elsewhere with their label.
  */
+import type { NoiseFloor } from '../engine/noise-floor.js';
 import type { ErrorRecord, MeasurementRecord, SessionRecord, SkippedRecord } from '../results/schema.js';
 import { median } from '../util/median.js';
+import { PERCENTILE_MIN_N } from '../profiles/stats.js';
+import { formatEstimate, formatPercent, formatSig } from './numbers.js';
 import { fmt, textTable } from './table.js';
 
 /** `key=value ...` of target settings. */
@@ -19,10 +22,10 @@ export function onSoftwareAdapter(rec: Pick<MeasurementRecord, 'executed'>): boo
   return rec.executed.adapter?.softwareAdapter === true;
 }
 
-/** Relative half-width of a CI around a centre, as ±x.xx%. */
+/** Relative half-width of a CI around a centre (the larger one-sided distance), as ±x.x%. */
 function relText(ci: { lo: number; hi: number } | null, center: number): string {
   if (!ci || !(center > 0)) return 'n too small';
-  return `±${(((ci.hi - ci.lo) / 2 / center) * 100).toFixed(2)}%`;
+  return `±${formatPercent(Math.max(center - ci.lo, ci.hi - center) / center)}`;
 }
 
 /** One line per session: centre, n, convergence. */
@@ -30,10 +33,10 @@ export function formatSessionLine(rec: SessionRecord): string {
   const s = rec.session;
   if (s.run) {
     const run = s.run;
-    return `session ${s.index + 1}: median ${fmt(median(run.samplesMs), 4)} ms, n=${run.samplesMs.length}${run.batchSize > 1 ? ` (x${run.batchSize} calls/sample)` : ''}, ${run.converged ? 'converged' : `not converged (${run.stopReason})`}`;
+    return `session ${s.index + 1}: median ${formatSig(median(run.samplesMs))} ms, n=${run.samplesMs.length}${run.batchSize > 1 ? ` (x${run.batchSize} calls/sample)` : ''}, ${run.converged ? 'converged' : `not converged (${run.stopReason})`}`;
   }
   const e = s.external!;
-  return `session ${s.index + 1}: ${e.summary.medianMs !== undefined ? `median ${fmt(e.summary.medianMs, 4)}` : `mean ${fmt(e.summary.meanMs, 4)}`} ms over ${e.summary.count} runs (timed by ${e.tool})`;
+  return `session ${s.index + 1}: ${e.summary.medianMs !== undefined ? `median ${formatSig(e.summary.medianMs)}` : `mean ${formatSig(e.summary.meanMs)}`} ms over ${e.summary.count} runs (timed by ${e.tool})`;
 }
 
 /** The human summary of one measurement record. */
@@ -46,36 +49,46 @@ export function formatMeasurement(rec: MeasurementRecord): string {
   ];
   if (rec.timing === 'protocol' && st) {
     const ci = lat.ciMedian;
-    const batch = Math.max(...rec.sessions.map((s) => s.batchSize ?? 1));
+    const est = formatEstimate(lat.medianMs, ci?.lo, ci?.hi);
+    const batched = st.spreadOf === 'batch-means';
+    const pct = (name: 'p10' | 'p90' | 'p99', v: number | null) => `${name} ${v === null ? `- (n < ${PERCENTILE_MIN_N[name]})` : formatSig(v)}`;
+    const spread = [pct('p10', st.p10), pct('p90', st.p90), ...(batched ? [] : [pct('p99', st.p99)])].join('  ');
     lines.push(
-      `  median ${fmt(lat.medianMs, 4)} ms   95% CI [${ci ? fmt(ci.lo, 4) : '-'}, ${ci ? fmt(ci.hi, 4) : '-'}] (${relText(ci, lat.medianMs)})   p10 ${fmt(st.p10, 4)}  p90 ${fmt(st.p90, 4)}  p99 ${fmt(st.p99, 4)}`,
+      `  median ${est.value} ms   ${Math.round((ci?.confidence ?? 0.95) * 100)}% CI [${est.lo}, ${est.hi}] (${relText(ci, lat.medianMs)}, sessions included)   ${spread}${batched ? ' (of batch means)' : ''}`,
     );
-    const stop = rec.sessions.find((s) => s.converged === false)?.stopReason;
+    const why = lat.notConverged.length > 0 ? lat.notConverged.join('; ') : 'see warnings';
     lines.push(
-      `  CV ${(st.cv * 100).toFixed(1)}%   n=${st.n}${batch > 1 ? ` (x${batch} calls/sample)` : ''}   ${lat.converged ? 'converged' : `NOT converged (${stop ?? 'see warnings'})`}   outliers ${st.outliers.mild} mild / ${st.outliers.severe} severe (kept)`,
+      `  CV ${formatPercent(st.cv)}   n=${st.n}${batched ? ` (batch means of x${st.batchSize} calls: spread of means)` : ''}   ${lat.converged ? 'converged' : `NOT converged (${why})`}${st.outliers ? `   outliers ${st.outliers.mild} mild / ${st.outliers.severe} severe (kept)` : ''}`,
     );
   } else {
     const tools = [...new Set(rec.sessions.map((s) => s.external?.tool).filter((t): t is string => t !== undefined))];
     const runs = rec.sessions.reduce((n, s) => n + s.n, 0);
     lines.push(
-      `  median of session centres ${fmt(lat.medianMs, 4)} ms   timed by ${tools.join(', ')} (${runs} runs; summary statistics only, no CI)`,
+      `  median of session centres ${formatSig(lat.medianMs)} ms   timed by ${tools.join(', ')} (${runs} runs; summary statistics only, no CI)`,
     );
   }
   if (k > 1) {
-    lines.push(`  ${k} sessions: ${lat.between.centersMs.map((c) => fmt(c, 4)).join(', ')} ms (spread ${(lat.between.spreadRel * 100).toFixed(1)}%)`);
+    lines.push(
+      `  ${k} sessions: ${lat.between.centersMs.map((c) => formatSig(c)).join(', ')} ms (range ${formatPercent(lat.between.spreadRel)}, largest deviation ${formatPercent(lat.between.maxDeviationRel)})`,
+    );
   }
   const cs = rec.coldStart;
   const cold = [
-    cs.runtimeInitMs !== undefined ? `runtime init ${fmt(cs.runtimeInitMs, 1)} ms` : '',
-    cs.sessionCreateMs !== undefined ? `session ${fmt(cs.sessionCreateMs, 1)} ms` : '',
-    cs.firstInferenceMs !== undefined ? `first inference ${fmt(cs.firstInferenceMs, 3)} ms` : '',
+    cs.runtimeInitMs !== undefined ? `runtime init ${formatSig(cs.runtimeInitMs, 3)} ms` : '',
+    cs.sessionCreateMs !== undefined ? `session ${formatSig(cs.sessionCreateMs, 3)} ms` : '',
+    cs.firstInferenceMs !== undefined ? `first inference ${formatSig(cs.firstInferenceMs, 3)} ms` : '',
   ].filter(Boolean);
   if (cold.length) lines.push(`  cold start${k > 1 ? ' (session 1)' : ''}: ${cold.join(', ')}`);
   lines.push(
     `  ran on: ${rec.executed.runtime} ${rec.executed.runtimeVersion} ${rec.executed.provider ?? rec.executed.backend} (${rec.executed.evidence})`,
   );
+  const sh = rec.executed.share;
+  if (sh)
+    lines.push(
+      `  on ${sh.requested}: ${sh.onRequested} of ${sh.total} nodes (${formatPercent(sh.nodeShare)}${sh.timeShare !== null ? `, ${formatPercent(sh.timeShare)} of profiled time` : ''})${sh.nodeShare < 1 ? ' PARTIAL FALLBACK' : ''}`,
+    );
   const g = rec.derived.gmacPerSecond;
-  if (g) lines.push(`  compute: ${fmt(rec.workload.macs / 1e9, 3)} GMAC per inference at the median -> ${fmt(g.value, 1)} ${g.unit}`);
+  if (g) lines.push(`  compute: ${formatSig(rec.workload.macs / 1e9, 3)} GMAC per inference at the median -> ${formatSig(g.value, 3)} ${g.unit}`);
   for (const w of rec.warnings) lines.push(`  warning: ${w.message}`);
   if (rec.profile) {
     const p = rec.profile;
@@ -108,4 +121,20 @@ export function formatUnmeasured(rec: SkippedRecord | ErrorRecord): string {
   return rec.kind === 'skipped'
     ? `${what}: skipped: ${rec.reason}`
     : `${what}: FAILED${rec.sessionIndex !== undefined ? ` in session ${rec.sessionIndex + 1}` : ''}: ${rec.error.name}: ${rec.error.message.split('\n')[0]}`;
+}
+
+/** Threshold of the noise-floor drift warning (relative change of the reference median over the run). */
+export const NOISE_FLOOR_DRIFT_WARNING = 0.02;
+
+/** One line (two with a warning) about the run's noise floor (src/engine/noise-floor.ts). */
+export function formatNoiseFloor(nf: NoiseFloor): string {
+  const t = (x: NoiseFloor['start']) => `${formatSig(x.medianMs)} ms (CV ${formatPercent(x.cv)})`;
+  const load = nf.hostLoad
+    ? `; other processes ${formatPercent(nf.hostLoad.otherLoad)}, steal ${nf.hostLoad.stealShare === null ? 'unknown' : formatPercent(nf.hostLoad.stealShare)} of the CPU over the run`
+    : '';
+  const head = `noise floor (${nf.workload}): start ${t(nf.start)}${nf.end ? `, end ${t(nf.end)}, drift ${nf.driftRel! >= 0 ? '+' : ''}${formatPercent(nf.driftRel)}` : ''}${load}`;
+  if (nf.driftRel !== undefined && Math.abs(nf.driftRel) > NOISE_FLOOR_DRIFT_WARNING) {
+    return `${head}\nwarning: the reference workload's speed changed by ${formatPercent(nf.driftRel)} during the run: the host was not steady; compare this run's figures with care or re-run on a quiet host`;
+  }
+  return head;
 }

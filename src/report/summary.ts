@@ -35,7 +35,16 @@ export interface SummaryLayout {
 }
 
 export type SummaryCell =
-  | { state: 'measured'; medianMs: number; converged: boolean; softwareAdapter: boolean; timing: 'protocol' | 'external'; record: MeasurementRecord }
+  | {
+      state: 'measured';
+      medianMs: number;
+      converged: boolean;
+      softwareAdapter: boolean;
+      /** share of nodes on the requested backend when below 1 (a partial fallback), else null. */
+      fallbackShare: number | null;
+      timing: 'protocol' | 'external';
+      record: MeasurementRecord;
+    }
   | { state: 'failed'; message: string }
   | { state: 'skipped'; reason: string }
   | { state: 'pending' }
@@ -76,6 +85,7 @@ export function summaryCells(layout: SummaryLayout, records: readonly LineRecord
           medianMs: m.latency.medianMs,
           converged: m.latency.converged,
           softwareAdapter: onSoftwareAdapter(m),
+          fallbackShare: m.executed.share && m.executed.share.nodeShare < 1 ? m.executed.share.nodeShare : null,
           timing: m.timing,
           record: m,
         };
@@ -96,7 +106,7 @@ function cellText(c: SummaryCell): string {
   switch (c.state) {
     case 'measured':
       // convergence is judged on per-call samples; an external tool's summary has none, so it gets `ext` instead
-      return `${fmt(c.medianMs, 3)}${c.timing === 'external' ? ' ext' : c.converged ? '' : '*'}${c.softwareAdapter ? ' sw' : ''}`;
+      return `${fmt(c.medianMs, 3)}${c.timing === 'external' ? ' ext' : c.converged ? '' : '*'}${c.softwareAdapter ? ' sw' : ''}${c.fallbackShare !== null ? ` fb${Math.floor(c.fallbackShare * 100)}%` : ''}`;
     case 'failed':
       return 'failed';
     case 'skipped':
@@ -134,6 +144,7 @@ export function summaryTable(layout: SummaryLayout, records: readonly LineRecord
         if (c.timing === 'external') marks.add('ext');
         else if (!c.converged) marks.add('*');
         if (c.softwareAdapter) marks.add('sw');
+        if (c.fallbackShare !== null) marks.add('fb');
       }
       if (c.state === 'pending') marks.add('-');
     });
@@ -150,6 +161,10 @@ export function summaryTable(layout: SummaryLayout, records: readonly LineRecord
   if (marks.has('*')) notes.push("* = did not converge within the preset's caps (see the record's warnings)");
   if (marks.has('ext')) notes.push('ext = timed by an external tool (summary statistics only: no CI, convergence not judged)');
   if (marks.has('sw')) notes.push('sw = software GPU adapter (SwiftShader): measured, but not a GPU latency');
+  if (marks.has('fb'))
+    notes.push(
+      'fbNN% = partial fallback: only NN% of the nodes ran on the requested backend, the rest elsewhere (see the warnings; --strict-backend refuses it)',
+    );
   if (marks.has('-')) notes.push('- = not measured yet (resume the run)');
   if (layout.columns.some((c) => isDeviceColumn(c.publishedColumn)))
     notes.push('published = arXiv 2404.10518 Table 6 (models at their native resolution; n/r = not reported)');

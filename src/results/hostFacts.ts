@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { packageRoot } from '../paths.js';
 import type { ManifestRecord } from './schema.js';
+import { hostCpuIsa } from './cpu-isa.js';
 
 /** The git commit of the package checkout and whether the tree is dirty; nulls without git. */
 export function gitInfo(cwd = packageRoot()): { commit: string | null; dirty: boolean | null } {
@@ -46,6 +47,7 @@ async function readHostFacts(): Promise<ManifestRecord['host']> {
       physicalCores: cpu.physicalCores ?? 0,
       speedGHz: Number.isFinite(cpu.speed) ? cpu.speed : 0,
       flags: cpu.flags ?? '',
+      isa: hostCpuIsa(cpu.flags),
     },
     memBytes: mem.total,
     os: { distro: osi.distro ?? '', release: osi.release ?? '', kernel: osi.kernel ?? '' },

@@ -5,7 +5,8 @@
  * `skipped` and `error` records.
  */
 import { graphCost } from '../models/cost.js';
-import { computeStats, statsWarnings, type SampleStats } from '../profiles/stats.js';
+import { sampleStandardDeviation } from 'simple-statistics';
+import { computeStats, statsWarnings, summariseSessions, type SampleStats } from '../profiles/stats.js';
 import type { ExternalTiming, MeasurementResult, PreparedWorkload, Target } from '../runners/types.js';
 import { median } from '../util/median.js';
 import {
@@ -42,7 +43,7 @@ export function sessionCenter(r: MeasurementResult): { ms: number; statistic: 'm
   return s.medianMs !== undefined ? { ms: s.medianMs, statistic: 'median', n: s.count } : { ms: s.meanMs, statistic: 'mean', n: s.count };
 }
 
-/** Between-session agreement above this relative spread ((max - min) / median of the centres) is a warning. */
+/** External timing (no target, no CI): a relative spread of the session centres above this is a warning. */
 export const SESSION_SPREAD_WARNING = 0.05;
 
 /** A quality warning of a measurement (the stats codes of src/profiles/stats.ts plus session-level ones). */
@@ -56,60 +57,100 @@ export interface CombinedSessions {
   timing: Timing;
   /** the figure tables show, ms per inference. */
   medianMs: number;
-  ciMedian: { method: string; lo: number; hi: number; confidence: number } | null;
+  ciMedian: { method: string; lo: number; hi: number; confidence: number; relHalfWidth: number } | null;
   converged: boolean;
   /** stats of the pooled per-call samples (protocol timing); null for external timing. */
   stats: SampleStats | null;
-  between: { centersMs: number[]; spreadRel: number };
+  between: { centersMs: number[]; spreadRel: number; maxDeviationRel: number; stdevRel: number };
+  /** why not converged (empty when converged). */
+  reasons: string[];
   warnings: RecordWarning[];
+}
+
+/** The largest value of a load figure over the sessions (null when no session reported it). */
+function worstLoad(sessions: readonly MeasurementResult[], key: 'otherLoad' | 'stealShare'): number | null {
+  const v = sessions.map((s) => (s.context?.load as Record<string, number | null | undefined> | undefined)?.[key]).filter((x): x is number => typeof x === 'number');
+  return v.length > 0 ? Math.max(...v) : null;
 }
 
 /**
  * Combines the independent sessions of one pair into its figures.
  *
- * Protocol timing: the per-call samples of all sessions are pooled; the median, its order-statistic CI and
- * the quality warnings come from the pooled set; converged = every session converged. External timing: the
- * median of the sessions' centres, no CI (the tool gives summaries only). Both list each session's centre
- * and their relative spread, with a warning when sessions disagree by more than SESSION_SPREAD_WARNING.
+ * Protocol timing: summariseSessions (src/profiles/stats.ts) gives the figure (the pooled median, every
+ * session weighing the same), its CI (hierarchical bootstrap over sessions, then samples, widened for small
+ * k), the between-session spread and the verdict (converged = every session converged AND the session
+ * medians agree within the target); the percentiles and spread come from the pooled per-call samples. The
+ * warnings name sessions that trended, did not warm up, or disagree, and the worst host load of any session.
+ * External timing: the median of the sessions' centres, no CI (the tool gives summaries only), never
+ * converged, a warning when the centres spread by more than SESSION_SPREAD_WARNING.
  */
 export function combineSessions(sessions: readonly MeasurementResult[]): CombinedSessions {
   if (sessions.length === 0) throw new Error('combineSessions: no sessions');
   const external = sessions.filter((s) => s.external !== undefined).length;
   if (external !== 0 && external !== sessions.length) throw new Error('combineSessions: sessions mix protocol and external timing');
-  const centers = sessions.map((s) => sessionCenter(s).ms);
-  const centerMedian = median(centers);
-  const spreadRel = centers.length > 1 && centerMedian > 0 ? (Math.max(...centers) - Math.min(...centers)) / centerMedian : 0;
-  const warnings: RecordWarning[] = [];
-  const otherLoad = Math.max(0, ...sessions.map((s) => (s.context?.load as { otherLoad?: number } | undefined)?.otherLoad ?? 0));
-  let result: Omit<CombinedSessions, 'between' | 'warnings'>;
+  const otherLoad = worstLoad(sessions, 'otherLoad');
+  const stealShare = worstLoad(sessions, 'stealShare');
   if (external === 0) {
     const runs = sessions.map((s) => s.protocol!);
-    const pooled = runs.flatMap((r) => r.samplesMs);
-    const stats = computeStats(pooled, { confidence: runs[0]!.settings.confidence });
-    const converged = runs.every((r) => r.converged);
-    const unconverged = runs.find((r) => !r.converged);
-    warnings.push(
-      ...statsWarnings(stats, {
-        converged,
-        ...(unconverged ? { stopReason: unconverged.stopReason } : {}),
-        timerResolutionMs: Math.max(...runs.map((r) => r.timerResolutionMs)),
-        batchSize: Math.min(...runs.map((r) => r.batchSize)),
-        ...(otherLoad > 0 ? { otherLoad } : {}),
-      }),
+    const settings = runs[0]!.settings;
+    const summary = summariseSessions(
+      runs.map((r) => ({ samplesMs: r.samplesMs, converged: r.converged, stopReason: r.stopReason })),
+      { targetRelHalfWidth: settings.targetRelHalfWidth, confidence: settings.confidence },
     );
-    const ci = stats.ciMedian;
-    result = { timing: 'protocol', medianMs: stats.median, ciMedian: ci ? { method: ci.method, lo: ci.lo, hi: ci.hi, confidence: ci.confidence } : null, converged, stats };
-  } else {
-    warnings.push({ code: 'external-summary', message: `timed by ${sessions[0]!.external!.tool}, which prints summary statistics only: no per-call samples, no CI of the median` });
-    result = { timing: 'external', medianMs: centerMedian, ciMedian: null, converged: false, stats: null };
+    const batchSize = Math.max(...runs.map((r) => r.batchSize));
+    const stats = computeStats(
+      runs.flatMap((r) => r.samplesMs),
+      { confidence: settings.confidence, batchSize },
+    );
+    const trending = runs.map((r, i) => ({ i, t: r.trend })).filter(({ t }) => t.trending);
+    const worstTrend = trending.sort((a, b) => Math.abs(b.t.drift) - Math.abs(a.t.drift))[0]?.t;
+    const warnings: RecordWarning[] = statsWarnings(stats, {
+      converged: summary.converged,
+      sessions: summary,
+      timerResolutionMs: Math.max(...runs.map((r) => r.timerResolutionMs)),
+      timerReadCostMs: Math.max(...runs.map((r) => r.timerReadCostMs)),
+      batchSize: Math.min(...runs.map((r) => r.batchSize)),
+      ...(worstTrend ? { trend: worstTrend } : {}),
+      warmupSteady: runs.every((r) => r.warmupSteady),
+      ...(otherLoad !== null ? { otherLoad } : {}),
+      stealShare,
+    });
+    return {
+      timing: 'protocol',
+      medianMs: summary.pooledMedian,
+      ciMedian: { method: summary.ci.method, lo: summary.ci.lo, hi: summary.ci.hi, confidence: summary.ci.confidence, relHalfWidth: summary.ci.relHalfWidth },
+      converged: summary.converged,
+      stats,
+      between: { centersMs: summary.sessionMedians, spreadRel: summary.between.rangeRel, maxDeviationRel: summary.between.maxDeviationRel, stdevRel: summary.between.stdevRel },
+      reasons: summary.reasons,
+      warnings,
+    };
   }
+  const centers = sessions.map((s) => sessionCenter(s).ms);
+  const centerMedian = median(centers);
+  const rel = (x: number) => (centerMedian > 0 ? x / centerMedian : 0);
+  const spreadRel = centers.length > 1 ? rel(Math.max(...centers) - Math.min(...centers)) : 0;
+  const maxDeviationRel = rel(Math.max(...centers.map((c) => Math.abs(c - centerMedian))));
+  const stdevRel = centers.length > 1 ? rel(sampleStandardDeviation(centers)) : 0;
+  const warnings: RecordWarning[] = [
+    { code: 'external-summary', message: `timed by ${sessions[0]!.external!.tool}, which prints summary statistics only: no per-call samples, no CI of the median` },
+  ];
   if (spreadRel > SESSION_SPREAD_WARNING) {
     warnings.push({
       code: 'sessions-disagree',
       message: `the ${centers.length} sessions' centres spread by ${(spreadRel * 100).toFixed(1)}% (> ${(SESSION_SPREAD_WARNING * 100).toFixed(0)}%): the host drifted between sessions; re-run on a quieter host`,
     });
   }
-  return { ...result, between: { centersMs: centers, spreadRel }, warnings };
+  return {
+    timing: 'external',
+    medianMs: centerMedian,
+    ciMedian: null,
+    converged: false,
+    stats: null,
+    between: { centersMs: centers, spreadRel, maxDeviationRel, stdevRel },
+    reasons: ['timed externally: summary statistics only'],
+    warnings,
+  };
 }
 
 function coldStartOf(r: MeasurementResult): SessionRecord['coldStart'] {
@@ -183,7 +224,7 @@ function sessionSummary(rec: SessionRecord): SessionSummary {
     batchSize: run ? run.batchSize : null,
     timerResolutionMs: run ? run.timerResolutionMs : null,
     clock: run ? run.clock : null,
-    ...(run ? { samples: { warmup: run.warmupMs, values: run.samplesMs } } : {}),
+    ...(run ? { samples: { warmup: run.warmupMs, pilot: run.pilotMs, values: run.samplesMs } } : {}),
     ...(rec.session.external ? { external: rec.session.external } : {}),
     coldStart: rec.coldStart,
     recordedAt: rec.recordedAt,
@@ -223,6 +264,7 @@ export function measurementRecord(scope: RecordScope, w: PreparedWorkload, sessi
       medianMs: combined.medianMs,
       ciMedian: combined.ciMedian,
       converged: combined.converged,
+      notConverged: combined.reasons,
       stats: combined.stats,
       between: combined.between,
     },

@@ -68,8 +68,11 @@ export const ConnectionSchema = z.discriminatedUnion('kind', [
 
 export const ProtocolSettingsSchema = z.object({
   name: z.string(),
+  sessions: z.number().int().positive(),
   warmupMinIterations: z.number().int().nonnegative(),
   warmupMinMs: z.number().nonnegative(),
+  warmupWindow: z.number().int().positive(),
+  warmupMaxMs: z.number().nonnegative(),
   minSamples: z.number().int().positive(),
   minTimeMs: z.number().nonnegative(),
   maxSamples: z.number().int().positive(),
@@ -82,21 +85,30 @@ export const ProtocolSettingsSchema = z.object({
 
 export const SampleStatsSchema = z.object({
   n: z.number().int().positive(),
+  /** 'batch-means' when each sample is the mean of a batch of `batchSize` calls (its spread is of means). */
+  spreadOf: z.enum(['calls', 'batch-means']),
+  batchSize: z.number().int().positive(),
   median: z.number(),
   mean: z.number(),
   min: z.number(),
   max: z.number(),
-  p10: z.number(),
-  p90: z.number(),
-  p99: z.number(),
+  /** null where n does not support the percentile (stats.ts PERCENTILE_MIN_N) or, for p99, for batch means. */
+  p10: z.number().nullable(),
+  p90: z.number().nullable(),
+  p99: z.number().nullable(),
   stdev: z.number(),
   mad: z.number(),
   cv: z.number(),
-  ciMedian: z.object({ method: z.literal('order-statistic'), lo: z.number(), hi: z.number(), confidence: z.number(), coverage: z.number() }).nullable(),
+  ciMedian: z
+    .object({ method: z.literal('order-statistic'), lo: z.number(), hi: z.number(), confidence: z.number(), coverage: z.number(), relHalfWidth: z.number() })
+    .nullable(),
   ciMedianBootstrap: z
     .object({ method: z.literal('bootstrap-percentile'), lo: z.number(), hi: z.number(), confidence: z.number(), resamples: z.number().int(), seed: z.number().int() })
     .nullable(),
-  outliers: z.object({ q1: z.number(), q3: z.number(), iqr: z.number(), mild: z.number().int(), severe: z.number().int(), low: z.number().int(), high: z.number().int() }),
+  /** null for batch means. */
+  outliers: z
+    .object({ q1: z.number(), q3: z.number(), iqr: z.number(), mild: z.number().int(), severe: z.number().int(), low: z.number().int(), high: z.number().int() })
+    .nullable(),
   percentileDefinition: z.literal('hyndman-fan-type7-linear'),
 });
 
@@ -110,6 +122,18 @@ export const ExecutedSchema = z.object({
   adapter: z.record(z.string(), z.unknown()).optional(),
   evidence: z.string().min(1),
   details: z.record(z.string(), z.unknown()).optional(),
+  /** share of the model on the requested backend (src/runners/types.ts BackendShare); < 1 is a partial fallback. */
+  share: z
+    .object({
+      requested: z.string(),
+      onRequested: z.number().int().nonnegative(),
+      total: z.number().int().nonnegative(),
+      nodeShare: z.number(),
+      timeShare: z.number().nullable(),
+      others: z.record(z.string(), z.number()),
+      source: z.string(),
+    })
+    .optional(),
 });
 
 const BlockTimingSchema = z.object({ block: z.string(), ms: z.number(), nodes: z.number().int(), ops: z.record(z.string(), z.number()) });
@@ -152,13 +176,21 @@ export const ProtocolRunSchema = z.object({
   clock: z.string(),
   timerResolutionMs: z.number(),
   timerResolutionMeasured: z.boolean(),
+  /** cost of one clock read, ms (the resolution above is the clock's granularity). */
+  timerReadCostMs: z.number(),
   coldMs: z.number(),
   warmupMs: z.array(z.number()),
+  warmupSteady: z.boolean(),
   batchSize: z.number().int().positive(),
+  /** the pilot: sets the size of the second stage only (protocol.ts). */
+  pilotMs: z.array(z.number()),
   samplesMs: z.array(z.number()),
+  plannedSamples: z.number().int().nonnegative(),
   converged: z.boolean(),
-  stopReason: z.enum(['converged', 'max-samples', 'max-time', 'aborted']),
+  stopReason: z.enum(['converged', 'trend', 'ci-too-wide', 'max-samples', 'max-time', 'aborted']),
   medianCi: z.object({ lo: z.number(), hi: z.number(), median: z.number(), relHalfWidth: z.number(), confidence: z.number() }).nullable(),
+  /** trend test of the sampling phase (steady-state.ts). */
+  trend: z.object({ n: z.number().int(), s: z.number(), z: z.number(), p: z.number(), drift: z.number(), trending: z.boolean() }),
   samplingMs: z.number(),
   totalMs: z.number(),
   totalCalls: z.number().int(),
@@ -203,6 +235,32 @@ const recordHead = {
   target: TargetSchema,
 };
 
+const ReferenceTimingSchema = z.object({
+  at: z.string(),
+  medianMs: z.number(),
+  ciLo: z.number().nullable(),
+  ciHi: z.number().nullable(),
+  cv: z.number(),
+  n: z.number().int(),
+  converged: z.boolean(),
+  stopReason: z.string(),
+});
+export const NoiseFloorSchema = z.object({
+  workload: z.string(),
+  start: ReferenceTimingSchema,
+  end: ReferenceTimingSchema.optional(),
+  driftRel: z.number().optional(),
+  hostLoad: z
+    .object({
+      otherLoad: z.number(),
+      stealShare: z.number().nullable(),
+      iowaitShare: z.number().nullable(),
+      source: z.string(),
+      elapsedMs: z.number(),
+    })
+    .optional(),
+});
+
 export const ManifestSchema = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   kind: z.literal('manifest'),
@@ -228,6 +286,21 @@ export const ManifestSchema = z.object({
       /** GHz as reported by the OS; 0 when not readable (VMs). */
       speedGHz: z.number(),
       flags: z.string(),
+      /** vector ISA features int8/fp32 latency depend on (src/results/cpu-isa.ts); always written, optional to read. */
+      isa: z.object({
+        source: z.enum(['/proc/cpuinfo', 'systeminformation', 'unknown']),
+        avx2: z.boolean(),
+        fma: z.boolean(),
+        avx512f: z.boolean(),
+        avx512bw: z.boolean(),
+        avx512_vnni: z.boolean(),
+        avx_vnni: z.boolean(),
+        avx512_bf16: z.boolean(),
+        amx: z.boolean(),
+        asimddp: z.boolean(),
+        i8mm: z.boolean(),
+        int8Dot: z.enum(['amx', 'vnni', 'avx512bw', 'avx2', 'i8mm', 'dotprod', 'none']),
+      }).optional(),
     }),
     memBytes: z.number(),
     os: z.object({ distro: z.string(), release: z.string(), kernel: z.string() }),
@@ -237,6 +310,11 @@ export const ManifestSchema = z.object({
   protocol: ProtocolSettingsSchema,
   /** independent sessions per measurement (k). */
   sessionsPerMeasurement: z.number().int().positive(),
+  /**
+   * the noise floor of each execution of the run (a resume adds one): a fixed reference workload timed at
+   * the start and at the end (src/engine/noise-floor.ts), its drift, and the host load over the execution.
+   */
+  noiseFloor: z.array(NoiseFloorSchema).optional(),
   targets: z.array(TargetSchema),
 });
 export type ManifestRecord = z.infer<typeof ManifestSchema>;
@@ -283,8 +361,8 @@ export const SessionSummarySchema = z.object({
   batchSize: z.number().int().positive().nullable(),
   timerResolutionMs: z.number().nullable(),
   clock: z.string().nullable(),
-  /** raw per-call samples (protocol only): warm-up, then samples in the order taken. */
-  samples: z.object({ warmup: z.array(z.number()), values: z.array(z.number()) }).optional(),
+  /** raw per-call samples (protocol only) in the order taken: warm-up, pilot (sets the sample size only), samples. */
+  samples: z.object({ warmup: z.array(z.number()), pilot: z.array(z.number()), values: z.array(z.number()) }).optional(),
   external: ExternalTimingSchema.optional(),
   coldStart: ColdStartSchema,
   recordedAt: z.string(),
@@ -305,12 +383,19 @@ export const MeasurementSchema = z.object({
     provenance: Provenance,
     /** the figure tables show. */
     medianMs: z.number(),
-    ciMedian: z.object({ method: z.string(), lo: z.number(), hi: z.number(), confidence: z.number() }).nullable(),
+    /** CI of the figure (protocol: hierarchical bootstrap over sessions, then samples; stats.ts summariseSessions). */
+    ciMedian: z.object({ method: z.string(), lo: z.number(), hi: z.number(), confidence: z.number(), relHalfWidth: z.number() }).nullable(),
+    /** every session converged and the session medians agree within the target. */
     converged: z.boolean(),
+    /** why not converged, one line each (empty when converged). */
+    notConverged: z.array(z.string()),
     /** stats of the pooled per-call samples (timing 'protocol'); null for external timing. */
     stats: SampleStatsSchema.nullable(),
-    /** agreement between sessions: each session's centre, and (max - min) / median of them. */
-    between: z.object({ centersMs: z.array(z.number()), spreadRel: z.number() }),
+    /**
+     * agreement between sessions: each session's centre; (max - min), the largest |centre - figure| and the
+     * standard deviation of the centres, each relative to the figure.
+     */
+    between: z.object({ centersMs: z.array(z.number()), spreadRel: z.number(), maxDeviationRel: z.number(), stdevRel: z.number() }),
   }),
   sessions: z.array(SessionSummarySchema).min(1),
   /** cold start of the first session. */

@@ -135,11 +135,12 @@ export class RunWriter {
     try {
       const mPath = path.join(runDir, MANIFEST_FILE);
       const old = await readRun(runDir);
-      if (stableJson(old.manifest.protocol) !== stableJson(manifest.protocol)) {
-        throw new SchemaError(`run '${manifest.runId}' was measured with protocol '${old.manifest.protocol.name}'; resume it with the same preset/settings (got '${manifest.protocol.name}')`);
-      }
+      // sessions first: k is part of the protocol too, and this message says exactly what to pass
       if (old.manifest.sessionsPerMeasurement !== manifest.sessionsPerMeasurement) {
         throw new SchemaError(`run '${manifest.runId}' takes ${old.manifest.sessionsPerMeasurement} sessions per measurement; resume it with --sessions ${old.manifest.sessionsPerMeasurement} (got ${manifest.sessionsPerMeasurement})`);
+      }
+      if (stableJson(old.manifest.protocol) !== stableJson(manifest.protocol)) {
+        throw new SchemaError(`run '${manifest.runId}' was measured with protocol '${old.manifest.protocol.name}'; resume it with the same preset/settings (got '${manifest.protocol.name}')`);
       }
       if (old.tail !== 'clean') await appendLines(path.join(runDir, MEASUREMENTS_FILE), []);
       const mergeBy = <T>(a: readonly T[], b: readonly T[], id: (x: T) => string): T[] => [...a, ...b.filter((x) => !a.some((y) => id(y) === id(x)))];
@@ -168,6 +169,24 @@ export class RunWriter {
   /** The manifest as written. */
   getManifest(): ManifestRecord {
     return this.manifest;
+  }
+
+  /**
+   * Records this execution's noise floor (src/engine/noise-floor.ts) in the manifest, rewritten atomically:
+   * the entry of the current execution is replaced (start first, then start and end), earlier executions'
+   * entries (a resumed run) are kept.
+   */
+  async recordNoiseFloor(entry: NonNullable<ManifestRecord['noiseFloor']>[number], execution: number): Promise<void> {
+    const list = [...(this.manifest.noiseFloor ?? [])];
+    list[execution] = entry;
+    const next = ManifestSchema.parse({ ...this.manifest, noiseFloor: list });
+    await writeFileAtomic(path.join(this.runDir, MANIFEST_FILE), JSON.stringify(next, null, 2) + '\n');
+    this.manifest = next;
+  }
+
+  /** Index of this execution among the run's executions (0 for a new run, 1 after one resume, ...). */
+  executionIndex(): number {
+    return this.manifest.resumed.length;
   }
 
   /** Keys with a finished measurement (to skip on resume). */

@@ -1,26 +1,73 @@
 /**
- * Host load during a measurement (Node only): how much CPU OTHER processes used while we measured.
+ * Host load during a measurement (Node only): how much CPU OTHER processes and the hypervisor took while we
+ * measured, so a record says how noisy the host was.
  *
- * Machine busy time comes from os.cpus() tick counters (all cores), our own from process.cpuUsage()
- * (includes our worker and runtime threads). other = max(0, busy - own) / capacity, a 0..1 share of the
- * whole machine. Counter granularity is ~10 ms, so short windows read coarse; it is a warning input, not a figure.
+ * Source: /proc/stat's aggregate `cpu` line on Linux (ticks of USER_HZ, usually 10 ms: user, nice, system,
+ * idle, iowait, irq, softirq, steal, guest, guest_nice; see proc(5)). `guest` and `guest_nice` are already
+ * inside `user`/`nice` and are not added again. Elsewhere os.cpus() (no steal, no iowait: those read null).
+ * Our own CPU time comes from process.cpuUsage() (this process with its worker and runtime threads; a caller
+ * can add more, e.g. a browser's process tree). Shares are of the whole machine's time in the window:
+ *   other = max(0, busy - own) / total,   steal = steal / total,   iowait = iowait / total.
+ * Steal is time a virtual CPU was ready to run but the hypervisor ran something else: our code pays for it
+ * directly and `otherLoad` cannot see it. Tick granularity makes windows under ~1 s coarse: a warning input,
+ * not a figure.
  */
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
+
+/** Cumulative CPU time of all cores, ms. `steal`/`iowait` are null where the OS does not report them. */
+export interface MachineTimes {
+  busy: number;
+  total: number;
+  steal: number | null;
+  iowait: number | null;
+  /** where the figures came from. */
+  source: '/proc/stat' | 'os.cpus';
+}
 
 /** Load facts of one window. */
 export interface LoadWindow {
   elapsedMs: number;
   cpus: number;
-  /** share of all cores' time used by this process. */
+  /** share of all cores' time used by this process (plus what the caller counted as its own). */
   ownLoad: number;
   /** share of all cores' time used by everything else. */
   otherLoad: number;
+  /** share of all cores' time stolen by the hypervisor (null: not reported by this OS). */
+  stealShare: number | null;
+  /** share of all cores' time idle waiting for I/O (null: not reported). */
+  iowaitShare: number | null;
   /** 1-minute load average at the start (includes us). */
   loadAvg1Start: number;
+  source: MachineTimes['source'];
+  /** CPU ms of the helper processes the caller counted as its own (null: none given or unreadable). */
+  extraOwnMs: number | null;
 }
 
-/** Busy and total CPU time of all cores since boot (ms), from os.cpus(). */
-export function machineTimes(): { busy: number; total: number } {
+/**
+ * Parses the aggregate `cpu` line of /proc/stat text into ms (ticks x 1000 / userHz). Returns null when the
+ * text has no such line. busy = user + nice + system + irq + softirq; total = busy + idle + iowait + steal.
+ */
+export function parseProcStat(text: string, userHz = 100): MachineTimes | null {
+  const line = text.split('\n').find((l) => /^cpu\s/.test(l));
+  if (!line) return null;
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  if (f.length < 4 || f.some((v) => !Number.isFinite(v))) return null;
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = f;
+  const ms = 1000 / userHz;
+  const busy = (user + nice + system + irq + softirq) * ms;
+  return { busy, total: busy + (idle + iowait + steal) * ms, steal: steal * ms, iowait: iowait * ms, source: '/proc/stat' };
+}
+
+/** Cumulative CPU times of the machine since boot (ms): /proc/stat where readable, else os.cpus(). */
+export function machineTimes(): MachineTimes {
+  try {
+    // USER_HZ is 100 on every mainstream Linux build (the kernel exports it fixed to user space).
+    const parsed = parseProcStat(readFileSync('/proc/stat', 'utf8'));
+    if (parsed) return parsed;
+  } catch {
+    // not Linux: fall through
+  }
   let busy = 0;
   let total = 0;
   for (const c of os.cpus()) {
@@ -29,29 +76,48 @@ export function machineTimes(): { busy: number; total: number } {
     busy += b;
     total += b + t.idle;
   }
-  return { busy, total };
+  return { busy, total, steal: null, iowait: null, source: 'os.cpus' };
 }
 
-/** Starts a window; call the returned function to end it. */
-export function startLoadProbe(): () => LoadWindow {
+/** Shares of a window between two readings; `ownMs` is our CPU time in it. */
+export function loadBetween(
+  m0: MachineTimes,
+  m1: MachineTimes,
+  ownMs: number,
+): Pick<LoadWindow, 'ownLoad' | 'otherLoad' | 'stealShare' | 'iowaitShare'> {
+  const total = Math.max(1, m1.total - m0.total);
+  const busy = m1.busy - m0.busy;
+  const share = (a: number | null, b: number | null) => (a === null || b === null ? null : Math.max(0, Math.min(1, (b - a) / total)));
+  return {
+    ownLoad: Math.min(1, ownMs / total),
+    otherLoad: Math.max(0, Math.min(1, (busy - ownMs) / total)),
+    stealShare: share(m0.steal, m1.steal),
+    iowaitShare: share(m0.iowait, m1.iowait),
+  };
+}
+
+/**
+ * Starts a window; call the returned function to end it. `extraOwnMs` (optional) returns CPU time, ms,
+ * accumulated so far by helper processes that work for us (it is read at both ends).
+ */
+export function startLoadProbe(extraOwnMs?: () => number | null): () => LoadWindow {
   const m0 = machineTimes();
   const u0 = process.cpuUsage();
+  const e0 = extraOwnMs?.() ?? null;
   const t0 = performance.now();
   const la = os.loadavg()[0] ?? 0;
   return () => {
     const m1 = machineTimes();
     const u1 = process.cpuUsage(u0);
-    const elapsedMs = performance.now() - t0;
-    const cpus = os.cpus().length;
-    const total = Math.max(1, m1.total - m0.total);
-    const busy = m1.busy - m0.busy;
-    const own = (u1.user + u1.system) / 1000;
+    const e1 = extraOwnMs?.() ?? null;
+    const extra = e0 !== null && e1 !== null ? Math.max(0, e1 - e0) : null;
     return {
-      elapsedMs,
-      cpus,
-      ownLoad: Math.min(1, own / total),
-      otherLoad: Math.max(0, Math.min(1, (busy - own) / total)),
+      elapsedMs: performance.now() - t0,
+      cpus: os.cpus().length,
+      ...loadBetween(m0, m1, (u1.user + u1.system) / 1000 + (extra ?? 0)),
       loadAvg1Start: la,
+      source: m1.source,
+      extraOwnMs: extra,
     };
   };
 }

@@ -62,7 +62,7 @@ export interface SessionSteps {
   /** 4. checks the timed session's outputs against the workload. */
   checkOutput(): void | Promise<void>;
   /** 5+6. proves the backend (throws BackendMismatchError) and profiles when asked. */
-  prove(request: { profile: boolean; profileRuns?: number }): Promise<ProofReport>;
+  prove(request: ProofRequest): Promise<ProofReport>;
   /** keep the timed session open through `prove` (proof taken from the session that was timed). */
   proveOnTimedSession?: boolean;
   /** host-load window around sampling (default: this process against the rest of the machine). */
@@ -85,7 +85,7 @@ export interface ExternalSessionSteps {
   /** 4. checks what the tool says about the outputs, where it says anything. */
   checkOutput?(): void | Promise<void>;
   /** 5+6. as for protocol-timed sessions. */
-  prove(request: { profile: boolean; profileRuns?: number }): Promise<ProofReport>;
+  prove(request: ProofRequest): Promise<ProofReport>;
   context?(): Record<string, unknown>;
   finish?(result: MeasurementResult): void;
   /** releases what the run left behind (files on the device...); called exactly once. */
@@ -99,8 +99,19 @@ function isExternal(steps: RunnerSteps): steps is ExternalSessionSteps {
   return 'timing' in steps && steps.timing === 'external';
 }
 
-function proofRequest(options: MeasureOptions): { profile: boolean; profileRuns?: number } {
-  return { profile: Boolean(options.profile), ...(options.profileRuns !== undefined ? { profileRuns: options.profileRuns } : {}) };
+/** What the proof step is asked for: a profile, and whether a partial fallback is an error (--strict-backend). */
+export interface ProofRequest {
+  profile: boolean;
+  profileRuns?: number;
+  strict: boolean;
+}
+
+function proofRequest(options: MeasureOptions): ProofRequest {
+  return {
+    profile: Boolean(options.profile),
+    ...(options.profileRuns !== undefined ? { profileRuns: options.profileRuns } : {}),
+    strict: options.strictBackend === true,
+  };
 }
 
 function throwIfAborted(ctx: RunContext, what: string): void {

@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { installedVersion } from '../util/packages.js';
 import { defineRunner } from './define.js';
-import { ortSteps, type OrtModuleLike, type OrtSessionLike } from './ort-common.js';
+import { ortSteps, startRuntimeOnce, type OrtModuleLike, type OrtSessionLike } from './ort-common.js';
 import { parseOrtTrace, type OrtTraceEvent } from './ort-profile.js';
 import { RunnerUnavailableError, type Runner, type SettingSpec, type TargetSettings } from './types.js';
 
@@ -100,6 +100,7 @@ export function createOrtCpuRunner(): Runner {
           runtime: 'onnxruntime-node',
           runtimeVersion: ort.env.versions.node ?? 'unknown',
           sessionOptions,
+          initRuntime: () => startRuntimeOnce(ort, sessionOptions),
           expectedProvider: 'CPUExecutionProvider',
           evidencePrefix: 'onnxruntime-node, executionProviders [cpu]',
           profileSource: 'onnxruntime-profiler',

@@ -17,7 +17,7 @@
 import { blockOfNodeName, type Graph } from '../models/graph.js';
 import { median } from '../util/median.js';
 import { blockBreakdown } from './op-profile.js';
-import type { NodeTiming, OpProfile } from './types.js';
+import type { BackendShare, NodeTiming, OpProfile } from './types.js';
 
 /** One Chrome-trace event as ORT writes it (fields we read). */
 export interface OrtTraceEvent {
@@ -65,6 +65,35 @@ export function providerCounts(events: readonly OrtTraceEvent[]): Record<string,
     out[p] = (out[p] ?? 0) + 1;
   }
   return out;
+}
+
+/**
+ * The share of the graph on `requested`: distinct kernel nodes per provider (a node is counted once however
+ * many runs were profiled) and the share of kernel time over all profiled runs.
+ */
+export function ortBackendShare(events: readonly OrtTraceEvent[], requested: string, source: string): BackendShare {
+  const providerOf = new Map<string, string>();
+  const timeOf: Record<string, number> = {};
+  for (const e of events) {
+    if (e.cat !== 'Node' || !e.name.endsWith(KERNEL_SUFFIX)) continue;
+    const p = e.args?.provider ?? '(none)';
+    providerOf.set(e.name, p);
+    timeOf[p] = (timeOf[p] ?? 0) + e.dur;
+  }
+  const nodes: Record<string, number> = {};
+  for (const p of providerOf.values()) nodes[p] = (nodes[p] ?? 0) + 1;
+  const total = providerOf.size;
+  const onRequested = nodes[requested] ?? 0;
+  const allTime = Object.values(timeOf).reduce((a, b) => a + b, 0);
+  return {
+    requested,
+    onRequested,
+    total,
+    nodeShare: total > 0 ? onRequested / total : 0,
+    timeShare: allTime > 0 ? (timeOf[requested] ?? 0) / allTime : null,
+    others: Object.fromEntries(Object.entries(nodes).filter(([p]) => p !== requested)),
+    source,
+  };
 }
 
 /** Whether any kernel event reports a thread pool with sub-threads doing work (evidence of intra-op threads). */

@@ -18,7 +18,7 @@ import nodeFs from 'node:fs';
 import os from 'node:os';
 import { installedVersion } from '../util/packages.js';
 import { defineRunner } from './define.js';
-import { ortSteps, type OrtModuleLike, type OrtSessionLike } from './ort-common.js';
+import { ortSteps, startRuntimeOnce, type OrtModuleLike, type OrtSessionLike } from './ort-common.js';
 import { OPT_LEVELS } from './ort-cpu.js';
 import { parseOrtTrace, type OrtTraceEvent } from './ort-profile.js';
 import { RunnerUnavailableError, type Runner, type SettingSpec } from './types.js';
@@ -35,7 +35,6 @@ type OrtWeb = OrtModuleLike & { env: OrtModuleLike['env'] & { wasm: { numThreads
 /** Thread count the WASM module of this process was initialised with (undefined before the first session). */
 let initialisedThreads: number | undefined;
 /** Whether the WASM module of this process is compiled and instantiated. */
-let runtimeReady = false;
 
 async function loadOrtWeb(): Promise<OrtWeb> {
   const mod = (await import('onnxruntime-web')) as unknown as OrtWeb & { default?: OrtWeb };
@@ -139,15 +138,8 @@ export function createOrtWasmRunner(): Runner {
               await sess.release();
             }
           },
-          async initRuntime(bytes) {
-            if (runtimeReady) return undefined;
-            // the first session of the process compiles and instantiates the WASM module: time it apart.
-            const t0 = performance.now();
-            const first = await ort.InferenceSession.create(bytes, sessionOptions);
-            const ms = performance.now() - t0;
-            await first.release();
-            runtimeReady = true;
-            return ms;
+          async initRuntime() {
+            return startRuntimeOnce(ort, sessionOptions);
           },
           details: () => ({
             simd: true,

@@ -167,6 +167,54 @@ export interface ExecutedBackend {
   evidence: string;
   /** further facts: threads actually used, SIMD, crossOriginIsolated, user agent... */
   details?: Record<string, unknown>;
+  /** how much of the model ran on the requested backend (checkBackendShare); absent where not measurable. */
+  share?: BackendShare;
+}
+
+/**
+ * How much of a model ran on the requested backend, from the runtime's own node list: ORT's profiler kernel
+ * events (per provider), TFLite's op profile (ops left to builtin kernels vs the model's ops).
+ */
+export interface BackendShare {
+  /** the provider / delegate that was requested, e.g. 'CPUExecutionProvider', 'XNNPACK'. */
+  requested: string;
+  /** nodes (kernels, ops) that ran on it, and in all. */
+  onRequested: number;
+  total: number;
+  /** onRequested / total. */
+  nodeShare: number;
+  /** share of profiled time on it (null when the profile has no times for every node). */
+  timeShare: number | null;
+  /** nodes per other provider / kind. */
+  others: Record<string, number>;
+  /** where the node list came from, e.g. 'ORT profiler of the verification session'. */
+  source: string;
+}
+
+/**
+ * The verdict on a backend share: nothing on the requested backend is a BackendMismatchError; part of the
+ * model elsewhere (a partial fallback) is a warning naming the share, or, with `strict`
+ * (--strict-backend), a BackendMismatchError too. Returns the warning (null for a full share).
+ */
+export function checkBackendShare(targetId: string, requestedBackend: string, share: BackendShare, strict: boolean): string | null {
+  const others = Object.entries(share.others)
+    .filter(([, n]) => n > 0)
+    .map(([p, n]) => `${n} on ${p}`)
+    .join(', ');
+  const pct = (x: number) => `${(x * 100).toFixed(x < 0.995 ? 1 : 2)}%`;
+  const what = `${share.onRequested} of ${share.total} nodes (${pct(share.nodeShare)}${share.timeShare !== null ? `, ${pct(share.timeShare)} of profiled time` : ''}) on ${share.requested}`;
+  if (share.total === 0)
+    throw new BackendMismatchError(targetId, requestedBackend, 'unknown', `${share.source} lists no nodes, so what ran cannot be proven`);
+  if (share.onRequested === 0) throw new BackendMismatchError(targetId, requestedBackend, others || 'unknown', `${share.source}: ${what}`);
+  if (share.onRequested === share.total) return null;
+  if (strict)
+    throw new BackendMismatchError(
+      targetId,
+      requestedBackend,
+      `partly ${others}`,
+      `${share.source}: ${what}; --strict-backend refuses a partial fallback`,
+    );
+  return `partial fallback: ${what}; the rest ran elsewhere (${others}); figures mix backends (--strict-backend makes this an error)`;
 }
 
 /** Time of one node (kernel) in the profiling pass: median over the profiled runs. */
@@ -295,6 +343,8 @@ export interface MeasureOptions {
   profileRuns?: number;
   /** progress hooks passed through to runProtocol (the engine adds `shouldAbort` from the context's signal). */
   hooks?: ProtocolHooks;
+  /** a partial fallback (part of the model off the requested backend) is an error (--strict-backend). */
+  strictBackend?: boolean;
 }
 
 /** A runner: one per target id. Factories must be cheap; heavy runtime imports happen in detect/measure. */

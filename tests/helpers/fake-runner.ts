@@ -17,6 +17,8 @@ import {
   type DeviceConnection,
   type MeasureOptions,
   type MeasurementResult,
+  checkBackendShare,
+  type ExecutedBackend,
   type PreparedWorkload,
   type RunContext,
   type Runner,
@@ -57,6 +59,11 @@ export interface FakeRunnerOptions {
    * the summary of the same jittered latencies, no per-call samples.
    */
   external?: boolean;
+  /**
+   * a partial fallback: this many of 10 nodes run on the requested backend (checked with checkBackendShare,
+   * so --strict-backend turns it into an error as in the real runners).
+   */
+  nodesOnRequested?: number;
 }
 
 const SETTINGS: readonly SettingSpec[] = [
@@ -96,7 +103,22 @@ export function createFakeRunner(o: FakeRunnerOptions = {}): Runner {
       if (o.failWhen?.(w.id, session)) throw new Error(`fake failure in ${w.id} session ${session + 1}`);
       const base = fakeLatencyMs(w, threads) * (1 + (o.drift ?? 0) * session);
       const rnd = mulberry32(hash(`${pairKey}#${session}`));
-      const executed = { runtime: 'fake-runtime', runtimeVersion: '9.9.9', backend: 'cpu', evidence: 'fake: no runtime' };
+      const executed: ExecutedBackend = { runtime: 'fake-runtime', runtimeVersion: '9.9.9', backend: 'cpu', evidence: 'fake: no runtime' };
+      const warnings: string[] = [];
+      if (o.nodesOnRequested !== undefined) {
+        const on = o.nodesOnRequested;
+        executed.share = {
+          requested: 'FakeEP',
+          onRequested: on,
+          total: 10,
+          nodeShare: on / 10,
+          timeShare: on / 10,
+          others: { OtherEP: 10 - on },
+          source: 'fake node list',
+        };
+        const fallback = checkBackendShare(id, 'cpu', executed.share, options.strictBackend === true);
+        if (fallback) warnings.push(fallback);
+      }
       if (o.external) {
         const runs = Array.from({ length: 50 }, () => base * (1 + 0.01 * (rnd() - 0.5)));
         const mean = runs.reduce((a, b) => a + b, 0) / runs.length;
@@ -132,7 +154,7 @@ export function createFakeRunner(o: FakeRunnerOptions = {}): Runner {
         protocol: run,
         coldStart: { sessionCreateMs: 1 + base, firstInferenceMs: run.coldMs },
         executed,
-        warnings: [],
+        warnings,
       };
     },
     async dispose() {},

@@ -126,7 +126,7 @@ export function register(program: Command, cli: CliContext): void {
     .option('--format <format>', "model file format (default: the target's first: onnx or tflite)");
   addOptions(cmd, ['dtype', 'resolution', 'profile']);
   cmd.option('--profile-runs <n>', 'profiled runs in that pass (default 10)');
-  addOptions(cmd, ['out', 'runId', 'resume', 'json', 'chromium']);
+  addOptions(cmd, ['out', 'runId', 'resume', 'json', 'chromium', 'noiseFloor', 'strictBackend']);
   cmd.option('--dry-run', 'print the planned measurements and exit').addHelpText('after', examplesHelp(BENCH_EXAMPLES));
   cmd.action(async (opts: BenchOptions) => {
     await runBench(opts, cli);

@@ -208,6 +208,7 @@ async function runDevices(ids: readonly string[], o: RunOptions, cli: CliContext
         resume,
         signal,
         profile: o.profile === true,
+        ...(o.strictBackend === true ? { strictBackend: true } : {}),
         command: [...cli.argv],
         onUnavailable: 'skip',
         onEventFor: (p) => (e) => renderers.get(p)?.onEvent(e),
@@ -235,7 +236,21 @@ export function register(program: Command, cli: CliContext): void {
       '--device <id>',
       'device profile id (e.g. host, pixel6) or a path to a profile .json; several, comma-separated, run in parallel into one run',
     );
-  addOptions(cmd, ['preset', 'sessions', 'workloads', 'targets', 'resolution', 'out', 'runId', 'resume', 'profile', 'json', 'chromium']);
+  addOptions(cmd, [
+    'preset',
+    'sessions',
+    'workloads',
+    'targets',
+    'resolution',
+    'out',
+    'runId',
+    'resume',
+    'profile',
+    'json',
+    'chromium',
+    'noiseFloor',
+    'strictBackend',
+  ]);
   cmd
     .option(
       '--simulate',

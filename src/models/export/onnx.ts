@@ -39,8 +39,16 @@
  * `attentionLayout` for runtimes that prefer it.
  * int8 (static QDQ, the form onnxruntime's QDQ transformers fuse into QLinearConv / QGemm / QLinearMatMul /
  * QLinearAdd / QLinearMul / QLinearGlobalAveragePool kernels):
- * - conv and linear weights: per-output-channel symmetric int8 (zero point 0, range [-127, 127] so u8 x s8
- *   products cannot saturate 16-bit pair sums on CPUs without VNNI), DequantizeLinear axis 0;
+ * - conv and linear weights: per-output-channel symmetric, 7-bit codes in int8 (zero point 0, codes in
+ *   [-64, 64]), DequantizeLinear axis 0. Why 7 bits: onnxruntime's x86 u8 x s8 kernels on CPUs without VNNI
+ *   (AVX2-only, AVX-512 without VNNI) multiply with vpmaddubsw, which adds two u8 x s8 products into a
+ *   SATURATING int16: 255 x 127 x 2 = 64770 overflows 32767 and the output is silently wrong (measured
+ *   under AVX2 emulation: rel. RMS 0.41 on a linear layer, 0.20 on a head). With |code| <= 64 the pair sum
+ *   is at most 255 x 64 x 2 = 32640 and fits, on every x86 CPU. This is onnxruntime's own remedy
+ *   (`reduce_range`, "quantize weights with 7-bits", recommended for non-VNNI CPUs in its quantization
+ *   docs). The price is one bit of weight precision on every CPU, so results do not depend on the ISA.
+ *   `int8WeightBits: 8` gives the full [-127, 127] codes (accurate on VNNI CPUs only). TFLite files keep
+ *   8-bit weights (src/models/export/tflite/quantize.ts): TFLite's int8 kernels widen to 16 bits first;
  * - conv and linear biases: int32 with scale = input scale * weight scale (per channel), zero point 0;
  * - activations: per-tensor asymmetric uint8. Why uint8: most activations follow ReLU and are >= 0, so an
  *   asymmetric uint8 range spends all 256 levels on them; a ReLU/ReLU6 before a uint8 Q with zero point 0
@@ -73,7 +81,7 @@ import type { AttributeProto, ModelProto, NodeProto, TensorProto, ValueInfoProto
 import { AttrType, DataType, encodeModel } from './onnx-proto.js';
 
 /** Bumped whenever the bytes this exporter writes for the same input change (cache key). */
-export const ONNX_EXPORTER_VERSION = 'onnx-exporter-1';
+export const ONNX_EXPORTER_VERSION = 'onnx-exporter-2';
 export const ONNX_IR_VERSION = 8;
 export const ONNX_OPSET = 17;
 /** The opt-in opset with a native Gelu op (IR version 9); Debian's onnx 1.12 checker cannot check it. */
@@ -109,6 +117,11 @@ export interface OnnxExportOptions {
    * as five float kernels between DQ and Q; with opset 20 it is one Gelu kernel.
    */
   opset?: 17 | 20;
+  /**
+   * int8 only: bits of the weight codes (default 7: codes in [-64, 64], exact on every x86 CPU, see the
+   * module comment; 8: [-127, 127], saturates in onnxruntime's u8 x s8 kernels on CPUs without VNNI).
+   */
+  int8WeightBits?: 7 | 8;
 }
 
 /** Thrown when a graph cannot be exported (unsupported shapes, missing weights or calibration ranges). */
@@ -145,17 +158,22 @@ export function uint8Params(r: TensorRange): { scale: number; zp: number } {
   return { scale, zp };
 }
 
-/** Per-channel symmetric int8 quantization of an [O, ...] weight. */
-export function quantizePerChannel(w: Float32Array, outCh: number): { q: Int8Array; scales: Float32Array } {
+/** Largest weight code for `bits`-bit symmetric weights: 64 for 7 bits (ORT's reduce_range), 127 for 8. */
+export function weightCodeMax(bits: 7 | 8): number {
+  return bits === 7 ? 64 : 127;
+}
+
+/** Per-channel symmetric quantization of an [O, ...] weight into int8 codes within [-qmax, qmax]. */
+export function quantizePerChannel(w: Float32Array, outCh: number, qmax = weightCodeMax(7)): { q: Int8Array; scales: Float32Array } {
   const per = w.length / outCh;
   const q = new Int8Array(w.length);
   const scales = new Float32Array(outCh);
   for (let o = 0; o < outCh; o++) {
     let amax = 0;
     for (let i = o * per; i < (o + 1) * per; i++) amax = Math.max(amax, Math.abs(w[i]!));
-    const s = Math.fround(amax > 0 ? amax / 127 : 1);
+    const s = Math.fround(amax > 0 ? amax / qmax : 1);
     scales[o] = s;
-    for (let i = o * per; i < (o + 1) * per; i++) q[i] = Math.max(-127, Math.min(127, Math.round(w[i]! / s)));
+    for (let i = o * per; i < (o + 1) * per; i++) q[i] = Math.max(-qmax, Math.min(qmax, Math.round(w[i]! / s)));
   }
   return { q, scales };
 }
@@ -176,9 +194,18 @@ class OnnxGraphBuilder {
   constructor(
     readonly int8: boolean,
     private readonly calibration: CalibrationTable | undefined,
+    private readonly weightQmax: number = weightCodeMax(7),
   ) {}
 
-  node(opType: string, name: string, inputs: string[], output: string, dims: Dims, attrs: AttributeProto[] = [], type: number = DataType.FLOAT): string {
+  node(
+    opType: string,
+    name: string,
+    inputs: string[],
+    output: string,
+    dims: Dims,
+    attrs: AttributeProto[] = [],
+    type: number = DataType.FLOAT,
+  ): string {
     if (this.nodeNames.has(name)) throw new OnnxExportError(`duplicate node name ${name}`);
     this.nodeNames.add(name);
     for (const i of inputs) if (i !== '' && !this.shapes.has(i)) throw new OnnxExportError(`node ${name} reads unknown tensor ${i}`);
@@ -253,7 +280,7 @@ class OnnxGraphBuilder {
   /** A conv / linear weight (OIHW or [O, I]): float initializer, or int8 per-channel through a DequantizeLinear. */
   weight(layer: string, w: Float32Array, dims: Dims): { name: string; scales?: Float32Array } {
     if (!this.int8) return { name: this.f32(`${layer}/weight`, dims, w) };
-    const { q, scales } = quantizePerChannel(w, dims[0]!);
+    const { q, scales } = quantizePerChannel(w, dims[0]!, this.weightQmax);
     const qn = this.init(`${layer}/weight_q`, dims, DataType.INT8, q);
     const sn = this.f32(`${layer}/weight_scale`, [dims[0]!], scales);
     const zn = this.init(`${layer}/weight_zp`, [dims[0]!], DataType.INT8, new Int8Array(dims[0]!));
@@ -326,7 +353,16 @@ function needLen(a: Float32Array | undefined, n: number, what: string): Float32A
  * Emits an activation on tensor `x` ending in `out`. `single`: the layer is only this activation, so a
  * one-node activation takes the layer's name. Returns `out`.
  */
-function emitActivation(b: OnnxGraphBuilder, layer: string, act: Exclude<Activation, 'none'>, x: string, out: string, dims: Dims, single: boolean, opset: number): string {
+function emitActivation(
+  b: OnnxGraphBuilder,
+  layer: string,
+  act: Exclude<Activation, 'none'>,
+  x: string,
+  out: string,
+  dims: Dims,
+  single: boolean,
+  opset: number,
+): string {
   const name = (suffix: string): string => (single ? layer : `${layer}/${suffix}`);
   switch (act) {
     case 'relu':
@@ -370,7 +406,12 @@ function emitLayer(b: OnnxGraphBuilder, layer: Layer, weights: GraphWeights, isG
       const [, H, W] = layer.inShapes[0]!;
       const [pt, pb] = samePadding(H, op.kernel, op.stride);
       const [pl, pr] = samePadding(W, op.kernel, op.stride);
-      const wt = b.weight(L, needLen(lw.weight, op.outCh * (op.inCh / op.groups) * op.kernel * op.kernel, `${L} weight`), [op.outCh, op.inCh / op.groups, op.kernel, op.kernel]);
+      const wt = b.weight(L, needLen(lw.weight, op.outCh * (op.inCh / op.groups) * op.kernel * op.kernel, `${L} weight`), [
+        op.outCh,
+        op.inCh / op.groups,
+        op.kernel,
+        op.kernel,
+      ]);
       const inputs = [x, wt.name];
       if (op.bn || op.bias) inputs.push(b.bias(L, needLen(lw.bias, op.outCh, `${L} bias`), x, wt.scales));
       const attrs = [
@@ -446,9 +487,10 @@ function emitLayer(b: OnnxGraphBuilder, layer: Layer, weights: GraphWeights, isG
       const k = b.read(layer.inputs[1]!);
       const v = b.read(layer.inputs[2]!);
       const move = (opType: 'Reshape' | 'Transpose', suffix: string, src: string, srcTensor: string, dims: Dims, perm?: number[]): string => {
-        const t = opType === 'Reshape'
-          ? b.node('Reshape', `${L}/${suffix}`, [src, b.i64(`${L}/${suffix}_shape`, dims)], `${L}/${suffix}:out`, dims)
-          : b.node('Transpose', `${L}/${suffix}`, [src], `${L}/${suffix}:out`, dims, [attr('perm', perm!)]);
+        const t =
+          opType === 'Reshape'
+            ? b.node('Reshape', `${L}/${suffix}`, [src, b.i64(`${L}/${suffix}_shape`, dims)], `${L}/${suffix}:out`, dims)
+            : b.node('Transpose', `${L}/${suffix}`, [src], `${L}/${suffix}:out`, dims, [attr('perm', perm!)]);
         b.publishMove(t, srcTensor);
         return t;
       };
@@ -517,8 +559,11 @@ export function exportOnnx(graph: Graph, opts: OnnxExportOptions): Uint8Array {
   }
   const layout = opts.attentionLayout ?? 'queries-first';
   const opset = opts.opset ?? ONNX_OPSET;
-  if (opset !== ONNX_OPSET && opset !== ONNX_OPSET_GELU) throw new OnnxExportError(`opset must be ${ONNX_OPSET} or ${ONNX_OPSET_GELU}, got ${String(opset)}`);
-  const b = new OnnxGraphBuilder(int8, calibration);
+  if (opset !== ONNX_OPSET && opset !== ONNX_OPSET_GELU)
+    throw new OnnxExportError(`opset must be ${ONNX_OPSET} or ${ONNX_OPSET_GELU}, got ${String(opset)}`);
+  const weightBits = opts.int8WeightBits ?? 7;
+  if (weightBits !== 7 && weightBits !== 8) throw new OnnxExportError(`int8WeightBits must be 7 or 8, got ${String(weightBits)}`);
+  const b = new OnnxGraphBuilder(int8, calibration, weightCodeMax(weightBits));
   const [C, H, W] = graph.inputShape;
   b.shapes.set(INPUT_TENSOR, { dims: [1, C, H, W], type: DataType.FLOAT });
   b.publish(INPUT_TENSOR);
@@ -555,7 +600,10 @@ export function exportOnnx(graph: Graph, opts: OnnxExportOptions): Uint8Array {
       node: b.nodes,
       initializer: b.inits,
       input: [valueInfo(INPUT_TENSOR, [1, C, H, W], DataType.FLOAT)],
-      output: [valueInfo('output', outDims, DataType.FLOAT), ...(opts.exposeIntermediates ? valueInfos.filter((v) => v.type?.tensor_type?.elem_type === DataType.FLOAT) : [])],
+      output: [
+        valueInfo('output', outDims, DataType.FLOAT),
+        ...(opts.exposeIntermediates ? valueInfos.filter((v) => v.type?.tensor_type?.elem_type === DataType.FLOAT) : []),
+      ],
       value_info: opts.exposeIntermediates ? valueInfos.filter((v) => v.type?.tensor_type?.elem_type !== DataType.FLOAT) : valueInfos,
     },
     metadata_props: [
@@ -563,9 +611,44 @@ export function exportOnnx(graph: Graph, opts: OnnxExportOptions): Uint8Array {
       { key: 'mnv4_bench.dtype', value: opts.dtype },
       { key: 'mnv4_bench.weight_seed', value: opts.weights ? 'caller-supplied' : String(seed) },
       { key: 'mnv4_bench.attention_layout', value: layout },
-      { key: 'mnv4_bench.naming', value: 'node <layer> or <layer>/<suffix>; layer = <block>/<role>; tensor <node>:out; block = text before the first /' },
-      ...(int8 ? [{ key: 'mnv4_bench.quantization', value: 'QDQ static: weights per-channel symmetric int8, biases int32, activations per-tensor asymmetric uint8, min/max calibration' }] : []),
+      {
+        key: 'mnv4_bench.naming',
+        value: 'node <layer> or <layer>/<suffix>; layer = <block>/<role>; tensor <node>:out; block = text before the first /',
+      },
+      ...(int8
+        ? [
+            {
+              key: 'mnv4_bench.quantization',
+              value: 'QDQ static: weights per-channel symmetric int8, biases int32, activations per-tensor asymmetric uint8, min/max calibration',
+            },
+          ]
+        : []),
     ],
   };
   return encodeModel(model);
+}
+
+/**
+ * The smallest useful ONNX model: y = x + 1 on a float [1] tensor (opset 17). Creating a session of it starts
+ * a runtime (loads and instantiates the WASM module, creates the execution provider, thread pools) without a
+ * real model's graph work, so runners time the runtime start apart from the model's session creation.
+ */
+export function runtimeProbeModel(): Uint8Array {
+  return encodeModel({
+    ir_version: ONNX_IR_VERSION,
+    opset_import: [{ domain: '', version: ONNX_OPSET }],
+    producer_name: 'mnv4-bench',
+    producer_version: ONNX_EXPORTER_VERSION,
+    model_version: 1,
+    doc_string: 'runtime start probe: y = x + 1',
+    graph: {
+      name: 'runtime-probe',
+      node: [{ op_type: 'Add', name: 'add', input: ['x', 'one'], output: ['y'], attribute: [] }],
+      initializer: [{ name: 'one', dims: [1], data_type: DataType.FLOAT, raw_data: new Uint8Array(Float32Array.of(1).buffer) }],
+      input: [valueInfo('x', [1], DataType.FLOAT)],
+      output: [valueInfo('y', [1], DataType.FLOAT)],
+      value_info: [],
+    },
+    metadata_props: [],
+  });
 }

@@ -17,7 +17,7 @@
  * - Model.description is `mnv4-bench <workload id> <dtype>`; a metadata entry `mnv4_bench` holds JSON
  *   {workload, dtype, layout, exporter}.
  */
-import type { Graph } from '../graph.js';
+import { lowerBlocks, type Graph } from '../graph.js';
 import type { GraphWeights } from '../weights.js';
 import { initWeights, seededInput } from '../weights.js';
 import type { CalibrationTable } from '../reference.js';
@@ -116,4 +116,14 @@ export function buildTfliteIr(graph: Graph, opts: TfliteExportOptions): IrModel 
  */
 export function exportTflite(graph: Graph, opts: TfliteExportOptions): Uint8Array {
   return writeTflite(buildTfliteIr(graph, opts));
+}
+
+/**
+ * A minimal TFLite model (one 1x1 convolution with ReLU on a 1x2x2x1 input, fp32): loading it starts a
+ * TFLite runtime (WASM instantiation, delegate creation) without a real model's work, so runners time the
+ * runtime start apart from the model's load.
+ */
+export function tfliteRuntimeProbeModel(): Uint8Array {
+  const g = lowerBlocks('runtime-probe', [1, 2, 2], [{ stage: 'probe', spec: { type: 'conv_bn', kernel: 1, stride: 1, outCh: 1, act: 'relu' } }]);
+  return exportTflite(g, { dtype: 'fp32' });
 }

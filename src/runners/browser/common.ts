@@ -14,9 +14,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import os from 'node:os';
 import type { ProtocolHooks, ProtocolSettings } from '../../profiles/protocol.js';
-import { machineTimes, type LoadWindow } from '../host-load.js';
+import { startLoadProbe, type LoadWindow } from '../host-load.js';
 import type { DeviceConnection } from '../types.js';
 import { packageDir } from '../../util/packages.js';
 import { acquireBrowser, type BrowserHandle, BrowserPage, chromiumConfig, findChromium } from './launcher.js';
@@ -241,27 +240,10 @@ function processTreeCpuMs(rootPid: number): number | null {
  * the measured inference would read as "other processes loaded the machine".
  */
 export function browserLoadProbe(browserPid: number | null): () => LoadWindow & { chromiumCpuMs: number | null } {
-  const m0 = machineTimes();
-  const u0 = process.cpuUsage();
-  const c0 = browserPid !== null ? processTreeCpuMs(browserPid) : null;
-  const t0 = performance.now();
-  const la = os.loadavg()[0] ?? 0;
+  const end = startLoadProbe(() => (browserPid !== null ? processTreeCpuMs(browserPid) : null));
   return () => {
-    const m1 = machineTimes();
-    const u1 = process.cpuUsage(u0);
-    const c1 = browserPid !== null ? processTreeCpuMs(browserPid) : null;
-    const chromiumCpuMs = c0 !== null && c1 !== null ? Math.max(0, c1 - c0) : null;
-    const total = Math.max(1, m1.total - m0.total);
-    const busy = m1.busy - m0.busy;
-    const own = (u1.user + u1.system) / 1000 + (chromiumCpuMs ?? 0);
-    return {
-      elapsedMs: performance.now() - t0,
-      cpus: os.cpus().length,
-      ownLoad: Math.min(1, own / total),
-      otherLoad: Math.max(0, Math.min(1, (busy - own) / total)),
-      loadAvg1Start: la,
-      chromiumCpuMs,
-    };
+    const window = end();
+    return { ...window, chromiumCpuMs: window.extraOwnMs };
   };
 }
 

@@ -14,6 +14,7 @@
  *     (`env.webgpu.profiling`) when the adapter has `timestamp-query`; WASM per-kernel times from ORT's trace.
  *     Kernels map to blocks through the exporter's node names (blockOfNodeName).
  */
+import { runtimeProbeModel } from '../../models/export/onnx.js';
 import { INPUT_TENSOR } from '../../models/graph.js';
 import { seededInput } from '../../models/weights.js';
 import { median } from '../../util/median.js';
@@ -21,8 +22,17 @@ import { installedVersion } from '../../util/packages.js';
 import { checkWorkloadFile } from '../define.js';
 import type { SessionSteps } from '../measurement.js';
 import { DEFAULT_PROFILE_RUNS, PROFILE_SKIP } from '../ort-common.js';
-import { buildOrtProfile, parseOrtTrace, providerCounts, type OrtTraceEvent } from '../ort-profile.js';
-import { BackendMismatchError, type OpProfile, type PreparedWorkload, type RunContext, type Target, type TargetSettings } from '../types.js';
+import { buildOrtProfile, ortBackendShare, parseOrtTrace, providerCounts, type OrtTraceEvent } from '../ort-profile.js';
+import {
+  BackendMismatchError,
+  checkBackendShare,
+  type BackendShare,
+  type OpProfile,
+  type PreparedWorkload,
+  type RunContext,
+  type Target,
+  type TargetSettings,
+} from '../types.js';
 import type { EnvironmentSlot } from './common.js';
 import type { AdapterInfo, GpuKernelRecord, OrtLoadRequest, OrtLoadResponse, OrtProfileResponse, TensorData } from './page/api.js';
 import { runtimeFilesUrl } from './pages.js';
@@ -116,26 +126,29 @@ export interface ProviderVerdict {
   counts: Record<string, number>;
   onExpected: number;
   total: number;
-  /** op types of kernels that ran on the CPU EP inside a WebGPU session. */
+  /** op types of kernels that ran on another EP (the CPU EP inside a WebGPU session). */
   cpuOps: Record<string, number>;
   warnings: string[];
+  share: BackendShare;
 }
 
 /**
- * Checks ORT's trace against the requested EP. WebGPU: at least one kernel on the JSEP WebGPU provider, else
- * BackendMismatchError (the run landed on WASM); CPU-placed kernels are a warning (ORT keeps shape ops on the
- * CPU on purpose; compute ops there are a partial fallback). WASM: every kernel on the CPU EP.
+ * Checks ORT's trace against the requested EP (checkBackendShare): nothing on it is a BackendMismatchError
+ * (a WebGPU request that landed on WASM); part of the graph on another EP is a partial fallback, a warning
+ * with its share (for WebGPU, ORT keeps shape ops on the CPU on purpose; compute ops there are a real
+ * fallback; the warning names the op types), or an error with `strict` (--strict-backend).
  */
-export function verifyOrtProviders(targetId: string, ep: 'webgpu' | 'wasm', events: readonly OrtTraceEvent[]): ProviderVerdict {
+export function verifyOrtProviders(targetId: string, ep: 'webgpu' | 'wasm', events: readonly OrtTraceEvent[], strict = false): ProviderVerdict {
   const counts = providerCounts(events);
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
-  if (total === 0)
-    throw new BackendMismatchError(targetId, ep, 'unknown', 'ORT profiler reported no kernel events, so the execution provider cannot be proven');
   const expected = ep === 'webgpu' ? JSEP_PROVIDER : CPU_PROVIDER;
+  const share = ortBackendShare(events, expected, 'ORT profiler of the verification session');
   const onExpected = counts[expected] ?? 0;
-  const others = Object.entries(counts).filter(([p]) => p !== expected);
-  const othersText = others.map(([p, n]) => `${n} on ${p}`).join(', ');
-  if (onExpected === 0) {
+  if (total > 0 && onExpected === 0) {
+    // the whole run landed elsewhere: for WebGPU that is ORT's silent WASM fallback; say so
+    const othersText = Object.entries(counts)
+      .map(([p, n]) => `${n} on ${p}`)
+      .join(', ');
     throw new BackendMismatchError(
       targetId,
       ep,
@@ -143,11 +156,10 @@ export function verifyOrtProviders(targetId: string, ep: 'webgpu' | 'wasm', even
       `verification profiler: 0/${total} kernel events on ${expected}`,
     );
   }
+  const fallback = checkBackendShare(targetId, ep, share, strict);
   const cpuOps: Record<string, number> = {};
   const warnings: string[] = [];
-  if (others.length > 0) {
-    if (ep === 'wasm')
-      throw new BackendMismatchError(targetId, 'wasm', othersText, `verification profiler: ${onExpected}/${total} kernel events on ${expected}`);
+  if (fallback) {
     for (const e of events) {
       if (e.cat === 'Node' && e.name.endsWith('_kernel_time') && e.args?.provider !== expected) {
         const op = e.args?.op_name ?? '?';
@@ -155,13 +167,17 @@ export function verifyOrtProviders(targetId: string, ep: 'webgpu' | 'wasm', even
       }
     }
     warnings.push(
-      `${total - onExpected} of ${total} kernel events ran on the CPU (WASM) inside the WebGPU session (${Object.entries(cpuOps)
+      `${fallback}; kernels elsewhere: ${Object.entries(cpuOps)
         .map(([o, n]) => `${o} x${n}`)
-        .join(', ')}); ORT keeps shape ops there on purpose, compute ops there are a partial fallback`,
+        .join(', ')}${ep === 'webgpu' ? ' (ORT keeps shape ops on the CPU on purpose)' : ''}`,
     );
   }
-  return { expected, counts, onExpected, total, cpuOps, warnings };
+  return { expected, counts, onExpected, total, cpuOps, warnings, share };
 }
+
+/** The probe model of the runtime start (base64), made once. */
+let ortProbe: string | undefined;
+const ORT_RUNTIME_PROBE_B64 = (): string => (ortProbe ??= Buffer.from(runtimeProbeModel()).toString('base64'));
 
 /** The load request of a flavour for a workload (timed and verification pages differ only in profiling). */
 function loadRequest(
@@ -181,6 +197,7 @@ function loadRequest(
     optLevel: String(s.optLevel) as OrtLoadRequest['optLevel'],
     powerPreference: String(s.powerPreference ?? 'high-performance') as OrtLoadRequest['powerPreference'],
     inputs: [nchwInput(w)],
+    runtimeProbe: ORT_RUNTIME_PROBE_B64(),
     ...profiling,
   };
 }
@@ -222,7 +239,7 @@ export function ortBrowserSteps(
   });
   return {
     ...timed.steps,
-    async prove({ profile, profileRuns }) {
+    async prove({ profile, profileRuns, strict }) {
       const { env, load, modelUrl } = timed.state();
       const warnings: string[] = [];
       const wantGpuProfile = profile && f.ep === 'webgpu' && (load.adapter?.features.includes('timestamp-query') ?? false);
@@ -243,7 +260,7 @@ export function ortBrowserSteps(
       }
       if (prof.trace === null) throw new Error(`${id}: ORT returned no profiler trace, so the execution provider cannot be proven`);
       const events = parseOrtTrace(prof.trace);
-      const verdict = verifyOrtProviders(id, f.ep, events);
+      const verdict = verifyOrtProviders(id, f.ep, events, strict);
       warnings.push(...verdict.warnings);
       const { counts, onExpected, total, cpuOps, expected } = verdict;
 
@@ -298,6 +315,7 @@ export function ortBrowserSteps(
             kernelEvents: counts,
             ...(Object.keys(cpuOps).length > 0 ? { cpuKernelOps: cpuOps } : {}),
           },
+          share: verdict.share,
         },
         ...(opProfile ? { profile: opProfile } : {}),
         warnings,

@@ -108,6 +108,8 @@ function checkWireOutputs(targetId: string, w: PreparedWorkload, outputs: readon
 /** What the load call of every page bundle returns at least. */
 export interface PageLoadResponse {
   env: PageEnv;
+  /** the runtime start in the page, timed apart from the session (module, WASM, EP), ms. */
+  runtimeInitMs: number;
   sessionCreateMs: number;
 }
 
@@ -173,7 +175,7 @@ export function timedPageSteps<L extends PageLoadResponse>(
       }
       env.sessions++;
       o.afterLoad?.(load);
-      return { sessionCreateMs: load.sessionCreateMs, warnings: pageEnvWarnings(load.env) };
+      return { sessionCreateMs: load.sessionCreateMs, runtimeInitMs: load.runtimeInitMs, warnings: pageEnvWarnings(load.env) };
     },
     async sample(protocol, hooks) {
       measured = await measureOnPage(page as BrowserPage, o.measureFn, protocol, hooks, true, `${id}: measuring ${o.w.id}`);

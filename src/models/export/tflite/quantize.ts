@@ -30,7 +30,7 @@ const MIN_SPAN = 1e-6;
 
 /** Per-tensor asymmetric int8 parameters for a real range (widened to contain 0). */
 export function activationQuant(r: Range): IrQuant {
-  let lo = Math.min(0, r.min);
+  const lo = Math.min(0, r.min);
   let hi = Math.max(0, r.max);
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw new Error(`calibration range [${r.min}, ${r.max}] is not finite`);
   if (hi - lo < MIN_SPAN) hi = lo + MIN_SPAN;

@@ -98,11 +98,15 @@ export interface OrtLoadRequest {
    * of what ran) and times WASM kernels. Off for the timed session.
    */
   ortProfiler: boolean;
+  /** the minimal probe model (base64 ONNX): a session of it starts the runtime, timed as runtimeInitMs. */
+  runtimeProbe: string;
 }
 
 export interface OrtLoadResponse {
   env: PageEnv;
   ortVersion: string;
+  /** the runtime start in this page (module import, WASM instantiation, EP creation via the probe model), ms. */
+  runtimeInitMs: number;
   sessionCreateMs: number;
   inputNames: string[];
   outputNames: string[];
@@ -146,6 +150,8 @@ export interface OrtProfileResponse {
 export interface TfliteLoadRequest {
   /** directory URL of tfjs-tflite's wasm files (`setWasmPath`). */
   wasmPath: string;
+  /** a minimal TFLite model (base64): loading it first starts the runtime, timed as runtimeInitMs. */
+  runtimeProbe: string;
   modelUrl: string;
   threads: number;
   enableProfiling: boolean;
@@ -161,6 +167,8 @@ export interface TfliteTensorInfo {
 
 export interface TfliteLoadResponse {
   env: PageEnv;
+  /** the runtime start in this page (tfjs backend, WASM instantiation via the probe model), ms. */
+  runtimeInitMs: number;
   sessionCreateMs: number;
   inputs: TfliteTensorInfo[];
   outputs: TfliteTensorInfo[];
@@ -200,6 +208,8 @@ export interface LitertLoadRequest {
 
 export interface LitertLoadResponse {
   env: PageEnv;
+  /** loading LiteRT.js's WASM runtime in this page (0 when the page had it already), ms. */
+  runtimeInitMs: number;
   sessionCreateMs: number;
   /** `CompiledModel.isFullyAccelerated`: every op runs on the requested accelerator. */
   fullyAccelerated: boolean;

@@ -53,10 +53,12 @@ async function litertLoad(req: LitertLoadRequest): Promise<LitertLoadResponse> {
   const env = pageEnv();
   const runtimeKey = JSON.stringify([req.wasmDir, req.threads > 1, req.jspi]);
   if (loadedRuntime !== null && loadedRuntime !== runtimeKey) throw new Error('LiteRT.js is already loaded with other options in this page');
+  const r0 = performance.now();
   if (loadedRuntime === null) {
     await loadLiteRt(req.wasmDir, { threads: req.threads > 1, jspi: req.jspi });
     loadedRuntime = runtimeKey;
   }
+  const runtimeInitMs = performance.now() - r0;
   let adapter: LitertLoadResponse['adapter'] = null;
   if (req.accelerator === 'webgpu') {
     const gpu = navigatorGpu();
@@ -101,6 +103,7 @@ async function litertLoad(req: LitertLoadRequest): Promise<LitertLoadResponse> {
   state = { model, inputs, req };
   return {
     env,
+    runtimeInitMs,
     sessionCreateMs,
     fullyAccelerated: model.isFullyAccelerated,
     inputs: info(inDetails),

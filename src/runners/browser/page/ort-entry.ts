@@ -73,6 +73,7 @@ function toOrtTensor(ort: OrtModule, t: TensorData): Ort.Tensor {
 async function ortLoad(req: OrtLoadRequest): Promise<OrtLoadResponse> {
   if (state) throw new Error('this page already holds a session; open a new page per session');
   const env = pageEnv();
+  const r0 = performance.now();
   const ort = (await import(/* webpackIgnore: true */ req.ortModule)) as OrtModule;
   ort.env.wasm.wasmPaths = req.wasmPaths;
   ort.env.wasm.numThreads = req.threads;
@@ -113,6 +114,11 @@ async function ortLoad(req: OrtLoadRequest): Promise<OrtLoadResponse> {
     graphOptimizationLevel: req.optLevel,
     enableProfiling: req.ortProfiler,
   };
+  // runtime start: a session of the minimal probe model on the same EP (WASM instantiated, EP created)
+  const probeBytes = Uint8Array.from(atob(req.runtimeProbe), (c) => c.charCodeAt(0));
+  const probe = await ort.InferenceSession.create(probeBytes, { executionProviders: [req.ep], graphOptimizationLevel: req.optLevel });
+  await probe.release();
+  const runtimeInitMs = performance.now() - r0;
   const t0 = performance.now();
   const session = await ort.InferenceSession.create(req.modelUrl, options);
   const sessionCreateMs = performance.now() - t0;
@@ -141,6 +147,7 @@ async function ortLoad(req: OrtLoadRequest): Promise<OrtLoadResponse> {
   return {
     env,
     ortVersion: ort.env.versions.web ?? ort.env.versions.common ?? 'unknown',
+    runtimeInitMs,
     sessionCreateMs,
     inputNames: [...session.inputNames],
     outputNames: [...session.outputNames],

@@ -42,6 +42,7 @@ function wireDType(dtype: string): WireDType {
 async function tfliteLoad(req: TfliteLoadRequest): Promise<TfliteLoadResponse> {
   if (state) throw new Error('this page already holds a model; open a new page per model');
   const env = pageEnv();
+  const r0 = performance.now();
   await tf.setBackend('cpu');
   await tf.ready();
   tflite.setWasmPath(req.wasmPath);
@@ -49,6 +50,14 @@ async function tfliteLoad(req: TfliteLoadRequest): Promise<TfliteLoadResponse> {
   if (req.threads > 1 && !wasmFeatures.multiThreading) {
     throw new Error(`${req.threads} threads requested but this page cannot run WASM threads (crossOriginIsolated: ${env.crossOriginIsolated})`);
   }
+  // runtime start: loading the minimal probe model instantiates tfjs-tflite's WASM module
+  const probeUrl = URL.createObjectURL(new Blob([Uint8Array.from(atob(req.runtimeProbe), (c) => c.charCodeAt(0))]));
+  try {
+    await tflite.loadTFLiteModel(probeUrl, { numThreads: req.threads });
+  } finally {
+    URL.revokeObjectURL(probeUrl);
+  }
+  const runtimeInitMs = performance.now() - r0;
   const t0 = performance.now();
   const model = await tflite.loadTFLiteModel(req.modelUrl, { numThreads: req.threads, enableProfiling: req.enableProfiling });
   const sessionCreateMs = performance.now() - t0;
@@ -70,7 +79,7 @@ async function tfliteLoad(req: TfliteLoadRequest): Promise<TfliteLoadResponse> {
     return tf.tensor(Int32Array.from(data), t.dims, 'int32');
   });
   state = { model, inputs, req };
-  return { env, sessionCreateMs, inputs: inputsInfo, outputs: outputsInfo, wasmFeatures, tfjsCoreVersion: tf.version_core };
+  return { env, runtimeInitMs, sessionCreateMs, inputs: inputsInfo, outputs: outputsInfo, wasmFeatures, tfjsCoreVersion: tf.version_core };
 }
 
 /** predict + read every output back; returns the outputs in model order. */

@@ -1,0 +1,270 @@
+/**
+ * The latency lookup table file: one versioned JSON per (search space, resolution, device, target + settings,
+ * dtype), validated with zod on read.
+ *
+ * {
+ *   "kind": "mnv4-bench-lut", "schemaVersion": 1,
+ *   "space": {"id": "conv-m", "resolution": 256, "fingerprint": sha256 of its configuration keys},
+ *   "device": {"id": "host", "hostname", "cpu"}, "target": {id, runner, backend, settings},
+ *   "dtype": "fp32", "format": "onnx", "protocol": "quick", "sessions": 3,
+ *   "runs": [run manifest summaries: runId, createdAt, tool version + git commit, host, runtimes],
+ *   "entries": [one per block configuration: key, op, shapes, kernels, expansion, stride, latency stats
+ *               (median of the session medians, pooled p10/p90, n samples, between-session spread),
+ *               optional per-op breakdown (profiler), optional in-context time],
+ *   "overhead": [identity-graph measurements by shape],
+ *   "archs": [whole architectures measured to fit and choose the additivity correction],
+ *   "method": {the correction in use, its parameters, and the leave-one-out comparison of all methods},
+ *   "integrity": {"sha256": of the JSON of everything else}
+ * }
+ * Every latency is measured ('provenance' on each group); in-context times are profiler times scaled to
+ * unprofiled time. Reading rejects another kind or schema version, a truncated or hand-edited file (the
+ * integrity hash), entries that are not configurations of the space, and a table whose runs come from
+ * another target or device than the table's.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { LutError } from './errors.js';
+
+export const LUT_KIND = 'mnv4-bench-lut';
+export const LUT_SCHEMA_VERSION = 1 as const;
+
+const settingValue = z.union([z.string(), z.number(), z.boolean()]);
+export const LutTargetSchema = z.object({
+  id: z.string().min(1),
+  runner: z.string().min(1),
+  backend: z.string().min(1),
+  settings: z.record(z.string(), settingValue),
+});
+export type LutTarget = z.infer<typeof LutTargetSchema>;
+
+export const LutDeviceSchema = z.object({
+  /** device profile id (devices/<id>.json). */
+  id: z.string().min(1),
+  hostname: z.string(),
+  cpu: z.string(),
+});
+export type LutDevice = z.infer<typeof LutDeviceSchema>;
+
+/** Latency of one workload measured as k independent sessions. */
+export const LatencySchema = z.object({
+  unit: z.literal('ms'),
+  provenance: z.literal('measured'),
+  /** median of the per-session medians. */
+  median: z.number().positive(),
+  /** pooled samples of all sessions, type-7 percentiles. */
+  p10: z.number().nonnegative(),
+  p90: z.number().nonnegative(),
+  /** samples, all sessions. */
+  n: z.number().int().positive(),
+  sessions: z.number().int().positive(),
+  sessionMedians: z.array(z.number().positive()).min(1),
+  /** robust standard deviation of the session medians: 1.4826 x their MAD (0 for one session). */
+  spreadMs: z.number().nonnegative(),
+});
+export type Latency = z.infer<typeof LatencySchema>;
+
+/** Profiler time of one layer of a block measured on its own (median over profiled runs, summed over its nodes). */
+export const OpTimeSchema = z.object({ layer: z.string(), op: z.string(), ms: z.number().nonnegative() });
+
+export const EntrySchema = z.object({
+  key: z.string().min(1),
+  /** block type: conv_bn, fused_ib, uib, global_pool, linear... */
+  op: z.string(),
+  input: z.tuple([z.number().int(), z.number().int(), z.number().int()]),
+  output: z.tuple([z.number().int(), z.number().int(), z.number().int()]),
+  outCh: z.number().int(),
+  stride: z.number().int(),
+  /** kernel sizes: UIB start/middle DW (0 = absent), conv/fused kernel as `k`. */
+  kernels: z.record(z.string(), z.number().int()),
+  expansion: z.number().nullable(),
+  searchable: z.boolean(),
+  stage: z.string(),
+  macs: z.number().nonnegative(),
+  workloadId: z.string(),
+  latency: LatencySchema,
+  /** per-op breakdown of the standalone block (profiler times, not samples). */
+  ops: z.object({ unit: z.literal('ms'), provenance: z.literal('measured'), source: z.string(), layers: z.array(OpTimeSchema) }).optional(),
+});
+export type LutEntry = z.infer<typeof EntrySchema>;
+
+export const OverheadSchema = z.object({
+  /** `identity()@CxHxW` */
+  key: z.string(),
+  shape: z.tuple([z.number().int(), z.number().int(), z.number().int()]),
+  workloadId: z.string(),
+  latency: LatencySchema,
+});
+export type LutOverhead = z.infer<typeof OverheadSchema>;
+
+/** Block times from the profiler over a whole architecture (one profiled session). */
+export const ArchProfileSchema = z.object({
+  source: z.string(),
+  /** ms per skeleton block index (profiler time, not scaled). */
+  blockMs: z.array(z.number().nonnegative()),
+  unattributedMs: z.number().nonnegative(),
+});
+
+export const ArchMeasurementSchema = z.object({
+  arch: z.string(),
+  /** what the architecture was measured for: fitting and choosing the correction. */
+  role: z.literal('calibration'),
+  workloadId: z.string(),
+  macs: z.number().nonnegative(),
+  latency: LatencySchema,
+  profiles: z.array(ArchProfileSchema),
+});
+export type ArchMeasurement = z.infer<typeof ArchMeasurementSchema>;
+
+export const METHOD_IDS = ['sum', 'overhead', 'in-context', 'learned'] as const;
+export type MethodId = (typeof METHOD_IDS)[number];
+
+export const MethodScoreSchema = z.object({
+  method: z.enum(METHOD_IDS),
+  /** null when the method could not be fitted (e.g. no profiler on this target). */
+  looMape: z.number().nullable(),
+  looMaxAbsErr: z.number().nullable(),
+  within5: z.number().nullable(),
+  within10: z.number().nullable(),
+  note: z.string(),
+});
+export type MethodScore = z.infer<typeof MethodScoreSchema>;
+
+export const MethodSchema = z.object({
+  /** the correction the predictor applies. */
+  id: z.enum(METHOD_IDS),
+  /** how it was chosen: 'leave-one-out' over the calibration architectures, or 'requested'. */
+  chosenBy: z.enum(['leave-one-out', 'requested']),
+  /**
+   * the calibration architectures' noise (median relative between-session spread): a method had to beat a
+   * simpler one by more than this to be chosen; null without calibration architectures.
+   */
+  noiseFloor: z.number().nullable().optional(),
+  /** relative RMS error of the chosen method in leave-one-out (the predictor's model uncertainty), null if unknown. */
+  looRelRmse: z.number().nullable(),
+  comparison: z.array(MethodScoreSchema),
+});
+export type LutMethod = z.infer<typeof MethodSchema>;
+
+export const RunSummarySchema = z.object({
+  runId: z.string(),
+  createdAt: z.string(),
+  tool: z.object({ version: z.string(), gitCommit: z.string().nullable() }),
+  hostname: z.string(),
+  cpu: z.string(),
+  target: LutTargetSchema,
+  runtimes: z.record(z.string(), z.string().nullable()),
+  protocol: z.string(),
+  measurements: z.number().int().nonnegative(),
+});
+export type RunSummary = z.infer<typeof RunSummarySchema>;
+
+export const TableSchema = z.object({
+  kind: z.literal(LUT_KIND),
+  schemaVersion: z.literal(LUT_SCHEMA_VERSION),
+  createdAt: z.string(),
+  space: z.object({ id: z.string(), resolution: z.number().int().positive(), fingerprint: z.string().regex(/^[0-9a-f]{64}$/) }),
+  device: LutDeviceSchema,
+  target: LutTargetSchema,
+  dtype: z.enum(['fp32', 'fp16', 'int8']),
+  format: z.enum(['onnx', 'tflite']),
+  protocol: z.string(),
+  sessions: z.number().int().positive(),
+  runs: z.array(RunSummarySchema).min(1),
+  entries: z.array(EntrySchema).min(1),
+  overhead: z.array(OverheadSchema),
+  archs: z.array(ArchMeasurementSchema),
+  method: MethodSchema,
+  /** what building cost: measurements (sessions) made, and wall time of the measuring, when known. */
+  build: z.object({ measurements: z.number().int().nonnegative(), wallSeconds: z.number().nonnegative() }).optional(),
+  integrity: z.object({ algorithm: z.literal('sha256'), digest: z.string().regex(/^[0-9a-f]{64}$/) }),
+});
+export type LutTable = z.infer<typeof TableSchema>;
+export type UnsignedTable = Omit<LutTable, 'integrity'>;
+
+/** sha256 of the compact JSON of the table without its integrity block (key order as written). */
+export function tableDigest(table: Record<string, unknown>): string {
+  const rest = Object.fromEntries(Object.entries(table).filter(([k]) => k !== 'integrity'));
+  return createHash('sha256').update(JSON.stringify(rest)).digest('hex');
+}
+
+/** Adds the integrity block. */
+export function signTable(table: UnsignedTable): LutTable {
+  return { ...table, integrity: { algorithm: 'sha256', digest: tableDigest(table as unknown as Record<string, unknown>) } };
+}
+
+/** The JSON text written to disk. */
+export function serializeTable(table: LutTable): string {
+  return `${JSON.stringify(table, null, 1)}\n`;
+}
+
+function settingsText(s: Record<string, string | number | boolean>): string {
+  return JSON.stringify(
+    Object.fromEntries(
+      Object.keys(s)
+        .sort()
+        .map((k) => [k, s[k]]),
+    ),
+  );
+}
+
+/** Same target id and the same resolved settings. */
+export function sameTarget(a: LutTarget, b: LutTarget): boolean {
+  return a.id === b.id && a.backend === b.backend && settingsText(a.settings) === settingsText(b.settings);
+}
+
+export function targetText(t: LutTarget): string {
+  const s = Object.entries(t.settings)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(',');
+  return s ? `${t.id} (${s})` : t.id;
+}
+
+/**
+ * Parses and checks table text; `where` names the file in messages. Structural checks only: that the
+ * entries belong to the space is checked when the table is compiled (src/lut/predict.ts).
+ */
+export function parseTable(text: string, where = 'table'): LutTable {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new LutError(`${where} is truncated or not JSON: rebuild it with 'mnv4-bench lut build'`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || (raw as { kind?: unknown }).kind !== LUT_KIND) {
+    throw new LutError(`${where} is not an mnv4-bench latency table (no "kind": "${LUT_KIND}")`);
+  }
+  const version = (raw as { schemaVersion?: unknown }).schemaVersion;
+  if (version !== LUT_SCHEMA_VERSION) {
+    throw new LutError(
+      `${where} has table schemaVersion ${JSON.stringify(version)}; this mnv4-bench reads version ${LUT_SCHEMA_VERSION}: rebuild the table or use the version that wrote it`,
+    );
+  }
+  const r = TableSchema.safeParse(raw);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new LutError(
+      `${where} is not a valid table (${i.path.join('.') || '(root)'}: ${i.message}); it was edited or written by another tool: rebuild it`,
+    );
+  }
+  const digest = tableDigest(raw as Record<string, unknown>);
+  if (digest !== r.data.integrity.digest) {
+    throw new LutError(`${where} was changed after it was written (integrity hash mismatch): rebuild it, or restore the original file`);
+  }
+  const t = r.data;
+  for (const run of t.runs) {
+    if (!sameTarget(run.target, t.target)) {
+      throw new LutError(`${where} mixes targets: run ${run.runId} measured ${targetText(run.target)}, the table is for ${targetText(t.target)}`);
+    }
+    if (run.hostname !== t.device.hostname || run.cpu !== t.device.cpu) {
+      throw new LutError(
+        `${where} mixes devices: run ${run.runId} ran on ${run.hostname} (${run.cpu}), the table is for ${t.device.hostname} (${t.device.cpu})`,
+      );
+    }
+  }
+  const seen = new Set<string>();
+  for (const e of t.entries) {
+    if (seen.has(e.key)) throw new LutError(`${where} has two entries for ${e.key}: rebuild it`);
+    seen.add(e.key);
+  }
+  return t;
+}

@@ -1,0 +1,140 @@
+/**
+ * Validation figures of a predictor against end-to-end measurements (`lut validate`), and table files.
+ *
+ * Per architecture: error = (predicted - measured) / measured. Overall: MAPE (mean |error|), RMSE (ms),
+ * the share within ±5% and ±10%, and beside them the noise floor: the median over the architectures of
+ * their own between-session spread (robust SD of the session medians / median), which no predictor can beat on
+ * this host. Drift: the re-measured table entries' medians against the table's.
+ */
+import { readFile, writeFile, rename } from 'node:fs/promises';
+import { dirname, join, basename } from 'node:path';
+import { LutError } from './errors.js';
+import { parseTable, serializeTable, type LutTable } from './schema.js';
+
+export interface ValidationPoint {
+  arch: string;
+  predictedMs: number;
+  measuredMs: number;
+  /** between-session spread of this architecture (robust SD of its session medians), ms. */
+  spreadMs: number;
+  /** predicted - measured, relative to measured. */
+  error: number;
+}
+
+export interface ValidationSummary {
+  n: number;
+  mape: number;
+  /** mean signed error (positive: predictions too slow). */
+  bias: number;
+  rmseMs: number;
+  within5: number;
+  within10: number;
+  maxAbsError: number;
+  /** median relative between-session spread of the measured architectures. */
+  noiseFloor: number;
+}
+
+export function validationPoint(arch: string, predictedMs: number, measuredMs: number, spreadMs: number): ValidationPoint {
+  return { arch, predictedMs, measuredMs, spreadMs, error: (predictedMs - measuredMs) / measuredMs };
+}
+
+export function summarizeValidation(points: readonly ValidationPoint[]): ValidationSummary {
+  const n = points.length;
+  if (n === 0) return { n: 0, mape: NaN, bias: NaN, rmseMs: NaN, within5: NaN, within10: NaN, maxAbsError: NaN, noiseFloor: NaN };
+  const abs = points.map((p) => Math.abs(p.error));
+  const rel = points.map((p) => p.spreadMs / p.measuredMs).sort((a, b) => a - b);
+  const noiseFloor = n % 2 ? rel[(n - 1) / 2]! : (rel[n / 2 - 1]! + rel[n / 2]!) / 2;
+  return {
+    n,
+    mape: abs.reduce((a, b) => a + b, 0) / n,
+    bias: points.reduce((a, p) => a + p.error, 0) / n,
+    rmseMs: Math.sqrt(points.reduce((a, p) => a + (p.predictedMs - p.measuredMs) ** 2, 0) / n),
+    // a tiny tolerance so that an error of exactly 5% (in floating point) counts as within 5%
+    within5: abs.filter((e) => e <= 0.05 + 1e-12).length / n,
+    within10: abs.filter((e) => e <= 0.1 + 1e-12).length / n,
+    maxAbsError: Math.max(...abs),
+    noiseFloor,
+  };
+}
+
+/** Reads and checks a table file; every failure is a one-line LutError. */
+export async function readTableFile(path: string): Promise<LutTable> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new LutError(
+      code === 'ENOENT'
+        ? `table file ${path} does not exist: build one with 'mnv4-bench lut build'`
+        : `cannot read table file ${path}: ${(e as Error).message}`,
+    );
+  }
+  return parseTable(text, path);
+}
+
+/** Writes a table atomically (temp file + rename), so a crash never leaves a truncated table. */
+export async function writeTableFile(path: string, table: LutTable): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  await writeFile(tmp, serializeTable(table));
+  await rename(tmp, path);
+}
+
+/** A re-measured table entry: how far its median moved since the table was built (host drift). */
+export interface DriftPoint {
+  key: string;
+  tableMs: number;
+  nowMs: number;
+  /** now / table - 1. */
+  change: number;
+}
+
+export interface ValidationReport {
+  table: { file: string; space: string; resolution: number; target: string; device: string; method: string; digest: string };
+  seed: number;
+  archs: ValidationPoint[];
+  summary: ValidationSummary;
+  /** the MNv4 models (their blocks outside the table's space are predicted by regression). */
+  models: (ValidationPoint & { source: string })[];
+  drift: DriftPoint[];
+  /** what makes the figures hard to read (a noisy host, drift since the build). */
+  warnings: string[];
+  runId: string;
+  provenance: { predicted: 'estimated'; measured: 'measured' };
+}
+
+/**
+ * A few table entries to re-measure during validation: spread over the range of medians (smallest, the
+ * terciles, largest) among the searchable entries, deterministic.
+ */
+export function driftEntries(table: LutTable, count = 4): string[] {
+  const s = table.entries.filter((e) => e.searchable).sort((a, b) => a.latency.median - b.latency.median || a.key.localeCompare(b.key));
+  if (s.length <= count) return s.map((e) => e.key);
+  const picks = Array.from({ length: count }, (_, i) => s[Math.round((i * (s.length - 1)) / (count - 1))]!.key);
+  return [...new Set(picks)];
+}
+
+export function driftPoint(key: string, tableMs: number, nowMs: number): DriftPoint {
+  return { key, tableMs, nowMs, change: nowMs / tableMs - 1 };
+}
+
+/** Above these, validation figures mostly measure the host, not the predictor. */
+export const NOISE_FLOOR_WARNING = 0.05;
+export const DRIFT_WARNING = 0.05;
+
+export function validationWarnings(summary: ValidationSummary, drift: readonly DriftPoint[]): string[] {
+  const w: string[] = [];
+  if (summary.n > 0 && summary.noiseFloor > NOISE_FLOOR_WARNING) {
+    w.push(
+      `the architectures' own sessions disagree by ${(summary.noiseFloor * 100).toFixed(1)}% (median): the host is too noisy to check ±5%/±10%; validate on a quiet host`,
+    );
+  }
+  const changes = drift.map((d) => Math.abs(d.change)).sort((a, b) => a - b);
+  const mid = changes.length ? changes[Math.floor((changes.length - 1) / 2)]! : 0;
+  if (mid > DRIFT_WARNING) {
+    w.push(
+      `re-measured table entries moved by ${(mid * 100).toFixed(1)}% (median) since the build: the host is not in the state the table was built in; rebuild or validate when it is`,
+    );
+  }
+  return w;
+}

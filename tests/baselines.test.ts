@@ -269,7 +269,13 @@ describe('width multiplier rules', () => {
         if (!se) expect(['relu', 'none']).toContain(l.op.act);
       }
     }
-    const outs = (m: ModelSpec): number[] => [...new Set(lowerModel(m).layers.filter((l) => l.op.kind === 'conv' && l.op.kernel === 1 && !l.name.includes('/se_')).map((l) => l.outShape[0]))];
+    const outs = (m: ModelSpec): number[] => [
+      ...new Set(
+        lowerModel(m)
+          .layers.filter((l) => l.op.kind === 'conv' && l.op.kernel === 1 && !l.name.includes('/se_'))
+          .map((l) => l.outShape[0]),
+      ),
+    ];
     expect(outs(MOBILEONE_S0)).toEqual([48, 128, 256, 1024]);
     expect(outs(MOBILEONE_S4)).toEqual([192, 448, 896, 2048]);
     expect(lowerModel(MOBILEONE_S4).layers[0]?.outShape[0]).toBe(64);
@@ -301,7 +307,10 @@ const near = (actual: number, expected: number, tol: number, what: string): void
 };
 
 const RULES: Record<string, Rule> = {
-  'timm-res/params': { why: 'timm param_count, 1000 classes, train convention, printed to 0.01 M', check: (m, f) => near(counts(m).train / 1e6, f.value, 0.005, `${m.id} params`) },
+  'timm-res/params': {
+    why: 'timm param_count, 1000 classes, train convention, printed to 0.01 M',
+    check: (m, f) => near(counts(m).train / 1e6, f.value, 0.005, `${m.id} params`),
+  },
   'timm-bench/params': { why: 'same as timm-res', check: (m, f) => near(counts(m).train / 1e6, f.value, 0.005, `${m.id} params`) },
   'timm-bench/macs': {
     why: "timm's profiler figure is 1-6 % above our conv+linear MAC count (largest for the hard-swish/SE-heavy V3), consistent with also counting elementwise ops; never below it",
@@ -314,7 +323,10 @@ const RULES: Record<string, Rule> = {
     why: 'TF slim, 1001 classes; V2 prints the weights convention to 0.01 M (exact); V3 prints 0.1 M and its 5.45 M shows as 5.4 (truncated), so one printed unit',
     check: (m, f) => near(weightsCount(lowerModel(withClasses(m, 1001))) / 1e6, f.value, m.family === 'mobilenet-v2' ? 0.005 : 0.1, `${m.id} params`),
   },
-  'slim-v2v3/macs': { why: 'TF slim prints integer millions (V2 1.0x 300.8 M prints 300)', check: (m, f) => near(counts(m).macs / 1e9, f.value, 0.001, `${m.id} macs`) },
+  'slim-v2v3/macs': {
+    why: 'TF slim prints integer millions (V2 1.0x 300.8 M prints 300)',
+    check: (m, f) => near(counts(m).macs / 1e9, f.value, 0.001, `${m.id} macs`),
+  },
   'slim-v1/macs': { why: 'TF slim prints integer millions', check: (m, f) => near(counts(m).macs / 1e9, f.value, 0.001, `${m.id} macs`) },
   'slim-v1/params': {
     why: "4.24 M is not one of our conventions (weights 4.21, train 4.23 with 1001 classes); it equals weights + 3 per BN channel (beta and moving statistics, if slim's V1 BN has no gamma) = 4.243 M, unverified, so 0.035 M",
@@ -322,9 +334,15 @@ const RULES: Record<string, Rule> = {
   },
   'v1-paper/params': { why: 'printed to 0.1 M', check: (m, f) => near(counts(m).infer / 1e6, f.value, 0.05, `${m.id} params`) },
   'v1-paper/macs': { why: '569 M printed to 1 M', check: (m, f) => near(counts(m).macs / 1e9, f.value, 0.001, `${m.id} macs`) },
-  'v2-paper/params': { why: 'the paper prints 3.4 M for a 3.47 M-weight model (truncated): one printed unit, 0.1 M', check: (m, f) => near(counts(m).infer / 1e6, f.value, 0.1, `${m.id} params`) },
+  'v2-paper/params': {
+    why: 'the paper prints 3.4 M for a 3.47 M-weight model (truncated): one printed unit, 0.1 M',
+    check: (m, f) => near(counts(m).infer / 1e6, f.value, 0.1, `${m.id} params`),
+  },
   'v2-paper/macs': { why: '300 M printed to 1 M (ours 300.8 M)', check: (m, f) => near(counts(m).macs / 1e9, f.value, 0.001, `${m.id} macs`) },
-  'mobileone-pwc/params': { why: 'printed to 0.1 M; includes the 12 SE modules not in the graph yet', check: (m, f) => near(counts(m).infer / 1e6, f.value, 0.05, `${m.id} params`) },
+  'mobileone-pwc/params': {
+    why: 'printed to 0.1 M; includes the 12 SE modules not in the graph yet',
+    check: (m, f) => near(counts(m).infer / 1e6, f.value, 0.05, `${m.id} params`),
+  },
   'mobileone-pwc/macs': {
     why: "'GFLOPs 2.9' is 2.98 G truncated to 0.1 G: ours must lie in [2.9, 3.0)",
     check: (m, f) => {
@@ -409,7 +427,10 @@ describe('params and MACs against published figures', () => {
 
   it('a rule fails when the architecture is wrong (V2 without the kept 1280 conv at 0.5x)', () => {
     const bad = mobileNetV2(0.5);
-    const shrunk: ModelSpec = { ...bad, blocks: bad.blocks.map((b) => (b.spec.type === 'conv_bn' && b.spec.outCh === 1280 ? { ...b, spec: { ...b.spec, outCh: 640 } } : b)) };
+    const shrunk: ModelSpec = {
+      ...bad,
+      blocks: bad.blocks.map((b) => (b.spec.type === 'conv_bn' && b.spec.outCh === 1280 ? { ...b, spec: { ...b.spec, outCh: 640 } } : b)),
+    };
     const f = getPublished('mobilenet-v2-0.5', data).figures.find((x) => x.sourceKey === 'timm-bench' && x.metric === 'params');
     if (!f) throw new Error('missing timm figure');
     expect(() => RULES['timm-bench/params']?.check(shrunk, f)).toThrow(/params/);
@@ -483,7 +504,12 @@ describe('published data', () => {
     expect(hl.table6?.notes.find((n) => n.column === 'top1')?.note).toMatch(/83\.7/);
     expect(hl.figures.find((f) => f.sourceKey === 'tf-cfg' && f.metric === 'top1')?.value).toBe(83.7);
     const v2 = getPublished('mobilenet-v2-1.0', data);
-    expect(v2.figures.find((f) => f.sourceKey === 'timm-res' && f.metric === 'top1')).toMatchObject({ value: 72.91, checkpoint: 'mobilenetv2_100.ra_in1k', provenance: 'published', unit: '%' });
+    expect(v2.figures.find((f) => f.sourceKey === 'timm-res' && f.metric === 'top1')).toMatchObject({
+      value: 72.91,
+      checkpoint: 'mobilenetv2_100.ra_in1k',
+      provenance: 'published',
+      unit: '%',
+    });
     for (const m of data.models) for (const f of m.figures) expect(f.source.length).toBeGreaterThan(10);
     expect(data.generalNotes.length).toBeGreaterThan(0);
     expect(data.table6Comments[0]).toMatch(/Table 6/);
@@ -534,7 +560,11 @@ describe('published data: malformed input is a clear error', () => {
   });
 
   it('figures.json must agree with the CSV', () => {
-    const json = JSON.parse(readFileSync(join(findPublishedDir(), 'figures.json'), 'utf8')) as { models: { id: string; table6?: string }[]; figures: { source: string; id: string }[]; schema: string };
+    const json = JSON.parse(readFileSync(join(findPublishedDir(), 'figures.json'), 'utf8')) as {
+      models: { id: string; table6?: string }[];
+      figures: { source: string; id: string }[];
+      schema: string;
+    };
     const table = parseTable6Csv(csv);
     const clone = (): typeof json => JSON.parse(JSON.stringify(json)) as typeof json;
     const a = clone();

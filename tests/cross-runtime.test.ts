@@ -102,7 +102,13 @@ async function onnxReference(g: Graph): Promise<Float32Array> {
 async function tfliteInBrowser(text: string, g: Graph, opts: TfliteExportOptions, tag: string): Promise<Float32Array> {
   const path = join(dir, `${text.replace(/[^a-z0-9]+/gi, '_')}.${tag}.tflite`);
   writeFileSync(path, exportTflite(g, opts));
-  const w: PreparedWorkload = { id: g.id, kind: 'block', description: text, graph: g, file: { path, sha256: '', bytes: 0, format: 'tflite', dtype: opts.dtype, resolution: g.inputShape[1] } };
+  const w: PreparedWorkload = {
+    id: g.id,
+    kind: 'block',
+    description: text,
+    graph: g,
+    file: { path, sha256: '', bytes: 0, format: 'tflite', dtype: opts.dtype, resolution: g.inputShape[1] },
+  };
   const r = await runTfliteBrowserOnce('tflite-wasm', slot, { path }, { workload: w });
   expect(r.xnnpack).toBe(true);
   const out = r.outputs[0];
@@ -162,8 +168,19 @@ describe.skipIf(!chromium.ok)('ONNX (onnxruntime-node) vs TFLite (tfjs-tflite in
     const ref = await onnxReference(g);
     const onnxPath = join(dir, 'gpu-check.onnx');
     writeFileSync(onnxPath, exportOnnx(g, { dtype: 'fp32', seed: 0 }));
-    const wOnnx: PreparedWorkload = { id: g.id, kind: 'block', description: text, graph: g, file: { path: onnxPath, sha256: '', bytes: 0, format: 'onnx', dtype: 'fp32', resolution: g.inputShape[1] } };
-    const target = { id: 'ort-webgpu', runner: 'ort-webgpu', backend: 'webgpu', settings: { threads: 1, optLevel: 'all', powerPreference: 'high-performance' } };
+    const wOnnx: PreparedWorkload = {
+      id: g.id,
+      kind: 'block',
+      description: text,
+      graph: g,
+      file: { path: onnxPath, sha256: '', bytes: 0, format: 'onnx', dtype: 'fp32', resolution: g.inputShape[1] },
+    };
+    const target = {
+      id: 'ort-webgpu',
+      runner: 'ort-webgpu',
+      backend: 'webgpu',
+      settings: { threads: 1, optLevel: 'all', powerPreference: 'high-performance' },
+    };
     const o = await runOrtBrowserOnce({ target, ep: 'webgpu', ortFile: 'ort.min.mjs' }, slot, wOnnx);
     expect(o.load.adapter).not.toBeNull();
     expect(relErrors(ref, o.outputs[0]?.data as Float32Array).maxRel).toBeLessThanOrEqual(1e-3);
@@ -171,7 +188,10 @@ describe.skipIf(!chromium.ok)('ONNX (onnxruntime-node) vs TFLite (tfjs-tflite in
     const tflPath = join(dir, 'gpu-check.tflite');
     writeFileSync(tflPath, exportTflite(g, { dtype: 'fp32', seed: 0 }));
     const wTfl: PreparedWorkload = { ...wOnnx, file: { ...wOnnx.file, path: tflPath, format: 'tflite' } };
-    for (const [accelerator, tol] of [['webgpu', 1e-3], ['wasm', 1e-4]] as const) {
+    for (const [accelerator, tol] of [
+      ['webgpu', 1e-3],
+      ['wasm', 1e-4],
+    ] as const) {
       const r = await runLitertBrowserOnce(`litert-${accelerator}`, accelerator, slot, wTfl);
       expect(r.load.fullyAccelerated, accelerator).toBe(true);
       expect(r.outputLocations, accelerator).toEqual([accelerator]);

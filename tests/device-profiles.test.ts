@@ -19,9 +19,24 @@ describe('device profiles', () => {
     expect(() => loadDevice('pixel99')).toThrow(/unknown device 'pixel99'; known devices: .*host.*pixel6/);
     expect(() => parseDeviceProfile('{"schemaVersion": 1,', 'x.json')).toThrow(/x.json is not valid JSON/);
     expect(() => parseDeviceProfile('{"schemaVersion": 2}', 'x.json')).toThrow(/schemaVersion 2; this mnv4-bench reads version 1/);
-    expect(() => parseDeviceProfile(JSON.stringify({ schemaVersion: 1, id: 'x', name: 'x', connection: { kind: 'local' }, targets: [], workloads: ['conv-s'] }), 'x.json')).toThrow(/x.json: targets:/);
+    expect(() =>
+      parseDeviceProfile(
+        JSON.stringify({ schemaVersion: 1, id: 'x', name: 'x', connection: { kind: 'local' }, targets: [], workloads: ['conv-s'] }),
+        'x.json',
+      ),
+    ).toThrow(/x.json: targets:/);
     const dir = mkdtempSync(join(tmpdir(), 'dev-'));
-    writeFileSync(join(dir, 'a.json'), JSON.stringify({ schemaVersion: 1, id: 'b', name: 'x', connection: { kind: 'local' }, targets: [{ target: 'ort-cpu' }], workloads: ['conv-s'] }));
+    writeFileSync(
+      join(dir, 'a.json'),
+      JSON.stringify({
+        schemaVersion: 1,
+        id: 'b',
+        name: 'x',
+        connection: { kind: 'local' },
+        targets: [{ target: 'ort-cpu' }],
+        workloads: ['conv-s'],
+      }),
+    );
     expect(() => loadDevice('a', dir)).toThrow(/declares id 'b'/);
     expect(loadDevice(join(dir, 'a.json')).targets[0]).toMatchObject({ target: 'ort-cpu', dtype: 'fp32', settings: {} });
   });
@@ -39,7 +54,13 @@ describe('device profiles', () => {
     expect(columnOf('pixel4')).toEqual(['pixel4_hexagon']);
     expect(columnOf('iphone13')).toEqual(['iphone13_coreml']);
     const ridge = (id: string) => loadDevice(id).targets.flatMap((t) => (t.ridgePoint ? [t.ridgePoint.macsPerByte] : []));
-    expect([ridge('pixel6'), ridge('samsung-s23'), ridge('pixel4'), ridge('pixel8'), ridge('pixel7')]).toEqual([[31.2], [39.7], [347.3], [433.8], []]);
+    expect([ridge('pixel6'), ridge('samsung-s23'), ridge('pixel4'), ridge('pixel8'), ridge('pixel7')]).toEqual([
+      [31.2],
+      [39.7],
+      [347.3],
+      [433.8],
+      [],
+    ]);
     // int8 through NNAPI to the EdgeTPU, fp16 on the GPU, int8 on one big core
     expect(loadDevice('pixel8').targets[0]).toMatchObject({ target: 'android-nnapi', dtype: 'int8', settings: { accelerator: 'google-edgetpu' } });
     expect(loadDevice('pixel7').targets[0]).toMatchObject({ target: 'android-gpu', dtype: 'fp16' });
@@ -48,12 +69,34 @@ describe('device profiles', () => {
   });
   it('connection shapes: remote adb server, DevTools endpoint, none (published + simulation only)', () => {
     const base = { schemaVersion: 1, id: 'x', name: 'x', targets: [{ target: 'android-cpu' }], workloads: ['conv-s'] };
-    const farm = parseDeviceProfile(JSON.stringify({ ...base, connection: { kind: 'adb', serial: 'R5CT', adbServer: { host: 'stf.lab', port: 7401 }, devtools: { endpoint: 'http://127.0.0.1:9333' } } }), 'x.json');
-    expect(farm.connection).toEqual({ kind: 'adb', serial: 'R5CT', adbServer: { host: 'stf.lab', port: 7401 }, devtools: { endpoint: 'http://127.0.0.1:9333' } });
-    expect(() => parseDeviceProfile(JSON.stringify({ ...base, connection: { kind: 'adb', adbServer: { host: 'stf.lab', port: 70000 } } }), 'x.json')).toThrow(/x.json: connection.adbServer.port/);
-    expect(() => parseDeviceProfile(JSON.stringify({ ...base, connection: { kind: 'none', reason: 'r' } }), 'x.json')).toThrow(/x.json: targets: a device with connection kind "none" cannot run targets/);
-    expect(() => parseDeviceProfile(JSON.stringify({ ...base, targets: [], connection: { kind: 'adb' } }), 'x.json')).toThrow(/x.json: targets: needs at least one target/);
-    expect(() => parseDeviceProfile(JSON.stringify({ ...base, targets: [{ target: 'android-cpu', publishedColumn: 'pixel9_cpu' }], connection: { kind: 'adb' } }), 'x.json')).toThrow(/targets.0.publishedColumn/);
+    const farm = parseDeviceProfile(
+      JSON.stringify({
+        ...base,
+        connection: { kind: 'adb', serial: 'R5CT', adbServer: { host: 'stf.lab', port: 7401 }, devtools: { endpoint: 'http://127.0.0.1:9333' } },
+      }),
+      'x.json',
+    );
+    expect(farm.connection).toEqual({
+      kind: 'adb',
+      serial: 'R5CT',
+      adbServer: { host: 'stf.lab', port: 7401 },
+      devtools: { endpoint: 'http://127.0.0.1:9333' },
+    });
+    expect(() =>
+      parseDeviceProfile(JSON.stringify({ ...base, connection: { kind: 'adb', adbServer: { host: 'stf.lab', port: 70000 } } }), 'x.json'),
+    ).toThrow(/x.json: connection.adbServer.port/);
+    expect(() => parseDeviceProfile(JSON.stringify({ ...base, connection: { kind: 'none', reason: 'r' } }), 'x.json')).toThrow(
+      /x.json: targets: a device with connection kind "none" cannot run targets/,
+    );
+    expect(() => parseDeviceProfile(JSON.stringify({ ...base, targets: [], connection: { kind: 'adb' } }), 'x.json')).toThrow(
+      /x.json: targets: needs at least one target/,
+    );
+    expect(() =>
+      parseDeviceProfile(
+        JSON.stringify({ ...base, targets: [{ target: 'android-cpu', publishedColumn: 'pixel9_cpu' }], connection: { kind: 'adb' } }),
+        'x.json',
+      ),
+    ).toThrow(/targets.0.publishedColumn/);
     expect(loadDevice('iphone13')).toMatchObject({ connection: { kind: 'none' }, targets: [], publishedColumns: ['iphone13_coreml'] });
   });
 });

@@ -70,7 +70,11 @@ describe('block shapes and costs (hand-computed)', () => {
     const g = one({ type: 'mqa', heads: 2, keyDim: 4, valueDim: 4, kvStride: 2, layerScale: 1e-5 }, [8, 4, 4]);
     expect(g.layers.map((l) => l.name.split('/')[1])).toEqual(['norm', 'q', 'k_dw', 'v_dw', 'k', 'v', 'attn', 'out', 'layer_scale', 'add']);
     const attn = g.layers.find((l) => l.op.kind === 'attention')!;
-    expect(attn.inShapes).toEqual([[8, 4, 4], [4, 2, 2], [4, 2, 2]]);
+    expect(attn.inShapes).toEqual([
+      [8, 4, 4],
+      [4, 2, 2],
+      [4, 2, 2],
+    ]);
     expect(g.outputShape).toEqual([8, 4, 4]);
     const c = graphCost(g);
     expect(c.macs).toBe(1024 + 288 + 288 + 128 + 128 + 1024 + 1024);
@@ -87,7 +91,14 @@ describe('block shapes and costs (hand-computed)', () => {
     expect(g.outputShape).toEqual([8, 4, 4]);
   });
   it('head: pool then linear', () => {
-    const g = lowerBlocks('h', [16, 4, 4], [{ stage: 'head', spec: { type: 'global_pool' } }, { stage: 'c', spec: { type: 'linear', outCh: 10 } }]);
+    const g = lowerBlocks(
+      'h',
+      [16, 4, 4],
+      [
+        { stage: 'head', spec: { type: 'global_pool' } },
+        { stage: 'c', spec: { type: 'linear', outCh: 10 } },
+      ],
+    );
     expect(g.outputShape).toEqual([10, 1, 1]);
     expect(graphCost(g).paramsTrain).toBe(170);
   });

@@ -86,8 +86,16 @@ const BLOCKS: [string, BlockSpec, Shape][] = [
   ['uib IB s2', { type: 'uib', startDw: 0, middleDw: 5, stride: 2, expandRatio: 4, outCh: 16, act: 'relu' }, [8, 7, 7]],
   ['uib ConvNext-like s1', { type: 'uib', startDw: 5, middleDw: 0, stride: 1, expandRatio: 4, outCh: 8, act: 'relu' }, [8, 6, 6]],
   ['uib ConvNext-like s2', { type: 'uib', startDw: 3, middleDw: 0, stride: 2, expandRatio: 4, outCh: 16, act: 'relu' }, [8, 6, 6]],
-  ['uib FFN s1 with layer scale', { type: 'uib', startDw: 0, middleDw: 0, stride: 1, expandRatio: 4, outCh: 8, act: 'relu', layerScale: 0.3 }, [8, 4, 4]],
-  ['uib ExtraDW gelu with layer scale', { type: 'uib', startDw: 3, middleDw: 3, stride: 1, expandRatio: 2, outCh: 8, act: 'gelu', layerScale: 0.5 }, [8, 5, 5]],
+  [
+    'uib FFN s1 with layer scale',
+    { type: 'uib', startDw: 0, middleDw: 0, stride: 1, expandRatio: 4, outCh: 8, act: 'relu', layerScale: 0.3 },
+    [8, 4, 4],
+  ],
+  [
+    'uib ExtraDW gelu with layer scale',
+    { type: 'uib', startDw: 3, middleDw: 3, stride: 1, expandRatio: 2, outCh: 8, act: 'gelu', layerScale: 0.5 },
+    [8, 5, 5],
+  ],
   ['mqa kvStride 1', { type: 'mqa', heads: 2, keyDim: 8, valueDim: 8, kvStride: 1 }, [16, 4, 4]],
   ['mqa kvStride 2 (spatial reduction), layer scale', { type: 'mqa', heads: 4, keyDim: 8, valueDim: 4, kvStride: 2, layerScale: 0.5 }, [16, 5, 5]],
   ['inverted_residual SE hswish', { type: 'inverted_residual', kernel: 3, stride: 1, expandedCh: 24, outCh: 8, act: 'hswish', seCh: 8 }, [8, 5, 5]],
@@ -95,12 +103,16 @@ const BLOCKS: [string, BlockSpec, Shape][] = [
   ['squeeze_excite sigmoid gate then relu (MobileOne)', { type: 'squeeze_excite', seCh: 4, gate: 'sigmoid', act: 'relu' }, [16, 5, 5]],
 ];
 
-const HEAD: Graph = lowerBlocks('head:test', [16, 3, 3], [
-  { stage: 'head', spec: { type: 'conv_bn', kernel: 1, stride: 1, outCh: 32, act: 'relu' } },
-  { stage: 'head', spec: { type: 'global_pool' } },
-  { stage: 'head', spec: { type: 'conv_bn', kernel: 1, stride: 1, outCh: 24, act: 'hswish' } },
-  { stage: 'classifier', spec: { type: 'linear', outCh: 10 } },
-]);
+const HEAD: Graph = lowerBlocks(
+  'head:test',
+  [16, 3, 3],
+  [
+    { stage: 'head', spec: { type: 'conv_bn', kernel: 1, stride: 1, outCh: 32, act: 'relu' } },
+    { stage: 'head', spec: { type: 'global_pool' } },
+    { stage: 'head', spec: { type: 'conv_bn', kernel: 1, stride: 1, outCh: 24, act: 'hswish' } },
+    { stage: 'classifier', spec: { type: 'linear', outCh: 10 } },
+  ],
+);
 
 // fp32 tolerance: max |ORT - reference| <= 1e-5 * max |reference| (float32 accumulation-order noise)
 const FP32_TOL = 1e-5;
@@ -137,11 +149,15 @@ describe('fp32 export matches the reference executor (onnxruntime-node, level al
     written.push(p);
   });
   it('a linear layer inside the graph (not the classifier output) keeps the [1,C,1,1] layout', async () => {
-    const g = lowerBlocks('mid:test', [8, 3, 3], [
-      { stage: 'a', spec: { type: 'global_pool' } },
-      { stage: 'a', spec: { type: 'linear', outCh: 6 } },
-      { stage: 'a', spec: { type: 'conv_bn', kernel: 1, stride: 1, outCh: 4, act: 'hswish' } },
-    ]);
+    const g = lowerBlocks(
+      'mid:test',
+      [8, 3, 3],
+      [
+        { stage: 'a', spec: { type: 'global_pool' } },
+        { stage: 'a', spec: { type: 'linear', outCh: 6 } },
+        { stage: 'a', spec: { type: 'conv_bn', kernel: 1, stride: 1, outCh: 4, act: 'hswish' } },
+      ],
+    );
     const w = initWeights(g, 0);
     const x = seededInput(g);
     const out = await runOrt(exportOnnx(g, { dtype: 'fp32', weights: w }), g, x);
@@ -191,7 +207,9 @@ describe('file format and names', () => {
       for (const o of n.output) if (o !== 'output') expect(blocks.has(blockOfNodeName(o) ?? ''), o).toBe(true);
     }
     const ops = model.graph.node.map((n) => `${n.op_type} ${n.name}`);
-    expect(ops).toEqual(expect.arrayContaining(['Softmax b00_mqa/attn/softmax', 'MatMul b00_mqa/attn/scores', 'Conv b00_mqa/k_dw', 'Mul b00_mqa/layer_scale']));
+    expect(ops).toEqual(
+      expect.arrayContaining(['Softmax b00_mqa/attn/softmax', 'MatMul b00_mqa/attn/scores', 'Conv b00_mqa/k_dw', 'Mul b00_mqa/layer_scale']),
+    );
   });
   it('conv pads are TF-SAME (asymmetric on even inputs)', () => {
     const gs = one(BLOCKS[0]![1], BLOCKS[0]![2]);
@@ -201,7 +219,12 @@ describe('file format and names', () => {
   });
   it('onnxruntime profiler nodes map back to blocks', async () => {
     const prefix = join(tmp, 'prof');
-    const s = await ort.InferenceSession.create(exportOnnx(g, { dtype: 'fp32' }), { graphOptimizationLevel: 'all', intraOpNumThreads: 1, enableProfiling: true, profileFilePrefix: prefix });
+    const s = await ort.InferenceSession.create(exportOnnx(g, { dtype: 'fp32' }), {
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: 1,
+      enableProfiling: true,
+      profileFilePrefix: prefix,
+    });
     await s.run({ input: new ort.Tensor('float32', seededInput(g), [1, ...g.inputShape]) });
     s.endProfiling();
     await s.release();
@@ -210,7 +233,9 @@ describe('file format and names', () => {
     const nodes = events.filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time'));
     expect(nodes.length).toBeGreaterThan(5);
     // layout nodes onnxruntime inserts itself (NCHWc reorders, NHWC transposes) carry no block name
-    const unmapped = nodes.filter((e) => blockOfNodeName(e.name) === undefined && !/^(ReorderInput|ReorderOutput|Transpose)/.test(e.args.op_name ?? ''));
+    const unmapped = nodes.filter(
+      (e) => blockOfNodeName(e.name) === undefined && !/^(ReorderInput|ReorderOutput|Transpose)/.test(e.args.op_name ?? ''),
+    );
     expect(unmapped.map((e) => e.name)).toEqual([]);
   });
 });
@@ -233,7 +258,10 @@ describe('int8 QDQ export', () => {
       // on a held-out input (values can leave the calibrated ranges and clip) within 20% rms
       const xCal = seededInput(g, 1000);
       const xNew = seededInput(g, 77);
-      for (const [x, rms, max] of [[xCal, 0.03, 0.06], [xNew, 0.2, 0.5]] as const) {
+      for (const [x, rms, max] of [
+        [xCal, 0.03, 0.06],
+        [xNew, 0.2, 0.5],
+      ] as const) {
         const q = (await runOrt(bytes, g, x)).data as Float32Array;
         const ref = runReference(g, w, x);
         expect(relRms(q, ref)).toBeLessThan(rms);
@@ -280,17 +308,26 @@ describe('int8 QDQ export', () => {
     ws.forEach((s, i) => expect(bs[i]).toBe(Math.fround(inScale * s)));
   });
   it('onnxruntime (level all) fuses the QDQ graph into quantized kernels', async () => {
-    const g = lowerBlocks('t', [16, 6, 6], [
-      { stage: 't', spec: { type: 'uib', startDw: 3, middleDw: 5, stride: 1, expandRatio: 4, outCh: 16, act: 'relu' } },
-      { stage: 't', spec: { type: 'mqa', heads: 2, keyDim: 8, valueDim: 8, kvStride: 2, layerScale: 0.5 } },
-      { stage: 't', spec: { type: 'global_pool' } },
-      { stage: 't', spec: { type: 'linear', outCh: 10 } },
-    ]);
+    const g = lowerBlocks(
+      't',
+      [16, 6, 6],
+      [
+        { stage: 't', spec: { type: 'uib', startDw: 3, middleDw: 5, stride: 1, expandRatio: 4, outCh: 16, act: 'relu' } },
+        { stage: 't', spec: { type: 'mqa', heads: 2, keyDim: 8, valueDim: 8, kvStride: 2, layerScale: 0.5 } },
+        { stage: 't', spec: { type: 'global_pool' } },
+        { stage: 't', spec: { type: 'linear', outCh: 10 } },
+      ],
+    );
     const optimized = join(tmp, 'int8-optimized.onnx');
-    const s = await ort.InferenceSession.create(exportOnnx(g, { dtype: 'int8' }), { graphOptimizationLevel: 'all', optimizedModelFilePath: optimized });
+    const s = await ort.InferenceSession.create(exportOnnx(g, { dtype: 'int8' }), {
+      graphOptimizationLevel: 'all',
+      optimizedModelFilePath: optimized,
+    });
     await s.release();
     const ops = decodeModel(readFileSync(optimized)).graph.node.map((n) => n.op_type);
-    expect(ops).toEqual(expect.arrayContaining(['QLinearConv', 'QLinearMatMul', 'QLinearAdd', 'QLinearMul', 'QLinearSoftmax', 'QLinearGlobalAveragePool', 'QGemm']));
+    expect(ops).toEqual(
+      expect.arrayContaining(['QLinearConv', 'QLinearMatMul', 'QLinearAdd', 'QLinearMul', 'QLinearSoftmax', 'QLinearGlobalAveragePool', 'QGemm']),
+    );
     // every conv and matmul runs quantized: no float Conv / MatMul / Gemm left
     expect(ops.filter((o) => o === 'Conv' || o === 'MatMul' || o === 'Gemm' || o === 'FusedConv')).toEqual([]);
     // only the graph input is quantized and the output dequantized

@@ -77,7 +77,10 @@ describe('multi-query attention', () => {
   it('2 heads share one K/V head; softmax(q.k / sqrt(kd)) v', () => {
     // input channels: 0..3 = q (head0 j0, head0 j1, head1 j0, head1 j1), 4..5 = k (j0, j1), 6 = v
     const b = new GraphBuilder([7, 1, 2]);
-    const pick = (role: string, chans: number[]): string => b.add('b00_mqa', role, { kind: 'conv', kernel: 1, stride: 1, groups: 1, inCh: 7, outCh: chans.length, bn: false, bias: false, act: 'none' }, ['input']);
+    const pick = (role: string, chans: number[]): string =>
+      b.add('b00_mqa', role, { kind: 'conv', kernel: 1, stride: 1, groups: 1, inCh: 7, outCh: chans.length, bn: false, bias: false, act: 'none' }, [
+        'input',
+      ]);
     const q = pick('q', [0, 1, 2, 3]);
     const k = pick('k', [4, 5]);
     const v = pick('v', [6]);
@@ -95,13 +98,20 @@ describe('multi-query attention', () => {
     ]);
     // per channel, positions p0 p1 (= key tokens m0 m1 for k and v)
     const x = f32([
-      1, 0, // q head0 j0
-      0, 2, // q head0 j1
-      2, -1, // q head1 j0
-      1, 0, // q head1 j1
-      1, 2, // k j0
-      1, 0, // k j1
-      10, 20, // v
+      1,
+      0, // q head0 j0
+      0,
+      2, // q head0 j1
+      2,
+      -1, // q head1 j0
+      1,
+      0, // q head1 j1
+      1,
+      2, // k j0
+      1,
+      0, // k j1
+      10,
+      20, // v
     ]);
     const s = Math.SQRT1_2;
     const attend = (s0: number, s1: number): number => {
@@ -113,7 +123,9 @@ describe('multi-query attention', () => {
     const want = [attend(1 * s, 2 * s), attend(2 * s, 0), attend(3 * s, 4 * s), attend(-1 * s, -2 * s)];
     close(runReference(g, w, x), want);
     const all = runReferenceAll(g, w, x);
-    expect([...all.keys()]).toEqual(expect.arrayContaining(['input', 'b00_mqa/q:out', 'b00_mqa/attn/scores:out', 'b00_mqa/attn/softmax:out', 'b00_mqa/attn:out']));
+    expect([...all.keys()]).toEqual(
+      expect.arrayContaining(['input', 'b00_mqa/q:out', 'b00_mqa/attn/scores:out', 'b00_mqa/attn/softmax:out', 'b00_mqa/attn:out']),
+    );
     const probs = all.get('b00_mqa/attn/softmax:out')!;
     for (let r = 0; r < 4; r++) expect(probs[2 * r]! + probs[2 * r + 1]!).toBeCloseTo(1, 6);
   });
@@ -121,7 +133,14 @@ describe('multi-query attention', () => {
 
 describe('whole blocks and errors', () => {
   it('global pool and linear', () => {
-    const g = lowerBlocks('t', [2, 2, 2], [{ stage: 'h', spec: { type: 'global_pool' } }, { stage: 'c', spec: { type: 'linear', outCh: 2 } }]);
+    const g = lowerBlocks(
+      't',
+      [2, 2, 2],
+      [
+        { stage: 'h', spec: { type: 'global_pool' } },
+        { stage: 'c', spec: { type: 'linear', outCh: 2 } },
+      ],
+    );
     const w: GraphWeights = new Map([['b01_linear/fc', { weight: f32([1, 0, 1, -1]), bias: f32([0.5, 0]) }]]);
     // means: ch0 = 2.5, ch1 = 6.5
     close(runReference(g, w, f32(range(8))), [3, -4]);

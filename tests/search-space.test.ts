@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { lowerModel, ModelSpecError } from '../src/models/graph.js';
 import { graphCost } from '../src/models/cost.js';
 import {
-  buildArchModel, decodeArch, DW_CHOICES, encodeArch, enumerateBlockConfigs, getSearchSpace, listSearchSpaceIds, sampleArch, skeletonArch, spaceSize,
+  buildArchModel,
+  decodeArch,
+  DW_CHOICES,
+  encodeArch,
+  enumerateBlockConfigs,
+  getSearchSpace,
+  listSearchSpaceIds,
+  sampleArch,
+  skeletonArch,
+  spaceSize,
 } from '../src/models/search-space.js';
 import { blockText, parseBlockText } from '../src/models/block-text.js';
 import { resolveWorkload } from '../src/models/workload.js';
@@ -24,7 +33,13 @@ describe('search spaces', () => {
     m.blocks.forEach((b, i) => {
       const o = base[i]!.spec;
       if (b.spec.type === 'uib' && o.type === 'uib') {
-        expect([b.spec.startDw, b.spec.middleDw, b.spec.outCh, b.spec.stride, b.spec.expandRatio]).toEqual([o.startDw, o.middleDw, o.outCh, o.stride, 4]);
+        expect([b.spec.startDw, b.spec.middleDw, b.spec.outCh, b.spec.stride, b.spec.expandRatio]).toEqual([
+          o.startDw,
+          o.middleDw,
+          o.outCh,
+          o.stride,
+          4,
+        ]);
       } else expect(b.spec).toEqual(o);
     });
   });
@@ -106,8 +121,17 @@ describe('workload references', () => {
     expect(a.graph.outputShape).toEqual([1000, 1, 1]);
   });
   it('block text round-trips for every block type', () => {
-    for (const t of ['conv_bn(k3,s2,o32,relu)', 'conv_bn(k3,s1,o8,none,dw,nobn,bias)', 'fused_ib(k3,s2,e4,o48,gelu)', 'uib(a0,m0,s1,e2,o160,relu,ls0.00001)',
-      'mqa(h4,kd64,vd64,kv2,ls0.00001)', 'ir(k5,s2,x72,o40,hswish,se24)', 'se(c8,gsigmoid,relu)', 'global_pool()', 'linear(o1000)']) {
+    for (const t of [
+      'conv_bn(k3,s2,o32,relu)',
+      'conv_bn(k3,s1,o8,none,dw,nobn,bias)',
+      'fused_ib(k3,s2,e4,o48,gelu)',
+      'uib(a0,m0,s1,e2,o160,relu,ls0.00001)',
+      'mqa(h4,kd64,vd64,kv2,ls0.00001)',
+      'ir(k5,s2,x72,o40,hswish,se24)',
+      'se(c8,gsigmoid,relu)',
+      'global_pool()',
+      'linear(o1000)',
+    ]) {
       const spec = parseBlockText(t);
       expect(parseBlockText(blockText(spec))).toEqual(spec);
     }

@@ -41,11 +41,17 @@ writeFileSync(NO_DATA_SCHEMA, readFileSync(SUBSET_SCHEMA, 'utf8').replace('data:
 const FULL_SCHEMA = process.env.TFLITE_SCHEMA_FBS;
 const HAS_FLATC = spawnSync('flatc', ['--version'], { encoding: 'utf8' }).status === 0;
 
-const MEDIAPIPE_TFLITE = path.join(path.dirname(createRequire(import.meta.url).resolve('@mediapipe/face_detection/package.json')), 'face_detection_short_range.tflite');
+const MEDIAPIPE_TFLITE = path.join(
+  path.dirname(createRequire(import.meta.url).resolve('@mediapipe/face_detection/package.json')),
+  'face_detection_short_range.tflite',
+);
 
 let fileNo = 0;
 /** flatc's JSON dump of a model (decoded with `schema`). */
-function flatcJson(bytes: Uint8Array, schema = SUBSET_SCHEMA): Record<string, unknown> & { subgraphs: FlatcSubgraph[]; operator_codes: FlatcOpCode[]; buffers: { data?: number[] | number }[] } {
+function flatcJson(
+  bytes: Uint8Array,
+  schema = SUBSET_SCHEMA,
+): Record<string, unknown> & { subgraphs: FlatcSubgraph[]; operator_codes: FlatcOpCode[]; buffers: { data?: number[] | number }[] } {
   const base = `m${fileNo++}`;
   const file = path.join(work, `${base}.tflite`);
   writeFileSync(file, bytes);
@@ -53,9 +59,24 @@ function flatcJson(bytes: Uint8Array, schema = SUBSET_SCHEMA): Record<string, un
   if (r.status !== 0) throw new Error(`flatc failed: ${r.stderr}`);
   return JSON.parse(readFileSync(path.join(work, `${base}.json`), 'utf8'));
 }
-interface FlatcOpCode { deprecated_builtin_code: number; builtin_code: string | number; version: number }
-interface FlatcTensor { shape: number[]; type?: string; buffer: number; name: string; quantization?: { scale?: number[]; zero_point?: number[]; quantized_dimension?: number } }
-interface FlatcSubgraph { tensors: FlatcTensor[]; inputs: number[]; outputs: number[]; operators: { opcode_index: number; inputs: number[]; outputs: number[]; builtin_options_type: string; builtin_options?: Record<string, unknown> }[] }
+interface FlatcOpCode {
+  deprecated_builtin_code: number;
+  builtin_code: string | number;
+  version: number;
+}
+interface FlatcTensor {
+  shape: number[];
+  type?: string;
+  buffer: number;
+  name: string;
+  quantization?: { scale?: number[]; zero_point?: number[]; quantized_dimension?: number };
+}
+interface FlatcSubgraph {
+  tensors: FlatcTensor[];
+  inputs: number[];
+  outputs: number[];
+  operators: { opcode_index: number; inputs: number[]; outputs: number[]; builtin_options_type: string; builtin_options?: Record<string, unknown> }[];
+}
 
 function block(spec: BlockSpec, shape: Shape): Graph {
   return lowerBlocks(`block:test`, shape, [{ stage: 'test', spec }]);
@@ -160,7 +181,11 @@ function checkStructure(g: Graph, bytes: Uint8Array, dtype: 'fp32' | 'fp16' | 'i
   expect(order).toEqual([...order].sort((a, b) => a - b));
   expect(new Set(order).size).toBe(g.layers.filter((l) => !(l.op.kind === 'act' && l.op.act === 'none')).length);
   // the final tensor of each layer is named after the layer
-  for (const l of g.layers) expect(sg.tensors.some((t) => t.name === l.name), l.name).toBe(true);
+  for (const l of g.layers)
+    expect(
+      sg.tensors.some((t) => t.name === l.name),
+      l.name,
+    ).toBe(true);
 
   const types = new Set(sg.tensors.map((t) => t.type));
   if (dtype === 'fp32') expect([...types].sort()).toEqual(['FLOAT32', 'INT32'].filter((t) => types.has(t)));
@@ -250,7 +275,8 @@ function checkWithFlatc(bytes: Uint8Array, s: TfliteModelSummary, withData = tru
   expect(j.buffers).toHaveLength(s.bufferCount);
   if (!withData) return;
   expect(j.buffers.map((b) => (b.data as number[] | undefined)?.length ?? 0)).toEqual(s.buffers.map((b) => b.size));
-  for (const [i, b] of s.buffers.entries()) if (b.size > 0) expect(Uint8Array.from(j.buffers[i]!.data as number[])).toEqual(bytes.subarray(b.offset, b.offset + b.size));
+  for (const [i, b] of s.buffers.entries())
+    if (b.size > 0) expect(Uint8Array.from(j.buffers[i]!.data as number[])).toEqual(bytes.subarray(b.offset, b.offset + b.size));
   if (FULL_SCHEMA) expect(flatcJson(bytes, FULL_SCHEMA)).toEqual(j);
 }
 
@@ -271,7 +297,8 @@ describe('TFLite export of every block type', () => {
       const fp16 = exportTflite(g, { dtype: 'fp16', weights: w });
       const s16 = checkStructure(g, fp16, 'fp16');
       // float constants take exactly half the bytes
-      const constBytes = (sm: TfliteModelSummary, type: string): number => sm.subgraphs[0]!.tensors.filter((t) => t.type === type).reduce((n, t) => n + t.dataBytes, 0);
+      const constBytes = (sm: TfliteModelSummary, type: string): number =>
+        sm.subgraphs[0]!.tensors.filter((t) => t.type === type).reduce((n, t) => n + t.dataBytes, 0);
       expect(constBytes(s16, 'FLOAT16')).toBe(constBytes(s32, 'FLOAT32') / 2);
       const r16 = stats(await runLiteRt(g, fp16, x), ref);
       expect(r16.relRms).toBeLessThan(5e-3);
@@ -297,11 +324,15 @@ describe('TFLite export of every block type', () => {
   }
 
   it('global_pool + linear head: MEAN keep_dims then FULLY_CONNECTED to [1, F]', async () => {
-    const g = lowerBlocks('block:head', [32, 5, 5], [
-      { stage: 'head', spec: { type: 'global_pool' } },
-      { stage: 'head', spec: { type: 'conv_bn', kernel: 1, stride: 1, outCh: 48, act: 'relu' } },
-      { stage: 'classifier', spec: { type: 'linear', outCh: 10 } },
-    ]);
+    const g = lowerBlocks(
+      'block:head',
+      [32, 5, 5],
+      [
+        { stage: 'head', spec: { type: 'global_pool' } },
+        { stage: 'head', spec: { type: 'conv_bn', kernel: 1, stride: 1, outCh: 48, act: 'relu' } },
+        { stage: 'classifier', spec: { type: 'linear', outCh: 10 } },
+      ],
+    );
     const w = initWeights(g, 1);
     const x = seededInput(g, 2);
     const ref = runReference(g, w, x);
@@ -313,23 +344,45 @@ describe('TFLite export of every block type', () => {
     expect(r.maxErr).toBeLessThanOrEqual(1e-4 * Math.max(1, r.maxRef));
     const int8 = exportTflite(g, { dtype: 'int8', weights: w, calibrationSamples: 1 });
     const s8 = checkStructure(g, int8, 'int8');
-    expect(s8.subgraphs[0]!.operators.map((o) => [o.op, o.version])).toEqual([['MEAN', 2], ['CONV_2D', 3], ['FULLY_CONNECTED', 4]]);
+    expect(s8.subgraphs[0]!.operators.map((o) => [o.op, o.version])).toEqual([
+      ['MEAN', 2],
+      ['CONV_2D', 3],
+      ['FULLY_CONNECTED', 4],
+    ]);
     if (HAS_FLATC) checkWithFlatc(int8, s8);
   });
 
   it('fuses ReLU / ReLU6 into convs and writes explicit SAME padding and strides', () => {
-    const g = lowerBlocks('block:fuse', [8, 9, 9], [
-      { stage: 'a', spec: { type: 'conv_bn', kernel: 3, stride: 2, outCh: 16, act: 'relu' } },
-      { stage: 'a', spec: { type: 'conv_bn', kernel: 3, stride: 1, outCh: 16, act: 'relu6', depthwise: true } },
-      { stage: 'a', spec: { type: 'conv_bn', kernel: 1, stride: 1, outCh: 8, act: 'hswish' } },
-    ]);
+    const g = lowerBlocks(
+      'block:fuse',
+      [8, 9, 9],
+      [
+        { stage: 'a', spec: { type: 'conv_bn', kernel: 3, stride: 2, outCh: 16, act: 'relu' } },
+        { stage: 'a', spec: { type: 'conv_bn', kernel: 3, stride: 1, outCh: 16, act: 'relu6', depthwise: true } },
+        { stage: 'a', spec: { type: 'conv_bn', kernel: 1, stride: 1, outCh: 8, act: 'hswish' } },
+      ],
+    );
     const s = readTflite(exportTflite(g, { dtype: 'fp32' }));
     expect(s.subgraphs[0]!.operators.map((o) => o.op)).toEqual(['CONV_2D', 'DEPTHWISE_CONV_2D', 'CONV_2D', 'HARD_SWISH']);
     if (!HAS_FLATC) return;
     const j = flatcJson(exportTflite(g, { dtype: 'fp32' }));
     const opts = j.subgraphs[0]!.operators.map((o) => [o.builtin_options_type, o.builtin_options]);
-    expect(opts[0]).toEqual(['Conv2DOptions', { padding: 'SAME', stride_w: 2, stride_h: 2, fused_activation_function: 'RELU', dilation_w_factor: 1, dilation_h_factor: 1 }]);
-    expect(opts[1]).toEqual(['DepthwiseConv2DOptions', { padding: 'SAME', stride_w: 1, stride_h: 1, depth_multiplier: 1, fused_activation_function: 'RELU6', dilation_w_factor: 1, dilation_h_factor: 1 }]);
+    expect(opts[0]).toEqual([
+      'Conv2DOptions',
+      { padding: 'SAME', stride_w: 2, stride_h: 2, fused_activation_function: 'RELU', dilation_w_factor: 1, dilation_h_factor: 1 },
+    ]);
+    expect(opts[1]).toEqual([
+      'DepthwiseConv2DOptions',
+      {
+        padding: 'SAME',
+        stride_w: 1,
+        stride_h: 1,
+        depth_multiplier: 1,
+        fused_activation_function: 'RELU6',
+        dilation_w_factor: 1,
+        dilation_h_factor: 1,
+      },
+    ]);
     expect(opts[2]![1]).toMatchObject({ fused_activation_function: 'NONE' });
     // weights OHWI / [1,k,k,C]
     const shapes = Object.fromEntries(j.subgraphs[0]!.tensors.map((t) => [t.name, t.shape]));
@@ -392,7 +445,9 @@ describe('TFLite export options and errors', () => {
   it('rejects bad options with one-line errors', () => {
     expect(() => exportTflite(g, { dtype: 'int4' as never })).toThrow(/unknown TFLite dtype 'int4'/);
     expect(() => exportTflite(g, { dtype: 'fp32', io: 'float32' })).toThrow(TfliteExportError);
-    expect(() => exportTflite(g, { dtype: 'int8', calibration: [{ input: new Float32Array(3) }] })).toThrow(/calibration input 0 must be a Float32Array of 8x4x4 = 128 values/);
+    expect(() => exportTflite(g, { dtype: 'int8', calibration: [{ input: new Float32Array(3) }] })).toThrow(
+      /calibration input 0 must be a Float32Array of 8x4x4 = 128 values/,
+    );
     expect(() => exportTflite(g, { dtype: 'int8', calibrationSamples: 0 })).toThrow(/positive integer/);
     expect(() => exportTflite(g, { dtype: 'fp32', weights: new Map() })).toThrow(/no weights for layer b00_uib\/start_dw/);
   });
@@ -400,10 +455,24 @@ describe('TFLite export options and errors', () => {
 
 describe('fp16 and int8 number formats', () => {
   it('converts float32 to float16 with round-to-nearest-even', () => {
-    const cases: [number, number][] = [[0, 0], [1, 0x3c00], [-2, 0xc000], [65504, 0x7bff], [65520, 0x7c00], [0.1, 0x2e66], [2 ** -24, 0x0001], [2 ** -25, 0], [1 + 2 ** -11, 0x3c00], [1 + 3 * 2 ** -11, 0x3c02], [Infinity, 0x7c00], [6.097555e-5, 0x03ff]];
+    const cases: [number, number][] = [
+      [0, 0],
+      [1, 0x3c00],
+      [-2, 0xc000],
+      [65504, 0x7bff],
+      [65520, 0x7c00],
+      [0.1, 0x2e66],
+      [2 ** -24, 0x0001],
+      [2 ** -25, 0],
+      [1 + 2 ** -11, 0x3c00],
+      [1 + 3 * 2 ** -11, 0x3c02],
+      [Infinity, 0x7c00],
+      [6.097555e-5, 0x03ff],
+    ];
     for (const [v, bits] of cases) expect(floatToHalf(v), String(v)).toBe(bits);
     expect(Number.isNaN(halfToFloat(floatToHalf(NaN)))).toBe(true);
-    for (const v of [0.3333, -1234.5, 7e-6, 1e-3]) expect(Math.abs(halfToFloat(floatToHalf(v)) - v)).toBeLessThanOrEqual(Math.abs(v) * 2 ** -11 + 2 ** -25);
+    for (const v of [0.3333, -1234.5, 7e-6, 1e-3])
+      expect(Math.abs(halfToFloat(floatToHalf(v)) - v)).toBeLessThanOrEqual(Math.abs(v) * 2 ** -11 + 2 ** -25);
   });
 
   it('quantizes activations asymmetrically with 0 exact and weights symmetrically per channel', () => {
@@ -429,7 +498,10 @@ describe('readTflite / validateTflite', () => {
     expect(s.version).toBe(3);
     const sg = s.subgraphs[0]!;
     expect(sg.inputs.map((t) => [t.name, t.shape, t.type])).toEqual([['input', [1, 128, 128, 3], 'FLOAT32']]);
-    expect(sg.outputs.map((t) => [t.name, t.shape])).toEqual([['regressors', [1, 896, 16]], ['classificators', [1, 896, 1]]]);
+    expect(sg.outputs.map((t) => [t.name, t.shape])).toEqual([
+      ['regressors', [1, 896, 16]],
+      ['classificators', [1, 896, 1]],
+    ]);
     for (const op of ['CONV_2D', 'DEPTHWISE_CONV_2D', 'DEQUANTIZE', 'ADD', 'RESHAPE', 'CONCATENATION']) expect(s.opCounts[op], op).toBeGreaterThan(0);
     expect(sg.tensors.some((t) => t.type === 'FLOAT16')).toBe(true);
     expect(s.tensorCount).toBe(sg.tensors.length);
@@ -456,10 +528,22 @@ describe('readTflite / validateTflite', () => {
     const good = exportTflite(block({ type: 'conv_bn', kernel: 3, stride: 1, outCh: 8, act: 'relu' }, [3, 4, 4]), { dtype: 'fp32' });
     const bad: [string, Uint8Array, RegExp][] = [
       ['empty', new Uint8Array(0), /only 0 bytes/],
-      ['ONNX-like protobuf', new Uint8Array([0x08, 0x08, 0x12, 0x07, 0x70, 0x79, 0x74, 0x6f, 0x72, 0x63, 0x68, 0x1a, 0x03, 0x32, 0x2e, 0x31]), /file identifier is .*expected 'TFL3'/],
+      [
+        'ONNX-like protobuf',
+        new Uint8Array([0x08, 0x08, 0x12, 0x07, 0x70, 0x79, 0x74, 0x6f, 0x72, 0x63, 0x68, 0x1a, 0x03, 0x32, 0x2e, 0x31]),
+        /file identifier is .*expected 'TFL3'/,
+      ],
       ['text', new TextEncoder().encode('this is not a model, just some text'), /file identifier is ' is '/],
       ['truncated', good.slice(0, Math.floor(good.length / 3)), /not a valid TFLite model: .*outside the \d+-byte file/],
-      ['bad root offset', (() => { const b = good.slice(); new DataView(b.buffer).setUint32(0, 0x7fffff00, true); return b; })(), /outside/],
+      [
+        'bad root offset',
+        (() => {
+          const b = good.slice();
+          new DataView(b.buffer).setUint32(0, 0x7fffff00, true);
+          return b;
+        })(),
+        /outside/,
+      ],
     ];
     for (const [what, bytes, re] of bad) {
       let err: unknown;

@@ -169,7 +169,9 @@ export interface DevicePlanOptions extends PlanOptions {
 /** Plans a device profile's run: every target entry on its workloads. */
 export function planDevice(profile: DeviceProfile, o: DevicePlanOptions = {}): Plan {
   if (profile.connection.kind === 'none') {
-    throw new PlanError(`device ${profile.id} cannot be reached from here (${profile.connection.reason}); its roofline estimate: mnv4-bench run --device ${profile.id} --simulate`);
+    throw new PlanError(
+      `device ${profile.id} cannot be reached from here (${profile.connection.reason}); its roofline estimate: mnv4-bench run --device ${profile.id} --simulate`,
+    );
   }
   if (o.targets) {
     if (o.targets.length === 0) throw new PlanError('--targets is empty; name at least one target of the profile');

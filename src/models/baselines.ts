@@ -142,7 +142,10 @@ export function mobileNetV2(mult: number): ModelSpec {
   let stride = 2;
   for (const b of plan.blocks) {
     stride *= b.stride;
-    blocks.push({ stage: stageOf(stride), spec: { type: 'inverted_residual', kernel: 3, stride: b.stride, expandedCh: b.expanded, outCh: b.out, act: 'relu6' } });
+    blocks.push({
+      stage: stageOf(stride),
+      spec: { type: 'inverted_residual', kernel: 3, stride: b.stride, expandedCh: b.expanded, outCh: b.out, act: 'relu6' },
+    });
   }
   blocks.push({ stage: 'head', spec: { type: 'conv_bn', kernel: 1, stride: 1, outCh: plan.last, act: 'relu6' } });
   blocks.push({ stage: 'head', spec: { type: 'global_pool' } });
@@ -217,7 +220,10 @@ export function mobileNetV3Large(mult: number): ModelSpec {
   }
   blocks.push({ stage: 'head', spec: { type: 'conv_bn', kernel: 1, stride: 1, outCh: ch(960), act: 'hswish' } });
   blocks.push({ stage: 'head', spec: { type: 'global_pool' } });
-  blocks.push({ stage: 'head', spec: { type: 'conv_bn', kernel: 1, stride: 1, outCh: Math.max(1280, ch(1280)), act: 'hswish', bn: false, bias: true } });
+  blocks.push({
+    stage: 'head',
+    spec: { type: 'conv_bn', kernel: 1, stride: 1, outCh: Math.max(1280, ch(1280)), act: 'hswish', bn: false, bias: true },
+  });
   blocks.push({ stage: 'classifier', spec: { type: 'linear', outCh: NUM_CLASSES } });
   const tag = multTag(mult);
   return {
@@ -268,7 +274,14 @@ function mobileOnePlan(variant: MobileOneVariant): { blocks: PlacedBlock[]; se: 
   // Inference form: each MobileOneBlock re-parameterizes (k conv branches + 1x1 scale branch + BN skip, all with
   // BN) into ONE conv with a bias and no BN, followed by [SE] and ReLU.
   const conv = (kernel: number, stride: number, outCh: number, depthwise: boolean, act: 'relu' | 'none' = 'relu'): BlockSpec => ({
-    type: 'conv_bn', kernel, stride, outCh, act, ...(depthwise ? { depthwise: true } : {}), bn: false, bias: true,
+    type: 'conv_bn',
+    kernel,
+    stride,
+    outCh,
+    act,
+    ...(depthwise ? { depthwise: true } : {}),
+    bn: false,
+    bias: true,
   });
   const stem = Math.min(64, Math.trunc(64 * v.widths[0]));
   const blocks: PlacedBlock[] = [{ stage: 'stem', spec: conv(3, 2, stem, false) }];
@@ -279,7 +292,11 @@ function mobileOnePlan(variant: MobileOneVariant): { blocks: PlacedBlock[]; se: 
     blocks.push({ stage, spec: conv(kernel, stride, outCh, depthwise, withSe ? 'none' : 'relu') });
     if (!withSe) return;
     const seCh = Math.trunc(outCh * 0.0625);
-    blocks.push({ stage, spec: { type: 'squeeze_excite', seCh, gate: 'sigmoid', act: 'relu' }, note: 'MobileOne SE (ReLU + sigmoid gate) on the conv before it, then that conv\'s ReLU' });
+    blocks.push({
+      stage,
+      spec: { type: 'squeeze_excite', seCh, gate: 'sigmoid', act: 'relu' },
+      note: "MobileOne SE (ReLU + sigmoid gate) on the conv before it, then that conv's ReLU",
+    });
     se.push({ blockIndex: blocks.length - 1, channels: outCh, seCh });
   };
   for (const [s, base] of MOBILEONE_BASE.entries()) {

@@ -94,7 +94,17 @@ export function layerCost(layer: Layer): LayerCost {
       break;
   }
   const activationElems = layer.inShapes.reduce((a, s) => a + numel(s), 0) + outC * outH * outW;
-  return { layer: layer.name, block: layer.block, kind: op.kind, macs, paramsTrain, paramsInfer, biasElems, activationElems, outShape: layer.outShape };
+  return {
+    layer: layer.name,
+    block: layer.block,
+    kind: op.kind,
+    macs,
+    paramsTrain,
+    paramsInfer,
+    biasElems,
+    activationElems,
+    outShape: layer.outShape,
+  };
 }
 
 export function weightBytes(c: Pick<LayerCost, 'paramsInfer' | 'biasElems'>, dtype: DType): number {

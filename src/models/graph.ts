@@ -172,11 +172,21 @@ export class GraphBuilder {
     return output;
   }
 
-  conv(block: string, role: string, x: string, o: { kernel: number; stride?: number; outCh: number; act: Activation; depthwise?: boolean; bn?: boolean; bias?: boolean }): string {
+  conv(
+    block: string,
+    role: string,
+    x: string,
+    o: { kernel: number; stride?: number; outCh: number; act: Activation; depthwise?: boolean; bn?: boolean; bias?: boolean },
+  ): string {
     const inCh = this.shapeOf(x)[0];
     const groups = o.depthwise ? inCh : 1;
     const outCh = o.depthwise ? inCh : o.outCh;
-    return this.add(block, role, { kind: 'conv', kernel: o.kernel, stride: o.stride ?? 1, groups, inCh, outCh, bn: o.bn ?? true, bias: o.bias ?? false, act: o.act }, [x]);
+    return this.add(
+      block,
+      role,
+      { kind: 'conv', kernel: o.kernel, stride: o.stride ?? 1, groups, inCh, outCh, bn: o.bn ?? true, bias: o.bias ?? false, act: o.act },
+      [x],
+    );
   }
 }
 
@@ -185,7 +195,15 @@ export function lowerBlock(g: GraphBuilder, id: string, spec: BlockSpec, x: stri
   const [inCh, inH, inW] = g.shapeOf(x);
   switch (spec.type) {
     case 'conv_bn':
-      return g.conv(id, 'conv', x, { kernel: spec.kernel, stride: spec.stride, outCh: spec.outCh, act: spec.act, depthwise: spec.depthwise, bn: spec.bn, bias: spec.bias });
+      return g.conv(id, 'conv', x, {
+        kernel: spec.kernel,
+        stride: spec.stride,
+        outCh: spec.outCh,
+        act: spec.act,
+        depthwise: spec.depthwise,
+        bn: spec.bn,
+        bias: spec.bias,
+      });
     case 'fused_ib': {
       const exp = makeDivisible(inCh * spec.expandRatio, 8);
       let y = g.conv(id, 'fused', x, { kernel: spec.kernel, stride: spec.stride, outCh: exp, act: spec.act });
@@ -194,13 +212,15 @@ export function lowerBlock(g: GraphBuilder, id: string, spec: BlockSpec, x: stri
       return y;
     }
     case 'uib': {
-      if (spec.stride > 1 && spec.startDw === 0 && spec.middleDw === 0) throw new ModelSpecError(`${id}: a strided UIB needs a start or middle depthwise conv`);
+      if (spec.stride > 1 && spec.startDw === 0 && spec.middleDw === 0)
+        throw new ModelSpecError(`${id}: a strided UIB needs a start or middle depthwise conv`);
       const exp = makeDivisible(inCh * spec.expandRatio, 8);
       const startStride = spec.middleDw > 0 ? 1 : spec.stride;
       let y = x;
       if (spec.startDw > 0) y = g.conv(id, 'start_dw', y, { kernel: spec.startDw, stride: startStride, outCh: inCh, act: 'none', depthwise: true });
       y = g.conv(id, 'expand', y, { kernel: 1, outCh: exp, act: spec.act });
-      if (spec.middleDw > 0) y = g.conv(id, 'middle_dw', y, { kernel: spec.middleDw, stride: spec.stride, outCh: exp, act: spec.act, depthwise: true });
+      if (spec.middleDw > 0)
+        y = g.conv(id, 'middle_dw', y, { kernel: spec.middleDw, stride: spec.stride, outCh: exp, act: spec.act, depthwise: true });
       y = g.conv(id, 'project', y, { kernel: 1, outCh: spec.outCh, act: 'none' });
       if (spec.layerScale !== undefined) y = g.add(id, 'layer_scale', { kind: 'scale', ch: spec.outCh, init: spec.layerScale }, [y]);
       if (spec.stride === 1 && inCh === spec.outCh) y = g.add(id, 'add', { kind: 'add' }, [y, x]);

@@ -37,17 +37,79 @@ export interface DeviceColumnInfo {
 
 /** What ran in each Table 6 column (paper Sec. 7.1 and App. B, via shared/reference/mnv4.md Sec. 4). */
 export const DEVICE_COLUMN_INFO: Readonly<Record<DeviceColumn, DeviceColumnInfo>> = {
-  pixel6_cpu: { id: 'pixel6_cpu', csvColumn: 'pixel6_cpu_ms', label: 'Pixel 6 CPU', device: 'Google Pixel 6', processor: 'ARM Cortex CPU, fastest core', runtime: 'TFLite + XNNPACK', precision: 'int8' },
-  pixel8_edgetpu: { id: 'pixel8_edgetpu', csvColumn: 'pixel8_edgetpu_ms', label: 'Pixel 8 EdgeTPU', device: 'Google Pixel 8', processor: 'Google EdgeTPU', runtime: 'TFLite', precision: 'int8' },
-  iphone13_coreml: { id: 'iphone13_coreml', csvColumn: 'iphone13_coreml_ms', label: 'iPhone 13 CoreML', device: 'Apple iPhone 13 (iOS 16.6.1)', processor: 'Apple Neural Engine', runtime: 'CoreML MLProgram (coremltools 7.1)', precision: 'fp16' },
-  pixel4_hexagon: { id: 'pixel4_hexagon', csvColumn: 'pixel4_hexagon_ms', label: 'Pixel 4 Hexagon', device: 'Google Pixel 4', processor: 'Qualcomm Hexagon DSP', runtime: 'TFLite', precision: 'int8' },
-  pixel7_gpu: { id: 'pixel7_gpu', csvColumn: 'pixel7_gpu_ms', label: 'Pixel 7 GPU', device: 'Google Pixel 7', processor: 'ARM Mali GPU', runtime: 'TFLite GPU', precision: 'fp16' },
-  s23_cpu: { id: 's23_cpu', csvColumn: 's23_cpu_ms', label: 'Samsung S23 CPU', device: 'Samsung Galaxy S23', processor: 'ARM Cortex CPU', runtime: 'TFLite + XNNPACK', precision: 'int8' },
-  s23_gpu: { id: 's23_gpu', csvColumn: 's23_gpu_ms', label: 'Samsung S23 GPU', device: 'Samsung Galaxy S23', processor: 'Qualcomm Snapdragon (Adreno) GPU', runtime: 'TFLite GPU', precision: 'fp16' },
+  pixel6_cpu: {
+    id: 'pixel6_cpu',
+    csvColumn: 'pixel6_cpu_ms',
+    label: 'Pixel 6 CPU',
+    device: 'Google Pixel 6',
+    processor: 'ARM Cortex CPU, fastest core',
+    runtime: 'TFLite + XNNPACK',
+    precision: 'int8',
+  },
+  pixel8_edgetpu: {
+    id: 'pixel8_edgetpu',
+    csvColumn: 'pixel8_edgetpu_ms',
+    label: 'Pixel 8 EdgeTPU',
+    device: 'Google Pixel 8',
+    processor: 'Google EdgeTPU',
+    runtime: 'TFLite',
+    precision: 'int8',
+  },
+  iphone13_coreml: {
+    id: 'iphone13_coreml',
+    csvColumn: 'iphone13_coreml_ms',
+    label: 'iPhone 13 CoreML',
+    device: 'Apple iPhone 13 (iOS 16.6.1)',
+    processor: 'Apple Neural Engine',
+    runtime: 'CoreML MLProgram (coremltools 7.1)',
+    precision: 'fp16',
+  },
+  pixel4_hexagon: {
+    id: 'pixel4_hexagon',
+    csvColumn: 'pixel4_hexagon_ms',
+    label: 'Pixel 4 Hexagon',
+    device: 'Google Pixel 4',
+    processor: 'Qualcomm Hexagon DSP',
+    runtime: 'TFLite',
+    precision: 'int8',
+  },
+  pixel7_gpu: {
+    id: 'pixel7_gpu',
+    csvColumn: 'pixel7_gpu_ms',
+    label: 'Pixel 7 GPU',
+    device: 'Google Pixel 7',
+    processor: 'ARM Mali GPU',
+    runtime: 'TFLite GPU',
+    precision: 'fp16',
+  },
+  s23_cpu: {
+    id: 's23_cpu',
+    csvColumn: 's23_cpu_ms',
+    label: 'Samsung S23 CPU',
+    device: 'Samsung Galaxy S23',
+    processor: 'ARM Cortex CPU',
+    runtime: 'TFLite + XNNPACK',
+    precision: 'int8',
+  },
+  s23_gpu: {
+    id: 's23_gpu',
+    csvColumn: 's23_gpu_ms',
+    label: 'Samsung S23 GPU',
+    device: 'Samsung Galaxy S23',
+    processor: 'Qualcomm Snapdragon (Adreno) GPU',
+    runtime: 'TFLite GPU',
+    precision: 'fp16',
+  },
 };
 
 /** The CSV header Table 6 must have, in this order. */
-export const TABLE6_COLUMNS = ['model', 'top1_imagenet1k', 'params_M', 'macs_G', ...DEVICE_COLUMNS.map((d) => DEVICE_COLUMN_INFO[d].csvColumn)] as const;
+export const TABLE6_COLUMNS = [
+  'model',
+  'top1_imagenet1k',
+  'params_M',
+  'macs_G',
+  ...DEVICE_COLUMNS.map((d) => DEVICE_COLUMN_INFO[d].csvColumn),
+] as const;
 
 export type Unit = '%' | 'M' | 'G' | 'ms';
 
@@ -232,9 +294,18 @@ const FiguresFileSchema = z
     description: z.string(),
     sources: z.record(z.string(), z.string().min(1)),
     models: z.array(
-      z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/), name: z.string().min(1), table6: z.string().min(1).optional(), defined: z.boolean() }).strict(),
+      z
+        .object({
+          id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
+          name: z.string().min(1),
+          table6: z.string().min(1).optional(),
+          defined: z.boolean(),
+        })
+        .strict(),
     ),
-    table6Notes: z.array(z.object({ model: z.string().min(1), column: z.string().min(1), note: z.string().min(1), source: z.string().min(1) }).strict()),
+    table6Notes: z.array(
+      z.object({ model: z.string().min(1), column: z.string().min(1), note: z.string().min(1), source: z.string().min(1) }).strict(),
+    ),
     figures: z.array(
       z
         .object({
@@ -260,7 +331,9 @@ export function parseFiguresJson(json: unknown, file = 'figures.json'): FiguresF
   if (!r.success) {
     const issue = r.error.issues[0];
     const path = issue ? issue.path.join('.') : '';
-    throw new PublishedDataError(`${file}: ${path ? `${path}: ` : ''}${issue?.message ?? 'invalid'}${r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more)` : ''}`);
+    throw new PublishedDataError(
+      `${file}: ${path ? `${path}: ` : ''}${issue?.message ?? 'invalid'}${r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more)` : ''}`,
+    );
   }
   return r.data;
 }
@@ -268,7 +341,11 @@ export function parseFiguresJson(json: unknown, file = 'figures.json'): FiguresF
 const TABLE6_NOTE_COLUMNS = new Set<string>(['*', 'name', 'top1', 'params', 'macs', ...DEVICE_COLUMNS]);
 
 /** Joins the parsed CSV and figures.json into per-model entries, checking that they agree. */
-export function buildPublished(table6: { comments: string[]; rows: Table6Row[] }, figures: FiguresFile, files = { csv: 'paper_table6.csv', json: 'figures.json' }): PublishedData {
+export function buildPublished(
+  table6: { comments: string[]; rows: Table6Row[] },
+  figures: FiguresFile,
+  files = { csv: 'paper_table6.csv', json: 'figures.json' },
+): PublishedData {
   const rowsByName = new Map(table6.rows.map((r) => [r.name, r]));
   const models: PublishedModel[] = [];
   const byId = new Map<string, PublishedModel>();
@@ -298,7 +375,8 @@ export function buildPublished(table6: { comments: string[]; rows: Table6Row[] }
   const generalNotes: Table6Note[] = [];
   figures.table6Notes.forEach((n, i) => {
     const where = `table6Notes[${i}]`;
-    if (!TABLE6_NOTE_COLUMNS.has(n.column)) throw new PublishedDataError(`${files.json}: ${where}: unknown column '${n.column}'; use one of ${[...TABLE6_NOTE_COLUMNS].join(', ')}`);
+    if (!TABLE6_NOTE_COLUMNS.has(n.column))
+      throw new PublishedDataError(`${files.json}: ${where}: unknown column '${n.column}'; use one of ${[...TABLE6_NOTE_COLUMNS].join(', ')}`);
     const note: Table6Note = { column: n.column, note: n.note, source: sourceOf(n.source, where) };
     if (n.model === '*') {
       generalNotes.push(note);
@@ -332,7 +410,8 @@ export function buildPublished(table6: { comments: string[]; rows: Table6Row[] }
 /** The data/published directory of the package (works from src/ and from dist/src/). */
 export function findPublishedDir(): string {
   const dir = join(packageRoot(), 'data', 'published');
-  if (!existsSync(join(dir, 'paper_table6.csv'))) throw new PublishedDataError(`missing ${join(dir, 'paper_table6.csv')}; the published data ships with mnv4-bench in data/published`);
+  if (!existsSync(join(dir, 'paper_table6.csv')))
+    throw new PublishedDataError(`missing ${join(dir, 'paper_table6.csv')}; the published data ships with mnv4-bench in data/published`);
   return dir;
 }
 

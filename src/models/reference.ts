@@ -90,7 +90,13 @@ function need(w: Float32Array | undefined, n: number, what: string): Float32Arra
 }
 
 /** Conv2D, TF-SAME padding, grouped, NCHW / OIHW, then the activation. Also reports the pre-activation tensor. */
-function conv(layer: Layer, op: Extract<LayerOp, { kind: 'conv' }>, x: Float32Array, weights: GraphWeights, tap: (suffix: string, t: Float32Array) => void): Float32Array {
+function conv(
+  layer: Layer,
+  op: Extract<LayerOp, { kind: 'conv' }>,
+  x: Float32Array,
+  weights: GraphWeights,
+  tap: (suffix: string, t: Float32Array) => void,
+): Float32Array {
   const [inC, H, W] = layer.inShapes[0]!;
   const [outC, OH, OW] = layer.outShape;
   const k = op.kernel;
@@ -158,7 +164,14 @@ function conv(layer: Layer, op: Extract<LayerOp, { kind: 'conv' }>, x: Float32Ar
   return out;
 }
 
-function attention(layer: Layer, op: Extract<LayerOp, { kind: 'attention' }>, q: Float32Array, k: Float32Array, v: Float32Array, tap: (suffix: string, t: Float32Array) => void): Float32Array {
+function attention(
+  layer: Layer,
+  op: Extract<LayerOp, { kind: 'attention' }>,
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  tap: (suffix: string, t: Float32Array) => void,
+): Float32Array {
   const { heads, keyDim: kd, valueDim: vd } = op;
   const [, H, W] = layer.inShapes[0]!;
   const [, h, w] = layer.inShapes[1]!;
@@ -291,7 +304,8 @@ export interface ReferenceOptions {
  */
 export function runReference(graph: Graph, weights: GraphWeights, input: Float32Array, opts: ReferenceOptions = {}): Float32Array {
   const [c, h, w] = graph.inputShape;
-  if (input.length !== c * h * w) throw new ReferenceError(`input has ${input.length} values, graph ${graph.id} expects ${c}x${h}x${w} = ${c * h * w}`);
+  if (input.length !== c * h * w)
+    throw new ReferenceError(`input has ${input.length} values, graph ${graph.id} expects ${c}x${h}x${w} = ${c * h * w}`);
   // free each tensor after its last reader so whole models fit in memory
   const lastUse = new Map<string, number>();
   graph.layers.forEach((l, i) => l.inputs.forEach((t) => lastUse.set(t, i)));

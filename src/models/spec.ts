@@ -126,15 +126,7 @@ export interface IdentityBlock {
 }
 
 export type BlockSpec =
-  | ConvBnBlock
-  | FusedIBBlock
-  | UIBBlock
-  | MQABlock
-  | InvertedResidualBlock
-  | SqueezeExciteBlock
-  | GlobalPoolBlock
-  | LinearBlock
-  | IdentityBlock;
+  ConvBnBlock | FusedIBBlock | UIBBlock | MQABlock | InvertedResidualBlock | SqueezeExciteBlock | GlobalPoolBlock | LinearBlock | IdentityBlock;
 
 export type BlockType = BlockSpec['type'];
 

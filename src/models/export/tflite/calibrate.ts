@@ -99,7 +99,9 @@ export function irRanges(model: IrModel, table: CalibrationTable, layers: Readon
     }
     if (!r) {
       const ref = referenceNameOf(model.tensors[out]!.name, layers);
-      throw new Error(`int8 export: no calibration range for tensor ${model.tensors[out]!.name}${ref ? ` (reference tensor ${ref} missing from the calibration table)` : ''}`);
+      throw new Error(
+        `int8 export: no calibration range for tensor ${model.tensors[out]!.name}${ref ? ` (reference tensor ${ref} missing from the calibration table)` : ''}`,
+      );
     }
     ranges.set(out, { ...r });
   }

@@ -153,7 +153,9 @@ export function lowerToIr(graph: Graph, weights: GraphWeights): IrModel {
         const k = op.kernel;
         const depthwise = op.groups > 1;
         if (depthwise && !(op.groups === op.inCh && op.groups === op.outCh)) {
-          throw new TfliteExportError(`${L}: grouped conv with ${op.groups} groups of ${op.inCh}->${op.outCh} channels has no TFLite builtin; only groups 1 and depthwise are supported`);
+          throw new TfliteExportError(
+            `${L}: grouped conv with ${op.groups} groups of ${op.inCh}->${op.outCh} channels has no TFLite builtin; only groups 1 and depthwise are supported`,
+          );
         }
         const wIn = expectLength(layer, 'weight', lw.weight, op.outCh * (op.inCh / op.groups) * k * k);
         const bias = lw.bias ? expectLength(layer, 'bias', lw.bias, op.outCh) : new Float32Array(op.outCh);

@@ -113,7 +113,8 @@ export function quantizeModel(model: IrModel, ranges: Map<number, Range>, opts: 
   // 2. parameters fixed by the op (in op order, so chains of reshapes propagate)
   for (const op of model.ops) {
     const out = tensors[op.outputs[0]!]!;
-    if (op.code === BuiltinOp.SOFTMAX || op.code === BuiltinOp.LOGISTIC) out.quant = { scale: [1 / 256], zeroPoint: [-128], dim: 0, min: 0, max: 255 / 256 };
+    if (op.code === BuiltinOp.SOFTMAX || op.code === BuiltinOp.LOGISTIC)
+      out.quant = { scale: [1 / 256], zeroPoint: [-128], dim: 0, min: 0, max: 255 / 256 };
     else if (SHAPE_ONLY_OPS.has(op.code)) out.quant = { ...tensors[op.inputs[0]!]!.quant! };
   }
   // 3. constants
@@ -145,7 +146,14 @@ export function quantizeModel(model: IrModel, ranges: Map<number, Range>, opts: 
     // TFLite checks |in_scale * w_scale - bias_scale| <= 1e-6 relative: use the float32 product
     const scale = sW.map((s) => Math.fround(sIn * s));
     const q = Int32Array.from(t.data, (v, i) => clampRound(v / scale[scale.length === 1 ? 0 : i]!, -2147483647, 2147483647));
-    tensors[biasId] = { name: t.name, shape: [...t.shape], dtype: 'int32', data: q, role: 'bias', quant: { scale, zeroPoint: new Array<number>(scale.length).fill(0), dim: 0 } };
+    tensors[biasId] = {
+      name: t.name,
+      shape: [...t.shape],
+      dtype: 'int32',
+      data: q,
+      role: 'bias',
+      quant: { scale, zeroPoint: new Array<number>(scale.length).fill(0), dim: 0 },
+    };
   }
 
   const ops = model.ops.map((op) => ({ ...op }));
@@ -163,7 +171,13 @@ export function quantizeModel(model: IrModel, ranges: Map<number, Range>, opts: 
     outputs = model.outputs.map((id) => {
       const q = tensors[id]!;
       const fid = tensors.push({ name: `${q.name}/dequantize`, shape: [...q.shape], dtype: 'float32' }) - 1;
-      ops.push({ code: BuiltinOp.DEQUANTIZE, inputs: [id], outputs: [fid], options: { kind: 'dequantize' }, layer: ops[ops.length - 1]?.layer ?? q.name });
+      ops.push({
+        code: BuiltinOp.DEQUANTIZE,
+        inputs: [id],
+        outputs: [fid],
+        options: { kind: 'dequantize' },
+        layer: ops[ops.length - 1]?.layer ?? q.name,
+      });
       return fid;
     });
   }

@@ -5,13 +5,7 @@
  * with one clear line instead of a runtime crash.
  */
 import * as flatbuffers from 'flatbuffers';
-import {
-  builtinOpName,
-  Slot,
-  TENSOR_TYPE_BYTES,
-  tensorTypeName,
-  TFLITE_FILE_IDENTIFIER,
-} from './schema.js';
+import { builtinOpName, Slot, TENSOR_TYPE_BYTES, tensorTypeName, TFLITE_FILE_IDENTIFIER } from './schema.js';
 
 export class TfliteFormatError extends Error {
   override name = 'TfliteFormatError';
@@ -213,10 +207,13 @@ function describeBytes(bytes: Uint8Array): string {
  */
 export function validateTflite(bytes: Uint8Array): void {
   if (!(bytes instanceof Uint8Array)) throw new TfliteFormatError('not a TFLite model: expected the file bytes as a Uint8Array');
-  if (bytes.length < 16) throw new TfliteFormatError(`not a TFLite model: the file has only ${bytes.length} bytes (truncated or empty; re-export it)`);
+  if (bytes.length < 16)
+    throw new TfliteFormatError(`not a TFLite model: the file has only ${bytes.length} bytes (truncated or empty; re-export it)`);
   const id = String.fromCharCode(...bytes.subarray(4, 8));
   if (id !== TFLITE_FILE_IDENTIFIER) {
-    throw new TfliteFormatError(`not a TFLite model: file identifier is '${id.replace(/[^\x20-\x7e]/g, '.')}' (first bytes ${describeBytes(bytes)}), expected '${TFLITE_FILE_IDENTIFIER}'; pass a .tflite file`);
+    throw new TfliteFormatError(
+      `not a TFLite model: file identifier is '${id.replace(/[^\x20-\x7e]/g, '.')}' (first bytes ${describeBytes(bytes)}), expected '${TFLITE_FILE_IDENTIFIER}'; pass a .tflite file`,
+    );
   }
   const r: Reader = new Reader(bytes);
   const root = r.indirect(0, 'root table');
@@ -324,7 +321,11 @@ export function readTflite(bytes: Uint8Array): TfliteModelSummary {
   const metadata = r.tables(model, S.Model.metadata, 'Model.metadata').map((m, i) => {
     const buffer = r.u32(m, S.Metadata.buffer, 0, `metadata[${i}]`);
     const buf = buffers[buffer];
-    const entry: TfliteModelSummary['metadata'][number] = { name: r.string(m, S.Metadata.name, `metadata[${i}]`) ?? '', buffer, bytes: buf?.size ?? 0 };
+    const entry: TfliteModelSummary['metadata'][number] = {
+      name: r.string(m, S.Metadata.name, `metadata[${i}]`) ?? '',
+      buffer,
+      bytes: buf?.size ?? 0,
+    };
     if (buf && buf.size > 0 && buf.size <= 65536) {
       const raw = bytes.subarray(buf.offset, buf.offset + buf.size);
       const text = new TextDecoder('utf-8', { fatal: false }).decode(raw);
@@ -333,8 +334,13 @@ export function readTflite(bytes: Uint8Array): TfliteModelSummary {
     return entry;
   });
   const signatures = r.tables(model, S.Model.signature_defs, 'Model.signature_defs').map((s, i) => {
-    const names = (slot: number): string[] => r.tables(s, slot, `signature_defs[${i}]`).map((tm) => r.string(tm, S.TensorMap.name, `signature_defs[${i}]`) ?? '');
-    return { key: r.string(s, S.SignatureDef.signature_key, `signature_defs[${i}]`) ?? '', inputs: names(S.SignatureDef.inputs), outputs: names(S.SignatureDef.outputs) };
+    const names = (slot: number): string[] =>
+      r.tables(s, slot, `signature_defs[${i}]`).map((tm) => r.string(tm, S.TensorMap.name, `signature_defs[${i}]`) ?? '');
+    return {
+      key: r.string(s, S.SignatureDef.signature_key, `signature_defs[${i}]`) ?? '',
+      inputs: names(S.SignatureDef.inputs),
+      outputs: names(S.SignatureDef.outputs),
+    };
   });
 
   return {

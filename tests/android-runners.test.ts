@@ -300,6 +300,7 @@ describe('settings and helpers', () => {
     expect(maskWarning('100', [{ cpu: 'cpu7', governor: 'g', curKHz: 1, maxKHz: 1 }])).toBe(
       'cpuMask 100 selects no CPU this phone reports (it has cpu7)',
     );
-    expect(protocolArgs(getPreset('default'))).toEqual(['--warmup_runs=10', '--warmup_min_secs=1', '--num_runs=50', '--min_secs=2', '--max_secs=30']);
+    const settings = { ...getPreset('default'), warmupMinIterations: 10, warmupMinMs: 1000, minSamples: 50, minTimeMs: 2000, maxTimeMs: 30_000 };
+    expect(protocolArgs(settings)).toEqual(['--warmup_runs=10', '--warmup_min_secs=1', '--num_runs=50', '--min_secs=2', '--max_secs=30']);
   });
 });

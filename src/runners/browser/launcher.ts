@@ -289,11 +289,7 @@ class SharedBrowser {
     const proc = this.browser.process();
     if (proc && proc.exitCode === null && proc.signalCode === null) {
       const gone = new Promise<void>((res) => proc.once('exit', () => res()));
-      try {
-        proc.kill('SIGKILL');
-      } catch {
-        /* already gone */
-      }
+      killProcessGroup(proc);
       await Promise.race([gone, sleep(2_000)]);
     }
     for (let i = 0; i < 20; i++) {
@@ -310,15 +306,30 @@ class SharedBrowser {
   /** Synchronous last resort at process exit: kill a launched browser and remove its profile folder. */
   killNow(): void {
     if (!this.launched) return;
-    try {
-      this.browser.process()?.kill('SIGKILL');
-    } catch {
-      /* already gone */
-    }
+    const proc = this.browser.process();
+    if (proc) killProcessGroup(proc);
     try {
       rmSync(this.userDataDir as string, { recursive: true, force: true, maxRetries: 3, retryDelay: 50 });
     } catch {
       /* a child still writing: nothing more can be done synchronously */
+    }
+  }
+}
+
+/**
+ * SIGKILL to Chromium and every process it started. puppeteer launches Chromium detached (its own process group
+ * on POSIX), so the group holds the zygote, renderers and GPU process too; killing only the browser process
+ * leaves them alive for a while, writing into (and recreating) the profile folder.
+ */
+function killProcessGroup(proc: { pid?: number | undefined; kill: (signal: NodeJS.Signals) => boolean }): void {
+  try {
+    if (proc.pid !== undefined && process.platform !== 'win32') process.kill(-proc.pid, 'SIGKILL');
+    else proc.kill('SIGKILL');
+  } catch {
+    try {
+      proc.kill('SIGKILL');
+    } catch {
+      /* already gone */
     }
   }
 }

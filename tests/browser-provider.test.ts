@@ -100,7 +100,8 @@ function startRemoteChromium(dir: string): Promise<{ proc: ChildProcess; endpoin
   const proc = spawn(
     (chromium as { location: { path: string } }).location.path,
     ['--headless', ...CHROMIUM_FLAGS, '--remote-debugging-port=0', `--user-data-dir=${dir}`, 'about:blank'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    // its own process group, so the test can kill Chromium with its zygote and renderers at the end
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
   );
   return new Promise((resolve, reject) => {
     let err = '';
@@ -159,8 +160,10 @@ describe.skipIf(!chromium.ok)('a browser reached through its DevTools endpoint',
       expect(proc.exitCode).toBeNull();
     } finally {
       registerAdbBrowserBridge(null);
-      proc.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
+      const gone = proc.exitCode === null && proc.signalCode === null ? new Promise((res) => proc.once('exit', res)) : Promise.resolve();
+      process.kill(-(proc.pid as number), 'SIGKILL');
+      await gone;
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     }
   });
 });

@@ -9,6 +9,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { summarizeValidation, validationPoint } from '../lut/validate.js';
+import { median } from '../util/median.js';
 import { ReportInputError } from './load.js';
 
 const Point = z.object({
@@ -56,25 +58,16 @@ export interface LutValidation {
 }
 
 /** A relative error of exactly 5% / 10% (in floating point) counts as within. */
-const TOLERANCE = 1e-12;
-
-/** Error statistics of predicted vs measured latencies. */
+/**
+ * Error statistics of predicted vs measured latencies: the same figures `lut validate` prints (one
+ * implementation, src/lut/validate.ts); the noise floor here covers only the points whose spread is known.
+ */
 export function lutStats(points: readonly LutPoint[]): LutStats {
-  const n = points.length;
-  const abs = points.map((p) => Math.abs(p.error));
-  const rel = points.filter((p) => p.spreadMs !== null).map((p) => p.spreadMs! / p.measuredMs);
-  rel.sort((a, b) => a - b);
-  const mid = rel.length >> 1;
-  return {
-    n,
-    mape: abs.reduce((s, v) => s + v, 0) / n,
-    bias: points.reduce((s, p) => s + p.error, 0) / n,
-    rmseMs: Math.sqrt(points.reduce((s, p) => s + (p.predictedMs - p.measuredMs) ** 2, 0) / n),
-    within5: abs.filter((v) => v <= 0.05 + TOLERANCE).length / n,
-    within10: abs.filter((v) => v <= 0.1 + TOLERANCE).length / n,
-    maxAbsError: Math.max(...abs),
-    noiseFloor: rel.length === 0 ? null : rel.length % 2 ? rel[mid]! : (rel[mid - 1]! + rel[mid]!) / 2,
-  };
+  const { noiseFloor: _ignored, ...errors } = summarizeValidation(
+    points.map((p) => validationPoint(p.arch, p.predictedMs, p.measuredMs, p.spreadMs ?? 0)),
+  );
+  const relativeSpreads = points.filter((p) => p.spreadMs !== null).map((p) => p.spreadMs! / p.measuredMs);
+  return { ...errors, noiseFloor: relativeSpreads.length === 0 ? null : median(relativeSpreads) };
 }
 
 function fail(source: string, what: string): never {

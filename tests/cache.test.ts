@@ -122,11 +122,11 @@ describe('cache directory', () => {
     if (saved === undefined) delete process.env.MNV4_BENCH_CACHE;
     else process.env.MNV4_BENCH_CACHE = saved;
   });
-  it('comes from MNV4_BENCH_CACHE, else <repo>/.cache/models', async () => {
+  it('is models/ in the cache folder: $MNV4_BENCH_CACHE/models, else <repo>/.cache/models', async () => {
     process.env.MNV4_BENCH_CACHE = join(root, 'env');
-    expect(cacheDir()).toBe(join(root, 'env'));
+    expect(cacheDir()).toBe(join(root, 'env', 'models'));
     const r = await getExport(BLOCK, { format: 'onnx', dtype: 'fp32' });
-    expect(r.path.startsWith(join(root, 'env'))).toBe(true);
+    expect(r.path.startsWith(join(root, 'env', 'models'))).toBe(true);
     delete process.env.MNV4_BENCH_CACHE;
     expect(cacheDir()).toMatch(/\.cache[\\/]models$/);
   });

@@ -11,8 +11,8 @@
  * keep separate entries.)
  *
  * Layout: `<dir>/<key>.<onnx|tflite>` and the sidecar `<dir>/<key>.json` ({schema, key, sha256, bytes,
- * format, dtype, workload, ...}). The directory is $MNV4_BENCH_CACHE, else `<package root>/.cache/models`
- * (git-ignored). Both files are written to a temporary name and renamed (atomic on one filesystem), model
+ * format, dtype, workload, ...}). The directory is `models/` in the cache folder ($MNV4_BENCH_CACHE, else
+ * `<package root>/.cache`, git-ignored; see src/paths.ts). Both files are written to a temporary name and renamed (atomic on one filesystem), model
  * first, sidecar last: a sidecar exists only for a complete file. On every read the file's sha256 is
  * recomputed and compared with the sidecar; a missing, truncated or altered file, or an unreadable sidecar,
  * is rebuilt (`rebuiltReason` says why), never silently used.
@@ -26,7 +26,7 @@ import { initWeights } from '../weights.js';
 import type { ResolvedWorkload } from '../workload.js';
 import { resolveWorkload } from '../workload.js';
 import { withFsErrorsSync } from '../../util/fs-errors.js';
-import { packageRoot } from '../../paths.js';
+import { cacheDir as cacheFolder } from '../../paths.js';
 import { DEFAULT_CALIBRATION_SAMPLES, exportOnnx, ONNX_EXPORTER_VERSION } from './onnx.js';
 import { exportTflite, TFLITE_EXPORTER_VERSION } from './tflite.js';
 import { InputError } from '../../errors.js';
@@ -92,10 +92,9 @@ interface Sidecar {
 
 const CACHE_ENV_VAR = 'MNV4_BENCH_CACHE';
 
-/** The cache directory: $MNV4_BENCH_CACHE, else <package root>/.cache/models. */
+/** The model cache directory: `models/` in the cache folder ($MNV4_BENCH_CACHE, else <package root>/.cache). */
 export function cacheDir(): string {
-  const env = process.env[CACHE_ENV_VAR];
-  return env && env.trim() !== '' ? env : join(packageRoot(), '.cache', 'models');
+  return cacheFolder('models');
 }
 
 const CACHE_USE = {

@@ -201,8 +201,13 @@ function clkTck(): number {
   return clockTicks;
 }
 
-/** CPU ms used so far by `rootPid` and all its descendants (Linux /proc; null elsewhere). */
-function processTreeCpuMs(rootPid: number): number | null {
+/**
+ * CPU ms used so far by `rootPid` and all its descendants (Linux /proc; null elsewhere). Each live process
+ * counts its own time (utime + stime) plus that of its children already exited and reaped (cutime + cstime,
+ * proc(5)): Chromium starts and ends renderer and utility processes all the time, and a renderer that exits
+ * inside a load window would otherwise take its CPU time with it and the window would read as other load.
+ */
+export function processTreeCpuMs(rootPid: number): number | null {
   if (process.platform !== 'linux' || !existsSync('/proc')) return null;
   const parent = new Map<number, number>();
   const cpu = new Map<number, number>();
@@ -214,10 +219,10 @@ function processTreeCpuMs(rootPid: number): number | null {
     } catch {
       continue;
     }
-    // fields after the parenthesised command: state ppid ... utime(14) stime(15)
+    // fields after the parenthesised command: state(3) ppid(4) ... utime(14) stime(15) cutime(16) cstime(17)
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ppid = Number(rest[1]);
-    const ticks = Number(rest[11]) + Number(rest[12]);
+    const ticks = Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14]);
     parent.set(Number(d), ppid);
     cpu.set(Number(d), ticks);
   }

@@ -156,8 +156,15 @@ describe('lut validate and search through the engine', () => {
     expect(r.summary.mape).toBeLessThan(0.02);
     expect(r.summary.noiseFloor).toBeGreaterThanOrEqual(0);
     expect(r.warnings).toEqual([]); // the fake host is quiet
-    expect(r.drift).toHaveLength(4);
+    // 4 block entries and the 2 steadiest calibration architectures (whole networks)
+    expect(r.drift.filter((d) => d.kind === 'entry')).toHaveLength(4);
+    const anchors = r.drift.filter((d) => d.kind === 'arch');
+    expect(anchors).toHaveLength(2);
+    for (const a of anchors) expect(built.table!.archs.map((x) => x.arch)).toContain(a.key);
     for (const d of r.drift) expect(Math.abs(d.change)).toBeLessThan(0.02);
+    // the fake host did not change: the host-state ratio is ~1 and adjusting changes nothing that matters
+    expect(r.hostState.ratio).toBeCloseTo(1, 1);
+    expect(r.hostState.adjusted!.within10).toBe(1);
     expect(r.models.map((m) => m.arch)).toEqual([
       'model:conv-s@224',
       'model:conv-m@224',

@@ -13,7 +13,15 @@ import { compileTable, predictGraph, predictLatency, predictVector } from '../sr
 import { parseTable, serializeTable, signTable, type LutTable } from '../src/lut/schema.js';
 import { searchFrontier } from '../src/lut/search.js';
 import { archConfigs, archMacs, configKey, spaceIndex } from '../src/lut/space-index.js';
-import { driftPoint, summarizeValidation, validationPoint, validationWarnings } from '../src/lut/validate.js';
+import {
+  driftArchs,
+  driftPoint,
+  hostStateRatio,
+  stateAdjusted,
+  summarizeValidation,
+  validationPoint,
+  validationWarnings,
+} from '../src/lut/validate.js';
 import { getModel } from '../src/models/registry.js';
 import { resolveWorkload } from '../src/models/workload.js';
 import { blockText, parseBlockText } from '../src/models/block-text.js';
@@ -319,7 +327,38 @@ describe('validation figures and helpers', () => {
     const w = validationWarnings(noisy, [driftPoint('a', 1, 1.2), driftPoint('b', 1, 0.9), driftPoint('c', 1, 1.0)]);
     expect(w).toHaveLength(2);
     expect(w[0]).toMatch(/disagree by 30\.0%.*too noisy/);
-    expect(w[1]).toMatch(/moved by 10\.0% \(median\)/);
+    expect(w[1]).toMatch(/table entries moved by 10\.0% \(median\)/);
+  });
+
+  it('reads the host-state change from re-measured whole architectures, not from blocks', () => {
+    const drift = [
+      driftPoint('blockA', 1, 1.3),
+      driftPoint('blockB', 1, 0.7),
+      driftPoint('arch1', 16, 14.4, 'arch'),
+      driftPoint('arch2', 15, 13.8, 'arch'),
+      driftPoint('arch3', 14, 12.6, 'arch'),
+    ];
+    // ratios 0.9, 0.92, 0.9: median 0.9; the blocks (1.3, 0.7) do not enter it
+    expect(hostStateRatio(drift)).toBeCloseTo(0.9, 12);
+    expect(hostStateRatio(drift.filter((d) => d.kind === 'entry'))).toBeNull();
+    // predictions 10% too slow everywhere because the host got 10% faster: adjusted, the error is gone
+    const points = [validationPoint('x', 11, 9.9, 0.1), validationPoint('y', 22, 19.8, 0.1)];
+    expect(summarizeValidation(points).bias).toBeCloseTo(1 / 9, 9);
+    const adjusted = summarizeValidation(stateAdjusted(points, 0.9));
+    expect(adjusted.mape).toBeCloseTo(0, 9);
+    expect(adjusted.within5).toBe(1);
+    // the steadiest calibration architectures are the anchors
+    const lat = (median: number, spreadMs: number) => ({ median, spreadMs });
+    const table = {
+      archs: [
+        { arch: 'a', latency: lat(10, 1) },
+        { arch: 'b', latency: lat(20, 0.2) },
+        { arch: 'c', latency: lat(10, 0.2) },
+      ],
+    };
+    expect(driftArchs(table as unknown as Parameters<typeof driftArchs>[0], 2)).toEqual(['b', 'c']);
+    const w = validationWarnings(summarizeValidation(points), drift);
+    expect(w.some((x) => /calibration architectures moved by 10\.0% \(median\)/.test(x))).toBe(true);
   });
 
   it('least squares recovers known coefficients, with zero columns left at 0', () => {

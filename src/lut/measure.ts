@@ -19,7 +19,17 @@ import { lowerModel } from '../models/graph.js';
 import { getModel } from '../models/registry.js';
 import { encodeArch, sampleArch } from '../models/search-space.js';
 import { compileTable, predictGraph, predictLatency } from './predict.js';
-import { driftEntries, driftPoint, summarizeValidation, validationPoint, validationWarnings, type ValidationReport } from './validate.js';
+import {
+  driftArchs,
+  driftEntries,
+  driftPoint,
+  hostStateRatio,
+  stateAdjusted,
+  summarizeValidation,
+  validationPoint,
+  validationWarnings,
+  type ValidationReport,
+} from './validate.js';
 import type { MeasurementRecord } from '../results/schema.js';
 import { buildTable, calibrationArchs, identityShapes, sessionSpread, type MeasuredWorkload, type SessionProfile } from './build.js';
 import { LutError } from './errors.js';
@@ -247,6 +257,8 @@ export interface ValidateRequest extends Omit<LutPlanRequest, 'workloads' | 'res
   seed: number;
   /** table entries re-measured to see drift (default 4). */
   driftCount?: number;
+  /** calibration architectures re-measured to see drift of whole networks (default 2). */
+  driftArchCount?: number;
   /** also the five MNv4 models (default true). */
   models?: boolean;
 }
@@ -261,6 +273,8 @@ export async function measureAndValidate(req: ValidateRequest, x: LutExecution):
   const space = c.index.space;
   const archs = Array.from({ length: req.n }, (_, i) => encodeArch(space, sampleArch(space, req.seed + i)));
   const drift = driftEntries(t, req.driftCount ?? 4);
+  // anchors never double as validation architectures (a held-out architecture must not be one the table saw)
+  const anchors = driftArchs(t, req.driftArchCount ?? 2).filter((a) => !archs.includes(a));
   const models = req.models === false ? [] : [...MNV4_MODELS];
   const plan = planLut({
     device: req.device,
@@ -269,7 +283,12 @@ export async function measureAndValidate(req: ValidateRequest, x: LutExecution):
     sessions: req.sessions,
     resolution: t.space.resolution,
     ...(req.preset !== undefined ? { preset: req.preset } : {}),
-    workloads: [...archs.map(archWorkloadText), ...drift.map(blockWorkloadText), ...models.map((m) => `model:${m}`)],
+    workloads: [
+      ...archs.map(archWorkloadText),
+      ...drift.map(blockWorkloadText),
+      ...anchors.map(archWorkloadText),
+      ...models.map((m) => `model:${m}`),
+    ],
   });
   await checkSameTarget(t, plan);
   const { result, run } = await executeLut(plan, x);
@@ -291,10 +310,18 @@ export async function measureAndValidate(req: ValidateRequest, x: LutExecution):
   });
   const summary = summarizeValidation(points);
   const entryMs = new Map(t.entries.map((e) => [e.key, e.latency.median]));
-  const driftPoints = drift.flatMap((k) => {
-    const r = byText(blockWorkloadText(k));
-    return r ? [driftPoint(k, entryMs.get(k)!, r.latency.medianMs)] : [];
-  });
+  const archMs = new Map(t.archs.map((a) => [a.arch, a.latency.median]));
+  const driftPoints = [
+    ...drift.flatMap((k) => {
+      const r = byText(blockWorkloadText(k));
+      return r ? [driftPoint(k, entryMs.get(k)!, r.latency.medianMs, 'entry')] : [];
+    }),
+    ...anchors.flatMap((a) => {
+      const r = byText(archWorkloadText(a));
+      return r ? [driftPoint(a, archMs.get(a)!, r.latency.medianMs, 'arch')] : [];
+    }),
+  ];
+  const ratio = hostStateRatio(driftPoints);
   return {
     result,
     report: {
@@ -312,6 +339,11 @@ export async function measureAndValidate(req: ValidateRequest, x: LutExecution):
       summary,
       models: modelPoints,
       drift: driftPoints,
+      hostState: {
+        ratio,
+        archs: driftPoints.filter((d) => d.kind === 'arch').length,
+        adjusted: ratio !== null && points.length > 0 ? summarizeValidation(stateAdjusted(points, ratio)) : null,
+      },
       warnings: validationWarnings(summary, driftPoints),
       runId: result.runId,
       provenance: { predicted: 'estimated', measured: 'measured' },

@@ -146,12 +146,24 @@ export function formatValidation(r: ValidationReport): string {
     );
   }
   if (r.drift.length > 0) {
-    lines.push('', 'table entries re-measured in the same run (drift of the host since the build):');
+    lines.push('', 'table entries and calibration architectures re-measured in the same run (drift of the host since the build):');
     lines.push(
       textTable(
-        [{ header: 'entry' }, { header: 'table ms', right: true }, { header: 'now ms', right: true }, { header: 'change', right: true }],
-        r.drift.map((d) => [d.key, fmt(d.tableMs, 4), fmt(d.nowMs, 4), signedPct(d.change)]),
+        [
+          { header: 'entry' },
+          { header: 'kind' },
+          { header: 'table ms', right: true },
+          { header: 'now ms', right: true },
+          { header: 'change', right: true },
+        ],
+        r.drift.map((d) => [d.key, d.kind === 'arch' ? 'whole arch' : 'block', fmt(d.tableMs, 4), fmt(d.nowMs, 4), signedPct(d.change)]),
       ),
+    );
+  }
+  const a = r.hostState?.adjusted;
+  if (a && r.hostState.ratio !== null) {
+    lines.push(
+      `adjusted for the host's change since the build (predictions x${fmt(r.hostState.ratio, 3)}, the median now/table of ${r.hostState.archs} re-measured calibration architectures; a diagnostic, not the headline): MAPE ${pct(a.mape, 2)} (mean error ${signedPct(a.bias)}), within ±5% ${pct(a.within5, 0)}, within ±10% ${pct(a.within10, 0)}, max |error| ${pct(a.maxAbsError)}`,
     );
   }
   for (const w of r.warnings) lines.push(`warning: ${w}`);
@@ -309,16 +321,18 @@ export function register(program: Command, cli: CliContext): void {
     .option('--seed <n>', 'seed of the first architecture (then seed+1, ...)', '1')
     .option('--device <id>', "device profile (default: the table's)")
     .option('--drift <n>', 'table entries re-measured in the same run to show drift', '4')
+    .option('--drift-archs <n>', "the table's calibration architectures re-measured in the same run (drift of whole networks)", '2')
     .option('--no-models', 'leave out the five MNv4 models')
     .option('--report <file>', 'also write the report as JSON there');
   addMeasureOptions(validate).action(
-    async (o: MeasureValues & { table?: string; n: string; seed: string; drift: string; models: boolean; report?: string }) => {
+    async (o: MeasureValues & { table?: string; n: string; seed: string; drift: string; driftArchs: string; models: boolean; report?: string }) => {
       const file = requireTable(o.table);
       const t = await readTableFile(file);
       compileTable(t);
       const n = parseIntFlag('--n', o.n, 1, 10_000);
       const seed = parseIntFlag('--seed', o.seed, 0, 2 ** 31 - 1);
       const driftCount = parseIntFlag('--drift', o.drift, 0, 100);
+      const driftArchCount = parseIntFlag('--drift-archs', o.driftArchs, 0, 100);
       const sessions = sessionsOf(o) ?? LUT_DEFAULT_SESSIONS;
       const device = deviceOf(o, t);
       const { report, result } = await withEngine(o, cli, (x) =>
@@ -331,6 +345,7 @@ export function register(program: Command, cli: CliContext): void {
             n,
             seed,
             driftCount,
+            driftArchCount,
             models: o.models,
             ...(o.preset !== undefined ? { preset: o.preset } : {}),
           },

@@ -271,7 +271,14 @@ export async function measureAndValidate(req: ValidateRequest, x: LutExecution):
   const t = req.table;
   const c = compileTable(t);
   const space = c.index.space;
-  const archs = Array.from({ length: req.n }, (_, i) => encodeArch(space, sampleArch(space, req.seed + i)));
+  // held out: seeds seed, seed+1, ..., skipping any architecture the table was calibrated on
+  const seen = new Set(t.archs.map((a) => a.arch));
+  const archs: string[] = [];
+  for (let i = 0; archs.length < req.n && i < req.n * 100; i++) {
+    const a = encodeArch(space, sampleArch(space, req.seed + i));
+    if (!seen.has(a)) archs.push(a);
+    seen.add(a);
+  }
   const drift = driftEntries(t, req.driftCount ?? 4);
   // anchors never double as validation architectures (a held-out architecture must not be one the table saw)
   const anchors = driftArchs(t, req.driftArchCount ?? 2).filter((a) => !archs.includes(a));

@@ -13,7 +13,7 @@ import { executePlan, TargetUnavailableError, type ExecuteOptions } from '../src
 import { planBench, planDevice, summaryLayout, type Plan } from '../src/engine/plan.js';
 import { publishedLatency } from '../src/models/published.js';
 import { parseDeviceProfile } from '../src/profiles/device.js';
-import { formatMeasurement } from '../src/report/measurement.js';
+import { formatMeasurement, formatNoiseFloor, notConvergedCodes } from '../src/report/measurement.js';
 import { layoutFromRecords, summaryCells, summaryTable } from '../src/report/summary.js';
 import { readRun, selectMeasurements, selectSessions, selectUnmeasured } from '../src/results/reader.js';
 import type { MeasurementRecord, SessionRecord } from '../src/results/schema.js';
@@ -21,7 +21,6 @@ import { clearTargetsMemoryCache } from '../src/runners/registry.js';
 import { createFakeRunner, fakeLatencyMs, fakePrepare, installFakeRunners } from './helpers/fake-runner.js';
 import { resolveWorkload } from '../src/models/workload.js';
 import type { ReferenceRunner } from '../src/engine/noise-floor.js';
-import { formatNoiseFloor } from '../src/report/measurement.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mnv4-engine-'));
 const savedCache = process.env.MNV4_BENCH_CACHE;
@@ -235,6 +234,12 @@ describe('executing a plan', () => {
     const m = result.measured[0]!;
     expect(m.latency.between.spreadRel).toBeCloseTo(0.2 / 1.1, 2);
     expect(m.warnings.map((w) => w.code)).toContain('sessions-disagree');
+    // the run table marks it not converged with the reason's code, and the legend says what the code means
+    expect(notConvergedCodes(m).codes).toContain('d');
+    expect(notConvergedCodes(m).words[0]).toMatch(/^sessions differ by up to \d+\.\d%$/);
+    const text = summaryTable(summaryLayout(plan), (await readRun(result.runDir)).records);
+    expect(text).toMatch(/\*d\w*/);
+    expect(text).toContain("d = the sessions' medians disagree beyond the target");
   });
 
   it('an abort mid-run keeps every finished session; --resume runs only the missing ones', async () => {

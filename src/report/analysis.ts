@@ -320,7 +320,7 @@ function paretoGroups(facts: ModelFacts[], latest: MeasurementView[], sims: read
 
 function flagsOf(m: MeasurementView): string[] {
   const f: string[] = [];
-  if (!m.converged) f.push('not converged');
+  if (!m.converged) f.push(m.notConverged.length ? `not converged: ${m.notConverged.join(', ')}` : 'not converged');
   if (m.softwareAdapter) f.push('software adapter');
   if (m.backendShare !== null && m.backendShare < 1) f.push(`partial fallback: ${(m.backendShare * 100).toFixed(0)}% on ${m.target.backend}`);
   if (m.timing === 'external') f.push('externally timed');

@@ -12,6 +12,7 @@ import { InputError } from '../errors.js';
 import { loadDevice, type DeviceProfile } from '../profiles/device.js';
 import { MANIFEST_FILE, MEASUREMENTS_FILE, readRun, selectMeasurements, selectUnmeasured, type RunContents } from '../results/reader.js';
 import { canonicalSettings, type ManifestRecord, type MeasurementRecord } from '../results/schema.js';
+import { notConvergedCodes } from './measurement.js';
 import type { HostView, LoadedRuns, MeasurementView, RunView, TargetView } from './views.js';
 
 /** Bad report input (no runs, unreadable path): one line saying what to do; the CLI exits 2. */
@@ -144,6 +145,7 @@ export function measurementView(rec: MeasurementRecord): MeasurementView {
     sessionSamples,
     samples: sessionSamples.flat(),
     converged: lat.converged,
+    notConverged: notConvergedCodes(rec).words,
     warnings: rec.warnings,
     executedBackend: rec.executed.backend,
     backendShare: typeof share === 'number' ? share : null,

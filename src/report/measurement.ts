@@ -138,3 +138,30 @@ export function formatNoiseFloor(nf: NoiseFloor): string {
   }
   return head;
 }
+
+/**
+ * Why a measurement did not converge, as short codes (the run table's mark after `*`) with their words:
+ * `d` the session medians disagree beyond the target, `t` a session's samples trended, `w` a session's CI
+ * stayed wider than the target when its caps (time, samples) ended it. Read from the record's sessions and
+ * `latency.notConverged` (stats.ts summariseSessions).
+ */
+export function notConvergedCodes(m: MeasurementRecord): { codes: string; words: string[] } {
+  if (m.latency.converged) return { codes: '', words: [] };
+  const words: string[] = [];
+  let codes = '';
+  if (m.sessions.length > 1 && m.latency.notConverged.some((r) => r.startsWith('session medians differ'))) {
+    codes += 'd';
+    words.push(`sessions differ by up to ${(m.latency.between.maxDeviationRel * 100).toFixed(1)}%`);
+  }
+  const reasons = new Set(m.sessions.map((x) => x.stopReason));
+  if (reasons.has('trend')) {
+    codes += 't';
+    words.push('samples trended');
+  }
+  if (['ci-too-wide', 'max-samples', 'max-time'].some((r) => reasons.has(r))) {
+    codes += 'w';
+    words.push('CI wider than the target at the caps');
+  }
+  if (m.sessions.length === 1) words.push('one session only');
+  return { codes, words };
+}

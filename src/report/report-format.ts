@@ -61,7 +61,11 @@ export function reportRows(loaded: LoadedRuns, a: Analysis): ReportRow[] {
       top1: f?.top1?.value ?? null,
       top1Source: f?.top1 ? short(f.top1.source) : '',
       pareto: m.model ? paretoMark(m.device, m.targetLabel, m.model, m.provenance) : '',
-      flags: [!m.converged ? 'not converged' : '', m.softwareAdapter ? 'software adapter' : '', m.timing === 'external' ? 'externally timed' : '']
+      flags: [
+        !m.converged ? (m.notConverged.length ? `not converged: ${m.notConverged.join(', ')}` : 'not converged') : '',
+        m.softwareAdapter ? 'software adapter' : '',
+        m.timing === 'external' ? 'externally timed' : '',
+      ]
         .filter(Boolean)
         .join('; '),
     };

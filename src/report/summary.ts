@@ -9,7 +9,7 @@
 import { DEVICE_COLUMNS, publishedLatency, type DeviceColumn, type PublishedCell } from '../models/published.js';
 import { measurementKey, type LineRecord, type MeasurementRecord } from '../results/schema.js';
 import type { Target } from '../runners/types.js';
-import { onSoftwareAdapter, settingsText } from './measurement.js';
+import { notConvergedCodes, onSoftwareAdapter, settingsText } from './measurement.js';
 import { fmt, textTable, type Column } from './table.js';
 
 export interface SummaryColumn {
@@ -106,7 +106,7 @@ function cellText(c: SummaryCell): string {
   switch (c.state) {
     case 'measured':
       // convergence is judged on per-call samples; an external tool's summary has none, so it gets `ext` instead
-      return `${fmt(c.medianMs, 3)}${c.timing === 'external' ? ' ext' : c.converged ? '' : '*'}${c.softwareAdapter ? ' sw' : ''}${c.fallbackShare !== null ? ` fb${Math.floor(c.fallbackShare * 100)}%` : ''}`;
+      return `${fmt(c.medianMs, 3)}${c.timing === 'external' ? ' ext' : c.converged ? '' : `*${notConvergedCodes(c.record).codes}`}${c.softwareAdapter ? ' sw' : ''}${c.fallbackShare !== null ? ` fb${Math.floor(c.fallbackShare * 100)}%` : ''}`;
     case 'failed':
       return 'failed';
     case 'skipped':
@@ -158,7 +158,10 @@ export function summaryTable(layout: SummaryLayout, records: readonly LineRecord
     }
   });
   const notes: string[] = [];
-  if (marks.has('*')) notes.push("* = did not converge within the preset's caps (see the record's warnings)");
+  if (marks.has('*'))
+    notes.push(
+      "* = not converged within the preset's caps, because: d = the sessions' medians disagree beyond the target, t = samples trended, w = a session's CI stayed wider than the target (see the record's warnings)",
+    );
   if (marks.has('ext')) notes.push('ext = timed by an external tool (summary statistics only: no CI, convergence not judged)');
   if (marks.has('sw')) notes.push('sw = software GPU adapter (SwiftShader): measured, but not a GPU latency');
   if (marks.has('fb'))

@@ -63,6 +63,8 @@ export interface MeasurementView {
   /** all sessions' samples pooled. */
   samples: number[];
   converged: boolean;
+  /** why not converged, in a few words each (empty when converged). */
+  notConverged: string[];
   warnings: { code: string; message: string }[];
   /** the backend that actually executed (runtime evidence). */
   executedBackend: string;

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DataType, encodeModel, type ValueInfoProto } from '../src/models/export/onnx-proto.js';
+import { DataType } from '../src/models/export/onnx-proto.js';
 import type { Graph } from '../src/models/graph.js';
 import { getPreset } from '../src/profiles/protocol.js';
 import {
@@ -28,6 +28,7 @@ import { createOrtCpuRunner, ortCpuSessionOptions } from '../src/runners/ort-cpu
 import type { OrtTraceEvent } from '../src/runners/ort-profile.js';
 import { createOrtWasmRunner, ortWasmSessionOptions } from '../src/runners/ort-wasm.js';
 import { BackendMismatchError, localContext, type PreparedWorkload } from '../src/runners/types.js';
+import { tinyOnnxModel, valueInfo } from './helpers/tiny-onnx.js';
 
 /** onnx.proto TensorProto.DataType.DOUBLE (the exporter writes no float64, so DataType lists none). */
 const ONNX_DOUBLE = 11;
@@ -35,30 +36,16 @@ const ONNX_DOUBLE = 11;
 const dir = mkdtempSync(join(tmpdir(), 'mnv4-timed-proof-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const valueInfo = (name: string, dims: number[], type: number): ValueInfoProto => ({
-  name,
-  type: { tensor_type: { elem_type: type, shape: { dim: dims.map((d) => ({ dim_value: d })) } } },
-});
-
 /** input [1,1,3,3] -> Conv with a 1x1x3x3 weight -> output [1,1,1,1], in float32 or float64. */
 function convModel(type: number): Uint8Array {
   const weight = type === ONNX_DOUBLE ? new Float64Array(9).fill(0.5) : new Float32Array(9).fill(0.5);
-  return encodeModel({
-    ir_version: 8,
-    opset_import: [{ domain: '', version: 17 }],
-    producer_name: 'mnv4-bench-test',
-    producer_version: '1',
-    model_version: 1,
-    doc_string: 'one Conv',
-    graph: {
-      name: 'conv',
-      node: [{ op_type: 'Conv', name: 'conv', input: ['input', 'w'], output: ['output'], attribute: [] }],
-      initializer: [{ name: 'w', dims: [1, 1, 3, 3], data_type: type, raw_data: new Uint8Array(weight.buffer) }],
-      input: [valueInfo('input', [1, 1, 3, 3], type)],
-      output: [valueInfo('output', [1, 1, 1, 1], type)],
-      value_info: [],
-    },
-    metadata_props: [],
+  return tinyOnnxModel({
+    name: 'conv',
+    doc: 'one Conv',
+    nodes: [{ op_type: 'Conv', name: 'conv', input: ['input', 'w'], output: ['output'], attribute: [] }],
+    initializers: [{ name: 'w', dims: [1, 1, 3, 3], data_type: type, raw_data: new Uint8Array(weight.buffer) }],
+    inputs: [valueInfo('input', [1, 1, 3, 3], type)],
+    outputs: [valueInfo('output', [1, 1, 1, 1], type)],
   });
 }
 
@@ -161,28 +148,31 @@ const convTrace: OrtTraceEvent[] = [
   kernel('conv', 'Conv', JSEP, 10, 200),
   kernel('relu', 'Relu', JSEP, 220, 30),
 ];
-const gpu = (...kernels: [string, string][]): GpuKernelRecord[] =>
+const gpu = (...kernels: [name: string, op: string][]): GpuKernelRecord[] =>
   kernels.map(([kernelName, kernelType], i) => ({ kernelName, kernelType, programName: kernelType, startNs: i * 1000, endNs: i * 1000 + 500 }));
-const timedKernels = (...kernels: [string, string][]): TimedPlacement['gpuKernels'] => ({
+const timedKernels = (...kernels: [name: string, op: string][]): TimedPlacement['gpuKernels'] => ({
   available: true,
   kernels: kernels.map(([kernelName, kernelType]) => ({ kernelName, kernelType, programs: 1 })),
   records: kernels.length,
   deviceFeatures: ['chromium-experimental-timestamp-query-inside-passes'],
 });
 
+type Kernel = [name: string, op: string];
+/** The timed page's facts: ORT's placement warning printed or not, and its kernels with GPU work. */
+const timedWith = (warning: boolean, ...kernels: Kernel[]): TimedPlacement => ({
+  placementWarning: warning ? placementWarnings(ORT_PLACEMENT_LINES) : [],
+  gpuKernels: timedKernels(...kernels),
+});
+/** ort-webgpu's proof from a verification trace, its kernels with GPU work (null: none recorded) and the timed page. */
+const webgpuProof = (trace: OrtTraceEvent[], verificationGpu: Kernel[] | null, timed: TimedPlacement, strict = false) =>
+  combineOrtBrowserProof('ort-webgpu', 'webgpu', trace, verificationGpu ? [gpu(...verificationGpu)] : null, timed, strict);
+const CONV: Kernel = ['conv', 'Conv'];
+const RELU: Kernel = ['relu', 'Relu'];
+const ADD: Kernel = ['add', 'Add'];
+
 describe('timed-session kernels combined with the verification node list', () => {
   it('all on WebGPU in both sessions: a full share, no warning, each part labelled with its session', () => {
-    const p = combineOrtBrowserProof(
-      'ort-webgpu',
-      'webgpu',
-      convTrace,
-      [gpu(['conv', 'Conv'], ['relu', 'Relu'])],
-      {
-        placementWarning: [],
-        gpuKernels: timedKernels(['conv', 'Conv'], ['relu', 'Relu']),
-      },
-      false,
-    );
+    const p = webgpuProof(convTrace, [CONV, RELU], timedWith(false, CONV, RELU));
     expect(p.share).toMatchObject({ requested: JSEP, onRequested: 2, total: 2, nodeShare: 1, others: {} });
     expect(p.share.timeShare).toBe(1);
     expect(p.warnings).toEqual([]);
@@ -205,11 +195,7 @@ describe('timed-session kernels combined with the verification node list', () =>
   });
 
   it('a CPU node in both sessions (warning at the timed creation, same GPU kernels): partial fallback from the verification counts', () => {
-    const timed: TimedPlacement = {
-      placementWarning: placementWarnings(ORT_PLACEMENT_LINES),
-      gpuKernels: timedKernels(['add', 'Add'], ['relu', 'Relu']),
-    };
-    const p = combineOrtBrowserProof('ort-webgpu', 'webgpu', roundTrace, [gpu(['add', 'Add'], ['relu', 'Relu'])], timed, false);
+    const p = webgpuProof(roundTrace, [ADD, RELU], timedWith(true, ADD, RELU));
     expect(p.share).toMatchObject({ onRequested: 4, total: 5, nodeShare: 0.8, others: { [CPU]: 1 } });
     expect(p.share.timeShare).toBeCloseTo(210 / 230, 12);
     expect(p.warnings).toHaveLength(1);
@@ -221,14 +207,11 @@ describe('timed-session kernels combined with the verification node list', () =>
       placementWarning: true,
       placementWarningLines: [expect.stringContaining('Some nodes were not assigned')],
     });
-    expect(() => combineOrtBrowserProof('ort-webgpu', 'webgpu', roundTrace, [gpu(['add', 'Add'], ['relu', 'Relu'])], timed, true)).toThrow(
-      BackendMismatchError,
-    );
+    expect(() => webgpuProof(roundTrace, [ADD, RELU], timedWith(true, ADD, RELU), true)).toThrow(BackendMismatchError);
   });
 
   it('a kernel with GPU work in the verification session and none in the timed one: partial fallback named after the timed session', () => {
-    const timed: TimedPlacement = { placementWarning: placementWarnings(ORT_PLACEMENT_LINES), gpuKernels: timedKernels(['relu', 'Relu']) };
-    const p = combineOrtBrowserProof('ort-webgpu', 'webgpu', convTrace, [gpu(['conv', 'Conv'], ['relu', 'Relu'])], timed, false);
+    const p = webgpuProof(convTrace, [CONV, RELU], timedWith(true, RELU));
     expect(p.share).toMatchObject({ onRequested: 1, total: 2, nodeShare: 0.5, timeShare: null, others: { [TIMED_OFF_WEBGPU]: 1 } });
     expect(p.warnings[0]).toMatch(
       /^partial fallback: 1 of 2 nodes \(50\.0%\) on JsExecutionProvider; the rest ran elsewhere \(1 on not on WebGPU in the timed session\)/,
@@ -236,17 +219,11 @@ describe('timed-session kernels combined with the verification node list', () =>
     expect(p.warnings).toContain(
       'timed session: 1 kernel that dispatched GPU work in the verification session dispatched none in the timed session (ORT WebGPU profiler, one run after sampling): conv (Conv)',
     );
-    expect(() => combineOrtBrowserProof('ort-webgpu', 'webgpu', convTrace, [gpu(['conv', 'Conv'], ['relu', 'Relu'])], timed, true)).toThrow(
-      /--strict-backend refuses a partial fallback/,
-    );
+    expect(() => webgpuProof(convTrace, [CONV, RELU], timedWith(true, RELU), true)).toThrow(/--strict-backend refuses a partial fallback/);
   });
 
   it("the timed session's placement warning alone (verification all on WebGPU, same GPU kernels) still marks a partial fallback", () => {
-    const timed: TimedPlacement = {
-      placementWarning: placementWarnings(ORT_PLACEMENT_LINES),
-      gpuKernels: timedKernels(['conv', 'Conv'], ['relu', 'Relu']),
-    };
-    const p = combineOrtBrowserProof('ort-webgpu', 'webgpu', convTrace, [gpu(['conv', 'Conv'], ['relu', 'Relu'])], timed, false);
+    const p = webgpuProof(convTrace, [CONV, RELU], timedWith(true, CONV, RELU));
     expect(p.share).toMatchObject({ onRequested: 1, total: 2, timeShare: null, others: { [TIMED_WARNING_ONLY]: 1 } });
     expect(p.warnings.join('\n')).toMatch(
       /timed session: ORT warned at its creation .* at least one node of the timed session ran elsewhere \(count unknown\)/,
@@ -254,17 +231,7 @@ describe('timed-session kernels combined with the verification node list', () =>
   });
 
   it('CPU nodes in the verification session but no warning at the timed creation: the sessions disagree, said so', () => {
-    const p = combineOrtBrowserProof(
-      'ort-webgpu',
-      'webgpu',
-      roundTrace,
-      [gpu(['add', 'Add'], ['relu', 'Relu'])],
-      {
-        placementWarning: [],
-        gpuKernels: timedKernels(['add', 'Add'], ['relu', 'Relu']),
-      },
-      false,
-    );
+    const p = webgpuProof(roundTrace, [ADD, RELU], timedWith(false, ADD, RELU));
     expect(p.share.nodeShare).toBe(0.8);
     expect(p.warnings.join('\n')).toMatch(
       /ran 1 node off JsExecutionProvider, but ORT printed no placement warning while creating the timed session/,
@@ -274,17 +241,7 @@ describe('timed-session kernels combined with the verification node list', () =>
   it('no timestamp query on the device: the timed kernel list is unavailable, and the record says why', () => {
     const reason =
       "ORT's GPUDevice has no timestamp query feature (chromium-experimental-timestamp-query-inside-passes / timestamp-query), so ORT's WebGPU profiler records nothing";
-    const p = combineOrtBrowserProof(
-      'ort-webgpu',
-      'webgpu',
-      convTrace,
-      null,
-      {
-        placementWarning: [],
-        gpuKernels: { available: false, reason, deviceFeatures: [] },
-      },
-      false,
-    );
+    const p = webgpuProof(convTrace, null, { placementWarning: [], gpuKernels: { available: false, reason, deviceFeatures: [] } });
     expect(p.share).toMatchObject({ onRequested: 2, total: 2, nodeShare: 1 });
     expect(p.timedEvidence).toBe(`timed session: WebGPU kernel list unavailable (${reason}); ORT placement warning at its creation: none`);
     expect(p.warnings).toEqual([
@@ -294,17 +251,7 @@ describe('timed-session kernels combined with the verification node list', () =>
   });
 
   it('a timed run that delivered no records is not read as "nothing ran on WebGPU"', () => {
-    const p = combineOrtBrowserProof(
-      'ort-webgpu',
-      'webgpu',
-      convTrace,
-      [gpu(['conv', 'Conv'], ['relu', 'Relu'])],
-      {
-        placementWarning: [],
-        gpuKernels: { available: true, kernels: [], records: 0, deviceFeatures: [] },
-      },
-      false,
-    );
+    const p = webgpuProof(convTrace, [CONV, RELU], timedWith(false));
     expect(p.share.nodeShare).toBe(1);
     expect(p.warnings[0]).toMatch(/not compared .*ORT delivered no GPU timestamp records/);
   });

@@ -12,14 +12,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getExport } from '../src/models/export/cache.js';
-import { DataType, encodeModel, type ValueInfoProto } from '../src/models/export/onnx-proto.js';
-import { resolveWorkload } from '../src/models/workload.js';
+import { DataType } from '../src/models/export/onnx-proto.js';
 import { getPreset, type ProtocolSettings } from '../src/profiles/protocol.js';
 import { configureBrowserTargets } from '../src/runners/browser-runners.js';
 import { closeBrowser, findChromium } from '../src/runners/browser/launcher.js';
 import { createOrtWebgpuRunner } from '../src/runners/ort-webgpu.js';
+import { prepareWorkload } from '../src/runners/prepare.js';
 import { localContext, type PreparedWorkload } from '../src/runners/types.js';
+import { tinyOnnxModel, valueInfo } from './helpers/tiny-onnx.js';
 
 const chromium = findChromium();
 if (!chromium.ok) console.log(`[ort-webgpu-timed-proof] browser tests skipped: ${chromium.reason}`);
@@ -36,46 +36,23 @@ afterAll(async () => {
 const QUICK: ProtocolSettings = getPreset('quick', { minSamples: 6, minTimeMs: 100, maxTimeMs: 500, warmupMinMs: 50, warmupMaxMs: 300 });
 const BLOCK = 'block:conv_bn(k3,s1,o8,relu)@8x8x8';
 
-async function prepare(text: string): Promise<PreparedWorkload> {
-  const rw = resolveWorkload(text);
-  const ex = await getExport(rw, { format: 'onnx', dtype: 'fp32' }, { dir: cacheDir });
-  return {
-    id: rw.id,
-    kind: rw.kind,
-    description: rw.description,
-    graph: rw.graph,
-    file: { path: ex.path, sha256: ex.sha256, bytes: ex.bytes, format: 'onnx', dtype: 'fp32', resolution: rw.graph.inputShape[1] },
-  };
-}
-
 /** input [1,8,8,8] -> Add 0.3 -> Round -> Relu -> output (the block's shapes, so its workload can carry it). */
 function roundModel(): Uint8Array {
-  const vi = (name: string): ValueInfoProto => ({
-    name,
-    type: { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: [1, 8, 8, 8].map((d) => ({ dim_value: d })) } } },
-  });
-  return encodeModel({
-    ir_version: 8,
-    opset_import: [{ domain: '', version: 17 }],
-    producer_name: 'mnv4-bench-test',
-    producer_version: '1',
-    model_version: 1,
-    doc_string: 'Round has no WebGPU kernel in onnxruntime-web',
-    graph: {
-      name: 'round',
-      node: [
-        { op_type: 'Add', name: 'add', input: ['input', 'c'], output: ['a'], attribute: [] },
-        { op_type: 'Round', name: 'round', input: ['a'], output: ['r'], attribute: [] },
-        { op_type: 'Relu', name: 'relu', input: ['r'], output: ['output'], attribute: [] },
-      ],
-      initializer: [{ name: 'c', dims: [1], data_type: DataType.FLOAT, raw_data: new Uint8Array(Float32Array.of(0.3).buffer) }],
-      input: [vi('input')],
-      output: [vi('output')],
-      value_info: [],
-    },
-    metadata_props: [],
+  return tinyOnnxModel({
+    name: 'round',
+    doc: 'Round has no WebGPU kernel in onnxruntime-web',
+    nodes: [
+      { op_type: 'Add', name: 'add', input: ['input', 'c'], output: ['a'], attribute: [] },
+      { op_type: 'Round', name: 'round', input: ['a'], output: ['r'], attribute: [] },
+      { op_type: 'Relu', name: 'relu', input: ['r'], output: ['output'], attribute: [] },
+    ],
+    initializers: [{ name: 'c', dims: [1], data_type: DataType.FLOAT, raw_data: new Uint8Array(Float32Array.of(0.3).buffer) }],
+    inputs: [valueInfo('input', [1, 8, 8, 8])],
+    outputs: [valueInfo('output', [1, 8, 8, 8])],
   });
 }
+
+const prepare = (text: string) => prepareWorkload(text, { format: 'onnx', dtype: 'fp32', cacheDir });
 
 interface KernelFact {
   kernel: string;

@@ -100,6 +100,22 @@ function toOrtTensor(ort: OrtModule, t: TensorData): Ort.Tensor {
   return new ort.Tensor('uint8', data, t.dims);
 }
 
+/** ORT's WebGPU profiler setting that appends every kernel record ORT delivers to `records`. */
+function gpuProfilerInto(records: GpuKernelRecord[]): NonNullable<OrtModule['env']['webgpu']['profiling']> {
+  return {
+    mode: 'default',
+    ondata: (d) => {
+      records.push({
+        kernelName: d.kernelName,
+        kernelType: d.kernelType,
+        programName: d.programName,
+        startNs: Number(d.startTime),
+        endNs: Number(d.endTime),
+      });
+    },
+  };
+}
+
 async function ortLoad(req: OrtLoadRequest): Promise<OrtLoadResponse> {
   if (state) throw new Error('this page already holds a session; open a new page per session');
   const env = pageEnv();
@@ -123,20 +139,7 @@ async function ortLoad(req: OrtLoadRequest): Promise<OrtLoadResponse> {
     adapter = describeAdapter(a);
     // hand ORT the adapter we recorded, so the info we store is the adapter that runs.
     (ort.env.webgpu as unknown as { adapter: unknown }).adapter = a;
-    ort.env.webgpu.profiling = req.gpuProfiling
-      ? {
-          mode: 'default',
-          ondata: (d) => {
-            records.push({
-              kernelName: d.kernelName,
-              kernelType: d.kernelType,
-              programName: d.programName,
-              startNs: Number(d.startTime),
-              endNs: Number(d.endTime),
-            });
-          },
-        }
-      : { mode: 'off' };
+    ort.env.webgpu.profiling = req.gpuProfiling ? gpuProfilerInto(records) : { mode: 'off' };
   }
 
   const options: Ort.InferenceSession.SessionOptions = {
@@ -274,18 +277,7 @@ async function ortGpuKernels(): Promise<OrtGpuKernelsResponse> {
     };
   const records: GpuKernelRecord[] = [];
   const before = s.ort.env.webgpu.profiling;
-  s.ort.env.webgpu.profiling = {
-    mode: 'default',
-    ondata: (d) => {
-      records.push({
-        kernelName: d.kernelName,
-        kernelType: d.kernelType,
-        programName: d.programName,
-        startNs: Number(d.startTime),
-        endNs: Number(d.endTime),
-      });
-    },
-  };
+  s.ort.env.webgpu.profiling = gpuProfilerInto(records);
   try {
     await inferOnce(s);
     await settleGpuRecords(s.device, records);

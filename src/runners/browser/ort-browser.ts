@@ -428,7 +428,14 @@ export function ortBrowserSteps(
       try {
         const page = timed.page();
         if (f.ep === 'webgpu' && page)
-          gpuKernels = await page.call<OrtGpuKernelsResponse>('ortGpuKernels', null, `${id}: WebGPU kernels of the timed session of ${w.id}`);
+          gpuKernels = await page
+            .call<OrtGpuKernelsResponse>('ortGpuKernels', null, `${id}: WebGPU kernels of the timed session of ${w.id}`)
+            // the samples are taken: a failure here leaves the list unavailable (said in the record), not the measurement lost
+            .catch((e: unknown) => ({
+              available: false as const,
+              reason: `listing them on the timed page failed: ${(e as Error).message}`,
+              deviceFeatures: load.deviceFeatures,
+            }));
       } finally {
         await timed.page()?.close();
       }

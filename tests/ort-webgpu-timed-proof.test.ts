@@ -121,6 +121,6 @@ describe.skipIf(!chromium.ok)('ort-webgpu: proof from the timed session', () => 
       ]);
     expect(res.warnings.join('\n')).toMatch(/partial fallback: .* on JsExecutionProvider;.*kernels elsewhere in the verification session: Round x1/);
     expect(res.executed.evidence).toContain('ORT placement warning at its creation: present');
-    // --strict-backend turns this share into a BackendMismatchError (checkBackendShare; ort-timed-proof.test.ts)
+    // --strict-backend turns this share into a BackendMismatchError (checkBackendShare; ort-placement.test.ts)
   });
 });

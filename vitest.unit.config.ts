@@ -21,6 +21,7 @@ export default defineConfig({
       'tests/stats.test.ts',
       'tests/host-facts.test.ts',
       'tests/backend-share.test.ts',
+      'tests/ort-placement.test.ts',
       'tests/tflite-op-profile.test.ts',
       'tests/report-analysis.test.ts',
       'tests/cli-report.test.ts',

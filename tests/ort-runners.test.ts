@@ -41,7 +41,13 @@ describe('ort-cpu', () => {
     const settings = runner.resolveSettings({ optLevel: 'disabled' });
     const r = await runner.measure(w, tiny, settings, localContext(), { profile: true, profileRuns: 3 });
     expect(r.executed.provider).toBe('CPUExecutionProvider');
-    expect(r.executed.evidence).toMatch(/kernel events on CPUExecutionProvider/);
+    // the timed session's own part (sole provider), then the profiling session's part (node count), labelled
+    expect(r.executed.evidence).toMatch(
+      /^timed session: onnxruntime-node created with executionProviders \['cpu'\] only, so CPUExecutionProvider is the only execution provider registered in it; ORT refuses to create a session with a node no registered provider implements, so every node of the timed session ran on CPUExecutionProvider; profiling session \(separate, same model and options, after the timed one\): (\d+)\/\1 nodes and (\d+)\/\2 kernel events \(5 runs\) on CPUExecutionProvider$/,
+    );
+    expect(r.executed.share!.source).toBe(
+      'node list: ORT profiler of a separate profiling session (same model and options); placement: CPUExecutionProvider was the only provider registered in the timed session',
+    );
     expect(r.target.settings).toEqual(settings);
     expect(r.protocol.samplesMs.length).toBeGreaterThanOrEqual(10);
     // cold start, one meaning: runtime start (the probe session, paid by the process's first session only)
@@ -127,6 +133,9 @@ describe('ort-wasm (onnxruntime-web in Node)', () => {
     expect(r.executed.runtime).toBe('onnxruntime-web');
     expect(r.executed.backend).toBe('wasm');
     expect(r.executed.details).toMatchObject({ simd: true, threads: 1 });
+    expect(r.executed.evidence).toMatch(
+      /^timed session: onnxruntime-web Node build \(WASM backend only\) created with executionProviders \['wasm'\] only, so CPUExecutionProvider is the only execution provider registered in it; .*; profiling session \(separate, same model and options, after the timed one\): (\d+)\/\1 nodes/,
+    );
     // the process's first onnxruntime-web session pays the WASM start, timed apart from sessionCreateMs
     expect(r.coldStart.runtimeInitMs).toBeGreaterThan(r.coldStart.sessionCreateMs);
     expect(r.profile!.blocks.map((b) => b.block)).toEqual(['b03_conv_bn']);

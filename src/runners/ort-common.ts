@@ -7,9 +7,16 @@
  *     the runtime start this session paid is timed apart as `runtimeInitMs`, see startRuntimeOnce);
  *  3. protocol: one `session.run(feeds)` per call; its cold call is `coldStart.firstInferenceMs`;
  *  4. output check: the output's element count against the graph;
- *  5+6. after release, a SEPARATE profiling session with the same options plus profiling: its kernel events
- *     prove the execution provider of every node (always, one run at least) and, with `profile`, give the
- *     per-op / per-block breakdown. The timed samples never run with the profiler on.
+ *  5. proof of what ran, in two parts kept apart in the record:
+ *     - from the TIMED session: it was created with exactly one execution provider ('cpu' / 'wasm', both the
+ *       CPU EP; ORT appends no other and keeps the CPU EP it always has), and ORT refuses to create a session
+ *       holding a node that no registered provider implements ("Could not find an implementation for ..."), so
+ *       every node of the timed session ran on the CPU EP; a partial fallback cannot exist there;
+ *     - from a SEPARATE profiling session (same bytes and options plus profiling, created after the timed one
+ *       is released, because ORT can only switch its profiler on at session creation and it slows every run):
+ *       the node count N and the providers its kernel events name (checked again by checkBackendShare);
+ *  6. with `profile`, that profiling session also gives the per-op / per-block breakdown.
+ * The timed samples never run with the profiler on.
  */
 import { readFile } from 'node:fs/promises';
 import { runtimeProbeModel } from '../models/export/onnx.js';
@@ -54,13 +61,13 @@ export interface OrtFlavour {
   runtimeVersion: string;
   /** session options for the timed session (no profiling). */
   sessionOptions: Record<string, unknown>;
-  /** provider every kernel must report. */
+  /** provider every kernel must report: the one the timed session's sole execution provider is. */
   expectedProvider: string;
   /** creates the profiling session and, after `runs` runs, returns the trace events. */
   profileEvents(bytes: Uint8Array, runs: number, runOnce: (s: OrtSessionLike) => Promise<void>): Promise<OrtTraceEvent[]>;
   /** facts for `executed.details` besides settings. */
   details(events: OrtTraceEvent[]): Record<string, unknown>;
-  /** evidence prefix, e.g. 'onnxruntime-node, executionProviders [cpu]'. */
+  /** what the timed session is, e.g. 'onnxruntime-node'; the evidence adds its execution provider list. */
   evidencePrefix: string;
   profileSource: string;
   /** the runtime start this session paid (startRuntimeOnce), recorded as `coldStart.runtimeInitMs`, ms. */
@@ -86,6 +93,30 @@ export async function startRuntimeOnce(ort: OrtModuleLike, sessionOptions: Recor
   await probe.release();
   runtimesStarted.add(ort);
   return ms;
+}
+
+/**
+ * The one execution provider a session's options ask for; throws when they list none or several, since the
+ * proof from the timed session (module comment) holds only for a single provider.
+ */
+export function soleExecutionProvider(sessionOptions: Record<string, unknown>): string {
+  const eps = sessionOptions.executionProviders;
+  if (!Array.isArray(eps) || eps.length !== 1 || typeof eps[0] !== 'string')
+    throw new Error(`the timed ORT session must ask for exactly one execution provider by name, got ${JSON.stringify(eps)}`);
+  return eps[0];
+}
+
+/**
+ * The timed session's part of the evidence: its sole provider, and why that puts every node on it. `nodes` is
+ * the node count the profiling session found (labelled as such by the caller).
+ */
+export function soleProviderEvidence(what: string, epOption: string, provider: string): string {
+  return `timed session: ${what} created with executionProviders ['${epOption}'] only, so ${provider} is the only execution provider registered in it; ORT refuses to create a session with a node no registered provider implements, so every node of the timed session ran on ${provider}`;
+}
+
+/** The source of a share whose node list comes from a twin session and whose placement from the timed one. */
+export function soleProviderShareSource(twin: string, provider: string): string {
+  return `node list: ORT profiler of ${twin} (same model and options); placement: ${provider} was the only provider registered in the timed session`;
 }
 
 /** Profiled runs when `profile` is asked for (after PROFILE_SKIP cold runs). */
@@ -125,7 +156,13 @@ export function ortSteps(f: OrtFlavour, w: PreparedWorkload): SessionSteps {
       const model = bytes as Uint8Array;
       const runtimeInitMs = f.initRuntime ? await f.initRuntime(model) : undefined;
       const c0 = performance.now();
-      session = await f.ort.InferenceSession.create(model, f.sessionOptions);
+      try {
+        session = await f.ort.InferenceSession.create(model, f.sessionOptions);
+      } catch (e) {
+        // e.g. a node no registered provider implements: ORT refuses the session rather than run it elsewhere
+        const eps = JSON.stringify(f.sessionOptions.executionProviders);
+        throw new Error(`${f.target.id}: ${f.runtime} refused to create the session of ${w.id} (executionProviders ${eps}): ${(e as Error).message}`);
+      }
       const sessionCreateMs = performance.now() - c0;
       feeds = inputFeeds(f.ort, session, w);
       return { sessionCreateMs, ...(runtimeInitMs !== undefined ? { runtimeInitMs } : {}) };
@@ -135,13 +172,15 @@ export function ortSteps(f: OrtFlavour, w: PreparedWorkload): SessionSteps {
       checkOutput(await (session as OrtSessionLike).run(feeds as Record<string, unknown>), w);
     },
     async prove({ profile, profileRuns, strict }) {
-      // separate profiling session: provider proof always, breakdown when asked.
+      // the timed session's part: its sole provider (module comment).
+      const epOption = soleExecutionProvider(f.sessionOptions);
+      // the profiling session's part: node count and the providers its kernels name; breakdown when asked.
       const runs = profile ? Math.max(1, profileRuns ?? DEFAULT_PROFILE_RUNS) : 1;
       const skip = profile ? PROFILE_SKIP : 0;
       const events = await f.profileEvents(bytes as Uint8Array, runs + skip, async (s) => {
         await s.run(inputFeeds(f.ort, s, w));
       });
-      const share = ortBackendShare(events, f.expectedProvider, 'ORT profiler of the verification session');
+      const share = ortBackendShare(events, f.expectedProvider, soleProviderShareSource('a separate profiling session', f.expectedProvider));
       const fallback = checkBackendShare(f.target.id, f.target.backend, share, strict);
       const counts = providerCounts(events);
       const total = Object.values(counts).reduce((a, b) => a + b, 0);
@@ -153,7 +192,7 @@ export function ortSteps(f: OrtFlavour, w: PreparedWorkload): SessionSteps {
           runtimeVersion: f.runtimeVersion,
           backend: f.target.backend,
           provider: f.expectedProvider,
-          evidence: `${f.evidencePrefix}; profiler pass: ${ok}/${total} kernel events on ${f.expectedProvider}`,
+          evidence: `${soleProviderEvidence(f.evidencePrefix, epOption, f.expectedProvider)}; profiling session (separate, same model and options, after the timed one): ${share.onRequested}/${share.total} nodes and ${ok}/${total} kernel events (${runs + skip} run${runs + skip > 1 ? 's' : ''}) on ${f.expectedProvider}`,
           details: { ...f.target.settings, subThreadsUsed: usedSubThreads(events), ...f.details(events) },
           share,
         },

@@ -8,9 +8,13 @@
  *    `extra.session.intra_op.allow_spinning` ('1'|'0');
  *  - interOpThreads: interOpNumThreads (default 1; only matters for executionMode 'parallel', kept sequential).
  *
- * Proof of what ran: a separate profiling session (same options + enableProfiling, file under a unique
- * prefix, found by that prefix because endProfiling() returns nothing) must report CPUExecutionProvider
- * for every kernel event.
+ * Proof of what ran (ort-common.ts): the timed session is created with `executionProviders: ['cpu']` only, so
+ * the CPU EP is the only provider registered in it, and ORT refuses to create a session with a node no
+ * registered provider implements: every node of the timed session ran on CPUExecutionProvider. The node count
+ * (and, with `profile`, the per-op breakdown) comes from a separate profiling session after the timed one
+ * (same options + enableProfiling, file under a unique prefix, found by that prefix because endProfiling()
+ * returns nothing; onnxruntime-node's startProfiling() does nothing, so the timed session cannot profile);
+ * its kernel events must name CPUExecutionProvider too.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -102,7 +106,7 @@ export function createOrtCpuRunner(): Runner {
           sessionOptions,
           initRuntime: () => startRuntimeOnce(ort, sessionOptions),
           expectedProvider: 'CPUExecutionProvider',
-          evidencePrefix: 'onnxruntime-node, executionProviders [cpu]',
+          evidencePrefix: 'onnxruntime-node',
           profileSource: 'onnxruntime-profiler',
           // a profiling session with its own file prefix in a fresh folder: endProfiling() returns no path.
           async profileEvents(bytes, runs, runOnce) {

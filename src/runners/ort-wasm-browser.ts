@@ -4,8 +4,11 @@
  * 5 µs resolution).
  *
  * Same sequence as ort-webgpu (src/runners/browser/ort-browser.ts): timed page with the shared protocol
- * running in the page, then a separate verification page whose ORT profiler trace proves every kernel ran on
- * the CPU EP inside WASM and, with `profile`, gives the per-op / per-block breakdown.
+ * running in the page. Proof of what ran, from the timed page: its session asked for `['wasm']` only, so the
+ * CPU EP inside WASM is the only provider registered in it, and ORT refuses to create a session with a node no
+ * registered provider implements (ORT's placement warning, which would say otherwise, is looked for in the
+ * console output of its creation). A separate verification page (ORT's profiler can start only at session
+ * creation) gives the node count from its trace and, with `profile`, the per-op / per-block breakdown.
  *
  * Threads: ORT silently uses 1 thread when the page is not isolated; the runner reads
  * `ort.env.wasm.numThreads` back after initialisation and refuses a run whose thread count differs.

@@ -10,9 +10,15 @@
  * SIMD: onnxruntime-web 1.30 ships only SIMD builds (`ort-wasm-simd-threaded*.wasm`), so SIMD is always on;
  * recorded as `simd: true` with that reason.
  *
- * Profiler: ORT-web accepts `enableProfiling`; in Node its WASM build prints the Chrome-trace JSON to stdout
- * (fd 1) at endProfiling(). We capture that output (fd 1 writes are intercepted only during that call) and parse the
- * same events as ort-cpu: provider proof (CPUExecutionProvider inside WASM) and the per-op breakdown.
+ * Proof of what ran (ort-common.ts): the timed session asks for `executionProviders: ['wasm']` only, which
+ * onnxruntime-web maps to no extra provider, so the CPU EP inside WASM is the only one registered in it; ORT
+ * refuses to create a session with a node no registered provider implements, so every node of the timed
+ * session ran on CPUExecutionProvider.
+ *
+ * Profiler (a separate profiling session after the timed one: onnxruntime-web can switch its profiler on only
+ * at session creation): it gives the node count and, with `profile`, the per-op breakdown. In Node its WASM
+ * build prints the Chrome-trace JSON to stdout (fd 1) at endProfiling(); we capture that output (fd 1 writes
+ * are intercepted only during that call) and parse the same events as ort-cpu.
  */
 import nodeFs from 'node:fs';
 import os from 'node:os';
@@ -21,7 +27,7 @@ import { defineRunner } from './define.js';
 import { ortSteps, startRuntimeOnce, type OrtModuleLike, type OrtSessionLike } from './ort-common.js';
 import { OPT_LEVELS } from './ort-cpu.js';
 import { parseOrtTrace, type OrtTraceEvent } from './ort-profile.js';
-import { RunnerUnavailableError, type Runner, type SettingSpec } from './types.js';
+import { RunnerUnavailableError, type Runner, type SettingSpec, type TargetSettings } from './types.js';
 
 const MAX_THREADS = 16;
 
@@ -34,7 +40,6 @@ type OrtWeb = OrtModuleLike & { env: OrtModuleLike['env'] & { wasm: { numThreads
 
 /** Thread count the WASM module of this process was initialised with (undefined before the first session). */
 let initialisedThreads: number | undefined;
-/** Whether the WASM module of this process is compiled and instantiated. */
 
 async function loadOrtWeb(): Promise<OrtWeb> {
   const mod = (await import('onnxruntime-web')) as unknown as OrtWeb & { default?: OrtWeb };
@@ -71,6 +76,11 @@ function extractPrintedTrace(text: string): OrtTraceEvent[] {
   const end = text.lastIndexOf(']');
   if (start < 0 || end < start) throw new Error('onnxruntime-web printed no profiler JSON at endProfiling()');
   return parseOrtTrace(text.slice(start, end + 1));
+}
+
+/** Session options for resolved settings (the thread count lives in `ort.env.wasm`, set per process). */
+export function ortWasmSessionOptions(s: TargetSettings): Record<string, unknown> {
+  return { executionProviders: ['wasm'], graphOptimizationLevel: s.optLevel };
 }
 
 /** Creates the ort-wasm runner. */
@@ -117,7 +127,7 @@ export function createOrtWasmRunner(): Runner {
       }
       ort.env.wasm.numThreads = threads;
       initialisedThreads = threads;
-      const sessionOptions = { executionProviders: ['wasm'], graphOptimizationLevel: s.optLevel };
+      const sessionOptions = ortWasmSessionOptions(s);
       return ortSteps(
         {
           target,
@@ -126,7 +136,7 @@ export function createOrtWasmRunner(): Runner {
           runtimeVersion: ort.env.versions.web ?? 'unknown',
           sessionOptions,
           expectedProvider: 'CPUExecutionProvider',
-          evidencePrefix: "onnxruntime-web Node build (WASM backend only), executionProviders ['wasm']",
+          evidencePrefix: 'onnxruntime-web Node build (WASM backend only)',
           profileSource: 'onnxruntime-web-profiler',
           async profileEvents(bytes, runs, runOnce) {
             const sess: OrtSessionLike = await ort.InferenceSession.create(bytes, { ...sessionOptions, enableProfiling: true });

@@ -2,13 +2,20 @@
  * `ort-webgpu`: onnxruntime-web's WebGPU execution provider (JSEP build `ort.min.mjs`) in the shared Chromium.
  *
  * Asks for `executionProviders: ['webgpu']` only: with a list ORT silently falls back to WASM when no adapter
- * exists. Proof of what ran comes from a separate verification session whose ORT profiler names the provider
- * of every kernel; zero kernels on the WebGPU EP is a BackendMismatchError.
+ * exists. ORT still registers its CPU EP next to WebGPU, so part of a graph can run there (a partial fallback).
+ * Proof of what ran (src/runners/browser/ort-browser.ts), kept apart by source in the record:
+ *  - from the timed session, after sampling: whether ORT printed its placement warning while creating it, and
+ *    the kernels that dispatched GPU work in one more run with ORT's WebGPU profiler switched on for that run
+ *    only (needs a timestamp-query feature; otherwise the record says the list is unavailable and why);
+ *  - from a separate verification session (ORT's own profiler can start only at session creation): the node
+ *    list with the provider of every node, its kernels with GPU work, and the time share.
+ * Zero kernels on the WebGPU EP is a BackendMismatchError; nodes on the CPU EP, a placement warning in the timed
+ * session, or fewer timed-session kernels with GPU work than in the verification session is a partial fallback.
  *
  * Timing: one call = `session.run()` with outputs downloaded to the CPU (default preferredOutputLocation;
- * a gpu-buffer output would return before the GPU is done). With `profile` and a `timestamp-query` adapter,
- * ORT's per-kernel GPU profiler runs in that separate session (never during timed samples); kernels map to
- * blocks through the exporter's node names.
+ * a gpu-buffer output would return before the GPU is done). With `profile` and a timestamp-query adapter, the
+ * per-kernel GPU times come from the verification session (never from timed samples); kernels map to blocks
+ * through the exporter's node names.
  *
  * Adapter: recorded with every result (vendor, architecture, device, description, isFallbackAdapter,
  * features). Without a GPU, Chromium's `--enable-unsafe-webgpu` gives the SwiftShader fallback adapter: it is

@@ -163,7 +163,7 @@ export interface ExecutedBackend {
   provider?: string;
   /** GPU adapter facts for GPU backends (vendor, architecture, isFallbackAdapter...). */
   adapter?: Record<string, unknown>;
-  /** human-readable proof, e.g. 'profiler: 57/57 kernel events on CPUExecutionProvider'. */
+  /** human-readable proof naming the session each part comes from, e.g. 'timed session: ... ; profiling session ...: 57/57 nodes ...'. */
   evidence: string;
   /** further facts: threads actually used, SIMD, crossOriginIsolated, user agent... */
   details?: Record<string, unknown>;
@@ -187,7 +187,7 @@ export interface BackendShare {
   timeShare: number | null;
   /** nodes per other provider / kind. */
   others: Record<string, number>;
-  /** where the node list came from, e.g. 'ORT profiler of the verification session'. */
+  /** where the node list (and the placement) came from, e.g. 'node list: ORT profiler of the verification session ...; timed session: ...'. */
   source: string;
 }
 

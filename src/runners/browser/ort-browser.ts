@@ -2,17 +2,30 @@
  * The onnxruntime-web browser targets' steps of the measurement sequence (ort-webgpu, ort-wasm-browser):
  *
  *  2. timed load on a fresh page: create the session with ONE execution provider (`coldStart.sessionCreateMs`,
- *     includes the fetch from the page server), check what was created (WebGPU: an adapter and ORT's GPUDevice
- *     exist; WASM: the thread count ORT actually set);
+ *     includes the fetch from the page server), recording what ORT prints to the console meanwhile; check what
+ *     was created (WebGPU: an adapter and ORT's GPUDevice exist; WASM: the thread count ORT actually set);
  *  3. the shared protocol IN the page: one call = `session.run()` with every output downloaded to the CPU (no
  *     gpu-buffer early return);
  *  4. outputs checked (element count matches the graph, all finite);
- *  5+6. VERIFICATION page (a fresh page and session, never the timed one): ORT's own profiler on, one run (or
- *     `profileSkip + profileRuns` with `profile`); its trace names the execution provider of every kernel: the
- *     proof of what ran. A WebGPU request whose kernels all ran on the CPU EP is a BackendMismatchError, never
- *     a result. With `profile`: WebGPU per-kernel GPU times from ORT's timestamp-query profiler
- *     (`env.webgpu.profiling`) when the adapter has `timestamp-query`; WASM per-kernel times from ORT's trace.
- *     Kernels map to blocks through the exporter's node names (blockOfNodeName).
+ *  5. proof of what ran, from two sources kept apart in the record (combineOrtBrowserProof):
+ *     - the TIMED page, after sampling: ORT's placement warning ("Some nodes were not assigned to the preferred
+ *       execution providers", printed at warning level while a session is created when any node is not on the
+ *       first provider asked for) present or not; WebGPU: one more run of the timed session with ORT's WebGPU
+ *       profiler switched on for that run only (`env.webgpu.profiling`, re-read at every run start), giving the
+ *       kernels that dispatched GPU work in the timed session (needs a timestamp-query feature; kernels
+ *       without GPU work, e.g. Reshape aliases or Memcpy, never appear there). WASM: the timed session asked for
+ *       `['wasm']` only, so the CPU EP is the only provider registered and ORT refuses a node none implements;
+ *     - a VERIFICATION page (a fresh page and session, same model and options, ORT's own profiler on, because
+ *       ORT-web can start it only at session creation): one run (or `profileSkip + profileRuns` with `profile`);
+ *       its trace names the provider of every node: the node list, the counts and the time share. For WebGPU
+ *       its GPU profiler runs too (when the adapter has timestamp queries), naming the kernels with GPU work.
+ *     Nothing on the requested EP is a BackendMismatchError. A node on another EP in the verification trace, a
+ *     placement warning in the timed session, or fewer kernels with GPU work in the timed session than in the
+ *     verification one is a partial fallback (checkBackendShare: a warning with its share and its source, an
+ *     error with --strict-backend).
+ *  6. with `profile`: WebGPU per-kernel GPU times from ORT's timestamp-query profiler of the verification page;
+ *     WASM per-kernel times from ORT's trace. Kernels map to blocks through the exporter's node names
+ *     (blockOfNodeName).
  */
 import { runtimeProbeModel } from '../../models/export/onnx.js';
 import { INPUT_TENSOR } from '../../models/graph.js';
@@ -34,7 +47,16 @@ import {
   type TargetSettings,
 } from '../types.js';
 import type { EnvironmentSlot } from './common.js';
-import type { AdapterInfo, GpuKernelRecord, OrtLoadRequest, OrtLoadResponse, OrtProfileResponse, TensorData } from './page/api.js';
+import type {
+  AdapterInfo,
+  ConsoleLine,
+  GpuKernelRecord,
+  OrtGpuKernelsResponse,
+  OrtLoadRequest,
+  OrtLoadResponse,
+  OrtProfileResponse,
+  TensorData,
+} from './page/api.js';
 import { runtimeFilesUrl } from './pages.js';
 import { timedPageSteps } from './runner.js';
 
@@ -128,21 +150,23 @@ export interface ProviderVerdict {
   total: number;
   /** op types of kernels that ran on another EP (the CPU EP inside a WebGPU session). */
   cpuOps: Record<string, number>;
-  warnings: string[];
+  /** the verification session's own share (its node list, providers and kernel time). */
   share: BackendShare;
 }
 
+/** Source words of the verification page's node list. */
+const VERIFICATION_SOURCE = 'ORT profiler of the verification session (a separate page, same model and options)';
+
 /**
- * Checks ORT's trace against the requested EP (checkBackendShare): nothing on it is a BackendMismatchError
- * (a WebGPU request that landed on WASM); part of the graph on another EP is a partial fallback, a warning
- * with its share (for WebGPU, ORT keeps shape ops on the CPU on purpose; compute ops there are a real
- * fallback; the warning names the op types), or an error with `strict` (--strict-backend).
+ * Reads ORT's verification trace against the requested EP: nothing on it is a BackendMismatchError (a WebGPU
+ * request that landed on WASM); otherwise the counts, the op types elsewhere and the verification share, which
+ * combineOrtBrowserProof checks together with what the timed page says.
  */
-export function verifyOrtProviders(targetId: string, ep: 'webgpu' | 'wasm', events: readonly OrtTraceEvent[], strict = false): ProviderVerdict {
+export function verifyOrtProviders(targetId: string, ep: 'webgpu' | 'wasm', events: readonly OrtTraceEvent[]): ProviderVerdict {
   const counts = providerCounts(events);
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   const expected = ep === 'webgpu' ? JSEP_PROVIDER : CPU_PROVIDER;
-  const share = ortBackendShare(events, expected, 'ORT profiler of the verification session');
+  const share = ortBackendShare(events, expected, VERIFICATION_SOURCE);
   const onExpected = counts[expected] ?? 0;
   if (total > 0 && onExpected === 0) {
     // the whole run landed elsewhere: for WebGPU that is ORT's silent WASM fallback; say so
@@ -156,23 +180,178 @@ export function verifyOrtProviders(targetId: string, ep: 'webgpu' | 'wasm', even
       `verification profiler: 0/${total} kernel events on ${expected}`,
     );
   }
-  const fallback = checkBackendShare(targetId, ep, share, strict);
   const cpuOps: Record<string, number> = {};
-  const warnings: string[] = [];
-  if (fallback) {
-    for (const e of events) {
-      if (e.cat === 'Node' && e.name.endsWith('_kernel_time') && e.args?.provider !== expected) {
-        const op = e.args?.op_name ?? '?';
-        cpuOps[op] = (cpuOps[op] ?? 0) + 1;
-      }
+  for (const e of events) {
+    if (e.cat === 'Node' && e.name.endsWith('_kernel_time') && e.args?.provider !== expected) {
+      const op = e.args?.op_name ?? '?';
+      cpuOps[op] = (cpuOps[op] ?? 0) + 1;
     }
+  }
+  return { expected, counts, onExpected, total, cpuOps, share };
+}
+
+/**
+ * ORT's warning when a session put nodes on a provider other than the first one asked for
+ * (session_state.cc VerifyEachNodeIsAssignedToAnEp, warning level, printed while the session is created).
+ */
+export const PLACEMENT_WARNING = 'Some nodes were not assigned to the preferred execution providers';
+
+/** ORT's placement warning among console lines, colour codes removed; empty when ORT printed none. */
+export function placementWarnings(lines: readonly ConsoleLine[]): string[] {
+  return (
+    lines
+      // eslint-disable-next-line no-control-regex -- ORT colours its log lines with ANSI escapes
+      .map((l) => l.text.replace(/\u001b\[[0-9;]*m/g, '').trim())
+      .filter((t) => t.includes(PLACEMENT_WARNING))
+  );
+}
+
+/** What the timed page says about placement, gathered after sampling. */
+export interface TimedPlacement {
+  /** ORT's placement warning lines printed while the timed session was created (empty: none). */
+  placementWarning: string[];
+  /** WebGPU: the kernels with GPU work in one profiled run of the timed session, or why unavailable; WASM: null. */
+  gpuKernels: OrtGpuKernelsResponse | null;
+}
+
+/** The proof of a browser ORT record: the verification verdict combined with the timed page. */
+export interface OrtBrowserProof {
+  verdict: ProviderVerdict;
+  /** the record's share: the verification node list, corrected by what the timed session showed. */
+  share: BackendShare;
+  warnings: string[];
+  /** evidence words: the timed page's part, then the verification page's part. */
+  timedEvidence: string;
+  verificationEvidence: string;
+  /** facts for `executed.details.timedSession` and `executed.details.verificationSession`. */
+  timedDetails: Record<string, unknown>;
+  verificationDetails: Record<string, unknown>;
+}
+
+/** Share key: kernels with GPU work in the verification session and none in the timed one. */
+export const TIMED_OFF_WEBGPU = 'not on WebGPU in the timed session';
+/** Share key: the timed session's placement warning with no node off the EP in the verification session. */
+export const TIMED_WARNING_ONLY = 'off the requested EP in the timed session (ORT placement warning; count unknown, at least 1)';
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * Combines the verification page's trace (node list, providers, kernel time; WebGPU: the kernels with GPU work
+ * in its profiled runs, null without timestamp queries) with the timed page's placement facts into the
+ * record's share, and checks it (checkBackendShare: partial fallback = warning, or error with `strict`).
+ * The timed session counts as partly off the requested EP when ORT printed its placement warning while creating
+ * it, or when kernels that dispatched GPU work in the verification session dispatched none in the timed one.
+ */
+export function combineOrtBrowserProof(
+  targetId: string,
+  ep: 'webgpu' | 'wasm',
+  events: readonly OrtTraceEvent[],
+  verificationGpuKernels: readonly GpuKernelRecord[][] | null,
+  timed: TimedPlacement,
+  strict: boolean,
+): OrtBrowserProof {
+  const verdict = verifyOrtProviders(targetId, ep, events);
+  const v = verdict.share;
+  const warnings: string[] = [];
+  const warned = timed.placementWarning.length > 0;
+  const verifGpu = verificationGpuKernels ? new Map(verificationGpuKernels.flat().map((k) => [k.kernelName, k.kernelType])) : null;
+  let timedGpu: Map<string, string> | null = null;
+  /** why the timed session's kernel list is missing (webgpu only). */
+  let unavailable: string | null = null;
+  if (ep === 'webgpu') {
+    const g = timed.gpuKernels;
+    if (!g) unavailable = 'the timed page was not asked for it';
+    else if (!g.available) unavailable = g.reason;
+    else if (g.records === 0) unavailable = 'ORT delivered no GPU timestamp records for the profiled run of the timed session';
+    else timedGpu = new Map(g.kernels.map((k) => [k.kernelName, k.kernelType]));
+  }
+  const pair = timedGpu && verifGpu ? { timed: timedGpu, verif: verifGpu } : null;
+  const missing = pair ? [...pair.verif.keys()].filter((n) => !pair.timed.has(n)) : [];
+  const extra = pair ? [...pair.timed.keys()].filter((n) => !pair.verif.has(n)) : [];
+  const offInVerification = Object.values(v.others).reduce((a, b) => a + b, 0);
+  const warningOnly = warned && offInVerification === 0 && missing.length === 0;
+
+  const others: Record<string, number> = { ...v.others };
+  if (missing.length > 0) others[TIMED_OFF_WEBGPU] = missing.length;
+  if (warningOnly) others[TIMED_WARNING_ONLY] = 1;
+  const timedDiffers = missing.length > 0 || warningOnly;
+  const onRequested = Math.max(0, v.onRequested - missing.length - (warningOnly ? 1 : 0));
+  const placementWords = `ORT placement warning at its creation: ${warned ? 'present' : 'none'}`;
+  const timedKernelWords = timedGpu
+    ? `${plural(timedGpu.size, 'kernel')} dispatched GPU work on WebGPU (ORT WebGPU profiler, one run after sampling)`
+    : `WebGPU kernel list unavailable (${unavailable})`;
+  const comparedWords = pair
+    ? `against ${plural(pair.verif.size, 'kernel')} with GPU work in the verification session`
+    : timedGpu
+      ? 'not compared: the verification session gave no GPU kernel list'
+      : '';
+  const timedSource =
+    ep === 'webgpu'
+      ? `timed session: ${[timedKernelWords, comparedWords].filter((x) => x).join(' ')}, ${placementWords}`
+      : `timed session: executionProviders ['wasm'] only (the CPU EP is the only provider registered), ${placementWords}`;
+  const share: BackendShare = {
+    requested: v.requested,
+    onRequested,
+    total: v.total,
+    nodeShare: v.total > 0 ? onRequested / v.total : 0,
+    timeShare: timedDiffers ? null : v.timeShare,
+    others,
+    source: `node list: ${VERIFICATION_SOURCE}; ${timedSource}`,
+  };
+  const fallback = checkBackendShare(targetId, ep, share, strict);
+  if (fallback) {
+    const elsewhere = Object.entries(verdict.cpuOps).map(([o, n]) => `${o} x${n}`);
     warnings.push(
-      `${fallback}; kernels elsewhere: ${Object.entries(cpuOps)
-        .map(([o, n]) => `${o} x${n}`)
-        .join(', ')}${ep === 'webgpu' ? ' (ORT keeps shape ops on the CPU on purpose)' : ''}`,
+      `${fallback}; ${elsewhere.length > 0 ? `kernels elsewhere in the verification session: ${elsewhere.join(', ')}${ep === 'webgpu' ? ' (ORT keeps shape ops on the CPU on purpose)' : ''}; ` : ''}source: ${share.source}`,
     );
   }
-  return { expected, counts, onExpected, total, cpuOps, warnings, share };
+  const name = (n: string, types: Map<string, string> | null) => `${n} (${types?.get(n) ?? '?'})`;
+  if (missing.length > 0)
+    warnings.push(
+      `timed session: ${plural(missing.length, 'kernel')} that dispatched GPU work in the verification session dispatched none in the timed session (ORT WebGPU profiler, one run after sampling): ${missing.map((n) => name(n, verifGpu)).join(', ')}`,
+    );
+  if (warningOnly)
+    warnings.push(
+      `timed session: ORT warned at its creation that some nodes were not assigned to the preferred execution provider, yet the verification session ran every node on ${v.requested}: at least one node of the timed session ran elsewhere (count unknown): ${timed.placementWarning[0]}`,
+    );
+  if (!warned && offInVerification > 0)
+    warnings.push(
+      `the verification session ran ${plural(offInVerification, 'node')} off ${v.requested}, but ORT printed no placement warning while creating the timed session: the two sessions were placed differently`,
+    );
+  if (extra.length > 0)
+    warnings.push(
+      `timed session: ${plural(extra.length, 'kernel')} dispatched GPU work that did not in the verification session, whose node list therefore undercounts WebGPU: ${extra.map((n) => name(n, timedGpu)).join(', ')}`,
+    );
+  if (ep === 'webgpu' && !pair)
+    warnings.push(
+      `timed-session WebGPU kernels not compared with the verification session: ${unavailable ?? 'the verification session gave no GPU kernel list'}; the node list comes from the verification session alone`,
+    );
+
+  const timedEvidence =
+    ep === 'webgpu'
+      ? `timed session: ${timedKernelWords}; ${placementWords}`
+      : `timed session: created with executionProviders ['wasm'] only, so ${CPU_PROVIDER} is the only execution provider registered in it; ORT refuses to create a session with a node no registered provider implements, so every node of the timed session ran on ${CPU_PROVIDER}; ${placementWords}`;
+  const verificationEvidence = `verification session (separate page, same model and options; node list): ${v.onRequested}/${v.total} nodes and ${verdict.onExpected}/${verdict.total} kernel events on ${verdict.expected}${verifGpu ? `, ${plural(verifGpu.size, 'kernel')} with GPU work` : ''}`;
+  const timedDetails: Record<string, unknown> = {
+    placementWarning: warned,
+    ...(warned ? { placementWarningLines: timed.placementWarning } : {}),
+    ...(ep === 'webgpu'
+      ? timedGpu
+        ? { webgpuKernels: [...timedGpu].map(([kernel, op]) => ({ kernel, op })) }
+        : { webgpuKernelsUnavailable: unavailable }
+      : {}),
+  };
+  const verificationDetails: Record<string, unknown> = {
+    kernelEvents: verdict.counts,
+    ...(Object.keys(verdict.cpuOps).length > 0 ? { cpuKernelOps: verdict.cpuOps } : {}),
+    ...(verifGpu ? { webgpuKernels: [...verifGpu].map(([kernel, op]) => ({ kernel, op })) } : {}),
+  };
+  return { verdict, share, warnings, timedEvidence, verificationEvidence, timedDetails, verificationDetails };
+}
+
+/** Whether ORT's WebGPU profiler can write GPU timestamps on this adapter (ORT asks for either feature). */
+function hasTimestampQuery(a: AdapterInfo | null): boolean {
+  return a !== null && (a.features.includes('timestamp-query') || a.features.includes('chromium-experimental-timestamp-query-inside-passes'));
 }
 
 /** The probe model of the runtime start (base64), made once. */
@@ -239,10 +418,29 @@ export function ortBrowserSteps(
   });
   return {
     ...timed.steps,
+    // the proof reads the timed page after sampling (its placement facts), then closes it itself
+    proveOnTimedSession: true,
     async prove({ profile, profileRuns, strict }) {
       const { env, load, modelUrl } = timed.state();
       const warnings: string[] = [];
-      const wantGpuProfile = profile && f.ep === 'webgpu' && (load.adapter?.features.includes('timestamp-query') ?? false);
+      const timestamps = f.ep === 'webgpu' && hasTimestampQuery(load.adapter);
+      let gpuKernels: OrtGpuKernelsResponse | null = null;
+      try {
+        const page = timed.page();
+        if (f.ep === 'webgpu' && page)
+          gpuKernels = await page
+            .call<OrtGpuKernelsResponse>('ortGpuKernels', null, `${id}: WebGPU kernels of the timed session of ${w.id}`)
+            // the samples are taken: a failure here leaves the list unavailable (said in the record), not the measurement lost
+            .catch((e: unknown) => ({
+              available: false as const,
+              reason: `listing them on the timed page failed: ${(e as Error).message}`,
+              deviceFeatures: load.deviceFeatures,
+            }));
+      } finally {
+        await timed.page()?.close();
+      }
+      const placement: TimedPlacement = { placementWarning: placementWarnings(load.creationConsole), gpuKernels };
+
       const skip = profile ? PROFILE_SKIP : 0;
       const runs = profile ? skip + Math.max(1, profileRuns ?? DEFAULT_PROFILE_RUNS) : 1;
       const vpage = await env.openBundlePage('ort', `${id}: verifying ${w.id}`);
@@ -251,7 +449,7 @@ export function ortBrowserSteps(
       try {
         vload = await vpage.call<OrtLoadResponse>(
           'ortLoad',
-          loadRequest(f, s, env.server.server.origin, modelUrl, w, { ortProfiler: true, gpuProfiling: wantGpuProfile }),
+          loadRequest(f, s, env.server.server.origin, modelUrl, w, { ortProfiler: true, gpuProfiling: timestamps }),
           `${id}: creating the verification session for ${w.id}`,
         );
         prof = await vpage.call<OrtProfileResponse>('ortProfile', { runs }, `${id}: verification/profiling runs of ${w.id}`);
@@ -260,14 +458,15 @@ export function ortBrowserSteps(
       }
       if (prof.trace === null) throw new Error(`${id}: ORT returned no profiler trace, so the execution provider cannot be proven`);
       const events = parseOrtTrace(prof.trace);
-      const verdict = verifyOrtProviders(id, f.ep, events, strict);
-      warnings.push(...verdict.warnings);
-      const { counts, onExpected, total, cpuOps, expected } = verdict;
+      const verificationGpu = timestamps && prof.kernelsPerRun.some((r) => r.length > 0) ? prof.kernelsPerRun : null;
+      const proof = combineOrtBrowserProof(id, f.ep, events, verificationGpu, placement, strict);
+      warnings.push(...proof.warnings);
+      const { expected } = proof.verdict;
 
       let opProfile: OpProfile | undefined;
       if (profile) {
         if (f.ep === 'webgpu') {
-          if (!wantGpuProfile) warnings.push('per-kernel WebGPU profile unavailable: the adapter has no timestamp-query feature');
+          if (!timestamps) warnings.push('per-kernel WebGPU profile unavailable: the adapter has no timestamp-query feature');
           else if (prof.kernelsPerRun.slice(skip).every((r) => r.length === 0))
             warnings.push(
               `per-kernel WebGPU profile unavailable: ORT delivered no GPU timestamps (device features: ${vload.deviceFeatures.join(', ') || 'none'})`,
@@ -287,10 +486,10 @@ export function ortBrowserSteps(
           `the verification session got another WebGPU adapter (${vload.adapter?.architecture ?? 'none'}) than the timed one (${load.adapter?.architecture ?? 'none'})`,
         );
 
-      const evidence =
+      const runtimeWords =
         f.ep === 'webgpu'
-          ? `onnxruntime-web ${load.ortVersion} (${f.ortFile}, JSEP), executionProviders ['webgpu'] only; GPUDevice created on adapter ${[adapter?.vendor, adapter?.architecture].filter((x) => x).join('/') || '?'}; verification session profiler: ${onExpected}/${total} kernel events on ${expected}`
-          : `onnxruntime-web ${load.ortVersion} (${f.ortFile}, WASM-only build), executionProviders ['wasm']; ${load.wasmThreads} WASM thread(s); verification session profiler: ${onExpected}/${total} kernel events on ${expected}`;
+          ? `onnxruntime-web ${load.ortVersion} (${f.ortFile}, JSEP), executionProviders ['webgpu'] only; GPUDevice created on adapter ${[adapter?.vendor, adapter?.architecture].filter((x) => x).join('/') || '?'}`
+          : `onnxruntime-web ${load.ortVersion} (${f.ortFile}, WASM-only build); ${load.wasmThreads} WASM thread(s)`;
       return {
         executed: {
           runtime: 'onnxruntime-web',
@@ -298,7 +497,7 @@ export function ortBrowserSteps(
           backend: f.ep,
           provider: expected,
           ...(adapter ? { adapter: { ...adapter, deviceFeatures: load.deviceFeatures, deviceAdapter: load.deviceAdapter } } : {}),
-          evidence,
+          evidence: `${runtimeWords}; ${proof.timedEvidence}; ${proof.verificationEvidence}`,
           details: {
             ...s,
             ortBuild: f.ortFile,
@@ -312,10 +511,10 @@ export function ortBrowserSteps(
                   shaderF16: adapter.features.includes('shader-f16'),
                 }
               : {}),
-            kernelEvents: counts,
-            ...(Object.keys(cpuOps).length > 0 ? { cpuKernelOps: cpuOps } : {}),
+            timedSession: proof.timedDetails,
+            verificationSession: proof.verificationDetails,
           },
-          share: verdict.share,
+          share: proof.share,
         },
         ...(opProfile ? { profile: opProfile } : {}),
         warnings,

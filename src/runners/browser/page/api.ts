@@ -83,7 +83,7 @@ export interface OrtLoadRequest {
   /** where ORT finds its .wasm/.mjs files (`ort.env.wasm.wasmPaths`). */
   wasmPaths: string;
   modelUrl: string;
-  /** the ONE execution provider asked for. Never a list: a list silently falls back (runtimes.md). */
+  /** the ONE execution provider asked for. Never a list: with a list ORT silently falls back to the next one. */
   ep: 'webgpu' | 'wasm';
   threads: number;
   optLevel: 'disabled' | 'basic' | 'extended' | 'all';
@@ -120,7 +120,22 @@ export interface OrtLoadResponse {
   deviceFeatures: string[];
   /** `device.adapterInfo` of ORT's device when the browser exposes it (proves which adapter ORT used). */
   deviceAdapter: Pick<AdapterInfo, 'vendor' | 'architecture' | 'device' | 'description'> | null;
+  /**
+   * What ORT printed to the console (every level) while THIS page's session was created, e.g. its warning that
+   * some nodes were not assigned to the preferred execution provider (src/runners/browser/ort-browser.ts
+   * placementWarnings). Capped at ORT_CONSOLE_LINE_CAP lines.
+   */
+  creationConsole: ConsoleLine[];
 }
+
+/** One console message of the page: its level (console method) and text. */
+export interface ConsoleLine {
+  level: 'log' | 'info' | 'warn' | 'error' | 'debug';
+  text: string;
+}
+
+/** Most console lines kept from one session creation (ORT prints a handful at its default level). */
+export const ORT_CONSOLE_LINE_CAP = 200;
 
 /** One WebGPU kernel dispatch reported by ORT's profiler (times in ns on the GPU timeline). */
 export interface GpuKernelRecord {
@@ -144,6 +159,21 @@ export interface OrtProfileResponse {
   /** ORT's Chrome-trace JSON text from `endProfiling()` (null without ortProfiler). */
   trace: string | null;
 }
+
+/** A WebGPU kernel (one node) that dispatched GPU work in a profiled run, with how many programs it ran. */
+export interface GpuKernelSeen {
+  kernelName: string;
+  kernelType: string;
+  programs: number;
+}
+
+/**
+ * `ortGpuKernels`: one more run of the page's session (the timed one) with ORT's WebGPU profiler switched on
+ * for that run only; the kernels that dispatched GPU work in it, or why the list is unavailable.
+ */
+export type OrtGpuKernelsResponse =
+  | { available: true; kernels: GpuKernelSeen[]; records: number; deviceFeatures: string[] }
+  | { available: false; reason: string; deviceFeatures: string[] };
 
 // ---------------------------------------------------------------- TFLite (tfjs-tflite)
 

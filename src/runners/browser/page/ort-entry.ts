@@ -5,17 +5,28 @@
  * (`/ort/ort.min.mjs`: WASM + the JSEP WebGPU backend, whose profiler reports per-kernel GPU times;
  * `/ort/ort.wasm.min.mjs`: WASM only), with `ort.env.wasm.wasmPaths` pointing at the same directory.
  *
- * One session per page. The caller asks for ONE execution provider (never a list: `['webgpu','wasm']`
- * silently falls back to WASM when no adapter exists, runtimes.md).
+ * One session per page. The caller asks for ONE execution provider (never a list: with `['webgpu', 'wasm']`
+ * ORT silently runs WASM when no adapter exists).
  *
- * ORT's own profiler prints its Chrome-trace JSON with `console.log` at `endProfiling()`, through a
- * reference Emscripten takes when the module loads; so `console.log` is wrapped here, before ORT is imported,
- * and the wrapper diverts output into a buffer only while `endProfiling()` runs.
+ * Console: ORT's Emscripten module binds `console.log` (its stdout) and `console.error` (its stderr, where
+ * ORT's C++ log goes) when it loads, so every console method is wrapped here, before ORT is imported:
+ *  - while a session is created, every line is recorded (and still printed): `creationConsole` of the load
+ *    response, where ORT's placement warning ("Some nodes were not assigned to the preferred execution
+ *    providers", warning level) shows that the session put nodes on a provider it was not asked for first;
+ *  - while `endProfiling()` runs, `console.log` is diverted into a buffer: ORT's profiler prints its
+ *    Chrome-trace JSON there.
+ *
+ * After the timed samples, `ortGpuKernels` runs the timed session once more with ORT's WebGPU profiler on for
+ * that run only, and lists the kernels that dispatched GPU work in it (the proof taken from the timed session).
  */
 import type * as Ort from 'onnxruntime-web';
 import {
   NO_ADAPTER,
+  ORT_CONSOLE_LINE_CAP,
+  type ConsoleLine,
   type GpuKernelRecord,
+  type GpuKernelSeen,
+  type OrtGpuKernelsResponse,
   type MeasureRequest,
   type MeasureResponse,
   type OrtLoadRequest,
@@ -39,12 +50,31 @@ import {
 
 type OrtModule = typeof Ort;
 
-const originalLog = console.log.bind(console);
-let logCapture: string[] | null = null;
-console.log = (...args: unknown[]) => {
-  if (logCapture) logCapture.push(args.map(String).join(' '));
-  else originalLog(...args);
-};
+const CONSOLE_LEVELS: readonly ConsoleLine['level'][] = ['log', 'info', 'warn', 'error', 'debug'];
+/** console.log lines diverted into this buffer (not printed) while endProfiling() runs. */
+let profilerCapture: string[] | null = null;
+/** console lines of every level recorded here (and still printed) while a session is created. */
+let creationCapture: ConsoleLine[] | null = null;
+for (const level of CONSOLE_LEVELS) {
+  const original = console[level].bind(console);
+  console[level] = (...args: unknown[]) => {
+    const text = args.map(String).join(' ');
+    if (creationCapture && creationCapture.length < ORT_CONSOLE_LINE_CAP) creationCapture.push({ level, text });
+    if (level === 'log' && profilerCapture) profilerCapture.push(text);
+    else original(...args);
+  };
+}
+
+/** Runs `fn` while recording the console (every level); returns its result and the lines. */
+async function withConsoleRecorded<T>(fn: () => Promise<T>): Promise<{ value: T; lines: ConsoleLine[] }> {
+  const lines: ConsoleLine[] = [];
+  creationCapture = lines;
+  try {
+    return { value: await fn(), lines };
+  } finally {
+    creationCapture = null;
+  }
+}
 
 interface State {
   ort: OrtModule;
@@ -70,6 +100,22 @@ function toOrtTensor(ort: OrtModule, t: TensorData): Ort.Tensor {
   return new ort.Tensor('uint8', data, t.dims);
 }
 
+/** ORT's WebGPU profiler setting that appends every kernel record ORT delivers to `records`. */
+function gpuProfilerInto(records: GpuKernelRecord[]): NonNullable<OrtModule['env']['webgpu']['profiling']> {
+  return {
+    mode: 'default',
+    ondata: (d) => {
+      records.push({
+        kernelName: d.kernelName,
+        kernelType: d.kernelType,
+        programName: d.programName,
+        startNs: Number(d.startTime),
+        endNs: Number(d.endTime),
+      });
+    },
+  };
+}
+
 async function ortLoad(req: OrtLoadRequest): Promise<OrtLoadResponse> {
   if (state) throw new Error('this page already holds a session; open a new page per session');
   const env = pageEnv();
@@ -93,20 +139,7 @@ async function ortLoad(req: OrtLoadRequest): Promise<OrtLoadResponse> {
     adapter = describeAdapter(a);
     // hand ORT the adapter we recorded, so the info we store is the adapter that runs.
     (ort.env.webgpu as unknown as { adapter: unknown }).adapter = a;
-    ort.env.webgpu.profiling = req.gpuProfiling
-      ? {
-          mode: 'default',
-          ondata: (d) => {
-            records.push({
-              kernelName: d.kernelName,
-              kernelType: d.kernelType,
-              programName: d.programName,
-              startNs: Number(d.startTime),
-              endNs: Number(d.endTime),
-            });
-          },
-        }
-      : { mode: 'off' };
+    ort.env.webgpu.profiling = req.gpuProfiling ? gpuProfilerInto(records) : { mode: 'off' };
   }
 
   const options: Ort.InferenceSession.SessionOptions = {
@@ -120,7 +153,8 @@ async function ortLoad(req: OrtLoadRequest): Promise<OrtLoadResponse> {
   await probe.release();
   const runtimeInitMs = performance.now() - r0;
   const t0 = performance.now();
-  const session = await ort.InferenceSession.create(req.modelUrl, options);
+  // ORT's C++ log (its placement warning among it) reaches the page through Emscripten's console bindings
+  const { value: session, lines: creationConsole } = await withConsoleRecorded(() => ort.InferenceSession.create(req.modelUrl, options));
   const sessionCreateMs = performance.now() - t0;
 
   const feeds: Record<string, Ort.Tensor> = {};
@@ -156,6 +190,7 @@ async function ortLoad(req: OrtLoadRequest): Promise<OrtLoadResponse> {
     webgpuDevice: device !== null,
     deviceFeatures,
     deviceAdapter,
+    creationConsole,
   };
 }
 
@@ -166,7 +201,7 @@ async function inferOnce(s: State): Promise<Ort.InferenceSession.OnnxValueMapTyp
     const t = out[name] as Ort.Tensor | undefined;
     if (!t) throw new Error(`output '${name}' missing from the run result`);
     // default preferredOutputLocation is 'cpu': ORT already downloaded it. A 'gpu-buffer' output would mean
-    // run() returned before the GPU finished (runtimes.md trap): download it here, inside the timed call.
+    // run() returned before the GPU finished: download it here, inside the timed call.
     if (t.location !== 'cpu') await t.getData(true);
   }
   return out;
@@ -208,6 +243,59 @@ async function ortRun(): Promise<{ outputs: TensorData[]; finite: boolean }> {
 }
 
 /**
+ * Waits until the GPU queue is idle and `records` stops growing: ORT delivers timestamp records
+ * asynchronously (a mapAsync of the query buffer after each flush).
+ */
+async function settleGpuRecords(device: GpuDeviceLike | null, records: readonly GpuKernelRecord[]): Promise<void> {
+  if (device) await device.queue.onSubmittedWorkDone();
+  let n = -1;
+  for (let i = 0; i < 50 && n !== records.length; i++) {
+    n = records.length;
+    await nextTask();
+    await nextTask();
+  }
+}
+
+/** Device features with which ORT's JSEP backend writes GPU timestamps (backend-webgpu.ts setQueryType). */
+const TIMESTAMP_FEATURES = ['chromium-experimental-timestamp-query-inside-passes', 'timestamp-query'];
+
+/**
+ * After sampling, on the TIMED session: one more run with ORT's WebGPU profiler on, then off again. ORT
+ * re-reads `env.webgpu.profiling` at the start of every run (JSEP onRunStart -> setQueryType), so the timed
+ * samples ran without timestamp queries and only this run writes them. Returns the distinct kernels that
+ * dispatched GPU work in it; kernels without GPU work (Reshape aliases, nodes on the CPU EP) do not appear.
+ */
+async function ortGpuKernels(): Promise<OrtGpuKernelsResponse> {
+  const s = need();
+  const deviceFeatures = s.device ? [...s.device.features].sort() : [];
+  if (s.req.ep !== 'webgpu' || !s.device) return { available: false, reason: 'this page holds no WebGPU session', deviceFeatures };
+  if (!TIMESTAMP_FEATURES.some((f) => s.device?.features.has(f)))
+    return {
+      available: false,
+      reason: `ORT's GPUDevice has no timestamp query feature (${TIMESTAMP_FEATURES.join(' / ')}), so ORT's WebGPU profiler records nothing`,
+      deviceFeatures,
+    };
+  const records: GpuKernelRecord[] = [];
+  const before = s.ort.env.webgpu.profiling;
+  s.ort.env.webgpu.profiling = gpuProfilerInto(records);
+  try {
+    await inferOnce(s);
+    await settleGpuRecords(s.device, records);
+    // records come back through a buffer map after the queue is idle: give a slow one up to a second
+    for (let i = 0; i < 50 && records.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  } finally {
+    s.ort.env.webgpu.profiling = before ?? { mode: 'off' };
+  }
+  const seen = new Map<string, GpuKernelSeen>();
+  for (const r of records) {
+    const k = seen.get(r.kernelName) ?? { kernelName: r.kernelName, kernelType: r.kernelType, programs: 0 };
+    k.programs++;
+    seen.set(r.kernelName, k);
+  }
+  return { available: true, kernels: [...seen.values()], records: records.length, deviceFeatures };
+}
+
+/**
  * Profiling pass (session loaded with ortProfiler and/or gpuProfiling): `runs` runs; ORT delivers GPU kernel
  * timestamps asynchronously, so after each run we wait until the GPU queue is idle and no more records arrive
  * before assigning them to that run. Then `endProfiling()` and its trace text.
@@ -215,14 +303,7 @@ async function ortRun(): Promise<{ outputs: TensorData[]; finite: boolean }> {
 async function ortProfile(req: OrtProfileRequest): Promise<OrtProfileResponse> {
   const s = need();
   const settle = async () => {
-    if (!s.req.gpuProfiling) return;
-    if (s.device) await s.device.queue.onSubmittedWorkDone();
-    let n = -1;
-    for (let i = 0; i < 50 && n !== s.records.length; i++) {
-      n = s.records.length;
-      await nextTask();
-      await nextTask();
-    }
+    if (s.req.gpuProfiling) await settleGpuRecords(s.device, s.records);
   };
   const runWallMs: number[] = [];
   const kernelsPerRun: GpuKernelRecord[][] = [];
@@ -236,11 +317,11 @@ async function ortProfile(req: OrtProfileRequest): Promise<OrtProfileResponse> {
   let trace: string | null = null;
   if (s.req.ortProfiler) {
     const lines: string[] = [];
-    logCapture = lines;
+    profilerCapture = lines;
     try {
       s.session.endProfiling();
     } finally {
-      logCapture = null;
+      profilerCapture = null;
     }
     const start = lines.findIndex((l) => l.trimStart().startsWith('['));
     let end = -1;
@@ -268,4 +349,4 @@ async function gpuAdapter(req: {
   return { env, adapter: a ? describeAdapter(a) : null };
 }
 
-registerApi({ ortLoad, ortMeasure, ortRun, ortProfile, ortRelease, gpuAdapter, env: pageEnv });
+registerApi({ ortLoad, ortMeasure, ortRun, ortProfile, ortGpuKernels, ortRelease, gpuAdapter, env: pageEnv });

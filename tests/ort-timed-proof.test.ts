@@ -88,3 +88,25 @@ describe('the timed session has one provider, and ORT refuses a node no register
     expect(() => soleExecutionProvider({})).toThrow(/exactly one execution provider/);
   });
 });
+
+describe('the node list is profiled once per model file and options', () => {
+  it('ort-cpu: the second session of a pair reuses the first one profiling session (said so); another file profiles anew; --profile always does', async () => {
+    const runner = createOrtCpuRunner();
+    const settings = runner.resolveSettings({});
+    const bytes = convModel(DataType.FLOAT);
+    const a = workloadOf('conv-f32-a', bytes);
+    a.file.sha256 = 'a'.repeat(64);
+    const first = await runner.measure(a, tiny, settings, localContext());
+    expect(first.executed.evidence).toMatch(/profiling session \(separate, same model and options, after the timed one\): (\d+)\/\1 nodes and \d+\/\d+ kernel events \(1 run\)/);
+    const second = await runner.measure(a, tiny, settings, localContext());
+    expect(second.executed.evidence).toMatch(/made once after an earlier timed session of this model file and these options\): (\d+)\/\1 nodes and \d+\/\d+ kernel events \(1 run\)/);
+    expect(second.executed.share).toEqual(first.executed.share);
+    // another file (sha256) is another node list
+    const b = workloadOf('conv-f32-b', bytes);
+    b.file.sha256 = 'b'.repeat(64);
+    expect((await runner.measure(b, tiny, settings, localContext())).executed.evidence).toMatch(/after the timed one\)/);
+    // a profile request profiles anew (its runs are the breakdown)
+    const profiled = await runner.measure(a, tiny, settings, localContext(), { profile: true, profileRuns: 3 });
+    expect(profiled.executed.evidence).toMatch(/after the timed one\): (\d+)\/\1 nodes and (\d+)\/\2 kernel events \(5 runs\)/);
+  });
+});

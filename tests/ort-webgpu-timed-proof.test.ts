@@ -92,6 +92,11 @@ describe.skipIf(!chromium.ok)('ort-webgpu: proof from the timed session', () => 
       expect(res.executed.evidence).toContain('timed session: WebGPU kernel list unavailable');
     }
     expect(res.executed.share!.source).toMatch(/^node list: ORT profiler of the verification session .*; timed session: /);
+    // a second session of the same pair reads its own timed session but reuses the verification (said so)
+    const again = await runner.measure(await prepare(BLOCK), QUICK, runner.resolveSettings({}), localContext());
+    expect(again.executed.evidence).toContain('verification session (separate page, same model and options, made once for an earlier session');
+    expect(again.executed.share).toMatchObject({ requested: 'JsExecutionProvider', nodeShare: 1, others: {} });
+    expect((again.executed.details?.timedSession as { placementWarning: boolean }).placementWarning).toBe(false);
   });
 
   it('a real partial fallback (Round on the CPU EP): the placement warning of the timed session marks the record', async () => {

@@ -249,6 +249,8 @@ export function combineOrtBrowserProof(
   verificationGpuKernels: readonly GpuKernelRecord[][] | null,
   timed: TimedPlacement,
   strict: boolean,
+  /** the verification ran for an earlier session of the same model file and options (reused, see ortBrowserSteps). */
+  verificationReused = false,
 ): OrtBrowserProof {
   const verdict = verifyOrtProviders(targetId, ep, events);
   const v = verdict.share;
@@ -331,7 +333,7 @@ export function combineOrtBrowserProof(
     ep === 'webgpu'
       ? `timed session: ${timedKernelWords}; ${placementWords}`
       : `timed session: created with executionProviders ['wasm'] only, so ${CPU_PROVIDER} is the only execution provider registered in it; ORT refuses to create a session with a node no registered provider implements, so every node of the timed session ran on ${CPU_PROVIDER}; ${placementWords}`;
-  const verificationEvidence = `verification session (separate page, same model and options; node list): ${v.onRequested}/${v.total} nodes and ${verdict.onExpected}/${verdict.total} kernel events on ${verdict.expected}${verifGpu ? `, ${plural(verifGpu.size, 'kernel')} with GPU work` : ''}`;
+  const verificationEvidence = `verification session (separate page, same model and options${verificationReused ? ', made once for an earlier session of this model file and these options' : ''}; node list): ${v.onRequested}/${v.total} nodes and ${verdict.onExpected}/${verdict.total} kernel events on ${verdict.expected}${verifGpu ? `, ${plural(verifGpu.size, 'kernel')} with GPU work` : ''}`;
   const timedDetails: Record<string, unknown> = {
     placementWarning: warned,
     ...(warned ? { placementWarningLines: timed.placementWarning } : {}),
@@ -380,6 +382,22 @@ function loadRequest(
     ...profiling,
   };
 }
+
+/** What a verification page found (the node list of a model file under given options). */
+interface Verification {
+  events: OrtTraceEvent[];
+  gpu: GpuKernelRecord[][] | null;
+  load: OrtLoadResponse;
+}
+
+/**
+ * Verifications already made in this process, by target, ORT build, model file (sha256), settings and browser:
+ * the node list of a model under given options does not change between sessions, so the independent sessions
+ * of a pair verify once (the first) and reuse it; what each timed session itself shows (placement warning,
+ * WebGPU kernels) is still read every session. A profiling request always opens its own page. Bounded.
+ */
+const verifications = new Map<string, Verification>();
+const MAX_VERIFICATIONS = 256;
 
 /** The steps of one measurement (module comment). */
 export function ortBrowserSteps(
@@ -443,28 +461,39 @@ export function ortBrowserSteps(
 
       const skip = profile ? PROFILE_SKIP : 0;
       const runs = profile ? skip + Math.max(1, profileRuns ?? DEFAULT_PROFILE_RUNS) : 1;
-      const vpage = await env.openBundlePage('ort', `${id}: verifying ${w.id}`);
+      const cacheKey = JSON.stringify([id, f.ortFile, f.ep, w.file.sha256, s, env.browser.info.version, timestamps]);
+      const known = profile ? undefined : verifications.get(cacheKey);
       let vload: OrtLoadResponse;
-      let prof: OrtProfileResponse;
-      try {
-        vload = await vpage.call<OrtLoadResponse>(
-          'ortLoad',
-          loadRequest(f, s, env.server.server.origin, modelUrl, w, { ortProfiler: true, gpuProfiling: timestamps }),
-          `${id}: creating the verification session for ${w.id}`,
-        );
-        prof = await vpage.call<OrtProfileResponse>('ortProfile', { runs }, `${id}: verification/profiling runs of ${w.id}`);
-      } finally {
-        await vpage.close();
+      let prof: OrtProfileResponse | null = null;
+      let events: OrtTraceEvent[];
+      let verificationGpu: GpuKernelRecord[][] | null;
+      if (known) {
+        ({ events, gpu: verificationGpu, load: vload } = known);
+      } else {
+        const vpage = await env.openBundlePage('ort', `${id}: verifying ${w.id}`);
+        try {
+          vload = await vpage.call<OrtLoadResponse>(
+            'ortLoad',
+            loadRequest(f, s, env.server.server.origin, modelUrl, w, { ortProfiler: true, gpuProfiling: timestamps }),
+            `${id}: creating the verification session for ${w.id}`,
+          );
+          prof = await vpage.call<OrtProfileResponse>('ortProfile', { runs }, `${id}: verification/profiling runs of ${w.id}`);
+        } finally {
+          await vpage.close();
+        }
+        if (prof.trace === null) throw new Error(`${id}: ORT returned no profiler trace, so the execution provider cannot be proven`);
+        events = parseOrtTrace(prof.trace);
+        // with `profile` the first `skip` runs are cold; the node list is the same in every run
+        verificationGpu = timestamps && prof.kernelsPerRun.some((r) => r.length > 0) ? prof.kernelsPerRun : null;
+        if (verifications.size >= MAX_VERIFICATIONS) verifications.delete(verifications.keys().next().value as string);
+        verifications.set(cacheKey, { events, gpu: verificationGpu, load: vload });
       }
-      if (prof.trace === null) throw new Error(`${id}: ORT returned no profiler trace, so the execution provider cannot be proven`);
-      const events = parseOrtTrace(prof.trace);
-      const verificationGpu = timestamps && prof.kernelsPerRun.some((r) => r.length > 0) ? prof.kernelsPerRun : null;
-      const proof = combineOrtBrowserProof(id, f.ep, events, verificationGpu, placement, strict);
+      const proof = combineOrtBrowserProof(id, f.ep, events, verificationGpu, placement, strict, known !== undefined);
       warnings.push(...proof.warnings);
       const { expected } = proof.verdict;
 
       let opProfile: OpProfile | undefined;
-      if (profile) {
+      if (profile && prof) {
         if (f.ep === 'webgpu') {
           if (!timestamps) warnings.push('per-kernel WebGPU profile unavailable: the adapter has no timestamp-query feature');
           else if (prof.kernelsPerRun.slice(skip).every((r) => r.length === 0))

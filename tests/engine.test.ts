@@ -303,6 +303,11 @@ describe('executing a plan', () => {
     expect(run.manifest.devices[0]!.connection).toEqual({ kind: 'adb', serial: 'NOPE' });
     expect(selectUnmeasured(run).map((x) => x.kind)).toEqual(['skipped']);
     expect(o.events.filter((e) => e.type === 'skipped')).toHaveLength(1);
+    // a resume reports the skip again but does not write the same record a second time
+    const again = options({ runId: o.runId, resume: true });
+    const r2 = await executePlan(planDevice(phone, { sessions: 1 }), again);
+    expect(r2.skipped).toHaveLength(1);
+    expect((await readRun(r.runDir)).records.filter((x) => x.kind === 'skipped')).toHaveLength(1);
   });
 
   it('an unavailable target is skipped (run) or stops the run before it starts (bench)', async () => {

@@ -176,7 +176,8 @@ export async function executePlan(plan: Plan, o: ExecuteOptions): Promise<Execut
       const reason = reasonOf(j);
       if (reason === null) continue;
       const rec = skippedRecord(scope, j.workloadId, j.dtype, j.target, reason);
-      await writer.append(rec);
+      // a resume that finds the same reason on record does not write it again
+      if (writer.skippedReason(j.key) !== reason) await writer.append(rec);
       skipped.push(rec);
       emit({ type: 'skipped', job: j, reason, record: rec });
     }

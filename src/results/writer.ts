@@ -95,6 +95,8 @@ function appendLines(file: string, lines: string[]): Promise<unknown> {
 export class RunWriter {
   private finished = new Set<string>();
   private sessions = new Map<string, SessionRecord[]>();
+  /** reason of the latest `skipped` record per key. */
+  private skips = new Map<string, string>();
   private closed = false;
   private constructor(
     readonly runDir: string,
@@ -107,6 +109,7 @@ export class RunWriter {
 
   private track(r: LineRecord): void {
     if (r.kind === 'measurement') this.finished.add(r.key);
+    if (r.kind === 'skipped') this.skips.set(r.key, r.reason);
     if (r.kind === 'session') {
       const list = this.sessions.get(r.key) ?? [];
       // one session per index (a duplicate from a second writer is ignored)
@@ -192,6 +195,11 @@ export class RunWriter {
   /** Keys with a finished measurement (to skip on resume). */
   finishedKeys(): ReadonlySet<string> {
     return this.finished;
+  }
+
+  /** The reason of the latest `skipped` record of a pair, if any (a resume does not repeat the same one). */
+  skippedReason(key: string): string | undefined {
+    return this.skips.get(key);
   }
 
   /** Session records already written for a pair, in index order. */

@@ -97,9 +97,13 @@ describe('the node list is profiled once per model file and options', () => {
     const a = workloadOf('conv-f32-a', bytes);
     a.file.sha256 = 'a'.repeat(64);
     const first = await runner.measure(a, tiny, settings, localContext());
-    expect(first.executed.evidence).toMatch(/profiling session \(separate, same model and options, after the timed one\): (\d+)\/\1 nodes and \d+\/\d+ kernel events \(1 run\)/);
+    expect(first.executed.evidence).toMatch(
+      /profiling session \(separate, same model and options, after the timed one\): (\d+)\/\1 nodes and \d+\/\d+ kernel events \(1 run\)/,
+    );
     const second = await runner.measure(a, tiny, settings, localContext());
-    expect(second.executed.evidence).toMatch(/made once after an earlier timed session of this model file and these options\): (\d+)\/\1 nodes and \d+\/\d+ kernel events \(1 run\)/);
+    expect(second.executed.evidence).toMatch(
+      /made once after an earlier timed session of this model file and these options\): (\d+)\/\1 nodes and \d+\/\d+ kernel events \(1 run\)/,
+    );
     expect(second.executed.share).toEqual(first.executed.share);
     // another file (sha256) is another node list
     const b = workloadOf('conv-f32-b', bytes);

@@ -35,7 +35,7 @@ export interface DeviceColumnInfo {
   precision: 'int8' | 'fp16';
 }
 
-/** What ran in each Table 6 column (paper Sec. 7.1 and App. B, via shared/reference/mnv4.md Sec. 4). */
+/** What ran in each Table 6 column (arXiv 2404.10518 Sec. 7.1 and App. B). */
 export const DEVICE_COLUMN_INFO: Readonly<Record<DeviceColumn, DeviceColumnInfo>> = {
   pixel6_cpu: {
     id: 'pixel6_cpu',

@@ -5,7 +5,7 @@
  * layer graph that the cost counter, the ONNX exporter, the TFLite exporter and the reference executor all
  * read, so they cannot disagree about what a block computes.
  *
- * Semantics follow ../shared/reference/mnv4.md ("Exact layer structure in the code", TF and timm agree):
+ * Semantics follow the reference implementations (TensorFlow Model Garden and timm agree; arXiv 2404.10518):
  * - Convolutions have no bias; BatchNorm follows every convolution (folded into the conv at inference).
  * - Padding is TF "SAME" (extra pad bottom/right for stride 2 on even inputs), the convention of the TF
  *   official MNv4 code and of TFLite, so ONNX and TFLite files compute the same thing.

@@ -4,7 +4,7 @@
  * - Found lazily: `--chromium PATH` (via `configureChromium`) > env `MNV4_BENCH_CHROMIUM` > `chromium`,
  *   `chromium-browser`, `google-chrome`, `google-chrome-stable` on PATH. Missing -> one error naming
  *   `apt-get install -y chromium`.
- * - Launched lazily on first use, with a launch timeout, headless, offline-safe flags (runtimes.md: without the
+ * - Launched lazily on first use, with a launch timeout, headless, offline-safe flags (without the
  *   network-disabling flags Chromium stalls on failed lookups), `--no-sandbox` (runs as root in CI) and
  *   `--enable-unsafe-webgpu` (WebGPU on Linux; without a GPU it yields the SwiftShader fallback adapter).
  * - Shared by reference count (`acquireBrowser` / `release`); the last release closes it.
@@ -33,9 +33,9 @@ const DEFAULT_LAUNCH_TIMEOUT_MS = 60_000;
 const DEFAULT_EVALUATE_TIMEOUT_MS = 180_000;
 
 /**
- * Flags every launch uses. Offline + root safe (runtimes.md); WebGPU enabled; timestamp-query rounding
+ * Flags every launch uses. Offline + root safe; WebGPU enabled; timestamp-query rounding
  * (100 µs, a timing-attack mitigation) turned off by the developer-features flag so per-kernel GPU times of
- * sub-100-µs kernels are not quantised (anchors.md §6.1).
+ * sub-100-µs kernels are not quantised.
  */
 export const CHROMIUM_FLAGS: readonly string[] = [
   '--no-sandbox',

@@ -1,7 +1,7 @@
 /**
  * The page server for browser targets: a `node:http` server bound to 127.0.0.1 on an ephemeral port.
  *
- * Why these headers (runtimes.md, method-style.md §1.8):
+ * Why these headers:
  * - `Cross-Origin-Opener-Policy: same-origin` + `Cross-Origin-Embedder-Policy: require-corp` make the page
  *   cross-origin isolated: SharedArrayBuffer (WASM threads) works and `performance.now()` has 5 µs instead of
  *   100 µs resolution. `Cross-Origin-Resource-Policy: same-origin` on every response keeps the served scripts,

@@ -1,7 +1,7 @@
 /**
  * Page entry for the tflite-wasm target: @tensorflow/tfjs-tflite (TFLite's WASM interpreter with the XNNPACK
  * delegate) bundled with tfjs-core + the CPU backend (needed only to build input tensors). Bundled to
- * dist/page/tflite.js; esbuild aliases tfjs-tflite to its ESM file `dist/tf-tflite.fesm.js` (runtimes.md).
+ * dist/page/tflite.js; esbuild aliases tfjs-tflite to its ESM file `dist/tf-tflite.fesm.js` (its package entry is not ESM).
  *
  * One model per page. A timed call is `predict()` plus reading every output back (`dataSync`), the work a
  * tfjs-tflite user pays per inference.

@@ -8,9 +8,9 @@
  * median against the table's. Whole networks and single blocks react differently to a host-state change (a
  * busy neighbour taking cache and memory bandwidth slows a network with megabytes of weights more than a
  * block that stays in cache), so the host-state ratio that explains a uniform error is read from the whole
- * architectures: the median of now/table over them. The figures re-scaled by that ratio are reported beside
- * the raw ones, labelled: they separate the predictor's error from the host's change since the build; the raw
- * figures stay the headline.
+ * architectures: the median of now/table over them, recorded beside the figures. (Predictions re-scaled by
+ * it were tried as a diagnostic and dropped: with two anchors the ratio carried as much noise as it removed,
+ * and on quiet runs it made good figures look bad.)
  */
 import { readFile, writeFile, rename } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
@@ -105,11 +105,8 @@ export interface ValidationReport {
   /** the MNv4 models (their blocks outside the table's space are predicted by regression). */
   models: (ValidationPoint & { source: string })[];
   drift: DriftPoint[];
-  /**
-   * The host-state change since the build read from the re-measured calibration architectures (median
-   * now/table; null without any), and the summary with every prediction multiplied by it (null likewise).
-   */
-  hostState: { ratio: number | null; archs: number; adjusted: ValidationSummary | null };
+  /** The host's change since the build read from the re-measured calibration architectures (median now/table; null without any). */
+  hostState: { ratio: number | null; archs: number };
   /** what makes the figures hard to read (a noisy host, drift since the build). */
   warnings: string[];
   runId: string;
@@ -152,11 +149,6 @@ export function hostStateRatio(drift: readonly DriftPoint[]): number | null {
   if (r.length === 0) return null;
   const m = r.length >> 1;
   return r.length % 2 ? r[m]! : (r[m - 1]! + r[m]!) / 2;
-}
-
-/** The validation points with every prediction multiplied by `ratio` (the host-state change since the build). */
-export function stateAdjusted(points: readonly ValidationPoint[], ratio: number): ValidationPoint[] {
-  return points.map((p) => validationPoint(p.arch, p.predictedMs * ratio, p.measuredMs, p.spreadMs));
 }
 
 /** Above these, validation figures mostly measure the host, not the predictor. */

@@ -160,12 +160,9 @@ export function formatValidation(r: ValidationReport): string {
       ),
     );
   }
-  const a = r.hostState?.adjusted;
-  if (a && r.hostState.ratio !== null) {
-    lines.push(
-      `adjusted for the host's change since the build (predictions x${fmt(r.hostState.ratio, 3)}, the median now/table of ${r.hostState.archs} re-measured calibration architectures; a diagnostic, not the headline): MAPE ${pct(a.mape, 2)} (mean error ${signedPct(a.bias)}), within ±5% ${pct(a.within5, 0)}, within ±10% ${pct(a.within10, 0)}, max |error| ${pct(a.maxAbsError)}`,
-    );
-  }
+  const ratio = r.hostState?.ratio;
+  if (ratio !== null && ratio !== undefined)
+    lines.push(`whole networks now vs the build: x${fmt(ratio, 3)} (median over ${r.hostState.archs} re-measured calibration architectures)`);
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n');
 }

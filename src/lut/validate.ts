@@ -14,6 +14,7 @@
  */
 import { readFile, writeFile, rename } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
+import { median } from '../util/median.js';
 import { LutError } from './errors.js';
 import { parseTable, serializeTable, type LutTable } from './schema.js';
 
@@ -142,13 +143,8 @@ export function driftPoint(key: string, tableMs: number, nowMs: number, kind: Dr
 
 /** Median of now/table over the re-measured whole architectures; null when none was re-measured. */
 export function hostStateRatio(drift: readonly DriftPoint[]): number | null {
-  const r = drift
-    .filter((d) => d.kind === 'arch')
-    .map((d) => d.nowMs / d.tableMs)
-    .sort((a, b) => a - b);
-  if (r.length === 0) return null;
-  const m = r.length >> 1;
-  return r.length % 2 ? r[m]! : (r[m - 1]! + r[m]!) / 2;
+  const r = drift.filter((d) => d.kind === 'arch').map((d) => d.nowMs / d.tableMs);
+  return r.length === 0 ? null : median(r);
 }
 
 /** Above these, validation figures mostly measure the host, not the predictor. */

@@ -361,6 +361,9 @@ function weightedMedianSorted(values: Float64Array, weights: Float64Array, total
   return values[values.length - 1]!;
 }
 
+/** How a not-converged reason about disagreeing sessions begins (report/measurement.ts reads it). */
+export const SESSIONS_DISAGREE = 'session medians differ';
+
 /**
  * A measurement's k sessions together.
  *
@@ -464,7 +467,7 @@ export function summariseSessions(
   if (k < 2) reasons.push('one session only: nothing shows how much a new session would differ');
   else if (!sessionsAgree)
     reasons.push(
-      `session medians differ from the pooled median by up to ${(maxDeviationRel * 100).toFixed(2)}% (target ${(target * 100).toFixed(2)}%)`,
+      `${SESSIONS_DISAGREE} from the pooled median by up to ${(maxDeviationRel * 100).toFixed(2)}% (target ${(target * 100).toFixed(2)}%)`,
     );
   const withinConverged = notConverged.length === 0;
   return {

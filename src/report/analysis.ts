@@ -6,6 +6,7 @@
  * Provenance is carried on every row: `measured`, `simulated` (a model of the device) or `published` (a
  * paper's figure, with its citation). Series of different provenance are never merged.
  */
+import { notConvergedFlag } from './measurement.js';
 import { graphLayerCosts, rooflineSeconds, type DType } from '../models/cost.js';
 import { DEVICE_COLUMN_INFO, DEVICE_COLUMNS, TABLE6_CITATION, type DeviceColumn } from '../models/published.js';
 import { getModel } from '../models/registry.js';
@@ -320,7 +321,7 @@ function paretoGroups(facts: ModelFacts[], latest: MeasurementView[], sims: read
 
 function flagsOf(m: MeasurementView): string[] {
   const f: string[] = [];
-  if (!m.converged) f.push(m.notConverged.length ? `not converged: ${m.notConverged.join(', ')}` : 'not converged');
+  if (!m.converged) f.push(notConvergedFlag(m.notConverged));
   if (m.softwareAdapter) f.push('software adapter');
   if (m.backendShare !== null && m.backendShare < 1) f.push(`partial fallback: ${(m.backendShare * 100).toFixed(0)}% on ${m.target.backend}`);
   if (m.timing === 'external') f.push('externally timed');

@@ -6,7 +6,7 @@
 import type { NoiseFloor } from '../engine/noise-floor.js';
 import type { ErrorRecord, MeasurementRecord, SessionRecord, SkippedRecord } from '../results/schema.js';
 import { median } from '../util/median.js';
-import { PERCENTILE_MIN_N } from '../profiles/stats.js';
+import { PERCENTILE_MIN_N, SESSIONS_DISAGREE } from '../profiles/stats.js';
 import { formatEstimate, formatPercent, formatSig } from './numbers.js';
 import { fmt, textTable } from './table.js';
 
@@ -149,7 +149,7 @@ export function notConvergedCodes(m: MeasurementRecord): { codes: string; words:
   if (m.latency.converged) return { codes: '', words: [] };
   const words: string[] = [];
   let codes = '';
-  if (m.sessions.length > 1 && m.latency.notConverged.some((r) => r.startsWith('session medians differ'))) {
+  if (m.sessions.length > 1 && m.latency.notConverged.some((r) => r.startsWith(SESSIONS_DISAGREE))) {
     codes += 'd';
     words.push(`sessions differ by up to ${(m.latency.between.maxDeviationRel * 100).toFixed(1)}%`);
   }
@@ -164,4 +164,9 @@ export function notConvergedCodes(m: MeasurementRecord): { codes: string; words:
   }
   if (m.sessions.length === 1) words.push('one session only');
   return { codes, words };
+}
+
+/** The flag a table shows for a measurement that did not converge, with its reasons when known. */
+export function notConvergedFlag(reasons: readonly string[]): string {
+  return reasons.length ? `not converged: ${reasons.join(', ')}` : 'not converged';
 }

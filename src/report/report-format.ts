@@ -7,6 +7,7 @@
  *   models shown, with provenance, CI, top-1 and its source, GMAC/s and the Pareto mark;
  * - json: the whole analysis (src/report/analysis.ts) plus those rows.
  */
+import { notConvergedFlag } from './measurement.js';
 import { TABLE6_CITATION } from '../models/published.js';
 import { analyse, latestMeasurements, type Analysis, type ParetoGroup } from './analysis.js';
 import type { ModelFacts } from './published-join.js';
@@ -62,7 +63,7 @@ export function reportRows(loaded: LoadedRuns, a: Analysis): ReportRow[] {
       top1Source: f?.top1 ? short(f.top1.source) : '',
       pareto: m.model ? paretoMark(m.device, m.targetLabel, m.model, m.provenance) : '',
       flags: [
-        !m.converged ? (m.notConverged.length ? `not converged: ${m.notConverged.join(', ')}` : 'not converged') : '',
+        !m.converged ? notConvergedFlag(m.notConverged) : '',
         m.softwareAdapter ? 'software adapter' : '',
         m.timing === 'external' ? 'externally timed' : '',
       ]

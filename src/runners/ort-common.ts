@@ -19,6 +19,7 @@
  * The timed samples never run with the profiler on.
  */
 import { readFile } from 'node:fs/promises';
+import { setBounded } from '../util/bounded-map.js';
 import { runtimeProbeModel } from '../models/export/onnx.js';
 import { INPUT_TENSOR } from '../models/graph.js';
 import { seededInput } from '../models/weights.js';
@@ -192,10 +193,7 @@ export function ortSteps(f: OrtFlavour, w: PreparedWorkload): SessionSteps {
         }),
       };
       const events = profiled.events;
-      if (!known) {
-        if (nodeLists.size >= MAX_NODE_LISTS) nodeLists.delete(nodeLists.keys().next().value as string);
-        nodeLists.set(cacheKey, profiled);
-      }
+      if (!known) setBounded(nodeLists, cacheKey, profiled, MAX_NODE_LISTS);
       const share = ortBackendShare(events, f.expectedProvider, soleProviderShareSource('a separate profiling session', f.expectedProvider));
       const fallback = checkBackendShare(f.target.id, f.target.backend, share, strict);
       const counts = providerCounts(events);

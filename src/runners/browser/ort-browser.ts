@@ -30,6 +30,7 @@
 import { runtimeProbeModel } from '../../models/export/onnx.js';
 import { INPUT_TENSOR } from '../../models/graph.js';
 import { seededInput } from '../../models/weights.js';
+import { setBounded } from '../../util/bounded-map.js';
 import { median } from '../../util/median.js';
 import { installedVersion } from '../../util/packages.js';
 import { checkWorkloadFile } from '../define.js';
@@ -485,8 +486,7 @@ export function ortBrowserSteps(
         events = parseOrtTrace(prof.trace);
         // with `profile` the first `skip` runs are cold; the node list is the same in every run
         verificationGpu = timestamps && prof.kernelsPerRun.some((r) => r.length > 0) ? prof.kernelsPerRun : null;
-        if (verifications.size >= MAX_VERIFICATIONS) verifications.delete(verifications.keys().next().value as string);
-        verifications.set(cacheKey, { events, gpu: verificationGpu, load: vload });
+        setBounded(verifications, cacheKey, { events, gpu: verificationGpu, load: vload }, MAX_VERIFICATIONS);
       }
       const proof = combineOrtBrowserProof(id, f.ep, events, verificationGpu, placement, strict, known !== undefined);
       warnings.push(...proof.warnings);

@@ -200,6 +200,18 @@ describe.skipIf(!chromium.ok)('browser runners in Chromium', () => {
     expect(share.nodeShare).toBeCloseTo(share.onRequested / share.total, 12);
     expect(Object.keys(share.others).every((k) => k.startsWith('builtin '))).toBe(true);
     expect(res.warnings.join('\n')).toMatch(/partial fallback: \d+ of \d+ nodes .* on XNNPACK/);
+    // the timed page's console shows the delegate; the node partition comes from a verification interpreter
+    // made in the timed page after the timed one was released, then reused by later sessions of the pair
+    expect(res.executed.evidence).toMatch(/timed page console: "[^"]*Created TensorFlow Lite XNNPACK delegate/);
+    expect(res.executed.evidence).toMatch(
+      /verification interpreter \(timed page\) profiling summary: \d+ XNNPACK delegate node\(s\), \d+ builtin node\(s\)$/,
+    );
+    const again = await r.measure(w, QUICK, r.resolveSettings({}), localContext());
+    expect(again.executed.evidence).toContain(
+      'verification interpreter (timed page, made once for an earlier session of this model file and these settings)',
+    );
+    expect(again.executed.evidence).toMatch(/timed page console: "[^"]*Created TensorFlow Lite XNNPACK delegate/);
+    expect(again.executed.share).toEqual(share);
     await expect(r.measure(w, QUICK, r.resolveSettings({}), localContext(), { strictBackend: true })).rejects.toThrow(
       /--strict-backend refuses a partial fallback/,
     );

@@ -87,6 +87,20 @@ const RELU: Kernel = ['relu', 'Relu'];
 const ADD: Kernel = ['add', 'Add'];
 
 describe('timed-session kernels combined with the verification node list', () => {
+  it('says where the verification session ran and whether an earlier session made it', () => {
+    const timed = timedWith(false, CONV, RELU);
+    const inPage = combineOrtBrowserProof('ort-webgpu', 'webgpu', convTrace, [gpu(CONV, RELU)], timed, false, { site: 'timed-page', reused: false });
+    expect(inPage.verificationEvidence).toMatch(
+      /^verification session \(timed page after its samples, timed session released, same model and options; node list\): /,
+    );
+    const reused = combineOrtBrowserProof('ort-webgpu', 'webgpu', convTrace, [gpu(CONV, RELU)], timed, false, { site: 'timed-page', reused: true });
+    expect(reused.verificationEvidence).toContain(
+      '(timed page after its samples, timed session released, same model and options, made once for an earlier session of this model file and these options; node list)',
+    );
+    // the node list and share do not depend on where the verification ran
+    expect(reused.share).toEqual(inPage.share);
+  });
+
   it('all on WebGPU in both sessions: a full share, no warning, each part labelled with its session', () => {
     const p = webgpuProof(convTrace, [CONV, RELU], timedWith(false, CONV, RELU));
     expect(p.share).toMatchObject({ requested: JSEP, onRequested: 2, total: 2, nodeShare: 1, others: {} });

@@ -85,7 +85,7 @@ describe.skipIf(!chromium.ok)('ort-webgpu: proof from the timed session', () => 
       expect(timed.webgpuKernels!.some((k) => k.op === 'Conv' || k.op === 'FusedConv')).toBe(true);
       expect(byName(timed.webgpuKernels!)).toEqual(byName(verification.webgpuKernels!));
       expect(res.executed.evidence).toContain(
-        `timed session: ${timed.webgpuKernels!.length} kernel${timed.webgpuKernels!.length === 1 ? '' : 's'} dispatched GPU work on WebGPU (ORT WebGPU profiler, one run after sampling); ORT placement warning at its creation: none; verification session (separate page, same model and options; node list): `,
+        `timed session: ${timed.webgpuKernels!.length} kernel${timed.webgpuKernels!.length === 1 ? '' : 's'} dispatched GPU work on WebGPU (ORT WebGPU profiler, one run after sampling); ORT placement warning at its creation: none; verification session (timed page after its samples, timed session released, same model and options; node list): `,
       );
     } else {
       expect(timed.webgpuKernelsUnavailable).toMatch(/timestamp query/);
@@ -94,7 +94,9 @@ describe.skipIf(!chromium.ok)('ort-webgpu: proof from the timed session', () => 
     expect(res.executed.share!.source).toMatch(/^node list: ORT profiler of the verification session .*; timed session: /);
     // a second session of the same pair reads its own timed session but reuses the verification (said so)
     const again = await runner.measure(await prepare(BLOCK), QUICK, runner.resolveSettings({}), localContext());
-    expect(again.executed.evidence).toContain('verification session (separate page, same model and options, made once for an earlier session');
+    expect(again.executed.evidence).toContain(
+      'verification session (timed page after its samples, timed session released, same model and options, made once for an earlier session',
+    );
     expect(again.executed.share).toMatchObject({ requested: 'JsExecutionProvider', nodeShare: 1, others: {} });
     expect((again.executed.details?.timedSession as { placementWarning: boolean }).placementWarning).toBe(false);
   });

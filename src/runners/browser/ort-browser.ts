@@ -15,15 +15,17 @@
  *       kernels that dispatched GPU work in the timed session (needs a timestamp-query feature; kernels
  *       without GPU work, e.g. Reshape aliases or Memcpy, never appear there). WASM: the timed session asked for
  *       `['wasm']` only, so the CPU EP is the only provider registered and ORT refuses a node none implements;
- *     - a VERIFICATION page (a fresh page and session, same model and options, ORT's own profiler on, because
- *       ORT-web can start it only at session creation): one run (or `profileSkip + profileRuns` with `profile`);
- *       its trace names the provider of every node: the node list, the counts and the time share. For WebGPU
- *       its GPU profiler runs too (when the adapter has timestamp queries), naming the kernels with GPU work.
+ *     - a VERIFICATION session (same model and options, ORT's own profiler on, because ORT-web can start it
+ *       only at session creation): one run (or `profileSkip + profileRuns` with `profile`); its trace names the
+ *       provider of every node: the node list, the counts and the time share. For WebGPU its GPU profiler runs
+ *       too (when the adapter has timestamp queries), naming the kernels with GPU work. It is made once per
+ *       model file and options, in the timed page of the first session after that page's own facts are read
+ *       and its timed session is released; with `profile`, on a page of its own.
  *     Nothing on the requested EP is a BackendMismatchError. A node on another EP in the verification trace, a
  *     placement warning in the timed session, or fewer kernels with GPU work in the timed session than in the
  *     verification one is a partial fallback (checkBackendShare: a warning with its share and its source, an
  *     error with --strict-backend).
- *  6. with `profile`: WebGPU per-kernel GPU times from ORT's timestamp-query profiler of the verification page;
+ *  6. with `profile`: WebGPU per-kernel GPU times from ORT's timestamp-query profiler of the verification session;
  *     WASM per-kernel times from ORT's trace. Kernels map to blocks through the exporter's node names
  *     (blockOfNodeName).
  */
@@ -48,6 +50,7 @@ import {
   type TargetSettings,
 } from '../types.js';
 import type { EnvironmentSlot } from './common.js';
+import type { BrowserPage } from './launcher.js';
 import type {
   AdapterInfo,
   ConsoleLine,
@@ -156,7 +159,7 @@ export interface ProviderVerdict {
 }
 
 /** Source words of the verification page's node list. */
-const VERIFICATION_SOURCE = 'ORT profiler of the verification session (a separate page, same model and options)';
+const VERIFICATION_SOURCE = 'ORT profiler of the verification session (same model and options, created after the timed samples)';
 
 /**
  * Reads ORT's verification trace against the requested EP: nothing on it is a BackendMismatchError (a WebGPU
@@ -229,6 +232,17 @@ export interface OrtBrowserProof {
   verificationDetails: Record<string, unknown>;
 }
 
+/**
+ * Where a verification session ran: its own page, or the timed page of the pair's first session, created there
+ * after that page's samples were taken and its timed session was released (same ORT instance, so JSEP's
+ * compiled WebGPU pipelines are reused; the node placement does not depend on them).
+ */
+export type VerificationSite = 'own-page' | 'timed-page';
+const VERIFICATION_SITE_WORDS: Record<VerificationSite, string> = {
+  'own-page': 'separate page',
+  'timed-page': 'timed page after its samples, timed session released',
+};
+
 /** Share key: kernels with GPU work in the verification session and none in the timed one. */
 export const TIMED_OFF_WEBGPU = 'not on WebGPU in the timed session';
 /** Share key: the timed session's placement warning with no node off the EP in the verification session. */
@@ -250,8 +264,8 @@ export function combineOrtBrowserProof(
   verificationGpuKernels: readonly GpuKernelRecord[][] | null,
   timed: TimedPlacement,
   strict: boolean,
-  /** the verification ran for an earlier session of the same model file and options (reused, see ortBrowserSteps). */
-  verificationReused = false,
+  /** where the verification session ran, and whether it was made for an earlier session (see ortBrowserSteps). */
+  verification: { site: VerificationSite; reused: boolean } = { site: 'own-page', reused: false },
 ): OrtBrowserProof {
   const verdict = verifyOrtProviders(targetId, ep, events);
   const v = verdict.share;
@@ -334,7 +348,7 @@ export function combineOrtBrowserProof(
     ep === 'webgpu'
       ? `timed session: ${timedKernelWords}; ${placementWords}`
       : `timed session: created with executionProviders ['wasm'] only, so ${CPU_PROVIDER} is the only execution provider registered in it; ORT refuses to create a session with a node no registered provider implements, so every node of the timed session ran on ${CPU_PROVIDER}; ${placementWords}`;
-  const verificationEvidence = `verification session (separate page, same model and options${verificationReused ? ', made once for an earlier session of this model file and these options' : ''}; node list): ${v.onRequested}/${v.total} nodes and ${verdict.onExpected}/${verdict.total} kernel events on ${verdict.expected}${verifGpu ? `, ${plural(verifGpu.size, 'kernel')} with GPU work` : ''}`;
+  const verificationEvidence = `verification session (${VERIFICATION_SITE_WORDS[verification.site]}, same model and options${verification.reused ? ', made once for an earlier session of this model file and these options' : ''}; node list): ${v.onRequested}/${v.total} nodes and ${verdict.onExpected}/${verdict.total} kernel events on ${verdict.expected}${verifGpu ? `, ${plural(verifGpu.size, 'kernel')} with GPU work` : ''}`;
   const timedDetails: Record<string, unknown> = {
     placementWarning: warned,
     ...(warned ? { placementWarningLines: timed.placementWarning } : {}),
@@ -389,13 +403,16 @@ interface Verification {
   events: OrtTraceEvent[];
   gpu: GpuKernelRecord[][] | null;
   load: OrtLoadResponse;
+  site: VerificationSite;
 }
 
 /**
  * Verifications already made in this process, by target, ORT build, model file (sha256), settings and browser:
  * the node list of a model under given options does not change between sessions, so the independent sessions
  * of a pair verify once (the first) and reuse it; what each timed session itself shows (placement warning,
- * WebGPU kernels) is still read every session. A profiling request always opens its own page. Bounded.
+ * WebGPU kernels) is still read every session. The first verification runs in the timed page once its own
+ * proof is read (no second page, runtime start and, on WebGPU, pipeline compilation); a profiling request
+ * always opens its own page, so profiled runs never follow a timed session in the same page. Bounded.
  */
 const verifications = new Map<string, Verification>();
 const MAX_VERIFICATIONS = 256;
@@ -443,7 +460,18 @@ export function ortBrowserSteps(
       const { env, load, modelUrl } = timed.state();
       const warnings: string[] = [];
       const timestamps = f.ep === 'webgpu' && hasTimestampQuery(load.adapter);
+      const skip = profile ? PROFILE_SKIP : 0;
+      const runs = profile ? skip + Math.max(1, profileRuns ?? DEFAULT_PROFILE_RUNS) : 1;
+      const cacheKey = JSON.stringify([id, f.ortFile, f.ep, w.file.sha256, s, env.browser.info.version, timestamps]);
+      const known = profile ? undefined : verifications.get(cacheKey);
+      const verificationRequest = loadRequest(f, s, env.server.server.origin, modelUrl, w, { ortProfiler: true, gpuProfiling: timestamps });
+      const verify = async (page: BrowserPage): Promise<{ vload: OrtLoadResponse; prof: OrtProfileResponse }> => {
+        const vload = await page.call<OrtLoadResponse>('ortLoad', verificationRequest, `${id}: creating the verification session for ${w.id}`);
+        const prof = await page.call<OrtProfileResponse>('ortProfile', { runs }, `${id}: verification/profiling runs of ${w.id}`);
+        return { vload, prof };
+      };
       let gpuKernels: OrtGpuKernelsResponse | null = null;
+      let verified: { vload: OrtLoadResponse; prof: OrtProfileResponse; site: VerificationSite } | undefined;
       try {
         const page = timed.page();
         if (f.ep === 'webgpu' && page)
@@ -455,40 +483,40 @@ export function ortBrowserSteps(
               reason: `listing them on the timed page failed: ${(e as Error).message}`,
               deviceFeatures: load.deviceFeatures,
             }));
+        if (!known && !profile && page) {
+          // the timed session's own facts are read: release it, then verify in the same page (module comment)
+          await page.call('ortRelease', null, `${id}: releasing the timed session of ${w.id}`);
+          verified = { ...(await verify(page)), site: 'timed-page' };
+        }
       } finally {
         await timed.page()?.close();
       }
       const placement: TimedPlacement = { placementWarning: placementWarnings(load.creationConsole), gpuKernels };
 
-      const skip = profile ? PROFILE_SKIP : 0;
-      const runs = profile ? skip + Math.max(1, profileRuns ?? DEFAULT_PROFILE_RUNS) : 1;
-      const cacheKey = JSON.stringify([id, f.ortFile, f.ep, w.file.sha256, s, env.browser.info.version, timestamps]);
-      const known = profile ? undefined : verifications.get(cacheKey);
       let vload: OrtLoadResponse;
       let prof: OrtProfileResponse | null = null;
       let events: OrtTraceEvent[];
       let verificationGpu: GpuKernelRecord[][] | null;
+      let site: VerificationSite;
       if (known) {
-        ({ events, gpu: verificationGpu, load: vload } = known);
+        ({ events, gpu: verificationGpu, load: vload, site } = known);
       } else {
-        const vpage = await env.openBundlePage('ort', `${id}: verifying ${w.id}`);
-        try {
-          vload = await vpage.call<OrtLoadResponse>(
-            'ortLoad',
-            loadRequest(f, s, env.server.server.origin, modelUrl, w, { ortProfiler: true, gpuProfiling: timestamps }),
-            `${id}: creating the verification session for ${w.id}`,
-          );
-          prof = await vpage.call<OrtProfileResponse>('ortProfile', { runs }, `${id}: verification/profiling runs of ${w.id}`);
-        } finally {
-          await vpage.close();
+        if (!verified) {
+          const vpage = await env.openBundlePage('ort', `${id}: verifying ${w.id}`);
+          try {
+            verified = { ...(await verify(vpage)), site: 'own-page' };
+          } finally {
+            await vpage.close();
+          }
         }
+        ({ vload, prof, site } = verified);
         if (prof.trace === null) throw new Error(`${id}: ORT returned no profiler trace, so the execution provider cannot be proven`);
         events = parseOrtTrace(prof.trace);
         // with `profile` the first `skip` runs are cold; the node list is the same in every run
         verificationGpu = timestamps && prof.kernelsPerRun.some((r) => r.length > 0) ? prof.kernelsPerRun : null;
-        setBounded(verifications, cacheKey, { events, gpu: verificationGpu, load: vload }, MAX_VERIFICATIONS);
+        setBounded(verifications, cacheKey, { events, gpu: verificationGpu, load: vload, site }, MAX_VERIFICATIONS);
       }
-      const proof = combineOrtBrowserProof(id, f.ep, events, verificationGpu, placement, strict, known !== undefined);
+      const proof = combineOrtBrowserProof(id, f.ep, events, verificationGpu, placement, strict, { site, reused: known !== undefined });
       warnings.push(...proof.warnings);
       const { expected } = proof.verdict;
 

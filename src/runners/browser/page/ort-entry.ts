@@ -5,7 +5,8 @@
  * (`/ort/ort.min.mjs`: WASM + the JSEP WebGPU backend, whose profiler reports per-kernel GPU times;
  * `/ort/ort.wasm.min.mjs`: WASM only), with `ort.env.wasm.wasmPaths` pointing at the same directory.
  *
- * One session per page. The caller asks for ONE execution provider (never a list: with `['webgpu', 'wasm']`
+ * One session at a time per page: a second `ortLoad` needs `ortRelease` first (the runner's verification session
+ * follows the released timed session this way). The caller asks for ONE execution provider (never a list: with `['webgpu', 'wasm']`
  * ORT silently runs WASM when no adapter exists).
  *
  * Console: ORT's Emscripten module binds `console.log` (its stdout) and `console.error` (its stderr, where
@@ -86,6 +87,8 @@ interface State {
 }
 
 let state: State | null = null;
+/** The adapter handed to ORT by this page's first WebGPU session (ORT keeps it for the page's lifetime). */
+let webgpuAdapter: OrtLoadResponse['adapter'] = null;
 
 function need(): State {
   if (!state) throw new Error('no ORT session in this page: call ortLoad first');
@@ -117,7 +120,7 @@ function gpuProfilerInto(records: GpuKernelRecord[]): NonNullable<OrtModule['env
 }
 
 async function ortLoad(req: OrtLoadRequest): Promise<OrtLoadResponse> {
-  if (state) throw new Error('this page already holds a session; open a new page per session');
+  if (state) throw new Error('this page already holds a session: release it (ortRelease) or open a new page');
   const env = pageEnv();
   const r0 = performance.now();
   const ort = (await import(/* webpackIgnore: true */ req.ortModule)) as OrtModule;
@@ -134,11 +137,18 @@ async function ortLoad(req: OrtLoadRequest): Promise<OrtLoadResponse> {
       throw new Error(
         `${NO_ADAPTER} WebGPU is not exposed in this page (navigator.gpu is undefined; secure context: ${env.isSecureContext}); Chromium needs --enable-unsafe-webgpu on Linux`,
       );
-    const a = await gpu.requestAdapter({ powerPreference: req.powerPreference });
-    if (!a) throw new Error(`${NO_ADAPTER} navigator.gpu.requestAdapter() returned null: this browser has no WebGPU adapter`);
-    adapter = describeAdapter(a);
-    // hand ORT the adapter we recorded, so the info we store is the adapter that runs.
-    (ort.env.webgpu as unknown as { adapter: unknown }).adapter = a;
+    if (webgpuAdapter) {
+      // a later session in this page: ORT's WebGPU backend is set up once per page and keeps its adapter
+      // (env.webgpu.adapter is read-only from then on), so the adapter that runs is the one recorded then.
+      adapter = webgpuAdapter;
+    } else {
+      const a = await gpu.requestAdapter({ powerPreference: req.powerPreference });
+      if (!a) throw new Error(`${NO_ADAPTER} navigator.gpu.requestAdapter() returned null: this browser has no WebGPU adapter`);
+      adapter = describeAdapter(a);
+      // hand ORT the adapter we recorded, so the info we store is the adapter that runs.
+      (ort.env.webgpu as unknown as { adapter: unknown }).adapter = a;
+      webgpuAdapter = adapter;
+    }
     ort.env.webgpu.profiling = req.gpuProfiling ? gpuProfilerInto(records) : { mode: 'off' };
   }
 

@@ -3,7 +3,7 @@
  * delegate) bundled with tfjs-core + the CPU backend (needed only to build input tensors). Bundled to
  * dist/page/tflite.js; esbuild aliases tfjs-tflite to its ESM file `dist/tf-tflite.fesm.js` (its package entry is not ESM).
  *
- * One model per page. A timed call is `predict()` plus reading every output back (`dataSync`), the work a
+ * One model at a time per page (`tfliteRelease` before the next `tfliteLoad`). A timed call is `predict()` plus reading every output back (`dataSync`), the work a
  * tfjs-tflite user pays per inference.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -40,7 +40,7 @@ function wireDType(dtype: string): WireDType {
 }
 
 async function tfliteLoad(req: TfliteLoadRequest): Promise<TfliteLoadResponse> {
-  if (state) throw new Error('this page already holds a model; open a new page per model');
+  if (state) throw new Error('this page already holds a model: release it (tfliteRelease) or open a new page');
   const env = pageEnv();
   const r0 = performance.now();
   await tf.setBackend('cpu');

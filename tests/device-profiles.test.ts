@@ -15,6 +15,17 @@ describe('device profiles', () => {
     }
     expect(loadDevice('pixel6').targets[0]).toMatchObject({ publishedColumn: 'pixel6_cpu', ridgePoint: { macsPerByte: 31.2 } });
   });
+  it('host runs WebGPU on one MQA block (a pipeline check on a software adapter); host-gpu is host with WebGPU on every model', () => {
+    const host = loadDevice('host');
+    const gpu = loadDevice('host-gpu');
+    const webgpu = (d: typeof host) => d.targets.find((t) => t.target === 'ort-webgpu');
+    expect(webgpu(host)?.workloads).toEqual(['hybrid-m/b08']);
+    expect(resolveWorkload('hybrid-m/b08').id).toMatch(/^block:hybrid-m\/b08_mqa@/);
+    expect(webgpu(gpu)?.workloads).toBeUndefined();
+    expect(gpu.workloads).toEqual(host.workloads);
+    expect(gpu.targets.map((t) => [t.target, t.dtype, t.settings])).toEqual(host.targets.map((t) => [t.target, t.dtype, t.settings]));
+    expect(gpu.connection).toEqual(host.connection);
+  });
   it('unknown device, malformed JSON, bad schema: one-line errors that say what to do', () => {
     expect(() => loadDevice('pixel99')).toThrow(/unknown device 'pixel99'; known devices: .*host.*pixel6/);
     expect(() => parseDeviceProfile('{"schemaVersion": 1,', 'x.json')).toThrow(/x.json is not valid JSON/);

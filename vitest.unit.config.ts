@@ -19,6 +19,7 @@ export default defineConfig({
       'tests/reference.test.ts',
       'tests/search-space.test.ts',
       'tests/stats.test.ts',
+      'tests/repeat-model.test.ts',
       'tests/host-facts.test.ts',
       'tests/backend-share.test.ts',
       'tests/ort-placement.test.ts',

@@ -89,6 +89,7 @@ export function checkTfliteFile(targetId: string, path: string): CheckedTflite {
 
 /** Files already checked in this process, by path, sha256, size and mtime (a file read once per pair). Bounded. */
 const checkedFiles = new Map<string, CheckedTflite>();
+const MAX_CHECKED_FILES = 64;
 
 /**
  * checkTfliteFile, once per file version: the sessions of a pair measure the same file, and reading a 150 MB
@@ -100,7 +101,7 @@ function checkTfliteFileOnce(targetId: string, path: string, sha256: string): Ch
   const known = checkedFiles.get(key);
   if (known) return known;
   const checked = checkTfliteFile(targetId, path);
-  setBounded(checkedFiles, key, checked, MAX_VERIFICATIONS);
+  setBounded(checkedFiles, key, checked, MAX_CHECKED_FILES);
   return checked;
 }
 

@@ -5,9 +5,9 @@
  * (`/ort/ort.min.mjs`: WASM + the JSEP WebGPU backend, whose profiler reports per-kernel GPU times;
  * `/ort/ort.wasm.min.mjs`: WASM only), with `ort.env.wasm.wasmPaths` pointing at the same directory.
  *
- * One session at a time per page: a second `ortLoad` needs `ortRelease` first (the runner's verification session
- * follows the released timed session this way). The caller asks for ONE execution provider (never a list: with `['webgpu', 'wasm']`
- * ORT silently runs WASM when no adapter exists).
+ * One session at a time per page: a second `ortLoad` needs `ortRelease` first (the runner's verification
+ * session follows the released timed session this way). The caller asks for ONE execution provider (never a
+ * list: with `['webgpu', 'wasm']` ORT silently runs WASM when no adapter exists).
  *
  * Console: ORT's Emscripten module binds `console.log` (its stdout) and `console.error` (its stderr, where
  * ORT's C++ log goes) when it loads, so every console method is wrapped here, before ORT is imported:

@@ -3,8 +3,8 @@
  * delegate) bundled with tfjs-core + the CPU backend (needed only to build input tensors). Bundled to
  * dist/page/tflite.js; esbuild aliases tfjs-tflite to its ESM file `dist/tf-tflite.fesm.js` (its package entry is not ESM).
  *
- * One model at a time per page (`tfliteRelease` before the next `tfliteLoad`). A timed call is `predict()` plus reading every output back (`dataSync`), the work a
- * tfjs-tflite user pays per inference.
+ * One model at a time per page (`tfliteRelease` before the next `tfliteLoad`). A timed call is `predict()`
+ * plus reading every output back (`dataSync`), the work a tfjs-tflite user pays per inference.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';

@@ -6,9 +6,10 @@
  * next to it and the runs' noise floors.
  *
  * B's median is itself an estimate, so "inside A's CI" holds less often than the CI's 95% even on a steady
- * host. Beside it the script prints whether A and B agree within their joint uncertainty (the CI of ln B/A
- * contains 0), and, per model, how often each check holds in simulated pairs of runs on a steady host fitted
- * to run A (bench/repeat-model.ts), so a FAIL can be read against what a steady host would give.
+ * host. Beside it the script prints the change test of `mnv4-bench compare` (src/report/compare.ts: on 3 vs 3
+ * sessions, the two-level bootstrap CI of B/A - 1) and, per model, how often each check holds in simulated
+ * pairs of runs on a steady host fitted to run A (bench/repeat-model.ts), so a FAIL can be read against what a
+ * steady host would give.
  *
  *   npm run bench:repeat -- [--preset default] [--threads 1] [--models conv-s,conv-m,conv-l,hybrid-m,hybrid-l] [--trials 200]
  */
@@ -17,11 +18,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { executePlan } from '../src/engine/execute.js';
 import { planBench } from '../src/engine/plan.js';
+import { compareMeasurements } from '../src/report/compare.js';
+import { measurementView } from '../src/report/load.js';
 import { formatNoiseFloor } from '../src/report/measurement.js';
 import { formatEstimate, formatPercent } from '../src/report/numbers.js';
 import type { MeasurementRecord } from '../src/results/schema.js';
 import { arg, hostLine, pct } from './common.js';
-import { compareRuns, steadyHostRates } from './repeat-model.js';
+import { steadyHostRates } from './repeat-model.js';
 
 const preset = arg('preset', 'default');
 const models = arg('models', 'conv-s,conv-m,conv-l,hybrid-m,hybrid-l').split(',');
@@ -43,7 +46,10 @@ const a = await run('A');
 const b = await run('B');
 
 console.log(
-  'model                 A median [95% CI] (between-session range)     B median [95% CI] (range)       B vs A    B in A CI  A~B joint  within 2%  steady host: in CI / A~B',
+  `steady host: how often each check holds per model in ${trials} simulated pairs of runs fitted to run A (the tool's own CI and change test)`,
+);
+console.log(
+  'model                 A median [95% CI] (between-session range)     B median [95% CI] (range)       B vs A [95% CI]            B in A CI  no signif. change  within 2%  steady host: in CI / no change',
 );
 let worst = 0;
 let allInside = true;
@@ -57,11 +63,12 @@ for (const [id, ma] of a) {
   const est = formatEstimate(ma.latency.medianMs, ci?.lo, ci?.hi);
   const estB = formatEstimate(mb.latency.medianMs, cb?.lo, cb?.hi);
   const d = mb.latency.medianMs / ma.latency.medianMs - 1;
-  const cmp = ci && cb ? compareRuns({ median: ma.latency.medianMs, ...ci }, { median: mb.latency.medianMs, ...cb }) : null;
-  const inside = cmp?.inside ?? false;
+  const inside = ci !== null && mb.latency.medianMs >= ci.lo && mb.latency.medianMs <= ci.hi;
+  // the same test as `mnv4-bench compare`
+  const row = compareMeasurements(measurementView(ma), measurementView(mb));
   worst = Math.max(worst, Math.abs(d));
   allInside &&= inside;
-  allAgree &&= cmp?.agree ?? false;
+  allAgree &&= !row.significant;
   for (const m of [ma, mb]) warnings.push(...m.warnings.filter((x) => x.code !== 'runner').map((x) => `${id.replace(/^model:/, '')}: ${x.code}`));
   const samples = ma.sessions.map((s) => s.samples?.values ?? []);
   const steady =
@@ -70,16 +77,13 @@ for (const [id, ma] of a) {
       : null;
   const left = `${est.value} [${est.lo}, ${est.hi}] (${formatPercent(ma.latency.between.spreadRel)})`;
   const right = `${estB.value} [${estB.lo}, ${estB.hi}] (${formatPercent(mb.latency.between.spreadRel)})`;
-  const joint = cmp ? `${cmp.agree ? 'yes' : 'NO '} ±${(cmp.jointMarginRel * 100).toFixed(1)}%` : '-';
+  const change = `${pct(d)} [${row.changeLo === null ? '-' : pct(row.changeLo, 1)}, ${row.changeHi === null ? '-' : pct(row.changeHi, 1)}]`;
   const sim = steady ? `${(steady.inside * 100).toFixed(0)}% / ${(steady.agree * 100).toFixed(0)}%` : '-';
   console.log(
-    `${id.padEnd(21)} ${left.padEnd(45)} ${right.padEnd(31)} ${pct(d).padStart(8)}  ${inside ? 'yes' : 'NO '}        ${joint.padEnd(10)} ${Math.abs(d) <= 0.02 ? 'yes' : 'NO '}        ${sim}`,
+    `${id.padEnd(21)} ${left.padEnd(45)} ${right.padEnd(31)} ${change.padEnd(26)} ${inside ? 'yes' : 'NO '}        ${row.significant ? 'NO ' : 'yes'}                ${Math.abs(d) <= 0.02 ? 'yes' : 'NO '}        ${sim}`,
   );
 }
 if (warnings.length) console.log(`measurement warnings (figures from a disturbed host are not evidence): ${[...new Set(warnings)].join(', ')}`);
 console.log(`every B median inside A's CI: ${allInside ? 'PASS' : 'FAIL'}`);
-console.log(`every pair within its joint uncertainty (95% CI of B/A contains 1): ${allAgree ? 'PASS' : 'FAIL'}`);
+console.log(`no pair changed significantly (mnv4-bench compare's test): ${allAgree ? 'PASS' : 'FAIL'}`);
 console.log(`largest |B - A|: ${(worst * 100).toFixed(2)}% (target <= 2% on a quiet host): ${worst <= 0.02 ? 'PASS' : 'FAIL'}`);
-console.log(
-  `steady host (simulated, ${trials} pairs of runs per model fitted to run A, A's CI from the tool's own summariseSessions): how often each check holds per model`,
-);

@@ -74,6 +74,21 @@ function runNoise(r: RunView): number | null {
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
+/**
+ * The test of the module comment on prepared units (session centres, or samples) and the bootstrap CI of the
+ * change: Mann-Whitney, or the bootstrap CI where the sizes cannot reach `alpha`.
+ */
+export function decideChange(
+  unitsA: readonly number[],
+  unitsB: readonly number[],
+  boot: { lo: number; hi: number },
+  alpha = DEFAULT_ALPHA,
+): { test: 'mann-whitney' | 'bootstrap'; p: number; significant: boolean; minAttainableP: number } {
+  const mw = mannWhitney(unitsA, unitsB);
+  if (mw.minAttainableP >= alpha) return { test: 'bootstrap', p: mw.p, significant: boot.lo > 0 || boot.hi < 0, minAttainableP: mw.minAttainableP };
+  return { test: 'mann-whitney', p: mw.p, significant: mw.p < alpha, minAttainableP: mw.minAttainableP };
+}
+
 /** Compares one pair of records. */
 export function compareMeasurements(a: MeasurementView, b: MeasurementView, threshold = DEFAULT_THRESHOLD, alpha = DEFAULT_ALPHA): CompareRow {
   const notes: string[] = [];
@@ -121,16 +136,11 @@ export function compareMeasurements(a: MeasurementView, b: MeasurementView, thre
     sessions && withSamples(a) && withSamples(b)
       ? hierarchicalBootstrapChange(a.sessionSamples, b.sessionSamples)
       : bootstrapRelativeChange(unitsA, unitsB);
-  const mw = mannWhitney(unitsA, unitsB);
-  let test: CompareRow['test'] = 'mann-whitney';
-  let significant = mw.p < alpha;
-  if (mw.minAttainableP >= alpha) {
-    test = 'bootstrap';
-    significant = boot.lo > 0 || boot.hi < 0;
+  const { test, p, significant, minAttainableP } = decideChange(unitsA, unitsB, boot, alpha);
+  if (test === 'bootstrap')
     notes.push(
-      `${unitsA.length} vs ${unitsB.length} ${sessions ? 'sessions' : 'samples'} cannot reach p < ${alpha} with Mann-Whitney (smallest p ${mw.minAttainableP.toFixed(3)}): the bootstrap CI decides`,
+      `${unitsA.length} vs ${unitsB.length} ${sessions ? 'sessions' : 'samples'} cannot reach p < ${alpha} with Mann-Whitney (smallest p ${minAttainableP.toFixed(3)}): the bootstrap CI decides`,
     );
-  }
   const status: ChangeStatus = !significant
     ? 'no-significant-change'
     : change > threshold
@@ -151,7 +161,7 @@ export function compareMeasurements(a: MeasurementView, b: MeasurementView, thre
     nA: unitsA.length,
     nB: unitsB.length,
     test,
-    p: mw.p,
+    p,
     significant,
     status,
   };

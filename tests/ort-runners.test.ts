@@ -63,8 +63,12 @@ describe('ort-cpu', () => {
     expect(p.unattributedMs).toBe(0);
     expect(p.blocks.map((b) => b.block)).toEqual(['b03_conv_bn']);
     expect(p.nodes.every((n) => n.block === 'b03_conv_bn' && n.provider === 'CPUExecutionProvider')).toBe(true);
-    expect(p.coverage!).toBeGreaterThan(0.3);
-    expect(p.coverage!).toBeLessThanOrEqual(1.05);
+    // coverage is node time over run time; on a loaded host per-run overhead can dominate a block this small,
+    // so only its definition is checked here, never a timing bound (the synthetic case below checks the value)
+    const nodeSumMs = p.nodes.reduce((s, n) => s + n.medianMs, 0);
+    expect(p.runMedianMs).toBeGreaterThan(0);
+    expect(p.coverage!).toBeCloseTo(nodeSumMs / p.runMedianMs!, 12);
+    expect(p.coverage!).toBeGreaterThan(0);
     const rec = measurementRecord(scope, w, [sessionRecord(scope, w, r, { index: 0, round: 0 })], 'tiny');
     expect(parseLine(JSON.stringify(rec))).toEqual(rec);
     // GMAC/s is the block's counted MACs over the measured median, nothing else
@@ -178,5 +182,6 @@ describe('buildOrtProfile', () => {
     ]);
     expect(p.unattributedMs).toBeCloseTo(0.02, 12);
     expect(p.runMedianMs).toBe(5);
+    expect(p.coverage).toBeCloseTo(0.22 / 5, 12);
   });
 });

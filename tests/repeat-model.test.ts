@@ -2,9 +2,8 @@
  * bench/repeat-model.ts: the steady-host reference rates bench:repeat prints. Seeded, so deterministic; the
  * bands come from theory, not from a previous run: B's median carries its own noise, so it falls inside A's
  * 95% CI less often than 95% (83% for an exact CI and equal precision, more for the tool's widened small-k
- * CI); `mnv4-bench compare`'s test on 3 vs 3 sessions is a plain two-level bootstrap, which covers less than its
- * nominal 95% when the sessions differ (about 75% at worst for k = 3, see smallSessionFactor), so it finds no
- * change between 70% and 100% of the time.
+ * CI); `mnv4-bench compare`'s test on 3 vs 3 sessions is a CI of the change that keeps its nominal 95% (widened for
+ * few sessions, erring wide), so on a steady host it finds no change at least 95% of the time.
  */
 import { describe, expect, it } from 'vitest';
 import { steadyHostRates } from '../bench/repeat-model.js';
@@ -20,7 +19,7 @@ describe('steadyHostRates', () => {
     const r = steadyHostRates(sessions, { trials: 120, seed: 3, targetRelHalfWidth: 0.02 });
     expect(r.inside).toBeGreaterThan(0.6);
     expect(r.inside).toBeLessThan(0.97);
-    expect(r.agree).toBeGreaterThanOrEqual(0.7);
+    expect(r.agree).toBeGreaterThanOrEqual(0.95);
     // deterministic for a seed
     expect(steadyHostRates(sessions, { trials: 120, seed: 3, targetRelHalfWidth: 0.02 })).toEqual(r);
   });

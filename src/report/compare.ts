@@ -6,8 +6,11 @@
  * - units: the centres of independent sessions when both records have at least 3; otherwise the per-call
  *   samples pooled, with a note (samples of one session are not independent, so the p-value is optimistic);
  * - Mann-Whitney U on those units (exact for small sets). When the sizes cannot reach alpha at all (3 vs 3
- *   sessions: the smallest two-sided p is 0.1), a seeded two-level bootstrap (sessions, then samples within
- *   them) of the relative change decides instead: significant when its 95% CI excludes 0; the row says so.
+ *   sessions: the smallest two-sided p is 0.1), the 95% CI of the relative change decides instead:
+ *   significant when it excludes 0; the row says so. With sessions, that CI is built like a record's own
+ *   (significance.ts hierarchicalBootstrapChange: within-session bootstrap part, between-session part
+ *   widened for few sessions with Welch's t), or Welch's t on the log session centres when they have no
+ *   samples; with per-call samples, a plain percentile bootstrap.
  * A row is a regression when the change is significant and above +threshold (slower), an improvement when
  * significant and below -threshold. `compare` exits 1 when any regression is found.
  *
@@ -15,7 +18,7 @@
  * two or more sessions, else the relative half-width of its CI of the median (the larger side). A run's
  * noise floor is the median over its records.
  */
-import { bootstrapRelativeChange, hierarchicalBootstrapChange, mannWhitney, median } from './significance.js';
+import { bootstrapRelativeChange, hierarchicalBootstrapChange, mannWhitney, median, welchLogChange } from './significance.js';
 import type { MeasurementView, RunView } from './views.js';
 
 export const DEFAULT_THRESHOLD = 0.03;
@@ -132,10 +135,13 @@ export function compareMeasurements(a: MeasurementView, b: MeasurementView, thre
     };
   }
   const withSamples = (m: MeasurementView): boolean => m.sessionSamples.length > 0 && m.sessionSamples.every((s) => s.length > 0);
-  const boot =
-    sessions && withSamples(a) && withSamples(b)
+  // sessions with samples: the two-part interval a record's own CI uses; sessions known only by their centres:
+  // Welch's t on their logs; per-call samples of fewer sessions: a plain bootstrap (the row says it is optimistic)
+  const boot = !sessions
+    ? bootstrapRelativeChange(unitsA, unitsB)
+    : withSamples(a) && withSamples(b)
       ? hierarchicalBootstrapChange(a.sessionSamples, b.sessionSamples)
-      : bootstrapRelativeChange(unitsA, unitsB);
+      : welchLogChange(unitsA, unitsB);
   const { test, p, significant, minAttainableP } = decideChange(unitsA, unitsB, boot, alpha);
   if (test === 'bootstrap')
     notes.push(

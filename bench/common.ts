@@ -17,11 +17,7 @@ export function hostLine(): string {
     .join(' ')}`;
 }
 
-export function median(xs: readonly number[]): number {
-  const s = Float64Array.from(xs).sort();
-  const n = s.length;
-  const m = n >> 1;
-  return n % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
+/** The project's one median, for the scripts. */
+export { median } from '../src/util/median.js';
 
 export const pct = (x: number, digits = 2): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(digits)}%`;

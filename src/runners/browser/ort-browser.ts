@@ -62,7 +62,7 @@ import type {
   TensorData,
 } from './page/api.js';
 import { runtimeFilesUrl } from './pages.js';
-import { timedPageSteps } from './runner.js';
+import { timedPageSteps, verifyAfterTiming, type VerificationSite } from './runner.js';
 
 /** Provider names in ORT-web traces. */
 const JSEP_PROVIDER = 'JsExecutionProvider';
@@ -232,12 +232,6 @@ export interface OrtBrowserProof {
   verificationDetails: Record<string, unknown>;
 }
 
-/**
- * Where a verification session ran: its own page, or the timed page of the pair's first session, created there
- * after that page's samples were taken and its timed session was released (same ORT instance, so JSEP's
- * compiled WebGPU pipelines are reused; the node placement does not depend on them).
- */
-export type VerificationSite = 'own-page' | 'timed-page';
 const VERIFICATION_SITE_WORDS: Record<VerificationSite, string> = {
   'own-page': 'separate page',
   'timed-page': 'timed page after its samples, timed session released',
@@ -471,10 +465,14 @@ export function ortBrowserSteps(
         return { vload, prof };
       };
       let gpuKernels: OrtGpuKernelsResponse | null = null;
-      let verified: { vload: OrtLoadResponse; prof: OrtProfileResponse; site: VerificationSite } | undefined;
-      try {
-        const page = timed.page();
-        if (f.ep === 'webgpu' && page)
+      // the timed session's own facts first, then verify in the same page (module comment)
+      const verified = await verifyAfterTiming(timed, {
+        bundle: 'ort',
+        what: `${id}: verifying ${w.id}`,
+        needed: !known,
+        ownPage: profile === true,
+        async timedFacts(page) {
+          if (f.ep !== 'webgpu') return;
           gpuKernels = await page
             .call<OrtGpuKernelsResponse>('ortGpuKernels', null, `${id}: WebGPU kernels of the timed session of ${w.id}`)
             // the samples are taken: a failure here leaves the list unavailable (said in the record), not the measurement lost
@@ -483,14 +481,10 @@ export function ortBrowserSteps(
               reason: `listing them on the timed page failed: ${(e as Error).message}`,
               deviceFeatures: load.deviceFeatures,
             }));
-        if (!known && !profile && page) {
-          // the timed session's own facts are read: release it, then verify in the same page (module comment)
-          await page.call('ortRelease', null, `${id}: releasing the timed session of ${w.id}`);
-          verified = { ...(await verify(page)), site: 'timed-page' };
-        }
-      } finally {
-        await timed.page()?.close();
-      }
+        },
+        release: (page) => page.call('ortRelease', null, `${id}: releasing the timed session of ${w.id}`),
+        verify,
+      });
       const placement: TimedPlacement = { placementWarning: placementWarnings(load.creationConsole), gpuKernels };
 
       let vload: OrtLoadResponse;
@@ -501,15 +495,10 @@ export function ortBrowserSteps(
       if (known) {
         ({ events, gpu: verificationGpu, load: vload, site } = known);
       } else {
-        if (!verified) {
-          const vpage = await env.openBundlePage('ort', `${id}: verifying ${w.id}`);
-          try {
-            verified = { ...(await verify(vpage)), site: 'own-page' };
-          } finally {
-            await vpage.close();
-          }
-        }
-        ({ vload, prof, site } = verified);
+        ({
+          result: { vload, prof },
+          site,
+        } = verified!);
         if (prof.trace === null) throw new Error(`${id}: ORT returned no profiler trace, so the execution provider cannot be proven`);
         events = parseOrtTrace(prof.trace);
         // with `profile` the first `skip` runs are cold; the node list is the same in every run

@@ -6,6 +6,8 @@
  *  - `timedPageSteps`: steps 2-4 of the sequence on a fresh page of the runtime's bundle: `<prefix>Load` (the
  *    page times the session creation), `<prefix>Measure` (the shared protocol in the page, with heartbeats),
  *    the output check on the wire outputs; Chromium's own CPU counts as ours in the host-load window.
+ *  - `verifyAfterTiming`: the proof step's page work: the timed page's own facts, then the verification run in
+ *    that page (timed session released) or in a page of its own.
  * A browser runner then adds the file check and its proof of backend.
  */
 import { installedVersion } from '../../util/packages.js';
@@ -195,4 +197,62 @@ export function timedPageSteps<L extends PageLoadResponse>(
     },
   };
   return { steps, state, page: () => page };
+}
+
+/**
+ * Where a verification ran: a page of its own, or the timed page of the pair's first session, after that page's
+ * samples were taken, its own facts read and its timed session released (same runtime instance: the runtime
+ * start, and on WebGPU the compiled pipelines, are not paid twice; the node placement does not depend on them).
+ */
+export type VerificationSite = 'own-page' | 'timed-page';
+
+/** Options of `verifyAfterTiming`. */
+export interface VerifyAfterTimingOptions<R> {
+  /** the runtime's bundle, for a page of its own. */
+  bundle: PageBundle;
+  /** words for errors, e.g. `ort-webgpu: verifying conv-s`. */
+  what: string;
+  /** whether a verification is to be made (false: an earlier session's is reused). */
+  needed: boolean;
+  /** a page of its own even when the timed page could serve (--profile: profiled runs never follow a timed
+   * session in one page). */
+  ownPage: boolean;
+  /** reads what the timed page itself shows, before anything else runs in it (absent page: not called). */
+  timedFacts?(page: BrowserPage): Promise<void>;
+  /** releases the timed session or interpreter in the timed page. */
+  release(page: BrowserPage): Promise<unknown>;
+  /** creates the verification session in a page and runs it. */
+  verify(page: BrowserPage): Promise<R>;
+}
+
+/**
+ * The proof step's page work, in this order: the timed page's own facts; when a verification is needed, the
+ * timed session released and the verification made in the same page, unless `ownPage` or the page is gone;
+ * the timed page closed in every case; a needed verification not made yet runs in a page of its own, closed
+ * after. Returns the verification's result and where it ran, or undefined when none was needed.
+ */
+export async function verifyAfterTiming<R>(
+  timed: { page(): BrowserPage | undefined; state(): { env: BrowserEnvironment } },
+  o: VerifyAfterTimingOptions<R>,
+): Promise<{ result: R; site: VerificationSite } | undefined> {
+  let made: { result: R; site: VerificationSite } | undefined;
+  try {
+    const page = timed.page();
+    if (page) {
+      await o.timedFacts?.(page);
+      if (o.needed && !o.ownPage) {
+        await o.release(page);
+        made = { result: await o.verify(page), site: 'timed-page' };
+      }
+    }
+  } finally {
+    await timed.page()?.close();
+  }
+  if (!o.needed || made) return made;
+  const page = await timed.state().env.openBundlePage(o.bundle, o.what);
+  try {
+    return { result: await o.verify(page), site: 'own-page' };
+  } finally {
+    await page.close();
+  }
 }

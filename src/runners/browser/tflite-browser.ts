@@ -32,7 +32,7 @@ import type { BrowserPage, ConsoleEntry } from './launcher.js';
 import { toB64 } from './ort-browser.js';
 import type { TensorData, TfliteLoadRequest, TfliteLoadResponse, TfliteProfileResponse } from './page/api.js';
 import { runtimeFilesUrl } from './pages.js';
-import { timedPageSteps } from './runner.js';
+import { timedPageSteps, verifyAfterTiming } from './runner.js';
 
 /** Profiled runs with `profile` (after PROFILE_SKIP cold ones, which the summary parser also discounts). */
 const TFLITE_PROFILE_RUNS = 10;
@@ -231,27 +231,19 @@ export function tfliteBrowserSteps(slot: EnvironmentSlot, w: PreparedWorkload, t
         );
         return page.call<TfliteProfileResponse>('tfliteProfile', { runs }, `${id}: verification/profiling runs of ${w.id}`);
       };
-      let prof: TfliteProfileResponse | undefined;
-      let site: TfliteVerification['site'] = 'timed page';
-      try {
-        const page = timed.page();
-        if (!known && !profile && page) {
-          await page.call('tfliteRelease', null, `${id}: releasing the timed interpreter of ${w.id}`);
-          prof = await verify(page);
-        }
-      } finally {
-        await timed.page()?.close();
-      }
-      if (!known && !prof) {
-        site = 'separate page';
-        const vpage = await env.openBundlePage('tflite', `${id}: verifying ${w.id}`);
-        try {
-          prof = await verify(vpage);
-        } finally {
-          await vpage.close();
-        }
-      }
-      const verification: TfliteVerification = known ?? { tables: parseTfliteOpProfile((prof as TfliteProfileResponse).summary), site };
+      const made = await verifyAfterTiming(timed, {
+        bundle: 'tflite',
+        what: `${id}: verifying ${w.id}`,
+        needed: !known,
+        ownPage: profile === true,
+        release: (page) => page.call('tfliteRelease', null, `${id}: releasing the timed interpreter of ${w.id}`),
+        verify,
+      });
+      const prof = made?.result;
+      const verification: TfliteVerification = known ?? {
+        tables: parseTfliteOpProfile((prof as TfliteProfileResponse).summary),
+        site: made?.site === 'timed-page' ? 'timed page' : 'separate page',
+      };
       if (!known) setBounded(verifications, cacheKey, verification, MAX_VERIFICATIONS);
       const tables = verification.tables;
       const verificationWords = `verification interpreter (${verification.site}${known ? ', made once for an earlier session of this model file and these settings' : ''}) profiling summary`;

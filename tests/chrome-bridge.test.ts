@@ -48,6 +48,21 @@ describe('Chrome on Android through adb forward / reverse', () => {
     expect(adb.calls.some((c) => c.argv[0] === 'am')).toBe(false);
   });
 
+  it("reuses the device's existing forward of the socket instead of adding one per run", async () => {
+    const adb = new ScriptedAdb([phone]);
+    adb.onForward = async (local) => void servers.push(await fakeDevtools(portOf(local)));
+    restore = configureAndroid({ transportFor: async () => adb, sleep: async () => undefined });
+    const first = await createChromeBridge().open({ kind: 'adb', model: 'Pixel 6' }, 8130);
+    const second = await createChromeBridge().open({ kind: 'adb', model: 'Pixel 6' }, 8131);
+    expect(adb.forwards).toHaveLength(1);
+    expect(second.endpoint).toBe(first.endpoint);
+    // another socket (a Chrome Beta's) gets a forward of its own
+    await expect(
+      createChromeBridge({ pollMs: 10, startWaitMs: 30 }).open({ kind: 'adb', model: 'Pixel 6', devtools: { socket: 'chrome_beta_devtools' } }, 8132),
+    ).resolves.toBeDefined();
+    expect(adb.forwards.map((f) => f.remote)).toEqual(['localabstract:chrome_devtools_remote', 'localabstract:chrome_beta_devtools']);
+  });
+
   it('starts Chrome on the phone when its socket does not answer yet', async () => {
     const adb = new ScriptedAdb([phone]);
     let port = 0;

@@ -108,6 +108,10 @@ export class ScriptedAdb implements AdbTransport {
     await this.onForward?.(local, remote);
   }
 
+  async listForwards(serial: string): Promise<{ local: string; remote: string }[]> {
+    return this.forwards.filter((f) => f.serial === serial).map(({ local, remote }) => ({ local, remote }));
+  }
+
   async reverse(serial: string, remote: string, local: string): Promise<void> {
     this.reverses.push({ serial, remote, local });
   }

@@ -43,6 +43,8 @@ export interface AdbTransport {
   push(serial: string, localPath: string, remotePath: string, mode: number): Promise<void>;
   /** `adb forward <local> <remote>`, e.g. tcp:9222 localabstract:chrome_devtools_remote. */
   forward(serial: string, local: string, remote: string): Promise<void>;
+  /** `adb forward --list` for this device (the adb server lists every device's; only `serial`'s are returned). */
+  listForwards(serial: string): Promise<{ local: string; remote: string }[]>;
   /** `adb reverse <remote> <local>`, e.g. tcp:8080 tcp:8080 (the phone's 127.0.0.1:8080 reaches the host's). */
   reverse(serial: string, remote: string, local: string): Promise<void>;
   close(): Promise<void>;
@@ -217,6 +219,11 @@ export async function adbkitTransport(addr: AdbServerAddress, opts: { adbBinary?
     },
     async forward(serial, local, remote) {
       await withTimeout(Promise.resolve(client.getDevice(serial).forward(local, remote)), defaultTimeout, `adb forward ${local} ${remote}`);
+    },
+    async listForwards(serial) {
+      const all = await withTimeout(Promise.resolve(client.getDevice(serial).listForwards()), defaultTimeout, 'adb forward --list');
+      type Forward = { serial: string; local: string; remote: string };
+      return (all as Forward[]).filter((f) => f.serial === serial).map((f) => ({ local: f.local, remote: f.remote }));
     },
     async reverse(serial, remote, local) {
       await withTimeout(Promise.resolve(client.getDevice(serial).reverse(remote, local)), defaultTimeout, `adb reverse ${remote} ${local}`);
@@ -403,6 +410,12 @@ export class AdbDevice {
   async forwardAbstract(localPort: number, socket: string): Promise<void> {
     if (!/^[A-Za-z0-9_.-]+$/.test(socket)) throw new AdbCommandError(`bad abstract socket name '${socket}'`);
     await this.transport.forward(this.serial, `tcp:${localPort}`, `localabstract:${socket}`);
+  }
+
+  /** The host port of an existing `adb forward tcp:<port> localabstract:<socket>` of this device, or null. */
+  async forwardedAbstract(socket: string): Promise<number | null> {
+    const f = (await this.transport.listForwards(this.serial)).find((x) => x.remote === `localabstract:${socket}` && /^tcp:\d+$/.test(x.local));
+    return f ? Number(f.local.slice(4)) : null;
   }
 
   /** `adb reverse tcp:<port> tcp:<port>`: the phone's 127.0.0.1:<port> reaches the host's. */

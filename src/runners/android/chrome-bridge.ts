@@ -10,7 +10,8 @@
  *  - when nothing answers on the socket, Chrome is started on the phone (`am start` with about:blank) and the
  *    endpoint is polled for a few seconds.
  *
- * Forwards stay in place until the adb server restarts (adbkit has no forward removal); they are harmless.
+ * adbkit cannot remove a forward, so a forward of the same socket made by an earlier run (or by hand) is reused:
+ * a device keeps one, however many runs use it, until the adb server restarts.
  */
 import { createServer } from 'node:net';
 import { registerAdbBrowserBridge, type AdbBrowserBridge } from '../browser/provider.js';
@@ -51,10 +52,15 @@ export function createChromeBridge(opts: { startWaitMs?: number; pollMs?: number
       // the provider passes the connection only, not the profile id
       const link = await linkAndroid(undefined, connection);
       await link.device.reversePort(pagePort);
+      const socket = connection.devtools?.socket ?? CHROME_DEVTOOLS_SOCKET;
       let endpoint = connection.devtools?.endpoint;
       if (!endpoint) {
-        const port = await freePort();
-        await link.device.forwardAbstract(port, connection.devtools?.socket ?? CHROME_DEVTOOLS_SOCKET);
+        // a forward maps the socket whether or not Chrome runs now: an existing one serves as well as a new one
+        let port = await link.device.forwardedAbstract(socket);
+        if (port === null) {
+          port = await freePort();
+          await link.device.forwardAbstract(port, socket);
+        }
         endpoint = `http://127.0.0.1:${port}`;
       }
       let v = await devtoolsVersion(endpoint);
@@ -69,7 +75,7 @@ export function createChromeBridge(opts: { startWaitMs?: number; pollMs?: number
       }
       if (typeof v === 'string') {
         throw new Error(
-          `Chrome on ${who} (${link.facts.model}): no DevTools answer at ${endpoint} (${v}); open Chrome on the phone once, and check that USB debugging is on (Chrome exposes ${connection.devtools?.socket ?? CHROME_DEVTOOLS_SOCKET} only then)`,
+          `Chrome on ${who} (${link.facts.model}): no DevTools answer at ${endpoint} (${v}); open Chrome on the phone once, and check that USB debugging is on (Chrome exposes ${socket} only then)`,
         );
       }
       return { endpoint, close: async () => undefined };

@@ -10,6 +10,7 @@ export default defineConfig({
   test: {
     include: [
       'tests/engine.test.ts',
+      'tests/noise-floor.test.ts',
       'tests/cli-main.test.ts',
       'tests/schema.test.ts',
       'tests/results-writer.test.ts',

@@ -83,10 +83,12 @@ describe('bench through main()', () => {
     expect(selectMeasurements(run).map((m) => m.sessions.length)).toEqual([2, 2]);
     // the noise floor: the reference workload timed at both ends, in the manifest and on stderr
     const nf = run.manifest.noiseFloor![0]!;
-    expect(nf.workload).toBe('js-matmul-48-f64');
+    expect(nf.workload).toBe('js-matmul-48-f64-worker');
     expect(nf.end!.medianMs).toBeGreaterThan(nf.start.medianMs / 10);
     expect(nf.driftRel).toBeCloseTo((nf.end!.medianMs - nf.start.medianMs) / nf.start.medianMs, 12);
-    expect(r.stderr).toMatch(/noise floor \(js-matmul-48-f64\): start [\d.]+ ms \(CV [\d.]+%\), end [\d.]+ ms \(CV [\d.]+%\), drift [+-][\d.]+%/);
+    expect(r.stderr).toMatch(
+      /noise floor \(js-matmul-48-f64-worker\): start [\d.]+ ms \(CV [\d.]+%\), end [\d.]+ ms \(CV [\d.]+%\), drift [+-][\d.]+%/,
+    );
   });
 
   it('--json prints what this execution wrote; a failure ends with exit 1 after the others', async () => {

@@ -199,7 +199,7 @@ describe('executing a plan', () => {
     expect(r.noiseFloor!.driftRel).toBeCloseTo(0.05, 12);
     const run = await readRun(r.runDir);
     expect(run.manifest.noiseFloor).toHaveLength(1);
-    expect(run.manifest.noiseFloor![0]).toMatchObject({ workload: 'js-matmul-48-f64', start: { medianMs: 2 }, end: { medianMs: 2.1 } });
+    expect(run.manifest.noiseFloor![0]).toMatchObject({ workload: 'js-matmul-48-f64-worker', start: { medianMs: 2 }, end: { medianMs: 2.1 } });
     expect(formatNoiseFloor(r.noiseFloor!)).toMatch(/drift \+5\.0%.*\nwarning: the reference workload's speed changed by 5\.0%/s);
     // a resume adds the second execution's entry and keeps the first
     const again = await executePlan(planBench({ targets: ['fake-cpu'], workloads: ['conv-s/b03', 'conv-s/b05'], preset: 'quick', sessions: 1 }), {

@@ -46,7 +46,7 @@ const TABLE = {
     ),
   ],
   noiseFloor: () => [
-    new Option('--no-noise-floor', 'skip the reference workload timed at the start and end of the run (the host noise floor; about 2-4 s)'),
+    new Option('--no-noise-floor', 'skip the reference workload timed at the start and end of the run (the host noise floor; about 1.1 s each)'),
   ],
   strictBackend: () => [
     new Option('--strict-backend', 'a partial fallback (some kernels or nodes off the requested backend) is an error, not a marked result'),

@@ -4,34 +4,25 @@
  *
  * The reference is pure JavaScript (no runtime, no model file), so it means the same on every host and in
  * every version of the runtimes: C = A x B for 48 x 48 float64 matrices, with B's input changed a little
- * after every call so the JIT cannot drop the work. It is timed with the same protocol loop as everything
- * else (one session, REFERENCE_PROTOCOL). `driftRel` = (end median - start median) / start median; host load
- * (other processes, hypervisor steal) is read from /proc/stat over the whole run.
+ * after every call so the JIT cannot drop the work. Each timing runs in a fresh worker thread (its own V8
+ * isolate) on a fixed schedule: warm-up, then samples for a fixed time. Timed in the run's own process, the
+ * kernel's speed depended on what the JIT had seen before (which closures, which call sites): the second and
+ * later timings of one process were 1.5-3x slower than the first on a steady host, which read as host drift.
+ * A fresh isolate starts from the same state at both ends. `driftRel` = (end median - start median) / start
+ * median; host load (other processes, hypervisor steal) is read from /proc/stat over the whole run.
  */
-import { performanceClock, runProtocol, type ProtocolSettings } from '../profiles/protocol.js';
+import { Worker } from 'node:worker_threads';
 import { computeStats } from '../profiles/stats.js';
 import { startLoadProbe, type LoadWindow } from '../runners/host-load.js';
 
-/** Name of the reference workload (recorded; change it when the kernel changes). */
-export const REFERENCE_WORKLOAD = 'js-matmul-48-f64';
+/** Name of the reference workload (recorded; change it when the kernel or the way it is timed changes). */
+export const REFERENCE_WORKLOAD = 'js-matmul-48-f64-worker';
 
-/** The protocol of the reference: short (about 1-2 s per end), one session. */
-export const REFERENCE_PROTOCOL: ProtocolSettings = {
-  name: 'noise-floor',
-  sessions: 1,
-  warmupMinIterations: 20,
-  warmupMinMs: 100,
-  warmupWindow: 20,
-  warmupMaxMs: 1_000,
-  minSamples: 30,
-  minTimeMs: 200,
-  maxSamples: 5_000,
-  maxTimeMs: 1_000,
-  targetRelHalfWidth: 0.01,
-  confidence: 0.95,
-  batchResolutionFactor: 1000,
-  maxBatch: 10_000,
-};
+/** The reference's fixed schedule (about 1.1 s per end, worker start included). */
+export const REFERENCE_SCHEDULE = { warmupMs: 300, sampleMs: 700, minSamples: 30, maxSamples: 100_000 } as const;
+
+/** The relative half-width of the CI of the median below which a timing counts as converged. */
+const REFERENCE_TARGET = 0.01;
 
 /** One timing of the reference. */
 export interface ReferenceTiming {
@@ -59,45 +50,83 @@ export interface NoiseFloor {
 /** A reference run: returns the timing (the engine calls it at both ends; tests pass a fake). */
 export type ReferenceRunner = (signal: AbortSignal) => Promise<ReferenceTiming>;
 
-const N = 48;
+/** What the worker sends back. */
+interface WorkerReply {
+  samplesMs: number[];
+  sink: number;
+  aborted: boolean;
+}
 
-/** The reference kernel's state: matrices allocated once. */
-function referenceKernel(): () => number {
-  const a = new Float64Array(N * N);
-  const b = new Float64Array(N * N);
-  const c = new Float64Array(N * N);
-  for (let i = 0; i < N * N; i++) {
+/**
+ * The worker's whole program. Self-contained (it is sent as source text: no imports, no outer names): the
+ * kernel, warm-up for `warmupMs`, then one sample per call for `sampleMs` (at least `minSamples`), stopping
+ * early (after one sample at least) when the main thread sets the shared abort flag.
+ */
+function referenceWorkerMain(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
+  const o = workerData as { warmupMs: number; sampleMs: number; minSamples: number; maxSamples: number; abort: SharedArrayBuffer };
+  const flag = new Int32Array(o.abort);
+  const n = 48;
+  const a = new Float64Array(n * n);
+  const b = new Float64Array(n * n);
+  const c = new Float64Array(n * n);
+  for (let i = 0; i < n * n; i++) {
     a[i] = ((i * 7) % 13) / 13;
     b[i] = ((i * 5) % 11) / 11;
   }
   let k = 0;
-  return () => {
-    for (let i = 0; i < N; i++) {
-      for (let j = 0; j < N; j++) {
+  const call = (): number => {
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
         let s = 0;
-        for (let p = 0; p < N; p++) s += a[i * N + p]! * b[p * N + j]!;
-        c[i * N + j] = s;
+        for (let p = 0; p < n; p++) s += a[i * n + p]! * b[p * n + j]!;
+        c[i * n + j] = s;
       }
     }
-    b[k++ % (N * N)]! += 1e-9;
-    return c[(k * 31) % (N * N)]!;
+    b[k++ % (n * n)]! += 1e-9;
+    return c[(k * 31) % (n * n)]!;
   };
+  let sink = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < o.warmupMs && Atomics.load(flag, 0) === 0) sink += call();
+  const samplesMs: number[] = [];
+  const t1 = performance.now();
+  // at least one sample, even when interrupted: the timing is then marked aborted
+  while (
+    samplesMs.length === 0 ||
+    ((performance.now() - t1 < o.sampleMs || samplesMs.length < o.minSamples) && samplesMs.length < o.maxSamples && Atomics.load(flag, 0) === 0)
+  ) {
+    const t = performance.now();
+    sink += call();
+    samplesMs.push(performance.now() - t);
+  }
+  parentPort!.postMessage({ samplesMs, sink, aborted: Atomics.load(flag, 0) !== 0 });
 }
 
-/** Times the reference workload once (about 1-2 s). */
+/** Times the reference workload once, in a fresh worker thread (about 1.1 s). */
 export const timeReference: ReferenceRunner = async (signal) => {
-  const fn = referenceKernel();
-  let sink = 0;
-  const run = await runProtocol(
-    () => {
-      sink += fn();
-    },
-    REFERENCE_PROTOCOL,
-    performanceClock(),
-    { shouldAbort: () => signal.aborted },
-  );
-  if (!Number.isFinite(sink)) throw new Error('reference workload produced a non-finite value');
-  const st = computeStats(run.samplesMs, { batchSize: run.batchSize });
+  const abort = new SharedArrayBuffer(4);
+  const stop = () => Atomics.store(new Int32Array(abort), 0, 1);
+  if (signal.aborted) stop();
+  signal.addEventListener('abort', stop, { once: true });
+  let reply: WorkerReply;
+  try {
+    reply = await new Promise<WorkerReply>((resolve, reject) => {
+      // CommonJS eval: `require` is defined there. Run from TypeScript through esbuild (tsx, vitest), the
+      // function's text can call esbuild's keep-names helper `__name`, which the worker lacks: defined there.
+      const source = `const __name = (f) => f;\n(${referenceWorkerMain.toString()})();`;
+      const w = new Worker(source, { eval: true, workerData: { ...REFERENCE_SCHEDULE, abort } });
+      w.once('message', (m: WorkerReply) => resolve(m));
+      w.once('error', reject);
+      w.once('exit', (code) => reject(new Error(`the noise floor's reference worker exited (code ${code}) before it answered`)));
+    });
+  } finally {
+    signal.removeEventListener('abort', stop);
+  }
+  if (!Number.isFinite(reply.sink)) throw new Error('reference workload produced a non-finite value');
+  const st = computeStats(reply.samplesMs);
+  const rel = st.ciMedian ? st.ciMedian.relHalfWidth : Infinity;
   return {
     at: new Date().toISOString(),
     medianMs: st.median,
@@ -105,8 +134,8 @@ export const timeReference: ReferenceRunner = async (signal) => {
     ciHi: st.ciMedian?.hi ?? null,
     cv: st.cv,
     n: st.n,
-    converged: run.converged,
-    stopReason: run.stopReason,
+    converged: !reply.aborted && rel <= REFERENCE_TARGET,
+    stopReason: reply.aborted ? 'aborted' : rel <= REFERENCE_TARGET ? 'fixed-time' : 'ci-too-wide',
   };
 };
 

@@ -3,6 +3,7 @@
  * approximation with tie correction otherwise) and a seeded percentile bootstrap of the relative change of
  * the median. Pure functions, deterministic.
  */
+import { sampleVariance } from 'simple-statistics';
 import { percentileSorted, studentTQuantile } from '../profiles/stats.js';
 import { median, medianSorted } from '../util/median.js';
 import { mulberry32 } from '../util/random.js';
@@ -250,12 +251,5 @@ export function welchLogChange(a: readonly number[], b: readonly number[], confi
   };
 }
 
-/** Sample variance (divisor n - 1). */
-function variance(x: Float64Array): number {
-  let m = 0;
-  for (const v of x) m += v;
-  m /= x.length;
-  let ss = 0;
-  for (const v of x) ss += (v - m) ** 2;
-  return x.length > 1 ? ss / (x.length - 1) : 0;
-}
+/** Sample variance (divisor n - 1), 0 for fewer than 2 values. */
+const variance = (x: ArrayLike<number>): number => (x.length > 1 ? sampleVariance(Array.from(x)) : 0);

@@ -1051,7 +1051,7 @@
         chartCard(
           'compare',
           'compare',
-          'Change of the median (B / A \u2212 1), bootstrap 95% CI',
+          'Change of the median (B / A \u2212 1), 95% CI (over sessions: widened for few sessions)',
           ['red: significant regression beyond the threshold; green: significant improvement; grey: no significant change or within the threshold'],
           function () {
             return {

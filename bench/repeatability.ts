@@ -7,9 +7,9 @@
  *
  * B's median is itself an estimate, so "inside A's CI" holds less often than the CI's 95% even on a steady
  * host. Beside it the script prints the change test of `mnv4-bench compare` (src/report/compare.ts: on 3 vs 3
- * sessions, the two-level bootstrap CI of B/A - 1) and, per model, how often each check holds in simulated
- * pairs of runs on a steady host fitted to run A (bench/repeat-model.ts), so a FAIL can be read against what a
- * steady host would give.
+ * sessions, the CI of B/A - 1 over sessions, widened for few sessions) and, per model, how often each check
+ * holds in simulated pairs of runs on a steady host fitted to run A (bench/repeat-model.ts), so a FAIL can be
+ * read against what a steady host would give.
  *
  *   npm run bench:repeat -- [--preset default] [--threads 1] [--models conv-s,conv-m,conv-l,hybrid-m,hybrid-l] [--trials 200]
  */

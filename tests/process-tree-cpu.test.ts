@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { processTreeCpuMs } from '../src/runners/browser/common.js';
+import { processTreeCpuMs } from '../src/runners/host-load.js';
 
-// The browser load probe counts Chromium's whole process tree as our own work. Renderers come and go: a
+// The browser load probe counts Chromium's whole process tree as our own work, the noise floor this process's
+// descendants. Renderers come and go: a
 // child that burned CPU and exited (reaped by its parent) must still count, or its time reads as other load.
 describe.runIf(process.platform === 'linux')('processTreeCpuMs', () => {
   it('keeps the CPU time of a descendant that has exited', async () => {
@@ -18,6 +19,10 @@ describe.runIf(process.platform === 'linux')('processTreeCpuMs', () => {
       // 2e8 loop iterations take well over 50 ms of CPU on any x86 host; without cutime/cstime this reads ~0.
       expect(ms).not.toBeNull();
       expect(ms as number).toBeGreaterThan(50);
+      // the shell's own time left out, its reaped child's kept: the bash itself used next to nothing
+      const children = processTreeCpuMs(shell.pid as number, { descendantsOnly: true });
+      expect(children as number).toBeGreaterThan(50);
+      expect(children as number).toBeLessThanOrEqual(ms as number);
     } finally {
       shell.kill('SIGKILL');
     }

@@ -9,11 +9,12 @@
  * kernel's speed depended on what the JIT had seen before (which closures, which call sites): the second and
  * later timings of one process were 1.5-3x slower than the first on a steady host, which read as host drift.
  * A fresh isolate starts from the same state at both ends. `driftRel` = (end median - start median) / start
- * median; host load (other processes, hypervisor steal) is read from /proc/stat over the whole run.
+ * median; host load (other processes, hypervisor steal) is read from /proc/stat over the whole run, with this
+ * process's descendants (Chromium of the browser targets) counted as the run's own work.
  */
 import { Worker } from 'node:worker_threads';
 import { computeStats } from '../profiles/stats.js';
-import { startLoadProbe, type LoadWindow } from '../runners/host-load.js';
+import { processTreeCpuMs, startLoadProbe, type LoadWindow } from '../runners/host-load.js';
 
 /** Name of the reference workload (recorded; change it when the kernel or the way it is timed changes). */
 export const REFERENCE_WORKLOAD = 'js-matmul-48-f64-worker';
@@ -144,7 +145,8 @@ export async function startNoiseFloor(
   reference: ReferenceRunner,
   signal: AbortSignal,
 ): Promise<{ start: ReferenceTiming; finish: () => Promise<NoiseFloor> }> {
-  const probe = startLoadProbe();
+  // this process's children (the browser targets' Chromium) are the run's own work, not other load
+  const probe = startLoadProbe(() => processTreeCpuMs(process.pid, { descendantsOnly: true }));
   const start = await reference(signal);
   return {
     start,

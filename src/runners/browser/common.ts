@@ -12,10 +12,8 @@
  *  - availability (`basicBrowserAvailability` without a launch, `probeBrowser` with one) and the
  *    `MeasurementResult` context block.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { ProtocolHooks, ProtocolSettings } from '../../profiles/protocol.js';
-import { startLoadProbe, type LoadWindow } from '../host-load.js';
+import { processTreeCpuMs, startLoadProbe, type LoadWindow } from '../host-load.js';
 import type { DeviceConnection } from '../types.js';
 import { packageDir } from '../../util/packages.js';
 import { acquireBrowser, type BrowserHandle, BrowserPage, chromiumConfig, findChromium } from './launcher.js';
@@ -188,57 +186,6 @@ export async function measureOnPage(
 }
 
 // ------------------------------------------------------------------ host load incl. Chromium
-
-let clockTicks: number | null = null;
-function clkTck(): number {
-  if (clockTicks === null) {
-    try {
-      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', timeout: 2000 }).trim()) || 100;
-    } catch {
-      clockTicks = 100;
-    }
-  }
-  return clockTicks;
-}
-
-/**
- * CPU ms used so far by `rootPid` and all its descendants (Linux /proc; null elsewhere). Each live process
- * counts its own time (utime + stime) plus that of its children already exited and reaped (cutime + cstime,
- * proc(5)): Chromium starts and ends renderer and utility processes all the time, and a renderer that exits
- * inside a load window would otherwise take its CPU time with it and the window would read as other load.
- */
-export function processTreeCpuMs(rootPid: number): number | null {
-  if (process.platform !== 'linux' || !existsSync('/proc')) return null;
-  const parent = new Map<number, number>();
-  const cpu = new Map<number, number>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // fields after the parenthesised command: state(3) ppid(4) ... utime(14) stime(15) cutime(16) cstime(17)
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ppid = Number(rest[1]);
-    const ticks = Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14]);
-    parent.set(Number(d), ppid);
-    cpu.set(Number(d), ticks);
-  }
-  let total = 0;
-  for (const [pid, ticks] of cpu) {
-    let p: number | undefined = pid;
-    for (let i = 0; i < 64 && p !== undefined && p > 1; i++) {
-      if (p === rootPid) {
-        total += ticks;
-        break;
-      }
-      p = parent.get(p);
-    }
-  }
-  return (total * 1000) / clkTck();
-}
 
 /**
  * Like host-load's probe, but the Chromium process tree counts as our own work: otherwise the browser doing

@@ -12,28 +12,17 @@
  *
  *   npm run bench:overhead -- [--rounds 10] [--chunk 50] [--threads 1] [--model conv-s]
  */
-import { readFileSync } from 'node:fs';
 import { getPreset, performanceClock, runProtocol, type ProtocolSettings } from '../src/profiles/protocol.js';
-import { createOrtCpuRunner, ortCpuSessionOptions } from '../src/runners/ort-cpu.js';
-import type { OrtModuleLike } from '../src/runners/ort-common.js';
-import { prepareWorkload } from '../src/runners/prepare.js';
-import { seededInput } from '../src/models/weights.js';
 import { arg, hostLine, median, pct } from './common.js';
+import { warmOrtCpuSession } from './ort-session.js';
 
 const rounds = Number(arg('rounds', '10'));
 const chunk = Number(arg('chunk', '50'));
 const model = arg('model', 'conv-s');
-const runner = createOrtCpuRunner();
-const settings = runner.resolveSettings({ threads: arg('threads', '1') });
 
 console.log(hostLine());
-const w = await prepareWorkload(`model:${model}`, { format: 'onnx', dtype: 'fp32' });
-const ort = (await import('onnxruntime-node')) as unknown as OrtModuleLike;
-const bytes = new Uint8Array(readFileSync(w.file.path));
-const [c, h, wd] = w.graph.inputShape;
-const session = await ort.InferenceSession.create(bytes, ortCpuSessionOptions(settings));
-const feeds = { input: new ort.Tensor('float32', seededInput(w.graph), [1, c, h, wd]) };
-for (let i = 0; i < 30; i++) await session.run(feeds); // warm the session once for both sides
+// warmed once for both sides
+const { workload: w, settings, run, release } = await warmOrtCpuSession(model, arg('threads', '1'));
 
 // the runner's loop for exactly `chunk` samples: no warm-up left to do, a pilot of `chunk` samples whose
 // planned second stage is `chunk` too (a target no CI misses), batch 1 like a model-sized call
@@ -51,7 +40,6 @@ const chunkProtocol: ProtocolSettings = {
   batchResolutionFactor: 1,
   maxBatch: 1,
 };
-const run = () => session.run(feeds);
 async function runnerChunk(): Promise<number[]> {
   return (await runProtocol(run, chunkProtocol, performanceClock())).samplesMs;
 }
@@ -59,7 +47,7 @@ async function bareChunk(): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < chunk; i++) {
     const t = performance.now();
-    await session.run(feeds);
+    await run();
     out.push(performance.now() - t);
   }
   return out;
@@ -91,7 +79,7 @@ const ratio = median(all.runner) / median(all.bare);
 console.log(`runner / bare over all chunks: ${ratio.toFixed(4)} (target 0.99 .. 1.01): ${ratio >= 0.99 && ratio <= 1.01 ? 'PASS' : 'FAIL'}`);
 console.log(`per-round ratios: ${Math.min(...ratios).toFixed(4)} .. ${Math.max(...ratios).toFixed(4)} (median ${median(ratios).toFixed(4)})`);
 const runnerMedians = [median(all.runner)];
-await session.release();
+await release();
 
 // drift-free part: the same empty async call timed by the protocol (batch 1) and by a bare loop.
 const noop = async (): Promise<void> => undefined;

@@ -10,34 +10,24 @@
  *
  *   npx tsx bench/noise-floor.ts [--rounds 8] [--model conv-s] [--model-ms 1000] [--threads 1]
  */
-import { readFileSync } from 'node:fs';
 import { timeReference } from '../src/engine/noise-floor.js';
-import { seededInput } from '../src/models/weights.js';
-import type { OrtModuleLike } from '../src/runners/ort-common.js';
-import { createOrtCpuRunner, ortCpuSessionOptions } from '../src/runners/ort-cpu.js';
-import { prepareWorkload } from '../src/runners/prepare.js';
 import { arg, hostLine, median, pct } from './common.js';
+import { warmOrtCpuSession } from './ort-session.js';
 
 const rounds = Number(arg('rounds', '8'));
 const modelMs = Number(arg('model-ms', '1000'));
 const model = arg('model', 'conv-s');
 if (!(rounds >= 2) || !(modelMs > 0)) throw new Error('--rounds must be >= 2 and --model-ms > 0');
-const settings = createOrtCpuRunner().resolveSettings({ threads: arg('threads', '1') });
 
 console.log(hostLine());
-const w = await prepareWorkload(`model:${model}`, { format: 'onnx', dtype: 'fp32' });
-const ort = (await import('onnxruntime-node')) as unknown as OrtModuleLike;
-const [c, h, wd] = w.graph.inputShape;
-const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(w.file.path)), ortCpuSessionOptions(settings));
-const feeds = { input: new ort.Tensor('float32', seededInput(w.graph), [1, c, h, wd]) };
-for (let i = 0; i < 30; i++) await session.run(feeds);
+const { workload: w, settings, run, release } = await warmOrtCpuSession(model, arg('threads', '1'));
 
 async function modelMedian(): Promise<number> {
   const xs: number[] = [];
   const t0 = performance.now();
   while (performance.now() - t0 < modelMs || xs.length < 10) {
     const t = performance.now();
-    await session.run(feeds);
+    await run();
     xs.push(performance.now() - t);
   }
   return median(xs);
@@ -58,4 +48,4 @@ for (let r = 0; r < rounds; r++) {
 }
 const spread = (xs: number[]) => (Math.max(...xs) - Math.min(...xs)) / median(xs);
 console.log(`spread (max - min) / median: reference ${pct(spread(ref), 1)}, model ${pct(spread(mod), 1)}`);
-await session.release();
+await release();

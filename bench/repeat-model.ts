@@ -10,6 +10,7 @@ import { DEFAULT_ALPHA, decideChange } from '../src/report/compare.js';
 import { hierarchicalBootstrapChange } from '../src/report/significance.js';
 import { seededRandom, summariseSessions } from '../src/profiles/stats.js';
 import { median } from '../src/util/median.js';
+import { standardNormal } from '../src/util/random.js';
 
 /** Options of steadyHostRates. */
 export interface SteadyHostOptions {
@@ -32,7 +33,7 @@ export function steadyHostRates(sessions: readonly (readonly number[])[], opts: 
   if (k < 2) throw new Error('needs at least 2 sessions of run A');
   const resamples = opts.resamples ?? 200;
   const rnd = seededRandom(opts.seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+  const gauss = () => standardNormal(rnd);
   const logCenters = sessions.map((s) => Math.log(median(s)));
   const meanLog = logCenters.reduce((x, y) => x + y, 0) / k;
   const tau = Math.sqrt(logCenters.reduce((x, y) => x + (y - meanLog) ** 2, 0) / (k - 1));

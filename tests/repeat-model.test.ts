@@ -8,11 +8,12 @@
 import { describe, expect, it } from 'vitest';
 import { steadyHostRates } from '../bench/repeat-model.js';
 import { seededRandom } from '../src/profiles/stats.js';
+import { standardNormal } from '../src/util/random.js';
 
 describe('steadyHostRates', () => {
   // three sessions of 60 lognormal samples, 3% within-session noise, sessions 2% apart
   const rnd = seededRandom(7);
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+  const gauss = () => standardNormal(rnd);
   const sessions = [1, 1.02, 0.99].map((c) => Array.from({ length: 60 }, () => 10 * c * Math.exp(0.03 * gauss())));
 
   it('gives rates a steady host should give: inside A below 95%, no significant change most of the time', () => {

@@ -14,6 +14,7 @@ import { modelFacts } from '../src/report/published-join.js';
 import { csvCell, renderReport } from '../src/report/report-format.js';
 import { bootstrapRelativeChange, hierarchicalBootstrapChange, mannWhitney, median, welchLogChange } from '../src/report/significance.js';
 import { seededRandom } from '../src/profiles/stats.js';
+import { standardNormal } from '../src/util/random.js';
 import type { MeasurementView } from '../src/report/views.js';
 import {
   deviceTarget,
@@ -132,7 +133,7 @@ describe('CI of the change over 3 vs 3 sessions (simulation, seeded)', () => {
   // 82% in the first case (it treats the spread of 3 session medians as known).
   const rate = (tau: number, sigma: number, n: number, reps: number, seed: number) => {
     const rnd = seededRandom(seed);
-    const gauss = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+    const gauss = () => standardNormal(rnd);
     const run = () =>
       Array.from({ length: 3 }, () => {
         const effect = tau * gauss();

@@ -78,8 +78,9 @@ function runNoise(r: RunView): number | null {
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
 /**
- * The test of the module comment on prepared units (session centres, or samples) and the bootstrap CI of the
- * change: Mann-Whitney, or the bootstrap CI where the sizes cannot reach `alpha`.
+ * The test of the module comment on prepared units (session centres, or samples) and the CI of the change:
+ * Mann-Whitney, or the CI where the sizes cannot reach `alpha` (`test: 'bootstrap'`, its name in the result
+ * schema, also when the CI is Welch's t).
  */
 export function decideChange(
   unitsA: readonly number[],
@@ -145,7 +146,7 @@ export function compareMeasurements(a: MeasurementView, b: MeasurementView, thre
   const { test, p, significant, minAttainableP } = decideChange(unitsA, unitsB, boot, alpha);
   if (test === 'bootstrap')
     notes.push(
-      `${unitsA.length} vs ${unitsB.length} ${sessions ? 'sessions' : 'samples'} cannot reach p < ${alpha} with Mann-Whitney (smallest p ${minAttainableP.toFixed(3)}): the bootstrap CI decides`,
+      `${unitsA.length} vs ${unitsB.length} ${sessions ? 'sessions' : 'samples'} cannot reach p < ${alpha} with Mann-Whitney (smallest p ${minAttainableP.toFixed(3)}): the CI of the change decides`,
     );
   const status: ChangeStatus = !significant
     ? 'no-significant-change'

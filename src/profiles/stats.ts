@@ -341,8 +341,12 @@ export interface SessionsSummary {
   reasons: string[];
 }
 
-/** Equal-weight median of sorted values with weights: the value where the cumulative weight reaches half. */
-function weightedMedianSorted(values: Float64Array, weights: Float64Array, totalWeight: number): number {
+/**
+ * Median of ascending `values` with weights (e.g. how often a resample drew each one; `totalWeight` their sum):
+ * the value where the cumulative weight reaches half, the mean of the two middle ones when it lands exactly on
+ * half (with unit counts, the ordinary median of the drawn values).
+ */
+export function weightedMedianSorted(values: Float64Array, weights: Float64Array, totalWeight: number): number {
   const half = totalWeight / 2;
   const eps = totalWeight * 1e-12;
   let cum = 0;

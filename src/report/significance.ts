@@ -4,7 +4,7 @@
  * the median. Pure functions, deterministic.
  */
 import { sampleVariance } from 'simple-statistics';
-import { percentileSorted, studentTQuantile } from '../profiles/stats.js';
+import { percentileSorted, studentTQuantile, weightedMedianSorted } from '../profiles/stats.js';
 import { median, medianSorted } from '../util/median.js';
 import { mulberry32 } from '../util/random.js';
 
@@ -182,21 +182,28 @@ export function hierarchicalBootstrapChange(
   const seed = opts.seed ?? 0x636d7072; // 'cmpr'
   const confidence = opts.confidence ?? 0.95;
   const rnd = mulberry32(seed);
-  // log of the pooled median of one resample: sessions drawn with replacement (or kept), then samples
-  const draw = (sessions: readonly (readonly number[])[], drawSessions: boolean): number => {
-    const picks = drawSessions ? sessions.map(() => sessions[Math.floor(rnd() * sessions.length)]!) : sessions;
-    const out = new Float64Array(picks.reduce((n, x) => n + x.length, 0));
-    let k = 0;
-    for (const s of picks) for (let i = 0; i < s.length; i++) out[k++] = s[Math.floor(rnd() * s.length)]!;
-    return Math.log(medianSorted(out.sort()));
+  const sideA = pooledRanks(a);
+  const sideB = pooledRanks(b);
+  // log of the pooled median of one resample: sessions drawn with replacement (or kept), then samples. The
+  // draw is counted per rank of the side's sorted pool (no copy, no sort per resample).
+  const draw = (side: PooledRanks, drawSessions: boolean): number => {
+    const { values, rankOf, counts } = side;
+    const picks = drawSessions ? rankOf.map(() => rankOf[Math.floor(rnd() * rankOf.length)]!) : rankOf;
+    counts.fill(0);
+    let n = 0;
+    for (const ranks of picks) {
+      for (let i = 0; i < ranks.length; i++) counts[ranks[Math.floor(rnd() * ranks.length)]!]!++;
+      n += ranks.length;
+    }
+    return Math.log(weightedMedianSorted(values, counts, n));
   };
   const within = { a: new Float64Array(resamples), b: new Float64Array(resamples) };
   const twoLevel = { a: new Float64Array(resamples), b: new Float64Array(resamples) };
   for (let r = 0; r < resamples; r++) {
-    within.a[r] = draw(a, false);
-    within.b[r] = draw(b, false);
-    twoLevel.a[r] = draw(a, true);
-    twoLevel.b[r] = draw(b, true);
+    within.a[r] = draw(sideA, false);
+    within.b[r] = draw(sideB, false);
+    twoLevel.a[r] = draw(sideA, true);
+    twoLevel.b[r] = draw(sideB, true);
   }
   const logChange = Math.log(median(b.flat()) / median(a.flat()));
   const alpha = (1 - confidence) / 2;
@@ -221,6 +228,21 @@ export function hierarchicalBootstrapChange(
     resamples,
     seed,
   };
+}
+
+/** One side's samples in one ascending pool: `rankOf[session][i]` is sample i's place in `values`. */
+interface PooledRanks {
+  values: Float64Array;
+  rankOf: Int32Array[];
+  /** scratch: draws per rank of the current resample. */
+  counts: Float64Array;
+}
+
+function pooledRanks(sessions: readonly (readonly number[])[]): PooledRanks {
+  const entries = sessions.flatMap((s, j) => s.map((v, i) => ({ v, j, i }))).sort((x, y) => x.v - y.v);
+  const rankOf = sessions.map((s) => new Int32Array(s.length));
+  entries.forEach((e, r) => (rankOf[e.j]![e.i] = r));
+  return { values: Float64Array.from(entries, (e) => e.v), rankOf, counts: new Float64Array(entries.length) };
 }
 
 /**

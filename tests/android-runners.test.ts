@@ -15,7 +15,10 @@ import { BenchmarkModelOutputError } from '../src/runners/android/benchmark-mode
 import { cpusOfMask, maskWarning, protocolArgs } from '../src/runners/android/benchmark-runner.js';
 import { configureAndroid } from '../src/runners/android/link.js';
 import { prepareWorkload } from '../src/runners/prepare.js';
-import { BackendMismatchError, type PreparedWorkload, type RunContext, type Runner } from '../src/runners/types.js';
+import { BackendMismatchError } from '../src/core/measurement.js';
+import { type RunContext } from '../src/core/target.js';
+import { type PreparedWorkload } from '../src/core/workload-file.js';
+import { type Runner } from '../src/runners/types.js';
 import { writeArm64Elf } from './helpers/android.js';
 import { benchmarkModelFixture } from './helpers/fixtures.js';
 import { PIXEL6_CPUS, PIXEL6_PROPS, ScriptedAdb, type ScriptedPhone } from './helpers/scripted-adb.js';

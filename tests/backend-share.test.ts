@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ortBackendShare, type OrtTraceEvent } from '../src/runners/ort-profile.js';
-import { BackendMismatchError, checkBackendShare, type BackendShare } from '../src/runners/types.js';
+import { BackendMismatchError, checkBackendShare, type BackendShare } from '../src/core/measurement.js';
 
 const kernel = (name: string, provider: string, dur: number): OrtTraceEvent => ({
   cat: 'Node',

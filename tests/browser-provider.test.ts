@@ -12,14 +12,16 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getExport } from '../src/models/export/cache.js';
 import { resolveWorkload } from '../src/models/workload.js';
-import { getPreset, type ProtocolSettings } from '../src/profiles/protocol.js';
+import { type ProtocolSettings } from '../src/core/protocol-run.js';
+import { getPreset } from '../src/profiles/protocol.js';
 import { BROWSER_RUNNERS, configureBrowserTargets } from '../src/runners/browser-runners.js';
 import { CHROMIUM_FLAGS, closeBrowser, findChromium } from '../src/runners/browser/launcher.js';
 import { PAGE_BUNDLES } from '../src/runners/browser/pages.js';
 import { registerAdbBrowserBridge } from '../src/runners/browser/provider.js';
 import { PageServer } from '../src/runners/browser/server.js';
 import { createOrtWasmBrowserRunner } from '../src/runners/ort-wasm-browser.js';
-import { localContext, type PreparedWorkload, type RunContext } from '../src/runners/types.js';
+import { localContext, type RunContext } from '../src/core/target.js';
+import { type PreparedWorkload } from '../src/core/workload-file.js';
 import { packageDir } from '../src/util/packages.js';
 
 const chromium = findChromium();

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getExport } from '../src/models/export/cache.js';
 import { resolveWorkload } from '../src/models/workload.js';
-import { getPreset, type ProtocolSettings } from '../src/profiles/protocol.js';
+import { type ProtocolSettings } from '../src/core/protocol-run.js';
+import { getPreset } from '../src/profiles/protocol.js';
 import { errorRecord, measurementRecord, sessionRecord } from '../src/results/records.js';
 import { readRun } from '../src/results/reader.js';
 import { buildManifest, RunWriter } from '../src/results/writer.js';
@@ -35,7 +36,10 @@ import { createLitertWasmRunner, createLitertWebgpuRunner } from '../src/runners
 import { createOrtWasmBrowserRunner } from '../src/runners/ort-wasm-browser.js';
 import { createOrtWebgpuRunner } from '../src/runners/ort-webgpu.js';
 import { createTfliteWasmRunner } from '../src/runners/tflite-wasm.js';
-import { BackendMismatchError, localContext, RunnerUnavailableError, type PreparedWorkload, type Runner } from '../src/runners/types.js';
+import { BackendMismatchError } from '../src/core/measurement.js';
+import { localContext } from '../src/core/target.js';
+import { type PreparedWorkload } from '../src/core/workload-file.js';
+import { RunnerUnavailableError, type Runner } from '../src/runners/types.js';
 import { runtimeProbeModel } from '../src/models/export/onnx.js';
 
 const chromium = findChromium();

@@ -38,7 +38,7 @@ import { packageDir } from '../src/util/packages.js';
 import { runLitertBrowserOnce } from '../src/runners/browser/litert-browser.js';
 import { runOrtBrowserOnce } from '../src/runners/browser/ort-browser.js';
 import { runTfliteBrowserOnce, seededInputsFor, checkTfliteFile } from '../src/runners/browser/tflite-browser.js';
-import type { PreparedWorkload } from '../src/runners/types.js';
+import type { PreparedWorkload } from '../src/core/workload-file.js';
 
 const chromium = findChromium();
 if (!chromium.ok) console.log(`[cross-runtime] skipped: ${chromium.reason}`);

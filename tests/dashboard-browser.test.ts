@@ -17,7 +17,7 @@ import {
 import { loadRuns } from '../src/report/load.js';
 import { parseLutValidation } from '../src/report/lut-validation.js';
 import { openDashboard, renderPngs, SECTIONS, type OpenedDashboard } from '../src/report/png.js';
-import { findChromium } from '../src/runners/browser/launcher.js';
+import { findChromium, resolveChromium } from '../src/runners/browser/launcher.js';
 import { deviceTarget, fixtureManifest, hostMeasurements, MODEL_MS, writeFixtureRun, XSS } from './helpers/report-fixture.js';
 import { REPO_ROOT } from './helpers/cli.js';
 
@@ -114,7 +114,7 @@ async function canvasInk(d: OpenedDashboard, section: string): Promise<{ id: str
 describe.skipIf(!chromium.ok)('dashboard in headless Chromium (file://)', () => {
   let d: OpenedDashboard;
   beforeAll(async () => {
-    d = await openDashboard(index);
+    d = await openDashboard(index, { chromiumPath: resolveChromium().path });
   });
   afterAll(async () => {
     await d?.close();
@@ -212,7 +212,7 @@ describe.skipIf(!chromium.ok)('dashboard in headless Chromium (file://)', () => 
   });
 
   it('with no runs: published charts and a clear note, never a blank page', async () => {
-    const d = await openDashboard(emptyIndex);
+    const d = await openDashboard(emptyIndex, { chromiumPath: resolveChromium().path });
     try {
       const text = await d.page.evaluate(() => document.body.innerText);
       expect(text).toContain('No runs were loaded');
@@ -239,7 +239,7 @@ describe.skipIf(!chromium.ok)('dashboard in headless Chromium (file://)', () => 
 
   it('renders every chart to PNG with the same chart code', async () => {
     const out = path.join(tmp, 'png');
-    const files = await renderPngs(index, out);
+    const files = await renderPngs(index, out, { chromiumPath: resolveChromium().path });
     expect(files.length).toBe(12 + 1 + 2 + 1 + 1 + 1);
     for (const f of files) {
       const head = readFileSync(f).subarray(0, 8);

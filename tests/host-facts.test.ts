@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cpuinfoFlags, hostCpuIsa, parseCpuFlags } from '../src/results/cpu-isa.js';
-import { loadBetween, machineTimes, parseProcStat, startLoadProbe } from '../src/runners/host-load.js';
+import { loadBetween, machineTimes, parseProcStat, startLoadProbe } from '../src/core/host-load.js';
 
 // flags lines as Linux prints them (abridged in the middle, order kept)
 const EPYC_GENOA_VM =

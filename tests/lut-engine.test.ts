@@ -16,7 +16,8 @@ import { predictLatency } from '../src/lut/predict.js';
 import { parseDeviceProfile } from '../src/profiles/device.js';
 import { readRun } from '../src/results/reader.js';
 import { clearTargetsMemoryCache } from '../src/runners/registry.js';
-import type { OpProfile, Runner } from '../src/runners/types.js';
+import type { OpProfile } from '../src/core/measurement.js';
+import type { Runner } from '../src/runners/types.js';
 import { createFakeRunner, FAKE_MS_PER_GMAC, fakePrepare, installFakeRunners } from './helpers/fake-runner.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mnv4-lut-engine-'));

@@ -15,7 +15,7 @@ import {
 } from '../src/runners/browser/ort-browser.js';
 import type { ConsoleLine, GpuKernelRecord } from '../src/runners/browser/page/api.js';
 import type { OrtTraceEvent } from '../src/runners/ort-profile.js';
-import { BackendMismatchError } from '../src/runners/types.js';
+import { BackendMismatchError } from '../src/core/measurement.js';
 
 // what onnxruntime-web 1.30 printed (console.error, ANSI-coloured) while creating a WebGPU session of
 // Add -> Round -> Relu, whose Round JSEP does not implement

@@ -9,7 +9,8 @@ import { createOrtCpuRunner, ortCpuSessionOptions } from '../src/runners/ort-cpu
 import { buildOrtProfile, type OrtTraceEvent } from '../src/runners/ort-profile.js';
 import { createOrtWasmRunner } from '../src/runners/ort-wasm.js';
 import { prepareWorkload } from '../src/runners/prepare.js';
-import { BackendMismatchError, localContext, SettingsError } from '../src/runners/types.js';
+import { BackendMismatchError } from '../src/core/measurement.js';
+import { localContext, SettingsError } from '../src/core/target.js';
 import { graphCost } from '../src/models/cost.js';
 
 // small caps: a few hundred ms per measurement

@@ -15,7 +15,8 @@ import { getPreset } from '../src/profiles/protocol.js';
 import { soleExecutionProvider } from '../src/runners/ort-common.js';
 import { createOrtCpuRunner, ortCpuSessionOptions } from '../src/runners/ort-cpu.js';
 import { createOrtWasmRunner, ortWasmSessionOptions } from '../src/runners/ort-wasm.js';
-import { localContext, type PreparedWorkload } from '../src/runners/types.js';
+import { localContext } from '../src/core/target.js';
+import { type PreparedWorkload } from '../src/core/workload-file.js';
 import { tinyOnnxModel, valueInfo } from './helpers/tiny-onnx.js';
 
 /** onnx.proto TensorProto.DataType.DOUBLE (the exporter writes no float64, so DataType lists none). */

@@ -13,12 +13,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataType } from '../src/models/export/onnx-proto.js';
-import { getPreset, type ProtocolSettings } from '../src/profiles/protocol.js';
+import { type ProtocolSettings } from '../src/core/protocol-run.js';
+import { getPreset } from '../src/profiles/protocol.js';
 import { configureBrowserTargets } from '../src/runners/browser-runners.js';
 import { closeBrowser, findChromium } from '../src/runners/browser/launcher.js';
 import { createOrtWebgpuRunner } from '../src/runners/ort-webgpu.js';
 import { prepareWorkload } from '../src/runners/prepare.js';
-import { localContext, type PreparedWorkload } from '../src/runners/types.js';
+import { localContext } from '../src/core/target.js';
+import { type PreparedWorkload } from '../src/core/workload-file.js';
 import { tinyOnnxModel, valueInfo } from './helpers/tiny-onnx.js';
 
 const chromium = findChromium();

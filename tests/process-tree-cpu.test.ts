@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { processTreeCpuMs } from '../src/runners/host-load.js';
+import { processTreeCpuMs } from '../src/core/host-load.js';
 
 // The browser load probe counts Chromium's whole process tree as our own work, the noise floor this process's
 // descendants. Renderers come and go: a

@@ -1,16 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import {
-  getPreset,
-  medianCiRanks,
-  PRESETS,
-  ProtocolError,
-  runProtocol,
-  validateProtocol,
-  type Clock,
-  type ProtocolSettings,
-} from '../src/profiles/protocol.js';
+import { type ProtocolSettings } from '../src/core/protocol-run.js';
+import { getPreset, medianCiRanks, PRESETS, ProtocolError, runProtocol, validateProtocol, type Clock } from '../src/profiles/protocol.js';
 import { mulberry32 } from '../src/util/random.js';
 
 /**

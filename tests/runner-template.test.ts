@@ -8,18 +8,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ProtocolRun, ProtocolSettings } from '../src/profiles/protocol.js';
+import type { ProtocolRun, ProtocolSettings } from '../src/core/protocol-run.js';
 import { defineRunner, type RunnerDefinition } from '../src/runners/define.js';
 import { measureSession, type ExternalSessionSteps, type SessionSteps } from '../src/runners/measurement.js';
-import {
-  BackendMismatchError,
-  localContext,
-  RunnerUnavailableError,
-  SettingsError,
-  type PreparedWorkload,
-  type RunContext,
-  type Target,
-} from '../src/runners/types.js';
+import { BackendMismatchError } from '../src/core/measurement.js';
+import { localContext, SettingsError, type RunContext, type Target } from '../src/core/target.js';
+import { type PreparedWorkload } from '../src/core/workload-file.js';
+import { RunnerUnavailableError } from '../src/runners/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mnv4-template-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

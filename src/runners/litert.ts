@@ -10,7 +10,8 @@
  */
 import { litertBrowserSteps } from './browser/litert-browser.js';
 import { defineBrowserRunner } from './browser/runner.js';
-import type { Runner, SettingSpec } from './types.js';
+import type { SettingSpec } from '../core/target.js';
+import type { Runner } from './types.js';
 
 function litertRunner(id: string, accelerator: 'wasm' | 'webgpu', describe: string, settings: readonly SettingSpec[]): Runner {
   return defineBrowserRunner({

@@ -23,7 +23,8 @@ import { installedVersion } from '../util/packages.js';
 import { defineRunner } from './define.js';
 import { ortSteps, startRuntimeOnce, type OrtModuleLike, type OrtSessionLike } from './ort-common.js';
 import { parseOrtTrace, type OrtTraceEvent } from './ort-profile.js';
-import { RunnerUnavailableError, type Runner, type SettingSpec, type TargetSettings } from './types.js';
+import { type SettingSpec, type TargetSettings } from '../core/target.js';
+import { RunnerUnavailableError, type Runner } from './types.js';
 
 export const OPT_LEVELS = ['disabled', 'basic', 'extended', 'all'] as const;
 

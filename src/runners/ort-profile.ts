@@ -17,7 +17,7 @@
 import { blockOfNodeName, type Graph } from '../models/graph.js';
 import { median } from '../util/median.js';
 import { blockBreakdown } from './op-profile.js';
-import type { BackendShare, NodeTiming, OpProfile } from './types.js';
+import type { BackendShare, NodeTiming, OpProfile } from '../core/measurement.js';
 
 /** One Chrome-trace event as ORT writes it (fields we read). */
 export interface OrtTraceEvent {

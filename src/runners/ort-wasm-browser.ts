@@ -18,7 +18,8 @@
 import { ortBrowserSteps } from './browser/ort-browser.js';
 import { defineBrowserRunner } from './browser/runner.js';
 import { OPT_LEVELS } from './ort-cpu.js';
-import type { Runner, SettingSpec } from './types.js';
+import type { SettingSpec } from '../core/target.js';
+import type { Runner } from './types.js';
 
 const SETTINGS: readonly SettingSpec[] = [
   {

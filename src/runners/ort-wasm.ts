@@ -27,7 +27,8 @@ import { defineRunner } from './define.js';
 import { ortSteps, startRuntimeOnce, type OrtModuleLike, type OrtSessionLike } from './ort-common.js';
 import { OPT_LEVELS } from './ort-cpu.js';
 import { parseOrtTrace, type OrtTraceEvent } from './ort-profile.js';
-import { RunnerUnavailableError, type Runner, type SettingSpec, type TargetSettings } from './types.js';
+import { type SettingSpec, type TargetSettings } from '../core/target.js';
+import { RunnerUnavailableError, type Runner } from './types.js';
 
 const MAX_THREADS = 16;
 

@@ -28,7 +28,8 @@ import type { AdapterInfo, PageEnv } from './browser/page/api.js';
 import { ortBrowserSteps, softwareAdapterWarning } from './browser/ort-browser.js';
 import { defineBrowserRunner } from './browser/runner.js';
 import { OPT_LEVELS } from './ort-cpu.js';
-import type { Runner, SettingSpec } from './types.js';
+import type { SettingSpec } from '../core/target.js';
+import type { Runner } from './types.js';
 
 const ID = 'ort-webgpu';
 

@@ -35,7 +35,7 @@
 import { blockOfNodeName, type Graph } from '../models/graph.js';
 import type { TfliteModelSummary } from '../models/export/tflite.js';
 import { blockBreakdown } from './op-profile.js';
-import type { NodeTiming, OpProfile } from './types.js';
+import type { NodeTiming, OpProfile } from '../core/measurement.js';
 
 /** One row of a Run Order table. */
 export interface TfliteProfileRow {

@@ -11,7 +11,8 @@
  */
 import { defineBrowserRunner } from './browser/runner.js';
 import { tfliteBrowserSteps } from './browser/tflite-browser.js';
-import type { Runner, SettingSpec } from './types.js';
+import type { SettingSpec } from '../core/target.js';
+import type { Runner } from './types.js';
 
 const SETTINGS: readonly SettingSpec[] = [
   { key: 'threads', type: 'int', min: 1, max: 16, default: 1, describe: 'interpreter threads (loadTFLiteModel numThreads; XNNPACK thread pool)' },

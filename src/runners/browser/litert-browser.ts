@@ -16,7 +16,9 @@
 import { installedVersion } from '../../util/packages.js';
 import { checkWorkloadFile } from '../define.js';
 import type { SessionSteps } from '../measurement.js';
-import { BackendMismatchError, type PreparedWorkload, type RunContext, type Target } from '../types.js';
+import { BackendMismatchError } from '../../core/measurement.js';
+import { type RunContext, type Target } from '../../core/target.js';
+import { type PreparedWorkload } from '../../core/workload-file.js';
 import type { EnvironmentSlot } from './common.js';
 import { fromWireF32, softwareAdapterWarning } from './ort-browser.js';
 import type { LitertLoadRequest, LitertLoadResponse, TensorData } from './page/api.js';

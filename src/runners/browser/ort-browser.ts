@@ -39,16 +39,9 @@ import { checkWorkloadFile } from '../define.js';
 import type { SessionSteps } from '../measurement.js';
 import { DEFAULT_PROFILE_RUNS, PROFILE_SKIP } from '../ort-common.js';
 import { buildOrtProfile, ortBackendShare, parseOrtTrace, providerCounts, type OrtTraceEvent } from '../ort-profile.js';
-import {
-  BackendMismatchError,
-  checkBackendShare,
-  type BackendShare,
-  type OpProfile,
-  type PreparedWorkload,
-  type RunContext,
-  type Target,
-  type TargetSettings,
-} from '../types.js';
+import { BackendMismatchError, checkBackendShare, type BackendShare, type OpProfile } from '../../core/measurement.js';
+import { type RunContext, type Target, type TargetSettings } from '../../core/target.js';
+import { type PreparedWorkload } from '../../core/workload-file.js';
 import type { EnvironmentSlot } from './common.js';
 import type { BrowserPage } from './launcher.js';
 import type {

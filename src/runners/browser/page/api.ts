@@ -5,7 +5,7 @@
  *
  * Tensors travel as base64 of their little-endian bytes (`TensorData`).
  */
-import type { ProtocolRun, ProtocolSettings } from '../../../profiles/protocol.js';
+import type { ProtocolRun, ProtocolSettings } from '../../../core/protocol-run.js';
 
 /** Element types a tensor may carry across the boundary. */
 export type WireDType = 'float32' | 'int8' | 'uint8' | 'int32';

@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { seededInput } from '../src/models/weights.js';
-import type { OrtModuleLike } from '../src/runners/ort-common.js';
-import { createOrtCpuRunner, ortCpuSessionOptions } from '../src/runners/ort-cpu.js';
+import type { OrtModuleLike } from '../src/runners/ort/common.js';
+import { createOrtCpuRunner, ortCpuSessionOptions } from '../src/runners/ort/cpu.js';
 import { prepareWorkload } from '../src/runners/prepare.js';
 import type { TargetSettings } from '../src/core/target.js';
 import type { PreparedWorkload } from '../src/core/workload-file.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ortBackendShare, type OrtTraceEvent } from '../src/runners/ort-profile.js';
+import { ortBackendShare, type OrtTraceEvent } from '../src/runners/ort/profile.js';
 import { BackendMismatchError, checkBackendShare, type BackendShare } from '../src/core/measurement.js';
 
 const kernel = (name: string, provider: string, dur: number): OrtTraceEvent => ({

@@ -19,7 +19,7 @@ import { CHROMIUM_FLAGS, closeBrowser, findChromium } from '../src/runners/brows
 import { PAGE_BUNDLES } from '../src/runners/browser/pages.js';
 import { registerAdbBrowserBridge } from '../src/runners/browser/provider.js';
 import { PageServer } from '../src/runners/browser/server.js';
-import { createOrtWasmBrowserRunner } from '../src/runners/ort-wasm-browser.js';
+import { createOrtWasmBrowserRunner } from '../src/runners/ort/wasm-browser.js';
 import { localContext, type RunContext } from '../src/core/target.js';
 import { type PreparedWorkload } from '../src/core/workload-file.js';
 import { packageDir } from '../src/util/packages.js';
@@ -50,7 +50,7 @@ afterAll(async () => {
 });
 
 describe('page table', () => {
-  it('the server mounts every installed runtime of pages.json, and the build wrote its bundle', async () => {
+  it('the server mounts every installed runtime page (page.json), and the build wrote its bundle', async () => {
     const server = await PageServer.start();
     try {
       const prefixes = server.routes.map(([p]) => p);

@@ -28,14 +28,14 @@ import {
   findChromium,
   sharedBrowserPid,
 } from '../src/runners/browser/launcher.js';
-import { verifyOrtProviders } from '../src/runners/browser/ort-browser.js';
+import { verifyOrtProviders } from '../src/runners/ort/browser-steps.js';
 import { PageServer } from '../src/runners/browser/server.js';
-import type { OrtLoadResponse, OrtProfileResponse } from '../src/runners/browser/page/api.js';
-import { parseOrtTrace } from '../src/runners/ort-profile.js';
-import { createLitertWasmRunner, createLitertWebgpuRunner } from '../src/runners/litert.js';
-import { createOrtWasmBrowserRunner } from '../src/runners/ort-wasm-browser.js';
-import { createOrtWebgpuRunner } from '../src/runners/ort-webgpu.js';
-import { createTfliteWasmRunner } from '../src/runners/tflite-wasm.js';
+import type { OrtLoadResponse, OrtProfileResponse } from '../src/runners/ort/page-api.js';
+import { parseOrtTrace } from '../src/runners/ort/profile.js';
+import { createLitertWasmRunner, createLitertWebgpuRunner } from '../src/runners/litert/runners.js';
+import { createOrtWasmBrowserRunner } from '../src/runners/ort/wasm-browser.js';
+import { createOrtWebgpuRunner } from '../src/runners/ort/webgpu.js';
+import { createTfliteWasmRunner } from '../src/runners/tflite/wasm.js';
 import { BackendMismatchError } from '../src/core/measurement.js';
 import { localContext } from '../src/core/target.js';
 import { type PreparedWorkload } from '../src/core/workload-file.js';
@@ -287,7 +287,7 @@ describe.skipIf(!chromium.ok)('browser runners in Chromium', () => {
       const w = await prepare('block:conv_bn(k3,s1,o8,relu)@8x8x8', 'onnx');
       const page = await env.openBundlePage('ort', 'mismatch test');
       const origin = env.server.server.origin;
-      const { nchwInput } = await import('../src/runners/browser/ort-browser.js');
+      const { nchwInput } = await import('../src/runners/ort/browser-steps.js');
       await page.call<OrtLoadResponse>(
         'ortLoad',
         {

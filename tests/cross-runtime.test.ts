@@ -35,9 +35,9 @@ import { resolveWorkload } from '../src/models/workload.js';
 import { EnvironmentSlot } from '../src/runners/browser/common.js';
 import { closeBrowser, findChromium } from '../src/runners/browser/launcher.js';
 import { packageDir } from '../src/util/packages.js';
-import { runLitertBrowserOnce } from '../src/runners/browser/litert-browser.js';
-import { runOrtBrowserOnce } from '../src/runners/browser/ort-browser.js';
-import { runTfliteBrowserOnce, seededInputsFor, checkTfliteFile } from '../src/runners/browser/tflite-browser.js';
+import { runLitertBrowserOnce } from '../src/runners/litert/browser-steps.js';
+import { runOrtBrowserOnce } from '../src/runners/ort/browser-steps.js';
+import { runTfliteBrowserOnce, seededInputsFor, checkTfliteFile } from '../src/runners/tflite/browser-steps.js';
 import type { PreparedWorkload } from '../src/core/workload-file.js';
 
 const chromium = findChromium();

@@ -12,9 +12,9 @@ import {
   TIMED_OFF_WEBGPU,
   TIMED_WARNING_ONLY,
   type TimedPlacement,
-} from '../src/runners/browser/ort-browser.js';
-import type { ConsoleLine, GpuKernelRecord } from '../src/runners/browser/page/api.js';
-import type { OrtTraceEvent } from '../src/runners/ort-profile.js';
+} from '../src/runners/ort/browser-steps.js';
+import type { ConsoleLine, GpuKernelRecord } from '../src/runners/ort/page-api.js';
+import type { OrtTraceEvent } from '../src/runners/ort/profile.js';
 import { BackendMismatchError } from '../src/core/measurement.js';
 
 // what onnxruntime-web 1.30 printed (console.error, ANSI-coloured) while creating a WebGPU session of

@@ -4,10 +4,10 @@ import { measurementRecord, sessionRecord } from '../src/results/records.js';
 
 const scope = { runId: 'run-t', deviceId: 'host' };
 import { parseLine } from '../src/results/schema.js';
-import { measureOrt, type OrtModuleLike } from '../src/runners/ort-common.js';
-import { createOrtCpuRunner, ortCpuSessionOptions } from '../src/runners/ort-cpu.js';
-import { buildOrtProfile, type OrtTraceEvent } from '../src/runners/ort-profile.js';
-import { createOrtWasmRunner } from '../src/runners/ort-wasm.js';
+import { measureOrt, type OrtModuleLike } from '../src/runners/ort/common.js';
+import { createOrtCpuRunner, ortCpuSessionOptions } from '../src/runners/ort/cpu.js';
+import { buildOrtProfile, type OrtTraceEvent } from '../src/runners/ort/profile.js';
+import { createOrtWasmRunner } from '../src/runners/ort/wasm.js';
 import { prepareWorkload } from '../src/runners/prepare.js';
 import { BackendMismatchError } from '../src/core/measurement.js';
 import { localContext, SettingsError } from '../src/core/target.js';

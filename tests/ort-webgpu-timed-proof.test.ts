@@ -17,7 +17,7 @@ import { type ProtocolSettings } from '../src/core/protocol-run.js';
 import { getPreset } from '../src/profiles/protocol.js';
 import { configureBrowserTargets } from '../src/runners/browser-runners.js';
 import { closeBrowser, findChromium } from '../src/runners/browser/launcher.js';
-import { createOrtWebgpuRunner } from '../src/runners/ort-webgpu.js';
+import { createOrtWebgpuRunner } from '../src/runners/ort/webgpu.js';
 import { prepareWorkload } from '../src/runners/prepare.js';
 import { localContext } from '../src/core/target.js';
 import { type PreparedWorkload } from '../src/core/workload-file.js';

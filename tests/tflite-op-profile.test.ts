@@ -20,7 +20,7 @@ import {
   parseTfliteOpProfile,
   RUN_SECTION,
   warmMeanMs,
-} from '../src/runners/tflite-op-profile.js';
+} from '../src/runners/tflite/op-profile.js';
 
 /** `InitField(stream, width) << value`: a tab, then the value right-aligned in `width`, numbers with 3 decimals. */
 const field = (width: number, v: string | number) => '\t' + (typeof v === 'number' ? v.toFixed(3) : v).padStart(width);

@@ -24,7 +24,7 @@ import { readTflite } from '../../models/export/tflite.js';
 import type { ProtocolSettings } from '../../core/protocol-run.js';
 import { defineRunner } from '../define.js';
 import type { ExternalSessionSteps } from '../measurement.js';
-import { buildTfliteProfile, delegateShare, parseTfliteOpProfile } from '../tflite-op-profile.js';
+import { buildTfliteProfile, delegateShare, parseTfliteOpProfile } from '../tflite/op-profile.js';
 import { BackendMismatchError, type ExecutedBackend, type OpProfile } from '../../core/measurement.js';
 import { type Availability, type RunContext, type SettingSpec, type Target, type TargetSettings } from '../../core/target.js';
 import { type PreparedWorkload } from '../../core/workload-file.js';

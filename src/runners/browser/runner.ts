@@ -37,7 +37,7 @@ export interface BrowserRunnerDefinition extends Omit<
 > {
   /** npm packages the target needs (its runtime; puppeteer-core is added). */
   packages: readonly string[];
-  /** the runtime's page bundle (page/pages.json). */
+  /** the runtime's page bundle (the `name` in src/runners/<runtime>/page.json). */
   bundle: PageBundle;
   /**
    * Optional extra availability check once the browser runs (e.g. a WebGPU adapter). Default: the browser

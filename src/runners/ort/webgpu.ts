@@ -24,12 +24,12 @@
  * Settings: threads (WASM threads for nodes ORT places on the CPU, default 1), optLevel (default all),
  * powerPreference (adapter request, default high-performance).
  */
-import type { AdapterInfo, PageEnv } from './browser/page/api.js';
-import { ortBrowserSteps, softwareAdapterWarning } from './browser/ort-browser.js';
-import { defineBrowserRunner } from './browser/runner.js';
-import { OPT_LEVELS } from './ort-cpu.js';
-import type { SettingSpec } from '../core/target.js';
-import type { Runner } from './types.js';
+import type { AdapterInfo, PageEnv } from '../browser/page/api.js';
+import { ortBrowserSteps, softwareAdapterWarning } from './browser-steps.js';
+import { defineBrowserRunner } from '../browser/runner.js';
+import { OPT_LEVELS } from './cpu.js';
+import type { SettingSpec } from '../../core/target.js';
+import type { Runner } from '../types.js';
 
 const ID = 'ort-webgpu';
 

@@ -21,21 +21,18 @@
  * that run only, and lists the kernels that dispatched GPU work in it (the proof taken from the timed session).
  */
 import type * as Ort from 'onnxruntime-web';
+import { NO_ADAPTER, type MeasureRequest, type MeasureResponse, type TensorData } from '../browser/page/api.js';
 import {
-  NO_ADAPTER,
   ORT_CONSOLE_LINE_CAP,
   type ConsoleLine,
   type GpuKernelRecord,
   type GpuKernelSeen,
   type OrtGpuKernelsResponse,
-  type MeasureRequest,
-  type MeasureResponse,
   type OrtLoadRequest,
   type OrtLoadResponse,
   type OrtProfileRequest,
   type OrtProfileResponse,
-  type TensorData,
-} from './api.js';
+} from './page-api.js';
 import {
   allFinite,
   decodeTensor,
@@ -47,7 +44,7 @@ import {
   nextTask,
   pageEnv,
   registerApi,
-} from './common.js';
+} from '../browser/page/common.js';
 
 type OrtModule = typeof Ort;
 

@@ -19,17 +19,17 @@
  * The timed samples never run with the profiler on.
  */
 import { readFile } from 'node:fs/promises';
-import { setBounded } from '../util/bounded-map.js';
-import { runtimeProbeModel } from '../models/export/onnx.js';
-import { INPUT_TENSOR } from '../models/graph.js';
-import { seededInput } from '../models/weights.js';
-import type { ProtocolSettings } from '../core/protocol-run.js';
-import { measureSession, sampleWith, type SessionSteps } from './measurement.js';
-import { buildOrtProfile, ortBackendShare, providerCounts, usedSubThreads, type OrtTraceEvent } from './ort-profile.js';
-import { checkBackendShare, type MeasurementResult, type OpProfile } from '../core/measurement.js';
-import { type RunContext, type Target } from '../core/target.js';
-import { type PreparedWorkload } from '../core/workload-file.js';
-import { type MeasureOptions } from './types.js';
+import { setBounded } from '../../util/bounded-map.js';
+import { runtimeProbeModel } from '../../models/export/onnx.js';
+import { INPUT_TENSOR } from '../../models/graph.js';
+import { seededInput } from '../../models/weights.js';
+import type { ProtocolSettings } from '../../core/protocol-run.js';
+import { measureSession, sampleWith, type SessionSteps } from '../measurement.js';
+import { buildOrtProfile, ortBackendShare, providerCounts, usedSubThreads, type OrtTraceEvent } from './profile.js';
+import { checkBackendShare, type MeasurementResult, type OpProfile } from '../../core/measurement.js';
+import { type RunContext, type Target } from '../../core/target.js';
+import { type PreparedWorkload } from '../../core/workload-file.js';
+import { type MeasureOptions } from '../types.js';
 
 /** The slice of the onnxruntime-common API we use (both packages implement it). */
 export interface OrtTensorLike {

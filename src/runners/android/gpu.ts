@@ -3,8 +3,8 @@
  * took no node is a fallback and refused; a partial one is recorded with its share. See
  * android/benchmark-runner.ts for one session.
  */
-import { createBenchmarkModelRunner } from './android/benchmark-runner.js';
-import type { Runner } from './types.js';
+import { createBenchmarkModelRunner } from './benchmark-runner.js';
+import type { Runner } from '../types.js';
 
 export function createAndroidGpuRunner(): Runner {
   return createBenchmarkModelRunner({

@@ -7,8 +7,8 @@
  * ops): a delegate that took no node is refused, a partial one is recorded with its share. `disableNnapiCpu`
  * keeps NNAPI's own reference CPU device out when no accelerator is named. See android/benchmark-runner.ts.
  */
-import { createBenchmarkModelRunner } from './android/benchmark-runner.js';
-import type { Runner } from './types.js';
+import { createBenchmarkModelRunner } from './benchmark-runner.js';
+import type { Runner } from '../types.js';
 
 export function createAndroidNnapiRunner(): Runner {
   return createBenchmarkModelRunner({

@@ -19,12 +19,13 @@ import type { SessionSteps } from '../measurement.js';
 import { BackendMismatchError } from '../../core/measurement.js';
 import { type RunContext, type Target } from '../../core/target.js';
 import { type PreparedWorkload } from '../../core/workload-file.js';
-import type { EnvironmentSlot } from './common.js';
-import { fromWireF32, softwareAdapterWarning } from './ort-browser.js';
-import type { LitertLoadRequest, LitertLoadResponse, TensorData } from './page/api.js';
-import { runtimeFilesUrl } from './pages.js';
-import { timedPageSteps } from './runner.js';
-import { checkTfliteFile, type CheckedTflite, workloadInput } from './tflite-browser.js';
+import type { EnvironmentSlot } from '../browser/common.js';
+import { fromWireF32, softwareAdapterWarning } from '../ort/browser-steps.js';
+import type { TensorData } from '../browser/page/api.js';
+import type { LitertLoadRequest, LitertLoadResponse } from './page-api.js';
+import { runtimeFilesUrl } from '../browser/pages.js';
+import { timedPageSteps } from '../browser/runner.js';
+import { checkTfliteFile, type CheckedTflite, workloadInput } from '../tflite/browser-steps.js';
 
 /** The steps of one measurement (module comment); `accelerator` is what the target requests. */
 export function litertBrowserSteps(

@@ -32,10 +32,10 @@
  * per delegated op, unless it fused or split ops): then the k-th delegate op is the k-th delegated TFLite op.
  * Otherwise their time stays in the 'unattributed' bucket, with a note.
  */
-import { blockOfNodeName, type Graph } from '../models/graph.js';
-import type { TfliteModelSummary } from '../models/export/tflite.js';
-import { blockBreakdown } from './op-profile.js';
-import type { NodeTiming, OpProfile } from '../core/measurement.js';
+import { blockOfNodeName, type Graph } from '../../models/graph.js';
+import type { TfliteModelSummary } from '../../models/export/tflite.js';
+import { blockBreakdown } from '../op-profile.js';
+import type { NodeTiming, OpProfile } from '../../core/measurement.js';
 
 /** One row of a Run Order table. */
 export interface TfliteProfileRow {

@@ -37,25 +37,17 @@ import { median } from '../../util/median.js';
 import { installedVersion } from '../../util/packages.js';
 import { checkWorkloadFile } from '../define.js';
 import type { SessionSteps } from '../measurement.js';
-import { DEFAULT_PROFILE_RUNS, PROFILE_SKIP } from '../ort-common.js';
-import { buildOrtProfile, ortBackendShare, parseOrtTrace, providerCounts, type OrtTraceEvent } from '../ort-profile.js';
+import { DEFAULT_PROFILE_RUNS, PROFILE_SKIP } from './common.js';
+import { buildOrtProfile, ortBackendShare, parseOrtTrace, providerCounts, type OrtTraceEvent } from './profile.js';
 import { BackendMismatchError, checkBackendShare, type BackendShare, type OpProfile } from '../../core/measurement.js';
 import { type RunContext, type Target, type TargetSettings } from '../../core/target.js';
 import { type PreparedWorkload } from '../../core/workload-file.js';
-import type { EnvironmentSlot } from './common.js';
-import type { BrowserPage } from './launcher.js';
-import type {
-  AdapterInfo,
-  ConsoleLine,
-  GpuKernelRecord,
-  OrtGpuKernelsResponse,
-  OrtLoadRequest,
-  OrtLoadResponse,
-  OrtProfileResponse,
-  TensorData,
-} from './page/api.js';
-import { runtimeFilesUrl } from './pages.js';
-import { timedPageSteps, verifyAfterTiming, type VerificationSite } from './runner.js';
+import type { EnvironmentSlot } from '../browser/common.js';
+import type { BrowserPage } from '../browser/launcher.js';
+import type { AdapterInfo, TensorData } from '../browser/page/api.js';
+import type { ConsoleLine, GpuKernelRecord, OrtGpuKernelsResponse, OrtLoadRequest, OrtLoadResponse, OrtProfileResponse } from './page-api.js';
+import { runtimeFilesUrl } from '../browser/pages.js';
+import { timedPageSteps, verifyAfterTiming, type VerificationSite } from '../browser/runner.js';
 
 /** Provider names in ORT-web traces. */
 const JSEP_PROVIDER = 'JsExecutionProvider';

@@ -14,10 +14,10 @@
  * (`ReorderInput`, `ReorderOutput`...) have no block: their time goes to the 'unattributed' bucket,
  * reported, never spread over blocks by guesswork.
  */
-import { blockOfNodeName, type Graph } from '../models/graph.js';
-import { median } from '../util/median.js';
-import { blockBreakdown } from './op-profile.js';
-import type { BackendShare, NodeTiming, OpProfile } from '../core/measurement.js';
+import { blockOfNodeName, type Graph } from '../../models/graph.js';
+import { median } from '../../util/median.js';
+import { blockBreakdown } from '../op-profile.js';
+import type { BackendShare, NodeTiming, OpProfile } from '../../core/measurement.js';
 
 /** One Chrome-trace event as ORT writes it (fields we read). */
 export interface OrtTraceEvent {

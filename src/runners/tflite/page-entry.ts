@@ -9,17 +9,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tflite from '@tensorflow/tfjs-tflite';
-import type {
-  MeasureRequest,
-  MeasureResponse,
-  TensorData,
-  TfliteLoadRequest,
-  TfliteLoadResponse,
-  TfliteProfileRequest,
-  TfliteProfileResponse,
-  WireDType,
-} from './api.js';
-import { allFinite, decodeTensor, encodeTensor, measureInPage, pageEnv, registerApi } from './common.js';
+import type { MeasureRequest, MeasureResponse, TensorData, WireDType } from '../browser/page/api.js';
+import type { TfliteLoadRequest, TfliteLoadResponse, TfliteProfileRequest, TfliteProfileResponse } from './page-api.js';
+import { allFinite, decodeTensor, encodeTensor, measureInPage, pageEnv, registerApi } from '../browser/page/common.js';
 
 interface State {
   model: tflite.TFLiteModel;

@@ -8,10 +8,10 @@
  * Both take fp32/fp16 .tflite files (LiteRT.js cannot feed int8 tensors). Sequence:
  * src/runners/browser/litert-browser.ts.
  */
-import { litertBrowserSteps } from './browser/litert-browser.js';
-import { defineBrowserRunner } from './browser/runner.js';
-import type { SettingSpec } from '../core/target.js';
-import type { Runner } from './types.js';
+import { litertBrowserSteps } from './browser-steps.js';
+import { defineBrowserRunner } from '../browser/runner.js';
+import type { SettingSpec } from '../../core/target.js';
+import type { Runner } from '../types.js';
 
 function litertRunner(id: string, accelerator: 'wasm' | 'webgpu', describe: string, settings: readonly SettingSpec[]): Runner {
   return defineBrowserRunner({

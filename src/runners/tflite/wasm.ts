@@ -9,10 +9,10 @@
  *
  * Settings: threads (`numThreads`, default 1).
  */
-import { defineBrowserRunner } from './browser/runner.js';
-import { tfliteBrowserSteps } from './browser/tflite-browser.js';
-import type { SettingSpec } from '../core/target.js';
-import type { Runner } from './types.js';
+import { defineBrowserRunner } from '../browser/runner.js';
+import { tfliteBrowserSteps } from './browser-steps.js';
+import type { SettingSpec } from '../../core/target.js';
+import type { Runner } from '../types.js';
 
 const SETTINGS: readonly SettingSpec[] = [
   { key: 'threads', type: 'int', min: 1, max: 16, default: 1, describe: 'interpreter threads (loadTFLiteModel numThreads; XNNPACK thread pool)' },

@@ -25,16 +25,17 @@ import { setBounded } from '../../util/bounded-map.js';
 import { median } from '../../util/median.js';
 import { installedVersion } from '../../util/packages.js';
 import type { SessionSteps } from '../measurement.js';
-import { buildTfliteProfile, delegateShare, isDelegateNode, parseTfliteOpProfile } from '../tflite-op-profile.js';
+import { buildTfliteProfile, delegateShare, isDelegateNode, parseTfliteOpProfile } from './op-profile.js';
 import { checkBackendShare, type OpProfile } from '../../core/measurement.js';
 import { type RunContext, type Target } from '../../core/target.js';
 import { type PreparedWorkload } from '../../core/workload-file.js';
-import type { EnvironmentSlot } from './common.js';
-import type { BrowserPage, ConsoleEntry } from './launcher.js';
-import { toB64 } from './ort-browser.js';
-import type { TensorData, TfliteLoadRequest, TfliteLoadResponse, TfliteProfileResponse } from './page/api.js';
-import { runtimeFilesUrl } from './pages.js';
-import { timedPageSteps, verifyAfterTiming } from './runner.js';
+import type { EnvironmentSlot } from '../browser/common.js';
+import type { BrowserPage, ConsoleEntry } from '../browser/launcher.js';
+import { toB64 } from '../ort/browser-steps.js';
+import type { TensorData } from '../browser/page/api.js';
+import type { TfliteLoadRequest, TfliteLoadResponse, TfliteProfileResponse } from './page-api.js';
+import { runtimeFilesUrl } from '../browser/pages.js';
+import { timedPageSteps, verifyAfterTiming } from '../browser/runner.js';
 
 /** Profiled runs with `profile` (after PROFILE_SKIP cold ones, which the summary parser also discounts). */
 const TFLITE_PROFILE_RUNS = 10;

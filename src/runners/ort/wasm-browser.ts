@@ -15,11 +15,11 @@
  *
  * Settings: threads (default 1), optLevel (default all).
  */
-import { ortBrowserSteps } from './browser/ort-browser.js';
-import { defineBrowserRunner } from './browser/runner.js';
-import { OPT_LEVELS } from './ort-cpu.js';
-import type { SettingSpec } from '../core/target.js';
-import type { Runner } from './types.js';
+import { ortBrowserSteps } from './browser-steps.js';
+import { defineBrowserRunner } from '../browser/runner.js';
+import { OPT_LEVELS } from './cpu.js';
+import type { SettingSpec } from '../../core/target.js';
+import type { Runner } from '../types.js';
 
 const SETTINGS: readonly SettingSpec[] = [
   {

@@ -7,16 +7,9 @@
  * read-back is what proves the GPU finished.
  */
 import { getWebGpuDevice, loadAndCompile, loadLiteRt, Tensor, type CompiledModel } from '@litertjs/core';
-import {
-  NO_ADAPTER,
-  type LitertLoadRequest,
-  type LitertLoadResponse,
-  type MeasureRequest,
-  type MeasureResponse,
-  type TensorData,
-  type TfliteTensorInfo,
-  type WireDType,
-} from './api.js';
+import { NO_ADAPTER, type MeasureRequest, type MeasureResponse, type TensorData, type WireDType } from '../browser/page/api.js';
+import { type LitertLoadRequest, type LitertLoadResponse } from './page-api.js';
+import { type TfliteTensorInfo } from '../browser/page/api.js';
 import {
   allFinite,
   decodeTensor,
@@ -28,7 +21,7 @@ import {
   pageEnv,
   registerApi,
   type TypedArray,
-} from './common.js';
+} from '../browser/page/common.js';
 
 interface State {
   model: CompiledModel;

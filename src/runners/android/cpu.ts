@@ -2,8 +2,8 @@
  * android-cpu: TFLite benchmark_model on the phone's CPU with XNNPACK (the paper's CPU columns: int8, XNNPACK,
  * pinned to the fastest core). See android/benchmark-runner.ts for one session.
  */
-import { createBenchmarkModelRunner } from './android/benchmark-runner.js';
-import type { Runner } from './types.js';
+import { createBenchmarkModelRunner } from './benchmark-runner.js';
+import type { Runner } from '../types.js';
 
 export function createAndroidCpuRunner(): Runner {
   return createBenchmarkModelRunner({

@@ -22,13 +22,13 @@
  */
 import nodeFs from 'node:fs';
 import os from 'node:os';
-import { installedVersion } from '../util/packages.js';
-import { defineRunner } from './define.js';
-import { ortSteps, startRuntimeOnce, type OrtModuleLike, type OrtSessionLike } from './ort-common.js';
-import { OPT_LEVELS } from './ort-cpu.js';
-import { parseOrtTrace, type OrtTraceEvent } from './ort-profile.js';
-import { type SettingSpec, type TargetSettings } from '../core/target.js';
-import { RunnerUnavailableError, type Runner } from './types.js';
+import { installedVersion } from '../../util/packages.js';
+import { defineRunner } from '../define.js';
+import { ortSteps, startRuntimeOnce, type OrtModuleLike, type OrtSessionLike } from './common.js';
+import { OPT_LEVELS } from './cpu.js';
+import { parseOrtTrace, type OrtTraceEvent } from './profile.js';
+import { type SettingSpec, type TargetSettings } from '../../core/target.js';
+import { RunnerUnavailableError, type Runner } from '../types.js';
 
 const MAX_THREADS = 16;
 

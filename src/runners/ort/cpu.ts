@@ -19,12 +19,12 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { installedVersion } from '../util/packages.js';
-import { defineRunner } from './define.js';
-import { ortSteps, startRuntimeOnce, type OrtModuleLike, type OrtSessionLike } from './ort-common.js';
-import { parseOrtTrace, type OrtTraceEvent } from './ort-profile.js';
-import { type SettingSpec, type TargetSettings } from '../core/target.js';
-import { RunnerUnavailableError, type Runner } from './types.js';
+import { installedVersion } from '../../util/packages.js';
+import { defineRunner } from '../define.js';
+import { ortSteps, startRuntimeOnce, type OrtModuleLike, type OrtSessionLike } from './common.js';
+import { parseOrtTrace, type OrtTraceEvent } from './profile.js';
+import { type SettingSpec, type TargetSettings } from '../../core/target.js';
+import { RunnerUnavailableError, type Runner } from '../types.js';
 
 export const OPT_LEVELS = ['disabled', 'basic', 'extended', 'all'] as const;
 

@@ -10,7 +10,8 @@
  *     no trend (or `warmupMaxMs`);
  *  4. batching: each side its own batch size by runProtocol's rule (a batch long enough for the clock);
  *  5. sampling in two stages on PAIRS: a pilot of `minSamples` pairs and `minTimeMs`, then a second stage whose
- *     size is planned from the pilot's CI of the median pair ratio; `maxSamples` pairs and `maxTimeMs` cap it;
+ *     size is planned from the pilot's CI of the median pair ratio; `maxSamples` pairs and `maxTimeMs` cap it
+ *     (or, with `pairs`, exactly that many pairs: A/B sessions of a fixed size, src/engine/ab.ts);
  *  6. verdict on the RATIO: converged when the distribution-free CI of the median pair ratio is within
  *     `targetRelHalfWidth` and the ratios show no trend. The workload's absolute samples keep their own CI and
  *     trend test (they may drift with the host; that is what the reference is for).
@@ -52,7 +53,14 @@ export async function runPairedProtocol(
   fn: Fn,
   refFn: Fn,
   settings: ProtocolSettings,
-  o: { referenceId: string; seed?: number; clock?: Clock; hooks?: ProtocolHooks },
+  o: {
+    referenceId: string;
+    seed?: number;
+    clock?: Clock;
+    hooks?: ProtocolHooks;
+    /** take exactly this many pairs, no pilot (A/B sessions of a fixed size); still capped by maxTimeMs. */
+    pairs?: number;
+  },
 ): Promise<ProtocolRun> {
   const p = validateProtocol({ ...settings });
   const clock = o.clock ?? performanceClock();
@@ -142,6 +150,15 @@ export async function runPairedProtocol(
     refFirst.push(first);
     elapsed = t() - s0;
     const n = work.length;
+    if (o.pairs !== undefined) {
+      hooks.onSample?.(n, elapsed, lastRel);
+      if (n >= o.pairs) break;
+      if (elapsed >= p.maxTimeMs) {
+        capped = 'max-time';
+        break;
+      }
+      continue;
+    }
     if (pilotN === 0 && n >= p.minSamples && elapsed >= p.minTimeMs) {
       const ci = medianCi(ratios(0), p.confidence);
       lastRel = ci ? ci.relHalfWidth : Infinity;
@@ -160,7 +177,7 @@ export async function runPairedProtocol(
     }
   }
   // as in runProtocol: the second stage alone is the sample when it ran to its planned size
-  const complete = pilotN > 0 && capped === null;
+  const complete = (pilotN > 0 || o.pairs !== undefined) && capped === null;
   const cut = complete ? pilotN : 0;
   const samplesMs = work.slice(cut);
   const sampleRatios = ratios(cut);
@@ -185,7 +202,7 @@ export async function runPairedProtocol(
     batchSize,
     pilotMs: work.slice(0, cut),
     samplesMs,
-    plannedSamples: complete ? plannedTotal - pilotN : samplesMs.length,
+    plannedSamples: o.pairs ?? (complete ? plannedTotal - pilotN : samplesMs.length),
     converged: stopReason === 'converged',
     stopReason,
     medianCi: medianCi(samplesMs, p.confidence),

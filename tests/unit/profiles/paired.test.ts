@@ -1,45 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { abVerdict, type PairedSession, pairRatios, referenceFirst, summarisePaired } from '../../../src/profiles/paired.js';
+import { abVerdict, pairRatios, summarisePaired } from '../../../src/profiles/paired.js';
 import { summariseSessions } from '../../../src/profiles/stats.js';
-import { mulberry32, standardNormal } from '../../../src/util/random.js';
+import { mulberry32 } from '../../../src/util/random.js';
+import { AB_SIMULATION, simulatePairedSessions } from '../../../src/profiles/paired-sim.js';
 
-/**
- * A simulated drifting host: each session starts at its own host speed (log sd `sessionShift`), drifts
- * linearly within the session by up to `drift` (random sign and size), and every pair sees a common burst
- * (log sd `burst`); both batches of a pair see the same host factor. Each batch adds its own noise (log sd
- * `noise`). Each session has its own true ratio offset (log sd `ratioSession`: memory placement and the like).
- */
-function simulate(
-  rnd: () => number,
-  o: {
-    k: number;
-    n: number;
-    ratio: number;
-    refMs?: number;
-    noise?: number;
-    sessionShift?: number;
-    drift?: number;
-    burst?: number;
-    ratioSession?: number;
-  },
-): PairedSession[] {
-  const refMs = o.refMs ?? 5;
-  const noise = o.noise ?? 0.03;
-  return Array.from({ length: o.k }, () => {
-    const shift = (o.sessionShift ?? 0.1) * standardNormal(rnd);
-    const drift = (o.drift ?? 0.2) * (2 * rnd() - 1);
-    const offset = (o.ratioSession ?? 0) * standardNormal(rnd);
-    const pairs = Array.from({ length: o.n }, (_, i) => {
-      const host = Math.exp(shift + (drift * i) / o.n + (o.burst ?? 0.05) * standardNormal(rnd));
-      return {
-        workloadMs: refMs * o.ratio * Math.exp(offset) * host * Math.exp(noise * standardNormal(rnd)),
-        referenceMs: refMs * host * Math.exp(noise * standardNormal(rnd)),
-        referenceFirst: referenceFirst(rnd),
-      };
-    });
-    return { pairs };
-  });
-}
+const simulate = simulatePairedSessions;
 
 describe('paired ratio to a co-measured reference', () => {
   it('pair ratios are workload / reference; bad times are refused with the pair named', () => {
@@ -156,7 +121,7 @@ describe('A/B verdict from a paired ratio', () => {
     const rnd = mulberry32(seed);
     let hit = 0;
     for (let r = 0; r < runs; r++) {
-      const s = simulate(rnd, { k: 10, n: 20, ratio, noise: 0.02, drift: 0.3, ratioSession: 0.005 * Math.SQRT2 });
+      const s = simulate(rnd, { ...AB_SIMULATION, ratio });
       if (abVerdict(summarisePaired(s, { targetRelHalfWidth: 0.02, resamples: 500, seed: r + 1 })).verdict === want) hit++;
     }
     return hit / runs;

@@ -26,7 +26,8 @@ export function compareText(c: CompareResult): string {
     r.targetLabel,
     fmt(r.medianA ?? undefined, 3),
     fmt(r.medianB ?? undefined, 3),
-    pct(r.change),
+    `${pct(r.change)}${r.basis === 'ratio' ? ' (ratio)' : ''}`,
+    r.basis === 'ratio' ? `${pct(r.absoluteChange ?? null)} / ${pct(r.hostChange ?? null)}` : '-',
     r.changeLo === null ? '-' : `[${pct(r.changeLo)}, ${pct(r.changeHi)}]`,
     r.p === null ? '-' : r.p < 1e-4 ? '<0.0001' : r.p.toFixed(4),
     r.test ? `${r.test} ${r.nA}+${r.nB} ${r.units}` : '-',
@@ -40,6 +41,7 @@ export function compareText(c: CompareResult): string {
       { header: 'A ms', right: true },
       { header: 'B ms', right: true },
       { header: 'change', right: true },
+      { header: 'abs / host', right: true },
       { header: '95% CI', right: true },
       { header: 'p', right: true },
       { header: 'test' },
@@ -54,6 +56,11 @@ export function compareText(c: CompareResult): string {
     table,
     ...c.notes.map((n) => `note: ${n}`),
     ...notes.map((n) => `note: ${n}`),
+    ...(c.rows.some((r) => r.basis === 'ratio')
+      ? [
+          "change (ratio) = change of the ratio to the reference co-measured in both runs (the host's drift cancels in it); abs / host = change of the absolute median / of the reference's own median (what the host did)",
+        ]
+      : []),
     `${c.regressions} significant regression${c.regressions === 1 ? '' : 's'} beyond ${pct(c.threshold, false)}, ${c.improvements} significant improvement${c.improvements === 1 ? '' : 's'}`,
   ].join('\n');
 }
@@ -72,6 +79,11 @@ export async function compareCommand(a: string, b: string, o: CompareOptions, { 
   io.out(o.json ? `${JSON.stringify(c, null, 2)}\n` : `${compareText(c)}\n`);
   if (c.regressions > 0)
     throw new RunError(
+      ...(c.rows.some((r) => r.basis === 'ratio')
+        ? [
+            "change (ratio) = change of the ratio to the reference co-measured in both runs (the host's drift cancels in it); abs / host = change of the absolute median / of the reference's own median (what the host did)",
+          ]
+        : []),
       `${c.regressions} significant regression${c.regressions === 1 ? '' : 's'} beyond ${pct(c.threshold, false)} in ${c.runB.runId} against ${c.runA.runId}`,
     );
   return c;

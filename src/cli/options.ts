@@ -31,6 +31,7 @@ const collectWhole = (v: string, prev: string[] = []): string[] => [...prev, v];
 /** Every shared option, by name. */
 const TABLE = {
   json: () => [new Option('--json', 'machine-readable output on stdout (progress stays on stderr)')],
+  verbose: () => [new Option('-v, --verbose', 'print every measurement in full (sessions, CIs, cold start, backend proof, warnings) as it finishes')],
   out: () => [new Option('-o, --out <dir>', 'results folder (default: results/ in the package)')],
   runId: () => [new Option('--run-id <id>', 'name of a new run (default: time-based)')],
   resume: () => [new Option('--resume <run-id>', 'continue a run: measure only what it lacks')],
@@ -77,6 +78,7 @@ export function addOptions(cmd: Command, names: readonly SharedOption[]): Comman
 /** The raw values commander collects for the shared options. */
 export interface SharedValues {
   json?: boolean;
+  verbose?: boolean;
   out?: string;
   runId?: string;
   resume?: string;

@@ -122,7 +122,11 @@ export async function runBench(o: BenchOptions, cli: CliContext): Promise<Execut
     cli.io.out(planText(plan));
     return undefined;
   }
-  const result = await executeForCommand(plan, o, cli, { onUnavailable: 'fail', ...(profileRuns !== undefined ? { profileRuns } : {}) });
+  // bench prints every measurement in full (run prints the short form unless -v)
+  const result = await executeForCommand(plan, { ...o, verbose: true }, cli, {
+    onUnavailable: 'fail',
+    ...(profileRuns !== undefined ? { profileRuns } : {}),
+  });
   throwUnlessComplete(result, plan.jobs.length);
   return result;
 }

@@ -8,6 +8,7 @@
  * with the rest); a target the profile names but this version has no runner for is bad input before
  * anything runs. Planning: src/engine/plan.ts; execution: src/engine/execute.ts; rendering: src/report.
  */
+import { groupedWarnings } from '../../report/run-summary.js';
 import type { Command } from 'commander';
 import { splitList } from '../../models/workload-list.js';
 import type { ExecuteResult } from '../../engine/events.js';
@@ -162,6 +163,9 @@ export async function runDevice(o: RunOptions, cli: CliContext): Promise<Execute
     // the whole run, so a resumed run's table includes what earlier executions measured
     const run = await readRun(result.runDir);
     cli.io.out(`${summaryTable(summaryLayout(plan), run.records)}\n`);
+    // then the few warnings that matter, grouped and counted (every detail: the records, the report, -v)
+    const warnings = groupedWarnings(result.measured, result.skipped, result.failed);
+    if (warnings.length) cli.io.out(`\n${warnings.join('\n')}\n`);
   }
   await buildRunDashboard(result.runDir, cli.io, { json: o.json === true });
   const measurable = plan.jobs.length - result.skipped.length;
@@ -237,6 +241,7 @@ export function register(program: Command, cli: CliContext): void {
       'device profile id (e.g. host, pixel6) or a path to a profile .json; several, comma-separated, run in parallel into one run',
     );
   addOptions(cmd, [
+    'verbose',
     'preset',
     'sessions',
     'workloads',

@@ -3,8 +3,8 @@
  * index.html (written from it by `writeDashboard`) and the PNG export (png.ts) read. Browser-safe: no imports,
  * so the dashboard bundle can include it.
  *
- * Adding a tab: add `{ id, label }` here and a module dashboard/src/tabs/<id>.ts exporting a `Tab`, then list
- * it in dashboard/src/main.ts's RENDERERS (the compiler rejects a missing or extra entry there).
+ * Adding a tab: add `{ id, label }` here, write dashboard/src/tabs/<id>.ts exporting `render<Id>(root, data)`,
+ * and list it in dashboard/src/main.ts's RENDERERS (the compiler rejects a missing or extra entry there).
  */
 export const TABS = [
   { id: 'overview', label: 'Overview' },

@@ -17,6 +17,7 @@ import { measureAb, ortOpener, type AbOpened, type AbSide } from '../src/engine/
 import { abVerdict, summarisePaired } from '../src/profiles/paired.js';
 import { AB_SIMULATION, simulatePairedSessions } from '../src/profiles/paired-sim.js';
 import { mulberry32 } from '../src/util/random.js';
+import { abFigure } from './paired-figures.js';
 
 const model = arg('model', 'conv-s');
 const resolution = Number(arg('resolution', '128'));
@@ -147,7 +148,7 @@ async function main(): Promise<void> {
     results,
     simulation: { conditions: AB_SIMULATION, results: simulated },
   };
-  if (process.argv.includes('--write')) writeFileSync('docs/figures/ab.json', `${JSON.stringify(out, null, 2)}\n`);
+  if (process.argv.includes('--write')) writeFileSync('docs/figures/ab.json', `${JSON.stringify({ ...abFigure(out), raw: out }, null, 2)}\n`);
   if (sink === 42) console.log('');
 }
 

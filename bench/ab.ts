@@ -6,7 +6,9 @@
  *
  * Side A: the model on ort-cpu (1 thread). Side B: the same session plus an extra op of a known size after
  * every inference: a fixed amount of JS arithmetic (a float64 dot-product loop), its size calibrated before
- * the trials so that it costs 2% (or 5%) of A's inference, from the median of 200 interleaved timings of each.
+ * the trials so that it costs 2% (or 5%) of A's inference, from the minimum of 200 interleaved timings of each
+ * (the minimum: on a busy host a 40 ms inference is pre-empted far more often than a short loop, so medians
+ * would size the extra op by the host's interruptions, not by A's work).
  * Same workload: B is A's model in its own session, nothing added. Each trial is one `measureAb` (k sessions
  * of n pairs, randomized interleaved order); the verdict counts. Also prints the seeded simulation of the
  * same verdict (src/profiles/paired-sim.ts, labelled simulated).
@@ -60,8 +62,8 @@ async function main(): Promise<void> {
     tX.push(performance.now() - t);
   }
   await a.release();
-  const msA = median(tA);
-  const perOp = median(tX) / n0;
+  const msA = Math.min(...tA);
+  const perOp = Math.min(...tX) / n0;
   const ops = (share: number) => Math.round((share * msA) / perOp);
   console.log(
     `A = ${model}@${resolution} on ort-cpu (1 thread): ${msA.toFixed(3)} ms per inference; extra op calibrated at ${(perOp * 1e6).toFixed(3)} ns per multiply-add`,

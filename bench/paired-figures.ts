@@ -59,7 +59,7 @@ export function abFigure(out: AbOut): Record<string, unknown> {
       ]),
     ],
     notes: [
-      `A's inference took ${out.a.msPerInference.toFixed(2)} ms during calibration; the extra op (float64 multiply-adds) was sized to 2% / 5% of it`,
+      `A's inference took ${out.a.msPerInference.toFixed(2)} ms during calibration (minimum of 200); the extra op (float64 multiply-adds) was sized to 2% / 5% of it`,
       'simulated rows: 200 seeded runs of 10 sessions x 20 pairs on a drifting host (src/profiles/paired-sim.ts AB_SIMULATION), labelled simulated',
     ],
   };

@@ -19,8 +19,11 @@ export function cellWhy(m: MeasurementRecord): string {
   if (cellConverged(m)) return '';
   const reasons = m.relative ? m.relative.notConverged : m.latency.notConverged;
   const words: string[] = [];
-  if (reasons.some((r) => /^session (medians|ratios) differ/.test(r)))
-    words.push(`sessions differ by up to ${formatPercent(m.relative ? m.relative.ci.relHalfWidth : m.latency.between.maxDeviationRel)}`);
+  if (reasons.some((r) => /^session (medians|ratios) differ/.test(r))) {
+    // the ratio's largest session deviation is kept only in its reason line
+    const dev = m.relative ? /by up to ([\d.]+)%/.exec(reasons.find((r) => /^session ratios differ/.test(r)) ?? '')?.[1] : undefined;
+    words.push(`sessions differ by up to ${dev !== undefined ? `${dev}%` : formatPercent(m.latency.between.maxDeviationRel)}`);
+  }
   const stops = new Set(m.sessions.map((s) => s.stopReason));
   if (stops.has('trend')) words.push('trend');
   if (['ci-too-wide', 'max-samples', 'max-time'].some((r) => stops.has(r))) words.push('CI wider than the target at the caps');
@@ -71,9 +74,21 @@ export function groupedWarnings(
     );
   const groups: string[] = [];
   const count = (n: number) => `${n} cell${n === 1 ? '' : 's'}`;
-  const byWhy = new Map<string, number>();
-  for (const m of measured) if (!cellConverged(m)) byWhy.set(cellWhy(m), (byWhy.get(cellWhy(m)) ?? 0) + 1);
-  for (const [why, n] of [...byWhy].sort((a, b) => b[1] - a[1])) groups.push(`${count(n)}: not converged (${why})`);
+  // grouped by kind of reason; the largest session difference of the group is named
+  const byWhy = new Map<string, { n: number; top: number }>();
+  for (const m of measured) {
+    if (cellConverged(m)) continue;
+    const why = cellWhy(m);
+    const key = why.replace(/ by up to [\d.]+%/, '');
+    const g = byWhy.get(key) ?? { n: 0, top: 0 };
+    g.n++;
+    g.top = Math.max(g.top, Number(/by up to ([\d.]+)%/.exec(why)?.[1] ?? 0));
+    byWhy.set(key, g);
+  }
+  for (const [why, g] of [...byWhy].sort((a, b) => b[1].n - a[1].n))
+    groups.push(
+      `${count(g.n)}: not converged (${g.top > 0 ? why.replace('sessions differ', `sessions differ by up to ${g.top.toFixed(1)}%`) : why})`,
+    );
   for (const g of GROUPS) {
     const hits = measured.filter((m) => m.warnings.some((w) => w.code === g.code));
     if (hits.length === 0) continue;

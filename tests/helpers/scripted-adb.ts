@@ -1,7 +1,7 @@
 /**
  * A scripted stand-in for the adb client (the AdbTransport boundary): answers getprop, the thermal and cpufreq
  * scripts, stat/mkdir/chmod, records pushes, forwards and reverses, and answers benchmark_model runs with a
- * caller-supplied function (usually a recorded/fixture output). Everything above this boundary is the same
+ * caller-supplied function (a fixture written from benchmark_model's print statements with invented numbers, not a recording from a phone). Everything above this boundary is the same
  * code a real phone goes through.
  */
 import { statSync } from 'node:fs';
@@ -119,7 +119,11 @@ export class ScriptedAdb implements AdbTransport {
   async close(): Promise<void> {}
 }
 
-/** getprop answers of a Pixel 6 (values as a Pixel 6 reports them; Android 14). */
+/**
+ * getprop answers shaped like a Pixel 6's: the property names are Android's, the values are what those
+ * properties name for that phone (Google's GS101 SoC, codename oriole, arm64-v8a), written by hand, NOT read
+ * from a phone (none was attached).
+ */
 export const PIXEL6_PROPS: Record<string, string> = {
   'ro.product.manufacturer': 'Google',
   'ro.product.model': 'Pixel 6',

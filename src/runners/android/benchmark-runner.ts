@@ -47,6 +47,7 @@ import {
   type BenchmarkModelOutput,
   type DelegationEvidence,
 } from './benchmark-model-output.js';
+import { BenchmarkCrossCheckError, crossCheckBenchmarkOutput } from './cross-check.js';
 import { androidDeps, benchmarkModelBinary, linkAndroid, type AdbConnection } from './link.js';
 import { coolDown, hottestZone, type CoolDownResult } from './thermal.js';
 
@@ -238,6 +239,9 @@ export function createBenchmarkModelRunner(spec: BenchmarkTargetSpec): Runner {
         toolOutput = run.text.length > MAX_KEPT_OUTPUT ? `...${run.text.slice(-MAX_KEPT_OUTPUT)}` : run.text;
         out = parseBenchmarkModelOutput(run.text);
         const complete = requireCompleteRun(out, run.text, run.exitCode);
+        // every setting the tool echoes must be the command's: otherwise these are not the figures asked for
+        const problems = crossCheckBenchmarkOutput(out, argv);
+        if (problems.length > 0) throw new BenchmarkCrossCheckError(spec.id, problems);
         if (run.exitCode !== 0 && run.exitCode !== null)
           warnings.push(`benchmark_model exited with status ${run.exitCode} after printing a complete run`);
         for (const e of out.errors) warnings.push(`benchmark_model: ${e}`);
@@ -294,6 +298,8 @@ export function createBenchmarkModelRunner(spec: BenchmarkTargetSpec): Runner {
           ];
           const prun = await runTool(pargv);
           const pout = requireCompleteRun(parseBenchmarkModelOutput(prun.text), prun.text, prun.exitCode);
+          const pproblems = crossCheckBenchmarkOutput(pout, pargv);
+          if (pproblems.length > 0) throw new BenchmarkCrossCheckError(`${spec.id} (profiling run)`, pproblems);
           const tables = parseTfliteOpProfile(prun.text);
           if (tables.nodes.length === 0) {
             warnings.push('the profiling run printed no op-profiling table (a benchmark_model built without the profiler?)');

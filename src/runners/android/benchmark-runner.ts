@@ -48,7 +48,7 @@ import {
   type DelegationEvidence,
 } from './benchmark-model-output.js';
 import { BenchmarkCrossCheckError, crossCheckBenchmarkOutput } from './cross-check.js';
-import { androidDeps, benchmarkModelBinary, linkAndroid, type AdbConnection } from './link.js';
+import { androidDeps, AndroidDeviceUnavailableError, benchmarkModelBinary, linkAndroid, type AdbConnection } from './link.js';
 import { coolDown, hottestZone, type CoolDownResult } from './thermal.js';
 
 export const TOOL = 'tflite-benchmark_model';
@@ -148,6 +148,29 @@ function adbConnection(ctx: RunContext, targetId: string): AdbConnection {
   return ctx.connection;
 }
 
+/**
+ * requireCompleteRun, except that output cut off without an exit status from a phone the adb server no longer
+ * lists is reported as the phone disconnecting mid-run (not as a truncated benchmark).
+ */
+async function requireRunOrGone(
+  out: BenchmarkModelOutput,
+  run: { text: string; exitCode: number | null },
+  link: { device: { serial: string; transport: { server: string; listDevices(): Promise<{ serial: string; state: string }[]> } } },
+  targetId: string,
+): Promise<ReturnType<typeof requireCompleteRun>> {
+  try {
+    return requireCompleteRun(out, run.text, run.exitCode);
+  } catch (e) {
+    if (run.exitCode !== null) throw e;
+    const serial = link.device.serial;
+    const listed = await link.device.transport.listDevices().catch(() => []);
+    if (listed.some((d) => d.serial === serial && d.state === 'device')) throw e;
+    throw new AndroidDeviceUnavailableError(
+      `${targetId}: the phone ${serial} disconnected while benchmark_model ran (the adb server at ${link.device.transport.server} no longer lists it); this session's partial output is not recorded, sessions finished before it are kept: reconnect the phone and run the same command again`,
+    );
+  }
+}
+
 /** Builds a benchmark_model runner from a target spec, on the shared runner template (external timing). */
 export function createBenchmarkModelRunner(spec: BenchmarkTargetSpec): Runner {
   const specs = [...spec.settings, ...COMMON_SETTINGS];
@@ -238,7 +261,7 @@ export function createBenchmarkModelRunner(spec: BenchmarkTargetSpec): Runner {
         // kept with the session: what the tool printed is the ground truth the parsed figures come from
         toolOutput = run.text.length > MAX_KEPT_OUTPUT ? `...${run.text.slice(-MAX_KEPT_OUTPUT)}` : run.text;
         out = parseBenchmarkModelOutput(run.text);
-        const complete = requireCompleteRun(out, run.text, run.exitCode);
+        const complete = await requireRunOrGone(out, run, link, spec.id);
         // every setting the tool echoes must be the command's: otherwise these are not the figures asked for
         const problems = crossCheckBenchmarkOutput(out, argv);
         if (problems.length > 0) throw new BenchmarkCrossCheckError(spec.id, problems);
@@ -297,7 +320,7 @@ export function createBenchmarkModelRunner(spec: BenchmarkTargetSpec): Runner {
             '--enable_op_profiling=true',
           ];
           const prun = await runTool(pargv);
-          const pout = requireCompleteRun(parseBenchmarkModelOutput(prun.text), prun.text, prun.exitCode);
+          const pout = await requireRunOrGone(parseBenchmarkModelOutput(prun.text), prun, link, `${spec.id} (profiling run)`);
           const pproblems = crossCheckBenchmarkOutput(pout, pargv);
           if (pproblems.length > 0) throw new BenchmarkCrossCheckError(`${spec.id} (profiling run)`, pproblems);
           const tables = parseTfliteOpProfile(prun.text);

@@ -1,0 +1,200 @@
+/**
+ * The Android path through the real adb host protocol: the tool's own adbkit transport (adb.ts) talks to a
+ * test adb server on 127.0.0.1 (tests/helpers/adb-server.ts), whose benchmark_model runs the pushed .tflite
+ * with LiteRT.js on this host and prints benchmark_model's output with those real timings. Faults are
+ * scripted per phone; each must end in one clear error with nothing recorded as measured.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { getPreset, type ProtocolSettings } from '../src/profiles/protocol.js';
+import { createAndroidCpuRunner } from '../src/runners/android-cpu.js';
+import { createAndroidGpuRunner } from '../src/runners/android-gpu.js';
+import { createAndroidNnapiRunner } from '../src/runners/android-nnapi.js';
+import { adbkitTransport, findDevice } from '../src/runners/android/adb.js';
+import { parseBenchmarkModelOutput } from '../src/runners/android/benchmark-model-output.js';
+import { BenchmarkCrossCheckError } from '../src/runners/android/cross-check.js';
+import { configureAndroid } from '../src/runners/android/link.js';
+import { prepareWorkload } from '../src/runners/prepare.js';
+import { BackendMismatchError, type PreparedWorkload, type RunContext, type Runner } from '../src/runners/types.js';
+import { writeArm64Elf } from './helpers/android.js';
+import { TestAdbServer, type StandInPhone } from './helpers/adb-server.js';
+import { PIXEL6_CPUS, PIXEL6_PROPS } from './helpers/scripted-adb.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'mnv4-adbproto-'));
+const fakeBinary = writeArm64Elf(join(tmp, 'android_aarch64_benchmark_model'), 4096);
+// small counts: the stand-in really runs the model on this host
+const protocol: ProtocolSettings = { ...getPreset('quick'), warmupMinIterations: 2, warmupMinMs: 0, minSamples: 8, minTimeMs: 0, maxTimeMs: 20_000 };
+
+function phone(over: Partial<StandInPhone> = {}): StandInPhone {
+  return {
+    serial: 'STANDIN01',
+    props: PIXEL6_PROPS,
+    cpus: PIXEL6_CPUS,
+    thermal: () => [
+      ['BIG', 36000],
+      ['battery', 30000],
+    ],
+    nnapiAccelerators: ['google-edgetpu', 'nnapi-reference'],
+    ...over,
+  };
+}
+
+let server: TestAdbServer | undefined;
+let restore: (() => void) | undefined;
+async function serve(p: StandInPhone): Promise<RunContext> {
+  server = new TestAdbServer([p]);
+  const port = await server.start();
+  restore = configureAndroid({ transportFor: (addr) => adbkitTransport(addr), sleep: async () => undefined, benchmarkModelFlag: fakeBinary });
+  return {
+    deviceId: 'pixel6',
+    connection: { kind: 'adb', model: 'Pixel 6', adbServer: { host: '127.0.0.1', port } },
+    signal: new AbortController().signal,
+    scratchDir: tmp,
+  };
+}
+afterEach(async () => {
+  restore?.();
+  restore = undefined;
+  await server?.stop();
+  server = undefined;
+});
+
+let w: PreparedWorkload;
+beforeAll(async () => {
+  // fp32: LiteRT.js feeds float32, int32 and uint8 tensors only
+  w = await prepareWorkload('conv-s/b04', { format: 'tflite', dtype: 'fp32', resolution: 64, cacheDir: join(tmp, 'cache') });
+});
+afterAll(() => undefined);
+
+const measure = (r: Runner, settings: Record<string, string | number | boolean>, ctx: RunContext, profile = false) =>
+  r.measure(w, protocol, r.resolveSettings(settings), ctx, { profile });
+
+describe('adbkit against the test adb server', () => {
+  it('lists, identifies, pushes byte for byte, runs quoted commands, forwards and reverses over the adb protocol', async () => {
+    const ctx = await serve(phone());
+    const { port } = (ctx.connection as { adbServer: { port: number } }).adbServer;
+    const t = await adbkitTransport({ host: '127.0.0.1', port });
+    expect(await t.listDevices()).toEqual([{ serial: 'STANDIN01', state: 'device' }]);
+    const d = await findDevice(t, { model: 'pixel 6' });
+    const facts = await d.facts();
+    expect(facts).toMatchObject({ model: 'Pixel 6', soc: 'Google GS101', sdk: 34, abi: 'arm64-v8a' });
+    expect(facts.cpus).toHaveLength(8);
+    const remote = await d.pushModel(w.file.path, w.file.sha256);
+    expect(server!.file('STANDIN01', remote)!.equals(readFileSync(w.file.path))).toBe(true);
+    expect(await d.pushModel(w.file.path, w.file.sha256)).toBe(remote);
+    expect(d.pushes).toBe(1);
+    // an argument with spaces and quotes reaches the phone as one word
+    const r = await d.shell(['getprop', "it's a key"]);
+    expect(r.exitCode).toBe(0);
+    expect(server!.shells.at(-1)!.argv).toEqual(['getprop', "it's a key"]);
+    await d.forwardAbstract(9222, 'chrome_devtools_remote');
+    expect(await d.forwardedAbstract('chrome_devtools_remote')).toBe(9222);
+    await d.reversePort(8080);
+    expect(server!.reverses).toEqual([{ serial: 'STANDIN01', remote: 'tcp:8080', local: 'tcp:8080' }]);
+    for (const svc of [
+      'host:devices',
+      'host:transport:STANDIN01',
+      'sync:',
+      'host-serial:STANDIN01:forward:tcp:9222;localabstract:chrome_devtools_remote',
+      'reverse:forward:tcp:8080;tcp:8080',
+    ])
+      expect(server!.requests).toContain(svc);
+  });
+});
+
+describe('android runners through the adb protocol, timing the model they were given', () => {
+  it('android-cpu records exactly what benchmark_model printed for the pushed model, with the asked counts', async () => {
+    const ctx = await serve(phone());
+    const r = createAndroidCpuRunner();
+    expect(await r.detect(ctx)).toMatchObject({ available: true, details: { serial: 'STANDIN01', model: 'Pixel 6' } });
+    const res = await measure(r, { threads: 1, cpuMask: '80' }, ctx);
+    const printed = parseBenchmarkModelOutput(String(res.context?.toolOutput));
+    expect(printed.graph).toBe(`/data/local/tmp/mnv4-bench/models/${w.file.sha256}.tflite`);
+    expect(printed.inference!.count).toBeGreaterThanOrEqual(protocol.minSamples);
+    expect(res.external!.summary.count).toBe(printed.inference!.count);
+    expect(res.external!.summary.meanMs).toBeCloseTo(printed.inference!.avgUs! / 1000, 9);
+    expect(res.external!.summary.medianMs).toBe(printed.inference!.medianUs! / 1000);
+    expect(res.external!.summary.minMs).toBeGreaterThan(0);
+    expect(res.executed).toMatchObject({ backend: 'cpu', provider: 'XNNPACK' });
+    expect(res.executed.details?.delegation).toMatchObject({ state: 'full', nodeShare: 1 });
+    expect(server!.benchmarkRuns('STANDIN01')).toBe(1);
+    expect(server!.shells.find((s) => s.argv.some((a) => a.startsWith('--graph=')))!.argv.slice(0, 2)).toEqual(['taskset', '80']);
+  });
+
+  it('android-gpu: a GPU delegate that takes the whole graph is recorded as the GPU, with an op profile of its partition', async () => {
+    const ctx = await serve(phone({ delegates: { GPU: 'all' } }));
+    const res = await measure(createAndroidGpuRunner(), {}, ctx, true);
+    expect(res.executed).toMatchObject({ backend: 'gpu', provider: 'GPU' });
+    expect(res.external!.command).toContain('--use_gpu=true');
+    expect(res.profile).toBeDefined();
+    expect(server!.benchmarkRuns('STANDIN01')).toBe(2);
+  });
+
+  it('android-nnapi: an NNAPI delegate that takes no node is refused, never recorded as the accelerator', async () => {
+    const ctx = await serve(phone({ delegates: { NNAPI: 'none' } }));
+    await expect(measure(createAndroidNnapiRunner(), {}, ctx)).rejects.toBeInstanceOf(BackendMismatchError);
+  });
+});
+
+describe('faults of the phone path: one line, nothing recorded as measured', () => {
+  const oneLine = async (p: Promise<unknown>): Promise<Error> => {
+    const e = await p.then(
+      () => null,
+      (x: unknown) => x as Error,
+    );
+    expect(e).toBeInstanceOf(Error);
+    expect(e!.message).not.toContain('\n');
+    return e!;
+  };
+
+  it('a benchmark_model that echoes another graph than the one pushed', async () => {
+    const ctx = await serve(phone({ faults: { echoGraph: '/data/local/tmp/mobilenet_v1_1.0_224.tflite' } }));
+    const e = await oneLine(measure(createAndroidCpuRunner(), {}, ctx));
+    expect(e).toBeInstanceOf(BenchmarkCrossCheckError);
+    expect(e.message).toContain(
+      `graph: the command asks /data/local/tmp/mnv4-bench/models/${w.file.sha256}.tflite, benchmark_model echoes /data/local/tmp/mobilenet_v1_1.0_224.tflite`,
+    );
+  });
+
+  it('a benchmark_model that ignores the run counts', async () => {
+    const ctx = await serve(phone({ faults: { ignoreRunCounts: 1 } }));
+    const e = await oneLine(measure(createAndroidGpuRunner(), {}, ctx));
+    expect(e).toBeInstanceOf(BenchmarkCrossCheckError);
+    expect(e.message).toContain(`timed runs: the command asks ${protocol.minSamples}, benchmark_model echoes 1`);
+  });
+
+  it('a delegate that takes no node on a target that promises the accelerator', async () => {
+    const ctx = await serve(phone({ faults: { delegateTakesNothing: true } }));
+    const e = await oneLine(measure(createAndroidGpuRunner(), {}, ctx));
+    expect(e).toBeInstanceOf(BackendMismatchError);
+    expect(e.message).toMatch(/requested backend 'gpu' but 'cpu' executed/);
+  });
+
+  it('a phone that disappears while benchmark_model runs', async () => {
+    const ctx = await serve(phone({ faults: { vanishDuringBenchmark: true } }));
+    const e = await oneLine(measure(createAndroidCpuRunner(), {}, ctx));
+    expect(e.message).toMatch(/the phone STANDIN01 disconnected while benchmark_model ran .*not recorded/);
+  });
+
+  it('a push that fails half-way', async () => {
+    const ctx = await serve(phone({ faults: { pushFailsAfterBytes: 2048 } }));
+    const e = await oneLine(measure(createAndroidCpuRunner(), {}, ctx));
+    expect(e.message).toMatch(/^pushing .* failed \(.*No space left on device.*\); free space on the phone/);
+    expect(server!.benchmarkRuns('STANDIN01')).toBe(0);
+  });
+
+  it('a benchmark_model that prints nothing', async () => {
+    const ctx = await serve(phone({ faults: { silent: true } }));
+    const e = await oneLine(measure(createAndroidCpuRunner(), {}, ctx));
+    expect(e.message).toMatch(/benchmark_model printed nothing it would print when it runs \(exit code 0\)/);
+  });
+
+  it('a thermal zone that stays hot: measured after the longest wait, labelled warm, zones recorded', async () => {
+    const ctx = await serve(phone({ thermal: () => [['BIG', 61000]] }));
+    const res = await measure(createAndroidCpuRunner(), { coolDownC: 42, coolDownMaxS: 1 }, ctx);
+    expect(res.warnings.join(' ')).toMatch(/did not cool to 42 °C within 1 s \(hottest zone BIG at 61 °C\): measured warm/);
+    expect(res.context?.thermal).toMatchObject({ hottestAtStart: { type: 'BIG', celsius: 61 }, hottestAfter: { type: 'BIG', celsius: 61 } });
+  });
+});

@@ -6,7 +6,8 @@
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getPreset, type ProtocolSettings } from '../src/profiles/protocol.js';
 import { createAndroidCpuRunner } from '../src/runners/android-cpu.js';
@@ -14,6 +15,7 @@ import { createAndroidGpuRunner } from '../src/runners/android-gpu.js';
 import { createAndroidNnapiRunner } from '../src/runners/android-nnapi.js';
 import { adbkitTransport, findDevice } from '../src/runners/android/adb.js';
 import { parseBenchmarkModelOutput } from '../src/runners/android/benchmark-model-output.js';
+import { protocolArgs } from '../src/runners/android/benchmark-runner.js';
 import { BenchmarkCrossCheckError } from '../src/runners/android/cross-check.js';
 import { configureAndroid } from '../src/runners/android/link.js';
 import { prepareWorkload } from '../src/runners/prepare.js';
@@ -196,5 +198,24 @@ describe('faults of the phone path: one line, nothing recorded as measured', () 
     const res = await measure(createAndroidCpuRunner(), { coolDownC: 42, coolDownMaxS: 1 }, ctx);
     expect(res.warnings.join(' ')).toMatch(/did not cool to 42 °C within 1 s \(hottest zone BIG at 61 °C\): measured warm/);
     expect(res.context?.thermal).toMatchObject({ hottestAtStart: { type: 'BIG', celsius: 61 }, hottestAfter: { type: 'BIG', celsius: 61 } });
+  });
+});
+
+describe("the paper's protocol for the Table 6 phones", () => {
+  it('is App. B: 5 sessions of 1000 timed runs, each a mean, median over sessions; the Table 6 phone profiles use it', async () => {
+    const paper = getPreset('paper');
+    expect(paper).toMatchObject({ sessions: 5, minSamples: 1000, maxSamples: 1000, minTimeMs: 0 });
+    expect(protocolArgs(paper)).toEqual(['--warmup_runs=50', '--warmup_min_secs=1', '--num_runs=1000', '--min_secs=0', '--max_secs=600']);
+    for (const id of ['pixel4', 'pixel6', 'pixel7', 'pixel8', 'samsung-s23']) {
+      const profile = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'devices', `${id}.json`), 'utf8')) as {
+        preset: string;
+        targets: { publishedColumn?: string }[];
+      };
+      expect(
+        profile.targets.some((t) => t.publishedColumn),
+        id,
+      ).toBe(true);
+      expect(profile.preset, id).toBe('paper');
+    }
   });
 });

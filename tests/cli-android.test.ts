@@ -69,7 +69,7 @@ describe('CLI: run --device D --simulate', () => {
     expect(a.stderr).toMatch(/^mnv4-bench: device host names no Table 6 column/);
     const b = runCli(['run', '--device', 'host,pixel6', '--dry-run']);
     expect(b.code).toBe(2);
-    expect(b.stderr).toMatch(/devices host and pixel6 use different protocol presets \(quick, default\); one run takes one: pass --preset/);
+    expect(b.stderr).toMatch(/devices host and pixel6 use different protocol presets \(quick, paper\); one run takes one: pass --preset/);
     const c = runCli(['run', '--device', 'host', '--adb-server', '1.2.3.4:5037']);
     expect(c.code).toBe(2);
     expect(c.stderr).toMatch(/--adb-server applies to devices reached over adb; device host is reached over local/);

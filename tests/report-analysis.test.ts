@@ -282,7 +282,10 @@ describe('comparison', () => {
     expect(r1.test).toBeNull();
     expect(r1.status).toBe('no-significant-change');
     expect(r1.notes.join(' ')).toMatch(/not enough independent data/);
-    expect(analyse(one).modelRows[0]!.flags).toContain('externally timed');
+    expect(analyse(one).modelRows[0]!.flags.find((f) => f.startsWith('externally timed'))).toMatch(
+      /^externally timed: (mean|median) per session, median over sessions$/,
+    );
+    expect(m.externalStatistic).toMatch(/per session, median over sessions$/);
   });
 
   it('parses thresholds', () => {

@@ -324,7 +324,7 @@ function flagsOf(m: MeasurementView): string[] {
   if (!m.converged) f.push(notConvergedFlag(m.notConverged));
   if (m.softwareAdapter) f.push('software adapter');
   if (m.backendShare !== null && m.backendShare < 1) f.push(`partial fallback: ${(m.backendShare * 100).toFixed(0)}% on ${m.target.backend}`);
-  if (m.timing === 'external') f.push('externally timed');
+  if (m.timing === 'external') f.push(`externally timed: ${m.externalStatistic ?? 'median over sessions'}`);
   return f;
 }
 

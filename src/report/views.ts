@@ -50,6 +50,8 @@ export interface MeasurementView {
   provenance: Exclude<Provenance, 'published'>;
   /** `protocol`: timed by our protocol (per-call samples); `external`: summary statistics of another tool. */
   timing: 'protocol' | 'external';
+  /** external timing: what the figure is (e.g. 'mean per session, median over sessions'; external-label.ts). */
+  externalStatistic?: string;
   medianMs: number;
   /** CI of the median (ms), null when there is none. */
   ci: { lo: number; hi: number; method: string; confidence: number } | null;

@@ -122,6 +122,12 @@ export class TestAdbServer {
       this.phones.set(p.serial, { spec: p, files: new Map(), dirs: new Set(['/data/local/tmp']), thermalReads: 0, present: true });
   }
 
+  /** Phones reachable by `adb connect host:port` (adbd over TCP, as a device farm exposes them): listed once connected. */
+  private readonly tcpPhones = new Map<string, StandInPhone>();
+  addTcpPhone(url: string, spec: Omit<StandInPhone, 'serial'>): void {
+    this.tcpPhones.set(url, { ...spec, serial: url });
+  }
+
   async start(): Promise<number> {
     this.server = createServer((s) => void this.serve(s).catch(() => s.destroy()));
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
@@ -171,6 +177,18 @@ export class TestAdbServer {
         );
       }
       let m: RegExpExecArray | null;
+      if ((m = /^host:connect:(.+)$/.exec(req))) {
+        const spec = this.tcpPhones.get(m[1] as string);
+        if (!spec) return okValue(`failed to connect to '${m[1]}': Connection refused`);
+        if (!this.phones.has(spec.serial))
+          this.phones.set(spec.serial, { spec, files: new Map(), dirs: new Set(['/data/local/tmp']), thermalReads: 0, present: true });
+        return okValue(`connected to ${m[1]}`);
+      }
+      if ((m = /^host:disconnect:(.+)$/.exec(req))) {
+        const p = this.phones.get(m[1] as string);
+        if (p) p.present = false;
+        return okValue(`disconnected ${m[1]}`);
+      }
       if ((m = /^host:transport:(.+)$/.exec(req))) {
         phone = this.phones.get(m[1] as string);
         if (!phone || !phone.present) return fail(`device '${m[1]}' not found`);

@@ -175,8 +175,18 @@ async function runModel(
   const t0 = performance.now();
   const lrt = await loadLiteRtNode();
   const model = await lrt.loadAndCompile(bytes, { accelerator: 'wasm', cpuOptions: { numThreads: Number(f.get('num_threads') ?? 1) } });
+  let details: ReturnType<typeof model.getInputDetails>;
   try {
-    const inputs = model.getInputDetails().map((d) => {
+    details = model.getInputDetails();
+  } catch (e) {
+    // LiteRT.js's JS API feeds float32, int32 and uint8 tensors only: an int8-I/O model cannot run here
+    model.delete();
+    ctx.print(`ERROR: the stand-in's interpreter (LiteRT.js) cannot run ${graph}: ${(e as Error).message}`);
+    ctx.print('ERROR: Benchmarking failed.');
+    return 1;
+  }
+  try {
+    const inputs = details.map((d) => {
       const shape = Array.from(d.shape);
       const n = shape.reduce((a, b) => a * b, 1);
       const data = new Float32Array(n);

@@ -25,6 +25,8 @@ import { ANDROID_RUNNERS } from '../../runners/registry.js';
 import { RunError, UsageError } from '../errors.js';
 import { executeForCommand, resultJson, throwUnlessComplete } from '../execute-plan.js';
 import { withInterrupt } from '../io.js';
+import { leaseForRun, shardPlan } from '../stf-run.js';
+import { STF_TOKEN_ENV, withStfLease } from '../../runners/android/stf.js';
 import { eventRenderer } from '../progress.js';
 import type { CliContext } from '../io.js';
 import {
@@ -63,6 +65,8 @@ interface RunOptions extends SharedValues {
   simulate?: boolean;
   adbServer?: string;
   benchmarkModel?: string;
+  stf?: string;
+  stfPhones?: string;
 }
 
 /** Targets that use the phone itself over adb: the benchmark_model runners and the browser runners (Chrome on it). */
@@ -145,7 +149,7 @@ export async function runDevice(o: RunOptions, cli: CliContext): Promise<Execute
     simulateDevices(ids, o, cli.io);
     return undefined;
   }
-  if (ids.length > 1) {
+  if (ids.length > 1 || o.stf !== undefined) {
     await runDevices(ids, o, cli);
     return undefined;
   }
@@ -188,8 +192,23 @@ function deviceIO(io: CliContext['io'], id: string): CliContext['io'] {
 async function runDevices(ids: readonly string[], o: RunOptions, cli: CliContext): Promise<void> {
   const loaded = ids.map((id) => loadDevice(id));
   if (o.adbServer !== undefined && !loaded.some((d) => d.connection.kind === 'adb')) withAdbServer(loaded[0]!, o.adbServer); // says why it does not apply
-  const devices = loaded.map((d) => (d.connection.kind === 'adb' ? withAdbServer(d, o.adbServer) : d));
-  const plans = devices.map((d) => planOf(d, o));
+  const profiles = loaded.map((d) => (d.connection.kind === 'adb' ? withAdbServer(d, o.adbServer) : d));
+  if (o.stf === undefined) return runLoaded(ids, profiles, o, cli);
+  if (o.dryRun) return runLoaded(ids, profiles, o, cli);
+  const stf = await leaseForRun(profiles, { stf: o.stf, ...(o.stfPhones !== undefined ? { stfPhones: o.stfPhones } : {}) });
+  for (const p of stf.lease.devices) cli.io.err(`STF: reserved ${p.model} ${p.serial}, adb ${p.adbSerial}\n`);
+  await withStfLease(stf.lease, () => runLoaded(ids, stf.devices, o, cli, stf.shardOf));
+}
+
+/** Runs loaded profiles in parallel into one run; `shards` restricts a profile's plan to its share of workloads. */
+async function runLoaded(
+  ids: readonly string[],
+  devices: readonly DeviceProfile[],
+  o: RunOptions,
+  cli: CliContext,
+  shards?: Map<string, { index: number; count: number }>,
+): Promise<void> {
+  const plans = devices.map((d) => shardPlan(planOf(d, o), shards?.get(d.id)));
   checkPlansShareRun(plans);
   const { runId, resume } = runIdOf(o);
   if (o.dryRun) {
@@ -260,6 +279,11 @@ export function register(program: Command, cli: CliContext): void {
       '--adb-server <host:port>',
       'the adb server that reaches the phone (default: the local one, started when not running), e.g. a device farm node',
     )
+    .option(
+      '--stf <url>',
+      `reserve the phones of a DeviceFarmer STF farm that match each adb profile's model (token in $${STF_TOKEN_ENV}) and shard the workloads over them`,
+    )
+    .option('--stf-phones <n>', 'with --stf: use at most this many phones per profile (default: every free match)')
     .option(
       '--benchmark-model <path>',
       "TFLite's benchmark_model for Android (arm64), pushed to the phone; default: the profile's benchmarkModel or $MNV4_BENCHMARK_MODEL",

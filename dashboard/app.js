@@ -591,6 +591,57 @@
         ),
       );
     }
+    // --sustained runs: latency and the hottest thermal zone against time (session 1 of each)
+    (a.sustained || []).forEach(function (s, i) {
+      var pts = s.sessions[0] || [];
+      var xy = function (f) {
+        return pts.map(function (p) {
+          return { x: p.tMs / 1000, y: f(p) };
+        });
+      };
+      root.appendChild(
+        chartCard(
+          'models',
+          'sustained-' + i,
+          'Sustained: ' + s.workload + ' on ' + s.target + (s.device ? ' (' + s.device + ')' : ''),
+          [
+            'Back-to-back benchmark_model runs without cool-down (--sustained): each run\u2019s mean latency and the hottest thermal zone after it, against time; session 1 of ' +
+              s.sessions.length +
+              '.',
+          ],
+          function () {
+            return {
+              type: 'line',
+              data: {
+                datasets: [
+                  {
+                    label: 'mean latency (ms)',
+                    data: xy(function (p) {
+                      return p.meanMs;
+                    }),
+                    yAxisID: 'y',
+                  },
+                  {
+                    label: 'hottest zone (\u00b0C)',
+                    data: xy(function (p) {
+                      return p.hottestC;
+                    }),
+                    yAxisID: 'y1',
+                  },
+                ],
+              },
+              options: baseOptions({
+                scales: {
+                  x: { type: 'linear', title: { display: true, text: 'time (s)' } },
+                  y: { title: { display: true, text: 'ms' } },
+                  y1: { position: 'right', title: { display: true, text: '\u00b0C' }, grid: { drawOnChartArea: false } },
+                },
+              }),
+            };
+          },
+        ),
+      );
+    });
     root.appendChild(el('h2', { text: 'Efficiency' }));
     if (!a.efficiency.length) root.appendChild(note('No model or architecture measurements.'));
     else {

@@ -20,7 +20,10 @@ import { BenchmarkCrossCheckError } from '../src/runners/android/cross-check.js'
 import { configureAndroid } from '../src/runners/android/link.js';
 import { prepareWorkload } from '../src/runners/prepare.js';
 import { BackendMismatchError, type PreparedWorkload, type RunContext, type Runner } from '../src/runners/types.js';
+import { analyse } from '../src/report/analysis.js';
+import { loadRuns } from '../src/report/load.js';
 import { writeArm64Elf } from './helpers/android.js';
+import { runMain } from './helpers/main-io.js';
 import { TestAdbServer, type StandInPhone } from './helpers/adb-server.js';
 import { PIXEL6_CPUS, PIXEL6_PROPS } from './helpers/scripted-adb.js';
 
@@ -217,5 +220,68 @@ describe("the paper's protocol for the Table 6 phones", () => {
       ).toBe(true);
       expect(profile.preset, id).toBe('paper');
     }
+  });
+});
+
+describe('--sustained: latency and thermal zones over time', () => {
+  it('runs benchmark_model back to back for the duration, records each run with the zones after it, and pools the session', async () => {
+    // the phone heats by 2 °C per reading
+    const ctx = await serve(phone({ thermal: (n) => [['BIG', 36000 + 2000 * n]] }));
+    const [outer, inner] = [restore, configureAndroid({ sustainedMs: 600 })];
+    restore = () => {
+      inner();
+      outer?.();
+    };
+    const res = await measure(createAndroidCpuRunner(), {}, ctx);
+    const series = res.external!.sustained!;
+    expect(series.length).toBeGreaterThanOrEqual(2);
+    expect(server!.benchmarkRuns('STANDIN01')).toBe(series.length);
+    for (let i = 1; i < series.length; i++) {
+      expect(series[i]!.tMs).toBeGreaterThan(series[i - 1]!.tMs);
+      expect(series[i]!.hottestC!).toBeGreaterThan(series[i - 1]!.hottestC!);
+    }
+    expect(series[0]!.zones).toEqual({ BIG: series[0]!.hottestC });
+    expect(res.external!.summary.count).toBe(series.reduce((n, p) => n + p.count, 0));
+    expect(res.external!.summary.medianMs).toBeUndefined();
+    expect(res.warnings.join(' ')).toMatch(
+      new RegExp(
+        `sustained 1 s: ${series.length} back-to-back benchmark_model runs without cool-down; mean latency .* ms \\([+-][\\d.]+%\\), hottest zone \\d+ -> \\d+ °C`,
+      ),
+    );
+  });
+
+  it('run --sustained records the series and the dashboard data carries it', async () => {
+    const ctx = await serve(phone({ delegates: { GPU: 'all' }, thermal: (n) => [['BIG', 36000 + 1000 * n]] }));
+    const { port } = (ctx.connection as { adbServer: { port: number } }).adbServer;
+    const out = join(tmp, 'sustained');
+    const r = await runMain(
+      [
+        ...['run', '--device', 'pixel6', '--targets', 'android-gpu', '--workloads', 'conv-s/b04', '--resolution', '64', '--sessions', '1'],
+        ...[
+          '--preset',
+          'quick',
+          '--out',
+          out,
+          '--run-id',
+          'hot',
+          '--benchmark-model',
+          fakeBinary,
+          '--adb-server',
+          `127.0.0.1:${port}`,
+          '--sustained',
+          '1s',
+        ],
+      ],
+      {},
+    );
+    expect(r.stderr).not.toMatch(/FAILED/);
+    expect(r.code).toBe(0);
+    const a = analyse(await loadRuns([join(out, 'hot')]));
+    expect(a.sustained).toHaveLength(1);
+    expect(a.sustained[0]!.sessions[0]!.length).toBeGreaterThanOrEqual(2);
+    expect(readFileSync(join(out, 'hot', 'dashboard', 'index.html'), 'utf8')).toContain('"sustained":[{');
+    const bad = await runMain(['run', '--device', 'pixel6', '--sustained', 'forever', '--adb-server', `127.0.0.1:${port}`]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--sustained: 'forever' is not a duration: use e\.g\. 90s, 30m, 1h or 1h30m/);
   });
 });

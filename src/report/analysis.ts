@@ -149,6 +149,8 @@ export interface Analysis {
   blocks: BlockRow[];
   ops: OpRow[];
   citation: string;
+  /** --sustained measurements: latency and the hottest zone against time, per session. */
+  sustained: { device: string | null; target: string; workload: string; label: string; sessions: NonNullable<MeasurementView['sustained']> }[];
 }
 
 const modelName = (facts: ModelFacts[], id: string): string => facts.find((f) => f.id === id)?.name ?? id;
@@ -644,6 +646,9 @@ export function analyse(loaded: LoadedRuns, opts: { simulations?: readonly Simul
     blocks: blockRows([...latest.filter((m) => m.block !== null), ...latestProfiled.filter((m) => m.block === null)]),
     ops: opRows(latestProfiled),
     citation: TABLE6_CITATION,
+    sustained: latest
+      .filter((m) => m.sustained)
+      .map((m) => ({ device: m.device, target: m.targetLabel, workload: m.workloadId, label: m.externalStatistic ?? '', sessions: m.sustained! })),
   };
 }
 

@@ -139,6 +139,7 @@ export function measurementView(rec: MeasurementRecord): MeasurementView {
     provenance: lat.provenance === 'simulated' ? 'simulated' : 'measured',
     timing: rec.timing,
     ...(rec.timing === 'external' ? { externalStatistic: externalFigureLabel(rec.sessions) } : {}),
+    ...(rec.sessions.some((s) => s.external?.sustained) ? { sustained: rec.sessions.map((s) => s.external?.sustained ?? []) } : {}),
     medianMs: lat.medianMs,
     ci: lat.ciMedian ? { lo: lat.ciMedian.lo, hi: lat.ciMedian.hi, method: lat.ciMedian.method, confidence: lat.ciMedian.confidence } : null,
     n: lat.stats?.n ?? rec.sessions.reduce((s, x) => s + x.n, 0),

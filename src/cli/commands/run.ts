@@ -27,6 +27,7 @@ import { executeForCommand, resultJson, throwUnlessComplete } from '../execute-p
 import { withInterrupt } from '../io.js';
 import { leaseForRun, shardPlan } from '../stf-run.js';
 import { STF_TOKEN_ENV, withStfLease } from '../../runners/android/stf.js';
+import { parseDuration } from '../../runners/android/sustained.js';
 import { eventRenderer } from '../progress.js';
 import type { CliContext } from '../io.js';
 import {
@@ -67,6 +68,19 @@ interface RunOptions extends SharedValues {
   benchmarkModel?: string;
   stf?: string;
   stfPhones?: string;
+  sustained?: string;
+}
+
+/** --sustained DURATION in ms (a usage error names the expected form). */
+function sustainedOf(o: RunOptions): number | undefined {
+  if (o.sustained === undefined) return undefined;
+  try {
+    const ms = parseDuration(o.sustained);
+    if (ms <= 0) throw new Error(`'${o.sustained}' is not a positive duration`);
+    return ms;
+  } catch (e) {
+    throw new UsageError(`--sustained: ${(e as Error).message}`);
+  }
 }
 
 /** Targets that use the phone itself over adb: the benchmark_model runners and the browser runners (Chrome on it). */
@@ -131,7 +145,9 @@ function planOf(device: DeviceProfile, o: RunOptions): Plan {
  */
 async function checkPhone(device: DeviceProfile, plan: Plan, o: RunOptions): Promise<void> {
   if (device.connection.kind !== 'adb') return;
+  const sustainedMs = sustainedOf(o);
   configureAndroid({
+    sustainedMs: sustainedMs ?? 0,
     ...(o.benchmarkModel ? { benchmarkModelFlag: o.benchmarkModel } : {}),
     ...(device.benchmarkModel ? { benchmarkModelProfile: device.benchmarkModel } : {}),
   });
@@ -282,6 +298,10 @@ export function register(program: Command, cli: CliContext): void {
     .option(
       '--stf <url>',
       `reserve the phones of a DeviceFarmer STF farm that match each adb profile's model (token in $${STF_TOKEN_ENV}) and shard the workloads over them`,
+    )
+    .option(
+      '--sustained <duration>',
+      'phone targets: each session runs benchmark_model back to back for this long (e.g. 30m) and records latency and thermal zones over time',
     )
     .option('--stf-phones <n>', 'with --stf: use at most this many phones per profile (default: every free match)')
     .option(

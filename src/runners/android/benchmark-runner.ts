@@ -30,6 +30,7 @@ import {
   RunnerUnavailableError,
   type Availability,
   type ExecutedBackend,
+  type ExternalTiming,
   type OpProfile,
   type PreparedWorkload,
   type RunContext,
@@ -48,6 +49,7 @@ import {
   type DelegationEvidence,
 } from './benchmark-model-output.js';
 import { BenchmarkCrossCheckError, crossCheckBenchmarkOutput } from './cross-check.js';
+import { poolRuns, sustainedPoint, sustainedWarning, type SustainedPoint } from './sustained.js';
 import { androidDeps, AndroidDeviceUnavailableError, benchmarkModelBinary, linkAndroid, type AdbConnection } from './link.js';
 import { coolDown, hottestZone, type CoolDownResult } from './thermal.js';
 
@@ -220,6 +222,43 @@ export function createBenchmarkModelRunner(spec: BenchmarkTargetSpec): Runner {
       return { text: r.output, exitCode: r.exitCode };
     };
 
+    /** One complete, cross-checked benchmark_model run: its parsed output and timing. */
+    const oneRun = async () => {
+      const run = await runTool(argv);
+      toolOutput = run.text.length > MAX_KEPT_OUTPUT ? `...${run.text.slice(-MAX_KEPT_OUTPUT)}` : run.text;
+      const parsed = parseBenchmarkModelOutput(run.text);
+      const complete = await requireRunOrGone(parsed, run, link, spec.id);
+      const problems = crossCheckBenchmarkOutput(parsed, argv);
+      if (problems.length > 0) throw new BenchmarkCrossCheckError(spec.id, problems);
+      return { parsed, complete, exitCode: run.exitCode };
+    };
+
+    /** --sustained: back-to-back runs for `ms`, each with the zones after it; the session pools them. */
+    const sustainedRun = async (ms: number, warnings: string[], signal?: AbortSignal) => {
+      const start = Date.now();
+      const runs: ExternalTiming[] = [];
+      const series: SustainedPoint[] = [];
+      let firstRun: Awaited<ReturnType<typeof oneRun>> | undefined;
+      do {
+        const r = await oneRun();
+        firstRun ??= r;
+        out = r.parsed;
+        const t = toExternalTiming(r.complete, argv);
+        after = await link.device.thermal();
+        runs.push(t);
+        series.push(sustainedPoint(Date.now() - start, t, after));
+        // a series needs two points, however short the duration
+      } while ((Date.now() - start < ms || runs.length < 2) && !signal?.aborted);
+      warnings.push(sustainedWarning(series, ms));
+      lastToolVersion = out?.tensorflowVersion ?? lastToolVersion;
+      const s = firstRun!.complete.summary;
+      return {
+        external: poolRuns(runs, series),
+        coldStart: { sessionCreateMs: s.initUs / 1000, ...(s.firstInferenceUs !== null ? { firstInferenceMs: s.firstInferenceUs / 1000 } : {}) },
+        warnings,
+      };
+    };
+
     return {
       timing: 'external',
       // 1. the files on the phone: the binary and the model under their hashes (each pushed once)
@@ -257,6 +296,7 @@ export function createBenchmarkModelRunner(spec: BenchmarkTargetSpec): Runner {
         // the tool stops each phase at --max_secs: both phases, initialisation and a margin
         timeoutMs = 2 * protocol.maxTimeMs + protocol.warmupMinMs + 120_000;
         ctx.log?.(`${spec.id}: ${w.id} on ${link.facts.model} (${link.device.serial})`);
+        if ((deps.sustainedMs ?? 0) > 0) return sustainedRun(deps.sustainedMs ?? 0, warnings, signal);
         const run = await runTool(argv);
         // kept with the session: what the tool printed is the ground truth the parsed figures come from
         toolOutput = run.text.length > MAX_KEPT_OUTPUT ? `...${run.text.slice(-MAX_KEPT_OUTPUT)}` : run.text;

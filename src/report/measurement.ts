@@ -4,7 +4,7 @@
  * are rendered elsewhere with their label.
  */
 import { externalFigureLabel } from './external-label.js';
-import type { NoiseFloor } from '../engine/noise-floor.js';
+import type { NoiseFloor } from '../core/noise-floor.js';
 import type { ErrorRecord, MeasurementRecord, SessionRecord, SkippedRecord } from '../results/schema.js';
 import { median } from '../util/median.js';
 import { PERCENTILE_MIN_N, SESSIONS_DISAGREE } from '../profiles/stats.js';

@@ -4,7 +4,7 @@
  * because device rankings are reported to flip after tens of minutes of heat. The session's summary pools the
  * runs (count-weighted mean and pooled standard deviation; no median: the runs' medians do not pool).
  */
-import type { ExternalTiming } from '../types.js';
+import type { ExternalTiming } from '../../core/measurement.js';
 import type { ThermalReading } from './adb.js';
 import { hottestZone } from './thermal.js';
 

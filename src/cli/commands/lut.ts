@@ -12,6 +12,10 @@
  * directory per command, resumable with --resume. Predictions are estimates and are labelled so. A bad
  * table or architecture is one line, exit 2.
  */
+import { configureAndroid } from '../../runners/android/link.js';
+import type { PlannedDevice } from '../../engine/plan.js';
+import { withStfLease } from '../../runners/android/stf.js';
+import { leaseForRun } from '../stf-run.js';
 import type { Command } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import { lowerModel } from '../../models/graph.js';
@@ -170,6 +174,19 @@ export function formatValidation(r: ValidationReport): string {
 interface MeasureValues extends SharedValues {
   device?: string;
   results?: string;
+  stf?: string;
+  stfPhones?: string;
+}
+
+/** `lut build --stf URL`: `measure` with the workloads sharded over the farm's phones matching the profile. */
+async function withStfShards<T>(device: DeviceProfile, o: MeasureValues, measure: (shards?: PlannedDevice[]) => Promise<T>): Promise<T> {
+  // a phone profile's benchmark_model binary, as `run` passes it
+  if (device.connection.kind === 'adb' && device.benchmarkModel) configureAndroid({ benchmarkModelProfile: device.benchmarkModel });
+  if (o.stf === undefined) return measure();
+  const stf = await leaseForRun([device], { stf: o.stf, ...(o.stfPhones !== undefined ? { stfPhones: o.stfPhones } : {}) });
+  // leaseForRun gives adb profiles only (the farm's phones)
+  const shards = stf.devices.flatMap((d) => (d.connection.kind === 'adb' ? [{ id: d.id, name: d.name, connection: d.connection }] : []));
+  return withStfLease(stf.lease, () => measure(shards));
 }
 
 /** The engine side of a measuring command: results folder, run id, Ctrl-C, progress on stderr. */
@@ -243,6 +260,8 @@ export function register(program: Command, cli: CliContext): void {
     .option('-o, --output <file>', 'table file (default: <space>.<target>.<dtype>.<device>.lut.json)')
     .option('--calibration <n>', 'whole architectures measured to fit and choose the correction', '10')
     .option('--seed <n>', 'seed of the calibration architectures', '1')
+    .option('--stf <url>', "shard the measurements over a DeviceFarmer STF farm's phones matching the profile (token in $STF_TOKEN)")
+    .option('--stf-phones <n>', 'with --stf: use at most this many phones (default: every free match)')
     .option('--method <id>', `use this correction instead of the best by leave-one-out (${METHOD_IDS.join(', ')})`)
     .action(async (o: MeasureValues & { space: string; output?: string; calibration: string; seed: string; method?: string }) => {
       const targets = targetList(o);
@@ -254,21 +273,23 @@ export function register(program: Command, cli: CliContext): void {
       const calibration = parseIntFlag('--calibration', o.calibration, 0, 200);
       const seed = parseIntFlag('--seed', o.seed, 0, 2 ** 31 - 1);
       const sessions = sessionsOf(o) ?? LUT_DEFAULT_SESSIONS;
-      const outcome = await withEngine(o, cli, (x) =>
-        measureAndBuild(
-          {
-            device,
-            target: targets[0]!,
-            space: o.space,
-            sessions,
-            calibration,
-            seed,
-            ...(dtype ? { dtype } : {}),
-            ...(resolution !== undefined ? { resolution } : {}),
-            ...(o.preset !== undefined ? { preset: o.preset } : {}),
-            ...(method ? { method } : {}),
-          },
-          x,
+      const outcome = await withStfShards(device, o, (shards) =>
+        withEngine(o, cli, (x) =>
+          measureAndBuild(
+            {
+              device,
+              target: targets[0]!,
+              space: o.space,
+              sessions,
+              calibration,
+              seed,
+              ...(dtype ? { dtype } : {}),
+              ...(resolution !== undefined ? { resolution } : {}),
+              ...(o.preset !== undefined ? { preset: o.preset } : {}),
+              ...(method ? { method } : {}),
+            },
+            shards ? { ...x, shards } : x,
+          ),
         ),
       );
       if (!outcome.table) throw interrupted(outcome.result.runId, cli.argv);

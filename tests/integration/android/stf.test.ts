@@ -3,7 +3,7 @@
  * 127.0.0.1: list the farm's matching phones, reserve them, remote-connect them, `adb connect`, shard the
  * workloads over them in parallel into one run, and release every device on success and on failure.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -117,5 +117,42 @@ describe('run --stf: a DeviceFarmer farm', () => {
     expect(r.code).not.toBe(0);
     expect(stf!.reserved.size).toBe(0);
     expect(stf!.log.filter((l) => /^DELETE \/api\/v1\/user\/devices\/FA6A000[12]$/.test(l))).toHaveLength(2);
+  });
+});
+
+describe('lut build --stf', () => {
+  it('shards the table workloads over the farm phones and builds one table for the profile', async () => {
+    const { url, adbPort } = await start();
+    const profile = join(tmp, 'pixel6-gpu.json');
+    writeFileSync(
+      profile,
+      JSON.stringify({
+        schemaVersion: 1,
+        id: 'pixel6',
+        name: 'Google Pixel 6 (GPU only)',
+        connection: { kind: 'adb', model: 'Pixel 6', adbServer: { host: '127.0.0.1', port: adbPort } },
+        targets: [{ target: 'android-gpu', dtype: 'fp16', settings: {} }],
+        workloads: ['conv-s'],
+        preset: 'quick',
+        benchmarkModel: bin,
+      }),
+    );
+    const results = join(tmp, 'lut-results');
+    const file = join(tmp, 'conv-s.lut.json');
+    const r = await runMain(
+      [
+        ...['lut', 'build', '--device', profile, '--target', 'android-gpu', '--space', 'conv-s', '--resolution', '64', '--sessions', '1'],
+        ...['--calibration', '0', '--results', results, '--run-id', 'lutfarm', '-o', file, '--stf', url, '--stf-phones', '2'],
+      ],
+      { STF_TOKEN: TOKEN },
+    );
+    expect(r.stderr).not.toMatch(/FAILED/);
+    expect(r.code, r.stderr.slice(-600)).toBe(0);
+    const table = JSON.parse(readFileSync(file, 'utf8')) as { device: { id: string }; entries: unknown[] };
+    expect(table.device.id).toBe('pixel6');
+    const { records } = await readRun(join(results, 'lutfarm'));
+    const phones = new Set(records.filter((x) => x.kind === 'measurement').map((m) => m.device.id));
+    expect(phones).toEqual(new Set(['pixel6@1', 'pixel6@2']));
+    expect(stf!.reserved.size).toBe(0);
   });
 });

@@ -197,15 +197,21 @@ export async function leaseDevices(client: StfClient, model: string, server: Adb
  * Runs `body` with leased phones and gives them back afterwards: on success, on failure and on SIGINT
  * (then the process exits with 130 once the devices are released).
  */
-export async function withStfLease<T>(lease: StfLease, body: (lease: StfLease) => Promise<T>): Promise<T> {
+export async function withStfLease<T>(
+  lease: StfLease,
+  body: (lease: StfLease) => Promise<T>,
+  on: { signals?: Pick<NodeJS.EventEmitter, 'once' | 'removeListener'>; exit?: (code: number) => void } = {},
+): Promise<T> {
+  const signals = on.signals ?? process;
+  const exit = on.exit ?? ((code: number) => process.exit(code));
   const onSigint = (): void => {
-    void lease.release().finally(() => process.exit(130));
+    void lease.release().finally(() => exit(130));
   };
-  process.once('SIGINT', onSigint);
+  signals.once('SIGINT', onSigint);
   try {
     return await body(lease);
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    signals.removeListener('SIGINT', onSigint);
     await lease.release();
   }
 }

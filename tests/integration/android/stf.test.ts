@@ -3,6 +3,7 @@
  * 127.0.0.1: list the farm's matching phones, reserve them, remote-connect them, `adb connect`, shard the
  * workloads over them in parallel into one run, and release every device on success and on failure.
  */
+import { EventEmitter } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readRun } from '../../../src/results/reader.js';
 import { adbkitTransport } from '../../../src/runners/android/adb.js';
 import { configureAndroid } from '../../../src/runners/android/link.js';
-import { leaseDevices, StfClient } from '../../../src/runners/android/stf.js';
+import { leaseDevices, StfClient, withStfLease } from '../../../src/runners/android/stf.js';
 import { writeArm64Elf } from '../../helpers/android.js';
 import { TestAdbServer, type StandInPhone } from '../../helpers/adb-server.js';
 import { runMain } from '../../helpers/main-io.js';
@@ -107,6 +108,33 @@ describe('run --stf: a DeviceFarmer farm', () => {
       /^reserving FA6A0001 at STF http:\/\/127\.0\.0\.1:\d+ timed out; the farm is busy or the device is stuck: try again later$/,
     );
     expect(stf!.reserved.size).toBe(0);
+  });
+
+  it('SIGINT releases every phone before the process exits', async () => {
+    const { url, adbPort } = await start();
+    const lease = await leaseDevices(new StfClient(new URL(url), TOKEN), 'Pixel 6', { host: '127.0.0.1', port: adbPort });
+    expect(stf!.reserved).toEqual(new Set(['FA6A0001', 'FA6A0002']));
+    const signals = new EventEmitter();
+    let exited: number | null = null;
+    let releasedAtExit = -1;
+    const body = withStfLease(
+      lease,
+      () =>
+        new Promise<void>((resolve) => {
+          signals.emit('SIGINT');
+          setTimeout(resolve, 300);
+        }),
+      {
+        signals,
+        exit: (code) => {
+          exited = code;
+          releasedAtExit = stf!.reserved.size;
+        },
+      },
+    );
+    await body;
+    expect(exited).toBe(130);
+    expect(releasedAtExit).toBe(0);
   });
 
   it('a failure during the run still releases every phone', async () => {

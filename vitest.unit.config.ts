@@ -16,6 +16,7 @@ export default defineConfig({
       'tests/results-writer.test.ts',
       'tests/device-profiles.test.ts',
       'tests/models.test.ts',
+      'tests/table6-models.test.ts',
       'tests/protocol.test.ts',
       'tests/reference.test.ts',
       'tests/search-space.test.ts',

@@ -320,7 +320,8 @@
       var color = COLORS[prov];
       var hollow = prov === 'simulated';
       datasets.push({
-        label: prov,
+        // what each axis of a point is: its latency's provenance, and top-1 always published (Table 6 or its source)
+        label: g.axis === 'latency' && prov !== 'published' ? prov + ' latency, published top-1' : prov,
         data: pts.map(function (p) {
           // names on frontier points and MobileNetV4 models only, so crowded charts stay readable
           var named = !p.dominated || p.name.indexOf('MNv4') === 0;

@@ -60,7 +60,7 @@ const TABLE = {
   workloads: () => [
     new Option(
       '--workload <texts>',
-      'workload(s): model (conv-s), block (conv-m/b05, block:uib(...)@CxHxW) or arch:<space>:<choices>; comma-separated or repeated',
+      'workload(s): model (conv-s), block (conv-m/b05, block:uib(...)@CxHxW), arch:<space>:<choices> or group:table6 (every Table 6 model defined); comma-separated or repeated',
     ).argParser(listFlag('--workload', 'conv-s')),
     new Option('--workloads <texts>', 'same as --workload').argParser(listFlag('--workloads', 'conv-s')).hideHelp(),
   ],

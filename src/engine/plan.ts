@@ -10,6 +10,7 @@
 import { InputError } from '../errors.js';
 import { FORMAT_DTYPES, type ExportDtype } from '../models/export/cache.js';
 import { resolveWorkload } from '../models/workload.js';
+import { expandWorkloadGroups } from '../models/workload-groups.js';
 import type { DeviceProfile } from '../profiles/device.js';
 import { getPreset, type PresetName, type ProtocolSettings } from '../profiles/protocol.js';
 import { measurementKey } from '../results/schema.js';
@@ -135,7 +136,8 @@ function buildPlan(
   const keys = new Set<string>();
   for (const c of columns) {
     const runner = getRunner(c.target.runner);
-    for (const text of workloadsOf(c)) {
+    // a group (`group:table6`) stands for the registry's models of it at planning time
+    for (const text of expandWorkloadGroups(workloadsOf(c))) {
       const w = resolve(text, c.dtype);
       const key = measurementKey(device.id, w.id, c.dtype, c.target);
       if (keys.has(key)) continue; // the same pair listed twice is measured once

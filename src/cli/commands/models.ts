@@ -8,6 +8,7 @@ import { lowerModel } from '../../models/graph.js';
 import { getModel, listModels } from '../../models/registry.js';
 import { loadPublished, type PublishedCell } from '../../models/published.js';
 import { blockText, shapeText } from '../../models/block-text.js';
+import { undefinedTable6Models } from '../../models/table6-models.js';
 import { fmt, markdownTable, textTable, type Column } from '../../report/table.js';
 import { parseChoice, UsageError, parseResolutionFlag } from '../errors.js';
 import type { CliContext } from '../io.js';
@@ -119,6 +120,7 @@ export function register(program: Command, { io }: CliContext): void {
       const cols: Column[] = [
         { header: 'id' },
         { header: 'name' },
+        { header: 'family' },
         { header: 'res', right: true },
         { header: 'params(M)', right: true },
         { header: 'GMACs', right: true },
@@ -131,6 +133,7 @@ export function register(program: Command, { io }: CliContext): void {
       const body = rows.map((r) => [
         r.id,
         r.name,
+        r.family,
         String(r.resolution),
         fmt(r.paramsTrain / 1e6, 2),
         fmt(r.macs / 1e9, 3),
@@ -144,5 +147,8 @@ export function register(program: Command, { io }: CliContext): void {
       io.out(
         'params and GMACs are counted from the definitions (training convention, see src/models/cost.ts); published figures: arXiv 2404.10518 Table 6.\n',
       );
+      const missing = opts.model ? [] : undefinedTable6Models();
+      if (missing.length > 0)
+        io.out(`Table 6 models not defined in this version (published figures only): ${missing.map((m) => `${m.name} (${m.family})`).join(', ')}.\n`);
     });
 }

@@ -35,10 +35,10 @@ const table6 = (id: string): { params: number; macs: number } => {
 };
 
 describe('MultiHardware-MAX/AVG-1.5x (Chu et al. 2020; TF model garden MNMultiMAX/AVG_BLOCK_SPECS)', () => {
-  it('are registered under their Table 6 names, family multi-hardware, 224 px', () => {
+  it('are registered under their Table 6 names, family multihardware, 224 px', () => {
     expect(MULTI_HARDWARE_MODELS.map((m) => [m.id, m.name, m.family, m.resolution])).toEqual([
-      ['multihardware-max-1.5x', 'MultiHardware-MAX-1.5x', 'multi-hardware', 224],
-      ['multihardware-avg-1.5x', 'MultiHardware-AVG-1.5x', 'multi-hardware', 224],
+      ['multihardware-max-1.5x', 'MultiHardware-MAX-1.5x', 'multihardware', 224],
+      ['multihardware-avg-1.5x', 'MultiHardware-AVG-1.5x', 'multihardware', 224],
     ]);
     for (const m of MULTI_HARDWARE_MODELS) {
       expect(getModel(m.id)).toBe(m);
@@ -142,7 +142,7 @@ describe('every Table 6 model has a family; the registry is the one list', () =>
         'mobilenet-v2',
         'mobilenet-v3',
         'mobileone',
-        'multi-hardware',
+        'multihardware',
         'fastvit',
         'efficientvit',
         'convnext',
@@ -163,7 +163,7 @@ describe('every Table 6 model has a family; the registry is the one list', () =>
 
   it('a defined model’s ModelSpec family is its published family', () => {
     for (const m of listModels()) expect({ id: m.id, family: m.family }).toEqual({ id: m.id, family: data.byId.get(m.id)?.family });
-    expect(familyOf('multihardware-avg-1.5x')).toBe('multi-hardware');
+    expect(familyOf('multihardware-avg-1.5x')).toBe('multihardware');
     expect(familyOf('convnext-s')).toBe('convnext');
     expect(familyOf('no-such-model')).toBeUndefined();
   });
@@ -171,7 +171,7 @@ describe('every Table 6 model has a family; the registry is the one list', () =>
   it('defines (at least) the 15 Table 6 models of MNv4, MobileNet V1/V2/V3, MobileOne and MultiHardware, in paper order', () => {
     const defined = definedTable6Models(data);
     const ids = defined.map((m) => m.spec.id);
-    const families = ['mnv4', 'mobilenet-v1', 'mobilenet-v2', 'mobilenet-v3', 'mobileone', 'multi-hardware'];
+    const families = ['mnv4', 'mobilenet-v1', 'mobilenet-v2', 'mobilenet-v3', 'mobileone', 'multihardware'];
     const ofThese = data.models.filter((m) => m.table6 && families.includes(m.family)).map((m) => m.id);
     expect(ofThese).toHaveLength(15);
     for (const id of ofThese) expect(ids).toContain(id);

@@ -113,7 +113,7 @@ export function multiHardware(variant: MultiHardwareVariant, mult: number): Mode
   return {
     id: `multihardware-${variant}-${tag}`,
     name: `${v.name}-${tag}`,
-    family: 'multi-hardware',
+    family: 'multihardware',
     inChannels: 3,
     resolution: 224,
     blocks,

@@ -22,6 +22,7 @@ import { getModel, hasModel, listModels } from '../../../src/models/registry.js'
 import type { InvertedResidualBlock, ModelSpec } from '../../../src/models/spec.js';
 import { definedTable6Models, familyOf, undefinedTable6Models } from '../../../src/models/table6-models.js';
 import { expandWorkloadGroups } from '../../../src/models/workload-groups.js';
+import { resolveWorkload } from '../../../src/models/workload.js';
 import { planDevice } from '../../../src/engine/plan.js';
 import { loadDevice } from '../../../src/profiles/device.js';
 import { simulateDevice } from '../../../src/report/simulation.js';
@@ -189,6 +190,8 @@ describe('group:table6 and the host-table6 profile read the registry', () => {
     const ids = definedTable6Models(data).map((m) => m.spec.id);
     expect(expandWorkloadGroups(['conv-s/b03', 'group:table6'])).toEqual(['conv-s/b03', ...ids]);
     expect(() => expandWorkloadGroups(['group:table7'])).toThrow(/^unknown workload group 'group:table7'; known groups: group:table6$/);
+    // a command that takes one workload says so instead of misreading the group as an architecture
+    expect(() => resolveWorkload('group:table6')).toThrow(/^'group:table6' is a workload group: run and bench expand it/);
   });
 
   it('host-table6 is a valid local profile: ort-cpu and one browser target, every defined Table 6 model on each', () => {

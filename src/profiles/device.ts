@@ -93,7 +93,7 @@ export const DeviceProfileSchema = z
     /** empty only for a device with connection kind 'none' (published figures and simulation only). */
     targets: z.array(DeviceTargetSchema),
     workloads: z.array(z.string().min(1)).min(1),
-    preset: z.enum(['quick', 'default', 'rigorous']).default('default'),
+    preset: z.enum(['quick', 'default', 'rigorous', 'paper']).default('default'),
     /** the workload co-measured with every cell (src/engine/reference.ts; 'none' turns it off; default: by family). */
     reference: z.string().min(1).optional(),
   })

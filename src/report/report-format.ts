@@ -74,7 +74,7 @@ export function reportRows(loaded: LoadedRuns, a: Analysis): ReportRow[] {
       flags: [
         !m.converged ? notConvergedFlag(m.notConverged) : '',
         m.softwareAdapter ? 'software adapter' : '',
-        m.timing === 'external' ? 'externally timed' : '',
+        m.timing === 'external' ? `externally timed: ${m.externalStatistic ?? 'median over sessions'}` : '',
         m.relative && !m.relative.converged ? 'ratio to the reference not converged' : '',
       ]
         .filter(Boolean)

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listDeviceIds, loadDevice, parseDeviceProfile } from '../../../src/profiles/device.js';
 import { resolveWorkload } from '../../../src/models/workload.js';
+import { expandWorkloadGroups } from '../../../src/models/workload-groups.js';
 
 describe('device profiles', () => {
   it('ships host and pixel6, both valid, with resolvable workloads', () => {
@@ -11,7 +12,8 @@ describe('device profiles', () => {
     for (const id of listDeviceIds()) {
       const d = loadDevice(id);
       expect(d.id).toBe(id);
-      for (const w of [...d.workloads, ...d.targets.flatMap((t) => t.workloads ?? [])]) expect(() => resolveWorkload(w)).not.toThrow();
+      const texts = expandWorkloadGroups([...d.workloads, ...d.targets.flatMap((t) => t.workloads ?? [])]);
+      for (const w of texts) expect(() => resolveWorkload(w)).not.toThrow();
     }
     expect(loadDevice('pixel6').targets[0]).toMatchObject({ publishedColumn: 'pixel6_cpu', ridgePoint: { macsPerByte: 31.2 } });
   });
@@ -20,7 +22,9 @@ describe('device profiles', () => {
     const full = loadDevice('host-full');
     expect(quick.targets.map((t) => t.target)).toEqual(['ort-cpu', 'ort-cpu', 'ort-wasm']);
     expect(quick.reference).toBe('conv-s');
-    expect(quick.targets).toEqual(full.targets.filter((t) => t.target === 'ort-cpu' || t.target === 'ort-wasm'));
+    const node = (d: typeof quick) =>
+      d.targets.filter((t) => t.target === 'ort-cpu' || t.target === 'ort-wasm').map((t) => [t.target, t.dtype, t.settings]);
+    expect(node(quick)).toEqual(node(full));
     expect(full.workloads).toEqual(quick.workloads);
   });
   it('host-full runs WebGPU on one MQA block (a pipeline check on a software adapter); host-gpu is host-full with WebGPU on every model', () => {

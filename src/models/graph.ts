@@ -15,6 +15,7 @@
 import type { Activation, BlockSpec, ModelSpec } from './spec.js';
 import { makeDivisible } from './spec.js';
 import { InputError } from '../errors.js';
+import { lowerTable6Block } from './table6-blocks.js';
 
 export type Shape = [c: number, h: number, w: number];
 
@@ -37,10 +38,17 @@ export type LayerOp =
   /** fully connected on a [C,1,1] input -> [outF,1,1], with bias. */
   | { kind: 'linear'; inF: number; outF: number; bias: boolean }
   /**
-   * multi-query attention core. inputs: q [heads*keyDim, H, W], k [keyDim, h, w], v [valueDim, h, w].
-   * out[head*valueDim + d, y, x] = sum_m softmax_m(q_head(y,x) . k(m) / sqrt(keyDim)) v(d, m).
+   * attention core. inputs: q [heads*keyDim, H, W], k [kvHeads*keyDim, h, w], v [kvHeads*valueDim, h, w].
+   * kvHeads 1 (default): multi-query, one K/V head shared by all query heads; kvHeads == heads: standard
+   * multi-head attention (head i reads K/V head i).
+   * out[head*valueDim + d, y, x] = sum_m softmax_m(q_head(y,x) . k_kv(m) / sqrt(keyDim)) v_kv(d, m).
    */
-  | { kind: 'attention'; heads: number; keyDim: number; valueDim: number };
+  | { kind: 'attention'; heads: number; keyDim: number; valueDim: number; kvHeads?: number }
+  /**
+   * LayerNorm over the channels of every pixel (ConvNeXt's channels-first LayerNorm, or a LayerNorm of a
+   * [C,1,1] vector): y = (x - mean_c x) / sqrt(var_c x + eps) * gamma[c] + beta[c], biased variance.
+   */
+  | { kind: 'layernorm'; ch: number; eps: number };
 
 export type LayerKind = LayerOp['kind'];
 
@@ -135,11 +143,17 @@ function outShapeOf(op: LayerOp, inShapes: Shape[], where: string): Shape {
     case 'linear':
       if (h !== 1 || w !== 1 || c !== op.inF) throw new ModelSpecError(`${where}: linear expects [${op.inF},1,1], got [${a}]`);
       return [op.outF, 1, 1];
+    case 'layernorm':
+      if (c !== op.ch) throw new ModelSpecError(`${where}: expects ${op.ch} channels, got ${c}`);
+      return [c, h, w];
     case 'attention': {
       const k = inShapes[1];
       const v = inShapes[2];
       if (!k || !v) throw new ModelSpecError(`${where}: attention needs q, k, v`);
-      if (c !== op.heads * op.keyDim || k[0] !== op.keyDim || v[0] !== op.valueDim) throw new ModelSpecError(`${where}: attention channel mismatch`);
+      const kvh = op.kvHeads ?? 1;
+      if (kvh !== 1 && kvh !== op.heads) throw new ModelSpecError(`${where}: kvHeads must be 1 or heads (${op.heads}), got ${kvh}`);
+      if (c !== op.heads * op.keyDim || k[0] !== kvh * op.keyDim || v[0] !== kvh * op.valueDim)
+        throw new ModelSpecError(`${where}: attention channel mismatch`);
       if (k[1] !== v[1] || k[2] !== v[2]) throw new ModelSpecError(`${where}: key and value token grids differ`);
       return [op.heads * op.valueDim, h, w];
     }
@@ -176,10 +190,10 @@ export class GraphBuilder {
     block: string,
     role: string,
     x: string,
-    o: { kernel: number; stride?: number; outCh: number; act: Activation; depthwise?: boolean; bn?: boolean; bias?: boolean },
+    o: { kernel: number; stride?: number; outCh: number; act: Activation; depthwise?: boolean; bn?: boolean; bias?: boolean; groups?: number },
   ): string {
     const inCh = this.shapeOf(x)[0];
-    const groups = o.depthwise ? inCh : 1;
+    const groups = o.depthwise ? inCh : (o.groups ?? 1);
     const outCh = o.depthwise ? inCh : o.outCh;
     return this.add(
       block,
@@ -203,6 +217,7 @@ export function lowerBlock(g: GraphBuilder, id: string, spec: BlockSpec, x: stri
         depthwise: spec.depthwise,
         bn: spec.bn,
         bias: spec.bias,
+        groups: spec.groups,
       });
     case 'fused_ib': {
       const exp = makeDivisible(inCh * spec.expandRatio, 8);
@@ -270,6 +285,8 @@ export function lowerBlock(g: GraphBuilder, id: string, spec: BlockSpec, x: stri
       return g.add(id, 'fc', { kind: 'linear', inF: inCh, outF: spec.outCh, bias: true }, [x]);
     case 'identity':
       return g.add(id, 'identity', { kind: 'scale', ch: inCh, init: 1 }, [x]);
+    default:
+      return lowerTable6Block(g, id, spec, x);
   }
 }
 

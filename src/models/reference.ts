@@ -14,13 +14,16 @@
  * - affine y = x*scale[c] + shift[c]; scale y = x*gamma[c]; add a+b; mul a[c,y,x]*b[c]; global_pool mean;
  * - linear out[o] = bias[o] + sum_i W[o,i] x[i];
  * - attention: out[h*vd + d, p] = sum_m softmax_m(sum_j q[h*kd + j, p] k[j, m] * (1/sqrt kd)) v[d, m],
- *   with p and m the row-major positions of the query and key/value grids.
+ *   with p and m the row-major positions of the query and key/value grids (with kvHeads == heads, head h
+ *   reads k[h*kd + j, m] and v[h*vd + d, m]);
+ * - layernorm: per pixel, (x - mean_c) / sqrt(biased var_c + eps) * gamma[c] + beta[c].
  *
  * Tensor names reported to `onTensor` (and used as calibration keys by the int8 ONNX exporter):
  *   `input`; `<layer>:out` for every layer output; and the float tensors inside a layer that the ONNX graph
  *   materializes: `<layer>/conv:out` (conv result before a non-trivial activation), `<layer>/mul:out`
  *   (affine x*scale before the shift), `<layer>/scores:out`, `<layer>/scale:out`, `<layer>/softmax:out`,
- *   `<layer>/context:out` (attention). Only their values matter (for ranges), not their memory layout.
+ *   `<layer>/context:out` (attention), `<layer>/{mean,centered,square,var,var_eps,rsqrt,normalized,gamma_mul}:out`
+ *   (layernorm, the steps of the TFLite decomposition). Only their values matter (for ranges), not their memory layout.
  */
 import type { Activation } from './spec.js';
 import type { Graph, Layer, LayerOp } from './graph.js';
@@ -173,6 +176,7 @@ function attention(
   tap: (suffix: string, t: Float32Array) => void,
 ): Float32Array {
   const { heads, keyDim: kd, valueDim: vd } = op;
+  const perHeadKv = (op.kvHeads ?? 1) > 1;
   const [, H, W] = layer.inShapes[0]!;
   const [, h, w] = layer.inShapes[1]!;
   const P = H * W;
@@ -185,12 +189,15 @@ function attention(
   const ctx = new Float32Array(heads * vd * P);
   const row = new Float64Array(M);
   for (let hd = 0; hd < heads; hd++) {
+    // offsets of this head's K and V rows (0 when one K/V head is shared)
+    const kOff = perHeadKv ? hd * kd * M : 0;
+    const vOff = perHeadKv ? hd * vd * M : 0;
     for (let p = 0; p < P; p++) {
       const base = (hd * P + p) * M;
       let mx = -Infinity;
       for (let m = 0; m < M; m++) {
         let dot = 0;
-        for (let j = 0; j < kd; j++) dot += q[(hd * kd + j) * P + p]! * k[j * M + m]!;
+        for (let j = 0; j < kd; j++) dot += q[(hd * kd + j) * P + p]! * k[kOff + j * M + m]!;
         scores[base + m] = dot;
         const sc = Math.fround(dot) * scale;
         scaled[base + m] = sc;
@@ -208,7 +215,7 @@ function attention(
       }
       for (let d = 0; d < vd; d++) {
         let a = 0;
-        for (let m = 0; m < M; m++) a += row[m]! * v[d * M + m]!;
+        for (let m = 0; m < M; m++) a += row[m]! * v[vOff + d * M + m]!;
         ctx[(hd * vd + d) * P + p] = a;
       }
     }
@@ -289,6 +296,44 @@ function runLayer(layer: Layer, xs: Float32Array[], weights: GraphWeights, tap: 
     }
     case 'attention':
       return attention(layer, op, x, xs[1]!, xs[2]!, tap);
+    case 'layernorm': {
+      const lw = weights.get(layer.name);
+      const gamma = need(lw?.weight, C, `${layer.name} gamma`);
+      const beta = need(lw?.bias, C, `${layer.name} beta`);
+      // the intermediates are tapped under the names of the TFLite decomposition (its int8 ranges)
+      const t = Object.fromEntries(
+        ['mean', 'var', 'var_eps', 'rsqrt']
+          .map((k) => [k, new Float32Array(HW)])
+          .concat(['centered', 'square', 'normalized', 'gamma_mul'].map((k) => [k, new Float32Array(x.length)])),
+      ) as Record<string, Float32Array>;
+      const out = new Float32Array(x.length);
+      for (let p = 0; p < HW; p++) {
+        let mean = 0;
+        for (let c = 0; c < C; c++) mean += x[c * HW + p]!;
+        mean /= C;
+        let v = 0;
+        for (let c = 0; c < C; c++) {
+          const d = x[c * HW + p]! - mean;
+          t.centered![c * HW + p] = d;
+          t.square![c * HW + p] = d * d;
+          v += d * d;
+        }
+        const inv = 1 / Math.sqrt(v / C + op.eps);
+        t.mean![p] = mean;
+        t.var![p] = v / C;
+        t.var_eps![p] = v / C + op.eps;
+        t.rsqrt![p] = inv;
+        for (let c = 0; c < C; c++) {
+          const i = c * HW + p;
+          const n = (x[i]! - mean) * inv;
+          t.normalized![i] = n;
+          t.gamma_mul![i] = n * gamma[c]!;
+          out[i] = n * gamma[c]! + beta[c]!;
+        }
+      }
+      for (const [k, a] of Object.entries(t)) tap(k, a);
+      return out;
+    }
   }
 }
 

@@ -4,7 +4,8 @@
  * Format: IR version 8, default-domain opset 17. That is the newest pair that Debian's python3-onnx 1.12
  * checker accepts (ir_version 8, opset 17), and onnxruntime 1.30 runs it. Only standard ops are used:
  * Conv (group = channels for depthwise), Relu, Clip (relu6), HardSwish, HardSigmoid, Div/Erf/Add/Mul
- * (GELU), Add, Mul, GlobalAveragePool, Flatten, Gemm, Reshape, Transpose, MatMul, Softmax, and for int8
+ * (GELU), Add, Mul, GlobalAveragePool, Flatten, Gemm, Reshape, Transpose, MatMul, Softmax,
+ * LayerNormalization (over channels, between two Transposes), and for int8
  * QuantizeLinear/DequantizeLinear. Opset 17 has no Gelu op, so GELU is written as its exact erf form
  * x * (1 + erf(x / sqrt 2)) * 0.5 (Div -> Erf -> Add -> Mul -> Mul), the pattern onnxruntime's GeluFusion
  * rewrites into one Gelu kernel at level `extended` and above (fp32 only: see the `opset` option, which
@@ -494,15 +495,19 @@ function emitLayer(b: OnnxGraphBuilder, layer: Layer, weights: GraphWeights, isG
         b.publishMove(t, srcTensor);
         return t;
       };
+      // one shared K/V head: [1, d, M] broadcasts over the query heads; one per head: [1, heads, d, M]
+      const kvh = op.kvHeads ?? 1;
+      const kvDims = (a: number, c: number): Dims => (kvh === 1 ? [1, a, c] : [1, kvh, a, c]);
+      const swapLast = kvh === 1 ? [0, 2, 1] : [0, 1, 3, 2];
       const scaleConst = b.constant(`${L}/scale_factor`, [], Float32Array.of(1 / Math.sqrt(kd)));
       let probs: string;
       let ctxDims: Dims;
       let ctx: string;
       if (layout === 'keys-first') {
         const q4 = move('Reshape', 'q_reshape', x, layer.inputs[0]!, [1, heads, kd, P]);
-        const k3 = move('Reshape', 'k_reshape', k, layer.inputs[1]!, [1, kd, M]);
-        const kT = move('Transpose', 'k_transpose', b.read(k3), k3, [1, M, kd], [0, 2, 1]);
-        const v3 = move('Reshape', 'v_reshape', v, layer.inputs[2]!, [1, vd, M]);
+        const k3 = move('Reshape', 'k_reshape', k, layer.inputs[1]!, kvDims(kd, M));
+        const kT = move('Transpose', 'k_transpose', b.read(k3), k3, kvDims(M, kd), swapLast);
+        const v3 = move('Reshape', 'v_reshape', v, layer.inputs[2]!, kvDims(vd, M));
         const s = b.node('MatMul', `${L}/scores`, [b.read(kT), b.read(q4)], `${L}/scores:out`, [1, heads, M, P]);
         b.publish(s);
         const sc = b.node('Mul', `${L}/scale`, [b.read(s), scaleConst], `${L}/scale:out`, [1, heads, M, P]);
@@ -515,9 +520,9 @@ function emitLayer(b: OnnxGraphBuilder, layer: Layer, weights: GraphWeights, isG
       } else {
         const q4 = move('Reshape', 'q_reshape', x, layer.inputs[0]!, [1, heads, kd, P]);
         const qT = move('Transpose', 'q_transpose', b.read(q4), q4, [1, heads, P, kd], [0, 1, 3, 2]);
-        const k3 = move('Reshape', 'k_reshape', k, layer.inputs[1]!, [1, kd, M]);
-        const v3 = move('Reshape', 'v_reshape', v, layer.inputs[2]!, [1, vd, M]);
-        const vT = move('Transpose', 'v_transpose', b.read(v3), v3, [1, M, vd], [0, 2, 1]);
+        const k3 = move('Reshape', 'k_reshape', k, layer.inputs[1]!, kvDims(kd, M));
+        const v3 = move('Reshape', 'v_reshape', v, layer.inputs[2]!, kvDims(vd, M));
+        const vT = move('Transpose', 'v_transpose', b.read(v3), v3, kvDims(M, vd), swapLast);
         const s = b.node('MatMul', `${L}/scores`, [b.read(qT), b.read(k3)], `${L}/scores:out`, [1, heads, P, M]);
         b.publish(s);
         const sc = b.node('Mul', `${L}/scale`, [b.read(s), scaleConst], `${L}/scale:out`, [1, heads, P, M]);
@@ -531,6 +536,23 @@ function emitLayer(b: OnnxGraphBuilder, layer: Layer, weights: GraphWeights, isG
       }
       b.node('Reshape', `${L}/out_reshape`, [b.read(ctx), b.i64(`${L}/out_shape`, outDims)], out, outDims);
       return b.publishMove(out, ctx);
+    }
+    case 'layernorm': {
+      // LayerNormalization normalises the last axis: NCHW -> NHWC, normalise, back
+      const lw = layerWeights(weights, layer);
+      const nhwc: Dims = [1, h, w, c];
+      const t = b.node('Transpose', `${L}/to_nhwc`, [x], `${L}/to_nhwc:out`, nhwc, [attr('perm', [0, 2, 3, 1])]);
+      b.publishMove(t, layer.inputs[0]!);
+      // gamma and beta stay float in int8 files too: no quantized LayerNormalization kernel reads them
+      const gamma = b.f32(`${L}/gamma`, [c], needLen(lw.weight, c, `${L} gamma`));
+      const beta = b.f32(`${L}/beta`, [c], needLen(lw.bias, c, `${L} beta`));
+      const n = b.node('LayerNormalization', `${L}/ln`, [b.read(t), gamma, beta], `${L}/ln:out`, nhwc, [
+        attr('axis', -1),
+        attr('epsilon', op.eps, 'float'),
+      ]);
+      b.publish(n, out); // same values as the layer output, which the calibration table names
+      b.node('Transpose', `${L}/to_nchw`, [b.read(n)], out, outDims, [attr('perm', [0, 3, 1, 2])]);
+      return b.publishMove(out, n);
     }
   }
   b.publish(out);

@@ -8,7 +8,8 @@
  *   input -> input;  <layer> -> <layer>:out;  <layer>/fc -> <layer>:out (linear before its reshape);
  *   <layer>/conv -> <layer>/conv:out;  <layer>/mul -> <layer>/mul:out (affine);
  *   <layer>/scores -> <layer>/scores:out;  <layer>/scaled -> <layer>/scale:out;
- *   <layer>/probs -> <layer>/softmax:out;  <layer>/context -> <layer>/context:out.
+ *   <layer>/probs -> <layer>/softmax:out;  <layer>/context -> <layer>/context:out;
+ *   LayerNorm: <layer>/{mean,centered,square,var,var_eps,rsqrt,normalized,gamma_mul} -> the same + `:out`.
  * The remaining tensors follow from their producer by interval arithmetic: RESHAPE / TRANSPOSE keep the
  * range, ADD / MUL with a constant shift / scale it, RELU / RELU6 clamp it (the h-sigmoid chain).
  */
@@ -23,6 +24,15 @@ const SUFFIX_MAP: Record<string, string> = {
   scaled: 'scale',
   probs: 'softmax',
   context: 'context',
+  // LayerNorm internals (reference.ts taps each under the same name)
+  mean: 'mean',
+  centered: 'centered',
+  square: 'square',
+  var: 'var',
+  var_eps: 'var_eps',
+  rsqrt: 'rsqrt',
+  normalized: 'normalized',
+  gamma_mul: 'gamma_mul',
 };
 
 /** The reference tensor name whose range a TFLite tensor has, or undefined when it must be derived. */

@@ -42,9 +42,10 @@ export interface IrTensor {
 
 export type IrOptions =
   | { kind: 'conv2d'; stride: number; act: FusedActivationCode }
-  | { kind: 'depthwise'; stride: number; act: FusedActivationCode }
+  | { kind: 'depthwise'; stride: number; act: FusedActivationCode; multiplier?: number }
   | { kind: 'fully_connected'; act: FusedActivationCode }
   | { kind: 'add'; act: FusedActivationCode }
+  | { kind: 'sub'; act: FusedActivationCode }
   | { kind: 'mul'; act: FusedActivationCode }
   | { kind: 'softmax'; beta: number }
   | { kind: 'reshape'; newShape: number[] }

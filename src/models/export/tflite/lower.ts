@@ -28,9 +28,11 @@
  *                 v [1,h,w,vd] -RESHAPE-> [1, M, vd];  context = BATCH_MATMUL(probs, v) [1, H*W*heads, vd]
  *                 -RESHAPE-> [1,H,W,heads*vd]  (channel head*vd + d, as graph.ts documents).
  *               Folding the heads into the row axis is exact because every head uses the same K and V.
+ *               With one K/V head per query head: see lowerMultiHeadAttention.
+ *   layernorm   MEAN / SUB / MUL / MEAN / ADD(eps) / RSQRT / MUL / MUL(gamma) / ADD(beta) over channels.
  */
 import type { Activation } from '../../spec.js';
-import { INPUT_TENSOR, type Graph, type Layer, type Shape } from '../../graph.js';
+import { INPUT_TENSOR, type Graph, type Layer, type LayerOp, type Shape } from '../../graph.js';
 import type { GraphWeights, LayerWeights } from '../../weights.js';
 import { IrBuilder, type IrModel } from './ir.js';
 import { BuiltinOp, FusedActivation, type FusedActivationCode } from './schema.js';
@@ -80,6 +82,94 @@ function weightsOf(w: GraphWeights, layer: Layer): LayerWeights {
 function expectLength(layer: Layer, what: string, a: Float32Array | undefined, n: number): Float32Array {
   if (!a || a.length !== n) throw new TfliteExportError(`${layer.name}: ${what} has ${a?.length ?? 0} values, expected ${n}`);
   return a;
+}
+
+/**
+ * LayerNorm over the channel axis (last in NHWC): d = x - MEAN(x); r = RSQRT(MEAN(d*d) + eps);
+ * y = d * r * gamma + beta. Only ops that every TFLite runtime has (no LAYER_NORM builtin exists).
+ */
+function lowerLayerNorm(
+  b: IrBuilder,
+  layer: Layer,
+  op: Extract<LayerOp, { kind: 'layernorm' }>,
+  x: number,
+  shape: number[],
+  lw: LayerWeights,
+): number {
+  const L = layer.name;
+  const reduced = [...shape.slice(0, 3), 1];
+  const axes = b.constI32(`${L}/axes`, [3]);
+  const mean = b.activation(`${L}/mean`, reduced);
+  b.op(BuiltinOp.MEAN, [x, axes], [mean], { kind: 'mean', keepDims: true }, L);
+  const d = b.activation(`${L}/centered`, shape);
+  b.op(BuiltinOp.SUB, [x, mean], [d], { kind: 'sub', act: FusedActivation.NONE }, L);
+  const sq = b.activation(`${L}/square`, shape);
+  b.op(BuiltinOp.MUL, [d, d], [sq], { kind: 'mul', act: FusedActivation.NONE }, L);
+  const v = b.activation(`${L}/var`, reduced);
+  b.op(BuiltinOp.MEAN, [sq, axes], [v], { kind: 'mean', keepDims: true }, L);
+  const eps = b.constF32(`${L}/eps`, [1], Float32Array.of(op.eps), 'operand');
+  const ve = b.activation(`${L}/var_eps`, reduced);
+  b.op(BuiltinOp.ADD, [v, eps], [ve], { kind: 'add', act: FusedActivation.NONE }, L);
+  const r = b.activation(`${L}/rsqrt`, reduced);
+  b.op(BuiltinOp.RSQRT, [ve], [r], { kind: 'none' }, L);
+  const n = b.activation(`${L}/normalized`, shape);
+  b.op(BuiltinOp.MUL, [d, r], [n], { kind: 'mul', act: FusedActivation.NONE }, L);
+  const gamma = b.constF32(`${L}/gamma`, [op.ch], expectLength(layer, 'gamma', lw.weight, op.ch), 'operand');
+  const beta = b.constF32(`${L}/beta`, [op.ch], expectLength(layer, 'beta', lw.bias, op.ch), 'operand');
+  const s = b.activation(`${L}/gamma_mul`, shape);
+  b.op(BuiltinOp.MUL, [n, gamma], [s], { kind: 'mul', act: FusedActivation.NONE }, L);
+  const out = b.activation(L, shape);
+  b.op(BuiltinOp.ADD, [s, beta], [out], { kind: 'add', act: FusedActivation.NONE }, L);
+  return out;
+}
+
+/**
+ * Multi-head attention with one K/V head per query head (kvHeads == heads), NHWC:
+ *   q [1,H,W,h*kd] -RESHAPE-> [1,P,h,kd] -TRANSPOSE(0,2,1,3)-> [1,h,P,kd]
+ *   k [1,hk,wk,h*kd] -RESHAPE-> [1,M,h,kd] -TRANSPOSE(0,2,3,1)-> [1,h,kd,M]
+ *   v [1,hk,wk,h*vd] -RESHAPE-> [1,M,h,vd] -TRANSPOSE(0,2,1,3)-> [1,h,M,vd]
+ *   probs = SOFTMAX(BATCH_MATMUL(q, k) * 1/sqrt kd) [1,h,P,M]; ctx = BATCH_MATMUL(probs, v) [1,h,P,vd]
+ *   -TRANSPOSE(0,2,1,3)-> [1,P,h,vd] -RESHAPE-> [1,H,W,h*vd]  (channel head*vd + d).
+ */
+function lowerMultiHeadAttention(
+  b: IrBuilder,
+  layer: Layer,
+  op: Extract<LayerOp, { kind: 'attention' }>,
+  [q, k, v]: [number, number, number],
+  outShape: number[],
+): number {
+  const L = layer.name;
+  const [, hq, wq] = layer.inShapes[0]!;
+  const [, hk, wk] = layer.inShapes[1]!;
+  const { heads: h, keyDim: kd, valueDim: vd } = op;
+  const P = hq * wq;
+  const M = hk * wk;
+  const reshape = (src: number, name: string, shape: number[]): number => {
+    const t = b.activation(name, shape);
+    b.op(BuiltinOp.RESHAPE, [src, b.constI32(`${name}_shape`, shape)], [t], { kind: 'reshape', newShape: shape }, L);
+    return t;
+  };
+  const transpose = (src: number, name: string, perm: number[], shape: number[]): number => {
+    const t = b.activation(name, shape);
+    b.op(BuiltinOp.TRANSPOSE, [src, b.constI32(`${name}_perm`, perm)], [t], { kind: 'transpose' }, L);
+    return t;
+  };
+  const qh = transpose(reshape(q, `${L}/q`, [1, P, h, kd]), `${L}/q_t`, [0, 2, 1, 3], [1, h, P, kd]);
+  const kh = transpose(reshape(k, `${L}/k`, [1, M, h, kd]), `${L}/k_t`, [0, 2, 3, 1], [1, h, kd, M]);
+  const vh = transpose(reshape(v, `${L}/v`, [1, M, h, vd]), `${L}/v_t`, [0, 2, 1, 3], [1, h, M, vd]);
+  const scores = b.activation(`${L}/scores`, [1, h, P, M]);
+  b.op(BuiltinOp.BATCH_MATMUL, [qh, kh], [scores], { kind: 'batch_matmul', adjX: false, adjY: false }, L);
+  const inv = b.constF32(`${L}/inv_sqrt_kd`, [1], Float32Array.of(1 / Math.sqrt(kd)), 'operand');
+  const scaled = b.activation(`${L}/scaled`, [1, h, P, M]);
+  b.op(BuiltinOp.MUL, [scores, inv], [scaled], { kind: 'mul', act: FusedActivation.NONE }, L);
+  const probs = b.activation(`${L}/probs`, [1, h, P, M]);
+  b.op(BuiltinOp.SOFTMAX, [scaled], [probs], { kind: 'softmax', beta: 1 }, L);
+  const ctx = b.activation(`${L}/context`, [1, h, P, vd]);
+  b.op(BuiltinOp.BATCH_MATMUL, [probs, vh], [ctx], { kind: 'batch_matmul', adjX: false, adjY: false }, L);
+  const ct = transpose(ctx, `${L}/context_t`, [0, 2, 1, 3], [1, P, h, vd]);
+  const out = b.activation(L, outShape);
+  b.op(BuiltinOp.RESHAPE, [ct, b.constI32(`${L}/shape`, outShape)], [out], { kind: 'reshape', newShape: outShape }, L);
+  return out;
 }
 
 /** Lowers a graph with its weights to a float32 IR model (inputs: `input` [1,H,W,C]). */
@@ -152,11 +242,14 @@ export function lowerToIr(graph: Graph, weights: GraphWeights): IrModel {
         const lw = weightsOf(weights, layer);
         const k = op.kernel;
         const depthwise = op.groups > 1;
-        if (depthwise && !(op.groups === op.inCh && op.groups === op.outCh)) {
+        // depthwise with a channel multiplier: output channel o reads input channel floor(o / multiplier),
+        // the order of a grouped conv with groups == input channels
+        if (depthwise && !(op.groups === op.inCh && op.outCh % op.inCh === 0)) {
           throw new TfliteExportError(
-            `${L}: grouped conv with ${op.groups} groups of ${op.inCh}->${op.outCh} channels has no TFLite builtin; only groups 1 and depthwise are supported`,
+            `${L}: grouped conv with ${op.groups} groups of ${op.inCh}->${op.outCh} channels has no TFLite builtin; only groups 1 and depthwise (with a channel multiplier) are supported`,
           );
         }
+        const multiplier = depthwise ? op.outCh / op.inCh : 1;
         const wIn = expectLength(layer, 'weight', lw.weight, op.outCh * (op.inCh / op.groups) * k * k);
         const bias = lw.bias ? expectLength(layer, 'bias', lw.bias, op.outCh) : new Float32Array(op.outCh);
         const fused = fusedCode(op.act);
@@ -166,7 +259,14 @@ export function lowerToIr(graph: Graph, weights: GraphWeights): IrModel {
           : b.constF32(`${L}/weight`, [op.outCh, k, k, op.inCh], oihwToOhwi(wIn, op.outCh, op.inCh, k), 'weight');
         const bi = b.constF32(`${L}/bias`, [op.outCh], bias, 'bias');
         const y = b.activation(separate ? `${L}/conv` : L, outShape);
-        if (depthwise) b.op(BuiltinOp.DEPTHWISE_CONV_2D, [x, w, bi], [y], { kind: 'depthwise', stride: op.stride, act: fused }, L);
+        if (depthwise)
+          b.op(
+            BuiltinOp.DEPTHWISE_CONV_2D,
+            [x, w, bi],
+            [y],
+            { kind: 'depthwise', stride: op.stride, act: fused, ...(multiplier > 1 ? { multiplier } : {}) },
+            L,
+          );
         else b.op(BuiltinOp.CONV_2D, [x, w, bi], [y], { kind: 'conv2d', stride: op.stride, act: fused }, L);
         out = separate ? applyAct(layer, op.act, y, outShape, L) : y;
         break;
@@ -223,7 +323,14 @@ export function lowerToIr(graph: Graph, weights: GraphWeights): IrModel {
         }
         break;
       }
+      case 'layernorm':
+        out = lowerLayerNorm(b, layer, op, x, outShape, weightsOf(weights, layer));
+        break;
       case 'attention': {
+        if ((op.kvHeads ?? 1) > 1) {
+          out = lowerMultiHeadAttention(b, layer, op, [x, idOf(layer.inputs[1]!), idOf(layer.inputs[2]!)], outShape);
+          break;
+        }
         const [, hq, wq] = layer.inShapes[0]!;
         const [, hk, wk] = layer.inShapes[1]!;
         const rows = hq * wq * op.heads;

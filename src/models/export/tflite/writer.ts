@@ -65,6 +65,8 @@ export function opVersion(op: IrOp, tensors: IrTensor[]): number {
       return s1 && s2 && so && (s1 * s2) / so >= 1 ? 3 : 2;
     }
     case BuiltinOp.ADD:
+    case BuiltinOp.SUB:
+    case BuiltinOp.RSQRT:
     case BuiltinOp.TRANSPOSE:
     case BuiltinOp.BATCH_MATMUL:
     case BuiltinOp.SOFTMAX:
@@ -133,7 +135,7 @@ function buildOptions(b: flatbuffers.Builder, op: IrOp): [number, number] {
       b.addFieldInt8(S.DepthwiseConv2DOptions.padding, Padding.SAME, 0);
       b.addFieldInt32(S.DepthwiseConv2DOptions.stride_w, o.stride, 0);
       b.addFieldInt32(S.DepthwiseConv2DOptions.stride_h, o.stride, 0);
-      b.addFieldInt32(S.DepthwiseConv2DOptions.depth_multiplier, 1, 0);
+      b.addFieldInt32(S.DepthwiseConv2DOptions.depth_multiplier, o.multiplier ?? 1, 0);
       b.addFieldInt8(S.DepthwiseConv2DOptions.fused_activation_function, o.act, 0);
       b.addFieldInt32(S.DepthwiseConv2DOptions.dilation_w_factor, 1, 1);
       b.addFieldInt32(S.DepthwiseConv2DOptions.dilation_h_factor, 1, 1);
@@ -152,6 +154,12 @@ function buildOptions(b: flatbuffers.Builder, op: IrOp): [number, number] {
       b.addFieldInt8(S.AddOptions.fused_activation_function, o.act, 0);
       b.addFieldInt8(S.AddOptions.pot_scale_int16, 1, 1);
       return [BuiltinOptionsType.AddOptions, b.endObject()];
+    }
+    case 'sub': {
+      b.startObject(2);
+      b.addFieldInt8(S.SubOptions.fused_activation_function, o.act, 0);
+      b.addFieldInt8(S.SubOptions.pot_scale_int16, 1, 1);
+      return [BuiltinOptionsType.SubOptions, b.endObject()];
     }
     case 'mul': {
       b.startObject(1);

@@ -1,0 +1,108 @@
+/**
+ * Block types of the Table 6 comparison models that are not MobileNets (src/models/table6-zoo.ts): ConvNeXt,
+ * FastViT. Same contract as the blocks of spec.ts: each lowers (here) into layer ops of graph.ts that the cost
+ * counter, both exporters and the reference executor read.
+ *
+ * All blocks are the INFERENCE form of their networks: BatchNorm folded into the preceding conv (a conv with
+ * `bn` gets one bias per channel), and FastViT's train-time branches reparameterised into single convs
+ * (Vasu et al., ICCV 2023, Sec. 3.2; apple/ml-fastvit `reparameterize_model`).
+ */
+import type { GraphBuilder } from './graph.js';
+import { ModelSpecError } from './graph.js';
+
+/** LayerNorm over channels (per pixel, or over a pooled [C,1,1] vector). */
+export interface LayerNormBlock {
+  type: 'layernorm';
+  eps: number;
+}
+
+/**
+ * ConvNeXt block (Liu et al., CVPR 2022, Fig. 4; facebookresearch/ConvNeXt models/convnext.py `Block`):
+ * kxk DW conv (bias) -> LayerNorm (eps 1e-6) -> 1x1 to expandRatio*C (bias) -> GELU -> 1x1 to C (bias)
+ * -> [layer scale] -> + input.
+ */
+export interface ConvNextBlock {
+  type: 'convnext';
+  kernel: number;
+  expandRatio: number;
+  layerScale?: number;
+}
+
+/**
+ * FastViT RepMixer block, inference form (apple/ml-fastvit models/fastvit.py `RepMixerBlock`):
+ * token mixer = one kxk DW conv with bias (the reparameterised x + ls * (mixer(x) - norm(x))), then the
+ * ConvFFN branch: 7x7 DW conv -> BN -> 1x1 to int(C*expandRatio) (bias) -> GELU -> 1x1 to C (bias)
+ * -> [layer scale] -> + mixer output.
+ */
+export interface RepMixerBlock {
+  type: 'repmixer';
+  kernel: number;
+  expandRatio: number;
+  layerScale?: number;
+}
+
+/**
+ * FastViT attention block (models/fastvit.py `AttentionBlock` + `MHSA`): x + ls1 * MHSA(BN(x)), then the
+ * same ConvFFN branch as RepMixerBlock. MHSA: C / headDim heads, q, k, v = 1x1 (no bias) of C channels
+ * each (the official qkv Linear C -> 3C split in three), softmax(q k^T / sqrt(headDim)) v per head, output
+ * 1x1 C -> C with bias.
+ */
+export interface VitAttentionBlock {
+  type: 'vit_attn';
+  headDim: number;
+  expandRatio: number;
+  layerScale?: number;
+}
+
+export type Table6BlockSpec = LayerNormBlock | ConvNextBlock | RepMixerBlock | VitAttentionBlock;
+export type Table6BlockType = Table6BlockSpec['type'];
+
+/** ConvNeXt's LayerNorm epsilon (models/convnext.py: `LayerNorm(..., eps=1e-6)` everywhere). */
+export const CONVNEXT_LN_EPS = 1e-6;
+
+/** FastViT ConvFFN (models/fastvit.py `ConvFFN`) with layer scale and the residual add. */
+function convFfn(g: GraphBuilder, id: string, x: string, expandRatio: number, layerScale: number | undefined, prefix: string): string {
+  const c = g.shapeOf(x)[0];
+  const hidden = Math.floor(c * expandRatio);
+  let y = g.conv(id, `${prefix}dw`, x, { kernel: 7, outCh: c, act: 'none', depthwise: true });
+  y = g.conv(id, `${prefix}fc1`, y, { kernel: 1, outCh: hidden, act: 'gelu', bn: false, bias: true });
+  y = g.conv(id, `${prefix}fc2`, y, { kernel: 1, outCh: c, act: 'none', bn: false, bias: true });
+  if (layerScale !== undefined) y = g.add(id, `${prefix}layer_scale`, { kind: 'scale', ch: c, init: layerScale }, [y]);
+  return g.add(id, `${prefix}add`, { kind: 'add' }, [y, x]);
+}
+
+/** Lowers one Table 6 block onto the builder; returns the block's output tensor. */
+export function lowerTable6Block(g: GraphBuilder, id: string, spec: Table6BlockSpec, x: string): string {
+  const [inCh] = g.shapeOf(x);
+  switch (spec.type) {
+    case 'layernorm':
+      return g.add(id, 'ln', { kind: 'layernorm', ch: inCh, eps: spec.eps }, [x]);
+    case 'convnext': {
+      const hidden = Math.floor(inCh * spec.expandRatio);
+      let y = g.conv(id, 'dw', x, { kernel: spec.kernel, outCh: inCh, act: 'none', depthwise: true, bn: false, bias: true });
+      y = g.add(id, 'ln', { kind: 'layernorm', ch: inCh, eps: CONVNEXT_LN_EPS }, [y]);
+      y = g.conv(id, 'pw1', y, { kernel: 1, outCh: hidden, act: 'gelu', bn: false, bias: true });
+      y = g.conv(id, 'pw2', y, { kernel: 1, outCh: inCh, act: 'none', bn: false, bias: true });
+      if (spec.layerScale !== undefined) y = g.add(id, 'layer_scale', { kind: 'scale', ch: inCh, init: spec.layerScale }, [y]);
+      return g.add(id, 'add', { kind: 'add' }, [y, x]);
+    }
+    case 'repmixer': {
+      const m = g.conv(id, 'mixer', x, { kernel: spec.kernel, outCh: inCh, act: 'none', depthwise: true, bn: false, bias: true });
+      return convFfn(g, id, m, spec.expandRatio, spec.layerScale, 'ffn_');
+    }
+    case 'vit_attn': {
+      if (inCh % spec.headDim !== 0) throw new ModelSpecError(`${id}: ${inCh} channels are not a multiple of headDim ${spec.headDim}`);
+      const heads = inCh / spec.headDim;
+      const n = g.add(id, 'norm', { kind: 'affine', ch: inCh }, [x]);
+      const qkv = { kernel: 1, outCh: inCh, act: 'none', bn: false } as const;
+      const q = g.conv(id, 'q', n, qkv);
+      const k = g.conv(id, 'k', n, qkv);
+      const v = g.conv(id, 'v', n, qkv);
+      const a = g.add(id, 'attn', { kind: 'attention', heads, keyDim: spec.headDim, valueDim: spec.headDim, kvHeads: heads }, [q, k, v]);
+      let y = g.conv(id, 'proj', a, { kernel: 1, outCh: inCh, act: 'none', bn: false, bias: true });
+      if (spec.layerScale !== undefined) y = g.add(id, 'layer_scale', { kind: 'scale', ch: inCh, init: spec.layerScale }, [y]);
+      y = g.add(id, 'add', { kind: 'add' }, [y, x]);
+      return convFfn(g, id, y, spec.expandRatio, spec.layerScale, 'ffn_');
+    }
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The Table 6 comparison models that are not MobileNets (src/models/table6-zoo.ts): each model's parameter and
+ * MAC counts are held against the published figures, with their sources, and whole models export, pass
+ * onnx.checker and flatc, and run in onnxruntime-node and LiteRT like the reference executor.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { graphCost } from '../src/models/cost.js';
+import { exportOnnx } from '../src/models/export/onnx.js';
+import { exportTflite, readTflite } from '../src/models/export/tflite.js';
+import { lowerModel } from '../src/models/graph.js';
+import { getPublished, loadPublished } from '../src/models/published.js';
+import { getModel, listModels } from '../src/models/registry.js';
+import { CONVNEXT_S, TABLE6_ZOO_MODELS } from '../src/models/table6-zoo.js';
+import { seededInput } from '../src/models/weights.js';
+import { cleanScratch, flatcOps, HAS_FLATC, hasOnnxChecker, onnxCheck, runOrt } from './helpers/table6-runtimes.js';
+
+afterAll(cleanScratch);
+
+/** Published counts held by the tests: [id, params (M), MACs (G), source, note]. */
+const PUBLISHED: [string, number, number, string][] = [
+  ['convnext-s', 50.223688, 8.68, 'torchvision ConvNeXt_Small_Weights docs: num_params 50223688, GFLOPS 8.68 (MACs); Table 6: 50 M, 8.7 G'],
+];
+
+describe('params and MACs against published figures', () => {
+  const data = loadPublished();
+
+  it('ConvNeXt-S has exactly the official parameter count and the published MACs', () => {
+    const c = graphCost(lowerModel(CONVNEXT_S));
+    // torchvision's count of the same architecture (every conv/linear bias, LN gamma+beta, layer scale)
+    expect(c.paramsInfer).toBe(50_223_688);
+    expect(c.paramsTrain).toBe(50_223_688);
+    for (const [id, params, macs, source] of PUBLISHED) {
+      const m = graphCost(lowerModel(getModel(id)));
+      expect(Math.abs(m.paramsInfer / 1e6 / params - 1), source).toBeLessThan(0.01);
+      expect(Math.abs(m.macs / 1e9 / macs - 1), source).toBeLessThan(0.05);
+    }
+  });
+
+  it('every model is within 5% of the Table 6 MACs and each params figure is within 1% or carries a note', () => {
+    const report: string[] = [];
+    for (const m of TABLE6_ZOO_MODELS) {
+      const row = getPublished(m.id, data).table6!;
+      if (row.params.state !== 'value' || row.macs.state !== 'value') throw new Error(`${m.id}: no Table 6 counts`);
+      const c = graphCost(lowerModel(m));
+      const pErr = c.paramsInfer / 1e6 / row.params.value - 1;
+      const mErr = c.macs / 1e9 / row.macs.value - 1;
+      report.push(
+        `${m.id} params ${(c.paramsInfer / 1e6).toFixed(2)} (${(100 * pErr).toFixed(1)}%) MACs ${(c.macs / 1e9).toFixed(3)} (${(100 * mErr).toFixed(1)}%)`,
+      );
+      expect(Math.abs(mErr), `${m.id} MACs`).toBeLessThan(0.05);
+      if (Math.abs(pErr) >= 0.01)
+        expect(
+          row.notes.some((n) => n.column === 'params'),
+          `${m.id} params ${pErr}`,
+        ).toBe(true);
+    }
+    expect(report).toHaveLength(TABLE6_ZOO_MODELS.length);
+  });
+
+  it('every zoo model is in the registry with a family and a cited source', () => {
+    for (const m of TABLE6_ZOO_MODELS) {
+      expect(listModels()).toContain(m);
+      expect(m.source).toMatch(/arXiv \d{4}\.\d{5}/);
+      expect(getPublished(m.name, data).id).toBe(m.id);
+    }
+  });
+});
+
+describe('whole models export and run', () => {
+  it('ConvNext-S at native resolution: ONNX passes the checker and runs to [1, 1000]', async () => {
+    for (const m of [CONVNEXT_S]) {
+      const g = lowerModel(m);
+      const bytes = exportOnnx(g, { dtype: 'fp32' });
+      if (hasOnnxChecker) expect(onnxCheck(bytes)).toBe('');
+      const y = await runOrt(bytes, g, seededInput(g, 1));
+      expect(y.length).toBe(1000);
+      expect(y.every(Number.isFinite)).toBe(true);
+      const t = exportTflite(g, { dtype: 'fp32' });
+      if (HAS_FLATC) expect(flatcOps(t).length).toBe(readTflite(t).subgraphs[0]!.operators.length);
+    }
+  }, 120_000);
+});

@@ -9,10 +9,11 @@ import { exportOnnx } from '../src/models/export/onnx.js';
 import { exportTflite, readTflite } from '../src/models/export/tflite.js';
 import { lowerModel } from '../src/models/graph.js';
 import { getPublished, loadPublished } from '../src/models/published.js';
+import { runReference } from '../src/models/reference.js';
 import { getModel, listModels } from '../src/models/registry.js';
-import { CONVNEXT_S, TABLE6_ZOO_MODELS } from '../src/models/table6-zoo.js';
-import { seededInput } from '../src/models/weights.js';
-import { cleanScratch, flatcOps, HAS_FLATC, hasOnnxChecker, onnxCheck, runOrt } from './helpers/table6-runtimes.js';
+import { CONVNEXT_S, FASTVIT_MODELS, TABLE6_ZOO_MODELS } from '../src/models/table6-zoo.js';
+import { initWeights, seededInput } from '../src/models/weights.js';
+import { cleanScratch, errors, flatcOps, HAS_FLATC, hasOnnxChecker, onnxCheck, runLiteRt, runOrt } from './helpers/table6-runtimes.js';
 
 afterAll(cleanScratch);
 
@@ -57,6 +58,16 @@ describe('params and MACs against published figures', () => {
     expect(report).toHaveLength(TABLE6_ZOO_MODELS.length);
   });
 
+  it('FastViT counts follow the official code: attention variants add exactly the stage-4 MHSA and RepCPE', () => {
+    const count = (id: string): number => graphCost(lowerModel(getModel(id))).paramsInfer;
+    // SA12 - S12 = 2 blocks of (BN 2C + q,k,v C*C + proj C*C + C) + RepCPE (49 C + C), C = 512
+    const C = 512;
+    expect(count('fastvit-sa12') - count('fastvit-s12')).toBe(2 * (2 * C + 4 * C * C + C + C) + 50 * C - 2 * (9 * C + C));
+    // T8 at 256x256: the FastViT paper's 0.7 GFLOPs (MACs) for 3.6 M params
+    expect(graphCost(lowerModel(getModel('fastvit-t8'))).macs / 1e9).toBeCloseTo(0.685, 3);
+    expect(FASTVIT_MODELS.map((m) => m.resolution)).toEqual([256, 256, 256, 256, 256]);
+  });
+
   it('every zoo model is in the registry with a family and a cited source', () => {
     for (const m of TABLE6_ZOO_MODELS) {
       expect(listModels()).toContain(m);
@@ -67,8 +78,20 @@ describe('params and MACs against published figures', () => {
 });
 
 describe('whole models export and run', () => {
-  it('ConvNext-S at native resolution: ONNX passes the checker and runs to [1, 1000]', async () => {
-    for (const m of [CONVNEXT_S]) {
+  it('FastViT-SA12 at 64x64: onnxruntime-node and LiteRT match the reference executor', async () => {
+    const g = lowerModel(getModel('fastvit-sa12'), 64);
+    const w = initWeights(g, 1);
+    const x = seededInput(g, 2);
+    const ref = runReference(g, w, x);
+    const onnx = exportOnnx(g, { dtype: 'fp32', weights: w });
+    expect(errors(await runOrt(onnx, g, x), ref).maxRel).toBeLessThanOrEqual(1e-4);
+    if (hasOnnxChecker) expect(onnxCheck(onnx)).toBe('');
+    const tfl = exportTflite(g, { dtype: 'fp32', weights: w });
+    expect(errors(await runLiteRt(g, tfl, x), ref).maxRel).toBeLessThanOrEqual(1e-3);
+  });
+
+  it('ConvNext-S and FastViT-T8 at native resolution: ONNX passes the checker and runs to [1, 1000]', async () => {
+    for (const m of [getModel('fastvit-t8'), CONVNEXT_S]) {
       const g = lowerModel(m);
       const bytes = exportOnnx(g, { dtype: 'fp32' });
       if (hasOnnxChecker) expect(onnxCheck(bytes)).toBe('');

@@ -54,5 +54,90 @@ export function convNext(id: string, name: string, depths: readonly number[], di
 /** ConvNeXt-S: depths [3,3,27,3], dims [96,192,384,768] (models/convnext.py `convnext_small`). */
 export const CONVNEXT_S = convNext('convnext-s', 'ConvNext-S', [3, 3, 27, 3], [96, 192, 384, 768]);
 
+// -------------------------------------------------------------------------------------------------- FastViT
+
+interface FastVitConfig {
+  layers: readonly number[];
+  dims: readonly number[];
+  mlpRatio: number;
+  /** the last stage uses attention blocks and a RepCPE before them (SA variants). */
+  attention: boolean;
+  layerScale: number;
+}
+
+/**
+ * FastViT (Vasu et al., FastViT: A Fast Hybrid Vision Transformer using Structural Reparameterization, ICCV
+ * 2023, arXiv 2303.14189, Table 1; apple/ml-fastvit models/fastvit.py, models/modules/mobileone.py,
+ * models/modules/replknet.py), reparameterised (`reparameterize_model`), input 256x256 (the repo's default_cfg):
+ * - stem: three MobileOne blocks, 3x3/2 conv, 3x3/2 DW conv, 1x1 conv, each one conv with bias + GELU;
+ * - stages of RepMixer blocks (3x3 DW mixer conv, ConvFFN: 7x7 DW + BN, 1x1 up, GELU, 1x1 down, layer scale);
+ *   SA variants: the last stage starts with a RepCPE (7x7 DW conv with bias, the skip folded in) and uses
+ *   attention blocks (BN, MHSA with head dim 32, layer scale, ConvFFN);
+ * - between stages a PatchEmbed: ReparamLargeKernelConv 7x7/2 with groups = input channels (C -> 2C, the
+ *   3x3 branch folded in) + GELU, then a 1x1 MobileOne conv + GELU;
+ * - head: conv_exp, a 3x3 MobileOne conv C -> 2C with C groups, SE (reduce int(2C * 0.0625), ReLU,
+ *   sigmoid gate), GELU; global average pool; linear.
+ */
+function fastVit(id: string, name: string, c: FastVitConfig): ModelSpec {
+  const d0 = c.dims[0]!;
+  const conv = (kernel: number, stride: number, outCh: number, extra: Partial<Extract<BlockSpec, { type: 'conv_bn' }>> = {}): BlockSpec => ({
+    type: 'conv_bn',
+    kernel,
+    stride,
+    outCh,
+    act: 'gelu',
+    bn: false,
+    bias: true,
+    ...extra,
+  });
+  const blocks: PlacedBlock[] = [place('stem', conv(3, 2, d0)), place('stem', conv(3, 2, d0, { depthwise: true })), place('stem', conv(1, 1, d0))];
+  c.layers.forEach((depth, i) => {
+    const stage = String(i + 1);
+    const dim = c.dims[i]!;
+    if (i > 0) {
+      blocks.push(place(stage, conv(7, 2, dim, { groups: c.dims[i - 1]! })));
+      blocks.push(place(stage, conv(1, 1, dim)));
+    }
+    const attention = c.attention && i === c.layers.length - 1;
+    if (attention) blocks.push(place(stage, conv(7, 1, dim, { depthwise: true, act: 'none' })));
+    for (let b = 0; b < depth; b++) {
+      blocks.push(
+        place(
+          stage,
+          attention
+            ? { type: 'vit_attn', headDim: 32, expandRatio: c.mlpRatio, layerScale: c.layerScale }
+            : { type: 'repmixer', kernel: 3, expandRatio: c.mlpRatio, layerScale: c.layerScale },
+        ),
+      );
+    }
+  });
+  const last = c.dims[c.dims.length - 1]!;
+  blocks.push(place('head', conv(3, 1, 2 * last, { groups: last, act: 'none' })));
+  blocks.push(place('head', { type: 'squeeze_excite', seCh: Math.floor(2 * last * 0.0625), gate: 'sigmoid', act: 'gelu' }));
+  blocks.push(place('head', { type: 'global_pool' }));
+  blocks.push(place('classifier', { type: 'linear', outCh: NUM_CLASSES }));
+  return {
+    id,
+    name,
+    family: 'fastvit',
+    inChannels: 3,
+    resolution: 256,
+    blocks,
+    source:
+      `arXiv 2303.14189 (FastViT) Table 1; apple/ml-fastvit models/fastvit.py (layers [${c.layers}], embed_dims [${c.dims}], ` +
+      `mlp_ratio ${c.mlpRatio}${c.attention ? ', last stage RepCPE + attention' : ''}), reparameterised, 256x256`,
+  };
+}
+
+const FASTVIT_DIMS = [64, 128, 256, 512] as const;
+
+export const FASTVIT_MODELS: readonly ModelSpec[] = [
+  fastVit('fastvit-t8', 'FastViT-T8', { layers: [2, 2, 4, 2], dims: [48, 96, 192, 384], mlpRatio: 3, attention: false, layerScale: 1e-5 }),
+  fastVit('fastvit-s12', 'FastViT-S12', { layers: [2, 2, 6, 2], dims: FASTVIT_DIMS, mlpRatio: 4, attention: false, layerScale: 1e-5 }),
+  fastVit('fastvit-sa12', 'FastViT-SA12', { layers: [2, 2, 6, 2], dims: FASTVIT_DIMS, mlpRatio: 4, attention: true, layerScale: 1e-5 }),
+  fastVit('fastvit-sa24', 'FastViT-SA24', { layers: [4, 4, 12, 4], dims: FASTVIT_DIMS, mlpRatio: 4, attention: true, layerScale: 1e-5 }),
+  fastVit('fastvit-sa36', 'FastViT-SA36', { layers: [6, 6, 18, 6], dims: FASTVIT_DIMS, mlpRatio: 4, attention: true, layerScale: 1e-6 }),
+];
+
 /** Every Table 6 model defined in this file. */
-export const TABLE6_ZOO_MODELS: readonly ModelSpec[] = [CONVNEXT_S];
+export const TABLE6_ZOO_MODELS: readonly ModelSpec[] = [CONVNEXT_S, ...FASTVIT_MODELS];

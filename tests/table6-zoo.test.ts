@@ -58,6 +58,16 @@ describe('params and MACs against published figures', () => {
     expect(report).toHaveLength(TABLE6_ZOO_MODELS.length);
   });
 
+  it('EfficientViT counts: B1 and B3 within 1% of Table 6, B2 within the integer 24M of the README', () => {
+    const p = (id: string): number => graphCost(lowerModel(getModel(id))).paramsInfer / 1e6;
+    const m = (id: string): number => graphCost(lowerModel(getModel(id))).macs / 1e9;
+    expect(Math.abs(p('mit-efficientvit-b1-r224') / 9.1 - 1)).toBeLessThan(0.01);
+    expect(Math.abs(m('mit-efficientvit-b1-r224') / 0.52 - 1)).toBeLessThan(0.01); // README: 0.52 G
+    expect(Math.round(p('mit-efficientvit-b2-r256'))).toBe(24);
+    expect(Math.abs(m('mit-efficientvit-b2-r256') / 2.1 - 1)).toBeLessThan(0.02);
+    expect(Math.abs(p('mit-efficientvit-b3-r224') / 49 - 1)).toBeLessThan(0.01);
+  });
+
   it('FastViT counts follow the official code: attention variants add exactly the stage-4 MHSA and RepCPE', () => {
     const count = (id: string): number => graphCost(lowerModel(getModel(id))).paramsInfer;
     // SA12 - S12 = 2 blocks of (BN 2C + q,k,v C*C + proj C*C + C) + RepCPE (49 C + C), C = 512
@@ -88,6 +98,19 @@ describe('whole models export and run', () => {
     if (hasOnnxChecker) expect(onnxCheck(onnx)).toBe('');
     const tfl = exportTflite(g, { dtype: 'fp32', weights: w });
     expect(errors(await runLiteRt(g, tfl, x), ref).maxRel).toBeLessThanOrEqual(1e-3);
+  });
+
+  it('EfficientViT-B1 at 64x64: onnxruntime-node and LiteRT (fp32 and int8) match the reference executor', async () => {
+    const g = lowerModel(getModel('mit-efficientvit-b1-r224'), 64);
+    const w = initWeights(g, 1);
+    const x = seededInput(g, 2);
+    const ref = runReference(g, w, x);
+    const onnx = exportOnnx(g, { dtype: 'fp32', weights: w });
+    expect(errors(await runOrt(onnx, g, x), ref).maxRel).toBeLessThanOrEqual(1e-4);
+    if (hasOnnxChecker) expect(onnxCheck(onnx)).toBe('');
+    expect(errors(await runLiteRt(g, exportTflite(g, { dtype: 'fp32', weights: w }), x), ref).maxRel).toBeLessThanOrEqual(1e-3);
+    const int8 = exportTflite(g, { dtype: 'int8', weights: w, calibration: [{ input: x }], io: 'float32' });
+    expect(errors(await runLiteRt(g, int8, x), ref).relRms).toBeLessThan(0.2);
   });
 
   it('ConvNext-S and FastViT-T8 at native resolution: ONNX passes the checker and runs to [1, 1000]', async () => {

@@ -4,7 +4,7 @@
  *   conv_bn(k3,s2,o32,relu[,dw][,nobn][,bias])   fused_ib(k3,s2,e4,o48,relu)
  *   uib(a<startDw>,m<middleDw>,s2,e4,o80,relu[,ls1e-05])   mqa(h4,kd64,vd64,kv2[,ls1e-05])
  *   ir(k3,s2,x96,o24,relu6[,se24])   se(c56,gsigmoid,relu)   global_pool()   linear(o1000)   identity()
- *   layernorm(eps1e-06)   convnext(k7,e4[,ls1e-06])   repmixer(k3,e3[,ls1e-05])   vit_attn(hd32,e4[,ls1e-05])
+ *   layernorm(eps1e-06,none)   lite_mla(d16,k5)   linear(o1600,nobias)   convnext(k7,e4[,ls1e-06])   repmixer(k3,e3[,ls1e-05])   vit_attn(hd32,e4[,ls1e-05])
  *   (conv_bn also takes g<groups>; its kernel may be even only when it equals the stride: a patchify conv)
  * (`g<activation>` names the SE gate; the bare activation is the one applied after the gating multiply.)
  */
@@ -44,11 +44,13 @@ export function blockText(spec: BlockSpec): string {
     case 'global_pool':
       return 'global_pool()';
     case 'linear':
-      return `linear(o${spec.outCh})`;
+      return `linear(o${spec.outCh}${spec.bias === false ? ',nobias' : ''})`;
     case 'identity':
       return 'identity()';
     case 'layernorm':
-      return `layernorm(eps${spec.eps})`;
+      return `layernorm(eps${spec.eps},${spec.act})`;
+    case 'lite_mla':
+      return `lite_mla(d${spec.dim},k${spec.scale})`;
     case 'convnext':
     case 'repmixer': {
       const t = [`k${spec.kernel}`, `e${String(spec.expandRatio)}`];
@@ -75,9 +77,10 @@ const BLOCK_KEYS: Record<string, { type: BlockSpec['type']; required: string[]; 
   ir: { type: 'inverted_residual', required: ['k', 's', 'x', 'o'], optional: ['se'], flags: [], act: true },
   se: { type: 'squeeze_excite', required: ['c'], optional: [], flags: [], act: true },
   global_pool: { type: 'global_pool', required: [], optional: [], flags: [], act: false },
-  linear: { type: 'linear', required: ['o'], optional: [], flags: [], act: false },
+  linear: { type: 'linear', required: ['o'], optional: [], flags: ['nobias'], act: false },
   identity: { type: 'identity', required: [], optional: [], flags: [], act: false },
-  layernorm: { type: 'layernorm', required: ['eps'], optional: [], flags: [], act: false },
+  layernorm: { type: 'layernorm', required: ['eps'], optional: [], flags: [], act: true },
+  lite_mla: { type: 'lite_mla', required: ['d', 'k'], optional: [], flags: [], act: false },
   convnext: { type: 'convnext', required: ['k', 'e'], optional: ['ls'], flags: [], act: false },
   repmixer: { type: 'repmixer', required: ['k', 'e'], optional: ['ls'], flags: [], act: false },
   vit_attn: { type: 'vit_attn', required: ['hd', 'e'], optional: ['ls'], flags: [], act: false },
@@ -203,18 +206,20 @@ export function parseBlockText(text: string): BlockSpec {
     case 'global_pool':
       return { type: 'global_pool' };
     case 'linear':
-      return { type: 'linear', outCh: int('o', 1) };
+      return { type: 'linear', outCh: int('o', 1), ...(flags.has('nobias') ? { bias: false } : {}) };
     case 'identity':
       return { type: 'identity' };
     case 'layernorm': {
       const eps = v('eps');
       if (!(eps > 0 && eps < 1)) throw new ModelSpecError(`'eps' in block '${text}' must be in (0, 1)`);
-      return { type: 'layernorm', eps };
+      return { type: 'layernorm', eps, act: a };
     }
     case 'convnext':
     case 'repmixer':
       return { type: kind.type, kernel: kernel('k', false), expandRatio: ratio('e'), ...ls };
     case 'vit_attn':
       return { type: 'vit_attn', headDim: int('hd', 1), expandRatio: ratio('e'), ...ls };
+    case 'lite_mla':
+      return { type: 'lite_mla', dim: int('d', 1), scale: kernel('k', false) };
   }
 }

@@ -5,7 +5,8 @@
  * Definitions (per layer):
  * - MACs: multiply-accumulates of convolutions (outH*outW*outCh*(inCh/groups)*k*k), linear layers
  *   (inF*outF) and the attention matmuls (Q.K^T: N*heads*M*keyDim, A.V: N*heads*M*valueDim, N query tokens,
- *   M key/value tokens; the same with one K/V head per query head). Elementwise ops, pooling, softmax,
+ *   M key/value tokens; the same with one K/V head per query head), and ReLU linear attention
+ *   (heads * 2 (dim+1) dim N, as EfficientViT computes it). Elementwise ops, pooling, softmax,
  *   normalisation and activations count 0 MACs (the convention of
  *   the paper, timm's counter and the reference's `mqa_macs_formula`).
  * - Parameters, training convention: conv/linear weights + conv biases + BatchNorm affine (gamma, beta:
@@ -81,6 +82,10 @@ export function layerCost(layer: Layer): LayerCost {
       macs = n * op.heads * m * (op.keyDim + op.valueDim);
       break;
     }
+    case 'linear_attention':
+      // v.k^T with v padded by a row of ones ((dim+1)*dim*N), then (vk).q ((dim+1)*dim*N): the official form
+      macs = op.heads * 2 * (op.dim + 1) * op.dim * outH * outW;
+      break;
     case 'layernorm':
     case 'affine':
       paramsTrain = 2 * op.ch;
@@ -92,6 +97,7 @@ export function layerCost(layer: Layer): LayerCost {
       break;
     case 'add':
     case 'mul':
+    case 'concat':
     case 'act':
     case 'global_pool':
       break;

@@ -48,7 +48,16 @@ export type LayerOp =
    * LayerNorm over the channels of every pixel (ConvNeXt's channels-first LayerNorm, or a LayerNorm of a
    * [C,1,1] vector): y = (x - mean_c x) / sqrt(var_c x + eps) * gamma[c] + beta[c], biased variance.
    */
-  | { kind: 'layernorm'; ch: number; eps: number };
+  | { kind: 'layernorm'; ch: number; eps: number }
+  /** channel concatenation of all inputs (same H, W), in input order. */
+  | { kind: 'concat' }
+  /**
+   * ReLU linear attention (EfficientViT's LiteMLA core, Cai et al., ICCV 2023). Input [heads*3*dim, H, W]:
+   * head h's channels are q, k, v (dim each) at h*3*dim. Per head, with q = relu(q), k = relu(k) over the
+   * N = H*W tokens: out[d, n] = sum_j (sum_m v[d,m] k[j,m]) q[j,n] / (sum_j (sum_m k[j,m]) q[j,n] + eps).
+   * Output [heads*dim, H, W], head h at h*dim.
+   */
+  | { kind: 'linear_attention'; heads: number; dim: number; eps: number };
 
 export type LayerKind = LayerOp['kind'];
 
@@ -146,6 +155,14 @@ function outShapeOf(op: LayerOp, inShapes: Shape[], where: string): Shape {
     case 'layernorm':
       if (c !== op.ch) throw new ModelSpecError(`${where}: expects ${op.ch} channels, got ${c}`);
       return [c, h, w];
+    case 'concat': {
+      if (inShapes.length < 2) throw new ModelSpecError(`${where}: concat needs at least two inputs`);
+      if (inShapes.some((s) => s[1] !== h || s[2] !== w)) throw new ModelSpecError(`${where}: concat of different spatial sizes`);
+      return [inShapes.reduce((n, s) => n + s[0], 0), h, w];
+    }
+    case 'linear_attention':
+      if (c !== op.heads * 3 * op.dim) throw new ModelSpecError(`${where}: linear attention expects ${op.heads * 3 * op.dim} channels, got ${c}`);
+      return [op.heads * op.dim, h, w];
     case 'attention': {
       const k = inShapes[1];
       const v = inShapes[2];
@@ -282,7 +299,7 @@ export function lowerBlock(g: GraphBuilder, id: string, spec: BlockSpec, x: stri
       return g.add(id, 'pool', { kind: 'global_pool' }, [x]);
     case 'linear':
       if (inH !== 1 || inW !== 1) throw new ModelSpecError(`${id}: linear needs a pooled [C,1,1] input, got [${inCh},${inH},${inW}]`);
-      return g.add(id, 'fc', { kind: 'linear', inF: inCh, outF: spec.outCh, bias: true }, [x]);
+      return g.add(id, 'fc', { kind: 'linear', inF: inCh, outF: spec.outCh, bias: spec.bias ?? true }, [x]);
     case 'identity':
       return g.add(id, 'identity', { kind: 'scale', ch: inCh, init: 1 }, [x]);
     default:

@@ -16,14 +16,16 @@
  * - attention: out[h*vd + d, p] = sum_m softmax_m(sum_j q[h*kd + j, p] k[j, m] * (1/sqrt kd)) v[d, m],
  *   with p and m the row-major positions of the query and key/value grids (with kvHeads == heads, head h
  *   reads k[h*kd + j, m] and v[h*vd + d, m]);
- * - layernorm: per pixel, (x - mean_c) / sqrt(biased var_c + eps) * gamma[c] + beta[c].
+ * - layernorm: per pixel, (x - mean_c) / sqrt(biased var_c + eps) * gamma[c] + beta[c];
+ * - concat along channels; linear_attention as graph.ts documents it.
  *
  * Tensor names reported to `onTensor` (and used as calibration keys by the int8 ONNX exporter):
  *   `input`; `<layer>:out` for every layer output; and the float tensors inside a layer that the ONNX graph
  *   materializes: `<layer>/conv:out` (conv result before a non-trivial activation), `<layer>/mul:out`
  *   (affine x*scale before the shift), `<layer>/scores:out`, `<layer>/scale:out`, `<layer>/softmax:out`,
  *   `<layer>/context:out` (attention), `<layer>/{mean,centered,square,var,var_eps,rsqrt,normalized,gamma_mul}:out`
- *   (layernorm, the steps of the TFLite decomposition). Only their values matter (for ranges), not their memory layout.
+ *   (layernorm, the steps of the TFLite decomposition), and those of linearAttention() (its comment). Only their
+ *   values matter (for ranges), not their memory layout.
  */
 import type { Activation } from './spec.js';
 import type { Graph, Layer, LayerOp } from './graph.js';
@@ -227,6 +229,78 @@ function attention(
   return ctx;
 }
 
+/**
+ * ReLU linear attention, per head. Taps (the TFLite decomposition's tensors, for int8 ranges; values only):
+ * q_relu, k_relu [N,d]; kv [d,d] = k^T v; num [N,d] = q kv; ksum [d]; den [N] = q . ksum; den_eps = den + eps;
+ * rsqrt = 1/sqrt(den_eps); inv = rsqrt^2; weighted [N,d] = num * inv.
+ */
+function linearAttention(
+  layer: Layer,
+  op: Extract<LayerOp, { kind: 'linear_attention' }>,
+  x: Float32Array,
+  tap: (suffix: string, t: Float32Array) => void,
+): Float32Array {
+  const { heads, dim: d } = op;
+  const [, H, W] = layer.inShapes[0]!;
+  const N = H * W;
+  const t = {
+    q_relu: new Float32Array(heads * N * d),
+    k_relu: new Float32Array(heads * N * d),
+    kv: new Float32Array(heads * d * d),
+    num: new Float32Array(heads * N * d),
+    ksum: new Float32Array(heads * d),
+    den: new Float32Array(heads * N),
+    den_eps: new Float32Array(heads * N),
+    rsqrt: new Float32Array(heads * N),
+    inv: new Float32Array(heads * N),
+  };
+  const out = new Float32Array(heads * d * N);
+  const q = new Float64Array(N * d);
+  const k = new Float64Array(N * d);
+  for (let h = 0; h < heads; h++) {
+    const base = h * 3 * d * N;
+    for (let j = 0; j < d; j++) {
+      for (let n = 0; n < N; n++) {
+        q[n * d + j] = Math.max(0, x[base + j * N + n]!);
+        k[n * d + j] = Math.max(0, x[base + (d + j) * N + n]!);
+        t.q_relu[(h * N + n) * d + j] = q[n * d + j]!;
+        t.k_relu[(h * N + n) * d + j] = k[n * d + j]!;
+      }
+    }
+    const kv = new Float64Array(d * d);
+    const ksum = new Float64Array(d);
+    for (let j = 0; j < d; j++) {
+      for (let n = 0; n < N; n++) ksum[j]! += k[n * d + j]!;
+      for (let e = 0; e < d; e++) {
+        let a = 0;
+        for (let n = 0; n < N; n++) a += k[n * d + j]! * x[base + (2 * d + e) * N + n]!;
+        kv[j * d + e] = a;
+        t.kv[(h * d + j) * d + e] = a;
+      }
+      t.ksum[h * d + j] = ksum[j]!;
+    }
+    for (let n = 0; n < N; n++) {
+      let den = 0;
+      for (let j = 0; j < d; j++) den += q[n * d + j]! * ksum[j]!;
+      const denEps = den + op.eps;
+      const r = 1 / Math.sqrt(denEps);
+      t.den[h * N + n] = den;
+      t.den_eps[h * N + n] = denEps;
+      t.rsqrt[h * N + n] = r;
+      t.inv[h * N + n] = r * r;
+      for (let e = 0; e < d; e++) {
+        let a = 0;
+        for (let j = 0; j < d; j++) a += q[n * d + j]! * kv[j * d + e]!;
+        t.num[(h * N + n) * d + e] = a;
+        out[(h * d + e) * N + n] = a / denEps;
+      }
+    }
+  }
+  for (const [name, a] of Object.entries(t)) tap(name, a);
+  tap('weighted', out);
+  return out;
+}
+
 function runLayer(layer: Layer, xs: Float32Array[], weights: GraphWeights, tap: (suffix: string, t: Float32Array) => void): Float32Array {
   const op = layer.op;
   const x = xs[0]!;
@@ -296,6 +370,17 @@ function runLayer(layer: Layer, xs: Float32Array[], weights: GraphWeights, tap: 
     }
     case 'attention':
       return attention(layer, op, x, xs[1]!, xs[2]!, tap);
+    case 'concat': {
+      const out = new Float32Array(layer.outShape[0] * HW);
+      let at = 0;
+      for (const t of xs) {
+        out.set(t, at);
+        at += t.length;
+      }
+      return out;
+    }
+    case 'linear_attention':
+      return linearAttention(layer, op, x, tap);
     case 'layernorm': {
       const lw = weights.get(layer.name);
       const gamma = need(lw?.weight, C, `${layer.name} gamma`);

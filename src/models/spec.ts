@@ -121,6 +121,8 @@ export interface GlobalPoolBlock {
 export interface LinearBlock {
   type: 'linear';
   outCh: number;
+  /** false for a linear without bias (EfficientViT's head, followed by a LayerNorm); default true. */
+  bias?: boolean;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Block types of the Table 6 comparison models that are not MobileNets (src/models/table6-zoo.ts): ConvNeXt,
- * FastViT. Same contract as the blocks of spec.ts: each lowers (here) into layer ops of graph.ts that the cost
+ * FastViT, EfficientViT. Same contract as the blocks of spec.ts: each lowers (here) into layer ops of graph.ts that the cost
  * counter, both exporters and the reference executor read.
  *
  * All blocks are the INFERENCE form of their networks: BatchNorm folded into the preceding conv (a conv with
@@ -8,12 +8,27 @@
  * (Vasu et al., ICCV 2023, Sec. 3.2; apple/ml-fastvit `reparameterize_model`).
  */
 import type { GraphBuilder } from './graph.js';
+import type { Activation } from './spec.js';
 import { ModelSpecError } from './graph.js';
 
-/** LayerNorm over channels (per pixel, or over a pooled [C,1,1] vector). */
+/** LayerNorm over channels (per pixel, or over a pooled [C,1,1] vector), then an activation. */
 export interface LayerNormBlock {
   type: 'layernorm';
   eps: number;
+  act: Activation;
+}
+
+/**
+ * EfficientViT's lightweight multi-scale linear attention, residual (Cai et al., ICCV 2023, Fig. 4;
+ * mit-han-lab/efficientvit efficientvit/models/nn/ops.py `LiteMLA` in `EfficientViTBlock.context_module`):
+ * heads = C / dim; qkv = 1x1 conv C -> 3C (no bias, no norm); for each scale s: a s x s DW conv on the 3C
+ * channels then a 1x1 conv with 3*heads groups (no bias); concat [qkv, aggregated] -> ReLU linear attention
+ * with 2*heads heads of `dim` (eps 1e-15) -> 1x1 conv 2C -> C + BN -> + input.
+ */
+export interface LiteMlaBlock {
+  type: 'lite_mla';
+  dim: number;
+  scale: number;
 }
 
 /**
@@ -54,7 +69,10 @@ export interface VitAttentionBlock {
   layerScale?: number;
 }
 
-export type Table6BlockSpec = LayerNormBlock | ConvNextBlock | RepMixerBlock | VitAttentionBlock;
+export type Table6BlockSpec = LayerNormBlock | ConvNextBlock | RepMixerBlock | VitAttentionBlock | LiteMlaBlock;
+
+/** EfficientViT's linear attention epsilon (ops.py LiteMLA `eps=1.0e-15`). */
+export const LITE_MLA_EPS = 1e-15;
 export type Table6BlockType = Table6BlockSpec['type'];
 
 /** ConvNeXt's LayerNorm epsilon (models/convnext.py: `LayerNorm(..., eps=1e-6)` everywhere). */
@@ -75,8 +93,22 @@ function convFfn(g: GraphBuilder, id: string, x: string, expandRatio: number, la
 export function lowerTable6Block(g: GraphBuilder, id: string, spec: Table6BlockSpec, x: string): string {
   const [inCh] = g.shapeOf(x);
   switch (spec.type) {
-    case 'layernorm':
-      return g.add(id, 'ln', { kind: 'layernorm', ch: inCh, eps: spec.eps }, [x]);
+    case 'layernorm': {
+      const y = g.add(id, 'ln', { kind: 'layernorm', ch: inCh, eps: spec.eps }, [x]);
+      return spec.act === 'none' ? y : g.add(id, 'act', { kind: 'act', act: spec.act }, [y]);
+    }
+    case 'lite_mla': {
+      if (inCh % spec.dim !== 0) throw new ModelSpecError(`${id}: ${inCh} channels are not a multiple of dim ${spec.dim}`);
+      const heads = inCh / spec.dim;
+      const plain = { act: 'none', bn: false } as const;
+      const qkv = g.conv(id, 'qkv', x, { kernel: 1, outCh: 3 * inCh, ...plain });
+      let agg = g.conv(id, 'agg_dw', qkv, { kernel: spec.scale, outCh: 3 * inCh, depthwise: true, ...plain });
+      agg = g.conv(id, 'agg_pw', agg, { kernel: 1, outCh: 3 * inCh, groups: 3 * heads, ...plain });
+      const ms = g.add(id, 'concat', { kind: 'concat' }, [qkv, agg]);
+      const a = g.add(id, 'attn', { kind: 'linear_attention', heads: 2 * heads, dim: spec.dim, eps: LITE_MLA_EPS }, [ms]);
+      const y = g.conv(id, 'proj', a, { kernel: 1, outCh: inCh, act: 'none' });
+      return g.add(id, 'add', { kind: 'add' }, [y, x]);
+    }
     case 'convnext': {
       const hidden = Math.floor(inCh * spec.expandRatio);
       let y = g.conv(id, 'dw', x, { kernel: spec.kernel, outCh: inCh, act: 'none', depthwise: true, bn: false, bias: true });

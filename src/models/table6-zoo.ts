@@ -27,18 +27,18 @@ const place = (stage: string, spec: BlockSpec): PlacedBlock => ({ stage, spec })
 export function convNext(id: string, name: string, depths: readonly number[], dims: readonly number[]): ModelSpec {
   const blocks: PlacedBlock[] = [
     place('stem', { type: 'conv_bn', kernel: 4, stride: 4, outCh: dims[0]!, act: 'none', bn: false, bias: true }),
-    place('stem', { type: 'layernorm', eps: CONVNEXT_LN_EPS }),
+    place('stem', { type: 'layernorm', eps: CONVNEXT_LN_EPS, act: 'none' }),
   ];
   depths.forEach((depth, i) => {
     const stage = String(i + 1);
     if (i > 0) {
-      blocks.push(place(stage, { type: 'layernorm', eps: CONVNEXT_LN_EPS }));
+      blocks.push(place(stage, { type: 'layernorm', eps: CONVNEXT_LN_EPS, act: 'none' }));
       blocks.push(place(stage, { type: 'conv_bn', kernel: 2, stride: 2, outCh: dims[i]!, act: 'none', bn: false, bias: true }));
     }
     for (let d = 0; d < depth; d++) blocks.push(place(stage, { type: 'convnext', kernel: 7, expandRatio: 4, layerScale: 1e-6 }));
   });
   blocks.push(place('head', { type: 'global_pool' }));
-  blocks.push(place('head', { type: 'layernorm', eps: CONVNEXT_LN_EPS }));
+  blocks.push(place('head', { type: 'layernorm', eps: CONVNEXT_LN_EPS, act: 'none' }));
   blocks.push(place('classifier', { type: 'linear', outCh: NUM_CLASSES }));
   return {
     id,
@@ -139,5 +139,101 @@ export const FASTVIT_MODELS: readonly ModelSpec[] = [
   fastVit('fastvit-sa36', 'FastViT-SA36', { layers: [6, 6, 18, 6], dims: FASTVIT_DIMS, mlpRatio: 4, attention: true, layerScale: 1e-6 }),
 ];
 
+// ---------------------------------------------------------------------------------------------- EfficientViT
+
+interface EfficientVitConfig {
+  widths: readonly number[];
+  depths: readonly number[];
+  /** head dim of the linear attention. */
+  dim: number;
+  /** ClsHead width_list: 1x1 conv to head[0], linear (no bias) + LN + h-swish to head[1]. */
+  head: readonly [number, number];
+  resolution: number;
+}
+
+/**
+ * MIT EfficientViT B-series (Cai et al., EfficientViT: Multi-Scale Linear Attention for High-Resolution Dense
+ * Prediction, ICCV 2023, arXiv 2205.14756; mit-han-lab/efficientvit efficientvit/models/efficientvit/backbone.py
+ * `EfficientViTBackbone`, cls.py `ClsHead`, nn/ops.py): h-swish everywhere, BN folded, expand ratio 4:
+ * - stem: 3x3/2 conv, then depths[0] residual DSConvs (3x3 DW + 1x1);
+ * - stages 1-2: MBConv (1x1 expand to round(4C), 3x3 DW, 1x1 project), the first with stride 2;
+ * - stages 3-4: a stride-2 MBConv, then EfficientViT blocks: LiteMLA (5x5 aggregation, ReLU linear
+ *   attention) + residual MBConv; the official `fewer_norm` convs carry a bias instead of a BN, which is the
+ *   same inference graph;
+ * - head: 1x1 conv + BN + h-swish, global pool, linear (no bias) + LayerNorm + h-swish, linear.
+ * LiteMLA falls back to quadratic attention when H*W <= dim (ops.py); at the native resolutions it never does.
+ */
+function efficientVit(id: string, name: string, c: EfficientVitConfig): ModelSpec {
+  const ir = (stride: number, inCh: number, outCh: number, expand = 4): BlockSpec => ({
+    type: 'inverted_residual',
+    kernel: 3,
+    stride,
+    expandedCh: Math.round(inCh * expand),
+    outCh,
+    act: 'hswish',
+  });
+  const w0 = c.widths[0]!;
+  const blocks: PlacedBlock[] = [place('stem', { type: 'conv_bn', kernel: 3, stride: 2, outCh: w0, act: 'hswish' })];
+  for (let i = 0; i < c.depths[0]!; i++) blocks.push(place('stem', ir(1, w0, w0, 1)));
+  let inCh = w0;
+  for (let s = 1; s < c.widths.length; s++) {
+    const w = c.widths[s]!;
+    const stage = String(s);
+    if (s <= 2) {
+      for (let i = 0; i < c.depths[s]!; i++) {
+        blocks.push(place(stage, ir(i === 0 ? 2 : 1, inCh, w)));
+        inCh = w;
+      }
+    } else {
+      blocks.push(place(stage, ir(2, inCh, w)));
+      inCh = w;
+      for (let i = 0; i < c.depths[s]!; i++) {
+        blocks.push(place(stage, { type: 'lite_mla', dim: c.dim, scale: 5 }));
+        blocks.push(place(stage, ir(1, w, w)));
+      }
+    }
+  }
+  blocks.push(place('head', { type: 'conv_bn', kernel: 1, stride: 1, outCh: c.head[0], act: 'hswish' }));
+  blocks.push(place('head', { type: 'global_pool' }));
+  blocks.push(place('head', { type: 'linear', outCh: c.head[1], bias: false }));
+  blocks.push(place('head', { type: 'layernorm', eps: 1e-5, act: 'hswish' }));
+  blocks.push(place('classifier', { type: 'linear', outCh: NUM_CLASSES }));
+  return {
+    id,
+    name,
+    family: 'efficientvit',
+    inChannels: 3,
+    resolution: c.resolution,
+    blocks,
+    source:
+      `arXiv 2205.14756 (EfficientViT, ICCV 2023); mit-han-lab/efficientvit backbone.py (width_list [${c.widths}], depth_list ` +
+      `[${c.depths}], dim ${c.dim}) + cls.py ClsHead [${c.head}], ${c.resolution}x${c.resolution}`,
+  };
+}
+
+export const EFFICIENTVIT_MODELS: readonly ModelSpec[] = [
+  efficientVit('mit-efficientvit-b1-r224', 'MIT-EfficientViT-B1-r224', {
+    widths: [16, 32, 64, 128, 256],
+    depths: [1, 2, 3, 3, 4],
+    dim: 16,
+    head: [1536, 1600],
+    resolution: 224,
+  }),
+  efficientVit('mit-efficientvit-b2-r256', 'MIT-EfficientViT-B2-r256', {
+    widths: [24, 48, 96, 192, 384],
+    depths: [1, 3, 4, 4, 6],
+    dim: 32,
+    head: [2304, 2560],
+    resolution: 256,
+  }),
+  efficientVit('mit-efficientvit-b3-r224', 'MIT-EfficientViT-B3-r224', {
+    widths: [32, 64, 128, 256, 512],
+    depths: [1, 4, 6, 6, 9],
+    dim: 32,
+    head: [2304, 2560],
+    resolution: 224,
+  }),
+];
+
 /** Every Table 6 model defined in this file. */
-export const TABLE6_ZOO_MODELS: readonly ModelSpec[] = [CONVNEXT_S, ...FASTVIT_MODELS];
+export const TABLE6_ZOO_MODELS: readonly ModelSpec[] = [CONVNEXT_S, ...FASTVIT_MODELS, ...EFFICIENTVIT_MODELS];

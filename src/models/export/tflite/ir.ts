@@ -46,6 +46,9 @@ export type IrOptions =
   | { kind: 'fully_connected'; act: FusedActivationCode }
   | { kind: 'add'; act: FusedActivationCode }
   | { kind: 'sub'; act: FusedActivationCode }
+  | { kind: 'div'; act: FusedActivationCode }
+  | { kind: 'concat'; axis: number }
+  | { kind: 'split'; numSplits: number }
   | { kind: 'mul'; act: FusedActivationCode }
   | { kind: 'softmax'; beta: number }
   | { kind: 'reshape'; newShape: number[] }

@@ -30,6 +30,8 @@
  *               Folding the heads into the row axis is exact because every head uses the same K and V.
  *               With one K/V head per query head: see lowerMultiHeadAttention.
  *   layernorm   MEAN / SUB / MUL / MEAN / ADD(eps) / RSQRT / MUL / MUL(gamma) / ADD(beta) over channels.
+ *   concat      CONCATENATION on the channel axis.  grouped conv: SPLIT / CONV_2D per group / CONCATENATION.
+ *   linear_attention  see lowerLinearAttention.
  */
 import type { Activation } from '../../spec.js';
 import { INPUT_TENSOR, type Graph, type Layer, type LayerOp, type Shape } from '../../graph.js';
@@ -120,6 +122,94 @@ function lowerLayerNorm(
   b.op(BuiltinOp.MUL, [n, gamma], [s], { kind: 'mul', act: FusedActivation.NONE }, L);
   const out = b.activation(L, shape);
   b.op(BuiltinOp.ADD, [s, beta], [out], { kind: 'add', act: FusedActivation.NONE }, L);
+  return out;
+}
+
+/**
+ * A grouped conv that is not depthwise (TFLite has no grouped CONV_2D that every runtime takes):
+ * SPLIT the channels into `groups` slices, one CONV_2D per slice (its rows of the OIHW weight), CONCATENATION.
+ * A fused ReLU/ReLU6 stays in each CONV_2D; another activation follows the concatenation.
+ */
+function lowerGroupedConv(
+  b: IrBuilder,
+  layer: Layer,
+  op: Extract<LayerOp, { kind: 'conv' }>,
+  x: number,
+  outShape: number[],
+  lw: LayerWeights,
+  applyAct: (layer: Layer, act: Activation, x: number, shape: number[], outName: string) => number,
+): number {
+  const L = layer.name;
+  const { groups: g, kernel: k, inCh, outCh } = op;
+  const icg = inCh / g;
+  const ocg = outCh / g;
+  const w = expectLength(layer, 'weight', lw.weight, outCh * icg * k * k);
+  const bias = lw.bias ? expectLength(layer, 'bias', lw.bias, outCh) : new Float32Array(outCh);
+  const fused = fusedCode(op.act);
+  const separate = fused === FusedActivation.NONE && op.act !== 'none';
+  const [, ih, iw] = layer.inShapes[0]!;
+  const parts = Array.from({ length: g }, (_, i) => b.activation(`${L}/split${i}`, [1, ih, iw, icg]));
+  b.op(BuiltinOp.SPLIT, [b.constI32(`${L}/split_axis`, [3]), x], parts, { kind: 'split', numSplits: g }, L);
+  const convs = parts.map((p, i) => {
+    const wi = b.constF32(
+      `${L}/weight${i}`,
+      [ocg, k, k, icg],
+      oihwToOhwi(w.subarray(i * ocg * icg * k * k, (i + 1) * ocg * icg * k * k), ocg, icg, k),
+      'weight',
+    );
+    const bi = b.constF32(`${L}/bias${i}`, [ocg], bias.slice(i * ocg, (i + 1) * ocg), 'bias');
+    const y = b.activation(separate ? `${L}/conv_g${i}` : `${L}/g${i}`, [...outShape.slice(0, 3), ocg]);
+    b.op(BuiltinOp.CONV_2D, [p, wi, bi], [y], { kind: 'conv2d', stride: op.stride, act: fused }, L);
+    return y;
+  });
+  const cat = b.activation(separate ? `${L}/conv` : L, outShape);
+  b.op(BuiltinOp.CONCATENATION, convs, [cat], { kind: 'concat', axis: 3 }, L);
+  return separate ? applyAct(layer, op.act, cat, outShape, L) : cat;
+}
+
+/**
+ * ReLU linear attention (graph.ts), NHWC, per head of d channels over N = H*W tokens:
+ *   x [1,H,W,h*3d] -RESHAPE-> [1,N,h,3d] -TRANSPOSE(0,2,1,3)-> [1,h,N,3d] -SPLIT-> q, k, v [1,h,N,d]
+ *   q, k = RELU; kv = BATCH_MATMUL(k, v, adj_x) [1,h,d,d]; num = BATCH_MATMUL(q, kv) [1,h,N,d]
+ *   ksum = SUM_N(k) [1,h,1,d]; den = BATCH_MATMUL(q, ksum, adj_y) [1,h,N,1]
+ *   out = DIV(num, den + eps) -TRANSPOSE(0,2,1,3)-> [1,N,h,d] -RESHAPE-> [1,H,W,h*d].
+ * TFLite has no int8 DIV kernel: int8 files run the DIV in float between DEQUANTIZE and QUANTIZE (quantize.ts).
+ */
+function lowerLinearAttention(b: IrBuilder, layer: Layer, op: Extract<LayerOp, { kind: 'linear_attention' }>, x: number, outShape: number[]): number {
+  const L = layer.name;
+  const { heads: h, dim: d } = op;
+  const [, H, W] = layer.inShapes[0]!;
+  const N = H * W;
+  const act = (name: string, shape: number[]): number => b.activation(`${L}/${name}`, shape);
+  const r = act('tokens', [1, N, h, 3 * d]);
+  b.op(BuiltinOp.RESHAPE, [x, b.constI32(`${L}/tokens_shape`, [1, N, h, 3 * d])], [r], { kind: 'reshape', newShape: [1, N, h, 3 * d] }, L);
+  const t = act('heads', [1, h, N, 3 * d]);
+  b.op(BuiltinOp.TRANSPOSE, [r, b.constI32(`${L}/heads_perm`, [0, 2, 1, 3])], [t], { kind: 'transpose' }, L);
+  const [q0, k0, v] = ['q', 'k', 'v'].map((n) => act(n, [1, h, N, d])) as [number, number, number];
+  b.op(BuiltinOp.SPLIT, [b.constI32(`${L}/split_axis`, [3]), t], [q0, k0, v], { kind: 'split', numSplits: 3 }, L);
+  const q = act('q_relu', [1, h, N, d]);
+  b.op(BuiltinOp.RELU, [q0], [q], { kind: 'none' }, L);
+  const k = act('k_relu', [1, h, N, d]);
+  b.op(BuiltinOp.RELU, [k0], [k], { kind: 'none' }, L);
+  const kv = act('kv', [1, h, d, d]);
+  b.op(BuiltinOp.BATCH_MATMUL, [k, v], [kv], { kind: 'batch_matmul', adjX: true, adjY: false }, L);
+  const num = act('num', [1, h, N, d]);
+  b.op(BuiltinOp.BATCH_MATMUL, [q, kv], [num], { kind: 'batch_matmul', adjX: false, adjY: false }, L);
+  const ksum = act('ksum', [1, h, 1, d]);
+  b.op(BuiltinOp.SUM, [k, b.constI32(`${L}/ksum_axes`, [2])], [ksum], { kind: 'mean', keepDims: true }, L);
+  const den = act('den', [1, h, N, 1]);
+  b.op(BuiltinOp.BATCH_MATMUL, [q, ksum], [den], { kind: 'batch_matmul', adjX: false, adjY: true }, L);
+  const de = act('den_eps', [1, h, N, 1]);
+  // eps at least 2^-24, the smallest float16 (1e-15 would be 0 in an fp16 file and 0/0 a NaN where q = 0);
+  // it changes the result only where the denominator is below ~1e-6
+  const eps = Math.max(op.eps, 2 ** -24);
+  b.op(BuiltinOp.ADD, [den, b.constF32(`${L}/eps`, [1], Float32Array.of(eps), 'operand')], [de], { kind: 'add', act: FusedActivation.NONE }, L);
+  const wtd = act('weighted', [1, h, N, d]);
+  b.op(BuiltinOp.DIV, [num, de], [wtd], { kind: 'div', act: FusedActivation.NONE }, L);
+  const back = act('weighted_t', [1, N, h, d]);
+  b.op(BuiltinOp.TRANSPOSE, [wtd, b.constI32(`${L}/back_perm`, [0, 2, 1, 3])], [back], { kind: 'transpose' }, L);
+  const out = b.activation(L, outShape);
+  b.op(BuiltinOp.RESHAPE, [back, b.constI32(`${L}/shape`, outShape)], [out], { kind: 'reshape', newShape: outShape }, L);
   return out;
 }
 
@@ -241,13 +331,12 @@ export function lowerToIr(graph: Graph, weights: GraphWeights): IrModel {
       case 'conv': {
         const lw = weightsOf(weights, layer);
         const k = op.kernel;
-        const depthwise = op.groups > 1;
         // depthwise with a channel multiplier: output channel o reads input channel floor(o / multiplier),
         // the order of a grouped conv with groups == input channels
-        if (depthwise && !(op.groups === op.inCh && op.outCh % op.inCh === 0)) {
-          throw new TfliteExportError(
-            `${L}: grouped conv with ${op.groups} groups of ${op.inCh}->${op.outCh} channels has no TFLite builtin; only groups 1 and depthwise (with a channel multiplier) are supported`,
-          );
+        const depthwise = op.groups > 1 && op.groups === op.inCh && op.outCh % op.inCh === 0;
+        if (op.groups > 1 && !depthwise) {
+          out = lowerGroupedConv(b, layer, op, x, outShape, weightsOf(weights, layer), applyAct);
+          break;
         }
         const multiplier = depthwise ? op.outCh / op.inCh : 1;
         const wIn = expectLength(layer, 'weight', lw.weight, op.outCh * (op.inCh / op.groups) * k * k);
@@ -325,6 +414,13 @@ export function lowerToIr(graph: Graph, weights: GraphWeights): IrModel {
       }
       case 'layernorm':
         out = lowerLayerNorm(b, layer, op, x, outShape, weightsOf(weights, layer));
+        break;
+      case 'concat':
+        out = b.activation(L, outShape);
+        b.op(BuiltinOp.CONCATENATION, layer.inputs.map(idOf), [out], { kind: 'concat', axis: 3 }, L);
+        break;
+      case 'linear_attention':
+        out = lowerLinearAttention(b, layer, op, x, outShape);
         break;
       case 'attention': {
         if ((op.kvHeads ?? 1) > 1) {

@@ -37,6 +37,12 @@ const BLOCKS: [string, BlockSpec, Shape, number?][] = [
     [12, 4, 4],
   ],
   ['grouped 3x3 conv with a separate activation', { type: 'conv_bn', kernel: 3, stride: 1, outCh: 8, act: 'gelu', groups: 2 }, [8, 5, 5]],
+  ['ncb block, stride 2 on an odd input (avg-pool patch embedding, grouped MHCA)', { type: 'ncb', outCh: 64, stride: 2 }, [32, 5, 5]],
+  ['ncb block, stride 1, same channels', { type: 'ncb', outCh: 32, stride: 1 }, [32, 4, 4]],
+  // 5x5 = 25 tokens pooled in runs of 4 (the tail token dropped), runs crossing row ends
+  ['ntb block with E-MHSA spatial reduction sr 2', { type: 'ntb', outCh: 128, stride: 1, sr: 2 }, [64, 5, 5]],
+  ['ntb block, stride 2, no reduction', { type: 'ntb', outCh: 128, stride: 2, sr: 1 }, [64, 6, 6]],
+  ['standalone batchnorm', { type: 'batchnorm' }, [8, 3, 3]],
   ['linear without bias', { type: 'linear', outCh: 6, bias: false }, [16, 1, 1]],
   [
     'grouped conv with a channel multiplier (FastViT patch embedding)',

@@ -68,6 +68,12 @@ describe('params and MACs against published figures', () => {
     expect(Math.abs(p('mit-efficientvit-b3-r224') / 49 - 1)).toBeLessThan(0.01);
   });
 
+  it('NextViT-B is within 0.1% of the 44.8 M params and 0.4% of the 8.3 G MACs of Table 6', () => {
+    const c = graphCost(lowerModel(getModel('nextvit-b')));
+    expect(Math.abs(c.paramsInfer / 1e6 / 44.8 - 1)).toBeLessThan(0.001);
+    expect(Math.abs(c.macs / 1e9 / 8.3 - 1)).toBeLessThan(0.004);
+  });
+
   it('FastViT counts follow the official code: attention variants add exactly the stage-4 MHSA and RepCPE', () => {
     const count = (id: string): number => graphCost(lowerModel(getModel(id))).paramsInfer;
     // SA12 - S12 = 2 blocks of (BN 2C + q,k,v C*C + proj C*C + C) + RepCPE (49 C + C), C = 512
@@ -113,6 +119,15 @@ describe('whole models export and run', () => {
     expect(errors(await runLiteRt(g, int8, x), ref).relRms).toBeLessThan(0.2);
   });
 
+  it('NextViT-B at 32x32: onnxruntime-node and LiteRT match the reference executor', async () => {
+    const g = lowerModel(getModel('nextvit-b'), 32);
+    const w = initWeights(g, 1);
+    const x = seededInput(g, 2);
+    const ref = runReference(g, w, x);
+    expect(errors(await runOrt(exportOnnx(g, { dtype: 'fp32', weights: w }), g, x), ref).maxRel).toBeLessThanOrEqual(1e-4);
+    expect(errors(await runLiteRt(g, exportTflite(g, { dtype: 'fp32', weights: w }), x), ref).maxRel).toBeLessThanOrEqual(1e-3);
+  }, 300_000);
+
   it('ConvNext-S and FastViT-T8 at native resolution: ONNX passes the checker and runs to [1, 1000]', async () => {
     for (const m of [getModel('fastvit-t8'), CONVNEXT_S]) {
       const g = lowerModel(m);
@@ -124,5 +139,5 @@ describe('whole models export and run', () => {
       const t = exportTflite(g, { dtype: 'fp32' });
       if (HAS_FLATC) expect(flatcOps(t).length).toBe(readTflite(t).subgraphs[0]!.operators.length);
     }
-  }, 120_000);
+  }, 300_000);
 });

@@ -4,7 +4,7 @@
  *   conv_bn(k3,s2,o32,relu[,dw][,nobn][,bias])   fused_ib(k3,s2,e4,o48,relu)
  *   uib(a<startDw>,m<middleDw>,s2,e4,o80,relu[,ls1e-05])   mqa(h4,kd64,vd64,kv2[,ls1e-05])
  *   ir(k3,s2,x96,o24,relu6[,se24])   se(c56,gsigmoid,relu)   global_pool()   linear(o1000)   identity()
- *   layernorm(eps1e-06,none)   lite_mla(d16,k5)   linear(o1600,nobias)   convnext(k7,e4[,ls1e-06])   repmixer(k3,e3[,ls1e-05])   vit_attn(hd32,e4[,ls1e-05])
+ *   layernorm(eps1e-06,none)   lite_mla(d16,k5)   linear(o1600,nobias)   batchnorm()   ncb(o96,s2)   ntb(o256,s1,sr4)   convnext(k7,e4[,ls1e-06])   repmixer(k3,e3[,ls1e-05])   vit_attn(hd32,e4[,ls1e-05])
  *   (conv_bn also takes g<groups>; its kernel may be even only when it equals the stride: a patchify conv)
  * (`g<activation>` names the SE gate; the bare activation is the one applied after the gating multiply.)
  */
@@ -51,6 +51,12 @@ export function blockText(spec: BlockSpec): string {
       return `layernorm(eps${spec.eps},${spec.act})`;
     case 'lite_mla':
       return `lite_mla(d${spec.dim},k${spec.scale})`;
+    case 'batchnorm':
+      return 'batchnorm()';
+    case 'ncb':
+      return `ncb(o${spec.outCh},s${spec.stride})`;
+    case 'ntb':
+      return `ntb(o${spec.outCh},s${spec.stride},sr${spec.sr})`;
     case 'convnext':
     case 'repmixer': {
       const t = [`k${spec.kernel}`, `e${String(spec.expandRatio)}`];
@@ -81,6 +87,9 @@ const BLOCK_KEYS: Record<string, { type: BlockSpec['type']; required: string[]; 
   identity: { type: 'identity', required: [], optional: [], flags: [], act: false },
   layernorm: { type: 'layernorm', required: ['eps'], optional: [], flags: [], act: true },
   lite_mla: { type: 'lite_mla', required: ['d', 'k'], optional: [], flags: [], act: false },
+  batchnorm: { type: 'batchnorm', required: [], optional: [], flags: [], act: false },
+  ncb: { type: 'ncb', required: ['o', 's'], optional: [], flags: [], act: false },
+  ntb: { type: 'ntb', required: ['o', 's', 'sr'], optional: [], flags: [], act: false },
   convnext: { type: 'convnext', required: ['k', 'e'], optional: ['ls'], flags: [], act: false },
   repmixer: { type: 'repmixer', required: ['k', 'e'], optional: ['ls'], flags: [], act: false },
   vit_attn: { type: 'vit_attn', required: ['hd', 'e'], optional: ['ls'], flags: [], act: false },
@@ -221,5 +230,11 @@ export function parseBlockText(text: string): BlockSpec {
       return { type: 'vit_attn', headDim: int('hd', 1), expandRatio: ratio('e'), ...ls };
     case 'lite_mla':
       return { type: 'lite_mla', dim: int('d', 1), scale: kernel('k', false) };
+    case 'batchnorm':
+      return { type: 'batchnorm' };
+    case 'ncb':
+      return { type: 'ncb', outCh: int('o', 1), stride: int('s', 1) };
+    case 'ntb':
+      return { type: 'ntb', outCh: int('o', 1), stride: int('s', 1), sr: int('sr', 1) };
   }
 }

@@ -98,6 +98,8 @@ export function layerCost(layer: Layer): LayerCost {
     case 'add':
     case 'mul':
     case 'concat':
+    case 'avg_pool':
+    case 'token_pool':
     case 'act':
     case 'global_pool':
       break;

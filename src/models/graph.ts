@@ -57,7 +57,14 @@ export type LayerOp =
    * N = H*W tokens: out[d, n] = sum_j (sum_m v[d,m] k[j,m]) q[j,n] / (sum_j (sum_m k[j,m]) q[j,n] + eps).
    * Output [heads*dim, H, W], head h at h*dim.
    */
-  | { kind: 'linear_attention'; heads: number; dim: number; eps: number };
+  | { kind: 'linear_attention'; heads: number; dim: number; eps: number }
+  /** kxk average pool with stride k, TF-SAME padding, padded pixels not counted (NextViT's 2x2/2 patch embedding). */
+  | { kind: 'avg_pool'; kernel: number }
+  /**
+   * average of each run of `kernel` consecutive tokens of the row-major H*W sequence -> [C, 1, floor(H*W/kernel)]
+   * (NextViT E-MHSA's spatial reduction: an AvgPool1d over the flattened tokens, so runs cross row ends).
+   */
+  | { kind: 'token_pool'; kernel: number };
 
 export type LayerKind = LayerOp['kind'];
 
@@ -159,6 +166,13 @@ function outShapeOf(op: LayerOp, inShapes: Shape[], where: string): Shape {
       if (inShapes.length < 2) throw new ModelSpecError(`${where}: concat needs at least two inputs`);
       if (inShapes.some((s) => s[1] !== h || s[2] !== w)) throw new ModelSpecError(`${where}: concat of different spatial sizes`);
       return [inShapes.reduce((n, s) => n + s[0], 0), h, w];
+    }
+    case 'avg_pool':
+      return [c, sameOutSize(h, op.kernel), sameOutSize(w, op.kernel)];
+    case 'token_pool': {
+      const m = Math.floor((h * w) / op.kernel);
+      if (m < 1) throw new ModelSpecError(`${where}: ${h * w} tokens are fewer than the pool size ${op.kernel}`);
+      return [c, 1, m];
     }
     case 'linear_attention':
       if (c !== op.heads * 3 * op.dim) throw new ModelSpecError(`${where}: linear attention expects ${op.heads * 3 * op.dim} channels, got ${c}`);

@@ -17,7 +17,8 @@
  *   with p and m the row-major positions of the query and key/value grids (with kvHeads == heads, head h
  *   reads k[h*kd + j, m] and v[h*vd + d, m]);
  * - layernorm: per pixel, (x - mean_c) / sqrt(biased var_c + eps) * gamma[c] + beta[c];
- * - concat along channels; linear_attention as graph.ts documents it.
+ * - concat along channels; linear_attention, avg_pool (TF-SAME, padding not counted), token_pool as graph.ts
+ *   documents them.
  *
  * Tensor names reported to `onTensor` (and used as calibration keys by the int8 ONNX exporter):
  *   `input`; `<layer>:out` for every layer output; and the float tensors inside a layer that the ONNX graph
@@ -381,6 +382,41 @@ function runLayer(layer: Layer, xs: Float32Array[], weights: GraphWeights, tap: 
     }
     case 'linear_attention':
       return linearAttention(layer, op, x, tap);
+    case 'avg_pool': {
+      const [, OH, OW] = layer.outShape;
+      const k = op.kernel;
+      const [pt] = samePadding(H, k, k);
+      const [pl] = samePadding(W, k, k);
+      const out = new Float32Array(C * OH * OW);
+      for (let c = 0; c < C; c++) {
+        for (let oy = 0; oy < OH; oy++) {
+          for (let ox = 0; ox < OW; ox++) {
+            let s = 0;
+            let n = 0;
+            for (let iy = Math.max(0, oy * k - pt); iy < Math.min(H, oy * k - pt + k); iy++) {
+              for (let ix = Math.max(0, ox * k - pl); ix < Math.min(W, ox * k - pl + k); ix++) {
+                s += x[c * HW + iy * W + ix]!;
+                n++;
+              }
+            }
+            out[(c * OH + oy) * OW + ox] = s / n;
+          }
+        }
+      }
+      return out;
+    }
+    case 'token_pool': {
+      const M = layer.outShape[2];
+      const out = new Float32Array(C * M);
+      for (let c = 0; c < C; c++) {
+        for (let m = 0; m < M; m++) {
+          let s = 0;
+          for (let i = 0; i < op.kernel; i++) s += x[c * HW + m * op.kernel + i]!;
+          out[c * M + m] = s / op.kernel;
+        }
+      }
+      return out;
+    }
     case 'layernorm': {
       const lw = weights.get(layer.name);
       const gamma = need(lw?.weight, C, `${layer.name} gamma`);

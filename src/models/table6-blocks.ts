@@ -1,6 +1,6 @@
 /**
  * Block types of the Table 6 comparison models that are not MobileNets (src/models/table6-zoo.ts): ConvNeXt,
- * FastViT, EfficientViT. Same contract as the blocks of spec.ts: each lowers (here) into layer ops of graph.ts that the cost
+ * FastViT, EfficientViT, NextViT. Same contract as the blocks of spec.ts: each lowers (here) into layer ops of graph.ts that the cost
  * counter, both exporters and the reference executor read.
  *
  * All blocks are the INFERENCE form of their networks: BatchNorm folded into the preceding conv (a conv with
@@ -9,6 +9,7 @@
  */
 import type { GraphBuilder } from './graph.js';
 import type { Activation } from './spec.js';
+import { makeDivisible } from './spec.js';
 import { ModelSpecError } from './graph.js';
 
 /** LayerNorm over channels (per pixel, or over a pooled [C,1,1] vector), then an activation. */
@@ -69,7 +70,40 @@ export interface VitAttentionBlock {
   layerScale?: number;
 }
 
-export type Table6BlockSpec = LayerNormBlock | ConvNextBlock | RepMixerBlock | VitAttentionBlock | LiteMlaBlock;
+/** A standalone BatchNorm (per-channel scale and shift at inference): NextViT's final norm. */
+export interface BatchNormBlock {
+  type: 'batchnorm';
+}
+
+/**
+ * NextViT Next Convolution Block (Li et al., arXiv 2207.05501, Sec. 3.2; bytedance/Next-ViT
+ * classification/nextvit.py `NCB`), BN merged as the repo's `merge_bn` does: patch embedding (stride 2:
+ * 2x2/2 average pool + 1x1 conv + BN; other channel count: 1x1 conv + BN; else none), MHCA (3x3 conv with
+ * C/32 groups + BN + ReLU, 1x1 conv) + residual, MLP (1x1 to makeDivisible(3C, 32) with bias, ReLU, 1x1 with
+ * bias; the pre-norm BN merged into it) + residual.
+ */
+export interface NextConvBlock {
+  type: 'ncb';
+  outCh: number;
+  stride: number;
+}
+
+/**
+ * NextViT Next Transformer Block (nextvit.py `NTB`, mix_block_ratio 0.75, head dim 32), BN merged:
+ * patch embedding to m = makeDivisible(0.75 out, 32) channels; E-MHSA: q, k, v 1x1 convs with bias, K and V
+ * from the tokens averaged in runs of sr^2 (AvgPool1d over the flattened sequence) when sr > 1, m/32 heads,
+ * 1x1 projection with bias, + residual; projection 1x1 conv + BN to out - m channels, MHCA + residual;
+ * concat [attention branch, conv branch]; MLP (ratio 2) + residual.
+ */
+export interface NextTransformerBlock {
+  type: 'ntb';
+  outCh: number;
+  stride: number;
+  sr: number;
+}
+
+export type Table6BlockSpec =
+  LayerNormBlock | ConvNextBlock | RepMixerBlock | VitAttentionBlock | LiteMlaBlock | BatchNormBlock | NextConvBlock | NextTransformerBlock;
 
 /** EfficientViT's linear attention epsilon (ops.py LiteMLA `eps=1.0e-15`). */
 export const LITE_MLA_EPS = 1e-15;
@@ -89,6 +123,36 @@ function convFfn(g: GraphBuilder, id: string, x: string, expandRatio: number, la
   return g.add(id, `${prefix}add`, { kind: 'add' }, [y, x]);
 }
 
+/** NextViT head dim (nextvit.py `head_dim=32`). */
+const NEXTVIT_HEAD_DIM = 32;
+
+/** NextViT PatchEmbed: [2x2/2 average pool] + 1x1 conv + BN when the stride or the channel count changes. */
+function nextVitPatchEmbed(g: GraphBuilder, id: string, x: string, outCh: number, stride: number, prefix: string): string {
+  const inCh = g.shapeOf(x)[0];
+  let y = x;
+  if (stride === 2) y = g.add(id, `${prefix}pool`, { kind: 'avg_pool', kernel: 2 }, [y]);
+  else if (stride !== 1) throw new ModelSpecError(`${id}: NextViT blocks take stride 1 or 2, got ${stride}`);
+  if (stride === 2 || inCh !== outCh) y = g.conv(id, `${prefix}embed`, y, { kernel: 1, outCh, act: 'none' });
+  return y;
+}
+
+/** NextViT MHCA + residual: 3x3 conv with C/32 groups + BN + ReLU, 1x1 conv (no bias). */
+function nextVitMhca(g: GraphBuilder, id: string, x: string, prefix: string): string {
+  const c = g.shapeOf(x)[0];
+  if (c % NEXTVIT_HEAD_DIM !== 0) throw new ModelSpecError(`${id}: ${c} channels are not a multiple of ${NEXTVIT_HEAD_DIM}`);
+  let y = g.conv(id, `${prefix}mhca_conv`, x, { kernel: 3, outCh: c, act: 'relu', groups: c / NEXTVIT_HEAD_DIM });
+  y = g.conv(id, `${prefix}mhca_proj`, y, { kernel: 1, outCh: c, act: 'none', bn: false });
+  return g.add(id, `${prefix}mhca_add`, { kind: 'add' }, [y, x]);
+}
+
+/** NextViT MLP + residual (its pre-norm BN merged into the first conv's weights and bias). */
+function nextVitMlp(g: GraphBuilder, id: string, x: string, ratio: number): string {
+  const c = g.shapeOf(x)[0];
+  let y = g.conv(id, 'mlp_fc1', x, { kernel: 1, outCh: makeDivisible(c * ratio, 32), act: 'relu', bn: false, bias: true });
+  y = g.conv(id, 'mlp_fc2', y, { kernel: 1, outCh: c, act: 'none', bn: false, bias: true });
+  return g.add(id, 'mlp_add', { kind: 'add' }, [y, x]);
+}
+
 /** Lowers one Table 6 block onto the builder; returns the block's output tensor. */
 export function lowerTable6Block(g: GraphBuilder, id: string, spec: Table6BlockSpec, x: string): string {
   const [inCh] = g.shapeOf(x);
@@ -96,6 +160,27 @@ export function lowerTable6Block(g: GraphBuilder, id: string, spec: Table6BlockS
     case 'layernorm': {
       const y = g.add(id, 'ln', { kind: 'layernorm', ch: inCh, eps: spec.eps }, [x]);
       return spec.act === 'none' ? y : g.add(id, 'act', { kind: 'act', act: spec.act }, [y]);
+    }
+    case 'batchnorm':
+      return g.add(id, 'bn', { kind: 'affine', ch: inCh }, [x]);
+    case 'ncb': {
+      const y = nextVitMhca(g, id, nextVitPatchEmbed(g, id, x, spec.outCh, spec.stride, ''), '');
+      return nextVitMlp(g, id, y, 3);
+    }
+    case 'ntb': {
+      const m = makeDivisible(Math.floor(spec.outCh * 0.75), 32);
+      let y = nextVitPatchEmbed(g, id, x, m, spec.stride, '');
+      const heads = m / NEXTVIT_HEAD_DIM;
+      const lin = { kernel: 1, outCh: m, act: 'none', bn: false, bias: true } as const;
+      const q = g.conv(id, 'q', y, lin);
+      const kvIn = spec.sr > 1 ? g.add(id, 'sr', { kind: 'token_pool', kernel: spec.sr * spec.sr }, [y]) : y;
+      const k = g.conv(id, 'k', kvIn, lin);
+      const v = g.conv(id, 'v', kvIn, lin);
+      const hd = NEXTVIT_HEAD_DIM;
+      const a = g.add(id, 'attn', { kind: 'attention', heads, keyDim: hd, valueDim: hd, kvHeads: heads }, [q, k, v]);
+      y = g.add(id, 'attn_add', { kind: 'add' }, [g.conv(id, 'proj', a, lin), y]);
+      const conv = nextVitMhca(g, id, nextVitPatchEmbed(g, id, y, spec.outCh - m, 1, 'conv_'), 'conv_');
+      return nextVitMlp(g, id, g.add(id, 'concat', { kind: 'concat' }, [y, conv]), 2);
     }
     case 'lite_mla': {
       if (inCh % spec.dim !== 0) throw new ModelSpecError(`${id}: ${inCh} channels are not a multiple of dim ${spec.dim}`);

@@ -235,5 +235,50 @@ export const EFFICIENTVIT_MODELS: readonly ModelSpec[] = [
   }),
 ];
 
+// -------------------------------------------------------------------------------------------------- NextViT
+
+/**
+ * NextViT (Li et al., Next-ViT: Next Generation Vision Transformer for Efficient Deployment in Realistic
+ * Industrial Scenarios, arXiv 2207.05501, 2022; bytedance/Next-ViT classification/nextvit.py `NextViT`,
+ * `nextvit_base`), in the repo's deployment form (`merge_bn`: pre-norm BNs merged into the next convs):
+ * - stem: 3x3/2 conv 3->64, 3x3 64->32, 3x3 32->64, 3x3/2 64->64, each + BN + ReLU;
+ * - stages (strides 1,2,2,2; E-MHSA spatial reduction 8,4,2,1) of NCBs with one NTB: stage 1 3 NCB (96),
+ *   stage 2 3 NCB (192) + NTB (256), stage 3 four times [4 NCB (384) + NTB (512)] for B's depth 20,
+ *   stage 4 2 NCB (768) + NTB (1024);
+ * - head: BN, global average pool, linear.
+ */
+function nextVit(id: string, name: string, depths: readonly [number, number, number, number]): ModelSpec {
+  const conv = (stride: number, outCh: number): BlockSpec => ({ type: 'conv_bn', kernel: 3, stride, outCh, act: 'relu' });
+  const blocks: PlacedBlock[] = [place('stem', conv(2, 64)), place('stem', conv(1, 32)), place('stem', conv(1, 64)), place('stem', conv(2, 64))];
+  const sr = [8, 4, 2, 1];
+  const plan: { out: number; ntb: boolean }[][] = [
+    Array.from({ length: depths[0] }, () => ({ out: 96, ntb: false })),
+    Array.from({ length: depths[1] }, (_, i) => (i === depths[1] - 1 ? { out: 256, ntb: true } : { out: 192, ntb: false })),
+    Array.from({ length: depths[2] }, (_, i) => (i % 5 === 4 ? { out: 512, ntb: true } : { out: 384, ntb: false })),
+    Array.from({ length: depths[3] }, (_, i) => (i === depths[3] - 1 ? { out: 1024, ntb: true } : { out: 768, ntb: false })),
+  ];
+  plan.forEach((stageBlocks, s) => {
+    stageBlocks.forEach((b, i) => {
+      const stride = s > 0 && i === 0 ? 2 : 1;
+      blocks.push(place(String(s + 1), b.ntb ? { type: 'ntb', outCh: b.out, stride, sr: sr[s]! } : { type: 'ncb', outCh: b.out, stride }));
+    });
+  });
+  blocks.push(place('head', { type: 'batchnorm' }));
+  blocks.push(place('head', { type: 'global_pool' }));
+  blocks.push(place('classifier', { type: 'linear', outCh: NUM_CLASSES }));
+  return {
+    id,
+    name,
+    family: 'nextvit',
+    inChannels: 3,
+    resolution: 224,
+    blocks,
+    source: `arXiv 2207.05501 (Next-ViT); bytedance/Next-ViT classification/nextvit.py (depths [${depths}], stem [64, 32, 64], merge_bn form)`,
+  };
+}
+
+/** NextViT-B: depths [3, 4, 20, 3] (nextvit.py `nextvit_base`). */
+export const NEXTVIT_B = nextVit('nextvit-b', 'NextViT-B', [3, 4, 20, 3]);
+
 /** Every Table 6 model defined in this file. */
-export const TABLE6_ZOO_MODELS: readonly ModelSpec[] = [CONVNEXT_S, ...FASTVIT_MODELS, ...EFFICIENTVIT_MODELS];
+export const TABLE6_ZOO_MODELS: readonly ModelSpec[] = [CONVNEXT_S, ...FASTVIT_MODELS, ...EFFICIENTVIT_MODELS, NEXTVIT_B];

@@ -6,7 +6,7 @@
  * Conv (group = channels for depthwise), Relu, Clip (relu6), HardSwish, HardSigmoid, Div/Erf/Add/Mul
  * (GELU), Add, Mul, GlobalAveragePool, Flatten, Gemm, Reshape, Transpose, MatMul, Softmax,
  * LayerNormalization (over channels, between two Transposes), Concat, Slice, ReduceSum, Div (linear
- * attention), and for int8
+ * attention), AveragePool, and for int8
  * QuantizeLinear/DequantizeLinear. Opset 17 has no Gelu op, so GELU is written as its exact erf form
  * x * (1 + erf(x / sqrt 2)) * 0.5 (Div -> Erf -> Add -> Mul -> Mul), the pattern onnxruntime's GeluFusion
  * rewrites into one Gelu kernel at level `extended` and above (fp32 only: see the `opset` option, which
@@ -602,6 +602,25 @@ function emitLayer(b: OnnxGraphBuilder, layer: Layer, weights: GraphWeights, isG
       break;
     case 'linear_attention':
       return emitLinearAttention(b, layer, op, x);
+    case 'avg_pool': {
+      const [, H, W] = layer.inShapes[0]!;
+      const [pt, pb] = samePadding(H, op.kernel, op.kernel);
+      const [pl, pr] = samePadding(W, op.kernel, op.kernel);
+      b.node('AveragePool', L, [x], out, outDims, [
+        attr('kernel_shape', [op.kernel, op.kernel]),
+        attr('strides', [op.kernel, op.kernel]),
+        attr('pads', [pt, pl, pb, pr]),
+        attr('count_include_pad', 0),
+      ]);
+      break;
+    }
+    case 'token_pool': {
+      const [C, H, W] = layer.inShapes[0]!;
+      const r = b.node('Reshape', `${L}/tokens`, [x, b.i64(`${L}/tokens_shape`, [1, C, 1, H * W])], `${L}/tokens:out`, [1, C, 1, H * W]);
+      b.publishMove(r, layer.inputs[0]!);
+      b.node('AveragePool', `${L}/pool`, [b.read(r)], out, outDims, [attr('kernel_shape', [1, op.kernel]), attr('strides', [1, op.kernel])]);
+      break;
+    }
     case 'layernorm': {
       // LayerNormalization normalises the last axis: NCHW -> NHWC, normalise, back
       const lw = layerWeights(weights, layer);

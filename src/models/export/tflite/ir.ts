@@ -47,6 +47,7 @@ export type IrOptions =
   | { kind: 'add'; act: FusedActivationCode }
   | { kind: 'sub'; act: FusedActivationCode }
   | { kind: 'div'; act: FusedActivationCode }
+  | { kind: 'pool'; padding: 'same' | 'valid'; filterH: number; filterW: number; strideH: number; strideW: number }
   | { kind: 'concat'; axis: number }
   | { kind: 'split'; numSplits: number }
   | { kind: 'mul'; act: FusedActivationCode }

@@ -32,6 +32,7 @@
  *   layernorm   MEAN / SUB / MUL / MEAN / ADD(eps) / RSQRT / MUL / MUL(gamma) / ADD(beta) over channels.
  *   concat      CONCATENATION on the channel axis.  grouped conv: SPLIT / CONV_2D per group / CONCATENATION.
  *   linear_attention  see lowerLinearAttention.
+ *   avg_pool    AVERAGE_POOL_2D SAME (padding not counted).  token_pool: RESHAPE [1,1,N,C] + AVERAGE_POOL_2D 1xk VALID.
  */
 import type { Activation } from '../../spec.js';
 import { INPUT_TENSOR, type Graph, type Layer, type LayerOp, type Shape } from '../../graph.js';
@@ -422,6 +423,23 @@ export function lowerToIr(graph: Graph, weights: GraphWeights): IrModel {
       case 'linear_attention':
         out = lowerLinearAttention(b, layer, op, x, outShape);
         break;
+      case 'avg_pool': {
+        const k = op.kernel;
+        out = b.activation(L, outShape);
+        // TFLite's SAME average pool pads like graph.ts and leaves the padding out of the count
+        b.op(BuiltinOp.AVERAGE_POOL_2D, [x], [out], { kind: 'pool', padding: 'same', filterH: k, filterW: k, strideH: k, strideW: k }, L);
+        break;
+      }
+      case 'token_pool': {
+        const [C, H, W] = layer.inShapes[0]!;
+        const rowShape = [1, 1, H * W, C];
+        const r = b.activation(`${L}/tokens`, rowShape);
+        b.op(BuiltinOp.RESHAPE, [x, b.constI32(`${L}/tokens_shape`, rowShape)], [r], { kind: 'reshape', newShape: rowShape }, L);
+        out = b.activation(L, outShape);
+        const k = op.kernel;
+        b.op(BuiltinOp.AVERAGE_POOL_2D, [r], [out], { kind: 'pool', padding: 'valid', filterH: 1, filterW: k, strideH: 1, strideW: k }, L);
+        break;
+      }
       case 'attention': {
         if ((op.kvHeads ?? 1) > 1) {
           out = lowerMultiHeadAttention(b, layer, op, [x, idOf(layer.inputs[1]!), idOf(layer.inputs[2]!)], outShape);

@@ -173,7 +173,8 @@ export function quantizeModel(model: IrModel, ranges: Map<number, Range>, opts: 
     const out = tensors[op.outputs[0]!]!;
     if (op.code === BuiltinOp.SOFTMAX || op.code === BuiltinOp.LOGISTIC)
       out.quant = { scale: [1 / 256], zeroPoint: [-128], dim: 0, min: 0, max: 255 / 256 };
-    else if (SHAPE_ONLY_OPS.has(op.code)) out.quant = { ...tensors[op.inputs[0]!]!.quant! };
+    // AVERAGE_POOL_2D: TFLite's int8 kernel does not rescale, so the output keeps the input's parameters
+    else if (SHAPE_ONLY_OPS.has(op.code) || op.code === BuiltinOp.AVERAGE_POOL_2D) out.quant = { ...tensors[op.inputs[0]!]!.quant! };
     // SPLIT (axis, data): every output carries the data's parameters
     else if (op.code === BuiltinOp.SPLIT) for (const o of op.outputs) tensors[o]!.quant = { ...tensors[op.inputs[1]!]!.quant! };
   }

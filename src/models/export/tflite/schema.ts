@@ -262,6 +262,7 @@ export const BUILTIN_OPERATOR_NAMES: readonly string[] = [
 /** The builtin operators the exporter emits. */
 export const BuiltinOp = {
   ADD: 0,
+  AVERAGE_POOL_2D: 1,
   CONCATENATION: 2,
   CONV_2D: 3,
   DEPTHWISE_CONV_2D: 4,
@@ -299,6 +300,7 @@ export const BuiltinOptionsType = {
   NONE: 0,
   Conv2DOptions: 1,
   DepthwiseConv2DOptions: 2,
+  Pool2DOptions: 5,
   FullyConnectedOptions: 8,
   SoftmaxOptions: 9,
   ConcatenationOptions: 10,
@@ -353,6 +355,7 @@ export const Slot = {
   SubOptions: { fused_activation_function: 0, pot_scale_int16: 1 },
   ConcatenationOptions: { axis: 0, fused_activation_function: 1 },
   SplitOptions: { num_splits: 0 },
+  Pool2DOptions: { padding: 0, stride_w: 1, stride_h: 2, filter_width: 3, filter_height: 4, fused_activation_function: 5 },
   DivOptions: { fused_activation_function: 0 },
   ReshapeOptions: { new_shape: 0 },
   ReducerOptions: { keep_dims: 0 },

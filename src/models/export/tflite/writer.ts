@@ -72,6 +72,7 @@ export function opVersion(op: IrOp, tensors: IrTensor[]): number {
       // int8 -> int8 requantization (before a CONCATENATION) is version 2
       return int8 ? 2 : 1;
     case BuiltinOp.CONCATENATION:
+    case BuiltinOp.AVERAGE_POOL_2D:
     case BuiltinOp.SUM:
     case BuiltinOp.ADD:
     case BuiltinOp.SUB:
@@ -169,6 +170,16 @@ function buildOptions(b: flatbuffers.Builder, op: IrOp): [number, number] {
       b.addFieldInt32(S.ConcatenationOptions.axis, o.axis, 0);
       b.addFieldInt8(S.ConcatenationOptions.fused_activation_function, FusedActivation.NONE, 0);
       return [BuiltinOptionsType.ConcatenationOptions, b.endObject()];
+    }
+    case 'pool': {
+      b.startObject(6);
+      b.addFieldInt8(S.Pool2DOptions.padding, o.padding === 'same' ? Padding.SAME : Padding.VALID, 0);
+      b.addFieldInt32(S.Pool2DOptions.stride_w, o.strideW, 0);
+      b.addFieldInt32(S.Pool2DOptions.stride_h, o.strideH, 0);
+      b.addFieldInt32(S.Pool2DOptions.filter_width, o.filterW, 0);
+      b.addFieldInt32(S.Pool2DOptions.filter_height, o.filterH, 0);
+      b.addFieldInt8(S.Pool2DOptions.fused_activation_function, FusedActivation.NONE, 0);
+      return [BuiltinOptionsType.Pool2DOptions, b.endObject()];
     }
     case 'div': {
       b.startObject(1);

@@ -4,16 +4,16 @@
  * onnx.checker and flatc, and run in onnxruntime-node and LiteRT like the reference executor.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { graphCost } from '../src/models/cost.js';
-import { exportOnnx } from '../src/models/export/onnx.js';
-import { exportTflite, readTflite } from '../src/models/export/tflite.js';
-import { lowerModel } from '../src/models/graph.js';
-import { getPublished, loadPublished } from '../src/models/published.js';
-import { runReference } from '../src/models/reference.js';
-import { getModel, listModels } from '../src/models/registry.js';
-import { CONVNEXT_S, FASTVIT_MODELS, TABLE6_ZOO_MODELS } from '../src/models/table6-zoo.js';
-import { initWeights, seededInput } from '../src/models/weights.js';
-import { cleanScratch, errors, flatcOps, HAS_FLATC, hasOnnxChecker, onnxCheck, runLiteRt, runOrt } from './helpers/table6-runtimes.js';
+import { graphCost } from '../../../src/models/cost.js';
+import { exportOnnx } from '../../../src/models/export/onnx.js';
+import { exportTflite, readTflite } from '../../../src/models/export/tflite.js';
+import { lowerModel } from '../../../src/models/graph.js';
+import { getPublished, loadPublished } from '../../../src/models/published.js';
+import { runReference } from '../../../src/models/reference.js';
+import { getModel, listModels } from '../../../src/models/registry.js';
+import { CONVNEXT_S, FASTVIT_MODELS, TABLE6_ZOO_MODELS } from '../../../src/models/table6-zoo.js';
+import { initWeights, seededInput } from '../../../src/models/weights.js';
+import { cleanScratch, errors, flatcOps, HAS_FLATC, hasOnnxChecker, onnxCheck, runLiteRt, runOrt } from '../../helpers/table6-runtimes.js';
 
 afterAll(cleanScratch);
 

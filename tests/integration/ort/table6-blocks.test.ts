@@ -5,14 +5,14 @@
  * files pass onnx.checker and flatc.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { blockText, parseBlockText } from '../src/models/block-text.js';
-import { exportOnnx } from '../src/models/export/onnx.js';
-import { exportTflite, readTflite } from '../src/models/export/tflite.js';
-import { lowerBlocks, type Graph, type Shape } from '../src/models/graph.js';
-import { runReference } from '../src/models/reference.js';
-import type { BlockSpec } from '../src/models/spec.js';
-import { initWeights, seededInput } from '../src/models/weights.js';
-import { cleanScratch, errors, flatcOps, HAS_FLATC, hasOnnxChecker, onnxCheck, runLiteRt, runOrt } from './helpers/table6-runtimes.js';
+import { blockText, parseBlockText } from '../../../src/models/block-text.js';
+import { exportOnnx } from '../../../src/models/export/onnx.js';
+import { exportTflite, readTflite } from '../../../src/models/export/tflite.js';
+import { lowerBlocks, type Graph, type Shape } from '../../../src/models/graph.js';
+import { runReference } from '../../../src/models/reference.js';
+import type { BlockSpec } from '../../../src/models/spec.js';
+import { initWeights, seededInput } from '../../../src/models/weights.js';
+import { cleanScratch, errors, flatcOps, HAS_FLATC, hasOnnxChecker, onnxCheck, runLiteRt, runOrt } from '../../helpers/table6-runtimes.js';
 
 afterAll(cleanScratch);
 

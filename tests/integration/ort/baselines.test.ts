@@ -454,7 +454,7 @@ describe('published data', () => {
     // every model in Table 6 that has a definition here is in the registry
     const inTable = models.filter((m) => table6Names.has(m.name)).map((m) => m.id);
     expect(inTable.length).toBe(data.models.filter((e) => e.defined && e.table6).length);
-    expect(inTable.length).toBeGreaterThanOrEqual(23);
+    expect(inTable.length).toBe(25);
   });
 
   it('keeps all 25 Table 6 rows, published-only ones included, with explicit states and units', () => {

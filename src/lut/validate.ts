@@ -112,6 +112,18 @@ export interface ValidationReport {
   warnings: string[];
   runId: string;
   provenance: { predicted: 'estimated'; measured: 'measured' };
+  /**
+   * how it was measured: every item paired with the space's reference in randomized order; `units`
+   * 'reference': errors are of ratios to the reference, shown in ms at the reference's median now.
+   */
+  paired?: {
+    reference: string;
+    units: 'reference' | 'ms';
+    referenceMsNow: number;
+    referenceMsTable: number | null;
+    referenceSessions: number;
+    wallSeconds: number;
+  };
 }
 
 /**

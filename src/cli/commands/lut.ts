@@ -17,11 +17,12 @@ import { writeFile } from 'node:fs/promises';
 import { lowerModel } from '../../models/graph.js';
 import { getModel } from '../../models/registry.js';
 import { exportCsv, exportOfa, exportTunas, EXPORT_FORMATS, type ExportFormat } from '../../lut/export.js';
-import { measureAndBuild, measureAndValidate, measureArchs, type LutExecution } from '../../lut/measure.js';
+import { DEFAULT_CALIBRATION, measureAndBuild, measureAndValidate, measureArchs, type LutExecution } from '../../lut/measure.js';
 import { compileTable, predictGraph, predictLatency, type Prediction } from '../../lut/predict.js';
 import { METHOD_IDS, targetText, type LutTable, type MethodId } from '../../lut/schema.js';
 import { searchFrontier, type SearchResult } from '../../lut/search.js';
 import { readTableFile, writeTableFile, type ValidationReport } from '../../lut/validate.js';
+import { tableNotes } from '../../lut/describe.js';
 import { defaultResultsDir } from '../../paths.js';
 import { loadDevice, type DeviceProfile } from '../../profiles/device.js';
 import { fmt, textTable } from '../../report/table.js';
@@ -54,7 +55,8 @@ export function describeTable(t: LutTable): string {
   const lines = [
     `${t.space.id} at ${t.space.resolution}x${t.space.resolution} on ${targetText(t.target)}, ${t.format} ${t.dtype}, device ${t.device.id} (${t.device.hostname}, ${t.device.cpu})`,
     `  ${t.entries.length} block configurations, ${t.overhead.length} identity graphs, ${t.archs.length} whole architectures; ${t.sessions} session${t.sessions === 1 ? '' : 's'} each, preset ${t.protocol}; run ${t.runs.map((r) => r.runId).join(', ')}`,
-    `  correction: ${t.method.id} (${t.method.chosenBy === 'leave-one-out' ? `simplest within the calibration noise (${pct(t.method.noiseFloor ?? null)}) of the lowest leave-one-out error` : 'requested'}), model uncertainty ${pct(t.method.looRelRmse)} (relative RMS)`,
+    `  correction: ${t.method.id} (${t.method.why ?? (t.method.chosenBy === 'leave-one-out' ? `simplest within the calibration noise (${pct(t.method.noiseFloor ?? null)}) of the lowest leave-one-out error` : 'requested')}), model uncertainty ${pct(t.method.looRelRmse)} (relative RMS)`,
+    ...tableNotes(t),
   ];
   if (t.build) lines.push(`  build cost: ${t.build.measurements} sessions measured, ${fmt(t.build.wallSeconds / 60, 1)} min wall`);
   lines.push(
@@ -91,16 +93,12 @@ export function formatPrediction(p: Prediction): string {
   return `${p.arch}: ${fmt(p.medianMs, 3)} ms ± ${fmt(p.uncertaintyMs, 3)} (1 sd), estimated by the ${p.method} correction from ${p.source}${reg}`;
 }
 
-export function formatFrontier(r: SearchResult, measured?: ReadonlyMap<string, { medianMs: number }>): string {
+export function formatFrontier(r: SearchResult, measured?: ReadonlyMap<string, { medianMs: number; predictedMs?: number }>): string {
   const rows = r.frontier.map((p) => {
     const m = measured?.get(p.arch);
-    return [
-      p.arch,
-      fmt(p.macs / 1e6, 1),
-      fmt(p.predictedMs, 3),
-      m ? fmt(m.medianMs, 3) : '-',
-      m ? signedPct((p.predictedMs - m.medianMs) / m.medianMs) : '-',
-    ];
+    // measured paired with the reference: the prediction at the reference's median of that run
+    const pred = m?.predictedMs ?? p.predictedMs;
+    return [p.arch, fmt(p.macs / 1e6, 1), fmt(p.predictedMs, 3), m ? fmt(m.medianMs, 3) : '-', m ? signedPct((pred - m.medianMs) / m.medianMs) : '-'];
   });
   return textTable(
     [
@@ -161,8 +159,16 @@ export function formatValidation(r: ValidationReport): string {
     );
   }
   const ratio = r.hostState?.ratio;
+  if (r.paired)
+    lines.push(
+      `every item measured in pairs with the reference ${r.paired.reference} in random order (${r.paired.referenceSessions} reference sessions); errors are of ${r.paired.units === 'reference' ? 'ratios to the reference, shown in ms at its median now' : 'ms (the table has no reference)'}`,
+    );
   if (ratio !== null && ratio !== undefined)
-    lines.push(`whole networks now vs the build: x${fmt(ratio, 3)} (median over ${r.hostState.archs} re-measured calibration architectures)`);
+    lines.push(
+      r.paired?.referenceMsTable
+        ? `the reference now vs the build: x${fmt(ratio, 3)} (${fmt(r.paired.referenceMsNow, 3)} ms vs ${fmt(r.paired.referenceMsTable, 3)} ms); ratios to it are what the table predicts`
+        : `whole networks now vs the build: x${fmt(ratio, 3)} (median over ${r.hostState.archs} re-measured calibration architectures)`,
+    );
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n');
 }
@@ -241,7 +247,7 @@ export function register(program: Command, cli: CliContext): void {
   addMeasureOptions(build)
     .option('--space <id>', 'search space', 'conv-m')
     .option('-o, --output <file>', 'table file (default: <space>.<target>.<dtype>.<device>.lut.json)')
-    .option('--calibration <n>', 'whole architectures measured to fit and choose the correction', '10')
+    .option('--calibration <n>', 'whole architectures measured to fit and choose the correction', String(DEFAULT_CALIBRATION))
     .option('--seed <n>', 'seed of the calibration architectures', '1')
     .option('--method <id>', `use this correction instead of the best by leave-one-out (${METHOD_IDS.join(', ')})`)
     .action(async (o: MeasureValues & { space: string; output?: string; calibration: string; seed: string; method?: string }) => {

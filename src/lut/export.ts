@@ -38,6 +38,8 @@ export function ofaKey(c: IndexedConfig): string {
       return `${s.depthwise ? 'dwconv' : 'conv'}-${io}-kernel:${s.kernel}-stride:${s.stride}`;
     case 'fused_ib':
       return `fused_ib-${io}-kernel:${s.kernel}-expand:${s.expandRatio}-stride:${s.stride}`;
+    case 'mqa':
+      return `mqa-${io}-heads:${s.heads}-key:${s.keyDim}-value:${s.valueDim}-kv_stride:${s.kvStride}`;
     default:
       return `${s.type}-${io}`;
   }

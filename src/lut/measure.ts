@@ -197,7 +197,8 @@ export async function measureAndBuild(req: BuildRequest, x: LutExecution): Promi
   const plan = planLut({
     ...req,
     resolution: index.resolution,
-    workloads: [w.reference, ...w.blocks.keys(), ...w.identities.keys(), ...w.archs.keys()],
+    // a hybrid space's `identity` choice is the same workload as an identity graph: measured once
+    workloads: [...new Set([w.reference, ...w.blocks.keys(), ...w.identities.keys(), ...w.archs.keys()])],
   });
   const { result, run } = await executeLut(plan, x);
   const byId = measurementsByWorkload(run, plan);

@@ -48,7 +48,8 @@ export type LutDevice = z.infer<typeof LutDeviceSchema>;
 /** Latency of one workload measured as k independent sessions. */
 export const LatencySchema = z.object({
   unit: z.literal('ms'),
-  provenance: z.literal('measured'),
+  /** 'estimated' only for the entries of a transferred table that were not measured on its target (src/lut/transfer.ts). */
+  provenance: z.enum(['measured', 'estimated']),
   /** median of the per-session medians. */
   median: z.number().positive(),
   /** pooled samples of all sessions, type-7 percentiles. */

@@ -131,7 +131,9 @@ export interface ValidationReport {
  * terciles, largest) among the searchable entries, deterministic.
  */
 export function driftEntries(table: LutTable, count = 4): string[] {
-  const s = table.entries.filter((e) => e.searchable).sort((a, b) => a.latency.median - b.latency.median || a.key.localeCompare(b.key));
+  const s = table.entries
+    .filter((e) => e.searchable && e.latency.provenance === 'measured')
+    .sort((a, b) => a.latency.median - b.latency.median || a.key.localeCompare(b.key));
   if (s.length <= count) return s.map((e) => e.key);
   const picks = Array.from({ length: count }, (_, i) => s[Math.round((i * (s.length - 1)) / (count - 1))]!.key);
   return [...new Set(picks)];

@@ -7,6 +7,7 @@
  *   mnv4-bench lut validate --table FILE --n 50 --seed 1 [--json]        (measures)
  *   mnv4-bench lut export --table FILE --format tunas|ofa|csv [-o FILE]
  *   mnv4-bench lut search --table FILE --budget-ms 30 [--no-measure]     (measures the frontier)
+ *   mnv4-bench lut transfer --from TABLE --target T [--budget 20]        (measures at most N workloads)
  *
  * Measuring goes through the run engine (src/lut/measure.ts): k sessions per workload, interleaved, one run
  * directory per command, resumable with --resume. Predictions are estimates and are labelled so. A bad
@@ -23,6 +24,7 @@ import { METHOD_IDS, targetText, type LutTable, type MethodId } from '../../lut/
 import { searchFrontier, type SearchResult } from '../../lut/search.js';
 import { readTableFile, writeTableFile, type ValidationReport } from '../../lut/validate.js';
 import { tableNotes } from '../../lut/describe.js';
+import { measureAndTransfer } from '../../lut/transfer-measure.js';
 import { defaultResultsDir } from '../../paths.js';
 import { loadDevice, type DeviceProfile } from '../../profiles/device.js';
 import { fmt, textTable } from '../../report/table.js';
@@ -388,6 +390,48 @@ export function register(program: Command, cli: CliContext): void {
         io.err(`wrote ${o.output}\n`);
       } else io.out(text);
     });
+
+  const transfer = lut
+    .command('transfer')
+    .description("a table for a new target from another target's table and at most --budget measurements chosen for what they teach")
+    .option('--from <file>', 'the source table')
+    .option('--device <id>', 'device profile id or path', 'host')
+    .option('--budget <n>', 'workloads to measure on the new target (reference, blocks, architectures)', '20')
+    .option('--space <id>', "must be the source table's space (a transfer never changes it)")
+    .option('-o, --output <file>', 'table file (default: <space>.<target>.<dtype>.<device>.transfer.lut.json)');
+  addOptions(transfer, ['targets', 'dtype', 'resolution']);
+  addMeasureOptions(transfer).action(async (o: MeasureValues & { from?: string; budget: string; space?: string; output?: string }) => {
+    if (!o.from) throw new UsageError('--from <table file> is required (build one with `mnv4-bench lut build`)');
+    const targets = targetList(o);
+    if (!targets || targets.length !== 1) throw new UsageError('--target <id> is required, exactly one: the new target');
+    const source = await readTableFile(o.from);
+    compileTable(source);
+    const budget = parseIntFlag('--budget', o.budget, 1, 10_000);
+    const dtype = dtypeOf(o);
+    const resolution = resolutionOf(o);
+    const r = await withEngine(o, cli, (x) =>
+      measureAndTransfer(
+        {
+          source,
+          sourceFile: o.from!,
+          budget,
+          device: deviceOf(o),
+          target: targets[0]!,
+          sessions: sessionsOf(o) ?? LUT_DEFAULT_SESSIONS,
+          ...(dtype ? { dtype } : {}),
+          ...(o.space !== undefined ? { space: o.space } : {}),
+          ...(resolution !== undefined ? { resolution } : {}),
+          ...(o.preset !== undefined ? { preset: o.preset } : {}),
+        },
+        x,
+      ),
+    );
+    if (!r.table) throw interrupted(r.runId, cli.argv);
+    const t = r.table;
+    const file = o.output ?? `${t.space.id}.${t.target.id}.${t.dtype}.${t.device.id}.transfer.lut.json`;
+    await writeTableFile(file, t);
+    out(o.json ? JSON.stringify({ file, table: t }, null, 2) : `${describeTable(t)}\nwrote ${file}`);
+  });
 
   const search = lut
     .command('search')

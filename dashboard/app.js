@@ -575,6 +575,17 @@
             { key: 'ciHi', label: 'CI hi', num: true, fmt: fmtMs },
             { key: 'n', label: 'n', num: true },
             {
+              key: 'relative',
+              label: 'x reference (co-measured) [CI]',
+              num: true,
+              fmt: function (v) {
+                return v ? num(v.ratio, 3) + ' [' + num(v.lo, 3) + ', ' + num(v.hi, 3) + '] vs ' + v.referenceId + (v.converged ? '' : ' *') : '';
+              },
+              sortValue: function (r) {
+                return r.relative ? r.relative.ratio : null;
+              },
+            },
+            {
               key: 'flags',
               label: 'flags',
               fmt: function (v) {

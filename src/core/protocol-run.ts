@@ -122,4 +122,31 @@ export interface ProtocolRun {
   totalMs: number;
   /** calls of fn in total (cold + warm-up + samples x batch). */
   totalCalls: number;
+  /**
+   * set when a reference workload was co-measured in this session (src/profiles/paired-protocol.ts): its
+   * batches alternate with the workload's in randomized order, one pair per sample. Then `converged` and
+   * `stopReason` judge the RATIO workload / reference (the primary figure); `medianCi` and `trend` stay those
+   * of the workload's absolute samples.
+   */
+  reference?: PairedReferenceRun;
+}
+
+/** The reference's side of a paired session; arrays are aligned with the workload's pilot and samples. */
+export interface PairedReferenceRun {
+  /** workload id of the reference. */
+  workloadId: string;
+  coldMs: number;
+  warmupMs: number[];
+  batchSize: number;
+  /** the reference's batch means (ms per call) of the pilot pairs and of the sample pairs. */
+  pilotMs: number[];
+  samplesMs: number[];
+  /** per sample pair: whether the reference's batch ran first (randomized). */
+  referenceFirst: boolean[];
+  /** distribution-free CI of the median pair ratio workload / reference (null when n is too small). */
+  ratioCi: MedianCi | null;
+  /** trend test of the pair ratios over the sampling phase. */
+  ratioTrend: TrendTest;
+  /** seed of the order coin. */
+  seed: number;
 }

@@ -217,6 +217,8 @@ export async function executePlan(plan: Plan, o: ExecuteOptions): Promise<Execut
         let w: PreparedWorkload | undefined;
         try {
           w = await prepare(j);
+          // the co-measured reference, prepared like the workload (same format, dtype and resolution)
+          const refW = j.reference !== undefined ? await prepare({ ...j, text: j.reference }) : undefined;
           const hooks: ProtocolHooks = {
             shouldAbort: () => signal.aborted,
             onPhase: (phase) => emit({ type: 'progress', job: j, session: index, phase }),
@@ -227,6 +229,7 @@ export async function executePlan(plan: Plan, o: ExecuteOptions): Promise<Execut
             profile: o.profile === true && index === 0,
             ...(o.strictBackend ? { strictBackend: true } : {}),
             ...(o.profileRuns !== undefined ? { profileRuns: o.profileRuns } : {}),
+            ...(refW ? { reference: refW } : {}),
             hooks,
           });
           if (signal.aborted || r.protocol?.stopReason === 'aborted') {

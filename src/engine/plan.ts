@@ -7,6 +7,7 @@
  * Two sources: a device profile (`planDevice`, the `run` command) or explicit targets and workloads on this
  * machine (`planBench`, the `bench` command).
  */
+import { referenceFor } from './reference.js';
 import { InputError } from '../errors.js';
 import { FORMAT_DTYPES, type ExportDtype } from '../models/export/cache.js';
 import { resolveWorkload } from '../models/workload.js';
@@ -69,6 +70,8 @@ export interface Job {
   format: ModelFormat;
   dtype: ExportDtype;
   resolution?: number;
+  /** reference workload text co-measured in every session (targets that can: Runner.coMeasuresReference). */
+  reference?: string;
 }
 
 export interface Plan {
@@ -91,6 +94,8 @@ export interface PlanOptions {
   sessions?: number;
   /** input resolution for models/blocks/architectures (default: each model's native one). */
   resolution?: number;
+  /** the reference co-measured with every cell: a workload text, or 'none' (default: by family, ./reference.ts). */
+  reference?: string;
 }
 
 /** The preset, with `sessions` overridden when the caller gave a k (then named '<preset>+custom'). */
@@ -131,6 +136,7 @@ function buildPlan(
   columns: PlanColumn[],
   workloadsOf: (c: PlanColumn) => readonly string[],
   resolution: number | undefined,
+  reference?: string,
 ): Plan {
   const resolve = workloadResolver(resolution);
   const jobs: Job[] = [];
@@ -142,6 +148,7 @@ function buildPlan(
       const key = measurementKey(device.id, w.id, c.dtype, c.target);
       if (keys.has(key)) continue; // the same pair listed twice is measured once
       keys.add(key);
+      const ref = runner.coMeasuresReference ? referenceFor(w.id, reference) : null;
       jobs.push({
         key,
         text,
@@ -153,6 +160,7 @@ function buildPlan(
         format: c.format,
         dtype: c.dtype,
         ...(resolution !== undefined ? { resolution } : {}),
+        ...(ref !== null ? { reference: ref } : {}),
       });
     }
   }
@@ -225,6 +233,7 @@ export function planDevice(profile: DeviceProfile, o: DevicePlanOptions = {}): P
     columns,
     (c) => o.workloads ?? entries.get(c.index)!.workloads ?? profile.workloads,
     o.resolution,
+    o.reference ?? profile.reference,
   );
 }
 
@@ -263,7 +272,7 @@ export function planBench(o: BenchPlanOptions): Plan {
       format,
     });
   }
-  return buildPlan(HOST_DEVICE, protocol, protocol.sessions, columns, () => o.workloads, o.resolution);
+  return buildPlan(HOST_DEVICE, protocol, protocol.sessions, columns, () => o.workloads, o.resolution, o.reference);
 }
 
 /** The summary-table layout of a plan: its columns, its workloads as rows, its pairs as the planned cells. */

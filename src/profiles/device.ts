@@ -18,7 +18,8 @@
  *                "settings": {"threads": 1}, "publishedColumn": "pixel6_cpu",
  *                "ridgePoint": {"macsPerByte": 31.2, "source": "arXiv 2404.10518 Table 16"},
  *                "workloads": ["conv-s"]   (optional: this target runs only these)}],
- *   "workloads": ["conv-s", "conv-m", ...], "preset": "quick"|"default"|"rigorous"
+ *   "workloads": ["conv-s", "conv-m", ...], "preset": "quick"|"default"|"rigorous",
+ *   "reference": "conv-s" | "none"   (optional: the workload co-measured with every cell; default by family)
  * }
  */
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
@@ -93,6 +94,8 @@ export const DeviceProfileSchema = z
     targets: z.array(DeviceTargetSchema),
     workloads: z.array(z.string().min(1)).min(1),
     preset: z.enum(['quick', 'default', 'rigorous']).default('default'),
+    /** the workload co-measured with every cell (src/engine/reference.ts; 'none' turns it off; default: by family). */
+    reference: z.string().min(1).optional(),
   })
   .superRefine((p, ctx) => {
     if (p.targets.length === 0 && p.connection.kind !== 'none') {

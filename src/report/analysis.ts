@@ -61,6 +61,8 @@ export interface ModelRow {
   n: number | null;
   runId: string | null;
   flags: string[];
+  /** measured rows with a co-measured reference: latency / the reference's, with its CI (else absent). */
+  relative?: { referenceId: string; ratio: number; lo: number; hi: number; converged: boolean };
 }
 
 export interface EfficiencyRow {
@@ -371,6 +373,17 @@ function modelRows(facts: ModelFacts[], latest: MeasurementView[], sims: readonl
       n: m.n,
       runId: m.runId,
       flags: flagsOf(m),
+      ...(m.relative
+        ? {
+            relative: {
+              referenceId: m.relative.referenceId,
+              ratio: m.relative.ratio,
+              lo: m.relative.ci.lo,
+              hi: m.relative.ci.hi,
+              converged: m.relative.converged,
+            },
+          }
+        : {}),
     });
     const col = publishedColumnOf(m);
     if (col) columnsSeen.set(col, m.device);

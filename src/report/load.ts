@@ -13,7 +13,7 @@ import { loadDevice, type DeviceProfile } from '../profiles/device.js';
 import { MANIFEST_FILE, MEASUREMENTS_FILE, readRun, selectMeasurements, selectUnmeasured, type RunContents } from '../results/reader.js';
 import { canonicalSettings, type ManifestRecord, type MeasurementRecord } from '../results/schema.js';
 import { notConvergedCodes } from './measurement.js';
-import type { HostView, LoadedRuns, MeasurementView, RunView, TargetView } from './views.js';
+import type { HostView, LoadedRuns, MeasurementView, RelativeView, RunView, TargetView } from './views.js';
 
 /** Bad report input (no runs, unreadable path): one line saying what to do; the CLI exits 2. */
 export class ReportInputError extends InputError {
@@ -159,6 +159,27 @@ export function measurementView(rec: MeasurementRecord): MeasurementView {
           coverage: rec.profile.coverage,
         }
       : null,
+    relative: relativeView(rec),
+  };
+}
+
+function relativeView(rec: MeasurementRecord): RelativeView | null {
+  const r = rec.relative;
+  if (!r) return null;
+  return {
+    referenceId: r.referenceId,
+    ratio: r.ratio,
+    ci: { lo: r.ci.lo, hi: r.ci.hi, confidence: r.ci.confidence, relHalfWidth: r.ci.relHalfWidth },
+    converged: r.converged,
+    notConverged: r.notConverged,
+    sessionRatios: r.sessionRatios,
+    referenceMs: r.referenceMs,
+    hostChangeRel: r.host.referenceChangeRel,
+    hostRangeRel: r.host.referenceRangeRel,
+    sessionPairRatios: rec.sessions.map((s) => {
+      const ref = s.samples?.reference ?? [];
+      return (s.samples?.values ?? []).flatMap((v, i) => (ref[i] !== undefined && ref[i]! > 0 ? [v / ref[i]!] : []));
+    }),
   };
 }
 

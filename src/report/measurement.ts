@@ -39,6 +39,8 @@ export function formatSessionLine(rec: SessionRecord): string {
   return `session ${s.index + 1}: ${e.summary.medianMs !== undefined ? `median ${formatSig(e.summary.medianMs)}` : `mean ${formatSig(e.summary.meanMs)}`} ms over ${e.summary.count} runs (timed by ${e.tool})`;
 }
 
+const signedPercent = (x: number): string => `${x >= 0 ? '+' : ''}${formatPercent(x)}`;
+
 /** The human summary of one measurement record. */
 export function formatMeasurement(rec: MeasurementRecord): string {
   const lat = rec.latency;
@@ -65,6 +67,17 @@ export function formatMeasurement(rec: MeasurementRecord): string {
     const runs = rec.sessions.reduce((n, s) => n + s.n, 0);
     lines.push(
       `  median of session centres ${formatSig(lat.medianMs)} ms   timed by ${tools.join(', ')} (${runs} runs; summary statistics only, no CI)`,
+    );
+  }
+  const rel = rec.relative;
+  if (rel) {
+    const e = formatEstimate(rel.ratio, rel.ci.lo, rel.ci.hi);
+    const state = rel.converged ? 'converged' : `NOT converged (${rel.notConverged.join('; ')})`;
+    lines.push(
+      `  relative to ${rel.referenceId} (co-measured, paired batches): x${e.value}   ${Math.round(rel.ci.confidence * 100)}% CI [${e.lo}, ${e.hi}] (${relText(rel.ci, rel.ratio)}, sessions included)   ${state}`,
+    );
+    lines.push(
+      `  reference ${formatSig(rel.referenceMs)} ms; host change it saw: ${signedPercent(rel.host.referenceChangeRel)} first to last session (range ${formatPercent(rel.host.referenceRangeRel)}), up to ${signedPercent(rel.host.referenceWithinSessionRel)} within a session`,
     );
   }
   if (k > 1) {

@@ -28,6 +28,11 @@ export interface ReportRow {
   ciLo: number | null;
   ciHi: number | null;
   n: number | null;
+  /** ratio to the co-measured reference (unitless) with its CI, and the reference; null without one. */
+  ratio: number | null;
+  ratioLo: number | null;
+  ratioHi: number | null;
+  reference: string;
   gmacPerSecond: number | null;
   top1: number | null;
   top1Source: string;
@@ -58,6 +63,10 @@ export function reportRows(loaded: LoadedRuns, a: Analysis): ReportRow[] {
       ciLo: m.ci?.lo ?? null,
       ciHi: m.ci?.hi ?? null,
       n: m.n,
+      ratio: m.relative?.ratio ?? null,
+      ratioLo: m.relative?.ci.lo ?? null,
+      ratioHi: m.relative?.ci.hi ?? null,
+      reference: m.relative?.referenceId ?? '',
       gmacPerSecond: m.medianMs > 0 ? m.macs / (m.medianMs * 1e-3) / 1e9 : null,
       top1: f?.top1?.value ?? null,
       top1Source: f?.top1 ? short(f.top1.source) : '',
@@ -66,6 +75,7 @@ export function reportRows(loaded: LoadedRuns, a: Analysis): ReportRow[] {
         !m.converged ? notConvergedFlag(m.notConverged) : '',
         m.softwareAdapter ? 'software adapter' : '',
         m.timing === 'external' ? 'externally timed' : '',
+        m.relative && !m.relative.converged ? 'ratio to the reference not converged' : '',
       ]
         .filter(Boolean)
         .join('; '),
@@ -85,6 +95,10 @@ export function reportRows(loaded: LoadedRuns, a: Analysis): ReportRow[] {
       ciLo: null,
       ciHi: null,
       n: null,
+      ratio: null,
+      ratioLo: null,
+      ratioHi: null,
+      reference: '',
       gmacPerSecond: null,
       top1: f?.top1?.value ?? null,
       top1Source: f?.top1 ? short(f.top1.source) : '',
@@ -116,6 +130,10 @@ export function reportCsv(rows: readonly ReportRow[]): string {
     'ciLo',
     'ciHi',
     'n',
+    'ratio',
+    'ratioLo',
+    'ratioHi',
+    'reference',
     'gmacPerSecond',
     'top1',
     'top1Source',
@@ -166,7 +184,7 @@ export function reportMarkdown(loaded: LoadedRuns, a: Analysis, rows: readonly R
     out.push(
       '## Latency of the models (ms)',
       '',
-      'median [95% CI of the median]; provenance: measured here, simulated by a device model, or published (cited).',
+      'median [95% CI of the median]; provenance: measured here, simulated by a device model, or published (cited). Where a reference was co-measured in the same sessions, `x ratio [CI] vs reference` follows: the latency relative to it, which a change of the host cancels out of.',
       '',
     );
     const targets = [...new Set(modelRows.map((r) => `${r.device} · ${r.target} (${r.provenance})`))];
@@ -182,7 +200,9 @@ export function reportMarkdown(loaded: LoadedRuns, a: Analysis, rows: readonly R
             ...targets.map((t) => {
               const r = modelRows.find((x) => x.model === m && `${x.device} · ${x.target} (${x.provenance})` === t);
               if (!r) return '';
-              return `${fmt(r.medianMs, 2)}${r.ciLo !== null && r.ciHi !== null ? ` [${fmt(r.ciLo, 2)}, ${fmt(r.ciHi, 2)}]` : ''}${r.flags && r.run !== '' ? ` (${r.flags})` : ''}`;
+              const ratio =
+                r.ratio !== null ? `; x${fmt(r.ratio, 3)} [${fmt(r.ratioLo ?? NaN, 3)}, ${fmt(r.ratioHi ?? NaN, 3)}] vs ${md(r.reference)}` : '';
+              return `${fmt(r.medianMs, 2)}${r.ciLo !== null && r.ciHi !== null ? ` [${fmt(r.ciLo, 2)}, ${fmt(r.ciHi, 2)}]` : ''}${ratio}${r.flags && r.run !== '' ? ` (${r.flags})` : ''}`;
             }),
           ];
         }),

@@ -23,6 +23,8 @@ export type SummaryCell =
       /** share of nodes on the requested backend when below 1 (a partial fallback), else null. */
       fallbackShare: number | null;
       timing: 'protocol' | 'external';
+      /** the ratio to the co-measured reference and whether it converged, when the record has one. */
+      relative: { referenceId: string; ratio: number; converged: boolean } | null;
       record: MeasurementRecord;
     }
   | { state: 'failed'; message: string }
@@ -67,6 +69,7 @@ export function summaryCells(layout: SummaryLayout, records: readonly LineRecord
           softwareAdapter: onSoftwareAdapter(m),
           fallbackShare: m.executed.share && m.executed.share.nodeShare < 1 ? m.executed.share.nodeShare : null,
           timing: m.timing,
+          relative: m.relative ? { referenceId: m.relative.referenceId, ratio: m.relative.ratio, converged: m.relative.converged } : null,
           record: m,
         };
       if (layout.planned && !layout.planned.has(key)) return { state: 'not-planned' };
@@ -132,6 +135,17 @@ export function summaryTable(layout: SummaryLayout, records: readonly LineRecord
       `[${k + 1}] ${col.label}: ${col.target.id} ${col.dtype}${Object.keys(col.target.settings).length ? ` ${settingsText(col.target.settings)}` : ''}`,
     );
     for (const r of reasons) legend.push(`    skipped: ${r}`);
+    const refs = new Set(cells.flatMap((row) => (row[k]?.state === 'measured' && row[k].relative ? [row[k].relative.referenceId] : [])));
+    if (refs.size > 0) {
+      cols.push({ header: `[${k + 1}] x ref`, right: true });
+      layout.rows.forEach((_, i) => {
+        const c = cells[i]![k]!;
+        const rel = c.state === 'measured' ? c.relative : null;
+        if (rel && !rel.converged) marks.add('r*');
+        rows[i]!.push(rel ? `${fmt(rel.ratio, 3)}${rel.converged ? '' : '*'}` : '-');
+      });
+      legend.push(`    x ref = latency / that of ${[...refs].join(', ')}, co-measured in the same sessions (paired batches, randomized order)`);
+    }
     if (isDeviceColumn(col.publishedColumn)) {
       cols.push({ header: `${col.publishedColumn} ms published`, right: true });
       layout.rows.forEach((_, i) => rows[i]!.push(publishedText(published[i]![k])));
@@ -142,6 +156,7 @@ export function summaryTable(layout: SummaryLayout, records: readonly LineRecord
     notes.push(
       "* = not converged within the preset's caps, because: d = the sessions' medians disagree beyond the target, t = samples trended, w = a session's CI stayed wider than the target (see the record's warnings)",
     );
+  if (marks.has('r*')) notes.push("x ref with * = the ratio did not converge (its CI wider than the target, or the sessions' ratios disagree)");
   if (marks.has('ext')) notes.push('ext = timed by an external tool (summary statistics only: no CI, convergence not judged)');
   if (marks.has('sw')) notes.push('sw = software GPU adapter (SwiftShader): measured, but not a GPU latency');
   if (marks.has('fb'))

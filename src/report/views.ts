@@ -72,6 +72,27 @@ export interface MeasurementView {
   backendShare: number | null;
   softwareAdapter: boolean;
   profile: ProfileView | null;
+  /**
+   * the figure relative to a reference co-measured in every session (null when the record has none): ratio
+   * workload / reference with its CI, the reference's own median, and the host change the reference saw.
+   */
+  relative: RelativeView | null;
+}
+
+/** A measurement relative to its co-measured reference (src/profiles/paired.ts). */
+export interface RelativeView {
+  referenceId: string;
+  ratio: number;
+  ci: { lo: number; hi: number; confidence: number; relHalfWidth: number };
+  converged: boolean;
+  notConverged: string[];
+  sessionRatios: number[];
+  referenceMs: number;
+  /** last session's reference median / first's - 1, and the range of the reference's session medians. */
+  hostChangeRel: number;
+  hostRangeRel: number;
+  /** pair ratios per session (workload / reference batch means). */
+  sessionPairRatios: number[][];
 }
 
 /** A target a run did not measure, with why. */

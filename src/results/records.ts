@@ -4,6 +4,7 @@
  * done (combined by `combineSessions`, the ONE place that turns sessions into the figures tables show),
  * `skipped` and `error` records.
  */
+import { type PairedSession, summarisePaired } from '../profiles/paired.js';
 import { graphCost } from '../models/cost.js';
 import { sampleStandardDeviation } from 'simple-statistics';
 import { computeStats, statsWarnings, summariseSessions, type SampleStats } from '../profiles/stats.js';
@@ -226,7 +227,9 @@ function sessionSummary(rec: SessionRecord): SessionSummary {
     batchSize: run ? run.batchSize : null,
     timerResolutionMs: run ? run.timerResolutionMs : null,
     clock: run ? run.clock : null,
-    ...(run ? { samples: { warmup: run.warmupMs, pilot: run.pilotMs, values: run.samplesMs } } : {}),
+    ...(run
+      ? { samples: { warmup: run.warmupMs, pilot: run.pilotMs, values: run.samplesMs, ...(run.reference ? { reference: run.reference.samplesMs } : {}) } }
+      : {}),
     ...(rec.session.external ? { external: rec.session.external } : {}),
     coldStart: rec.coldStart,
     recordedAt: rec.recordedAt,
@@ -275,10 +278,46 @@ export function measurementRecord(scope: RecordScope, w: PreparedWorkload, sessi
     derived: derivedFigures(workload.macs, combined.medianMs),
     warnings: [...combined.warnings, ...runnerWarnings],
   };
+  const relative = relativeFigure(ordered);
+  if (relative) rec.relative = relative;
   const profiled = ordered.find((s) => s.profile);
   if (profiled?.profile) rec.profile = profiled.profile;
   if (last.context) rec.context = last.context;
   return rec;
+}
+
+/**
+ * The figure relative to the co-measured reference (src/profiles/paired.ts), when every session of the pair
+ * co-measured the same reference; else undefined (the absolute figure stands alone).
+ */
+export function relativeFigure(sessions: readonly SessionRecord[]): MeasurementRecord['relative'] {
+  const runs = sessions.map((s) => s.session.run);
+  const refs = runs.map((r) => r?.reference);
+  const id = refs[0]?.workloadId;
+  if (id === undefined || refs.some((r) => r === undefined || r.workloadId !== id)) return undefined;
+  const paired: PairedSession[] = runs.map((r) => ({
+    pairs: r!.samplesMs.map((w, i) => ({ workloadMs: w, referenceMs: r!.reference!.samplesMs[i]!, referenceFirst: r!.reference!.referenceFirst[i]! })),
+    converged: r!.converged,
+    stopReason: r!.stopReason,
+  }));
+  const target = runs[0]!.settings.targetRelHalfWidth;
+  const s = summarisePaired(paired, { targetRelHalfWidth: target, confidence: runs[0]!.settings.confidence });
+  const { method, lo, hi, confidence, relHalfWidth } = s.ci;
+  return {
+    referenceId: id,
+    unit: 'ratio',
+    provenance: 'measured',
+    ratio: s.ratio,
+    geometricMean: s.geometricMean,
+    ci: { method, lo, hi, confidence, relHalfWidth },
+    converged: s.converged,
+    notConverged: s.reasons.map((r) => r.replace('session medians differ', 'session ratios differ')),
+    sessionRatios: s.sessionRatios,
+    workloadMs: s.workloadMs,
+    referenceMs: s.referenceMs,
+    host: s.host,
+    orderEffect: s.orderEffect,
+  };
 }
 
 /** The fields every record of a pair that has no measurement starts with. */

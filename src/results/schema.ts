@@ -1,5 +1,5 @@
 /**
- * The result schema, version 2: the ONE on-disk format of a run (validated with zod 4).
+ * The result schema, version 3 (reads 2): the ONE on-disk format of a run (validated with zod 4).
  *
  * A run directory `results/<run-id>/` holds:
  *   manifest.json       one `manifest` record (the exact command, device(s) and their connection, host,
@@ -13,9 +13,8 @@
  *     `error`        a pair that failed, with the error.
  *
  * Rules:
- *  - every record carries `schemaVersion: 2` and a `kind`; a reader REJECTS any other schemaVersion with a
- *    clear error (it does not guess), and IGNORES unknown fields (zod objects strip them), so version 2
- *    may gain optional fields without breaking old readers;
+ *  - every record carries `schemaVersion` (3; 2 is read too) and a `kind`; a reader REJECTS any other
+ *    schemaVersion with a clear error (it does not guess), and IGNORES unknown fields (zod objects strip them);
  *  - every figure carries its unit and provenance ('measured' | 'simulated' | 'published'): single figures
  *    as `Figure {value, unit, provenance}`, groups of figures that share both with `unit` and `provenance`
  *    on the group;
@@ -26,8 +25,14 @@
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 
-/** The schema version this code writes and reads. */
-export const SCHEMA_VERSION = 2 as const;
+/**
+ * The schema version this code writes. Version 3 added optional fields only (a session's co-measured
+ * `reference`, a measurement's `relative` figure), so version-2 files are read as they are.
+ */
+export const SCHEMA_VERSION = 3 as const;
+/** Versions this code reads. */
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [2, 3];
+const SchemaVersion = z.union([z.literal(2), z.literal(3)]);
 
 /** Where a figure comes from. */
 export const Provenance = z.enum(['measured', 'simulated', 'published']);
@@ -194,6 +199,21 @@ export const ProtocolRunSchema = z.object({
   samplingMs: z.number(),
   totalMs: z.number(),
   totalCalls: z.number().int(),
+  /** v3: the co-measured reference's side of a paired session (src/profiles/paired-protocol.ts). */
+  reference: z
+    .object({
+      workloadId: z.string(),
+      coldMs: z.number(),
+      warmupMs: z.array(z.number()),
+      batchSize: z.number().int().positive(),
+      pilotMs: z.array(z.number()),
+      samplesMs: z.array(z.number()),
+      referenceFirst: z.array(z.boolean()),
+      ratioCi: z.object({ lo: z.number(), hi: z.number(), median: z.number(), relHalfWidth: z.number(), confidence: z.number() }).nullable(),
+      ratioTrend: z.object({ n: z.number().int(), s: z.number(), z: z.number(), p: z.number(), drift: z.number(), trending: z.boolean() }),
+      seed: z.number().int(),
+    })
+    .optional(),
 });
 
 /** What an external tool printed about one session (src/runners/types.ts ExternalTiming), ms. */
@@ -226,7 +246,7 @@ export const ColdStartSchema = z.object({
 });
 
 const recordHead = {
-  schemaVersion: z.literal(SCHEMA_VERSION),
+  schemaVersion: SchemaVersion,
   runId: z.string(),
   /** (device, workload, dtype, target, settings) key; see measurementKey(). */
   key: z.string().min(1),
@@ -262,7 +282,7 @@ export const NoiseFloorSchema = z.object({
 });
 
 export const ManifestSchema = z.object({
-  schemaVersion: z.literal(SCHEMA_VERSION),
+  schemaVersion: SchemaVersion,
   kind: z.literal('manifest'),
   runId: z.string().min(1),
   createdAt: z.string(),
@@ -362,7 +382,15 @@ export const SessionSummarySchema = z.object({
   timerResolutionMs: z.number().nullable(),
   clock: z.string().nullable(),
   /** raw per-call samples (protocol only) in the order taken: warm-up, pilot (sets the sample size only), samples. */
-  samples: z.object({ warmup: z.array(z.number()), pilot: z.array(z.number()), values: z.array(z.number()) }).optional(),
+  samples: z
+    .object({
+      warmup: z.array(z.number()),
+      pilot: z.array(z.number()),
+      values: z.array(z.number()),
+      /** v3: the co-measured reference's batch means, pair by pair with `values`. */
+      reference: z.array(z.number()).optional(),
+    })
+    .optional(),
   external: ExternalTimingSchema.optional(),
   coldStart: ColdStartSchema,
   recordedAt: z.string(),
@@ -397,6 +425,33 @@ export const MeasurementSchema = z.object({
      */
     between: z.object({ centersMs: z.array(z.number()), spreadRel: z.number(), maxDeviationRel: z.number(), stdevRel: z.number() }),
   }),
+  /**
+   * v3: the figure relative to a reference co-measured in every session (src/profiles/paired.ts): the ratio
+   * workload / reference (unitless) with its CI, beside the absolute latency above, and what the host did.
+   */
+  relative: z
+    .object({
+      referenceId: z.string(),
+      unit: z.literal('ratio'),
+      provenance: Provenance,
+      ratio: z.number(),
+      geometricMean: z.number(),
+      ci: z.object({ method: z.string(), lo: z.number(), hi: z.number(), confidence: z.number(), relHalfWidth: z.number() }),
+      converged: z.boolean(),
+      notConverged: z.array(z.string()),
+      sessionRatios: z.array(z.number()),
+      /** pooled medians of the paired batches, ms. */
+      workloadMs: z.number(),
+      referenceMs: z.number(),
+      host: z.object({
+        referenceSessionMs: z.array(z.number()),
+        referenceRangeRel: z.number(),
+        referenceChangeRel: z.number(),
+        referenceWithinSessionRel: z.number(),
+      }),
+      orderEffect: z.number().nullable(),
+    })
+    .optional(),
   sessions: z.array(SessionSummarySchema).min(1),
   /** cold start of the first session. */
   coldStart: ColdStartSchema,
@@ -449,10 +504,10 @@ function checkVersion(obj: unknown, where: string): void {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new SchemaError(`${where}: expected a JSON object`);
   const v = (obj as { schemaVersion?: unknown }).schemaVersion;
   if (v === undefined) throw new SchemaError(`${where}: no schemaVersion; not an mnv4-bench result file`);
-  if (v !== SCHEMA_VERSION) {
-    const older = typeof v === 'number' && v < SCHEMA_VERSION ? ', written by an older mnv4-bench' : '';
+  if (typeof v !== 'number' || !READABLE_SCHEMA_VERSIONS.includes(v)) {
+    const older = typeof v === 'number' && v < READABLE_SCHEMA_VERSIONS[0]! ? ', written by an older mnv4-bench' : '';
     throw new SchemaError(
-      `${where}: schemaVersion ${JSON.stringify(v)} is not supported (this mnv4-bench reads version ${SCHEMA_VERSION}${older}); read it with the mnv4-bench version that wrote it, or measure again`,
+      `${where}: schemaVersion ${JSON.stringify(v)} is not supported (this mnv4-bench reads versions ${READABLE_SCHEMA_VERSIONS.join(' and ')}${older}); read it with the mnv4-bench version that wrote it, or measure again`,
     );
   }
 }

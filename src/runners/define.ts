@@ -32,6 +32,8 @@ export interface RunnerDefinition {
   formats: readonly ModelFormat[];
   settings: readonly SettingSpec[];
   connections: readonly DeviceConnection['kind'][];
+  /** its session steps co-measure `options.reference` (paired batches in one session). */
+  coMeasuresReference?: boolean;
   runtimeVersion(): string | null;
   /**
    * Can the target run on the context's device (the connection kind is already known to fit)? May throw: the
@@ -71,6 +73,7 @@ export function defineRunner(def: RunnerDefinition): Runner {
     formats: def.formats,
     settings: def.settings,
     connections: def.connections,
+    ...(def.coMeasuresReference ? { coMeasuresReference: true } : {}),
     runtimeVersion: () => def.runtimeVersion(),
     resolveSettings(input) {
       return resolveSettingsFromSpecs(def.id, def.settings, input);

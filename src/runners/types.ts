@@ -43,6 +43,11 @@ export interface MeasureOptions {
   hooks?: ProtocolHooks;
   /** a partial fallback (part of the model off the requested backend) is an error (--strict-backend). */
   strictBackend?: boolean;
+  /**
+   * a reference workload to co-measure in the same session (paired batches in randomized order,
+   * src/profiles/paired-protocol.ts); only runners with `coMeasuresReference` use it.
+   */
+  reference?: PreparedWorkload;
 }
 
 /** A runner: one per target id. Factories must be cheap; heavy runtime imports happen in detect/measure. */
@@ -58,6 +63,8 @@ export interface Runner {
   readonly formats: readonly ModelFormat[];
   /** settings it understands (with defaults). */
   readonly settings: readonly SettingSpec[];
+  /** it can co-measure a reference workload in the same session (MeasureOptions.reference). */
+  readonly coMeasuresReference?: boolean;
   /** the connection kinds it can use; a device profile with another kind skips this target (with the reason). */
   readonly connections: readonly DeviceConnection['kind'][];
   /** version of the runtime it runs (the installed package, or the tool's version), null when unknown. */

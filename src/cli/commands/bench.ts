@@ -33,6 +33,7 @@ import {
   type SharedValues,
 } from '../options.js';
 import { planText } from './run.js';
+import { runAbCommand } from './ab.js';
 
 /** Shown under --help and run by the tests (with --dry-run), so every one of them works. */
 export const BENCH_EXAMPLES = [
@@ -40,6 +41,7 @@ export const BENCH_EXAMPLES = [
   "mnv4-bench bench --target ort-cpu --block 'uib(a3,m5,s2,e4,o80,relu)@48x64x64' --dtype int8",
   `mnv4-bench bench --target ort-cpu --arch ${ARCH_EXAMPLE}`,
   `mnv4-bench bench --target ort-cpu,ort-wasm --workloads conv-s,arch:${ARCH_EXAMPLE} --sessions 3`,
+  'mnv4-bench bench --ab --target ort-cpu --model conv-s --set-b threads=2 --sessions 3 --pairs 8 --resolution 96',
 ];
 
 interface BenchOptions extends SharedValues {
@@ -52,6 +54,9 @@ interface BenchOptions extends SharedValues {
   set: string[];
   format?: string;
   profileRuns?: string;
+  ab?: boolean;
+  setB: string[];
+  pairs?: string;
 }
 
 /** `key=value` pairs of --set. */
@@ -83,6 +88,24 @@ export async function runBench(o: BenchOptions, cli: CliContext): Promise<Execut
   const format = o.format === undefined ? undefined : parseChoice<ModelFormat>('--format', o.format, ['onnx', 'tflite']);
   const resolution = resolutionOf(o);
   const sessions = sessionsOf(o);
+  if (o.ab) {
+    await runAbCommand(
+      {
+        workloads: workloadTexts(o),
+        targets: targetList(o) ?? [],
+        settings,
+        settingsB: parseSets(o.setB),
+        dtype: (dtypeOf(o) ?? 'fp32') as ExportDtype,
+        ...(resolution !== undefined ? { resolution } : {}),
+        ...(sessions !== undefined ? { sessions } : {}),
+        ...(o.pairs !== undefined ? { pairs: o.pairs } : {}),
+        ...(o.json ? { json: true } : {}),
+        ...(o.dryRun ? { dryRun: true } : {}),
+      },
+      cli,
+    );
+    return undefined;
+  }
   const plan = planBench({
     targets: targetList(o) ?? [],
     workloads: workloadTexts(o),
@@ -126,6 +149,10 @@ export function register(program: Command, cli: CliContext): void {
     .option('--format <format>', "model file format (default: the target's first: onnx or tflite)");
   addOptions(cmd, ['dtype', 'resolution', 'profile']);
   cmd.option('--profile-runs <n>', 'profiled runs in that pass (default 10)');
+  cmd
+    .option('--ab', 'A/B in one process: two workloads, two targets, or --set-b; ratio B/A with its CI and a verdict (ort-cpu, ort-wasm)')
+    .option('--set-b <key=value>', 'with --ab: a setting of side B (A keeps the others), repeatable', collectWhole, [])
+    .option('--pairs <n>', 'with --ab: pairs per session (default 20; 10 sessions unless --sessions)');
   addOptions(cmd, ['out', 'runId', 'resume', 'json', 'chromium', 'noiseFloor', 'strictBackend']);
   cmd.option('--dry-run', 'print the planned measurements and exit').addHelpText('after', examplesHelp(BENCH_EXAMPLES));
   cmd.action(async (opts: BenchOptions) => {

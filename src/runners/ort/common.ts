@@ -25,6 +25,7 @@ import { INPUT_TENSOR } from '../../models/graph.js';
 import { seededInput } from '../../models/weights.js';
 import type { ProtocolSettings } from '../../core/protocol-run.js';
 import { measureSession, sampleWith, type SessionSteps } from '../measurement.js';
+import { runPairedProtocol } from '../../profiles/paired-protocol.js';
 import { buildOrtProfile, ortBackendShare, providerCounts, usedSubThreads, type OrtTraceEvent } from './profile.js';
 import { checkBackendShare, type MeasurementResult, type OpProfile } from '../../core/measurement.js';
 import { type RunContext, type Target } from '../../core/target.js';
@@ -143,11 +144,19 @@ function checkOutput(out: Record<string, OrtTensorLike>, w: PreparedWorkload): v
     );
 }
 
-/** The steps of one measurement (module comment). */
-export function ortSteps(f: OrtFlavour, w: PreparedWorkload): SessionSteps {
+/**
+ * The steps of one measurement (module comment). With `reference`, a second session of the reference workload
+ * (same runtime and options, created after the timed one, its creation not timed) is co-measured: the
+ * sampling alternates both in randomized order (src/profiles/paired-protocol.ts) and its output is checked
+ * too; the proof and the profile stay the workload's.
+ */
+export function ortSteps(f: OrtFlavour, w: PreparedWorkload, reference?: PreparedWorkload): SessionSteps {
   let bytes: Uint8Array | undefined;
   let session: OrtSessionLike | undefined;
   let feeds: Record<string, unknown> | undefined;
+  let refSession: OrtSessionLike | undefined;
+  let refFeeds: Record<string, unknown> | undefined;
+  const run = () => (session as OrtSessionLike).run(feeds as Record<string, unknown>);
   return {
     async checkFile() {
       bytes = new Uint8Array(await readFile(w.file.path));
@@ -165,11 +174,26 @@ export function ortSteps(f: OrtFlavour, w: PreparedWorkload): SessionSteps {
       }
       const sessionCreateMs = performance.now() - c0;
       feeds = inputFeeds(f.ort, session, w);
+      if (reference) {
+        try {
+          refSession = await f.ort.InferenceSession.create(new Uint8Array(await readFile(reference.file.path)), f.sessionOptions);
+        } catch (e) {
+          throw new Error(`${f.target.id}: ${f.runtime} refused to create the session of the reference ${reference.id}: ${(e as Error).message}`);
+        }
+        refFeeds = inputFeeds(f.ort, refSession, reference);
+      }
       return { sessionCreateMs, ...(runtimeInitMs !== undefined ? { runtimeInitMs } : {}) };
     },
-    sample: sampleWith(() => (session as OrtSessionLike).run(feeds as Record<string, unknown>)),
+    sample: reference
+      ? (protocol, hooks) =>
+          runPairedProtocol(run, () => (refSession as OrtSessionLike).run(refFeeds as Record<string, unknown>), protocol, {
+            referenceId: reference.id,
+            hooks,
+          })
+      : sampleWith(run),
     async checkOutput() {
-      checkOutput(await (session as OrtSessionLike).run(feeds as Record<string, unknown>), w);
+      checkOutput(await run(), w);
+      if (reference) checkOutput(await (refSession as OrtSessionLike).run(refFeeds as Record<string, unknown>), reference);
     },
     async prove({ profile, profileRuns, strict }) {
       // the timed session's part: its sole provider (module comment).
@@ -213,6 +237,8 @@ export function ortSteps(f: OrtFlavour, w: PreparedWorkload): SessionSteps {
     async release() {
       await session?.release();
       session = undefined;
+      await refSession?.release();
+      refSession = undefined;
     },
   };
 }
@@ -225,5 +251,5 @@ export function measureOrt(
   ctx: RunContext,
   options: MeasureOptions = {},
 ): Promise<MeasurementResult> {
-  return measureSession(f.target, w, protocol, ctx, options, ortSteps(f, w));
+  return measureSession(f.target, w, protocol, ctx, options, ortSteps(f, w, options.reference));
 }

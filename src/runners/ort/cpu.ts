@@ -74,6 +74,7 @@ export function createOrtCpuRunner(): Runner {
     formats: ['onnx'],
     settings: SETTINGS,
     connections: ['local'],
+    coMeasuresReference: true,
     runtimeVersion: () => installedVersion('onnxruntime-node'),
     async detect() {
       try {
@@ -89,7 +90,7 @@ export function createOrtCpuRunner(): Runner {
         return { available: false, reason: `onnxruntime-node cannot be loaded: ${(e as Error).message.split('\n')[0]}` };
       }
     },
-    async session(w, target, ctx) {
+    async session(w, target, ctx, options) {
       let ort: OrtModuleLike;
       try {
         ort = await loadOrtNode();
@@ -138,6 +139,7 @@ export function createOrtCpuRunner(): Runner {
           },
         },
         w,
+        options.reference,
       );
     },
   });

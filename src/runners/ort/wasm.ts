@@ -94,6 +94,7 @@ export function createOrtWasmRunner(): Runner {
     formats: ['onnx'],
     settings: SETTINGS,
     connections: ['local'],
+    coMeasuresReference: true,
     runtimeVersion: () => installedVersion('onnxruntime-web'),
     async detect() {
       try {
@@ -112,7 +113,7 @@ export function createOrtWasmRunner(): Runner {
         return { available: false, reason: `onnxruntime-web cannot be loaded: ${(e as Error).message.split('\n')[0]}` };
       }
     },
-    async session(w, target) {
+    async session(w, target, _ctx, options) {
       let ort: OrtWeb;
       try {
         ort = await loadOrtWeb();
@@ -166,6 +167,7 @@ export function createOrtWasmRunner(): Runner {
           },
         },
         w,
+        options.reference,
       );
     },
   });

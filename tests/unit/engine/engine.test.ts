@@ -467,7 +467,7 @@ describe('records on disk', () => {
     const r = await executePlan(planBench({ targets: ['fake-cpu'], workloads: ['conv-s/b03'], preset: 'quick', sessions: 2 }), options());
     const lines = readFileSync(path.join(r.runDir, 'measurements.jsonl'), 'utf8').trim().split('\n');
     const m = JSON.parse(lines[lines.length - 1]!) as MeasurementRecord;
-    expect(m.schemaVersion).toBe(2);
+    expect(m.schemaVersion).toBe(3);
     expect(m.sessions.map((s) => s.samples!.values.length)).toEqual(
       lines.slice(0, 2).map((l) => (JSON.parse(l) as SessionRecord).session.run!.samplesMs.length),
     );

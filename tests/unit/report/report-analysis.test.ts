@@ -454,7 +454,9 @@ describe('report formats', () => {
     expect(md).toContain('## Pareto frontier');
     const csv = renderReport(loaded, 'csv');
     const lines = csv.trim().split('\n');
-    expect(lines[0]).toBe('run,device,target,workload,model,provenance,medianMs,ciLo,ciHi,n,gmacPerSecond,top1,top1Source,pareto,flags');
+    expect(lines[0]).toBe(
+      'run,device,target,workload,model,provenance,medianMs,ciLo,ciHi,n,ratio,ratioLo,ratioHi,reference,gmacPerSecond,top1,top1Source,pareto,flags',
+    );
     const convS = lines.find((l) => l.startsWith('run-b,host,') && l.includes('model:conv-s@224') && l.includes('CPU'))!;
     expect(convS).toMatch(/,measured,/);
     expect(convS).toMatch(/,73\.8,/);

@@ -215,7 +215,7 @@ describe('parseMeasurementsText', () => {
     expect(parseMeasurementsText('')).toEqual({ records: [], tornTail: false, tail: 'clean' });
   });
   it('unknown schema versions are rejected even on the last line', () => {
-    const rec = { ...fakeRecord(), schemaVersion: 3 };
-    expect(() => parseMeasurementsText(JSON.stringify(rec))).toThrow(/schemaVersion 3 is not supported/);
+    const rec = { ...fakeRecord(), schemaVersion: 4 };
+    expect(() => parseMeasurementsText(JSON.stringify(rec))).toThrow(/schemaVersion 4 is not supported/);
   });
 });

@@ -64,15 +64,21 @@ describe('measurement records', () => {
     expect(back.kind).toBe('measurement');
   });
 
+  it('read version-2 records (written before the co-measured reference) as they are', () => {
+    const back = parseLine(JSON.stringify({ ...fakeRecord(), schemaVersion: 2 }));
+    expect(back.schemaVersion).toBe(2);
+    expect(back.kind === 'measurement' && back.relative).toBeUndefined();
+  });
+
   it('reject another schemaVersion with a clear one-line error', () => {
-    const rec = { ...fakeRecord(), schemaVersion: 3 };
+    const rec = { ...fakeRecord(), schemaVersion: 4 };
     expect(() => parseLine(JSON.stringify(rec), 'm.jsonl:3')).toThrow(SchemaError);
     expect(() => parseLine(JSON.stringify(rec), 'm.jsonl:3')).toThrow(
-      /^m\.jsonl:3: schemaVersion 3 is not supported \(this mnv4-bench reads version 2\); read it with/,
+      /^m\.jsonl:3: schemaVersion 4 is not supported \(this mnv4-bench reads versions 2 and 3\); read it with/,
     );
     // a version-1 file (wave 1) is named as older
     expect(() => parseLine(JSON.stringify({ ...rec, schemaVersion: 1 }), 'old.jsonl:1')).toThrow(
-      /schemaVersion 1 is not supported \(this mnv4-bench reads version 2, written by an older mnv4-bench\)/,
+      /schemaVersion 1 is not supported \(this mnv4-bench reads versions 2 and 3, written by an older mnv4-bench\)/,
     );
     expect(() => parseLine('{"kind":"measurement"}')).toThrow(/no schemaVersion/);
   });

@@ -6,8 +6,10 @@
  * samples). An item's figure is the median over rounds of its session median / the reference's session
  * median of the same pair, so a change of the host between pairs moves both sides of a ratio alike.
  *
- * This is the minimum `lut` needs (a paired-batch module for every command is another branch's work,
- * src/profiles/paired.ts when it lands): it calls the runners directly, not the run engine, and appends every
+ * The statistics (ratio and its CI over the rounds) are src/profiles/paired.ts's summarisePaired, one pair per
+ * round. The loop is this module's: whole sessions of any target (src/engine/ab.ts times batches within
+ * sessions, ort-cpu/ort-wasm only, 10 sessions x 20 pairs per comparison: too dear for 50 architectures on a
+ * shared 2-core host). It calls the runners directly, not the run engine, and appends every
  * pair as a JSON line to `<results>/<run id>/paired.jsonl` as it ends (nothing measured is lost; a paired
  * run is not resumable).
  */
@@ -21,6 +23,7 @@ import { prepareWorkload } from '../runners/prepare.js';
 import { disposeRunners } from '../runners/registry.js';
 import { sessionCenter } from '../results/records.js';
 import { mulberry32 } from '../util/random.js';
+import { summarisePaired } from '../profiles/paired.js';
 import { median } from '../util/median.js';
 import { LutError } from './errors.js';
 import type { LutExecution } from './measure.js';
@@ -38,8 +41,10 @@ export interface PairedMeasurement {
   text: string;
   workloadId: string;
   sessions: PairedSession[];
-  /** median over rounds of item / reference. */
+  /** median over rounds of item / reference (src/profiles/paired.ts summarisePaired: one pair per round). */
   ratio: number;
+  /** its 95% CI (summarisePaired's hierarchical CI over the rounds). */
+  ci: { lo: number; hi: number };
   /** robust SD (1.4826 x MAD) of the per-round ratios. */
   ratioSpread: number;
   /** median of the item's session medians, ms. */
@@ -77,7 +82,19 @@ export function shuffled<T>(xs: readonly T[], rnd: () => number): T[] {
 /** Summarises the paired sessions of one item. */
 export function pairedSummary(text: string, workloadId: string, sessions: PairedSession[]): PairedMeasurement {
   const ratios = sessions.map((s) => s.ratio);
-  return { text, workloadId, sessions, ratio: median(ratios), ratioSpread: robustSd(ratios), itemMs: median(sessions.map((s) => s.itemMs)) };
+  const sum = summarisePaired(
+    sessions.map((s) => ({ pairs: [{ workloadMs: s.itemMs, referenceMs: s.referenceMs, referenceFirst: s.first === 'reference' }] })),
+    { targetRelHalfWidth: 0.02, seed: 1, resamples: 500 },
+  );
+  return {
+    text,
+    workloadId,
+    sessions,
+    ratio: sum.ratio,
+    ci: { lo: sum.ci.lo, hi: sum.ci.hi },
+    ratioSpread: robustSd(ratios),
+    itemMs: median(sessions.map((s) => s.itemMs)),
+  };
 }
 
 /**

@@ -6,7 +6,8 @@
  *  - every method predicts each calibration architecture with that architecture left out of its fit
  *    (src/lut/corrections.ts looErrors), so the errors are held-out errors, paired by architecture;
  *  - starting from the simplest method, a more complex one replaces the current choice only when its
- *    absolute errors are lower by a paired mean whose 95% interval (t over the architectures) lies above 0.
+ *    absolute errors are lower by a paired mean whose 95% interval (t over the architectures) lies above 0,
+ *    by at least MIN_GAIN.
  * Methods that the architectures cannot separate never swing the choice: the simplest stays. With the
  * reference measured in the same run every method is anchored on it (corrections.ts `anchor`), which removes
  * what separated `sum` from `overhead` (the per-graph cost, paid once by the reference as by any architecture).
@@ -33,6 +34,11 @@ export function pairedInterval(d: readonly number[]): { mean: number; lo: number
 
 /** Fewest held-out architectures a paired test needs before a complex method may replace a simpler one. */
 export const MIN_PAIRED = 6;
+/**
+ * Smallest MAPE gain (a fraction: 0.1 point) that counts: anchored `sum` and `overhead` give the same
+ * predictions in spaces whose choices keep the shapes, and their rounding differences must not pick one.
+ */
+export const MIN_GAIN = 0.001;
 
 const pts = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}`;
 
@@ -54,7 +60,7 @@ export function chooseMethod(inp: FitInputs, order: readonly MethodId[] = SIMPLI
     const d = a.map((e, i) => Math.abs(e) - Math.abs(b[i]!));
     const ci = pairedInterval(d);
     const text = `${m} vs ${cur}: ${pts(-ci.mean)} points MAPE (95% CI ${pts(-ci.hi)}..${pts(-ci.lo)}) over ${ci.n} held-out architectures`;
-    if (ci.n >= MIN_PAIRED && ci.lo > 0) {
+    if (ci.n >= MIN_PAIRED && ci.lo > 0 && ci.mean >= MIN_GAIN) {
       notes.push(`${text}: better, taken`);
       cur = m;
     } else notes.push(`${text}: not shown better`);

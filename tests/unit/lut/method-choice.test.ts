@@ -50,3 +50,11 @@ describe('method choice', () => {
     expect(Math.abs(predictLatency(a, c).medianMs / truth - 1)).toBeLessThan(0.01);
   });
 });
+
+describe('method choice on equal predictions', () => {
+  it('does not take a method whose errors differ from the simpler one only by rounding', () => {
+    // anchored, sum and overhead predict the same in a fine space (the shapes do not change)
+    const t = fixtureTable({ calibration: 12, reference: true });
+    expect(t.method.why).toMatch(/overhead vs sum: [+-]0\.00 points.*not shown better/);
+  });
+});

@@ -161,6 +161,8 @@ if (phase === 'builds') {
   const target = arg('target', 'ort-wasm');
   const budget = arg('budget', '20');
   const file = path.join(work, `${space}.${target}.transfer.lut.json`);
+  // --resume RUN re-derives the table from a transfer run already measured (nothing is measured again)
+  const resume = arg('resume', '');
   const x = cli([
     'lut',
     'transfer',
@@ -178,6 +180,7 @@ if (phase === 'builds') {
     file,
     '--results',
     results,
+    ...(resume ? ['--resume', resume] : []),
   ]);
   if (!existsSync(file)) {
     console.log(`transfer failed (exit ${x.code})`);

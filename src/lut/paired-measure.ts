@@ -24,6 +24,7 @@ import { disposeRunners } from '../runners/registry.js';
 import { sessionCenter } from '../results/records.js';
 import { mulberry32 } from '../util/random.js';
 import { summarisePaired } from '../profiles/paired.js';
+import { AB_TARGETS, measureAb, ortOpener, type AbSide } from '../engine/ab.js';
 import { median } from '../util/median.js';
 import { LutError } from './errors.js';
 import type { LutExecution } from './measure.js';
@@ -107,6 +108,9 @@ export async function measurePaired(
   items: readonly string[],
   x: LutExecution & { seed?: number },
 ): Promise<PairedOutcome> {
+  const j0 = plan.jobs[0];
+  // ort-cpu / ort-wasm in this process: batches paired within sessions (tests inject `prepare`: whole sessions)
+  if (j0 && !x.prepare && (AB_TARGETS as readonly string[]).includes(j0.target.id)) return measurePairedInSession(plan, reference, items, x);
   const jobOf = new Map(plan.jobs.map((j) => [j.text, j]));
   const refJob = jobOf.get(reference);
   if (!refJob) throw new LutError(`the plan has no reference workload ${reference}`);
@@ -189,6 +193,106 @@ export async function measurePaired(
     measured,
     referenceMs: median(refAll),
     referenceSessions: refAll.length,
+    wallSeconds: (Date.now() - started) / 1000,
+  };
+}
+
+/** Pairs of batches per session when both sides run in this process (measureAb needs at least 6). */
+export const IN_SESSION_PAIRS = 8;
+
+/**
+ * ort-cpu and ort-wasm: each item against the reference with src/engine/ab.ts measureAb: per round (session)
+ * both opened afresh and IN_SESSION_PAIRS pairs of batches timed back to back in random order, so the two
+ * sides of a ratio are milliseconds apart instead of seconds. plan.sessions rounds (at least 2).
+ */
+async function measurePairedInSession(
+  plan: Plan,
+  reference: string,
+  items: readonly string[],
+  x: LutExecution & { seed?: number },
+): Promise<PairedOutcome> {
+  const jobOf = new Map(plan.jobs.map((j) => [j.text, j]));
+  const refJob = jobOf.get(reference);
+  if (!refJob) throw new LutError(`the plan has no reference workload ${reference}`);
+  const runDir = path.join(x.outDir, x.runId);
+  await mkdir(runDir, { recursive: true });
+  const log = path.join(runDir, 'paired.jsonl');
+  const side = (j: Job): AbSide => ({
+    label: j.text,
+    workload: j.text,
+    target: j.target.id,
+    settings: j.target.settings,
+    dtype: j.dtype,
+    ...(j.resolution !== undefined ? { resolution: j.resolution } : {}),
+  });
+  const open = ortOpener();
+  const started = Date.now();
+  const rnd = mulberry32((x.seed ?? 1) * 2654435761);
+  const measured = new Map<string, PairedMeasurement>();
+  const failed: PairedOutcome['failed'] = [];
+  const refMs: number[] = [];
+  let interrupted = false;
+  const order = shuffled(items, rnd);
+  for (let i = 0; i < order.length; i++) {
+    const text = order[i]!;
+    if (x.signal?.aborted) {
+      interrupted = true;
+      break;
+    }
+    if (i % 10 === 0) x.log?.(`paired in-session: item ${i + 1}/${order.length}, each with the reference`);
+    const j = jobOf.get(text);
+    if (!j) throw new LutError(`the plan has no workload ${text}`);
+    try {
+      const r = await measureAb(side(refJob), side(j), open, {
+        sessions: Math.max(2, plan.sessions),
+        pairs: IN_SESSION_PAIRS,
+        protocol: plan.protocol,
+        seed: Math.floor(rnd() * 2 ** 31),
+        ...(x.signal ? { signal: x.signal } : {}),
+      });
+      const sessions: PairedSession[] = r.sessions.flatMap((s, round) =>
+        s.pairs.map(
+          (p) =>
+            ({
+              round,
+              first: p.referenceFirst ? 'reference' : 'item',
+              itemMs: p.workloadMs,
+              referenceMs: p.referenceMs,
+              ratio: p.workloadMs / p.referenceMs,
+            }) as PairedSession,
+        ),
+      );
+      measured.set(text, {
+        text,
+        workloadId: j.workloadId,
+        sessions,
+        ratio: r.summary.ratio,
+        ci: { lo: r.summary.ci.lo, hi: r.summary.ci.hi },
+        ratioSpread: robustSd(r.summary.sessionRatios),
+        itemMs: r.summary.workloadMs,
+      });
+      refMs.push(r.summary.referenceMs);
+      await appendFile(
+        log,
+        `${JSON.stringify({ item: text, workloadId: j.workloadId, reference, mode: 'in-session', ratio: r.summary.ratio, ci: r.summary.ci, sessionRatios: r.summary.sessionRatios, itemMs: r.summary.workloadMs, referenceMs: r.summary.referenceMs, pairs: sessions })}\n`,
+      );
+    } catch (e) {
+      if (x.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      failed.push({ text, error: (e as Error).message });
+      await appendFile(log, `${JSON.stringify({ item: text, error: (e as Error).message })}\n`);
+    }
+  }
+  return {
+    runId: x.runId,
+    runDir,
+    interrupted,
+    failed,
+    measured,
+    referenceMs: median(refMs),
+    referenceSessions: refMs.length * Math.max(2, plan.sessions),
     wallSeconds: (Date.now() - started) / 1000,
   };
 }

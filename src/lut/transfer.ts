@@ -28,7 +28,7 @@ import { LutError } from './errors.js';
 import { chooseMethod } from './method-choice.js';
 import { fitInputs, standaloneMedians, compileTable } from './predict.js';
 import { scoreMethod, looRelRmse } from './corrections.js';
-import { METHOD_IDS, signTable, type Latency, type LutEntry, type LutTable, type RunSummary } from './schema.js';
+import { METHOD_IDS, parseTable, serializeTable, signTable, type Latency, type LutEntry, type LutTable, type RunSummary } from './schema.js';
 import type { IndexedConfig, SpaceIndex } from './space-index.js';
 import { unitView, inReferenceUnits } from './units.js';
 import type { Layer } from '../models/graph.js';
@@ -198,7 +198,8 @@ export function transferTable(inp: TransferInputs): LutTable {
     w.push(1 / m.relative ** 2);
   }
   const coef = solveLeastSquares(rows, y, { weights: w, ridge: [...classes.map(() => 0.3), 0.01] });
-  const d = new Map(classes.map((k, i) => [k, coef[i]!]));
+  // a factor is a speed ratio: kept within [0.1, 10] (a class with little time in the measured blocks can fit wild)
+  const d = new Map(classes.map((k, i) => [k, Math.min(9, Math.max(-0.9, coef[i]!))]));
   const c = coef[classes.length]!;
   const refMs = inp.reference.latency.median;
   const entries: LutEntry[] = view.entries.map((e) => {
@@ -277,6 +278,7 @@ export function transferTable(inp: TransferInputs): LutTable {
     anchored: true,
   };
   const t = signTable(draft);
+  parseTable(serializeTable(t), 'the transferred table'); // what a reader will check (e.g. factors > 0)
   compileTable(t); // checks it against its space
   return t;
 }

@@ -37,7 +37,7 @@ export async function executeForCommand(
   const { runId, resume } = runIdOf(o);
   const out = outDir(o, defaultResultsDir());
   if (o.chromium !== undefined) configureBrowserTargets({ chromiumPath: o.chromium });
-  const render = eventRenderer(io, { json: o.json === true });
+  const render = eventRenderer(io, { json: o.json === true, verbose: o.verbose === true });
   try {
     const result = await withInterrupt(io, (signal) =>
       executePlan(plan, {

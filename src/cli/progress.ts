@@ -8,6 +8,7 @@ import type { EngineEvent } from '../engine/events.js';
 import type { Job } from '../engine/plan.js';
 import { formatMeasurement, formatNoiseFloor, formatSessionLine, formatUnmeasured } from '../report/measurement.js';
 import type { CliIO } from './io.js';
+import { cellLine } from '../report/run-summary.js';
 
 const jobText = (j: Job): string => `${j.workloadId} ${j.dtype} on ${j.target.id}`;
 
@@ -19,8 +20,14 @@ export interface EventRenderer {
   stop(): void;
 }
 
-/** A renderer for `io`; `json` suppresses the human summaries on stdout. */
-export function eventRenderer(io: CliIO, o: { json?: boolean } = {}): EventRenderer {
+/**
+ * A renderer for `io`; `json` suppresses the human summaries on stdout. Without `verbose`, the short form
+ * (src/report/run-summary.ts): a bar, one line per finished cell, skipped targets counted at the end (the
+ * command prints the table and then the grouped warnings); with `verbose`, every session line and every
+ * measurement in full.
+ */
+export function eventRenderer(io: CliIO, o: { json?: boolean; verbose?: boolean } = {}): EventRenderer {
+  const verbose = o.verbose === true;
   const useBar = io.errIsTTY && io.errStream !== undefined;
   let multi: cliProgress.MultiBar | undefined;
   let bar: cliProgress.SingleBar | undefined;
@@ -70,23 +77,25 @@ export function eventRenderer(io: CliIO, o: { json?: boolean } = {}): EventRende
         case 'started':
           started++;
           if (bar) bar.update({ task: `${jobText(e.job)}, session ${e.session + 1}/${e.sessions}` });
-          else io.err(`[${started}/${total}] ${jobText(e.job)}, session ${e.session + 1}/${e.sessions}: measuring...\n`);
+          else if (verbose) io.err(`[${started}/${total}] ${jobText(e.job)}, session ${e.session + 1}/${e.sessions}: measuring...\n`);
           break;
         case 'progress':
           if (bar && e.samples !== undefined) bar.update({ task: `${jobText(e.job)}, session ${e.session + 1}: n=${e.samples}` });
           break;
         case 'session':
           if (bar) bar.increment();
-          else io.err(`  ${formatSessionLine(e.record)}\n`);
+          else if (verbose) io.err(`  ${formatSessionLine(e.record)}\n`);
           break;
         case 'record':
-          if (!o.json) result(formatMeasurement(e.record));
+          if (o.json) break;
+          if (verbose) result(formatMeasurement(e.record));
+          else note(cellLine(e.record));
           break;
         case 'skipped': {
           const k = `${e.job.target.id}|${e.reason}`;
           if (!skippedSeen.has(k)) {
             skippedSeen.add(k);
-            note(`skipped: ${e.job.target.id} ${e.job.dtype}: ${e.reason}`);
+            if (verbose) note(`skipped: ${e.job.target.id} ${e.job.dtype}: ${e.reason}`);
           }
           break;
         }
@@ -108,7 +117,7 @@ export function eventRenderer(io: CliIO, o: { json?: boolean } = {}): EventRende
           io.err(
             `run ${r.runId}: ${r.measured.length} measured, ${r.failed.length} failed, ${r.skipped.length} skipped, ${r.alreadyMeasured} already measured -> ${r.runDir}\n`,
           );
-          if (r.noiseFloor) io.err(`${formatNoiseFloor(r.noiseFloor)}\n`);
+          if (r.noiseFloor && verbose) io.err(`${formatNoiseFloor(r.noiseFloor)}\n`);
           break;
         }
       }

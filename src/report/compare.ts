@@ -14,6 +14,10 @@
  * A row is a regression when the change is significant and above +threshold (slower), an improvement when
  * significant and below -threshold. `compare` exits 1 when any regression is found.
  *
+ * When both records hold the ratio to the same co-measured reference (src/profiles/paired.ts), the ratio is
+ * compared instead (compareRatios): a host that got slower between the runs moves the absolute figures of the
+ * workload and the reference alike, and that is named as the host's change, not called a regression.
+ *
  * Noise floor of a record: the relative spread of its session centres ((max - min) / median) when it has
  * two or more sessions, else the relative half-width of its CI of the median (the larger side). A run's
  * noise floor is the median over its records.
@@ -50,6 +54,14 @@ export interface CompareRow {
   noiseB: number | null;
   status: ChangeStatus;
   notes: string[];
+  /**
+   * what `change` is the change of: 'ratio' = the ratio to the reference co-measured in both runs (the host's
+   * drift cancels in it); 'absolute' = the median latency. Absent = 'absolute'.
+   */
+  basis?: 'ratio' | 'absolute';
+  /** with basis 'ratio': the change of the absolute medians, and of the reference's own median (the host). */
+  absoluteChange?: number;
+  hostChange?: number;
 }
 
 export interface CompareResult {
@@ -93,8 +105,66 @@ export function decideChange(
   return { test: 'mann-whitney', p: mw.p, significant: mw.p < alpha, minAttainableP: mw.minAttainableP };
 }
 
-/** Compares one pair of records. */
+/**
+ * Both records hold the ratio to the same co-measured reference, with its pairs: the change of the ratio decides
+ * (its CI: hierarchicalBootstrapChange over the sessions' pair ratios; significant when it excludes 0), and a
+ * move of the absolute figure that the reference shared is named as the host's, not the workload's.
+ */
+function compareRatios(a: MeasurementView, b: MeasurementView, threshold: number): CompareRow | null {
+  const ra = a.relative;
+  const rb = b.relative;
+  if (!ra || !rb || ra.referenceId !== rb.referenceId) return null;
+  const pa = ra.sessionPairRatios.filter((s) => s.length > 0);
+  const pb = rb.sessionPairRatios.filter((s) => s.length > 0);
+  if (pa.length < 2 || pb.length < 2) return null;
+  const boot = hierarchicalBootstrapChange(pa, pb);
+  const change = rb.ratio / ra.ratio - 1;
+  const significant = boot.lo > 0 || boot.hi < 0;
+  const status: ChangeStatus = !significant
+    ? 'no-significant-change'
+    : change > threshold
+      ? 'regression'
+      : change < -threshold
+        ? 'improvement'
+        : 'within-threshold';
+  const absoluteChange = b.medianMs / a.medianMs - 1;
+  const hostChange = rb.referenceMs / ra.referenceMs - 1;
+  const notes = [`compared as the ratio to ${ra.referenceId}, co-measured in every session of both runs`];
+  if (Math.abs(absoluteChange) > threshold && status !== 'regression' && status !== 'improvement')
+    notes.push(
+      `${a.workloadId} on ${a.targetLabel}: the absolute median moved ${pct(absoluteChange)} with the host (the reference moved ${pct(hostChange)}); its ratio to the reference did not change beyond the threshold: not a change of the workload`,
+    );
+  return {
+    key: a.key,
+    workloadId: a.workloadId,
+    targetLabel: a.targetLabel,
+    device: a.device,
+    provenance: a.provenance === b.provenance ? a.provenance : `${a.provenance} vs ${b.provenance}`,
+    medianA: a.medianMs,
+    medianB: b.medianMs,
+    change,
+    changeLo: boot.lo,
+    changeHi: boot.hi,
+    units: 'sessions',
+    nA: pa.length,
+    nB: pb.length,
+    test: 'bootstrap',
+    p: null,
+    significant,
+    noiseA: ra.ci.relHalfWidth,
+    noiseB: rb.ci.relHalfWidth,
+    status,
+    notes,
+    basis: 'ratio',
+    absoluteChange,
+    hostChange,
+  };
+}
+
+/** Compares one pair of records (by the ratio to their co-measured reference when both hold it). */
 export function compareMeasurements(a: MeasurementView, b: MeasurementView, threshold = DEFAULT_THRESHOLD, alpha = DEFAULT_ALPHA): CompareRow {
+  const byRatio = compareRatios(a, b, threshold);
+  if (byRatio) return byRatio;
   const notes: string[] = [];
   const sessions = a.sessionMedians.length >= MIN_SESSIONS && b.sessionMedians.length >= MIN_SESSIONS;
   const unitsA = sessions ? a.sessionMedians : a.samples;

@@ -15,12 +15,14 @@ function deviceFile(dir: string, body: Record<string, unknown>): string {
 }
 
 describe('CLI: run --device', () => {
-  it('--dry-run plans every target x workload of the host profile', () => {
+  it('--dry-run plans every target x workload of the host profiles', () => {
     const r = runCli(['run', '--device', 'host', '--dry-run']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/This machine .*\(host, local\): \d+ measurements x 3 session\(s\), preset quick/);
     expect(r.stdout).toContain('model:hybrid-l@384 int8 on ort-cpu');
-    expect(r.stdout).toContain('model:conv-s@224 fp32 on tflite-wasm');
+    const full = runCli(['run', '--device', 'host-full', '--dry-run']);
+    expect(full.code).toBe(0);
+    expect(full.stdout).toContain('model:conv-s@224 fp32 on tflite-wasm');
   });
 
   it('measures a profile, writes the run, prints measured next to published figures', () => {

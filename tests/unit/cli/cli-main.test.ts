@@ -159,7 +159,14 @@ describe('run through main()', () => {
     });
     const r = await runMain(['run', '--device', file, '--out', tmp, '--run-id', 'p1', '--sessions', '1', '--no-noise-floor'], env);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain("skipped: fake-cpu fp32: fake-cpu runs over local connections, and device 'phone' is reached over adb");
+    const v = await runMain(['run', '--device', file, '--out', tmp, '--run-id', 'p1v', '--sessions', '1', '--no-noise-floor', '-v'], env);
+    // -v: every measurement in full, skipped targets named as they are found
+    expect(v.stderr).toContain("skipped: fake-cpu fp32: fake-cpu runs over local connections, and device 'phone' is reached over adb");
+    expect(`${v.stdout}${v.stderr}`).toMatch(/ran on: /);
+    // the short form: one line per finished cell on stderr; the table, then the grouped warnings, on stdout
+    expect(r.stderr).toMatch(/conv-s\/b03_conv_bn@224 fp32 on fake-phone: [\d.]+ ms .*not converged \(one session\)/);
+    expect(r.stdout).toContain("1 cell: skipped on fake-cpu: fake-cpu runs over local connections, and device 'phone' is reached over adb");
+    expect(r.stdout).toMatch(/^0 of 1 cells converged/m);
     expect(r.stdout).toMatch(/workload\s+\[1\] ms measured\s+\[2\] ms measured/);
     expect(r.stdout).toMatch(new RegExp(`${B03.replace(/[/()@]/g, '\\$&')}\\s+skipped\\s+[\\d.]+\\*?$`, 'm'));
     const run = await readRun(path.join(tmp, 'p1'));

@@ -15,8 +15,16 @@ describe('device profiles', () => {
     }
     expect(loadDevice('pixel6').targets[0]).toMatchObject({ publishedColumn: 'pixel6_cpu', ridgePoint: { macsPerByte: 31.2 } });
   });
-  it('host runs WebGPU on one MQA block (a pipeline check on a software adapter); host-gpu is host with WebGPU on every model', () => {
-    const host = loadDevice('host');
+  it('host is the quick start: the Node targets with Conv-S co-measured; host-full has every host target', () => {
+    const quick = loadDevice('host');
+    const full = loadDevice('host-full');
+    expect(quick.targets.map((t) => t.target)).toEqual(['ort-cpu', 'ort-cpu', 'ort-wasm']);
+    expect(quick.reference).toBe('conv-s');
+    expect(quick.targets).toEqual(full.targets.filter((t) => t.target === 'ort-cpu' || t.target === 'ort-wasm'));
+    expect(full.workloads).toEqual(quick.workloads);
+  });
+  it('host-full runs WebGPU on one MQA block (a pipeline check on a software adapter); host-gpu is host-full with WebGPU on every model', () => {
+    const host = loadDevice('host-full');
     const gpu = loadDevice('host-gpu');
     const webgpu = (d: typeof host) => d.targets.find((t) => t.target === 'ort-webgpu');
     expect(webgpu(host)?.workloads).toEqual(['hybrid-m/b08']);

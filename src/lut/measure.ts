@@ -35,7 +35,7 @@ import { LutError } from './errors.js';
 import { sameTarget, targetText, type LutDevice, type LutTable, type LutTarget, type MethodId, type RunSummary } from './schema.js';
 import { spaceIndex, type SpaceIndex } from './space-index.js';
 import { referenceArch } from './units.js';
-import { measurePaired, type PairedMeasurement, type PairedOutcome } from './paired-measure.js';
+import { measurePaired, type PairedMeasurement, type PairedOutcome } from '../engine/paired-items.js';
 import type { ValidationPoint } from './validate.js';
 
 export const blockWorkloadText = (configKey: string): string => `block:${configKey}`;
@@ -299,7 +299,7 @@ export function heldOutArchs(t: LutTable, n: number, seed: number): string[] {
 
 /**
  * Measures N seeded random architectures of the table's space end to end on its target, each paired with the
- * space's reference in randomized order (src/lut/paired-measure.ts), with a few table entries, calibration
+ * space's reference in randomized order (src/engine/paired-items.ts), with a few table entries, calibration
  * architectures and the MNv4 models paired alike, and compares measured ratios to the reference with the
  * predicted ones. For a table without a reference (built before tables had one) the comparison is in ms.
  */

@@ -16,7 +16,7 @@
 import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Plan, Job } from '../engine/plan.js';
+import type { Plan, Job } from './plan.js';
 import type { RunContext } from '../core/target.js';
 import type { PreparedWorkload } from '../core/workload-file.js';
 import { prepareWorkload } from '../runners/prepare.js';
@@ -24,10 +24,20 @@ import { disposeRunners } from '../runners/registry.js';
 import { sessionCenter } from '../results/records.js';
 import { mulberry32 } from '../util/random.js';
 import { summarisePaired } from '../profiles/paired.js';
-import { AB_TARGETS, measureAb, ortOpener, type AbSide } from '../engine/ab.js';
+import { AB_TARGETS, measureAb, ortOpener, type AbSide } from './ab.js';
 import { median } from '../util/median.js';
-import { LutError } from './errors.js';
-import type { LutExecution } from './measure.js';
+import { InputError } from '../errors.js';
+
+/** Where and how a paired measurement runs (the fields of src/lut/measure.ts LutExecution it uses). */
+export interface PairedExecution {
+  outDir: string;
+  runId: string;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+  /** tests: a prepare that does not export. */
+  prepare?: (job: Job) => Promise<PreparedWorkload>;
+  seed?: number;
+}
 
 export interface PairedSession {
   round: number;
@@ -102,18 +112,13 @@ export function pairedSummary(text: string, workloadId: string, sessions: Paired
  * Measures `items` (workload texts of the plan) each paired with `reference` (also in the plan), plan.sessions
  * rounds. Items that fail are reported and get no more rounds; the run goes on.
  */
-export async function measurePaired(
-  plan: Plan,
-  reference: string,
-  items: readonly string[],
-  x: LutExecution & { seed?: number },
-): Promise<PairedOutcome> {
+export async function measurePaired(plan: Plan, reference: string, items: readonly string[], x: PairedExecution): Promise<PairedOutcome> {
   const j0 = plan.jobs[0];
   // ort-cpu / ort-wasm in this process: batches paired within sessions (tests inject `prepare`: whole sessions)
   if (j0 && !x.prepare && (AB_TARGETS as readonly string[]).includes(j0.target.id)) return measurePairedInSession(plan, reference, items, x);
   const jobOf = new Map(plan.jobs.map((j) => [j.text, j]));
   const refJob = jobOf.get(reference);
-  if (!refJob) throw new LutError(`the plan has no reference workload ${reference}`);
+  if (!refJob) throw new InputError(`the plan has no reference workload ${reference}`);
   const runDir = path.join(x.outDir, x.runId);
   await mkdir(runDir, { recursive: true });
   const log = path.join(runDir, 'paired.jsonl');
@@ -145,7 +150,7 @@ export async function measurePaired(
   let interrupted = false;
   try {
     const avail = await refJob.runner.detect(ctx);
-    if (!avail.available) throw new LutError(`target ${refJob.target.id} is not available on ${plan.device.id}: ${avail.reason}`);
+    if (!avail.available) throw new InputError(`target ${refJob.target.id} is not available on ${plan.device.id}: ${avail.reason}`);
     rounds: for (let round = 0; round < plan.sessions; round++) {
       x.log?.(`paired round ${round + 1}/${plan.sessions}: ${items.length} items, each with the reference`);
       for (const text of shuffled(items, rnd)) {
@@ -155,7 +160,7 @@ export async function measurePaired(
         }
         if (failed.some((f) => f.text === text)) continue;
         const j = jobOf.get(text);
-        if (!j) throw new LutError(`the plan has no workload ${text}`);
+        if (!j) throw new InputError(`the plan has no workload ${text}`);
         const first = rnd() < 0.5 ? 'item' : 'reference';
         try {
           const a = first === 'item' ? await once(j) : await once(refJob);
@@ -205,15 +210,10 @@ export const IN_SESSION_PAIRS = 8;
  * both opened afresh and IN_SESSION_PAIRS pairs of batches timed back to back in random order, so the two
  * sides of a ratio are milliseconds apart instead of seconds. plan.sessions rounds (at least 2).
  */
-async function measurePairedInSession(
-  plan: Plan,
-  reference: string,
-  items: readonly string[],
-  x: LutExecution & { seed?: number },
-): Promise<PairedOutcome> {
+async function measurePairedInSession(plan: Plan, reference: string, items: readonly string[], x: PairedExecution): Promise<PairedOutcome> {
   const jobOf = new Map(plan.jobs.map((j) => [j.text, j]));
   const refJob = jobOf.get(reference);
-  if (!refJob) throw new LutError(`the plan has no reference workload ${reference}`);
+  if (!refJob) throw new InputError(`the plan has no reference workload ${reference}`);
   const runDir = path.join(x.outDir, x.runId);
   await mkdir(runDir, { recursive: true });
   const log = path.join(runDir, 'paired.jsonl');
@@ -241,7 +241,7 @@ async function measurePairedInSession(
     }
     if (i % 10 === 0) x.log?.(`paired in-session: item ${i + 1}/${order.length}, each with the reference`);
     const j = jobOf.get(text);
-    if (!j) throw new LutError(`the plan has no workload ${text}`);
+    if (!j) throw new InputError(`the plan has no workload ${text}`);
     try {
       const r = await measureAb(side(refJob), side(j), open, {
         sessions: Math.max(2, plan.sessions),

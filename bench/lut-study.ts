@@ -326,7 +326,7 @@ if (phase === 'builds') {
           rows: [...(src ? [src.row] : []), tr.row],
           notes: [
             'The transfer measured 20 workloads on the new target (the reference, one teacher per op class, then the most informative blocks, 2 whole architectures); the other entries are estimated.',
-            'No full ort-wasm build was measured in this session: the README figure of an earlier full ort-wasm build is the comparison.',
+            'No full ort-wasm build was measured in this session: the row beside the transfer is its ort-cpu source build, on the same held-out architectures.',
           ],
           detail: [...(src ? [src.detail] : []), tr.detail],
         },

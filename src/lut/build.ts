@@ -10,7 +10,9 @@
  */
 import { percentileSorted } from '../profiles/stats.js';
 import { sampleArch, encodeArch, type SearchSpace } from '../models/search-space.js';
-import { fitCorrection, looRelRmse, scoreMethod, selectMethod } from './corrections.js';
+import { fitCorrection, looRelRmse, scoreMethod } from './corrections.js';
+import { chooseMethod } from './method-choice.js';
+import { pairedRatio, referenceArch, unitView } from './units.js';
 import { LutError } from './errors.js';
 import { fitInputs, standaloneMedians } from './predict.js';
 import {
@@ -29,6 +31,7 @@ import {
   type RunSummary,
 } from './schema.js';
 import { archConfigs, archMacs, spaceIndex, type IndexedConfig, type SpaceIndex } from './space-index.js';
+import { median as medianOf } from '../util/median.js';
 import type { Shape } from '../models/graph.js';
 
 /** One profiled pass: node times (ms) with the block each node belongs to. */
@@ -65,6 +68,11 @@ export interface BuildInputs {
   identities: ReadonlyMap<string, MeasuredWorkload>;
   /** whole architectures (text `<space>:<i>,...`). */
   archs: readonly { arch: string; role: 'calibration'; measured: MeasuredWorkload }[];
+  /**
+   * the space's reference (src/lut/units.ts referenceArch) measured in the same run: entries then also hold
+   * their ratio to it, session by session (the engine's rounds), and predictions are anchored on it.
+   */
+  reference?: MeasuredWorkload;
   /** force a correction method instead of choosing by leave-one-out. */
   method?: MethodId;
   createdAt?: string;
@@ -141,7 +149,18 @@ function opsBreakdown(sessions: readonly SessionResult[]): LutEntry['ops'] | und
   };
 }
 
-function entryFor(c: IndexedConfig, m: MeasuredWorkload): LutEntry {
+/** Ratio of a workload to the reference, session by session (session i ran in round i, as the reference's session i). */
+function relativeTo(m: MeasuredWorkload, ref: Latency | null): number | undefined {
+  if (!ref) return undefined;
+  return (
+    pairedRatio(
+      m.sessions.map((s) => medianOf([...s.samplesMs])),
+      ref.sessionMedians,
+    ) ?? undefined
+  );
+}
+
+function entryFor(c: IndexedConfig, m: MeasuredWorkload, ref: Latency | null): LutEntry {
   const s = c.spec;
   const kernels: Record<string, number> =
     s.type === 'uib'
@@ -166,9 +185,12 @@ function entryFor(c: IndexedConfig, m: MeasuredWorkload): LutEntry {
     macs: c.macs,
     workloadId: m.workloadId,
     latency: latencyFromSessions(m.sessions, c.key),
+    ...withRelative(relativeTo(m, ref)),
     ...(ops ? { ops } : {}),
   };
 }
+
+const withRelative = (r: number | undefined): { relative?: number } => (r === undefined ? {} : { relative: r });
 
 /** Block times (ms per skeleton block index) from a profile of a whole architecture. */
 function archProfile(p: SessionProfile, nBlocks: number): ArchMeasurement['profiles'][number] {
@@ -192,10 +214,11 @@ export function buildTable(inp: BuildInputs): LutTable {
     if (r.hostname !== inp.device.hostname || r.cpu !== inp.device.cpu)
       throw new LutError(`run ${r.runId} ran on ${r.hostname} (${r.cpu}), not on ${inp.device.hostname}: a table never mixes devices`);
   }
+  const refLatency = inp.reference && inp.reference.sessions.length > 0 ? latencyFromSessions(inp.reference.sessions, 'reference') : null;
   const entries: LutEntry[] = [];
   for (const c of index.configs) {
     const m = inp.blocks.get(c.key);
-    if (m && m.sessions.length > 0) entries.push(entryFor(c, m));
+    if (m && m.sessions.length > 0) entries.push(entryFor(c, m, refLatency));
   }
   if (entries.length === 0) throw new LutError(`no block configuration of ${index.space.id} was measured: nothing to build a table from`);
   const overhead: LutOverhead[] = [...inp.identities].map(([shape, m]) => ({
@@ -203,6 +226,7 @@ export function buildTable(inp: BuildInputs): LutTable {
     shape: shape.split('x').map(Number) as Shape,
     workloadId: m.workloadId,
     latency: latencyFromSessions(m.sessions, `identity()@${shape}`),
+    ...withRelative(relativeTo(m, refLatency)),
   }));
   const archs: ArchMeasurement[] = inp.archs.map((a) => {
     const vector = a.arch
@@ -215,6 +239,7 @@ export function buildTable(inp: BuildInputs): LutTable {
       workloadId: a.measured.workloadId,
       macs: archMacs(index, vector),
       latency: latencyFromSessions(a.measured.sessions, a.arch),
+      ...withRelative(relativeTo(a.measured, refLatency)),
       profiles: a.measured.sessions.flatMap((s) => (s.profile ? [archProfile(s.profile, index.blocks.length)] : [])),
     };
   });
@@ -234,9 +259,10 @@ export function buildTable(inp: BuildInputs): LutTable {
     overhead,
     archs,
     method: { id: 'sum', chosenBy: 'requested', looRelRmse: null, comparison: [] },
+    ...(refLatency && inp.reference ? { reference: { arch: referenceArch(index), workloadId: inp.reference.workloadId, latency: refLatency } } : {}),
     ...(inp.cost ? { build: inp.cost } : {}),
   };
-  const asTable = draft as LutTable;
+  const { view: asTable } = unitView(draft as LutTable);
   const { standalone } = standaloneMedians(asTable, index);
   const fi = fitInputs(asTable, index, standalone);
   const comparison = METHOD_IDS.map((m) => scoreMethod(m, fi));
@@ -244,16 +270,20 @@ export function buildTable(inp: BuildInputs): LutTable {
   const noiseFloor = spreads.length ? percentileSorted(spreads, 0.5) : null;
   let id: MethodId;
   let chosenBy: 'leave-one-out' | 'requested';
+  let why: string;
   if (inp.method) {
     const fit = fitCorrection(inp.method, fi);
     if ('unavailable' in fit) throw new LutError(`method '${inp.method}' cannot be used for this table: ${fit.unavailable}`);
     id = inp.method;
     chosenBy = 'requested';
+    why = 'requested with --method';
   } else {
-    id = selectMethod(comparison, noiseFloor ?? 0) ?? (fi.overhead.length > 0 ? 'overhead' : 'sum');
+    const choice = chooseMethod(fi);
+    id = choice?.id ?? (fi.overhead.length > 0 ? 'overhead' : 'sum');
+    why = choice?.why ?? 'no whole architectures to compare the methods on: the default';
     chosenBy = 'leave-one-out';
   }
-  draft.method = { id, chosenBy, noiseFloor, looRelRmse: looRelRmse(id, fi), comparison };
+  draft.method = { id, chosenBy, noiseFloor, looRelRmse: looRelRmse(id, fi), comparison, why, anchored: fi.anchor !== undefined };
   return signTable(draft);
 }
 

@@ -51,6 +51,12 @@ export interface FitInputs {
   standalone: Float64Array;
   overhead: readonly LutOverhead[];
   calibration: readonly CalibrationArch[];
+  /**
+   * the measured reference (src/lut/units.ts): when given, every method is anchored on it: the constant is
+   * chosen so that the reference predicts exactly its measured value, and an architecture is predicted as
+   * the reference plus the corrected differences of its blocks (what a whole graph pays once cancels).
+   */
+  anchor?: { configs: readonly number[]; value: number };
 }
 
 const median = (xs: readonly number[]): number => {
@@ -87,12 +93,20 @@ function netShapes(index: SpaceIndex): { input: Shape; output: Shape } {
   return { input: first.inShape, output: last.outShape };
 }
 
-/** Fits a method on a set of calibration architectures; null when the method cannot be fitted (says why). */
+/** Fits a method on a set of calibration architectures (anchored when the inputs have an anchor); says why not when it cannot. */
 export function fitCorrection(
   method: MethodId,
   inp: FitInputs,
   calibration: readonly CalibrationArch[] = inp.calibration,
 ): Correction | { unavailable: string } {
+  const c = fitRaw(method, inp, calibration);
+  if ('unavailable' in c || !inp.anchor) return c;
+  let sum = 0;
+  for (const ci of inp.anchor.configs) sum += c.value(inp.standalone[ci]!, blockFacts(inp.index, ci));
+  return { ...c, constMs: inp.anchor.value - sum };
+}
+
+function fitRaw(method: MethodId, inp: FitInputs, calibration: readonly CalibrationArch[]): Correction | { unavailable: string } {
   switch (method) {
     case 'sum':
       return { method, constMs: 0, value: (t) => t };
@@ -143,18 +157,29 @@ export function fitCorrection(
       const y: number[] = [];
       const mean = calibration.reduce((a, c) => a + c.arch.latency.median, 0) / calibration.length;
       const w: number[] = [];
-      for (const c of calibration) {
+      const rowOf = (configs: readonly number[]): { g: number[]; sum: number } => {
         const g = new Array<number>(stages.length + 1).fill(0);
         g[stages.length] = 1;
         let sum = 0;
-        for (const ci of c.configs) {
+        for (const ci of configs) {
           const t = inp.standalone[ci]!;
           sum += t;
           const cfg = inp.index.configs[ci]!;
           if (cfg.searchable) g[stages.indexOf(cfg.stage)]! += t;
         }
+        return { g, sum };
+      };
+      // anchored: fit the differences from the reference (no intercept: it cancels)
+      const ref = inp.anchor ? rowOf(inp.anchor.configs) : null;
+      for (const c of calibration) {
+        const { g, sum } = rowOf(c.configs);
+        let target = c.arch.latency.median - sum;
+        if (ref && inp.anchor) {
+          ref.g.forEach((x, j) => (g[j] = j === stages.length ? 0 : g[j]! - x));
+          target -= inp.anchor.value - ref.sum;
+        }
         rows.push(g);
-        y.push(c.arch.latency.median - sum);
+        y.push(target);
         w.push((mean / c.arch.latency.median) ** 2);
       }
       const ridge = [...stages.map(() => 0.5), 0];
@@ -172,17 +197,16 @@ export function predictCalibration(corr: Correction, inp: FitInputs, c: Calibrat
   return t;
 }
 
-/** Leave-one-out score of a method over the calibration architectures (all of them when nothing is fitted). */
-export function scoreMethod(method: MethodId, inp: FitInputs): MethodScore {
+/** Leave-one-out relative errors of a method, one per calibration architecture it could predict; a reason when none. */
+export function looErrors(method: MethodId, inp: FitInputs): { errors: number[]; fitted: boolean } | { unavailable: string } {
   const cal = inp.calibration;
   const full = fitCorrection(method, inp);
-  if ('unavailable' in full) return { method, looMape: null, looMaxAbsErr: null, within5: null, within10: null, note: full.unavailable };
-  if (cal.length === 0)
-    return { method, looMape: null, looMaxAbsErr: null, within5: null, within10: null, note: 'no measured whole architectures to score it' };
-  const fitsSomething = method === 'in-context' || method === 'learned';
-  const errs: number[] = [];
+  if ('unavailable' in full) return full;
+  if (cal.length === 0) return { unavailable: 'no measured whole architectures to score it' };
+  const fitted = method === 'in-context' || method === 'learned';
+  const errors: number[] = [];
   for (let i = 0; i < cal.length; i++) {
-    const corr = fitsSomething
+    const corr = fitted
       ? fitCorrection(
           method,
           inp,
@@ -191,18 +215,24 @@ export function scoreMethod(method: MethodId, inp: FitInputs): MethodScore {
       : full;
     if ('unavailable' in corr) continue;
     const p = predictCalibration(corr, inp, cal[i]!);
-    errs.push((p - cal[i]!.arch.latency.median) / cal[i]!.arch.latency.median);
+    errors.push((p - cal[i]!.arch.latency.median) / cal[i]!.arch.latency.median);
   }
-  if (errs.length === 0)
-    return { method, looMape: null, looMaxAbsErr: null, within5: null, within10: null, note: 'too few architectures to leave one out' };
-  const abs = errs.map(Math.abs);
+  if (errors.length === 0) return { unavailable: 'too few architectures to leave one out' };
+  return { errors, fitted };
+}
+
+/** Leave-one-out score of a method over the calibration architectures (all of them when nothing is fitted). */
+export function scoreMethod(method: MethodId, inp: FitInputs): MethodScore {
+  const r = looErrors(method, inp);
+  if ('unavailable' in r) return { method, looMape: null, looMaxAbsErr: null, within5: null, within10: null, note: r.unavailable };
+  const abs = r.errors.map(Math.abs);
   return {
     method,
     looMape: abs.reduce((a, b) => a + b, 0) / abs.length,
     looMaxAbsErr: Math.max(...abs),
     within5: abs.filter((e) => e <= 0.05).length / abs.length,
     within10: abs.filter((e) => e <= 0.1).length / abs.length,
-    note: fitsSomething ? `leave-one-out over ${errs.length} architectures` : `no fitted parameters: error over ${errs.length} architectures`,
+    note: r.fitted ? `leave-one-out over ${r.errors.length} architectures` : `no fitted parameters: error over ${r.errors.length} architectures`,
   };
 }
 

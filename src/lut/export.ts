@@ -18,7 +18,7 @@ import { encodeArch, sampleArch } from '../models/search-space.js';
 import type { Shape } from '../models/graph.js';
 import { blockFacts } from './corrections.js';
 import { solveLeastSquares } from './least-squares.js';
-import { compileTable, predictVector, type CompiledTable } from './predict.js';
+import { compileTable, predictVectorMs, type CompiledTable } from './predict.js';
 import type { LutTable } from './schema.js';
 import type { IndexedConfig } from './space-index.js';
 
@@ -38,6 +38,8 @@ export function ofaKey(c: IndexedConfig): string {
       return `${s.depthwise ? 'dwconv' : 'conv'}-${io}-kernel:${s.kernel}-stride:${s.stride}`;
     case 'fused_ib':
       return `fused_ib-${io}-kernel:${s.kernel}-expand:${s.expandRatio}-stride:${s.stride}`;
+    case 'mqa':
+      return `mqa-${io}-heads:${s.heads}-key:${s.keyDim}-value:${s.valueDim}-kv_stride:${s.kvStride}`;
     default:
       return `${s.type}-${io}`;
   }
@@ -118,7 +120,7 @@ export function exportTunas(table: LutTable, opts: { trainArchs?: number; heldOu
   const train = Array.from({ length: nTrain }, (_, i) => sampleArch(space, seed * 1_000_003 + i));
   const coef = solveLeastSquares(
     train.map(features),
-    train.map((v) => predictVector(c, v)),
+    train.map((v) => predictVectorMs(c, v)),
   );
   const weights = space.positions.map((p, i) => {
     const valid = validChoices(c, i);
@@ -132,7 +134,7 @@ export function exportTunas(table: LutTable, opts: { trainArchs?: number; heldOu
   let mx = 0;
   for (let i = 0; i < nHeld; i++) {
     const v = sampleArch(space, heldSeed + i);
-    const p = predictVector(c, v);
+    const p = predictVectorMs(c, v);
     const e = linear(v) - p;
     se += e * e;
     sa += Math.abs(e / p);
@@ -207,8 +209,9 @@ export function exportOfa(table: LutTable): OfaTable {
   c.index.configs.forEach((cfg, ci) => {
     const e = byKey.get(cfg.key);
     out[ofaKey(cfg)] = {
-      mean: c.correction.value(c.standalone[ci]!, blockFacts(c.index, ci)),
-      standalone_median: c.standalone[ci]!,
+      // tables in reference units: ms at the table's reference median (c.unitMs)
+      mean: c.correction.value(c.standalone[ci]!, blockFacts(c.index, ci)) * c.unitMs,
+      standalone_median: c.standalone[ci]! * c.unitMs,
       p10: e?.latency.p10 ?? null,
       p90: e?.latency.p90 ?? null,
       n: e?.latency.n ?? null,
@@ -216,8 +219,8 @@ export function exportOfa(table: LutTable): OfaTable {
     };
   });
   // the constant of the correction: identity graphs for `overhead`, a least-squares bias for `learned`
-  const constSource = c.method === 'overhead' ? 'measured' : c.method === 'learned' ? 'fitted' : 'none';
-  out['graph-overhead'] = { mean: c.constMs, standalone_median: 0, p10: null, p90: null, n: null, source: constSource };
+  const constSource = c.units === 'reference' || c.method === 'overhead' ? 'measured' : c.method === 'learned' ? 'fitted' : 'none';
+  out['graph-overhead'] = { mean: c.constMs * c.unitMs, standalone_median: 0, p10: null, p90: null, n: null, source: constSource };
   return {
     format: 'mnv4-bench-ofa-lut',
     version: 1,
@@ -280,13 +283,13 @@ export function exportCsv(table: LutTable): string {
       cfg.searchable ? 'yes' : 'no',
       cfg.stage,
       cfg.macs,
-      c.standalone[ci]!,
+      c.standalone[ci]! * c.unitMs,
       e?.latency.p10 ?? null,
       e?.latency.p90 ?? null,
       e?.latency.n ?? null,
       e?.latency.sessions ?? null,
       e?.latency.spreadMs ?? null,
-      c.correction.value(c.standalone[ci]!, blockFacts(c.index, ci)),
+      c.correction.value(c.standalone[ci]!, blockFacts(c.index, ci)) * c.unitMs,
       e ? 'measured' : 'regression',
     ]
       .map(csvCell)

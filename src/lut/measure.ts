@@ -35,6 +35,9 @@ import { buildTable, calibrationArchs, identityShapes, sessionSpread, type Measu
 import { LutError } from './errors.js';
 import { sameTarget, targetText, type LutDevice, type LutTable, type LutTarget, type MethodId, type RunSummary } from './schema.js';
 import { spaceIndex, type SpaceIndex } from './space-index.js';
+import { referenceArch } from './units.js';
+import { measurePaired, type PairedMeasurement, type PairedOutcome } from '../engine/paired-items.js';
+import type { ValidationPoint } from './validate.js';
 
 export const blockWorkloadText = (configKey: string): string => `block:${configKey}`;
 export const identityWorkloadText = (shape: string): string => `block:identity()@${shape}`;
@@ -192,6 +195,12 @@ export function lutDevice(run: RunContents, plan: Plan): LutDevice {
   return { id: plan.device.id, hostname: run.manifest.host.hostname, cpu: run.manifest.host.cpu.brand };
 }
 
+/**
+ * Whole architectures a build measures by default to fit and choose the correction: enough for a paired
+ * leave-one-out test to separate methods that differ by a point (src/lut/method-choice.ts); 10 could not.
+ */
+export const DEFAULT_CALIBRATION = 20;
+
 export interface BuildRequest extends Omit<LutPlanRequest, 'workloads' | 'resolution'> {
   space: string;
   resolution?: number;
@@ -206,11 +215,16 @@ export function buildWorkloads(
   index: SpaceIndex,
   calibration: number,
   seed: number,
-): { blocks: Map<string, string>; identities: Map<string, string>; archs: Map<string, string> } {
+): { reference: string; blocks: Map<string, string>; identities: Map<string, string>; archs: Map<string, string> } {
+  const reference = archWorkloadText(referenceArch(index));
   const blocks = new Map(index.configs.map((c) => [blockWorkloadText(c.key), c.key]));
   const identities = new Map(identityShapes(index).map((s) => [identityWorkloadText(s.join('x')), s.join('x')]));
-  const archs = new Map(calibrationArchs(index.space.id, calibration, seed, index.resolution).map((a) => [archWorkloadText(a), a]));
-  return { blocks, identities, archs };
+  const archs = new Map(
+    calibrationArchs(index.space.id, calibration, seed, index.resolution)
+      .filter((a) => archWorkloadText(a) !== reference)
+      .map((a) => [archWorkloadText(a), a]),
+  );
+  return { reference, blocks, identities, archs };
 }
 
 export interface BuildOutcome {
@@ -227,8 +241,14 @@ export interface BuildOutcome {
  */
 export async function measureAndBuild(req: BuildRequest, x: LutExecution): Promise<BuildOutcome> {
   const index = spaceIndex(req.space, req.resolution);
-  const w = buildWorkloads(index, req.calibration ?? 10, req.seed ?? 1);
-  const plan = planLut({ ...req, resolution: index.resolution, workloads: [...w.blocks.keys(), ...w.identities.keys(), ...w.archs.keys()] });
+  const w = buildWorkloads(index, req.calibration ?? DEFAULT_CALIBRATION, req.seed ?? 1);
+  // the reference first: every round measures it, then every entry (ratios are taken round by round)
+  const plan = planLut({
+    ...req,
+    resolution: index.resolution,
+    // a hybrid space's `identity` choice is the same workload as an identity graph: measured once
+    workloads: [...new Set([w.reference, ...w.blocks.keys(), ...w.identities.keys(), ...w.archs.keys()])],
+  });
   const { result, run } = await executeLut(plan, x);
   const byId = measurementsByWorkload(run, plan);
   const jobOf = new Map(plan.jobs.map((j: Job) => [j.text, j]));
@@ -250,6 +270,7 @@ export async function measureAndBuild(req: BuildRequest, x: LutExecution): Promi
     const r = get(text);
     if (r) archs.push({ arch, role: 'calibration', measured: measuredWorkload(r) });
   }
+  const refRec = get(w.reference);
   const sessions = run.records.filter((r) => r.kind === 'session').length;
   const last = run.records.reduce((t, r) => (r.recordedAt > t ? r.recordedAt : t), run.manifest.createdAt);
   const wallSeconds = Math.max(0, (Date.parse(last) - Date.parse(run.manifest.createdAt)) / 1000);
@@ -267,6 +288,7 @@ export async function measureAndBuild(req: BuildRequest, x: LutExecution): Promi
     identities,
     archs,
     cost: { measurements: sessions, wallSeconds },
+    ...(refRec ? { reference: measuredWorkload(refRec) } : {}),
     ...(req.method ? { method: req.method } : {}),
   });
   return { table, result, plan, missing };
@@ -311,26 +333,40 @@ export interface ValidateRequest extends Omit<LutPlanRequest, 'workloads' | 'res
   models?: boolean;
 }
 
-/**
- * Measures N seeded random architectures of the table's space end to end on its target (with a few table
- * entries and the MNv4 models in the same interleaved run) and compares them with the predictions.
- */
-export async function measureAndValidate(req: ValidateRequest, x: LutExecution): Promise<{ report: ValidationReport | null; result: ExecuteResult }> {
-  const t = req.table;
-  const c = compileTable(t);
-  const space = c.index.space;
-  // held out: seeds seed, seed+1, ..., skipping any architecture the table was calibrated on
-  const seen = new Set(t.archs.map((a) => a.arch));
+/** N seeded random architectures of a table's space that it was not calibrated on (seeds seed, seed+1, ...). */
+export function heldOutArchs(t: LutTable, n: number, seed: number): string[] {
+  const space = compileTable(t).index.space;
+  const seen = new Set([...t.archs.map((a) => a.arch), ...(t.reference ? [t.reference.arch] : [])]);
   const archs: string[] = [];
-  for (let i = 0; archs.length < req.n && i < req.n * 100; i++) {
-    const a = encodeArch(space, sampleArch(space, req.seed + i));
+  for (let i = 0; archs.length < n && i < n * 100; i++) {
+    const a = encodeArch(space, sampleArch(space, seed + i));
     if (!seen.has(a)) archs.push(a);
     seen.add(a);
   }
+  return archs;
+}
+
+/**
+ * Measures N seeded random architectures of the table's space end to end on its target, each paired with the
+ * space's reference in randomized order (src/engine/paired-items.ts), with a few table entries, calibration
+ * architectures and the MNv4 models paired alike, and compares measured ratios to the reference with the
+ * predicted ones. For a table without a reference (built before tables had one) the comparison is in ms.
+ */
+export async function measureAndValidate(req: ValidateRequest, x: LutExecution): Promise<{ report: ValidationReport | null; result: PairedOutcome }> {
+  const t = req.table;
+  const c = compileTable(t);
+  const archs = heldOutArchs(t, req.n, req.seed);
   const drift = driftEntries(t, req.driftCount ?? 4);
   // anchors never double as validation architectures (a held-out architecture must not be one the table saw)
   const anchors = driftArchs(t, req.driftArchCount ?? 2).filter((a) => !archs.includes(a));
   const models = req.models === false ? [] : [...MNV4_MODELS];
+  const reference = archWorkloadText(t.reference?.arch ?? referenceArch(c.index));
+  const items = [
+    ...archs.map(archWorkloadText),
+    ...drift.map(blockWorkloadText),
+    ...anchors.map(archWorkloadText),
+    ...models.map((m) => `model:${m}`),
+  ].filter((w) => w !== reference);
   const plan = planLut({
     device: req.device,
     target: t.target.id,
@@ -338,45 +374,44 @@ export async function measureAndValidate(req: ValidateRequest, x: LutExecution):
     sessions: req.sessions,
     resolution: t.space.resolution,
     ...(req.preset !== undefined ? { preset: req.preset } : {}),
-    workloads: [
-      ...archs.map(archWorkloadText),
-      ...drift.map(blockWorkloadText),
-      ...anchors.map(archWorkloadText),
-      ...models.map((m) => `model:${m}`),
-    ],
+    workloads: [reference, ...items],
   });
   await checkSameTarget(t, plan);
-  const { result, run } = await executeLut(plan, x);
+  const result = await measurePaired(plan, reference, items, { ...x, seed: req.seed });
   if (result.interrupted) return { report: null, result };
-  const byId = measurementsByWorkload(run, plan);
-  const byText = (text: string): MeasurementRecord | undefined => {
-    const j = plan.jobs.find((job) => job.text === text);
-    return j ? byId.get(j.workloadId) : undefined;
-  };
+  const relative = c.units === 'reference';
+  const refNow = result.referenceMs;
+  // tables in reference units: compare ratios (shown as ms at the reference's median now); others: ms
+  const point = (label: string, predicted: { medianMs: number; ratio: number | null }, m: PairedMeasurement): ValidationPoint =>
+    relative
+      ? validationPoint(label, predicted.ratio! * refNow, m.ratio * refNow, m.ratioSpread * refNow)
+      : validationPoint(label, predicted.medianMs, m.itemMs, robustItemSpread(m));
   const points = archs.flatMap((a) => {
-    const r = byText(archWorkloadText(a));
-    return r ? [validationPoint(a, predictLatency(a, c).medianMs, r.latency.medianMs, sessionSpreadMs(r))] : [];
+    const m = result.measured.get(archWorkloadText(a));
+    return m ? [point(a, predictLatency(a, c), m)] : [];
   });
-  const modelPoints = models.flatMap((m) => {
-    const r = byText(`model:${m}`);
-    if (!r) return [];
-    const p = predictGraph(lowerModel(getModel(m), t.space.resolution), c);
-    return [{ ...validationPoint(r.workload.id, p.medianMs, r.latency.medianMs, sessionSpreadMs(r)), source: p.source }];
+  const modelPoints = models.flatMap((id) => {
+    const m = result.measured.get(`model:${id}`);
+    if (!m) return [];
+    const p = predictGraph(lowerModel(getModel(id), t.space.resolution), c);
+    return [{ ...point(m.workloadId, p, m), source: p.source }];
   });
   const summary = summarizeValidation(points);
-  const entryMs = new Map(t.entries.map((e) => [e.key, e.latency.median]));
-  const archMs = new Map(t.archs.map((a) => [a.arch, a.latency.median]));
+  const unit = (ms: number, rel: number | undefined): number => (relative && rel !== undefined ? rel * c.unitMs : ms);
+  const now = (m: PairedMeasurement): number => (relative ? m.ratio * c.unitMs : m.itemMs);
   const driftPoints = [
     ...drift.flatMap((k) => {
-      const r = byText(blockWorkloadText(k));
-      return r ? [driftPoint(k, entryMs.get(k)!, r.latency.medianMs, 'entry')] : [];
+      const m = result.measured.get(blockWorkloadText(k));
+      const e = t.entries.find((x) => x.key === k)!;
+      return m ? [driftPoint(k, unit(e.latency.median, e.relative), now(m), 'entry')] : [];
     }),
     ...anchors.flatMap((a) => {
-      const r = byText(archWorkloadText(a));
-      return r ? [driftPoint(a, archMs.get(a)!, r.latency.medianMs, 'arch')] : [];
+      const m = result.measured.get(archWorkloadText(a));
+      const ta = t.archs.find((x) => x.arch === a)!;
+      return m ? [driftPoint(a, unit(ta.latency.median, ta.relative), now(m), 'arch')] : [];
     }),
   ];
-  const ratio = hostStateRatio(driftPoints);
+  const ratio = t.reference ? refNow / t.reference.latency.median : hostStateRatio(driftPoints);
   return {
     result,
     report: {
@@ -398,32 +433,64 @@ export async function measureAndValidate(req: ValidateRequest, x: LutExecution):
       warnings: validationWarnings(summary, driftPoints),
       runId: result.runId,
       provenance: { predicted: 'estimated', measured: 'measured' },
+      paired: {
+        reference: reference.replace(/^arch:/, ''),
+        units: c.units,
+        referenceMsNow: refNow,
+        referenceMsTable: t.reference?.latency.median ?? null,
+        referenceSessions: result.referenceSessions,
+        wallSeconds: result.wallSeconds,
+      },
     },
   };
 }
 
-/** Measures architectures (e.g. a search frontier) on the table's target; median and spread by arch text. */
+/** Robust SD of an item's own session medians (tables without a reference compare ms). */
+function robustItemSpread(m: PairedMeasurement): number {
+  return sessionSpread(m.sessions.map((s) => s.itemMs));
+}
+
+/**
+ * Measures architectures (e.g. a search frontier) on the table's target, each paired with the space's
+ * reference in randomized order; by arch text: the measured ratio turned into ms at the reference's median
+ * in this run (the item's own median for a table without a reference), with its spread, and the predicted
+ * figure at that same reference median.
+ */
 export async function measureArchs(
   table: LutTable,
   archs: readonly string[],
-  req: Omit<LutPlanRequest, 'workloads' | 'resolution' | 'target' | 'dtype'>,
+  req: Omit<LutPlanRequest, 'workloads' | 'resolution' | 'target' | 'dtype'> & { seed?: number },
   x: LutExecution,
-): Promise<{ measured: Map<string, { medianMs: number; spreadMs: number }>; result: ExecuteResult }> {
+): Promise<{ measured: Map<string, { medianMs: number; spreadMs: number; predictedMs: number }>; result: PairedOutcome }> {
+  const c = compileTable(table);
+  const reference = archWorkloadText(table.reference?.arch ?? referenceArch(c.index));
+  const items = archs.map(archWorkloadText).filter((w) => w !== reference);
   const plan = planLut({
     ...req,
     target: table.target.id,
     dtype: table.dtype,
     resolution: table.space.resolution,
-    workloads: archs.map(archWorkloadText),
+    workloads: [reference, ...items],
   });
   await checkSameTarget(table, plan);
-  const { result, run } = await executeLut(plan, x);
-  const byId = measurementsByWorkload(run, plan);
-  const measured = new Map<string, { medianMs: number; spreadMs: number }>();
+  const result = await measurePaired(plan, reference, items, { ...x, seed: req.seed ?? 1 });
+  const relative = c.units === 'reference';
+  const measured = new Map<string, { medianMs: number; spreadMs: number; predictedMs: number }>();
   for (const a of archs) {
-    const j = plan.jobs.find((job) => job.text === archWorkloadText(a));
-    const r = j ? byId.get(j.workloadId) : undefined;
-    if (r) measured.set(a, { medianMs: r.latency.medianMs, spreadMs: sessionSpreadMs(r) });
+    const text = archWorkloadText(a);
+    const p = predictLatency(a, c, relative ? result.referenceMs : undefined);
+    if (text === reference) {
+      measured.set(a, { medianMs: result.referenceMs, spreadMs: 0, predictedMs: p.medianMs });
+      continue;
+    }
+    const m = result.measured.get(text);
+    if (!m) continue;
+    measured.set(
+      a,
+      relative
+        ? { medianMs: m.ratio * result.referenceMs, spreadMs: m.ratioSpread * result.referenceMs, predictedMs: p.medianMs }
+        : { medianMs: m.itemMs, spreadMs: robustItemSpread(m), predictedMs: p.medianMs },
+    );
   }
   return { measured, result };
 }

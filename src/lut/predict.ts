@@ -19,6 +19,7 @@ import { LutError } from './errors.js';
 import { fitRegression, predictRegression, type RegressionModel } from './regression.js';
 import type { LutTable, MethodId } from './schema.js';
 import { archConfigs, configKey, spaceIndex, type SpaceIndex } from './space-index.js';
+import { inReferenceUnits, referenceVector, unitView } from './units.js';
 
 export interface CompiledTable {
   table: LutTable;
@@ -44,6 +45,9 @@ export interface CompiledTable {
   depPos: Int32Array;
   depRadix: Int32Array;
   relModelSd: number;
+  /** ms per table unit: the reference's median for tables in reference units, else 1. */
+  unitMs: number;
+  units: 'reference' | 'ms';
 }
 
 export interface Prediction {
@@ -53,6 +57,10 @@ export interface Prediction {
   /** one standard deviation, ms. */
   uncertaintyMs: number;
   method: MethodId;
+  /** the prediction in reference units (ratio to the space's reference), for tables that have one; else null. */
+  ratio: number | null;
+  /** the reference median (ms) the ratio was turned into ms with, and where it came from; null without a reference. */
+  referenceMs: number | null;
   /** 'table' when every block came from measured entries; 'table+regression' when some did not. */
   source: 'table' | 'table+regression';
   regressionConfigs: string[];
@@ -66,8 +74,10 @@ function tableCalibration(table: LutTable, index: SpaceIndex): CalibrationArch[]
   return table.archs.map((a) => ({ arch: a, configs: archConfigs(index, parseArchVector(a.arch, index, 'table architecture')) }));
 }
 
+/** What the corrections are fitted on; `table` in its own units (unitView): anchored on the reference when it has one. */
 export function fitInputs(table: LutTable, index: SpaceIndex, standalone: Float64Array): FitInputs {
-  return { index, standalone, overhead: table.overhead, calibration: tableCalibration(table, index) };
+  const anchor = inReferenceUnits(table) ? { configs: archConfigs(index, referenceVector(index)), value: 1 } : undefined;
+  return { index, standalone, overhead: table.overhead, calibration: tableCalibration(table, index), ...(anchor ? { anchor } : {}) };
 }
 
 /** Standalone medians per configuration: measured entries, the regression for the rest. */
@@ -117,8 +127,9 @@ export function compileTable(table: LutTable): CompiledTable {
       `table was built for another definition of space ${table.space.id} (its configurations differ from this mnv4-bench's): rebuild it`,
     );
   }
-  const { standalone, fromRegression, regression, variances: entryVar } = standaloneMedians(table, index);
-  const inputs = fitInputs(table, index, standalone);
+  const { view, unitMs, units } = unitView(table);
+  const { standalone, fromRegression, regression, variances: entryVar } = standaloneMedians(view, index);
+  const inputs = fitInputs(view, index, standalone);
   const corr = fitCorrection(table.method.id, inputs);
   if ('unavailable' in corr) throw new LutError(`table method '${table.method.id}' cannot be applied: ${corr.unavailable}`);
   const nBlocks = index.blocks.length;
@@ -169,6 +180,8 @@ export function compileTable(table: LutTable): CompiledTable {
     depPos: Int32Array.from(depPos),
     depRadix: Int32Array.from(depRadix),
     relModelSd: table.method.looRelRmse ?? 0,
+    unitMs,
+    units,
   };
   compiled.set(table, c);
   return c;
@@ -203,7 +216,8 @@ export function parseArchVector(text: string, index: SpaceIndex, what = 'archite
 }
 
 /**
- * The inner loop: predicted median (ms) of a valid architecture vector. `variance` (optional, length 1)
+ * The inner loop: predicted median of a valid architecture vector in the table's units (reference units
+ * for tables that have a reference: multiply by `c.unitMs` for ms; predictVectorMs does). `variance` (optional, length 1)
  * receives the entries' summed variance. No validation: use predictLatency for untrusted input.
  */
 export function predictVector(c: CompiledTable, vector: ArrayLike<number>, variance?: Float64Array): number {
@@ -223,8 +237,16 @@ export function predictVector(c: CompiledTable, vector: ArrayLike<number>, varia
   return t;
 }
 
-/** Predicted latency of an architecture (text or vector) with its uncertainty. Throws LutError for bad input. */
-export function predictLatency(arch: string | readonly number[], table: LutTable | CompiledTable): Prediction {
+/** predictVector in ms (the table's reference median times the ratio, for tables in reference units). */
+export function predictVectorMs(c: CompiledTable, vector: ArrayLike<number>): number {
+  return predictVector(c, vector) * c.unitMs;
+}
+
+/**
+ * Predicted latency of an architecture (text or vector) with its uncertainty. Throws LutError for bad input.
+ * `referenceMs`: the reference's median measured now (tables in reference units); default the table's own.
+ */
+export function predictLatency(arch: string | readonly number[], table: LutTable | CompiledTable, referenceMs?: number): Prediction {
   const c = 'index' in table && 'values' in table ? table : compileTable(table);
   let vector: number[];
   if (typeof arch === 'string') vector = parseArchVector(arch, c.index);
@@ -237,7 +259,9 @@ export function predictLatency(arch: string | readonly number[], table: LutTable
     }
   }
   const variance = new Float64Array(1);
-  const medianMs = predictVector(c, vector, variance);
+  const units = predictVector(c, vector, variance);
+  const unitMs = c.units === 'reference' ? (referenceMs ?? c.unitMs) : 1;
+  const medianMs = units * unitMs;
   const regressionConfigs = c.fromRegression.includes(1)
     ? [
         ...new Set(
@@ -250,8 +274,10 @@ export function predictLatency(arch: string | readonly number[], table: LutTable
   return {
     arch: `${c.index.space.id}:${vector.join(',')}`,
     medianMs,
-    uncertaintyMs: Math.sqrt(variance[0]! + (c.relModelSd * medianMs) ** 2),
+    uncertaintyMs: Math.sqrt(variance[0]! * unitMs * unitMs + (c.relModelSd * medianMs) ** 2),
     method: c.method,
+    ratio: c.units === 'reference' ? units : null,
+    referenceMs: c.units === 'reference' ? unitMs : null,
     source: regressionConfigs.length > 0 ? 'table+regression' : 'table',
     regressionConfigs,
     provenance: 'estimated',
@@ -263,7 +289,7 @@ export function predictLatency(arch: string | readonly number[], table: LutTable
  * configuration is in the table use it, the others use the regression fallback; the correction applies
  * to all. Needs the regression (at least 3 entries).
  */
-export function predictGraph(graph: Graph, table: LutTable | CompiledTable): Prediction {
+export function predictGraph(graph: Graph, table: LutTable | CompiledTable, referenceMs?: number): Prediction {
   const c = 'index' in table && 'values' in table ? table : compileTable(table);
   const costs = graphLayerCosts(graph);
   let regression = c.regression;
@@ -276,13 +302,14 @@ export function predictGraph(graph: Graph, table: LutTable | CompiledTable): Pre
     if (ci !== undefined) {
       const val = c.correction.value(c.standalone[ci]!, blockFacts(c.index, ci));
       t += val;
-      v += c.fromRegression[ci] ? (c.regression!.relRmse * val) ** 2 : (c.table.entries.find((e) => e.key === key)?.latency.spreadMs ?? 0) ** 2;
+      const spreadUnits = (c.table.entries.find((e) => e.key === key)?.latency.spreadMs ?? 0) / c.unitMs;
+      v += c.fromRegression[ci] ? (c.regression!.relRmse * val) ** 2 : spreadUnits ** 2;
       if (c.fromRegression[ci]) fallback.push(key);
       continue;
     }
     if (!regression) {
       regression = fitRegression(
-        c.table.entries.map((e) => ({ entry: e, layers: c.index.configs[c.index.byKey.get(e.key)!]!.layers })),
+        unitView(c.table).view.entries.map((e) => ({ entry: e, layers: c.index.configs[c.index.byKey.get(e.key)!]!.layers })),
         c.table.dtype,
       );
       if (!regression) throw new LutError(`the table has too few entries to predict ${graph.id} by regression`);
@@ -294,11 +321,14 @@ export function predictGraph(graph: Graph, table: LutTable | CompiledTable): Pre
     v += (regression.relRmse * val) ** 2;
     fallback.push(key);
   }
+  const unitMs = c.units === 'reference' ? (referenceMs ?? c.unitMs) : 1;
   return {
     arch: graph.id,
-    medianMs: t,
-    uncertaintyMs: Math.sqrt(v + (c.relModelSd * t) ** 2),
+    medianMs: t * unitMs,
+    uncertaintyMs: Math.sqrt(v + (c.relModelSd * t) ** 2) * unitMs,
     method: c.method,
+    ratio: c.units === 'reference' ? t : null,
+    referenceMs: c.units === 'reference' ? unitMs : null,
     source: fallback.length > 0 ? 'table+regression' : 'table',
     regressionConfigs: [...new Set(fallback)],
     provenance: 'estimated',

@@ -48,7 +48,8 @@ export type LutDevice = z.infer<typeof LutDeviceSchema>;
 /** Latency of one workload measured as k independent sessions. */
 export const LatencySchema = z.object({
   unit: z.literal('ms'),
-  provenance: z.literal('measured'),
+  /** 'estimated' only for the entries of a transferred table that were not measured on its target (src/lut/transfer.ts). */
+  provenance: z.enum(['measured', 'estimated']),
   /** median of the per-session medians. */
   median: z.number().positive(),
   /** pooled samples of all sessions, type-7 percentiles. */
@@ -82,6 +83,8 @@ export const EntrySchema = z.object({
   macs: z.number().nonnegative(),
   workloadId: z.string(),
   latency: LatencySchema,
+  /** median over sessions of (this session's median / the reference's median in the same round): reference units. */
+  relative: z.number().positive().optional(),
   /** per-op breakdown of the standalone block (profiler times, not samples). */
   ops: z.object({ unit: z.literal('ms'), provenance: z.literal('measured'), source: z.string(), layers: z.array(OpTimeSchema) }).optional(),
 });
@@ -93,6 +96,7 @@ export const OverheadSchema = z.object({
   shape: z.tuple([z.number().int(), z.number().int(), z.number().int()]),
   workloadId: z.string(),
   latency: LatencySchema,
+  relative: z.number().positive().optional(),
 });
 export type LutOverhead = z.infer<typeof OverheadSchema>;
 
@@ -111,6 +115,7 @@ export const ArchMeasurementSchema = z.object({
   workloadId: z.string(),
   macs: z.number().nonnegative(),
   latency: LatencySchema,
+  relative: z.number().positive().optional(),
   profiles: z.array(ArchProfileSchema),
 });
 export type ArchMeasurement = z.infer<typeof ArchMeasurementSchema>;
@@ -142,6 +147,10 @@ export const MethodSchema = z.object({
   /** relative RMS error of the chosen method in leave-one-out (the predictor's model uncertainty), null if unknown. */
   looRelRmse: z.number().nullable(),
   comparison: z.array(MethodScoreSchema),
+  /** why this method: the paired held-out test that kept or replaced the simplest one (src/lut/method-choice.ts). */
+  why: z.string().optional(),
+  /** true when predictions are anchored on the measured reference (prediction = reference + sum of block differences). */
+  anchored: z.boolean().optional(),
 });
 export type LutMethod = z.infer<typeof MethodSchema>;
 
@@ -174,6 +183,24 @@ export const TableSchema = z.object({
   overhead: z.array(OverheadSchema),
   archs: z.array(ArchMeasurementSchema),
   method: MethodSchema,
+  /**
+   * The space's reference (its base model's own choices) measured in the same run, interleaved round by round
+   * with every entry: entries' `relative` are in its units, and a prediction is a ratio to it turned into ms by
+   * the reference's median (this one, or one measured at prediction time). Absent in tables built before.
+   */
+  reference: z.object({ arch: z.string(), workloadId: z.string(), latency: LatencySchema }).optional(),
+  /** a table made by `lut transfer` from another target's table (src/lut/transfer.ts). */
+  transfer: z
+    .object({
+      from: z.object({ file: z.string(), target: LutTargetSchema, dtype: z.string(), digest: z.string(), device: z.string() }),
+      budget: z.number().int().positive(),
+      /** what was measured on the new target, and why (the op classes it covers). */
+      measured: z.array(z.object({ workload: z.string(), kind: z.enum(['reference', 'block', 'arch']), why: z.string() })),
+      /** per op class: new-target time / source-target time, from the measured blocks. */
+      factors: z.record(z.string(), z.number().positive()),
+      note: z.string(),
+    })
+    .optional(),
   /** what building cost: measurements (sessions) made, and wall time of the measuring, when known. */
   build: z.object({ measurements: z.number().int().nonnegative(), wallSeconds: z.number().nonnegative() }).optional(),
   integrity: z.object({ algorithm: z.literal('sha256'), digest: z.string().regex(/^[0-9a-f]{64}$/) }),

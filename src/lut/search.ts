@@ -7,7 +7,7 @@
  */
 import { encodeArch, sampleArch } from '../models/search-space.js';
 import { mulberry32 } from '../util/random.js';
-import { compileTable, predictVector } from './predict.js';
+import { compileTable, predictVectorMs } from './predict.js';
 import type { LutTable } from './schema.js';
 import { archMacs } from './space-index.js';
 
@@ -50,7 +50,7 @@ export function searchFrontier(table: LutTable, o: SearchOptions): SearchResult 
     const key = v.join(',');
     let p = seen.get(key);
     if (!p) {
-      p = { arch: encodeArch(space, v), vector: v, macs: archMacs(c.index, v), predictedMs: predictVector(c, v) };
+      p = { arch: encodeArch(space, v), vector: v, macs: archMacs(c.index, v), predictedMs: predictVectorMs(c, v) };
       seen.set(key, p);
     }
     return p;

@@ -112,6 +112,18 @@ export interface ValidationReport {
   warnings: string[];
   runId: string;
   provenance: { predicted: 'estimated'; measured: 'measured' };
+  /**
+   * how it was measured: every item paired with the space's reference in randomized order; `units`
+   * 'reference': errors are of ratios to the reference, shown in ms at the reference's median now.
+   */
+  paired?: {
+    reference: string;
+    units: 'reference' | 'ms';
+    referenceMsNow: number;
+    referenceMsTable: number | null;
+    referenceSessions: number;
+    wallSeconds: number;
+  };
 }
 
 /**
@@ -119,7 +131,9 @@ export interface ValidationReport {
  * terciles, largest) among the searchable entries, deterministic.
  */
 export function driftEntries(table: LutTable, count = 4): string[] {
-  const s = table.entries.filter((e) => e.searchable).sort((a, b) => a.latency.median - b.latency.median || a.key.localeCompare(b.key));
+  const s = table.entries
+    .filter((e) => e.searchable && e.latency.provenance === 'measured')
+    .sort((a, b) => a.latency.median - b.latency.median || a.key.localeCompare(b.key));
   if (s.length <= count) return s.map((e) => e.key);
   const picks = Array.from({ length: count }, (_, i) => s[Math.round((i * (s.length - 1)) / (count - 1))]!.key);
   return [...new Set(picks)];

@@ -12,6 +12,9 @@
  * - `<model>-coarse` (coarse-grained stage): one position per searchable stage (the stages made of UIBs);
  *   choice = output width multiplier of the stage in {0.5, 0.75, 1, 1.25, 1.5} (make_divisible 8); every UIB
  *   is fixed to an IB with a 3x3 middle DW and expansion 4, as in the paper.
+ * - `hybrid-m`, `hybrid-l`: around the hybrid models (src/models/hybrid-space.ts): `.dw` positions at their UIBs
+ *   (model expansion kept) and `.attn` positions where the paper places attention: MQA with K/V stride 1 or
+ *   2, identity, or a UIB.
  * Stem, stage-1 blocks (FusedIB / conv pairs) and head stay fixed, as in the paper's search.
  *
  * An architecture is a vector of choice indices, one per position; its text is `<space>:<i>,<i>,...`
@@ -22,6 +25,7 @@ import { getModel } from './registry.js';
 import { makeDivisible, type BlockSpec, type ModelSpec, type PlacedBlock, type UIBBlock } from './spec.js';
 import { uniformRng } from './weights.js';
 import { blockText, shapeText } from './block-text.js';
+import { ATTN_CHOICES, attentionBlock, attentionSkeletonChoice, defineAttentionSites, hybridSites, type AttentionSite } from './hybrid-space.js';
 
 export const DW_KERNELS = [0, 3, 5] as const;
 export const DW_CHOICES: readonly { startDw: number; middleDw: number; label: string }[] = DW_KERNELS.flatMap((a) =>
@@ -32,7 +36,8 @@ export const FINE_EXPANSION = 4;
 export const WIDTH_MULTIPLIERS = [0.5, 0.75, 1, 1.25, 1.5] as const;
 export const SEARCHABLE_MODELS = ['conv-s', 'conv-m', 'conv-l'] as const;
 
-export type SpaceKind = 'fine' | 'fine+e' | 'coarse';
+export type SpaceKind = 'fine' | 'fine+e' | 'coarse' | 'hybrid';
+export const HYBRID_MODELS = ['hybrid-m', 'hybrid-l'] as const;
 
 export interface Position {
   /** e.g. `b05.dw`, `b05.e`, `stage3.width`. */
@@ -45,6 +50,8 @@ export interface Position {
   changesWidth: boolean;
   /** stride of the (first) block: strided DW positions forbid choice 0. */
   stride: number;
+  /** attention positions of hybrid spaces (`bNN.attn`, src/models/hybrid-space.ts). */
+  attention?: AttentionSite;
 }
 
 export interface SearchSpace {
@@ -67,9 +74,35 @@ function uibIndices(base: ModelSpec): number[] {
   return base.blocks.flatMap((b, i) => (b.spec.type === 'uib' ? [i] : []));
 }
 
-/** Builds a search space by id (`conv-m`, `conv-m+e`, `conv-m-coarse`). */
+/**
+ * A hybrid space: `.dw` positions at the model's UIBs (expansion kept), `.attn` positions at `sites` (checked:
+ * a position whose shapes cannot hold an MQA block is refused here, when the space is defined).
+ */
+export function defineHybridSpace(
+  id: string,
+  base: ModelSpec,
+  sites: readonly { block: number; heads?: number; keyDim?: number; kvStride?: number }[],
+): SearchSpace {
+  const attention = new Map(defineAttentionSites(id, base, sites).map((a) => [a.block, a]));
+  const positions: Position[] = [];
+  base.blocks.forEach((b, i) => {
+    const bid = `b${String(i).padStart(2, '0')}`;
+    const site = attention.get(i);
+    if (site) positions.push({ name: `${bid}.attn`, choices: [...ATTN_CHOICES], blocks: [i], changesWidth: false, stride: 1, attention: site });
+    else if (b.spec.type === 'uib')
+      positions.push({ name: `${bid}.dw`, choices: DW_CHOICES.map((c) => c.label), blocks: [i], changesWidth: false, stride: b.spec.stride });
+  });
+  return { id, kind: 'hybrid', base, positions };
+}
+
+/** Builds a search space by id (`conv-m`, `conv-m+e`, `conv-m-coarse`, `hybrid-m`, `hybrid-l`). */
 export function getSearchSpace(id: string): SearchSpace {
-  const m = /^(conv-[sml])(\+e|-coarse)?$/.exec(id.trim().toLowerCase());
+  const h = id.trim().toLowerCase();
+  if ((HYBRID_MODELS as readonly string[]).includes(h)) {
+    const base = getModel(h);
+    return defineHybridSpace(h, base, hybridSites(h, base));
+  }
+  const m = /^(conv-[sml])(\+e|-coarse)?$/.exec(h);
   if (!m) throw new ModelSpecError(`unknown search space '${id}'; known: ${listSearchSpaceIds().join(', ')}`);
   const base = getModel(m[1]!);
   const kind: SpaceKind = m[2] === '+e' ? 'fine+e' : m[2] === '-coarse' ? 'coarse' : 'fine';
@@ -103,7 +136,7 @@ export function getSearchSpace(id: string): SearchSpace {
 }
 
 export function listSearchSpaceIds(): string[] {
-  return SEARCHABLE_MODELS.flatMap((m) => [m, `${m}+e`, `${m}-coarse`]);
+  return [...SEARCHABLE_MODELS.flatMap((m) => [m, `${m}+e`, `${m}-coarse`]), ...HYBRID_MODELS];
 }
 
 /** Throws a ModelSpecError naming the first bad entry of a vector. */
@@ -135,10 +168,18 @@ export function buildArchModel(space: SearchSpace, vector: readonly number[]): M
     for (const bi of p.blocks) {
       const placed = blocks[bi]!;
       const spec = placed.spec as UIBBlock;
+      if (p.attention) {
+        placed.spec = attentionBlock(p.attention, c);
+        continue;
+      }
       let next: UIBBlock;
       if (space.kind === 'coarse') {
         const outCh = makeDivisible((space.base.blocks[bi]!.spec as UIBBlock).outCh * WIDTH_MULTIPLIERS[c]!, 8);
         next = { ...spec, startDw: 0, middleDw: 3, expandRatio: FINE_EXPANSION, outCh };
+      } else if (space.kind === 'hybrid') {
+        // hybrid spaces keep the model's expansion: the model is an architecture of its space
+        const dw = DW_CHOICES[c]!;
+        next = { ...spec, startDw: dw.startDw, middleDw: dw.middleDw };
       } else if (p.name.endsWith('.dw')) {
         const dw = DW_CHOICES[c]!;
         // the `.e` position (if any) sets the ratio afterwards; the fine stage fixes it at 4.
@@ -192,6 +233,7 @@ export function decodeArch(text: string): Arch {
  */
 export function skeletonArch(space: SearchSpace): number[] {
   return space.positions.map((p) => {
+    if (p.attention) return attentionSkeletonChoice(p.attention);
     const spec = space.base.blocks[p.blocks[0]!]!.spec as UIBBlock;
     if (space.kind === 'coarse') return WIDTH_MULTIPLIERS.indexOf(1);
     if (p.name.endsWith('.dw')) return DW_CHOICES.findIndex((c) => c.startDw === spec.startDw && c.middleDw === spec.middleDw);

@@ -8,6 +8,7 @@ import { targetText, type LutTable } from '../lut/schema.js';
 import type { SearchResult } from '../lut/search.js';
 import type { ValidationReport } from '../lut/validate.js';
 import { fmt, textTable } from './table.js';
+import { tableNotes } from '../lut/describe.js';
 
 const pct = (x: number | null | undefined, digits = 1): string =>
   x === null || x === undefined || !Number.isFinite(x) ? '-' : `${(x * 100).toFixed(digits)}%`;
@@ -18,7 +19,8 @@ export function describeTable(t: LutTable): string {
   const lines = [
     `${t.space.id} at ${t.space.resolution}x${t.space.resolution} on ${targetText(t.target)}, ${t.format} ${t.dtype}, device ${t.device.id} (${t.device.hostname}, ${t.device.cpu})`,
     `  ${t.entries.length} block configurations, ${t.overhead.length} identity graphs, ${t.archs.length} whole architectures; ${t.sessions} session${t.sessions === 1 ? '' : 's'} each, preset ${t.protocol}; run ${t.runs.map((r) => r.runId).join(', ')}`,
-    `  correction: ${t.method.id} (${t.method.chosenBy === 'leave-one-out' ? `simplest within the calibration noise (${pct(t.method.noiseFloor ?? null)}) of the lowest leave-one-out error` : 'requested'}), model uncertainty ${pct(t.method.looRelRmse)} (relative RMS)`,
+    `  correction: ${t.method.id} (${t.method.why ?? (t.method.chosenBy === 'leave-one-out' ? `simplest within the calibration noise (${pct(t.method.noiseFloor ?? null)}) of the lowest leave-one-out error` : 'requested')}), model uncertainty ${pct(t.method.looRelRmse)} (relative RMS)`,
+    ...tableNotes(t),
   ];
   if (t.build) lines.push(`  build cost: ${t.build.measurements} sessions measured, ${fmt(t.build.wallSeconds / 60, 1)} min wall`);
   lines.push(
@@ -55,7 +57,7 @@ export function formatPrediction(p: Prediction): string {
   return `${p.arch}: ${fmt(p.medianMs, 3)} ms ± ${fmt(p.uncertaintyMs, 3)} (1 sd), estimated by the ${p.method} correction from ${p.source}${reg}`;
 }
 
-export function formatFrontier(r: SearchResult, measured?: ReadonlyMap<string, { medianMs: number }>): string {
+export function formatFrontier(r: SearchResult, measured?: ReadonlyMap<string, { medianMs: number; predictedMs?: number }>): string {
   const rows = r.frontier.map((p) => {
     const m = measured?.get(p.arch);
     return [
@@ -63,7 +65,8 @@ export function formatFrontier(r: SearchResult, measured?: ReadonlyMap<string, {
       fmt(p.macs / 1e6, 1),
       fmt(p.predictedMs, 3),
       m ? fmt(m.medianMs, 3) : '-',
-      m ? signedPct((p.predictedMs - m.medianMs) / m.medianMs) : '-',
+      // measured paired with the reference: the prediction at the reference's median of that run
+      m ? signedPct(((m.predictedMs ?? p.predictedMs) - m.medianMs) / m.medianMs) : '-',
     ];
   });
   return textTable(
@@ -125,14 +128,22 @@ export function formatValidation(r: ValidationReport): string {
     );
   }
   const ratio = r.hostState?.ratio;
+  if (r.paired)
+    lines.push(
+      `every item measured in pairs with the reference ${r.paired.reference} in random order (${r.paired.referenceSessions} reference sessions); errors are of ${r.paired.units === 'reference' ? 'ratios to the reference, shown in ms at its median now' : 'ms (the table has no reference)'}`,
+    );
   if (ratio !== null && ratio !== undefined)
-    lines.push(`whole networks now vs the build: x${fmt(ratio, 3)} (median over ${r.hostState.archs} re-measured calibration architectures)`);
+    lines.push(
+      r.paired?.referenceMsTable
+        ? `the reference now vs the build: x${fmt(ratio, 3)} (${fmt(r.paired.referenceMsNow, 3)} ms vs ${fmt(r.paired.referenceMsTable, 3)} ms); ratios to it are what the table predicts`
+        : `whole networks now vs the build: x${fmt(ratio, 3)} (median over ${r.hostState.archs} re-measured calibration architectures)`,
+    );
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n');
 }
 
 /** What `lut search` prints: how many were evaluated, then the frontier (or the fastest seen when none fits). */
-export function formatSearch(r: SearchResult, budgetMs: number, measured?: ReadonlyMap<string, { medianMs: number }>): string {
+export function formatSearch(r: SearchResult, budgetMs: number, measured?: ReadonlyMap<string, { medianMs: number; predictedMs?: number }>): string {
   const head = `${r.evaluated} distinct architectures evaluated, ${r.feasible} within ${budgetMs} ms (predicted, estimated)`;
   if (r.frontier.length === 0)
     return `${head}\nnone meets the budget; the fastest seen: ${r.fastest!.arch} at ${fmt(r.fastest!.predictedMs, 3)} ms (estimated)`;

@@ -8,6 +8,7 @@
  * (I(net in) + I(net out)) / 2. The profiler sees in-context block times inflated by PROFILER_INFLATION.
  */
 import type { Shape } from '../../src/models/graph.js';
+import { skeletonArch } from '../../src/models/search-space.js';
 import { buildTable, calibrationArchs, identityShapes, type BuildInputs, type MeasuredWorkload, type SessionProfile } from '../../src/lut/build.js';
 import type { LutTable, MethodId, RunSummary } from '../../src/lut/schema.js';
 import { archConfigs, spaceIndex, type SpaceIndex } from '../../src/lut/space-index.js';
@@ -71,6 +72,8 @@ export interface FixtureOptions {
   drop?: readonly string[];
   method?: MethodId;
   identities?: boolean;
+  /** measure the space's reference (its base model's choices) in every round: a table in reference units. */
+  reference?: boolean;
 }
 
 export function fixtureInputs(o: FixtureOptions = {}): BuildInputs {
@@ -123,7 +126,9 @@ export function fixtureInputs(o: FixtureOptions = {}): BuildInputs {
       measured: { workloadId: `arch:${arch}@${index.resolution}`, sessions: sessions(trueArchMs(index, vector), k, profile) },
     };
   });
+  const refVector = skeletonArch(index.space);
   return {
+    ...(o.reference ? { reference: { workloadId: `arch:${spaceId}:ref`, sessions: sessions(trueArchMs(index, refVector), k) } } : {}),
     spaceId,
     device: DEVICE,
     target: TARGET,

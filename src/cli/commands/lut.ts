@@ -22,6 +22,7 @@ import { compileTable, predictGraph, predictLatency } from '../../lut/predict.js
 import { METHOD_IDS, type LutTable, type MethodId } from '../../lut/schema.js';
 import { searchFrontier } from '../../lut/search.js';
 import { readTableFile, writeTableFile } from '../../lut/validate.js';
+import { measureAndTransfer } from '../../lut/transfer-measure.js';
 import { defaultResultsDir } from '../../paths.js';
 import { loadDevice, type DeviceProfile } from '../../profiles/device.js';
 import { describeTable, formatPrediction, formatSearch, formatValidation, searchJson } from '../../report/lut-text.js';
@@ -357,4 +358,54 @@ export function register(program: Command, cli: CliContext): void {
   registerValidate(lut, cli, out);
   registerExport(lut, cli.io);
   registerSearch(lut, cli, out);
+  registerTransfer(lut, cli, out);
+}
+
+/** `lut transfer`: a table for a new target from another target's table and at most --budget measurements. */
+function registerTransfer(lut: Command, cli: CliContext, out: Print): void {
+  const transfer = lut
+    .command('transfer')
+    .description("a table for a new target from another target's table and at most --budget measurements chosen for what they teach")
+    .option('--from <file>', 'the source table')
+    .option('--budget <n>', 'workloads to measure on the new target (reference, blocks, architectures)', '20');
+  addOptions(transfer, [
+    ['device', { default: 'host' }],
+    'targets',
+    'dtype',
+    'resolution',
+    ...MEASURE_OPTIONS,
+    ['space', { help: "must be the source table's space (a transfer never changes it)" }],
+    ['output', { help: 'table file (default: <space>.<target>.<dtype>.<device>.transfer.lut.json)' }],
+  ]).action(async (o: MeasureValues & { from?: string; budget: string }) => {
+    if (!o.from) throw new UsageError('--from <table file> is required (build one with `mnv4-bench lut build`)');
+    const targets = targetList(o);
+    if (!targets || targets.length !== 1) throw new UsageError('--target <id> is required, exactly one: the new target');
+    const source = await readTableFile(o.from);
+    compileTable(source);
+    const budget = parseIntFlag('--budget', o.budget, 1, 10_000);
+    const dtype = dtypeOf(o);
+    const resolution = resolutionOf(o);
+    const r = await withEngine(o, cli, (x) =>
+      measureAndTransfer(
+        {
+          source,
+          sourceFile: o.from!,
+          budget,
+          device: deviceOf(o),
+          target: targets[0]!,
+          sessions: sessionsOf(o) ?? LUT_DEFAULT_SESSIONS,
+          ...(dtype ? { dtype } : {}),
+          ...(o.space !== undefined ? { space: o.space } : {}),
+          ...(resolution !== undefined ? { resolution } : {}),
+          ...(o.preset !== undefined ? { preset: o.preset } : {}),
+        },
+        x,
+      ),
+    );
+    if (!r.table) throw interrupted(r.runId, cli.argv);
+    const t = r.table;
+    const file = o.output ?? `${t.space.id}.${t.target.id}.${t.dtype}.${t.device.id}.transfer.lut.json`;
+    await writeTableFile(file, t);
+    out(o.json ? JSON.stringify({ file, table: t }, null, 2) : `${describeTable(t)}\nwrote ${file}`);
+  });
 }

@@ -104,3 +104,42 @@ describe('CLI: lut', () => {
     expect(resumeCommand(['lut', 'validate', '--table', 't.json', '--resume=r2'], 'r2')).toBe('mnv4-bench lut validate --table t.json --resume r2');
   });
 });
+
+describe('CLI: lut in reference units, hybrid tables and transfer', () => {
+  const refTable = fixtureTable({ reference: true, profiles: true, calibration: 6 });
+  const refFile = join(dir, 'conv-m.ref.lut.json');
+  writeFileSync(refFile, serializeTable(refTable));
+  const hybrid = fixtureTable({ spaceId: 'hybrid-m', reference: true, calibration: 4 });
+  const hybridFile = join(dir, 'hybrid-m.lut.json');
+  writeFileSync(hybridFile, serializeTable(hybrid));
+
+  it('show says the units, the reference and why the method was kept', async () => {
+    const r = await runCli(['lut', 'show', '--table', refFile]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/units: ratios to the reference conv-m:[\d,]+ .*predictions anchored on it/);
+    expect(r.stdout).toMatch(/paired leave-one-out test/);
+  });
+
+  it('predict --model hybrid-m on a hybrid-m table uses table entries only', async () => {
+    const r = await runCli(['lut', 'predict', '--table', hybridFile, '--model', 'hybrid-m', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const p = JSON.parse(r.stdout) as { source: string; regressionConfigs: string[]; medianMs: number; ratio: number };
+    expect(p).toMatchObject({ source: 'table', regressionConfigs: [] });
+    expect(p.ratio).toBeCloseTo(1, 9);
+  });
+
+  it('transfer: a budget below the op classes, another space or resolution: one line, exit 2', async () => {
+    expectOneLineError(
+      await runCli(['lut', 'transfer', '--from', refFile, '--target', 'ort-wasm', '--budget', '2']),
+      /--budget 2 cannot cover the op classes .*: it needs at least \d+ \(the reference and \d+ blocks\)/,
+    );
+    expectOneLineError(
+      await runCli(['lut', 'transfer', '--from', refFile, '--target', 'ort-wasm', '--space', 'conv-l']),
+      /cannot transfer between spaces/,
+    );
+    expectOneLineError(
+      await runCli(['lut', 'transfer', '--from', refFile, '--target', 'ort-wasm', '--resolution', '224']),
+      /cannot transfer between resolutions/,
+    );
+  });
+});

@@ -3,7 +3,7 @@
  * plus a synthetic per-block profile): build, resume after an interrupt, validate, measure a frontier.
  * Deterministic; no real timing.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,8 @@ import type { EngineEvent } from '../../../src/engine/events.js';
 import { measureAndBuild, measureAndValidate, measureArchs, type LutExecution } from '../../../src/lut/measure.js';
 import { parseTable, serializeTable, signTable } from '../../../src/lut/schema.js';
 import { predictLatency } from '../../../src/lut/predict.js';
+import { spaceIndex } from '../../../src/lut/space-index.js';
+import { referenceArch } from '../../../src/lut/units.js';
 import { parseDeviceProfile } from '../../../src/profiles/device.js';
 import { readRun } from '../../../src/results/reader.js';
 import { clearTargetsMemoryCache } from '../../../src/runners/registry.js';
@@ -115,12 +117,17 @@ describe('lut build through the engine', () => {
     expect(t.archs.every((a) => a.profiles.length === 1)).toBe(true);
     expect(t.target).toMatchObject({ id: 'fake-prof', settings: { threads: 1 } });
     expect(t.device.id).toBe('fakedev');
-    expect(t.build!.measurements).toBe(2 * (43 + t.overhead.length + 4));
-    // the fake costs 0.05 ms per graph on top of its MACs: the plain sum pays it once per block
+    // the reference (conv-s's own choices) is measured in every round too
+    expect(t.build!.measurements).toBe(2 * (1 + 43 + t.overhead.length + 4));
+    expect(t.reference!.arch).toBe(referenceArch(spaceIndex('conv-s')));
+    expect(t.entries.every((e) => Math.abs(e.relative! - e.latency.median / t.reference!.latency.median) < 0.02)).toBe(true);
+    // the fake costs 0.05 ms per graph on top of its MACs: anchored on the reference, even the plain sum
+    // pays it once (the reference's), so no method is shown better than the simplest
     const cmp = new Map(t.method.comparison.map((s) => [s.method, s]));
-    expect(cmp.get('sum')!.looMape!).toBeGreaterThan(0.05);
+    expect(cmp.get('sum')!.looMape!).toBeLessThan(0.01);
     expect(cmp.get('overhead')!.looMape!).toBeLessThan(0.01);
-    expect(t.method.id).not.toBe('sum');
+    expect(t.method).toMatchObject({ id: 'sum', anchored: true });
+    expect(t.method.why).toMatch(/paired leave-one-out test/);
     expect(parseTable(serializeTable(t))).toEqual(t);
     // sessions were interleaved: session 2 of the first workload ran after session 1 of the last
     const sessions = (await readRun(out.result.runDir)).records.filter((r) => r.kind === 'session');
@@ -174,7 +181,15 @@ describe('lut validate and search through the engine', () => {
       'model:hybrid-l@224',
     ]);
     expect(r.models.find((m) => m.arch === 'model:hybrid-m@224')!.source).toBe('table+regression');
-    expect(r.archs[0]!.predictedMs).toBeCloseTo(predictLatency(r.archs[0]!.arch, built.table!).medianMs, 12);
+    // every item was measured in pairs with the reference, in both orders; predictions at its median now
+    expect(r.paired).toMatchObject({ units: 'reference', reference: built.table!.reference!.arch });
+    expect(r.archs[0]!.predictedMs).toBeCloseTo(predictLatency(r.archs[0]!.arch, built.table!, r.paired!.referenceMsNow).medianMs, 12);
+    const lines = readFileSync(path.join(tmp, r.runId, 'paired.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { first: string; item: string });
+    expect(lines).toHaveLength(2 * (6 + 4 + 2 + 5));
+    expect(new Set(lines.map((l) => l.first))).toEqual(new Set(['item', 'reference']));
   });
 
   it('refuses to validate a table on another target setting', async () => {

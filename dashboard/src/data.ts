@@ -27,6 +27,7 @@ const ANALYSIS_SHAPE = {
   blocks: 'array',
   ops: 'array',
   citation: 'string',
+  sustained: 'array',
 } satisfies Record<keyof Analysis, Kind>;
 
 function kindOk(v: unknown, kind: Kind): boolean {

@@ -8,6 +8,7 @@ import { graphCost } from '../models/cost.js';
 import { lowerModel } from '../models/graph.js';
 import { DEVICE_COLUMN_INFO, loadPublished, table6Column, type DeviceColumn } from '../models/published.js';
 import { getModel } from '../models/registry.js';
+import { definedTable6Models } from '../models/table6-models.js';
 import type { DeviceProfile } from '../profiles/device.js';
 import { columnInputs, fitColumn, ROOFLINE_CITATION, simulateGraph, type RooflineColumnFit, type SimulatedLatency } from '../profiles/roofline.js';
 import { fmt, textTable } from './table.js';
@@ -44,7 +45,8 @@ export interface DeviceSimulation {
 }
 
 /**
- * Simulates every Table 6 model this project defines on each of the device's columns. A model with a
+ * Simulates every Table 6 model this project defines (the registry's, so a newly defined model is covered
+ * without a change here) on each of the device's columns. A model with a
  * published latency in a column is predicted leave-one-out; one without (e.g. 'Failed' on the DSP) is
  * predicted by the fit on all models of the column.
  */
@@ -53,14 +55,11 @@ export function simulateDevice(device: DeviceProfile, columns = deviceColumns(de
   const fits = columns.map((c) => fitColumn(c, columnInputs(c, data)));
   const rowsById = new Map<string, SimulatedRow>();
   // paper order of Table 6, MNv4 first
-  const order = table6Column(columns[0] ?? 'pixel6_cpu', data).filter((r) => r.defined);
-  const sorted = [
-    ...order.filter((r) => r.id.startsWith('conv-') || r.id.startsWith('hybrid-')),
-    ...order.filter((r) => !(r.id.startsWith('conv-') || r.id.startsWith('hybrid-'))),
-  ];
-  for (const r of sorted) {
-    const g = lowerModel(getModel(r.id));
-    rowsById.set(r.id, { id: r.id, name: r.name, mnv4: /^MNv4/.test(r.name), macsG: graphCost(g).macs / 1e9, cells: [] });
+  const order = definedTable6Models(data);
+  const sorted = [...order.filter((m) => m.spec.family === 'mnv4'), ...order.filter((m) => m.spec.family !== 'mnv4')];
+  for (const { spec, published } of sorted) {
+    const g = lowerModel(spec);
+    rowsById.set(spec.id, { id: spec.id, name: published.name, mnv4: spec.family === 'mnv4', macsG: graphCost(g).macs / 1e9, cells: [] });
   }
   fits.forEach((fit) => {
     const column = fit.column;

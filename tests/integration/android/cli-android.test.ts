@@ -40,10 +40,12 @@ describe('CLI: run --device D --simulate', () => {
       'MultiHardware-AVG-1.5x',
     ])
       expect(r.stdout).toMatch(new RegExp(`^${m}\\s`, 'm'));
-    // leave-one-out over the 15 Table 6 models defined here (a model defined later moves these figures)
-    expect(r.stdout).toMatch(/^MNv4-Conv-L\s+6\.38\s+60\.51\s+59\.90\s+1%$/m);
-    expect(r.stdout).toMatch(/^MultiHardware-MAX-1\.5x\s+0\.76\s+9\.43\s+9\.80\s+-4%$/m);
-    expect(r.stdout).toMatch(/Pixel 6 CPU \(int8\): Spearman r_s 0\.996 .*MAPE 6\.3%; the paper's roofline: r_s 0\.973/);
+    // leave-one-out over the 25 Table 6 models defined here (a model defined later moves these figures); the
+    // transformer-style models (FastViT, ConvNeXt, ...) rank worse on a roofline: r_s 0.996 over the 15
+    // MobileNet-family models before them
+    expect(r.stdout).toMatch(/^MNv4-Conv-L\s+6\.38\s+64\.84\s+59\.90\s+8%$/m);
+    expect(r.stdout).toMatch(/^MultiHardware-MAX-1\.5x\s+0\.76\s+10\.10\s+9\.80\s+3%$/m);
+    expect(r.stdout).toMatch(/Pixel 6 CPU \(int8\): Spearman r_s 0\.934 .*MAPE 28\.6%; the paper's roofline: r_s 0\.973/);
   });
 
   it('several devices, as JSON, every figure labelled', () => {

@@ -20,6 +20,7 @@ import { checkFileFlag } from '../util/fs-errors.js';
 import { METHOD_IDS } from '../lut/schema.js';
 import { parseThreshold } from '../report/compare.js';
 import { parseAdbServer, type AdbServerAddress } from '../runners/android/adb.js';
+import { STF_TOKEN_ENV } from '../runners/android/stf.js';
 import { parseChoice, parseIntFlag, parseResolutionFlag, UsageError } from './errors.js';
 
 /** A valid architecture vector (the skeleton of conv-s): help texts and examples use it, so they work. */
@@ -161,6 +162,21 @@ const TABLE = {
     ),
   ],
   refresh: (t: Tweak) => [option('--refresh', 'ignore the cached availability and check again', t)],
+  stf: (t: Tweak) => [
+    option(
+      '--stf <url>',
+      `reserve the phones of a DeviceFarmer STF farm that match each adb profile's model (token in $${STF_TOKEN_ENV}) and shard the workloads over them`,
+      t,
+    ),
+  ],
+  stfPhones: (t: Tweak) => [option('--stf-phones <n>', 'with --stf: use at most this many phones per profile (default: every free match)', t)],
+  sustained: (t: Tweak) => [
+    option(
+      '--sustained <duration>',
+      'phone targets: each session runs benchmark_model back to back for this long (e.g. 30m) and records latency and thermal zones over time',
+      t,
+    ),
+  ],
   // simulation
   simulate: (t: Tweak) => [
     option(
@@ -264,6 +280,9 @@ export interface SharedValues {
   chromium?: string;
   adbServer?: string;
   benchmarkModel?: string;
+  stf?: string;
+  stfPhones?: string;
+  sustained?: string;
   refresh?: boolean;
   lut?: string;
   png?: string;

@@ -5,12 +5,10 @@
  */
 import cliProgress from 'cli-progress';
 import type { EngineEvent } from '../engine/events.js';
-import type { Job } from '../engine/plan.js';
 import { formatMeasurement, formatNoiseFloor, formatSessionLine, formatUnmeasured } from '../report/measurement.js';
+import { finishedLine, jobText, plannedText, skippedLine, startedLine } from '../report/progress-text.js';
 import type { CliIO } from './io.js';
 import { cellLine } from '../report/run-summary.js';
-
-const jobText = (j: Job): string => `${j.workloadId} ${j.dtype} on ${j.target.id}`;
 
 export interface EventRenderer {
   onEvent(e: EngineEvent): void;
@@ -52,12 +50,7 @@ export function eventRenderer(io: CliIO, o: { json?: boolean; verbose?: boolean 
         case 'planned': {
           total = e.sessionsToRun;
           perPair = e.sessionsPerPair;
-          const resumeNote =
-            e.alreadyMeasured || e.sessionsDone ? ` (resumed: ${e.alreadyMeasured} pairs measured, ${e.sessionsDone} sessions of others kept)` : '';
-          io.err(`run ${e.runId} -> ${e.runDir}\n`);
-          io.err(
-            `device ${e.device.id} (${e.device.connection.kind}): ${e.pairs} pairs x ${e.sessionsPerPair} session${e.sessionsPerPair > 1 ? 's' : ''}, ${e.sessionsToRun} sessions to run${resumeNote}\n`,
-          );
+          io.err(plannedText(e));
           if (useBar && total > 0) {
             multi = new cliProgress.MultiBar(
               {
@@ -77,7 +70,7 @@ export function eventRenderer(io: CliIO, o: { json?: boolean; verbose?: boolean 
         case 'started':
           started++;
           if (bar) bar.update({ task: `${jobText(e.job)}, session ${e.session + 1}/${e.sessions}` });
-          else if (verbose) io.err(`[${started}/${total}] ${jobText(e.job)}, session ${e.session + 1}/${e.sessions}: measuring...\n`);
+          else if (verbose) io.err(`${startedLine(started, total, e.job, e.session, e.sessions)}\n`);
           break;
         case 'progress':
           if (bar && e.samples !== undefined) bar.update({ task: `${jobText(e.job)}, session ${e.session + 1}: n=${e.samples}` });
@@ -95,7 +88,7 @@ export function eventRenderer(io: CliIO, o: { json?: boolean; verbose?: boolean 
           const k = `${e.job.target.id}|${e.reason}`;
           if (!skippedSeen.has(k)) {
             skippedSeen.add(k);
-            if (verbose) note(`skipped: ${e.job.target.id} ${e.job.dtype}: ${e.reason}`);
+            if (verbose) note(skippedLine(e.job, e.reason));
           }
           break;
         }
@@ -114,9 +107,7 @@ export function eventRenderer(io: CliIO, o: { json?: boolean; verbose?: boolean 
         case 'finished': {
           this.stop();
           const r = e.result;
-          io.err(
-            `run ${r.runId}: ${r.measured.length} measured, ${r.failed.length} failed, ${r.skipped.length} skipped, ${r.alreadyMeasured} already measured -> ${r.runDir}\n`,
-          );
+          io.err(`${finishedLine(r)}\n`);
           if (r.noiseFloor && verbose) io.err(`${formatNoiseFloor(r.noiseFloor)}\n`);
           break;
         }

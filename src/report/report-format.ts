@@ -145,9 +145,9 @@ export function reportCsv(rows: readonly ReportRow[]): string {
 
 const md = (s: string): string => s.replace(/[\r\n]+/g, ' ');
 
-/** The Markdown report. Long on purpose (about 130 lines): its sections, one after another, in the order a reader sees them. */
-export function reportMarkdown(loaded: LoadedRuns, a: Analysis, rows: readonly ReportRow[]): string {
-  const out: string[] = ['# mnv4-bench report', ''];
+/** The runs, or why there are none, and the inputs that could not be read. */
+function runsSection(a: Analysis): string[] {
+  const out: string[] = [];
   const simulated = a.targets.some((t) => t.status === 'simulated');
   if (a.runs.length === 0) out.push(`No runs loaded: only ${simulated ? 'simulated and ' : ''}published figures are listed.`, '');
   else {
@@ -180,6 +180,12 @@ export function reportMarkdown(loaded: LoadedRuns, a: Analysis, rows: readonly R
   }
   for (const p of a.problems) out.push(`- skipped ${md(p.dir)}: ${md(p.message)}`);
   if (a.problems.length) out.push('');
+  return out;
+}
+
+/** The models x targets table: median [CI] per column, each column with its provenance. */
+function latencySection(rows: readonly ReportRow[]): string[] {
+  const out: string[] = [];
   const modelRows = rows.filter((r) => r.model !== '' && r.workload.startsWith('model:'));
   if (modelRows.length) {
     out.push(
@@ -211,6 +217,12 @@ export function reportMarkdown(loaded: LoadedRuns, a: Analysis, rows: readonly R
       '',
     );
   }
+  return out;
+}
+
+/** Per device x target and provenance: the frontier of top-1 against median latency, and what it dominates. */
+function paretoSection(a: Analysis): string[] {
+  const out: string[] = [];
   const latencyGroups = a.pareto.filter((g) => g.axis === 'latency' && g.device !== null);
   if (latencyGroups.length) {
     out.push('## Pareto frontier (top-1 vs median latency)', '');
@@ -227,6 +239,12 @@ export function reportMarkdown(loaded: LoadedRuns, a: Analysis, rows: readonly R
     }
     out.push('');
   }
+  return out;
+}
+
+/** GMAC/s and the roofline share of each measured workload. */
+function efficiencySection(a: Analysis): string[] {
+  const out: string[] = [];
   const eff = a.efficiency.filter((e) => e.provenance === 'measured');
   if (eff.length) {
     out.push(
@@ -257,12 +275,24 @@ export function reportMarkdown(loaded: LoadedRuns, a: Analysis, rows: readonly R
       '',
     );
   }
+  return out;
+}
+
+/** The targets skipped or failed, with the reason. */
+function notRunSection(a: Analysis): string[] {
+  const out: string[] = [];
   const notRun = a.targets.filter((t) => t.status === 'skipped' || t.status === 'error');
   if (notRun.length) {
     out.push('## Skipped or failed', '');
     for (const t of notRun) out.push(`- ${t.status}: ${md(`${t.device} · ${t.targetLabel}`)}: ${md(t.reason ?? '')}`);
     out.push('');
   }
+  return out;
+}
+
+/** The published top-1 of the models shown (and every MNv4 model), with sources. */
+function accuracySection(a: Analysis, rows: readonly ReportRow[]): string[] {
+  const out: string[] = [];
   out.push('## Published accuracy', '');
   const shown = new Set(rows.map((r) => r.model));
   const facts = a.models.filter((m) => shown.has(m.name) || m.mnv4);
@@ -279,7 +309,21 @@ export function reportMarkdown(loaded: LoadedRuns, a: Analysis, rows: readonly R
     `Published latencies: ${TABLE6_CITATION}.`,
     '',
   );
-  return out.join('\n');
+  return out;
+}
+
+/** The Markdown report: its sections, one after another, in the order a reader sees them. */
+export function reportMarkdown(_loaded: LoadedRuns, a: Analysis, rows: readonly ReportRow[]): string {
+  return [
+    '# mnv4-bench report',
+    '',
+    ...runsSection(a),
+    ...latencySection(rows),
+    ...paretoSection(a),
+    ...efficiencySection(a),
+    ...notRunSection(a),
+    ...accuracySection(a, rows),
+  ].join('\n');
 }
 
 /** The report text in a format. */

@@ -61,7 +61,7 @@ export function parseBudget(value: string | undefined): number {
 type Print = (text: string) => void;
 
 /** The options of the measuring subcommands (build, validate, search). */
-type MeasureValues = SharedValues & { stf?: string; stfPhones?: string };
+type MeasureValues = SharedValues;
 
 /** The engine side of a measuring command: results folder, run id, Ctrl-C, progress on stderr. */
 async function withEngine<T>(o: MeasureValues, cli: CliContext, fn: (x: LutExecution) => Promise<T>): Promise<T> {
@@ -152,10 +152,9 @@ function registerBuild(lut: Command, cli: CliContext, out: Print): void {
     'calibration',
     ['seed', { help: 'seed of the calibration architectures', default: '1' }],
     'method',
-  ])
-    .option('--stf <url>', "shard the measurements over a DeviceFarmer STF farm's phones matching the profile (token in $STF_TOKEN)")
-    .option('--stf-phones <n>', 'with --stf: use at most this many phones (default: every free match)')
-    .action((o: MeasureValues) => buildTable(o, cli, out));
+    ['stf', { help: "shard the measurements over a DeviceFarmer STF farm's phones matching the profile (token in $STF_TOKEN)" }],
+    ['stfPhones', { help: 'with --stf: use at most this many phones (default: every free match)' }],
+  ]).action((o: MeasureValues) => buildTable(o, cli, out));
 }
 
 async function buildTable(o: MeasureValues, cli: CliContext, out: Print): Promise<void> {

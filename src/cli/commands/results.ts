@@ -10,16 +10,11 @@
  * <run> is a run id in the results folder (--out) or the path of a run folder (anything with a '/').
  */
 import type { Command } from 'commander';
-import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { defaultResultsDir } from '../../paths.js';
-import { repairJsonlText } from '../../results/jsonl.js';
-import { MEASUREMENTS_FILE } from '../../results/reader.js';
+import { repairRun } from '../../results/repair.js';
 import { checkRunId, RunDirError } from '../../results/run-dir.js';
-import { acquireRunLock } from '../../results/run-lock.js';
-import { parseLineRecord } from '../../results/schema.js';
-import { writeFileAtomic } from '../../util/fs.js';
-import { withFsErrors, withFsErrorsSync } from '../../util/fs-errors.js';
 import type { CliContext } from '../io.js';
 import { addOptions, outDir, type SharedValues } from '../options.js';
 
@@ -32,30 +27,6 @@ export function runDirOf(run: string, o: SharedValues): string {
     throw new RunDirError(`no run folder ${dir}; give a run id (with --out for another results folder) or the path of a run folder`);
   if (!statSync(dir).isDirectory()) throw new RunDirError(`${dir} is not a run folder; give a run id or the path of a run folder`);
   return dir;
-}
-
-/** Repairs one run's measurements.jsonl; returns the lines it prints. */
-export async function repairRun(runDir: string, o: { dryRun?: boolean; command?: string[] } = {}): Promise<string[]> {
-  const file = path.join(runDir, MEASUREMENTS_FILE);
-  if (!existsSync(file)) return [`${file}: no measurements yet; nothing to repair`];
-  const lock = await acquireRunLock(runDir, { ...(o.command ? { command: o.command } : {}) });
-  try {
-    const text = withFsErrorsSync(
-      file,
-      { doing: "read the run's measurements", fix: `${MEASUREMENTS_FILE} must be the run's file of records: move what is there away` },
-      () => readFileSync(file, 'utf8'),
-    );
-    const { text: repaired, actions } = repairJsonlText(text, (v, where) => parseLineRecord(v, `${file}:${where.replace(/^line /, '')}`));
-    if (actions.length === 0) return [`${file}: every line is a valid record; nothing to repair`];
-    const lines = actions.map((a) => `  ${a}`);
-    if (o.dryRun) return [`${file}: would change ${actions.length} line(s) (dry run; nothing written):`, ...lines];
-    const backup = `${file}.bak-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    withFsErrorsSync(backup, { doing: 'keep a copy of the original measurements' }, () => copyFileSync(file, backup));
-    await withFsErrors(file, { doing: 'write the repaired measurements' }, () => writeFileAtomic(file, repaired));
-    return [`${file}: repaired ${actions.length} line(s); the original is kept as ${backup}`, ...lines];
-  } finally {
-    await lock.release();
-  }
 }
 
 export function register(program: Command, { io, argv }: CliContext): void {

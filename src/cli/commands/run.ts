@@ -26,7 +26,7 @@ import { ANDROID_RUNNERS } from '../../runners/registry.js';
 import { RunError, UsageError } from '../errors.js';
 import { executeForCommand, resultJson, throwUnlessComplete } from '../execute-plan.js';
 import { leaseForRun, shardPlan } from '../stf-run.js';
-import { STF_TOKEN_ENV, withStfLease } from '../../runners/android/stf.js';
+import { withStfLease } from '../../runners/android/stf.js';
 import { parseDuration } from '../../runners/android/sustained.js';
 import { withInterrupt } from '../io.js';
 import { eventRenderer } from '../progress.js';
@@ -55,9 +55,6 @@ export const RUN_EXAMPLES = [
 interface RunOptions extends SharedValues {
   device: string;
   simulate?: boolean;
-  stf?: string;
-  stfPhones?: string;
-  sustained?: string;
 }
 
 /** --sustained DURATION in ms (a usage error names the expected form). */
@@ -278,16 +275,10 @@ export function register(program: Command, cli: CliContext): void {
     ['adbServer', { help: 'the adb server that reaches the phone (default: the local one, started when not running), e.g. a device farm node' }],
     'benchmarkModel',
     'dryRun',
+    'stf',
+    'stfPhones',
+    'sustained',
   ])
-    .option(
-      '--stf <url>',
-      `reserve the phones of a DeviceFarmer STF farm that match each adb profile's model (token in $${STF_TOKEN_ENV}) and shard the workloads over them`,
-    )
-    .option('--stf-phones <n>', 'with --stf: use at most this many phones per profile (default: every free match)')
-    .option(
-      '--sustained <duration>',
-      'phone targets: each session runs benchmark_model back to back for this long (e.g. 30m) and records latency and thermal zones over time',
-    )
     .addHelpText('after', examplesHelp(RUN_EXAMPLES))
     .action(async (opts: RunOptions) => {
       await runDevice(opts, cli);

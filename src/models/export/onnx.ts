@@ -447,7 +447,7 @@ function emitLinearAttention(b: OnnxGraphBuilder, layer: Layer, op: Extract<Laye
   b.publishMove(layer.output, wtd);
 }
 
-/** Long on purpose (about 140 lines): one short case per layer kind, each the ONNX nodes that kind becomes. */
+/** Long on purpose: one short case per layer kind, each the ONNX nodes that kind becomes. */
 function emitLayer(b: OnnxGraphBuilder, layer: Layer, weights: GraphWeights, isGraphOutput: boolean, layout: AttentionLayout, opset: number): void {
   const op: LayerOp = layer.op;
   const L = layer.name;

@@ -178,11 +178,27 @@ function xnnpackLine(log: readonly ConsoleEntry[]): string | undefined {
   return log.find((e) => XNNPACK_MESSAGE.test(e.text))?.text;
 }
 
-/**
- * The steps of one measurement (module comment). Long on purpose (about 130 lines): the steps are one object
- * of short methods over the state they share (the checked file, its inputs, the delegate line), in the order
- * the template calls them.
- */
+/** The share of the model XNNPACK took: the model file's ops less the builtin interpreter nodes of the verification summary. */
+function xnnpackShare(model: CheckedTflite, tables: ReturnType<typeof parseTfliteOpProfile>, site: string) {
+  const share = delegateShare(tables);
+  // the model's ops: builtin interpreter nodes are ops XNNPACK did not take; the rest it took
+  const modelOps = model.summary.subgraphs[0]?.operators.length ?? 0;
+  const builtinByOp: Record<string, number> = {};
+  for (const r of tables.nodes)
+    if (!isDelegateNode(r.nodeType)) builtinByOp[`builtin ${r.nodeType}`] = (builtinByOp[`builtin ${r.nodeType}`] ?? 0) + 1;
+  const backendShare = {
+    requested: 'XNNPACK',
+    onRequested: share.delegateNodes === 0 ? 0 : Math.max(0, modelOps - share.builtinNodes),
+    total: tables.nodes.length === 0 ? 0 : modelOps,
+    nodeShare: modelOps > 0 && share.delegateNodes > 0 ? Math.max(0, modelOps - share.builtinNodes) / modelOps : 0,
+    timeShare: share.delegatedTimeShare,
+    others: builtinByOp,
+    source: `TFLite profiling summary of the verification interpreter (${site}; ops of the model file)`,
+  };
+  return { share, backendShare };
+}
+
+/** The steps of one measurement (module comment). */
 export function tfliteBrowserSteps(slot: EnvironmentSlot, w: PreparedWorkload, target: Target, ctx: RunContext): SessionSteps {
   const id = target.id;
   const threads = Number(target.settings.threads);
@@ -254,21 +270,7 @@ export function tfliteBrowserSteps(slot: EnvironmentSlot, w: PreparedWorkload, t
       if (!known) setBounded(verifications, cacheKey, verification, MAX_VERIFICATIONS);
       const tables = verification.tables;
       const verificationWords = `verification interpreter (${verification.site}${known ? ', made once for an earlier session of this model file and these settings' : ''}) profiling summary`;
-      const share = delegateShare(tables);
-      // the model's ops: builtin interpreter nodes are ops XNNPACK did not take; the rest it took
-      const modelOps = model.summary.subgraphs[0]?.operators.length ?? 0;
-      const builtinByOp: Record<string, number> = {};
-      for (const r of tables.nodes)
-        if (!isDelegateNode(r.nodeType)) builtinByOp[`builtin ${r.nodeType}`] = (builtinByOp[`builtin ${r.nodeType}`] ?? 0) + 1;
-      const backendShare = {
-        requested: 'XNNPACK',
-        onRequested: share.delegateNodes === 0 ? 0 : Math.max(0, modelOps - share.builtinNodes),
-        total: tables.nodes.length === 0 ? 0 : modelOps,
-        nodeShare: modelOps > 0 && share.delegateNodes > 0 ? Math.max(0, modelOps - share.builtinNodes) / modelOps : 0,
-        timeShare: share.delegatedTimeShare,
-        others: builtinByOp,
-        source: `TFLite profiling summary of the verification interpreter (${verification.site}; ops of the model file)`,
-      };
+      const { share, backendShare } = xnnpackShare(model, tables, verification.site);
       const fallback = checkBackendShare(id, 'wasm+XNNPACK', backendShare, strict);
       if (fallback) warnings.push(fallback);
       if (!delegateLine)

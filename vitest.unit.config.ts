@@ -29,6 +29,7 @@ export default defineConfig({
       'tests/cli-report.test.ts',
       'tests/lut.test.ts',
       'tests/lut-cli.test.ts',
+      'tests/device-model.test.ts',
     ],
     testTimeout: 30_000,
     reporters: ['default', './tests/helpers/summary-reporter.ts'],

@@ -414,7 +414,68 @@
       }),
     };
   }
+  /* ---------- device model validation (simulation view) ---------- */
+  /** per simulated column: out-of-sample r_s and MAPE of the device model, the plain roofline and MAC counting. */
+  function renderDeviceModels(root, list) {
+    if (!list.length) return;
+    var grid = el('div', { cls: 'grid' });
+    list.forEach(function (d, i) {
+      var card = el(
+        'div',
+        { cls: 'card', 'data-device-model': d.column },
+        el('h3', { text: d.device + ' \u00b7 ' + d.label + ' \u00b7 device model, out of sample' }),
+      );
+      card.appendChild(badge('simulated'));
+      var rate = function (k) {
+        return {
+          key: k,
+          label: k === 'deviceModel' ? 'device model r_s / MAPE' : k === 'roofline' ? 'plain roofline r_s / MAPE' : 'MAC count r_s / MAPE',
+          fmt: function (v) {
+            return (v.spearman === null ? 'n/a' : num(v.spearman, 3)) + ' / ' + pct(v.mape);
+          },
+        };
+      };
+      card.appendChild(
+        table(
+          [
+            { key: 'scheme', label: 'validation' },
+            { key: 'trainN', label: 'train n', num: true },
+            rate('deviceModel'),
+            rate('roofline'),
+            rate('macs'),
+          ],
+          d.validation,
+          { id: 'device-model-' + i },
+        ),
+      );
+      var terms = d.estimates
+        .map(function (e) {
+          return e.term + ' ' + Number(e.value.toPrecision(3)) + ' \u00b1 ' + Number(e.se.toPrecision(2)) + ' ' + e.unit;
+        })
+        .join('; ');
+      card.appendChild(
+        note(
+          'Each figure predicts a model without its own published latency (leave-one-out; or from the other family only). Fitted on all ' +
+            d.n +
+            ' models (' +
+            d.parameters +
+            ' parameters, \u00b1 jackknife SE), used only to simulate other workloads: ' +
+            terms +
+            '; ridge point ' +
+            d.ridgePoint +
+            ' MACs/B. ' +
+            (d.onChipMemory.absent
+              ? 'No off-chip term: ' + d.onChipMemory.absent
+              : 'On-chip memory: ' + d.onChipMemory.what + ' (' + d.onChipMemory.source + ').'),
+        ),
+      );
+      grid.appendChild(card);
+    });
+    root.appendChild(grid);
+  }
+
   function renderPareto(root, a) {
+    renderDeviceModels(root, a.deviceModels || []);
     root.appendChild(
       note(
         'Each chart is one device/target. Filled circles: measured; hollow triangles: simulated; grey squares: published (Table 6). Lines join each series\u2019 Pareto frontier; faded points are dominated (kept, not dropped). Horizontal bars: CI of the median. Top-1 is the published accuracy (source in each table).',

@@ -15,6 +15,8 @@ import {
 } from '../src/profiles/device-model-fit.js';
 import { simulateWithDeviceModel } from '../src/profiles/device-model-simulate.js';
 import { parseDeviceFacts } from '../src/profiles/device-facts.js';
+import { loadDevice } from '../src/profiles/device.js';
+import { formatSimulation, simulateDevice } from '../src/report/simulation.js';
 
 const IDS = [
   'mobilenet-v2-0.5',
@@ -174,5 +176,28 @@ describe('simulating workloads', () => {
   it('refuses a workload with an op no fitted model had, naming the op (attention on the Hexagon column)', () => {
     const dsp = fitDeviceModel('pixel4_hexagon');
     expect(() => simulateWithDeviceModel(lowerModel(getModel('hybrid-m')), dsp.model)).toThrow(/cannot cost op 'attention'.*Pixel 4 Hexagon/);
+  });
+});
+
+describe('run --device D --simulate output', () => {
+  it('puts the device model, the plain roofline and MAC counting side by side, out of sample, and marks what it cannot cost', () => {
+    const sim = simulateDevice(loadDevice('pixel4'));
+    const col = sim.columns.find((c) => c.column === 'pixel4_hexagon')!;
+    expect(col.deviceModel.validation[0]).toMatchObject({ scheme: 'leave-one-out', trainN: col.deviceModel.n - 1 });
+    expect(col.spearman).toBe(col.deviceModel.validation[0]!.deviceModel.spearman);
+    const conv = sim.rows.find((r) => r.id === 'conv-m')!.cells[0]!;
+    expect(conv).toMatchObject({
+      leaveOneOut: true,
+      simulated: { provenance: 'simulated' },
+      roofline: { provenance: 'simulated' },
+      published: { provenance: 'published' },
+    });
+    // hybrids 'Failed' on the DSP and no model there has attention: no cell rather than a guess
+    expect(sim.rows.find((r) => r.id === 'hybrid-m')!.cells).toEqual([]);
+    const text = formatSimulation(sim);
+    expect(text).toMatch(/MNv4-Hybrid-M .*cannot cost/);
+    expect(text).toMatch(/leave-one-out +10 +11 +0\.\d{3} +\d+\.\d%/);
+    expect(text).toMatch(/plain roofline r_s/);
+    expect(text).toMatch(/± jackknife SE/);
   });
 });

@@ -13,7 +13,7 @@ import { getModel } from '../models/registry.js';
 import { resolveWorkload } from '../models/workload.js';
 import { markPareto } from './pareto.js';
 import { modelFacts, publishedColumnOf, ridgePointOf, type CitedValue, type ModelFacts } from './published-join.js';
-import type { SimulationView } from './simulation-input.js';
+import type { DeviceModelValidationView, SimulationView } from './simulation-input.js';
 import type { LoadedRuns, MeasurementView, RunView } from './views.js';
 
 export type SeriesProvenance = 'measured' | 'simulated' | 'published';
@@ -148,6 +148,8 @@ export interface Analysis {
   efficiency: EfficiencyRow[];
   blocks: BlockRow[];
   ops: OpRow[];
+  /** per simulated device column: the device model's out-of-sample validation beside the roofline and MACs. */
+  deviceModels: DeviceModelValidationView[];
   citation: string;
 }
 
@@ -342,7 +344,7 @@ function modelRows(facts: ModelFacts[], latest: MeasurementView[], sims: readonl
       simRows.push({
         device: sim.device.id,
         targetKey: `simulated|${sim.device.id}|${p.column}`,
-        targetLabel: `${label} (roofline simulation)`,
+        targetLabel: `${label} (${sim.kind} simulation)`,
         model: p.model,
         name: f.name,
         provenance: 'simulated',
@@ -454,7 +456,7 @@ function efficiencyRows(runs: readonly RunView[], sims: readonly SimulationView[
           .find((p) => p.column === column && p.model === m.model);
         const native = m.model ? nativeResolutionOf(m.model) : null;
         if (fitted && native === m.resolution) {
-          rooflineMs = fitted.valueMs;
+          rooflineMs = fitted.rooflineMs;
           rooflineSource = 'fitted roofline';
         }
       }
@@ -566,7 +568,7 @@ function targetStatuses(runs: readonly RunView[], latest: MeasurementView[], sim
     for (const c of sim.columns) {
       out.push({
         device: sim.device.id,
-        targetLabel: `${c.label} (roofline simulation)`,
+        targetLabel: `${c.label} (${sim.kind} simulation)`,
         status: 'simulated',
         count: sim.points.filter((p) => p.column === c.column).length,
         reason: `${sim.method}${c.mape !== null ? `; leave-one-out MAPE ${(c.mape * 100).toFixed(1)}% against Table 6` : ''} (${sim.source})`,
@@ -643,6 +645,7 @@ export function analyse(loaded: LoadedRuns, opts: { simulations?: readonly Simul
     // breakdowns: the latest standalone blocks, and the latest profile of each model (a later unprofiled run does not hide it)
     blocks: blockRows([...latest.filter((m) => m.block !== null), ...latestProfiled.filter((m) => m.block === null)]),
     ops: opRows(latestProfiled),
+    deviceModels: sims.flatMap((s) => s.deviceModels),
     citation: TABLE6_CITATION,
   };
 }

@@ -30,6 +30,7 @@ export default defineConfig({
       'tests/lut.test.ts',
       'tests/lut-cli.test.ts',
       'tests/device-model.test.ts',
+      'tests/lut-simulate.test.ts',
     ],
     testTimeout: 30_000,
     reporters: ['default', './tests/helpers/summary-reporter.ts'],

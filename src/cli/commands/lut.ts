@@ -2,6 +2,8 @@
  * `mnv4-bench lut`: latency lookup tables for a NAS (src/lut).
  *
  *   mnv4-bench lut build --device host --target ort-cpu [--space conv-m] [-o FILE]      (measures; resumable)
+ *   mnv4-bench lut build --device pixel8 --simulate [--space conv-m]     (device model; provenance: simulated)
+ *   mnv4-bench lut compare SIMULATED MEASURED                            (where the simulation was wrong)
  *   mnv4-bench lut show --table FILE
  *   mnv4-bench lut predict --table FILE --arch conv-m:5,4,... [--json]   (also arch:conv-m:..., or --model conv-s)
  *   mnv4-bench lut validate --table FILE --n 50 --seed 1 [--json]        (measures)
@@ -21,6 +23,8 @@ import { measureAndBuild, measureAndValidate, measureArchs, type LutExecution } 
 import { compileTable, predictGraph, predictLatency, type Prediction } from '../../lut/predict.js';
 import { METHOD_IDS, targetText, type LutTable, type MethodId } from '../../lut/schema.js';
 import { searchFrontier, type SearchResult } from '../../lut/search.js';
+import { compareSimulated, formatSimCompare } from '../../lut/sim-compare.js';
+import { assertMeasuredTable, buildSimulatedTable } from '../../lut/simulate.js';
 import { readTableFile, writeTableFile, type ValidationReport } from '../../lut/validate.js';
 import { defaultResultsDir } from '../../paths.js';
 import { loadDevice, type DeviceProfile } from '../../profiles/device.js';
@@ -53,7 +57,7 @@ export function parseBudget(value: string | undefined): number {
 export function describeTable(t: LutTable): string {
   const lines = [
     `${t.space.id} at ${t.space.resolution}x${t.space.resolution} on ${targetText(t.target)}, ${t.format} ${t.dtype}, device ${t.device.id} (${t.device.hostname}, ${t.device.cpu})`,
-    `  ${t.entries.length} block configurations, ${t.overhead.length} identity graphs, ${t.archs.length} whole architectures; ${t.sessions} session${t.sessions === 1 ? '' : 's'} each, preset ${t.protocol}; run ${t.runs.map((r) => r.runId).join(', ')}`,
+    `  ${t.entries.length} block configurations, ${t.overhead.length} identity graphs, ${t.archs.length} whole architectures; ${t.sessions} session${t.sessions === 1 ? '' : 's'} each, preset ${t.protocol}; ${t.provenance === 'simulated' ? 'SIMULATED by the device model: nothing was measured' : `run ${t.runs.map((r) => r.runId).join(', ')}`}`,
     `  correction: ${t.method.id} (${t.method.chosenBy === 'leave-one-out' ? `simplest within the calibration noise (${pct(t.method.noiseFloor ?? null)}) of the lowest leave-one-out error` : 'requested'}), model uncertainty ${pct(t.method.looRelRmse)} (relative RMS)`,
   ];
   if (t.build) lines.push(`  build cost: ${t.build.measurements} sessions measured, ${fmt(t.build.wallSeconds / 60, 1)} min wall`);
@@ -244,7 +248,9 @@ export function register(program: Command, cli: CliContext): void {
     .option('--calibration <n>', 'whole architectures measured to fit and choose the correction', '10')
     .option('--seed <n>', 'seed of the calibration architectures', '1')
     .option('--method <id>', `use this correction instead of the best by leave-one-out (${METHOD_IDS.join(', ')})`)
-    .action(async (o: MeasureValues & { space: string; output?: string; calibration: string; seed: string; method?: string }) => {
+    .option('--simulate', "measure nothing: fill the table from the device model fitted to the device's Table 6 column (provenance: simulated)")
+    .action(async (o: MeasureValues & { space: string; output?: string; calibration: string; seed: string; method?: string; simulate?: boolean }) => {
+      if (o.simulate) return buildSimulated(o);
       const targets = targetList(o);
       if (!targets || targets.length !== 1) throw new UsageError('--target <id> is required, exactly one: a table never mixes targets');
       const device = deviceOf(o);
@@ -282,6 +288,38 @@ export function register(program: Command, cli: CliContext): void {
           `${outcome.missing.length} workload(s) have no measurement (${outcome.missing.slice(0, 3).join(', ')}${outcome.missing.length > 3 ? ', ...' : ''}); the table was written without them (missing configurations are predicted by regression); retry them with --resume ${outcome.result.runId}`,
         );
       }
+    });
+
+  async function buildSimulated(o: MeasureValues & { space: string; output?: string }): Promise<void> {
+    const targets = targetList(o);
+    if (targets && targets.length !== 1) throw new UsageError('--target takes one target: a table never mixes targets');
+    const resolution = resolutionOf(o);
+    const t = buildSimulatedTable({
+      device: deviceOf(o),
+      space: o.space,
+      ...(targets ? { target: targets[0]! } : {}),
+      ...(resolution !== undefined ? { resolution } : {}),
+    });
+    const file = o.output ?? `${t.space.id}.${t.target.id}.${t.dtype}.${t.device.id}.simulated.lut.json`;
+    await writeTableFile(file, t);
+    if (o.json) out(JSON.stringify({ file, table: t }, null, 2));
+    else out(`${describeTable(t)}\nwrote ${file} (SIMULATED: every entry has provenance 'simulated')`);
+  }
+
+  lut
+    .command('compare')
+    .description('where a simulated table (lut build --simulate) was wrong, against a table measured on the device')
+    .argument('<simulated>', 'simulated table file')
+    .argument('<measured>', 'measured table file')
+    .option('--archs <n>', 'seeded architectures predicted from both tables', '50')
+    .option('--seed <n>', 'seed of the first architecture', '1')
+    .option('--json', 'machine-readable output')
+    .action(async (simFile: string, measFile: string, o: { archs: string; seed: string; json?: boolean }) => {
+      const r = compareSimulated(await readTableFile(simFile), await readTableFile(measFile), {
+        archs: parseIntFlag('--archs', o.archs, 3, 100_000),
+        seed: parseIntFlag('--seed', o.seed, 0, 2 ** 31 - 1),
+      });
+      out(o.json ? JSON.stringify(r, null, 2) : formatSimCompare(r));
     });
 
   lut
@@ -325,6 +363,7 @@ export function register(program: Command, cli: CliContext): void {
     async (o: MeasureValues & { table?: string; n: string; seed: string; drift: string; driftArchs: string; models: boolean; report?: string }) => {
       const file = requireTable(o.table);
       const t = await readTableFile(file);
+      assertMeasuredTable(t, file, 'lut validate');
       compileTable(t);
       const n = parseIntFlag('--n', o.n, 1, 10_000);
       const seed = parseIntFlag('--seed', o.seed, 0, 2 ** 31 - 1);
@@ -404,7 +443,9 @@ export function register(program: Command, cli: CliContext): void {
         maxResults: parseIntFlag('--max-results', o.maxResults, 1, 1000),
       });
       let measured: Map<string, { medianMs: number; spreadMs: number }> | undefined;
-      if (o.measure && r.frontier.length > 0) {
+      // a simulated table's target is a phone that is not attached: its frontier is predicted only
+      if (t.provenance === 'simulated') io.err(`${o.table}: SIMULATED table (device model): the frontier is not measured\n`);
+      if (o.measure && r.frontier.length > 0 && t.provenance !== 'simulated') {
         const device = deviceOf(o, t);
         const sessions = sessionsOf(o) ?? LUT_DEFAULT_SESSIONS;
         const m = await withEngine(o, cli, (x) =>

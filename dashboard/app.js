@@ -474,8 +474,118 @@
     root.appendChild(grid);
   }
 
+  /** per simulated column: a search space's sampled architectures (MACs vs simulated latency) beside the models. */
+  function spaceFrontierChart(f) {
+    var pts = f.frontier.points;
+    var front = pts
+      .filter(function (p) {
+        return p.frontier;
+      })
+      .sort(function (a, b) {
+        return a.ms - b.ms;
+      });
+    var published = f.models.filter(function (m) {
+      return m.publishedMs !== null;
+    });
+    var ds = function (label, data, style, color, hollow, radius) {
+      return {
+        label: label,
+        data: data,
+        pointStyle: style,
+        pointRadius: radius,
+        backgroundColor: hollow ? 'rgba(255,255,255,0.9)' : alpha(color, 0.85),
+        borderColor: color,
+        borderWidth: hollow ? 1.5 : 1,
+        pointLabels: true,
+        pointLabelColor: color,
+        legendFill: hollow ? '#ffffff' : color,
+        legendStroke: color,
+      };
+    };
+    var datasets = [
+      ds(
+        f.frontier.space + ' sampled architectures (simulated)',
+        pts.map(function (p) {
+          return { x: p.ms, y: p.macsG, label: null, arch: p.arch };
+        }),
+        'circle',
+        alpha(COLORS.simulated, 0.55),
+        true,
+        3,
+      ),
+      {
+        label: f.frontier.space + ' frontier (simulated)',
+        type: 'line',
+        data: front.map(function (p) {
+          return { x: p.ms, y: p.macsG };
+        }),
+        borderColor: COLORS.simulated,
+        borderDash: [6, 4],
+        borderWidth: 1.5,
+        pointRadius: 0,
+        pointStyle: 'line',
+        fill: false,
+      },
+      ds(
+        'models (simulated, leave-one-out)',
+        f.models.map(function (m) {
+          return { x: m.simulatedMs, y: m.macsG, label: m.name.indexOf('MNv4') === 0 ? m.name : null };
+        }),
+        'triangle',
+        COLORS.simulated,
+        true,
+        6,
+      ),
+      ds(
+        'models (published)',
+        published.map(function (m) {
+          return { x: m.publishedMs, y: m.macsG, label: null };
+        }),
+        'rect',
+        COLORS.published,
+        false,
+        5,
+      ),
+    ];
+    return {
+      type: 'scatter',
+      data: { datasets: datasets },
+      options: baseOptions({
+        scales: {
+          x: { type: 'logarithmic', title: { display: true, text: 'latency (ms, log scale)' }, ticks: { callback: logTick, maxRotation: 0 } },
+          y: { type: 'logarithmic', title: { display: true, text: 'MACs (G, counted, log scale)' }, ticks: { callback: logTick } },
+        },
+      }),
+    };
+  }
+  function renderSpaceFrontiers(root, list) {
+    if (!list.length) return;
+    var grid = el('div', { cls: 'grid' });
+    list.forEach(function (f, i) {
+      var title = f.device + ' \u00b7 ' + f.label + ' \u00b7 ' + f.frontier.space + ' search space, simulated';
+      if (f.frontier.unavailable) {
+        grid.appendChild(el('div', { cls: 'card' }, el('h3', { text: title }), note('Not simulated: ' + f.frontier.unavailable)));
+        return;
+      }
+      var notes = [
+        'SIMULATED by the device model: ' +
+          f.frontier.points.length +
+          ' seeded architectures of ' +
+          f.frontier.space +
+          ' at ' +
+          f.frontier.resolution +
+          'px (the skeleton first). Sampled architectures have no published accuracy, so the frontier is the most MACs within a simulated latency. Orange triangles: the models, simulated leave-one-out; grey squares: their published latencies.',
+      ];
+      grid.appendChild(
+        chartCard('pareto', 'space-frontier-' + i, title, notes, function () {
+          return spaceFrontierChart(f);
+        }),
+      );
+    });
+    root.appendChild(grid);
+  }
+
   function renderPareto(root, a) {
-    renderDeviceModels(root, a.deviceModels || []);
     root.appendChild(
       note(
         'Each chart is one device/target. Filled circles: measured; hollow triangles: simulated; grey squares: published (Table 6). Lines join each series\u2019 Pareto frontier; faded points are dominated (kept, not dropped). Horizontal bars: CI of the median. Top-1 is the published accuracy (source in each table).',
@@ -547,6 +657,9 @@
       grid.appendChild(card);
     });
     root.appendChild(grid);
+    // the device model's simulation view: a search space's simulated frontier, then the out-of-sample validation
+    renderSpaceFrontiers(root, a.spaceFrontiers || []);
+    renderDeviceModels(root, a.deviceModels || []);
   }
 
   /* ---------- models across targets ---------- */

@@ -17,6 +17,7 @@ import { simulateWithDeviceModel } from '../src/profiles/device-model-simulate.j
 import { parseDeviceFacts } from '../src/profiles/device-facts.js';
 import { loadDevice } from '../src/profiles/device.js';
 import { formatSimulation, simulateDevice } from '../src/report/simulation.js';
+import { simulateSpaceFrontier } from '../src/report/space-frontier.js';
 
 const IDS = [
   'mobilenet-v2-0.5',
@@ -199,5 +200,20 @@ describe('run --device D --simulate output', () => {
     expect(text).toMatch(/leave-one-out +10 +11 +0\.\d{3} +\d+\.\d%/);
     expect(text).toMatch(/plain roofline r_s/);
     expect(text).toMatch(/± jackknife SE/);
+  });
+});
+
+describe('the simulated frontier of a search space', () => {
+  it('simulates seeded architectures and marks those no faster one out-computes', () => {
+    const f = simulateSpaceFrontier(fitDeviceModel('pixel8_edgetpu').model, 'conv-m', 40, 3);
+    if (!('points' in f)) throw new Error(f.unavailable);
+    expect(f.provenance).toBe('simulated');
+    expect(f.points.length).toBeGreaterThan(30);
+    const front = f.points.filter((p) => p.frontier).sort((a, b) => a.ms - b.ms);
+    expect(front.length).toBeGreaterThan(0);
+    front.slice(1).forEach((p, i) => expect(p.macsG).toBeGreaterThan(front[i]!.macsG));
+    for (const p of f.points.filter((q) => !q.frontier)) expect(f.points.some((q) => q.ms <= p.ms && q.macsG >= p.macsG && q !== p)).toBe(true);
+    // deterministic
+    expect(simulateSpaceFrontier(fitDeviceModel('pixel8_edgetpu').model, 'conv-m', 40, 3)).toEqual(f);
   });
 });

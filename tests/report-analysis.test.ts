@@ -379,6 +379,10 @@ describe('loading and analysis', () => {
     expect(dm.validation.map((v) => v.scheme)).toEqual(['leave-one-out', 'MNv4 from baselines', 'baselines from MNv4', 'leave-family-out, both']);
     expect(dm.validation[0]!.roofline.spearman).toBeGreaterThan(0.9);
     expect(dm.validation[0]!.macs.n).toBe(dm.validation[0]!.deviceModel.n);
+    // the Pareto tab's simulated search-space frontier, with the models beside it
+    const fr = a.spaceFrontiers.find((f) => f.column === 'pixel8_edgetpu')!;
+    expect(fr.frontier).toMatchObject({ space: 'conv-m', provenance: 'simulated' });
+    expect(fr.models.find((m) => m.id === 'conv-s')).toMatchObject({ publishedMs: 0.7, simulatedMs: expect.any(Number) });
     // a file of the roofline-only simulator (no device model) is still read, and labelled a roofline simulation
     const old = JSON.parse(JSON.stringify(raw[0])) as { columns: Record<string, unknown>[]; rows: { cells: Record<string, unknown>[] }[] };
     old.columns.forEach((c) => delete c.deviceModel);

@@ -13,7 +13,7 @@ import { getModel } from '../models/registry.js';
 import { resolveWorkload } from '../models/workload.js';
 import { markPareto } from './pareto.js';
 import { modelFacts, publishedColumnOf, ridgePointOf, type CitedValue, type ModelFacts } from './published-join.js';
-import type { DeviceModelValidationView, SimulationView } from './simulation-input.js';
+import type { DeviceModelValidationView, SimulationView, SpaceFrontierView } from './simulation-input.js';
 import type { LoadedRuns, MeasurementView, RunView } from './views.js';
 
 export type SeriesProvenance = 'measured' | 'simulated' | 'published';
@@ -150,6 +150,8 @@ export interface Analysis {
   ops: OpRow[];
   /** per simulated device column: the device model's out-of-sample validation beside the roofline and MACs. */
   deviceModels: DeviceModelValidationView[];
+  /** per simulated device column: a search space's sampled architectures, simulated (Pareto tab). */
+  spaceFrontiers: SpaceFrontierView[];
   citation: string;
 }
 
@@ -646,6 +648,7 @@ export function analyse(loaded: LoadedRuns, opts: { simulations?: readonly Simul
     blocks: blockRows([...latest.filter((m) => m.block !== null), ...latestProfiled.filter((m) => m.block === null)]),
     ops: opRows(latestProfiled),
     deviceModels: sims.flatMap((s) => s.deviceModels),
+    spaceFrontiers: sims.flatMap((s) => s.spaceFrontiers),
     citation: TABLE6_CITATION,
   };
 }

@@ -37,6 +37,27 @@ const DeviceModelSchema = z.object({
     }),
   ),
 });
+const FrontierSchema = z.union([
+  z.object({
+    space: z.string(),
+    resolution: z.number(),
+    seed: z.number(),
+    provenance: z.literal('simulated'),
+    points: z.array(z.object({ arch: z.string(), macsG: z.number(), ms: z.number(), frontier: z.boolean() })),
+  }),
+  z.object({ space: z.string(), unavailable: z.string() }),
+]);
+
+/** A search space's sampled architectures simulated on a column, with the paper's models beside them. */
+export interface SpaceFrontierView {
+  device: string;
+  column: DeviceColumn;
+  label: string;
+  frontier: z.infer<typeof FrontierSchema>;
+  /** the defined Table 6 models: counted MACs, the simulated (leave-one-out) and the published latency. */
+  models: { id: string; name: string; macsG: number; simulatedMs: number; publishedMs: number | null }[];
+}
+
 export type DeviceModelValidationView = z.infer<typeof DeviceModelSchema> & { column: DeviceColumn; device: string };
 const SimulationSchema = z.object({
   schema: z.literal(SIMULATION_INPUT_SCHEMA),
@@ -52,18 +73,21 @@ const SimulationSchema = z.object({
       ridgePoint: z.number().optional(),
       ridgeSource: z.string().optional(),
       deviceModel: DeviceModelSchema.optional(),
+      spaceFrontier: FrontierSchema.optional(),
     }),
   ),
   rows: z.array(
     z.object({
       id: z.string().min(1),
       name: z.string(),
+      macsG: z.number().optional(),
       cells: z.array(
         z.object({
           column: Column,
           simulated: z.object({ value: z.number().positive(), unit: z.literal('ms'), provenance: z.literal('simulated') }),
           leaveOneOut: z.boolean().optional(),
           roofline: z.object({ value: z.number().positive(), provenance: z.literal('simulated') }).optional(),
+          published: z.object({ state: z.string(), value: z.number().optional() }).optional(),
         }),
       ),
     }),
@@ -90,6 +114,7 @@ export interface SimulationView {
   columns: { column: DeviceColumn; label: string; spearman: number | null; mape: number | null; ridge: string | null }[];
   points: SimulatedPoint[];
   deviceModels: DeviceModelValidationView[];
+  spaceFrontiers: SpaceFrontierView[];
 }
 
 /** Validates parsed simulation JSON (one object or an array); one-line ReportInputError otherwise. */
@@ -111,6 +136,29 @@ export function parseSimulations(json: unknown, source: string): SimulationView[
       method: s.method,
       kind: s.columns.some((c) => c.deviceModel) ? ('device model' as const) : ('roofline' as const),
       deviceModels: s.columns.flatMap((c) => (c.deviceModel ? [{ ...c.deviceModel, column: c.column, device: s.device.id }] : [])),
+      spaceFrontiers: s.columns.flatMap((c) =>
+        c.spaceFrontier
+          ? [
+              {
+                device: s.device.id,
+                column: c.column,
+                label: c.label,
+                frontier: c.spaceFrontier,
+                models: s.rows.flatMap((row) =>
+                  row.cells
+                    .filter((x) => x.column === c.column && row.macsG !== undefined)
+                    .map((x) => ({
+                      id: row.id,
+                      name: row.name,
+                      macsG: row.macsG!,
+                      simulatedMs: x.simulated.value,
+                      publishedMs: x.published?.state === 'value' && x.published.value !== undefined ? x.published.value : null,
+                    })),
+                ),
+              },
+            ]
+          : [],
+      ),
       columns: s.columns.map((c) => ({
         column: c.column,
         label: c.label,

@@ -15,6 +15,7 @@ import { familyOf, fitDeviceModel, type DeviceModelColumnReport } from '../profi
 import { DEVICE_MODEL_METHOD, simulateWithDeviceModel } from '../profiles/device-model-simulate.js';
 import { columnInputs, fitColumn, ROOFLINE_CITATION, simulateGraph, type RooflineColumnFit, type SimulatedLatency } from '../profiles/roofline.js';
 import { formatDeviceModelColumn, summarizeDeviceModel, type DeviceModelSummary } from './device-model-view.js';
+import { simulateSpaceFrontier, type SpaceFrontier } from './space-frontier.js';
 import { fmt, textTable } from './table.js';
 
 export const SIMULATION_SCHEMA = 'mnv4-bench/simulation@1';
@@ -51,6 +52,8 @@ export type SimulationColumn = Omit<RooflineColumnFit, 'points' | 'spearman' | '
   mape: number;
   roofline: { spearman: number; mape: number };
   deviceModel: DeviceModelSummary;
+  /** sampled architectures of a search space simulated on this column (the Pareto tab's simulated frontier). */
+  spaceFrontier: SpaceFrontier;
 };
 
 export interface DeviceSimulation {
@@ -138,6 +141,7 @@ export function simulateDevice(device: DeviceProfile, columns = deviceColumns(de
         mape: dm.leaveOneOut.deviceModel.mape,
         roofline: { spearman: rs, mape: rm },
         deviceModel: summarizeDeviceModel(dm),
+        spaceFrontier: simulateSpaceFrontier(dm.model),
       };
     }),
     rows: [...rowsById.values()],

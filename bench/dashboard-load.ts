@@ -12,6 +12,7 @@ import path from 'node:path';
 import { buildDashboard } from '../src/report/dashboard.js';
 import { loadRuns } from '../src/report/load.js';
 import { openDashboard } from '../src/report/png.js';
+import { resolveChromium } from '../src/runners/browser/launcher.js';
 import { hostMeasurements, writeFixtureRun } from '../tests/helpers/report-fixture.js';
 import { arg, hostLine, median } from './common.js';
 
@@ -35,7 +36,7 @@ try {
   const ready: number[] = [];
   const all: number[] = [];
   for (let i = 0; i < repeats; i++) {
-    const d = await openDashboard(build.index);
+    const d = await openDashboard(build.index, { chromiumPath: resolveChromium().path });
     const t = await d.page.evaluate(() => {
       const w = window as unknown as { mnv4Dashboard: { readyMs: number; renderAll(): string[] } };
       const t0 = performance.now();

@@ -15,7 +15,8 @@ import { getPreset } from '../src/profiles/protocol.js';
 import { computeStats } from '../src/profiles/stats.js';
 import { getRunner } from '../src/runners/registry.js';
 import { prepareWorkload } from '../src/runners/prepare.js';
-import { localContext, protocolRunOf } from '../src/runners/types.js';
+import { protocolRunOf } from '../src/core/measurement.js';
+import { localContext } from '../src/core/target.js';
 import { arg, hostLine } from './common.js';
 
 /** Compute-dense single convolutions (large GEMMs after im2col / NCHWc); the peak is the best of them. */

@@ -12,7 +12,8 @@
  *
  *   npm run bench:overhead -- [--rounds 10] [--chunk 50] [--threads 1] [--model conv-s]
  */
-import { getPreset, performanceClock, runProtocol, type ProtocolSettings } from '../src/profiles/protocol.js';
+import { type ProtocolSettings } from '../src/core/protocol-run.js';
+import { getPreset, performanceClock, runProtocol } from '../src/profiles/protocol.js';
 import { arg, hostLine, median, pct } from './common.js';
 import { warmOrtCpuSession } from './ort-session.js';
 

@@ -4,10 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { seededInput } from '../src/models/weights.js';
-import type { OrtModuleLike } from '../src/runners/ort-common.js';
-import { createOrtCpuRunner, ortCpuSessionOptions } from '../src/runners/ort-cpu.js';
+import type { OrtModuleLike } from '../src/runners/ort/common.js';
+import { createOrtCpuRunner, ortCpuSessionOptions } from '../src/runners/ort/cpu.js';
 import { prepareWorkload } from '../src/runners/prepare.js';
-import type { PreparedWorkload, TargetSettings } from '../src/runners/types.js';
+import type { TargetSettings } from '../src/core/target.js';
+import type { PreparedWorkload } from '../src/core/workload-file.js';
 
 /** A warmed session: `run` is one inference, the call the ort-cpu runner times. */
 export interface WarmOrtCpuSession {

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * Bundles the browser-page code of the browser targets into dist/page/ with esbuild. What to bundle comes from
- * the page table src/runners/browser/page/pages.json (the page server reads the same file for its mounts):
- * each entry's `entry` becomes dist/page/<name>.js, built only when its `package` is installed. Runtimes
+ * the runtime folders: each src/runners/<runtime>/page.json (the page server reads the same files for its
+ * mounts) makes that folder's page-entry.ts into dist/page/<name>.js, built only when its `package` is installed. Runtimes
  * themselves (ORT's .mjs/.wasm, TFLite's and LiteRT's .wasm) are served at run time, not bundled, except what
  * an entry imports (tfjs-core + cpu + tfjs-tflite for the tflite page).
  *
@@ -14,18 +14,21 @@
  * Usage: node scripts/build-page.mjs   (part of `npm run build`)
  */
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'dist', 'page');
-const pageSrc = join(root, 'src', 'runners', 'browser', 'page');
+const runnersSrc = join(root, 'src', 'runners');
 
-const table = JSON.parse(readFileSync(join(pageSrc, 'pages.json'), 'utf8'));
+const pageFiles = readdirSync(runnersSrc)
+  .map((d) => join('src', 'runners', d, 'page.json'))
+  .filter((f) => existsSync(join(root, f)));
+const table = pageFiles.map((f) => ({ ...JSON.parse(readFileSync(join(root, f), 'utf8')), entry: join(dirname(join(root, f)), 'page-entry.ts') }));
 const installed = (pkg) => existsSync(join(root, 'node_modules', ...pkg.split('/'), 'package.json'));
-const bundles = table.bundles.filter((b) => installed(b.package) && existsSync(join(pageSrc, b.entry)));
-const entries = bundles.map((b) => ({ in: join(pageSrc, b.entry), out: b.name }));
+const bundles = table.filter((b) => installed(b.package) && existsSync(b.entry));
+const entries = bundles.map((b) => ({ in: b.entry, out: b.name }));
 const alias = {};
 for (const b of bundles) {
   for (const [mod, file] of Object.entries(b.alias ?? {})) alias[mod] = join(root, 'node_modules', ...b.package.split('/'), file);
@@ -55,10 +58,7 @@ const inputs = Object.keys(result.metafile.inputs)
   .map((p) => relative(root, join(process.cwd(), p)).split('\\').join('/'));
 writeFileSync(
   join(outDir, 'build-info.json'),
-  JSON.stringify(
-    { builtAt: started, entries: entries.map((e) => `${e.out}.js`), inputs: [...new Set([...inputs, 'src/runners/browser/page/pages.json'])].sort() },
-    null,
-    1,
-  ) + '\n',
+  JSON.stringify({ builtAt: started, entries: entries.map((e) => `${e.out}.js`), inputs: [...new Set([...inputs, ...pageFiles])].sort() }, null, 1) +
+    '\n',
 );
 console.log(`page bundle: ${entries.map((e) => `dist/page/${e.out}.js`).join(', ')} (${Date.now() - started} ms)`);

@@ -2,7 +2,7 @@
  * What the engine tells its caller while a plan runs. The CLI renders these (a progress bar with an ETA on
  * a terminal, plain lines otherwise); a LUT builder or a test consumes them directly.
  */
-import type { NoiseFloor } from './noise-floor.js';
+import type { NoiseFloor } from '../core/noise-floor.js';
 import type { ErrorRecord, MeasurementRecord, SessionRecord, SkippedRecord } from '../results/schema.js';
 import type { Job, PlannedDevice } from './plan.js';
 

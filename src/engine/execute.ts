@@ -30,16 +30,18 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { ProtocolHooks } from '../profiles/protocol.js';
+import type { ProtocolHooks } from '../core/protocol-run.js';
 import { errorRecord, measurementRecord, sessionRecord, skippedRecord, type RecordScope } from '../results/records.js';
 import type { ErrorRecord, ManifestRecord, MeasurementRecord, SessionRecord, SkippedRecord } from '../results/schema.js';
 import { buildManifest, RunWriter } from '../results/writer.js';
 import { ensureCacheDir } from '../models/export/cache.js';
 import { prepareWorkload } from '../runners/prepare.js';
 import { detectTargets, disposeRunners } from '../runners/registry.js';
-import type { PreparedWorkload, RunContext, Target } from '../runners/types.js';
+import type { RunContext, Target } from '../core/target.js';
+import type { PreparedWorkload } from '../core/workload-file.js';
 import type { EngineEvent, ExecuteResult } from './events.js';
-import { REFERENCE_WORKLOAD, startNoiseFloor, timeReference, type NoiseFloor, type ReferenceRunner } from './noise-floor.js';
+import { type NoiseFloor } from '../core/noise-floor.js';
+import { REFERENCE_WORKLOAD, startNoiseFloor, timeReference, type ReferenceRunner } from './noise-floor.js';
 import type { Job, Plan } from './plan.js';
 
 /** A target of the plan cannot run on its device and the caller asked to fail rather than skip. */

@@ -14,7 +14,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import { computeStats } from '../profiles/stats.js';
-import { processTreeCpuMs, startLoadProbe, type LoadWindow } from '../runners/host-load.js';
+import { processTreeCpuMs, startLoadProbe } from '../core/host-load.js';
+import type { NoiseFloor, ReferenceTiming } from '../core/noise-floor.js';
 
 /** Name of the reference workload (recorded; change it when the kernel or the way it is timed changes). */
 export const REFERENCE_WORKLOAD = 'js-matmul-48-f64-worker';
@@ -24,29 +25,6 @@ export const REFERENCE_SCHEDULE = { warmupMs: 300, sampleMs: 700, minSamples: 30
 
 /** The relative half-width of the CI of the median below which a timing counts as converged. */
 const REFERENCE_TARGET = 0.01;
-
-/** One timing of the reference. */
-export interface ReferenceTiming {
-  at: string;
-  medianMs: number;
-  ciLo: number | null;
-  ciHi: number | null;
-  cv: number;
-  n: number;
-  converged: boolean;
-  stopReason: string;
-}
-
-/** What a run records (manifest `noiseFloor`). */
-export interface NoiseFloor {
-  workload: string;
-  start: ReferenceTiming;
-  end?: ReferenceTiming;
-  /** (end - start) / start of the medians; absent until the run ends. */
-  driftRel?: number;
-  /** host load over the run (start of the first reference to the end of the last). */
-  hostLoad?: Pick<LoadWindow, 'otherLoad' | 'stealShare' | 'iowaitShare' | 'source' | 'elapsedMs'>;
-}
 
 /** A reference run: returns the timing (the engine calls it at both ends; tests pass a fake). */
 export type ReferenceRunner = (signal: AbortSignal) => Promise<ReferenceTiming>;

@@ -11,11 +11,13 @@ import { InputError } from '../errors.js';
 import { FORMAT_DTYPES, type ExportDtype } from '../models/export/cache.js';
 import { resolveWorkload } from '../models/workload.js';
 import type { DeviceProfile } from '../profiles/device.js';
-import { getPreset, type PresetName, type ProtocolSettings } from '../profiles/protocol.js';
+import { type ProtocolSettings } from '../core/protocol-run.js';
+import { getPreset, type PresetName } from '../profiles/protocol.js';
 import { measurementKey } from '../results/schema.js';
 import { getRunner } from '../runners/registry.js';
-import type { SummaryLayout } from '../report/summary.js';
-import type { DeviceConnection, ModelFormat, Runner, Target, TargetSettings } from '../runners/types.js';
+import type { SummaryLayout } from '../core/summary-layout.js';
+import type { DeviceConnection, ModelFormat, Target, TargetSettings } from '../core/target.js';
+import type { Runner } from '../runners/types.js';
 
 /** Upper bound of --sessions. */
 export const MAX_SESSIONS = 50;

@@ -28,7 +28,7 @@ import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { devicesDir } from '../paths.js';
 import { DEVICE_COLUMNS } from '../models/published.js';
-import type { DeviceConnection } from '../runners/types.js';
+import type { DeviceConnection } from '../core/target.js';
 
 export const DEVICE_SCHEMA_VERSION = 1;
 

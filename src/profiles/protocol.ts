@@ -34,47 +34,13 @@
  */
 import { InputError } from '../errors.js';
 import { medianSorted } from '../util/median.js';
-import { trendTest, type TrendTest } from './steady-state.js';
+import type { MedianCi, ProtocolHooks, ProtocolRun, ProtocolSettings, StopReason } from '../core/protocol-run.js';
+import { trendTest } from './steady-state.js';
 
 export { medianSorted };
 
 /** Names of the built-in presets. */
 export type PresetName = 'quick' | 'default' | 'rigorous';
-
-/** Everything that decides how long and how often to measure. Validated by `validateProtocol`. */
-export interface ProtocolSettings {
-  /** preset name, or '<preset>+custom' after overrides. */
-  name: string;
-  /** independent sessions per measurement (each its own session creation, warm-up and samples). */
-  sessions: number;
-  /** warm-up lasts at least this many single calls ... */
-  warmupMinIterations: number;
-  /** ... and at least this much time (ms) ... */
-  warmupMinMs: number;
-  /** ... and until the last `warmupWindow` calls show no trend ... */
-  warmupWindow: number;
-  /** ... but at most this long (ms): then the session goes on with `warmupSteady: false`. */
-  warmupMaxMs: number;
-  /** pilot: at least this many samples before the sample size is planned. */
-  minSamples: number;
-  /** pilot: at least this much sampling time (ms) before the sample size is planned. */
-  minTimeMs: number;
-  /** hard cap on samples per session. */
-  maxSamples: number;
-  /** hard cap on sampling time per session (ms). */
-  maxTimeMs: number;
-  /**
-   * convergence target: the CI of the median must lie within median x (1 +- targetRelHalfWidth), and
-   * sessions must agree within it. 0.01 = "median +- 1%".
-   */
-  targetRelHalfWidth: number;
-  /** confidence level of the CIs of the median (0.95). */
-  confidence: number;
-  /** batch calls when one call < factor x timer resolution (1000: quantisation error <= 0.1% per sample). */
-  batchResolutionFactor: number;
-  /** upper bound on calls per sample. */
-  maxBatch: number;
-}
 
 /** Mann-Kendall level of the warm-up's steady-state test (stricter about calling a series steady). */
 export const WARMUP_TREND_ALPHA = 0.05;
@@ -209,75 +175,6 @@ export function performanceClock(): Clock {
   const perf = (globalThis as { performance?: { now(): number } }).performance;
   if (!perf) throw new ProtocolError('performance.now() is not available in this runtime');
   return { name: 'performance.now', now: () => perf.now() };
-}
-
-/**
- * The verdict of a session: 'converged' (CI within target, no trend), else why not: 'trend' (the samples
- * drift), 'ci-too-wide' (the planned n was reached but the CI is still wider than the target),
- * 'max-samples' / 'max-time' (a cap stopped sampling before the planned n), 'aborted'.
- */
-export type StopReason = 'converged' | 'trend' | 'ci-too-wide' | 'max-samples' | 'max-time' | 'aborted';
-
-/** Progress callbacks; all optional and cheap (called at most once per sample). */
-export interface ProtocolHooks {
-  /** phase changes: 'cold' -> 'resolution' -> 'warmup' -> 'sampling' -> 'done'. */
-  onPhase?(phase: 'cold' | 'resolution' | 'warmup' | 'sampling' | 'done'): void;
-  /** after each recorded sample. `relHalfWidth` is the last computed CI half-width (Infinity before). */
-  onSample?(n: number, elapsedMs: number, relHalfWidth: number): void;
-  /** polled between samples; when true the loop stops with stopReason 'aborted'. */
-  shouldAbort?(): boolean;
-}
-
-/** The distribution-free CI of the median, with the relative half-width of the module comment. */
-export interface MedianCi {
-  lo: number;
-  hi: number;
-  median: number;
-  /** max(median - lo, hi - median) / median. */
-  relHalfWidth: number;
-  confidence: number;
-}
-
-/** What one session returns: raw data plus how and why it stopped. */
-export interface ProtocolRun {
-  /** the settings used (validated copy). */
-  settings: ProtocolSettings;
-  clock: string;
-  /** the clock's granularity (or its stated resolution), ms. */
-  timerResolutionMs: number;
-  /** whether the resolution was measured (true) or stated by the clock (false). */
-  timerResolutionMeasured: boolean;
-  /** mean cost of one clock read, ms. */
-  timerReadCostMs: number;
-  /** the first call, ms (after whatever setup the caller did; the runner records session creation apart). */
-  coldMs: number;
-  /** warm-up calls, ms each, in order. */
-  warmupMs: number[];
-  /** whether warm-up ended steady (false: it hit `warmupMaxMs` still trending). */
-  warmupSteady: boolean;
-  /** calls per sample (1 = no batching). */
-  batchSize: number;
-  /** the pilot's samples (ms per call), kept apart like warm-up: they only set the second stage's size. */
-  pilotMs: number[];
-  /**
-   * the samples (ms per call, elapsed of a batch / batchSize), in the order taken: the second stage when
-   * it ran to its planned size, else (a cap or an abort cut sampling short) every sample taken.
-   */
-  samplesMs: number[];
-  /** the second stage's planned size (= samplesMs.length when sampling was cut short). */
-  plannedSamples: number;
-  converged: boolean;
-  stopReason: StopReason;
-  /** the distribution-free CI of the median of all samples (null when n is too small for any CI). */
-  medianCi: MedianCi | null;
-  /** trend test on the samples (steady-state.ts). */
-  trend: TrendTest;
-  /** wall time of the sampling phase, ms. */
-  samplingMs: number;
-  /** wall time of the whole protocol (cold + resolution + warm-up + sampling), ms. */
-  totalMs: number;
-  /** calls of fn in total (cold + warm-up + samples x batch). */
-  totalCalls: number;
 }
 
 /**

@@ -26,7 +26,8 @@
 import { mulberry32 } from '../util/random.js';
 import { gammaln, mean as ssMean, quantileSorted, sampleStandardDeviation } from 'simple-statistics';
 import { normalQuantile } from './steady-state.js';
-import { medianCiRanks, relHalfWidth, type ProtocolRun } from './protocol.js';
+import { type ProtocolRun } from '../core/protocol-run.js';
+import { medianCiRanks, relHalfWidth } from './protocol.js';
 
 /** Name of the percentile definition, stored with every stats block. */
 export const PERCENTILE_DEFINITION = 'hyndman-fan-type7-linear';

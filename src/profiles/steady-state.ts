@@ -1,7 +1,7 @@
 /**
  * Trend tests for a series of timings: is it still changing (warm-up not over, host drifting) or steady?
  *
- * No imports at all: the browser page bundles this with protocol.ts.
+ * No runtime imports (one type from src/core): the browser page bundles this with protocol.ts.
  *
  * The test (used for warm-up and on every session's samples), both conditions together:
  *  1. Mann-Kendall: S = sum over pairs i < j of sign(x_j - x_i); under "no trend" (independent, identically
@@ -15,20 +15,7 @@
  *     that moves the median by less than the convergence target does not change the answer.
  */
 
-/** Result of a trend test. */
-export interface TrendTest {
-  n: number;
-  /** Mann-Kendall S. */
-  s: number;
-  /** z with continuity correction (0 when Var S = 0). */
-  z: number;
-  /** two-sided p-value. */
-  p: number;
-  /** (median second half - median first half) / median of all; 0 for n < 2. */
-  drift: number;
-  /** p < alpha and |drift| >= minDrift. */
-  trending: boolean;
-}
+import type { TrendTest } from '../core/protocol-run.js';
 
 /**
  * Standard normal CDF Phi(x) through erfc (Chebyshev fit of Numerical Recipes' erfcc, relative error

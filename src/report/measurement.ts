@@ -3,7 +3,7 @@
  * skipped or failed pair (one line). Every figure printed here is measured; published or simulated figures
  * are rendered elsewhere with their label.
  */
-import type { NoiseFloor } from '../engine/noise-floor.js';
+import type { NoiseFloor } from '../core/noise-floor.js';
 import type { ErrorRecord, MeasurementRecord, SessionRecord, SkippedRecord } from '../results/schema.js';
 import { median } from '../util/median.js';
 import { PERCENTILE_MIN_N, SESSIONS_DISAGREE } from '../profiles/stats.js';

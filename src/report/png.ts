@@ -1,7 +1,8 @@
 /**
  * Renders the dashboard's charts to PNG in headless Chromium: the built dashboard is opened from file://
  * and each chart is read back from its canvas (with its title drawn in), so the PNGs come from the same chart
- * code as the page. Chromium: --chromium PATH, $MNV4_BENCH_CHROMIUM, or PATH (see src/runners/browser/launcher.ts).
+ * code as the page. The caller finds Chromium (the CLI: --chromium PATH, $MNV4_BENCH_CHROMIUM, or PATH; see
+ * `resolveChromium` in src/runners/browser/launcher.ts) and passes its path, so the report needs no runner code.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { withFsErrorsSync } from '../util/fs-errors.js';
@@ -9,7 +10,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'puppeteer-core';
-import { BrowserUnavailableError, findChromium } from '../runners/browser/launcher.js';
 
 /** Dashboard sections, in tab order. */
 export const SECTIONS = ['overview', 'pareto', 'models', 'blocks', 'ops', 'lut', 'compare'] as const;
@@ -36,15 +36,12 @@ export interface OpenedDashboard {
 /** Launches Chromium and opens `index` (a dashboard index.html) from file://. */
 export async function openDashboard(
   index: string,
-  opts: { chromium?: string; width?: number; height?: number; scale?: number } = {},
+  opts: { chromiumPath: string; width?: number; height?: number; scale?: number },
 ): Promise<OpenedDashboard> {
-  const found = findChromium(opts.chromium);
-  if (!found.ok) throw new BrowserUnavailableError(found.reason);
-  const loc = found.location;
   const { default: puppeteer } = await import('puppeteer-core');
   const userDataDir = mkdtempSync(path.join(tmpdir(), 'mnv4-dash-chromium-'));
   const browser = await puppeteer.launch({
-    executablePath: loc.path,
+    executablePath: opts.chromiumPath,
     headless: true,
     args: [...FLAGS, `--user-data-dir=${userDataDir}`],
     defaultViewport: { width: opts.width ?? 1400, height: opts.height ?? 900, deviceScaleFactor: opts.scale ?? 1 },
@@ -88,9 +85,9 @@ export function pngFileName(id: string, title: string): string {
  * Writes every chart of the dashboard at `index` as a PNG into `outDir` (2x pixel density, white
  * background); returns the files written. Throws when the page reports an error.
  */
-export async function renderPngs(index: string, outDir: string, opts: { chromium?: string } = {}): Promise<string[]> {
+export async function renderPngs(index: string, outDir: string, opts: { chromiumPath: string }): Promise<string[]> {
   withFsErrorsSync(outDir, { doing: 'create the PNG folder', expect: 'directory', flag: '--png' }, () => mkdirSync(outDir, { recursive: true }));
-  const d = await openDashboard(index, { chromium: opts.chromium, scale: 2 });
+  const d = await openDashboard(index, { chromiumPath: opts.chromiumPath, scale: 2 });
   const written: string[] = [];
   try {
     for (const section of SECTIONS) {

@@ -168,7 +168,7 @@ export function bootstrapRelativeChange(a: readonly number[], b: readonly number
  * - half-width per side = sqrt(within^2 + between^2).
  * A plain percentile bootstrap over 3 vs 3 sessions treats the spread of the session medians as known: on a
  * simulated steady host its 95% CI held 0 in only 82-88% of pairs when the sessions differed by more than their
- * own noise; this one keeps its nominal coverage (tests/report-analysis.test.ts; it errs wide: resampling
+ * own noise; this one keeps its nominal coverage (tests/unit/report/report-analysis.test.ts; it errs wide: resampling
  * samples inside resampled sessions counts the within-session noise twice). Seeded, deterministic.
  */
 export function hierarchicalBootstrapChange(

@@ -8,31 +8,11 @@
  */
 import { DEVICE_COLUMNS, publishedLatency, type DeviceColumn, type PublishedCell } from '../models/published.js';
 import { measurementKey, type LineRecord, type MeasurementRecord } from '../results/schema.js';
-import type { Target } from '../runners/types.js';
+import type { SummaryColumn, SummaryLayout, SummaryRow } from '../core/summary-layout.js';
+import type { Target } from '../core/target.js';
+
 import { notConvergedCodes, onSoftwareAdapter, settingsText } from './measurement.js';
 import { fmt, textTable, type Column } from './table.js';
-
-export interface SummaryColumn {
-  label: string;
-  target: Target;
-  dtype: string;
-  /** the paper's Table 6 column this target corresponds to, if any. */
-  publishedColumn?: string;
-}
-
-export interface SummaryRow {
-  workloadId: string;
-  /** set for whole models (published figures apply only at the native resolution). */
-  model?: { id: string; resolution: number; nativeResolution: number };
-}
-
-export interface SummaryLayout {
-  deviceId: string;
-  columns: SummaryColumn[];
-  rows: SummaryRow[];
-  /** keys of the pairs that were meant to be measured; others are blank cells (default: every row x column). */
-  planned?: ReadonlySet<string>;
-}
 
 export type SummaryCell =
   | {

@@ -1,5 +1,5 @@
 /** The `targets` table: every target, whether it can run on the device (the reason when not), its settings. */
-import type { TargetStatus } from '../runners/registry.js';
+import type { TargetStatus } from '../core/target.js';
 import { textTable } from './table.js';
 
 function settingsText(t: TargetStatus): string {

@@ -7,7 +7,9 @@
 import { graphCost } from '../models/cost.js';
 import { sampleStandardDeviation } from 'simple-statistics';
 import { computeStats, statsWarnings, summariseSessions, type SampleStats } from '../profiles/stats.js';
-import type { ExternalTiming, MeasurementResult, PreparedWorkload, Target } from '../runners/types.js';
+import type { ExternalTiming, MeasurementResult } from '../core/measurement.js';
+import type { Target } from '../core/target.js';
+import type { PreparedWorkload } from '../core/workload-file.js';
 import { median } from '../util/median.js';
 import {
   measurementKey,

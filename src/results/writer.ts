@@ -19,8 +19,8 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { packageVersion } from '../paths.js';
-import type { ProtocolSettings } from '../profiles/protocol.js';
-import type { DeviceConnection, Target } from '../runners/types.js';
+import type { ProtocolSettings } from '../core/protocol-run.js';
+import type { DeviceConnection, Target } from '../core/target.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { withFsErrors } from '../util/fs-errors.js';
 import { appendJsonlLines } from './jsonl.js';

@@ -1,7 +1,7 @@
 /**
  * The browser runners (ort-webgpu, ort-wasm-browser, tflite-wasm, litert-wasm, litert-webgpu). Adding a browser
- * runtime: its page entry (src/runners/browser/page/<name>-entry.ts) and one line in page/pages.json, its runner
- * file made with `defineBrowserRunner` (src/runners/browser/runner.ts), and one line in this array;
+ * runtime is one folder src/runners/<runtime>/ (page.json, page-entry.ts, page-api.ts, browser-steps.ts and its
+ * runner file made with `defineBrowserRunner`, src/runners/browser/runner.ts) and one line in this array;
  * src/runners/registry.ts lists these targets after the Node ones. Factories must be cheap (no browser launch,
  * no heavy imports at call time).
  *
@@ -11,10 +11,10 @@
  * server on 127.0.0.1 (src/runners/browser/server.ts).
  */
 import { chromiumConfig, closeBrowser, configureChromium, findChromium, type BrowserConfig } from './browser/launcher.js';
-import { createLitertWasmRunner, createLitertWebgpuRunner } from './litert.js';
-import { createOrtWasmBrowserRunner } from './ort-wasm-browser.js';
-import { createOrtWebgpuRunner } from './ort-webgpu.js';
-import { createTfliteWasmRunner } from './tflite-wasm.js';
+import { createLitertWasmRunner, createLitertWebgpuRunner } from './litert/runners.js';
+import { createOrtWasmBrowserRunner } from './ort/wasm-browser.js';
+import { createOrtWebgpuRunner } from './ort/webgpu.js';
+import { createTfliteWasmRunner } from './tflite/wasm.js';
 import type { RunnerFactory } from './types.js';
 
 export const BROWSER_RUNNERS: RunnerFactory[] = [

@@ -6,24 +6,22 @@
  * never-throwing detect, and an idempotent dispose.
  */
 import { existsSync } from 'node:fs';
-import type { ProtocolSettings } from '../profiles/protocol.js';
+import type { ProtocolSettings } from '../core/protocol-run.js';
 import { measureSession, type RunnerSteps } from './measurement.js';
+import { type MeasurementResult } from '../core/measurement.js';
 import {
   connectionMismatch,
   resolveSettingsFromSpecs,
-  RunnerUnavailableError,
   type Availability,
   type DeviceConnection,
-  type MeasureOptions,
-  type MeasurementResult,
   type ModelFormat,
-  type PreparedWorkload,
   type RunContext,
-  type Runner,
   type SettingSpec,
   type Target,
   type TargetSettings,
-} from './types.js';
+} from '../core/target.js';
+import { type PreparedWorkload } from '../core/workload-file.js';
+import { RunnerUnavailableError, type MeasureOptions, type Runner } from './types.js';
 
 /** What a runner file states and provides. */
 export interface RunnerDefinition {

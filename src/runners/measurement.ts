@@ -21,19 +21,13 @@
  * same sequence with `ExternalSessionSteps`: steps 2 and 3 are one `run` of the tool, which creates its own
  * session, warms up and times; the result carries `external` instead of `protocol`.
  */
-import { performanceClock, runProtocol, type ProtocolHooks, type ProtocolRun, type ProtocolSettings } from '../profiles/protocol.js';
-import { startLoadProbe } from './host-load.js';
-import type {
-  ColdStart,
-  ExecutedBackend,
-  ExternalTiming,
-  MeasureOptions,
-  MeasurementResult,
-  OpProfile,
-  PreparedWorkload,
-  RunContext,
-  Target,
-} from './types.js';
+import { type ProtocolHooks, type ProtocolRun, type ProtocolSettings } from '../core/protocol-run.js';
+import { performanceClock, runProtocol } from '../profiles/protocol.js';
+import { startLoadProbe } from '../core/host-load.js';
+import type { ColdStart, ExecutedBackend, ExternalTiming, MeasurementResult, OpProfile } from '../core/measurement.js';
+import type { RunContext, Target } from '../core/target.js';
+import type { PreparedWorkload } from '../core/workload-file.js';
+import type { MeasureOptions } from './types.js';
 
 /** What the timed load reports. */
 export interface LoadReport {

@@ -3,7 +3,7 @@
  * (graph order), with an honest 'unattributed' bucket for nodes no block claims.
  */
 import type { Graph } from '../models/graph.js';
-import type { BlockTiming, NodeTiming } from './types.js';
+import type { BlockTiming, NodeTiming } from '../core/measurement.js';
 
 /** Node times summed per block, plus what could not be attributed. */
 export interface BlockBreakdown {

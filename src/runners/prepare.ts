@@ -5,7 +5,8 @@
 import type { ExportDtype } from '../models/export/cache.js';
 import { getExport } from '../models/export/cache.js';
 import { resolveWorkload, type ResolvedWorkload } from '../models/workload.js';
-import type { ModelFormat, PreparedWorkload } from './types.js';
+import type { ModelFormat } from '../core/target.js';
+import type { PreparedWorkload } from '../core/workload-file.js';
 
 /** What file to run. */
 export interface PrepareOptions {

@@ -20,23 +20,15 @@ import { packageRoot } from '../paths.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { installedVersion } from '../util/packages.js';
 import { BROWSER_RUNNERS, browserTargetsFingerprint, shutdownBrowserTargets } from './browser-runners.js';
-import { createAndroidCpuRunner } from './android-cpu.js';
-import { createAndroidGpuRunner } from './android-gpu.js';
-import { createAndroidNnapiRunner } from './android-nnapi.js';
+import { createAndroidCpuRunner } from './android/cpu.js';
+import { createAndroidGpuRunner } from './android/gpu.js';
+import { createAndroidNnapiRunner } from './android/nnapi.js';
 import { installChromeBridge } from './android/chrome-bridge.js';
-import { createOrtCpuRunner } from './ort-cpu.js';
-import { createOrtWasmRunner } from './ort-wasm.js';
+import { createOrtCpuRunner } from './ort/cpu.js';
+import { createOrtWasmRunner } from './ort/wasm.js';
 import { InputError } from '../errors.js';
-import {
-  connectionMismatch,
-  localContext,
-  type Availability,
-  type ModelFormat,
-  type RunContext,
-  type Runner,
-  type RunnerFactory,
-  type SettingSpec,
-} from './types.js';
+import { connectionMismatch, localContext, type Availability, type TargetStatus, type RunContext } from '../core/target.js';
+import { type Runner, type RunnerFactory } from './types.js';
 
 /** Runners that run inside this Node process. */
 export const NODE_RUNNERS: readonly RunnerFactory[] = [createOrtCpuRunner, createOrtWasmRunner];
@@ -111,21 +103,6 @@ export function getRunner(id: string): Runner {
   const r = listRunners().find((x) => x.id === id);
   if (!r) throw new UnknownTargetError(`unknown target '${id}'; known targets: ${targetIds().join(', ')} (see 'mnv4-bench targets')`);
   return r;
-}
-
-/** A target's description and availability. */
-export interface TargetStatus {
-  id: string;
-  runtime: string;
-  backend: string;
-  describe: string;
-  formats: readonly ModelFormat[];
-  settings: readonly SettingSpec[];
-  availability: Availability;
-  /** ISO time of the check. */
-  checkedAt: string;
-  /** whether the availability came from the cache (memory or disk). */
-  cached: boolean;
 }
 
 /** Options of detectTargets. */

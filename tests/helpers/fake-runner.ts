@@ -8,23 +8,21 @@
  */
 import { graphCost } from '../../src/models/cost.js';
 import { resolveWorkload } from '../../src/models/workload.js';
-import { runProtocol, type Clock, type ProtocolSettings } from '../../src/profiles/protocol.js';
+import { type ProtocolSettings } from '../../src/core/protocol-run.js';
+import { runProtocol, type Clock } from '../../src/profiles/protocol.js';
 import { preparedFrom } from '../../src/runners/prepare.js';
 import { registerTestRunner } from '../../src/runners/registry.js';
+import { type MeasurementResult, checkBackendShare, type ExecutedBackend } from '../../src/core/measurement.js';
 import {
   resolveSettingsFromSpecs,
   type Availability,
   type DeviceConnection,
-  type MeasureOptions,
-  type MeasurementResult,
-  checkBackendShare,
-  type ExecutedBackend,
-  type PreparedWorkload,
   type RunContext,
-  type Runner,
   type SettingSpec,
   type TargetSettings,
-} from '../../src/runners/types.js';
+} from '../../src/core/target.js';
+import { type PreparedWorkload } from '../../src/core/workload-file.js';
+import { type MeasureOptions, type Runner } from '../../src/runners/types.js';
 import { mulberry32 } from '../../src/util/random.js';
 import type { Job } from '../../src/engine/plan.js';
 

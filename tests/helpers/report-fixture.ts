@@ -9,7 +9,8 @@ import { resolveWorkload } from '../../src/models/workload.js';
 import { loadDevice } from '../../src/profiles/device.js';
 import { simulateDevice } from '../../src/report/simulation.js';
 import { getRunner } from '../../src/runners/registry.js';
-import { getPreset, type ProtocolRun } from '../../src/profiles/protocol.js';
+import { type ProtocolRun } from '../../src/core/protocol-run.js';
+import { getPreset } from '../../src/profiles/protocol.js';
 import { errorRecord, measurementRecord, sessionRecord, skippedRecord } from '../../src/results/records.js';
 import {
   ManifestSchema,
@@ -20,7 +21,9 @@ import {
   type SessionRecord,
 } from '../../src/results/schema.js';
 import { RunWriter } from '../../src/results/writer.js';
-import type { MeasurementResult, OpProfile, PreparedWorkload, Target } from '../../src/runners/types.js';
+import type { MeasurementResult, OpProfile } from '../../src/core/measurement.js';
+import type { Target } from '../../src/core/target.js';
+import type { PreparedWorkload } from '../../src/core/workload-file.js';
 import { mulberry32 } from '../../src/util/random.js';
 
 export const XSS = '<img src=x onerror=alert(1)>';

@@ -1,9 +1,11 @@
 /** Synthetic but schema-complete results for schema / writer tests (no runtime involved). */
 import { resolveWorkload } from '../../src/models/workload.js';
-import { getPreset, type ProtocolRun } from '../../src/profiles/protocol.js';
+import { type ProtocolRun } from '../../src/core/protocol-run.js';
+import { getPreset } from '../../src/profiles/protocol.js';
 import { measurementRecord, sessionRecord } from '../../src/results/records.js';
 import type { MeasurementRecord } from '../../src/results/schema.js';
-import type { MeasurementResult, PreparedWorkload } from '../../src/runners/types.js';
+import type { MeasurementResult } from '../../src/core/measurement.js';
+import type { PreparedWorkload } from '../../src/core/workload-file.js';
 
 export function fakeWorkload(text = 'conv-s/b03'): PreparedWorkload {
   const r = resolveWorkload(text);

@@ -14,7 +14,7 @@ import type { Command } from 'commander';
 import type { ExecuteResult } from '../../engine/events.js';
 import { planBench } from '../../engine/plan.js';
 import type { ExportDtype } from '../../models/export/cache.js';
-import type { ModelFormat, TargetSettings } from '../../runners/types.js';
+import type { ModelFormat, TargetSettings } from '../../core/target.js';
 import { parseChoice, parseIntFlag, UsageError } from '../errors.js';
 import { executeForCommand, throwUnlessComplete } from '../execute-plan.js';
 import type { CliContext } from '../io.js';

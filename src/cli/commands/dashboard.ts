@@ -14,6 +14,7 @@ import { loadRuns, resolveRunDirs } from '../../report/load.js';
 import { loadLutValidation } from '../../report/lut-validation.js';
 import { parseThreshold } from '../../report/compare.js';
 import { renderPngs } from '../../report/png.js';
+import { resolveChromium } from '../../runners/browser/launcher.js';
 import { UsageError } from '../errors.js';
 import type { CliContext, CliIO } from '../io.js';
 import { addOptions, collectWhole, listFlag, type SharedValues } from '../options.js';
@@ -93,7 +94,7 @@ export async function dashboardCommand(runs: string[], o: DashboardOptions, { io
   });
   io.out(`${describeBuild(build, loaded.runs.length)}\n`);
   if (o.png) {
-    const files = await renderPngs(build.index, o.png, { chromium: o.chromium });
+    const files = await renderPngs(build.index, o.png, { chromiumPath: resolveChromium(o.chromium).path });
     io.out(`png: ${files.length} charts in ${path.resolve(o.png)}\n`);
   }
   if (o.open) openInBrowser(build.index, io);

@@ -23,7 +23,8 @@ import { measureAndBuild, measureAndValidate, measureArchs, type LutExecution } 
 import { compileTable, predictGraph, predictLatency, type Prediction } from '../../lut/predict.js';
 import { METHOD_IDS, targetText, type LutTable, type MethodId } from '../../lut/schema.js';
 import { searchFrontier, type SearchResult } from '../../lut/search.js';
-import { compareSimulated, formatSimCompare } from '../../lut/sim-compare.js';
+import { compareSimulated } from '../../lut/sim-compare.js';
+import { formatSimCompare } from '../../report/lut-sim-compare.js';
 import { assertMeasuredTable, buildSimulatedTable } from '../../lut/simulate.js';
 import { readTableFile, writeTableFile, type ValidationReport } from '../../lut/validate.js';
 import { defaultResultsDir } from '../../paths.js';

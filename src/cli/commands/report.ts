@@ -15,6 +15,7 @@ import { buildDashboard } from '../../report/dashboard.js';
 import { loadRunsOrFail, resolveRunDirs } from '../../report/load.js';
 import { loadLutValidation } from '../../report/lut-validation.js';
 import { renderPngs } from '../../report/png.js';
+import { resolveChromium } from '../../runners/browser/launcher.js';
 import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../report/report-format.js';
 import { parseChoice } from '../errors.js';
 import type { CliContext } from '../io.js';
@@ -49,7 +50,7 @@ export async function reportCommand(runs: string[], o: ReportOptions, { io }: Pi
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'mnv4-report-'));
     try {
       const build = buildDashboard(loaded, tmp, { lut, simulations });
-      const files = await renderPngs(build.index, o.png, { chromium: o.chromium });
+      const files = await renderPngs(build.index, o.png, { chromiumPath: resolveChromium(o.chromium).path });
       io.err(`png: ${files.length} charts in ${path.resolve(o.png)}\n`);
     } finally {
       rmSync(tmp, { recursive: true, force: true });

@@ -35,7 +35,7 @@
  *
  * Times stay in the tool's unit (microseconds) in the parsed record; `toExternalTiming` converts to ms.
  */
-import type { ExternalTiming } from '../types.js';
+import type { ExternalTiming } from '../../core/measurement.js';
 
 /** One `Stat<int64_t>` line; microseconds. */
 export interface BenchmarkStat {

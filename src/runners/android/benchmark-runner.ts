@@ -21,23 +21,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { readTflite } from '../../models/export/tflite.js';
-import type { ProtocolSettings } from '../../profiles/protocol.js';
+import type { ProtocolSettings } from '../../core/protocol-run.js';
 import { defineRunner } from '../define.js';
 import type { ExternalSessionSteps } from '../measurement.js';
-import { buildTfliteProfile, delegateShare, parseTfliteOpProfile } from '../tflite-op-profile.js';
-import {
-  BackendMismatchError,
-  RunnerUnavailableError,
-  type Availability,
-  type ExecutedBackend,
-  type OpProfile,
-  type PreparedWorkload,
-  type RunContext,
-  type Runner,
-  type SettingSpec,
-  type Target,
-  type TargetSettings,
-} from '../types.js';
+import { buildTfliteProfile, delegateShare, parseTfliteOpProfile } from '../tflite/op-profile.js';
+import { BackendMismatchError, type ExecutedBackend, type OpProfile } from '../../core/measurement.js';
+import { type Availability, type RunContext, type SettingSpec, type Target, type TargetSettings } from '../../core/target.js';
+import { type PreparedWorkload } from '../../core/workload-file.js';
+import { RunnerUnavailableError, type Runner } from '../types.js';
 import type { AndroidDeviceFacts, ThermalReading } from './adb.js';
 import {
   delegationEvidence,

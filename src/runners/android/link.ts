@@ -6,7 +6,7 @@
  * Tests replace `transportFor` (the adb-client boundary) with a scripted stand-in; nothing else changes.
  */
 import { InputError } from '../../errors.js';
-import type { DeviceConnection } from '../types.js';
+import type { DeviceConnection } from '../../core/target.js';
 import {
   adbkitTransport,
   AdbUnavailableError,

@@ -12,9 +12,9 @@
  *  - availability (`basicBrowserAvailability` without a launch, `probeBrowser` with one) and the
  *    `MeasurementResult` context block.
  */
-import type { ProtocolHooks, ProtocolSettings } from '../../profiles/protocol.js';
-import { processTreeCpuMs, startLoadProbe, type LoadWindow } from '../host-load.js';
-import type { DeviceConnection } from '../types.js';
+import type { ProtocolHooks, ProtocolSettings } from '../../core/protocol-run.js';
+import { processTreeCpuMs, startLoadProbe, type LoadWindow } from '../../core/host-load.js';
+import type { DeviceConnection } from '../../core/target.js';
 import { packageDir } from '../../util/packages.js';
 import { acquireBrowser, type BrowserHandle, BrowserPage, chromiumConfig, findChromium } from './launcher.js';
 import type { Beat, MeasureRequest, MeasureResponse, PageEnv } from './page/api.js';

@@ -162,8 +162,8 @@ export function findChromium(
   };
 }
 
-/** Like findChromium but throws BrowserUnavailableError. */
-function resolveChromium(explicit?: string): ChromiumLocation {
+/** Like findChromium but throws BrowserUnavailableError (one line naming the install command). */
+export function resolveChromium(explicit?: string): ChromiumLocation {
   const r = findChromium(explicit ?? config.chromiumPath);
   if (!r.ok) throw new BrowserUnavailableError(r.reason);
   return r.location;

@@ -1,17 +1,20 @@
 /**
- * The page table (page/pages.json): one entry per browser runtime, naming its page bundle (built by
- * scripts/build-page.mjs from the same file) and the runtime files the page server mounts for it. Adding a
- * browser runtime = its page entry, one line here in pages.json, its runner file, one registry line.
+ * The page table: every browser runtime folder `src/runners/<runtime>/` that holds a `page.json` has a page,
+ * bundled from its `page-entry.ts` into dist/page/<name>.js by scripts/build-page.mjs (which scans the same
+ * files), with the runtime files the page server mounts for it. Adding a browser runtime is one folder (its
+ * page.json, page-entry.ts, page-api.ts, browser steps and runner file) and one line in
+ * src/runners/browser-runners.ts.
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { packageRoot } from '../../paths.js';
 import { packageDir } from '../../util/packages.js';
-import table from './page/pages.json' with { type: 'json' };
 
 /** One browser runtime's page bundle and served files. */
 export interface PageBundleSpec {
   /** bundle name: dist/page/<name>.js, and what runners open (`openBundlePage(name)`). */
   name: string;
-  /** entry file under src/runners/browser/page/. */
+  /** entry file, relative to the package root: src/runners/<runtime>/page-entry.ts. */
   entry: string;
   /** the npm package the bundle needs; without it the bundle is not built and its files not served. */
   package: string;
@@ -21,8 +24,21 @@ export interface PageBundleSpec {
   alias?: Record<string, string>;
 }
 
-/** Every page bundle, in table order. */
-export const PAGE_BUNDLES: readonly PageBundleSpec[] = table.bundles;
+/** The runtime folders' page.json files (read from the sources, which ship with the package). */
+function readPageTable(): PageBundleSpec[] {
+  const runners = join(packageRoot(), 'src', 'runners');
+  const out: PageBundleSpec[] = [];
+  for (const d of readdirSync(runners, { withFileTypes: true })) {
+    const file = join(runners, d.name, 'page.json');
+    if (!d.isDirectory() || !existsSync(file)) continue;
+    const spec = JSON.parse(readFileSync(file, 'utf8')) as Omit<PageBundleSpec, 'entry'>;
+    out.push({ name: spec.name, package: spec.package, files: spec.files, alias: spec.alias, entry: `src/runners/${d.name}/page-entry.ts` });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Every page bundle, by name. */
+export const PAGE_BUNDLES: readonly PageBundleSpec[] = readPageTable();
 
 /** Names of the page bundles. */
 export type PageBundle = string;
@@ -30,7 +46,7 @@ export type PageBundle = string;
 /** The spec of a bundle; throws for a name not in the table (a programming error). */
 export function pageBundle(name: PageBundle): PageBundleSpec {
   const b = PAGE_BUNDLES.find((x) => x.name === name);
-  if (!b) throw new Error(`no page bundle '${name}' in src/runners/browser/page/pages.json (known: ${PAGE_BUNDLES.map((x) => x.name).join(', ')})`);
+  if (!b) throw new Error(`no page bundle '${name}' in any src/runners/<runtime>/page.json (known: ${PAGE_BUNDLES.map((x) => x.name).join(', ')})`);
   return b;
 }
 

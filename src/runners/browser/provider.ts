@@ -13,7 +13,7 @@
  *    localabstract:chrome_devtools_remote`) and the page server's port to the device (`adb reverse`), then
  *    hands back the endpoint; from there it is the `devtools` case.
  */
-import type { DeviceConnection } from '../types.js';
+import type { DeviceConnection } from '../../core/target.js';
 import { findChromium, LAUNCH_LOCAL, type BrowserSpec } from './launcher.js';
 
 /** The adb side of Chrome on Android (implemented where adb lives). */

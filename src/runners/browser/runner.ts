@@ -13,7 +13,9 @@
 import { installedVersion } from '../../util/packages.js';
 import { defineRunner, type RunnerDefinition } from '../define.js';
 import type { SessionSteps } from '../measurement.js';
-import { RunnerUnavailableError, type Availability, type PreparedWorkload, type RunContext, type Runner, type Target } from '../types.js';
+import { type Availability, type RunContext, type Target } from '../../core/target.js';
+import { type PreparedWorkload } from '../../core/workload-file.js';
+import { RunnerUnavailableError, type Runner } from '../types.js';
 import {
   basicBrowserAvailability,
   browserContext,
@@ -35,7 +37,7 @@ export interface BrowserRunnerDefinition extends Omit<
 > {
   /** npm packages the target needs (its runtime; puppeteer-core is added). */
   packages: readonly string[];
-  /** the runtime's page bundle (page/pages.json). */
+  /** the runtime's page bundle (the `name` in src/runners/<runtime>/page.json). */
   bundle: PageBundle;
   /**
    * Optional extra availability check once the browser runs (e.g. a WebGPU adapter). Default: the browser

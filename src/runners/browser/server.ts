@@ -13,7 +13,7 @@
  *   /                       a blank isolated page (index.html of the page bundle)
  *   /page/<file>            the esbuild page bundle (dist/page, built by scripts/build-page.mjs)
  *   /ort/, /tflite-wasm/, /litert-wasm/...   each browser runtime's files, from the page table
- *                           (page/pages.json: `files.prefix` -> `<package>/<files.dir>`), when installed
+ *                           (src/runners/<runtime>/page.json: `files.prefix` -> `<package>/<files.dir>`), when installed
  *   /models/<sha256>.<ext>  model files registered with `addModel` (the export cache's files, by content hash)
  */
 import { execFile } from 'node:child_process';

@@ -5,7 +5,8 @@
  * so no sample crosses a puppeteer round trip. Progress goes out through a one-way CDP binding, throttled to
  * a few messages per second and sent between samples (never inside a timed interval).
  */
-import { performanceClock, runProtocol, type ProtocolRun, type ProtocolSettings } from '../../../profiles/protocol.js';
+import { type ProtocolRun, type ProtocolSettings } from '../../../core/protocol-run.js';
+import { performanceClock, runProtocol } from '../../../profiles/protocol.js';
 import type { AdapterInfo, Beat, PageEnv, TensorData, WireDType } from './api.js';
 
 /** Minimal WebGPU shapes we touch (TypeScript's DOM lib has no WebGPU types). */

@@ -23,7 +23,9 @@ import {
   fitCoefficients,
   jackknifeSe,
   OP_CLASSES,
+  opClass,
   TERMS,
+  UncostableOpError,
   workloadFeatures,
   type Coefficients,
   type OpClass,
@@ -56,16 +58,27 @@ export function familyOf(id: string): Family {
   return /^(conv|hybrid)-/.test(id) ? 'mnv4' : 'baseline';
 }
 
-/** Models the registry defines that have a published latency in the column (new models join automatically). */
+/**
+ * Models the registry defines that have a published latency in the column (new models join automatically).
+ * A model with a layer kind the device model has no class for is left out of the fit and listed in `skipped`.
+ */
 export function columnModelInputs(
   column: DeviceColumn,
   data: PublishedData = loadPublished(),
   graphs = new Map<string, Graph>(),
+  skipped: { id: string; reason: string }[] = [],
 ): ColumnModelInput[] {
   return table6Column(column, data).flatMap((row) => {
     if (!row.defined || row.cell.state !== 'value') return [];
     let g = graphs.get(row.id);
     if (!g) graphs.set(row.id, (g = lowerModel(getModel(row.id))));
+    try {
+      for (const l of g.layers) opClass(l.op, l.op.kind === 'conv' ? l.op : undefined);
+    } catch (e) {
+      if (!(e instanceof UncostableOpError)) throw e;
+      skipped.push({ id: row.id, reason: e.message });
+      return [];
+    }
     return [{ id: row.id, name: row.name, family: familyOf(row.id), latencyMs: row.cell.value, source: row.cell.source, graph: g }];
   });
 }
@@ -250,6 +263,8 @@ export interface DeviceModelColumnReport {
   };
   /** the fit on every model: used only to simulate workloads without a published figure. */
   model: FittedDeviceModel;
+  /** models with a published figure left out because the model cannot cost one of their ops. */
+  skipped?: { id: string; reason: string }[];
 }
 
 /** Units per term of the reported values (value = coefficient times the unit's scale). */
@@ -336,5 +351,7 @@ export function fitDeviceModel(
   data: PublishedData = loadPublished(),
   graphs = new Map<string, Graph>(),
 ): DeviceModelColumnReport {
-  return fitDeviceModelColumn(column, columnModelInputs(column, data, graphs));
+  const skipped: { id: string; reason: string }[] = [];
+  const r = fitDeviceModelColumn(column, columnModelInputs(column, data, graphs, skipped));
+  return skipped.length ? { ...r, skipped } : r;
 }

@@ -43,26 +43,23 @@ export type OpClass = (typeof OP_CLASSES)[number];
 export const TERMS = ['floor', 'dispatch', ...OP_CLASSES.map((c) => `rate.${c}` as const), 'offchip'] as const;
 export type Term = (typeof TERMS)[number];
 
-/** Which op class a layer belongs to. */
+/**
+ * Layer kinds that cost their bytes: elementwise arithmetic, activations, per-channel affine/scale, pooling
+ * and normalisation (LayerNorm reads and writes each element a fixed number of times, like them).
+ */
+const ELEMENTWISE_KINDS: ReadonlySet<string> = new Set(['add', 'mul', 'act', 'affine', 'scale', 'global_pool', 'layernorm']);
+
+/** Which op class a layer belongs to; UncostableOpError for a kind the model has no class for. */
 export function opClass(c: Pick<LayerCost, 'kind'>, op?: { kernel?: number; groups?: number; inCh?: number }): OpClass {
-  switch (c.kind) {
-    case 'conv':
-      if ((op?.groups ?? 1) > 1 && op?.groups === op?.inCh) return 'depthwise';
-      return op?.kernel === 1 ? 'pointwise' : 'conv';
-    case 'linear':
-      return 'pointwise';
-    case 'attention':
-      return 'matmul';
-    case 'add':
-    case 'mul':
-    case 'act':
-    case 'affine':
-    case 'scale':
-    case 'global_pool':
-      return 'elementwise';
-    default:
-      throw new UncostableOpError(c.kind as string);
+  const kind: string = c.kind;
+  if (kind === 'conv') {
+    if ((op?.groups ?? 1) > 1 && op?.groups === op?.inCh) return 'depthwise';
+    return op?.kernel === 1 ? 'pointwise' : 'conv';
   }
+  if (kind === 'linear') return 'pointwise';
+  if (kind === 'attention') return 'matmul';
+  if (ELEMENTWISE_KINDS.has(kind)) return 'elementwise';
+  throw new UncostableOpError(kind);
 }
 
 /** A layer of a kind the device model has no class for (exit 2, naming the op). */

@@ -42,6 +42,8 @@ export interface DeviceModelSummary {
     leaveFamilyOut: { deviceModel: number | null; macs: number; roofline: number };
   })[];
   model: FittedDeviceModel;
+  /** models with a published figure left out of the fit: an op the device model cannot cost. */
+  skipped: { id: string; reason: string }[];
 }
 
 const row = (scheme: ValidationScheme, trainN: number, s: SchemeScores): ValidationRow => ({
@@ -87,6 +89,7 @@ export function summarizeDeviceModel(r: DeviceModelColumnReport): DeviceModelSum
       leaveFamilyOut: preds(lofo.combined.points[i]!),
     })),
     model: r.model,
+    skipped: r.skipped ?? [],
   };
 }
 
@@ -118,6 +121,7 @@ export function formatDeviceModelColumn(d: DeviceModelSummary): string {
     `${d.label}: device model vs the paper's plain roofline vs MAC counting, over ${d.n} models with a published figure (${d.families.mnv4} MNv4, ${d.families.baseline} baselines). SIMULATED figures, each predicted without its own published latency:`,
     textTable(header, rows),
   ];
+  if (d.skipped.length) lines.push(`  left out of the fit: ${d.skipped.map((x) => `${x.id} (${x.reason})`).join('; ')}`);
   if (excluded.length) lines.push(`  not scored (the device model cannot cost them from that fold): ${excluded.join('; ')}`);
   if (d.paper)
     lines.push(

@@ -4,7 +4,16 @@ import { getModel } from '../../../src/models/registry.js';
 import { resolveWorkload } from '../../../src/models/workload.js';
 import { buildArchModel, getSearchSpace, sampleArch } from '../../../src/models/search-space.js';
 import { nnls } from '../../../src/profiles/nnls.js';
-import { featureVector, fitCoefficients, jackknifeSe, TERMS, workloadFeatures, blockFeatures } from '../../../src/profiles/device-model.js';
+import {
+  featureVector,
+  fitCoefficients,
+  jackknifeSe,
+  opClass,
+  TERMS,
+  UncostableOpError,
+  workloadFeatures,
+  blockFeatures,
+} from '../../../src/profiles/device-model.js';
 import {
   columnModelInputs,
   DeviceModelError,
@@ -120,6 +129,18 @@ describe('fitting the device model', () => {
     const folds = [[1], [2], [3], [4]];
     // mean 2.5, sum sq 5, (n-1)/n = 0.75
     expect(jackknifeSe(folds)[0]).toBeCloseTo(Math.sqrt(0.75 * 5), 12);
+  });
+});
+
+describe('op classes', () => {
+  it('classes every layer kind by how it uses the hardware, and names a kind it has no class for', () => {
+    expect(opClass({ kind: 'conv' }, { kernel: 3, groups: 32, inCh: 32 })).toBe('depthwise');
+    expect(opClass({ kind: 'conv' }, { kernel: 1, groups: 1, inCh: 32 })).toBe('pointwise');
+    expect(opClass({ kind: 'conv' }, { kernel: 3, groups: 1, inCh: 32 })).toBe('conv');
+    expect(opClass({ kind: 'attention' })).toBe('matmul');
+    expect(opClass({ kind: 'layernorm' as never })).toBe('elementwise');
+    expect(() => opClass({ kind: 'fft' as never })).toThrow(UncostableOpError);
+    expect(() => opClass({ kind: 'fft' as never })).toThrow(/cannot cost op 'fft'/);
   });
 });
 

@@ -47,7 +47,9 @@ export type Term = (typeof TERMS)[number];
  * Layer kinds that cost their bytes: elementwise arithmetic, activations, per-channel affine/scale, pooling
  * and normalisation (LayerNorm reads and writes each element a fixed number of times, like them).
  */
-const ELEMENTWISE_KINDS: ReadonlySet<string> = new Set(['add', 'mul', 'act', 'affine', 'scale', 'global_pool', 'layernorm']);
+const ELEMENTWISE_KINDS: ReadonlySet<string> = new Set(['add', 'mul', 'act', 'affine', 'scale', 'global_pool', 'layernorm', 'concat']);
+/** Kinds that are matrix products of activations with activations (EfficientViT's linear attention too). */
+const MATMUL_KINDS: ReadonlySet<string> = new Set(['attention', 'linear_attention']);
 
 /** Which op class a layer belongs to; UncostableOpError for a kind the model has no class for. */
 export function opClass(c: Pick<LayerCost, 'kind'>, op?: { kernel?: number; groups?: number; inCh?: number }): OpClass {
@@ -57,7 +59,7 @@ export function opClass(c: Pick<LayerCost, 'kind'>, op?: { kernel?: number; grou
     return op?.kernel === 1 ? 'pointwise' : 'conv';
   }
   if (kind === 'linear') return 'pointwise';
-  if (kind === 'attention') return 'matmul';
+  if (MATMUL_KINDS.has(kind)) return 'matmul';
   if (ELEMENTWISE_KINDS.has(kind)) return 'elementwise';
   throw new UncostableOpError(kind);
 }
@@ -135,7 +137,7 @@ export function blockFeatures(graph: Graph, o: FeatureOptions): Map<string, Work
     // elementwise layers have no MACs: their work is their bytes at the ridge point (1 when RP = 0)
     const rp = cls === 'elementwise' ? Math.max(o.ridgePoint, 1) : o.ridgePoint;
     f.work[cls] += Math.max(c.macs, rp * (w + a));
-    f.ops += c.kind === 'attention' ? 3 : 1;
+    f.ops += MATMUL_KINDS.has(c.kind) ? 3 : 1;
     f.macs += c.macs;
     f.bytes += w + a;
     if (o.onChipBytes !== undefined && a > o.onChipBytes) f.offChipBytes += a - o.onChipBytes;

@@ -15,18 +15,20 @@ describe.skipIf(!hasAdb)('CLI: run --device pixel6 with no phone (the real adb s
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr.trim()).toBe(
-      `mnv4-bench: device 'pixel6': no Android device with ro.product.model 'Pixel 6' at the adb server 127.0.0.1:${port} (it lists no devices); ways on: (1) attach the phone by USB with USB debugging on and accept the prompt on it; (2) use a phone elsewhere through its adb server: --adb-server host:port, or "adbServer" in the device profile (e.g. a DeviceFarmer STF node); (3) mnv4-bench run --device pixel6 --simulate for the roofline estimate fitted to the paper's published latencies`,
+      `mnv4-bench: device 'pixel6': no Android device with ro.product.model 'Pixel 6' at the adb server 127.0.0.1:${port} (it lists no devices); ways on: (1) attach the phone by USB with USB debugging on and accept the prompt on it; (2) use a phone elsewhere through its adb server: --adb-server host:port, or "adbServer" in the device profile (e.g. a DeviceFarmer STF node); (3) mnv4-bench run --device pixel6 --simulate for the device model's estimates fitted to the paper's published latencies`,
     );
     expect(r.stdout).toBe('');
   });
 });
 
 describe('CLI: run --device D --simulate', () => {
-  it('prints the labelled roofline table of the five MNv4 models and the baselines with Spearman per column', () => {
+  it('prints the labelled device-model table of the five MNv4 models and the baselines, the roofline and MAC counting beside it', () => {
     const r = runCli(['run', '--device', 'pixel6', '--simulate']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("Google Pixel 6: SIMULATED latencies (roofline model, not measurements) next to the paper's PUBLISHED ones");
-    expect(r.stdout).toMatch(/Pixel 6 CPU ms SIMULATED\s+ms published/);
+    expect(r.stdout).toContain(
+      "Google Pixel 6: SIMULATED latencies (device model, with the paper's plain roofline and MAC counting beside it; not measurements) next to the paper's PUBLISHED ones",
+    );
+    expect(r.stdout).toMatch(/Pixel 6 CPU ms SIMULATED\s+roofline\s+MACs\s+ms published\s+error/);
     for (const m of [
       'MNv4-Conv-S',
       'MNv4-Conv-M',
@@ -38,8 +40,10 @@ describe('CLI: run --device D --simulate', () => {
       'MobileOne-S4',
     ])
       expect(r.stdout).toMatch(new RegExp(`^${m}\\s`, 'm'));
-    expect(r.stdout).toMatch(/^MNv4-Conv-L\s+6\.38\s+60\.11\s+59\.90\s+0%$/m);
-    expect(r.stdout).toMatch(/Pixel 6 CPU \(int8\): Spearman r_s 0\.994 .*MAPE 6\.6%; the paper's roofline: r_s 0\.973/);
+    // device model, plain roofline (Table 16 ridge point), MAC count: each leave-one-out; then published
+    expect(r.stdout).toMatch(/^MNv4-Conv-L\s+6\.38\s+61\.07\s+60\.11\s+77\.73\s+59\.90\s+2%$/m);
+    expect(r.stdout).toMatch(/^leave-one-out\s+12\s+13\s+0\.994\s+4\.6%\s+0\.994\s+6\.6%\s+0\.994\s+23\.4%$/m);
+    expect(r.stdout).toMatch(/the paper's Table 16 \(its own, larger model set\): roofline r_s 0\.973, MAC count 0\.962/);
   });
 
   it('several devices, as JSON, every figure labelled', () => {

@@ -346,6 +346,8 @@ export function register(program: Command, cli: CliContext): void {
       if (o.arch.length === 0 && o.model.length === 0) throw new UsageError('give --arch <space>:<i>,<i>,... (or --model <id>) to predict');
       const c = compileTable(t);
       const preds = [...o.arch.map((a) => predictLatency(a, c)), ...o.model.map((m) => predictGraph(lowerModel(getModel(m), t.space.resolution), c))];
+      if (t.provenance === 'simulated')
+        io.err(`${o.table}: SIMULATED table (device model): these predictions rest on simulated entries, not measurements\n`);
       out(o.json ? JSON.stringify(preds.length === 1 ? preds[0] : preds, null, 2) : preds.map(formatPrediction).join('\n'));
     });
 

@@ -120,6 +120,9 @@ describe('lut commands on simulated tables', () => {
     const s = await runMain(['lut', 'search', '--table', file, '--budget-ms', '5', '--evaluations', '50']);
     expect(s.code, s.stderr).toBe(0);
     expect(s.stderr).toMatch(/SIMULATED table \(device model\): the frontier is not measured/);
+    const p = await runMain(['lut', 'predict', '--table', file, '--model', 'conv-s']);
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stderr).toMatch(/SIMULATED table \(device model\): these predictions rest on simulated entries/);
     const c = await runMain(['lut', 'compare', file, file]);
     expect(c.code).toBe(2);
     expect(c.stderr).toMatch(/second table .* measured/);

@@ -1,7 +1,8 @@
 /**
- * Builds the static dashboard: a self-contained folder (index.html with the data embedded as JSON, the
- * dashboard's scripts and stylesheet from dashboard/, Chart.js's UMD build copied from node_modules with its
- * licence). It opens from file:// without a network: nothing is fetched, the data is inline.
+ * Builds the static dashboard: a self-contained folder (index.html with the data embedded as JSON and its tabs
+ * from tabs.ts, the dashboard's scripts bundled from dashboard/src (dashboard-bundle.ts), its stylesheet,
+ * Chart.js's UMD build copied from node_modules with its licence). It opens from file:// without a network:
+ * nothing is fetched, the data is inline. `DashboardData` is the page's input type: dashboard/src imports it.
  *
  * The JSON is embedded in `<script type="application/json">` with every `<` written as `\u003c`, so no file
  * content can close the script element; the page inserts every string as text.
@@ -13,13 +14,14 @@ import { packageRoot, packageVersion } from '../paths.js';
 import { packageDir } from '../util/packages.js';
 import { analyse, type Analysis } from './analysis.js';
 import { compareRuns, type CompareResult } from './compare.js';
+import { DASHBOARD_BUNDLE, dashboardBundleDir, ensureDashboardBundle, withTabs } from './dashboard-bundle.js';
 import { ReportInputError } from './load.js';
 import type { LutValidation } from './lut-validation.js';
 import type { SimulationView } from './simulation-input.js';
 import type { LoadedRuns, RunView } from './views.js';
 
-/** The files the dashboard folder holds besides index.html, from dashboard/. */
-export const DASHBOARD_SOURCES = ['app.js', 'plugins.js', 'style.css'] as const;
+/** The files the dashboard folder holds besides index.html, from dashboard/ (the scripts: DASHBOARD_BUNDLE). */
+export const DASHBOARD_SOURCES = ['style.css'] as const;
 export const DATA_PLACEHOLDER = '__MNV4_DATA__';
 /**
  * Page weight budget (bytes), stated in the README and checked by the tests: scripts + styles (Chart.js is
@@ -119,10 +121,13 @@ export function writeDashboard(data: DashboardData, outDir: string): DashboardBu
   const json = scriptSafeJson(data);
   const files: Record<string, number> = {};
   const index = path.join(outDir, 'index.html');
-  writeFileSync(index, template.split(DATA_PLACEHOLDER).join(json));
+  ensureDashboardBundle();
+  writeFileSync(index, withTabs(template).split(DATA_PLACEHOLDER).join(json));
   files['index.html'] = statSync(index).size;
-  for (const f of DASHBOARD_SOURCES) {
-    copyFileSync(path.join(src, f), path.join(outDir, f));
+  const copied = [...DASHBOARD_SOURCES.map((f) => path.join(src, f)), ...DASHBOARD_BUNDLE.map((f) => path.join(dashboardBundleDir(), f))];
+  for (const from of copied) {
+    const f = path.basename(from);
+    copyFileSync(from, path.join(outDir, f));
     files[f] = statSync(path.join(outDir, f)).size;
   }
   const chart = chartJsFiles();

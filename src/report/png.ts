@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'puppeteer-core';
+import { TAB_IDS } from './tabs.js';
 
-/** Dashboard sections, in tab order. */
-export const SECTIONS = ['overview', 'pareto', 'models', 'blocks', 'ops', 'lut', 'compare'] as const;
+/** Dashboard sections, in tab order (the page's own list: tabs.ts). */
+export const SECTIONS = TAB_IDS;
 
 /** Flags for a headless, offline, root-safe Chromium that only renders local files. */
 const FLAGS = [

@@ -23,6 +23,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { packageRoot } from '../../paths.js';
+import { bundleStaleReason } from '../../util/bundle-info.js';
 import { runtimeMounts } from './pages.js';
 
 /** Content types by extension. */
@@ -53,35 +54,9 @@ function pageDir(root = projectRoot()): string {
   return join(root, 'dist', 'page');
 }
 
-/** File the build script writes next to the bundle: inputs and their mtimes, for staleness checks. */
-const PAGE_BUILD_INFO = 'build-info.json';
-
-interface PageBuildInfo {
-  builtAt: number;
-  inputs: string[];
-  entries: string[];
-}
-
 /** Why the page bundle must be (re)built, or null when it is current. */
 export function pageBundleStaleReason(root = projectRoot()): string | null {
-  const infoPath = join(pageDir(root), PAGE_BUILD_INFO);
-  if (!existsSync(infoPath)) return 'the page bundle (dist/page) has not been built';
-  let info: PageBuildInfo;
-  try {
-    info = JSON.parse(readFileSync(infoPath, 'utf8')) as PageBuildInfo;
-  } catch {
-    return 'dist/page/build-info.json is unreadable';
-  }
-  for (const e of info.entries) if (!existsSync(join(pageDir(root), e))) return `dist/page/${e} is missing`;
-  for (const rel of info.inputs) {
-    const p = join(root, rel);
-    // inputs under node_modules change only on install; sources are what we track.
-    if (rel.startsWith('node_modules')) continue;
-    // an installed package ships dist/page without its sources: nothing to compare against.
-    if (!existsSync(p)) continue;
-    if (statSync(p).mtimeMs > info.builtAt) return `page source ${rel} changed since the last build`;
-  }
-  return null;
+  return bundleStaleReason(root, join('dist', 'page'), 'page bundle');
 }
 
 let building: Promise<void> | null = null;

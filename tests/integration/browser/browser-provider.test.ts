@@ -172,7 +172,7 @@ describe.skipIf(!chromium.ok)('a browser reached through its DevTools endpoint',
 
 /** Runs tests/helpers/hold-browser.ts; resolves once it printed the launched browser's pid and profile folder. */
 function holdBrowser(args: string[] = []): Promise<{ child: ChildProcess; pid: number; dir: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'helpers', 'hold-browser.ts'), ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', '..', 'helpers', 'hold-browser.ts'), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {

@@ -227,6 +227,49 @@ describe.skipIf(!chromium.ok)('dashboard in headless Chromium (file://)', () => 
     }
   });
 
+  it('the tab bar switches sections and the URL hash, and a hash opens its tab', async () => {
+    const r = await d.page.evaluate(async () => {
+      const shown = () =>
+        Array.from(document.querySelectorAll('main > section'))
+          .filter((x) => !(x as HTMLElement).hidden)
+          .map((x) => x.id);
+      const out: { tab: string; shown: string[]; hash: string; selected: string | null }[] = [];
+      for (const b of Array.from(document.querySelectorAll<HTMLButtonElement>('nav button[data-tab]'))) {
+        b.click();
+        out.push({ tab: b.getAttribute('data-tab')!, shown: shown(), hash: location.hash, selected: b.getAttribute('aria-selected') });
+      }
+      location.hash = '#ops';
+      await new Promise((res) => setTimeout(res, 50));
+      return { out, afterHash: shown() };
+    });
+    expect(r.out.map((x) => x.tab)).toEqual([...SECTIONS]);
+    for (const x of r.out) expect(x).toEqual({ tab: x.tab, shown: [x.tab], hash: `#${x.tab}`, selected: 'true' });
+    expect(r.afterHash).toEqual(['ops']);
+    expect(d.errors).toEqual([]);
+  });
+
+  it('data of another shape: one clear line on the overview, no script error', async () => {
+    const dir = path.join(tmp, 'dash-wrong-shape');
+    mkdirSync(dir, { recursive: true });
+    const src = path.dirname(emptyIndex);
+    for (const f of ['app.js', 'plugins.js', 'style.css', 'chart.umd.min.js']) writeFileSync(path.join(dir, f), readFileSync(path.join(src, f)));
+    const html = readFileSync(emptyIndex, 'utf8').replace(
+      /(<script type="application\/json" id="mnv4-data">)[\s\S]*?(<\/script>)/,
+      '$1{"generatedAt":"x","tool":{},"analysis":{"runs":[]},"compare":null,"lut":null}$2',
+    );
+    writeFileSync(path.join(dir, 'index.html'), html);
+    const w = await openDashboard(path.join(dir, 'index.html'), { chromiumPath: resolveChromium().path });
+    try {
+      const text = await w.page.evaluate(() => document.getElementById('overview')!.textContent ?? '');
+      expect(text).toBe(
+        'The embedded data is not what this dashboard draws (analysis.problems is not array); rebuild the dashboard with mnv4-bench dashboard.',
+      );
+      expect(w.errors).toEqual([]);
+    } finally {
+      await w.close();
+    }
+  });
+
   it('lists unreadable runs as skipped with the reason (missing, other schema version, no manifest) and notes a torn line', async () => {
     {
       const text = await d.page.evaluate(() => document.getElementById('overview')!.textContent ?? '');

@@ -116,6 +116,157 @@ export async function manifestFor(plans: readonly Plan[], o: Pick<ExecuteOptions
   return { ...manifest, devices: plans.map((p) => p.device) };
 }
 
+/** What every step of one execution reads: the plan, its options, the device context, the run and the event sink. */
+interface Execution {
+  plan: Plan;
+  o: ExecuteOptions;
+  ctx: RunContext;
+  scope: RecordScope;
+  signal: AbortSignal;
+  writer: RunWriter;
+  emit: (e: EngineEvent) => void;
+}
+
+/** What the rounds of sessions leave. */
+interface RoundsOutcome {
+  measured: MeasurementRecord[];
+  failed: ErrorRecord[];
+  sessionsRun: number;
+  interrupted: boolean;
+}
+
+/** 1. Availability on this device: the reason each job cannot run (null when it can); `onUnavailable: 'fail'` throws here. */
+async function availabilityOf(plan: Plan, o: ExecuteOptions, ctx: RunContext): Promise<(j: Job) => string | null> {
+  const runnerIds = [...new Set(plan.jobs.map((j) => j.runner.id))];
+  const status = new Map(
+    (await detectTargets({ ids: runnerIds, context: ctx, ...(o.refreshAvailability ? { refresh: true } : {}) })).map((s) => [s.id, s.availability]),
+  );
+  if (o.onUnavailable === 'fail') {
+    const bad = runnerIds.find((id) => status.get(id)?.available !== true);
+    if (bad) {
+      const a = status.get(bad);
+      throw new TargetUnavailableError(`target ${bad} is not available on device ${plan.device.id}: ${a && !a.available ? a.reason : 'unknown'}`);
+    }
+  }
+  return (j) => {
+    const a = status.get(j.runner.id);
+    return a === undefined ? 'availability unknown' : a.available ? null : a.reason;
+  };
+}
+
+/** A `skipped` record for every job that cannot run. */
+async function recordSkipped(x: Execution, reasonOf: (j: Job) => string | null): Promise<SkippedRecord[]> {
+  const skipped: SkippedRecord[] = [];
+  for (const j of x.plan.jobs) {
+    const reason = reasonOf(j);
+    if (reason === null) continue;
+    const rec = skippedRecord(x.scope, j.workloadId, j.dtype, j.target, reason);
+    // a resume that finds the same reason on record does not write it again
+    if (x.writer.skippedReason(j.key) !== reason) await x.writer.append(rec);
+    skipped.push(rec);
+    x.emit({ type: 'skipped', job: j, reason, record: rec });
+  }
+  return skipped;
+}
+
+/** Prepares each workload once per text x format x dtype x resolution (the export cache, or the caller's `prepare`). */
+function preparer(o: ExecuteOptions): (j: Job) => Promise<PreparedWorkload> {
+  const prepared = new Map<string, Promise<PreparedWorkload>>();
+  return (j) => {
+    const k = `${j.text}|${j.format}|${j.dtype}|${j.resolution ?? ''}`;
+    let p = prepared.get(k);
+    if (!p) {
+      p = o.prepare
+        ? o.prepare(j)
+        : prepareWorkload(j.text, {
+            format: j.format,
+            dtype: j.dtype,
+            ...(j.resolution !== undefined ? { resolution: j.resolution } : {}),
+            ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),
+          });
+      prepared.set(k, p);
+    }
+    return p;
+  };
+}
+
+/**
+ * Session `index` of job `j` in round `round`: measured and recorded (with the pair's measurement after its
+ * last session), or an `error` record. 'interrupted' when the signal stopped it: nothing is recorded then.
+ */
+async function runSession(
+  x: Execution,
+  j: Job,
+  index: number,
+  round: number,
+  prepare: (j: Job) => Promise<PreparedWorkload>,
+  out: RoundsOutcome,
+  done: Map<string, number>,
+): Promise<'measured' | 'failed' | 'interrupted'> {
+  const { plan, o, signal, writer, emit } = x;
+  let w: PreparedWorkload | undefined;
+  try {
+    w = await prepare(j);
+    const hooks: ProtocolHooks = {
+      shouldAbort: () => signal.aborted,
+      onPhase: (phase) => emit({ type: 'progress', job: j, session: index, phase }),
+      onSample: (n, elapsedMs, relHalfWidth) =>
+        emit({ type: 'progress', job: j, session: index, phase: 'sampling', samples: n, elapsedMs, relHalfWidth }),
+    };
+    const r = await j.runner.measure(w, plan.protocol, j.target.settings, x.ctx, {
+      profile: o.profile === true && index === 0,
+      ...(o.strictBackend ? { strictBackend: true } : {}),
+      ...(o.profileRuns !== undefined ? { profileRuns: o.profileRuns } : {}),
+      hooks,
+    });
+    if (signal.aborted || r.protocol?.stopReason === 'aborted') return 'interrupted';
+    const rec: SessionRecord = sessionRecord(x.scope, w, r, { index, round });
+    await writer.append(rec);
+    out.sessionsRun++;
+    done.set(j.key, index + 1);
+    emit({ type: 'session', job: j, record: rec });
+    if (index + 1 === plan.sessions) {
+      const m = measurementRecord(x.scope, w, writer.sessionsOf(j.key), plan.protocol.name);
+      await writer.append(m);
+      out.measured.push(m);
+      emit({ type: 'record', job: j, record: m });
+    }
+    return 'measured';
+  } catch (e) {
+    if (signal.aborted) return 'interrupted';
+    const rec = errorRecord(x.scope, j.workloadId, j.dtype, j.target, e, index);
+    await writer.append(rec);
+    out.failed.push(rec);
+    emit({ type: 'failed', job: j, record: rec, error: e });
+    return 'failed';
+  }
+}
+
+/** 3. Rounds of sessions: round r runs the next session of every pending pair that is not ahead of it, interleaved. */
+async function runRounds(x: Execution, pending: readonly Job[], done: Map<string, number>): Promise<RoundsOutcome> {
+  const out: RoundsOutcome = { measured: [], failed: [], sessionsRun: 0, interrupted: false };
+  const prepare = preparer(x.o);
+  const failedKeys = new Set<string>();
+  for (let round = 0; round < x.plan.sessions; round++) {
+    for (const j of pending) {
+      if (x.signal.aborted) {
+        out.interrupted = true;
+        return out;
+      }
+      const index = done.get(j.key)!;
+      if (failedKeys.has(j.key) || index > round || index >= x.plan.sessions) continue;
+      x.emit({ type: 'started', job: j, session: index, round, sessions: x.plan.sessions });
+      const outcome = await runSession(x, j, index, round, prepare, out, done);
+      if (outcome === 'interrupted') {
+        out.interrupted = true;
+        return out;
+      }
+      if (outcome === 'failed') failedKeys.add(j.key);
+    }
+  }
+  return out;
+}
+
 /** Runs `plan` into `<outDir>/<runId>/`; see the module comment. Throws only for bad input or an unusable run directory. */
 export async function executePlan(plan: Plan, o: ExecuteOptions): Promise<ExecuteResult> {
   const emit = (e: EngineEvent): void => o.onEvent?.(e);
@@ -127,26 +278,13 @@ export async function executePlan(plan: Plan, o: ExecuteOptions): Promise<Execut
   let openWriter: RunWriter | undefined;
   try {
     // 1. availability on this device
-    const runnerIds = [...new Set(plan.jobs.map((j) => j.runner.id))];
-    const status = new Map(
-      (await detectTargets({ ids: runnerIds, context: ctx, ...(o.refreshAvailability ? { refresh: true } : {}) })).map((s) => [s.id, s.availability]),
-    );
-    const reasonOf = (j: Job): string | null => {
-      const a = status.get(j.runner.id);
-      return a === undefined ? 'availability unknown' : a.available ? null : a.reason;
-    };
-    if (o.onUnavailable === 'fail') {
-      const bad = runnerIds.find((id) => status.get(id)?.available !== true);
-      if (bad) {
-        const a = status.get(bad);
-        throw new TargetUnavailableError(`target ${bad} is not available on device ${plan.device.id}: ${a && !a.available ? a.reason : 'unknown'}`);
-      }
-    }
+    const reasonOf = await availabilityOf(plan, o, ctx);
 
     // 2. the export cache (a folder that cannot be used is bad input, found before the run exists) and the run
     //    directory (or the one the caller opened for several devices; then the caller closes it)
     if (!o.prepare) ensureCacheDir(o.cacheDir);
     const writer = o.writer ?? (openWriter = await RunWriter.open(o.outDir, await manifestFor([plan], o), { resume: o.resume === true }));
+    const x: Execution = { plan, o, ctx, scope, signal, writer, emit };
 
     // the noise floor's first reference timing, before any session (recorded at once: a crash keeps it)
     const execution = writer.executionIndex();
@@ -170,93 +308,11 @@ export async function executePlan(plan: Plan, o: ExecuteOptions): Promise<Execut
       sessionsToRun,
       unavailable: plan.jobs.length - runnable.length,
     });
-
-    const measured: MeasurementRecord[] = [];
-    const failed: ErrorRecord[] = [];
-    const skipped: SkippedRecord[] = [];
-    for (const j of plan.jobs) {
-      const reason = reasonOf(j);
-      if (reason === null) continue;
-      const rec = skippedRecord(scope, j.workloadId, j.dtype, j.target, reason);
-      // a resume that finds the same reason on record does not write it again
-      if (writer.skippedReason(j.key) !== reason) await writer.append(rec);
-      skipped.push(rec);
-      emit({ type: 'skipped', job: j, reason, record: rec });
-    }
+    const skipped = await recordSkipped(x, reasonOf);
 
     // 3. rounds of sessions
-    const prepared = new Map<string, Promise<PreparedWorkload>>();
-    const prepare = (j: Job): Promise<PreparedWorkload> => {
-      const k = `${j.text}|${j.format}|${j.dtype}|${j.resolution ?? ''}`;
-      let p = prepared.get(k);
-      if (!p) {
-        p = o.prepare
-          ? o.prepare(j)
-          : prepareWorkload(j.text, {
-              format: j.format,
-              dtype: j.dtype,
-              ...(j.resolution !== undefined ? { resolution: j.resolution } : {}),
-              ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),
-            });
-        prepared.set(k, p);
-      }
-      return p;
-    };
-    const failedKeys = new Set<string>();
-    let sessionsRun = 0;
-    let interrupted = false;
-    rounds: for (let round = 0; round < plan.sessions; round++) {
-      for (const j of pending) {
-        if (signal.aborted) {
-          interrupted = true;
-          break rounds;
-        }
-        const index = done.get(j.key)!;
-        if (failedKeys.has(j.key) || index > round || index >= plan.sessions) continue;
-        emit({ type: 'started', job: j, session: index, round, sessions: plan.sessions });
-        let w: PreparedWorkload | undefined;
-        try {
-          w = await prepare(j);
-          const hooks: ProtocolHooks = {
-            shouldAbort: () => signal.aborted,
-            onPhase: (phase) => emit({ type: 'progress', job: j, session: index, phase }),
-            onSample: (n, elapsedMs, relHalfWidth) =>
-              emit({ type: 'progress', job: j, session: index, phase: 'sampling', samples: n, elapsedMs, relHalfWidth }),
-          };
-          const r = await j.runner.measure(w, plan.protocol, j.target.settings, ctx, {
-            profile: o.profile === true && index === 0,
-            ...(o.strictBackend ? { strictBackend: true } : {}),
-            ...(o.profileRuns !== undefined ? { profileRuns: o.profileRuns } : {}),
-            hooks,
-          });
-          if (signal.aborted || r.protocol?.stopReason === 'aborted') {
-            interrupted = true;
-            break rounds;
-          }
-          const rec: SessionRecord = sessionRecord(scope, w, r, { index, round });
-          await writer.append(rec);
-          sessionsRun++;
-          done.set(j.key, index + 1);
-          emit({ type: 'session', job: j, record: rec });
-          if (index + 1 === plan.sessions) {
-            const m = measurementRecord(scope, w, writer.sessionsOf(j.key), plan.protocol.name);
-            await writer.append(m);
-            measured.push(m);
-            emit({ type: 'record', job: j, record: m });
-          }
-        } catch (e) {
-          if (signal.aborted) {
-            interrupted = true;
-            break rounds;
-          }
-          const rec = errorRecord(scope, j.workloadId, j.dtype, j.target, e, index);
-          await writer.append(rec);
-          failed.push(rec);
-          failedKeys.add(j.key);
-          emit({ type: 'failed', job: j, record: rec, error: e });
-        }
-      }
-    }
+    const { measured, failed, sessionsRun, interrupted } = await runRounds(x, pending, done);
+
     // the noise floor's second timing (not after an interrupt: the user wants out)
     let noiseFloor: NoiseFloor | undefined;
     if (floor && !interrupted && !signal.aborted) {

@@ -307,6 +307,8 @@ export function plannedSampleSize(minSamples: number, n0: number, e0: number, ta
  * Runs one session of the protocol on `fn` (one inference, sync or async) and returns the raw samples.
  * See the module comment for the phases. `fn` must do the complete work of one call, including any
  * read-back that proves the work finished (e.g. GPU output download).
+ * Long on purpose (about 145 lines): the six numbered phases share the clock, the call counter and the
+ * samples, and read top to bottom in the order they run; each phase is a short block.
  */
 export async function runProtocol(
   fn: () => unknown,

@@ -127,6 +127,7 @@ export function reportCsv(rows: readonly ReportRow[]): string {
 
 const md = (s: string): string => s.replace(/[\r\n]+/g, ' ');
 
+/** The Markdown report. Long on purpose (about 130 lines): its sections, one after another, in the order a reader sees them. */
 export function reportMarkdown(loaded: LoadedRuns, a: Analysis, rows: readonly ReportRow[]): string {
   const out: string[] = ['# mnv4-bench report', ''];
   const simulated = a.targets.some((t) => t.status === 'simulated');

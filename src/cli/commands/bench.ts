@@ -13,6 +13,7 @@
 import type { Command } from 'commander';
 import type { ExecuteResult } from '../../engine/events.js';
 import { planBench } from '../../engine/plan.js';
+import { planText } from '../../report/plan-text.js';
 import type { ExportDtype } from '../../models/export/cache.js';
 import type { ModelFormat, TargetSettings } from '../../core/target.js';
 import { parseChoice, parseIntFlag, UsageError } from '../errors.js';
@@ -21,10 +22,8 @@ import type { CliContext } from '../io.js';
 import {
   addOptions,
   ARCH_EXAMPLE,
-  collectWhole,
   dtypeOf,
   examplesHelp,
-  listFlag,
   resolutionOf,
   runIdOf,
   sessionsOf,
@@ -32,7 +31,6 @@ import {
   workloadList,
   type SharedValues,
 } from '../options.js';
-import { planText } from './run.js';
 
 /** Shown under --help and run by the tests (with --dry-run), so every one of them works. */
 export const BENCH_EXAMPLES = [
@@ -43,15 +41,10 @@ export const BENCH_EXAMPLES = [
 ];
 
 interface BenchOptions extends SharedValues {
-  dryRun?: boolean;
   model: string[];
   block: string[];
   arch: string[];
-  threads?: string;
-  optLevel?: string;
   set: string[];
-  format?: string;
-  profileRuns?: string;
 }
 
 /** `key=value` pairs of --set. */
@@ -108,26 +101,31 @@ export function register(program: Command, cli: CliContext): void {
   const cmd = program
     .command('bench')
     .description('measure workloads on targets of this machine (one protocol, raw samples, stats, provenance) and append them to a run');
-  addOptions(cmd, ['targets']);
-  cmd
-    .option('--model <ids>', 'whole model(s), e.g. conv-s', listFlag('--model', 'conv-s'), [])
-    .option('--block <refs>', 'block(s) of a model, e.g. conv-m/b05, or block:<spec>@CxHxW', listFlag('--block', 'conv-m/b05'), [])
-    .option(
-      '--arch <vectors>',
-      `search-space architecture(s), e.g. ${ARCH_EXAMPLE} (comma-separated or repeated)`,
-      listFlag('--arch', ARCH_EXAMPLE),
-      [],
-    );
-  addOptions(cmd, ['workloads', 'preset', 'sessions']);
-  cmd
-    .option('--threads <n>', 'threads of the target (intra-op / WASM threads)')
-    .option('--opt-level <level>', 'graph optimization level (disabled, basic, extended, all)')
-    .option('--set <key=value>', 'any other target setting, repeatable (e.g. allowSpinning=false)', collectWhole, [])
-    .option('--format <format>', "model file format (default: the target's first: onnx or tflite)");
-  addOptions(cmd, ['dtype', 'resolution', 'profile']);
-  cmd.option('--profile-runs <n>', 'profiled runs in that pass (default 10)');
-  addOptions(cmd, ['out', 'runId', 'resume', 'json', 'chromium', 'noiseFloor', 'strictBackend']);
-  cmd.option('--dry-run', 'print the planned measurements and exit').addHelpText('after', examplesHelp(BENCH_EXAMPLES));
+  addOptions(cmd, [
+    'targets',
+    'modelList',
+    'blockList',
+    'archList',
+    'workloads',
+    'preset',
+    'sessions',
+    'threads',
+    'optLevel',
+    'set',
+    ['format', { help: "model file format (default: the target's first: onnx or tflite)" }],
+    'dtype',
+    'resolution',
+    'profile',
+    'profileRuns',
+    'out',
+    'runId',
+    'resume',
+    'json',
+    'chromium',
+    'noiseFloor',
+    'strictBackend',
+    'dryRun',
+  ]).addHelpText('after', examplesHelp(BENCH_EXAMPLES));
   cmd.action(async (opts: BenchOptions) => {
     await runBench(opts, cli);
   });

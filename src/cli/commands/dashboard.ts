@@ -10,24 +10,19 @@ import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { defaultResultsDir } from '../../paths.js';
 import { buildDashboard, type DashboardBuild } from '../../report/dashboard.js';
+import { describeBuild } from '../../report/dashboard-text.js';
 import { loadRuns, resolveRunDirs } from '../../report/load.js';
 import { loadLutValidation } from '../../report/lut-validation.js';
-import { parseThreshold } from '../../report/compare.js';
 import { renderPngs } from '../../report/png.js';
 import { resolveChromium } from '../../runners/browser/launcher.js';
 import { UsageError } from '../errors.js';
 import type { CliContext, CliIO } from '../io.js';
-import { addOptions, collectWhole, listFlag, type SharedValues } from '../options.js';
+import { addOptions, thresholdOf, type SharedValues } from '../options.js';
 import { loadSimulations, simulateForReport } from '../../report/simulation-input.js';
 
 interface DashboardOptions extends SharedValues {
-  open?: boolean;
-  lut?: string;
   simulation?: string[];
   simulate?: string[];
-  compare?: string;
-  threshold?: string;
-  png?: string;
 }
 
 /** Default output folder: `<results>/dashboard`. */
@@ -43,41 +38,13 @@ export function openInBrowser(file: string, io: CliIO): void {
   child.unref();
 }
 
-export function describeBuild(b: DashboardBuild, runs: number): string {
-  const kib = Object.values(b.files).reduce((s, v) => s + v, 0) / 1024;
-  return `dashboard: ${path.resolve(b.index)} (${runs} run${runs === 1 ? '' : 's'}, ${kib.toFixed(0)} KiB; open it from disk, no server needed)`;
-}
-
-/**
- * The dashboard of one run, in `<runDir>/dashboard/` (what `run` builds at its end). Never throws: a run's
- * results matter more than its dashboard, so a failure is one line on stderr.
- */
-export async function buildRunDashboard(runDir: string, io: CliIO, opts: { json?: boolean } = {}): Promise<DashboardBuild | null> {
-  try {
-    const loaded = await loadRuns([runDir]);
-    const build = buildDashboard(loaded, path.join(runDir, 'dashboard'));
-    (opts.json ? io.err : io.out)(`${describeBuild(build, loaded.runs.length)}\n`);
-    return build;
-  } catch (e) {
-    io.err(
-      `dashboard not built: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]} (the run's results are saved; try 'mnv4-bench dashboard ${runDir}')\n`,
-    );
-    return null;
-  }
-}
-
 export async function dashboardCommand(runs: string[], o: DashboardOptions, { io }: Pick<CliContext, 'io'>): Promise<DashboardBuild> {
   const resultsDir = o.results ?? defaultResultsDir();
   if (o.out !== undefined && o.out.trim() === '') throw new UsageError('--out is empty; give a folder for the dashboard');
   const compare = o.compare?.split(',').map((s) => s.trim());
   if (compare && (compare.length !== 2 || compare.some((s) => !s)))
     throw new UsageError(`--compare takes two run ids separated by a comma, got '${o.compare}'`);
-  let threshold: number | undefined;
-  try {
-    threshold = o.threshold === undefined ? undefined : parseThreshold(o.threshold);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const threshold = thresholdOf(o);
   const lut = o.lut ? loadLutValidation(o.lut) : null;
   const simulations = [...loadSimulations(o.simulation ?? []), ...simulateForReport(o.simulate ?? [])];
   const loaded = await loadRuns(resolveRunDirs(runs, resultsDir));
@@ -105,20 +72,19 @@ export function register(program: Command, cli: CliContext): void {
   const cmd = program
     .command('dashboard')
     .description('build the static HTML dashboard (Pareto charts, models across targets, blocks, ops, LUT, run comparison) from runs')
-    .argument('[runs...]', 'run directories or run ids (default: every run in the results folder)')
-    .option('-o, --out <dir>', 'output folder of the dashboard (default: <results>/dashboard)')
-    .option('--open', 'open the dashboard in the desktop browser')
-    .option('--lut <file>', "LUT validation JSON ('lut validate --report FILE', or an array of {arch, predictedMs, measuredMs})")
-    .option('--simulation <file>', "roofline simulation JSON ('run --device D --simulate --json'): a simulated series; repeatable", collectWhole)
-    .option(
-      '--simulate <ids>',
-      'simulate these devices here (as run --simulate does) for the simulated series; comma-separated',
-      listFlag('--simulate', 'pixel6'),
-    )
-    .option('--compare <a,b>', 'the two runs to compare (default: the two latest runs with measurements in common)')
-    .option('--threshold <pct>', 'regression threshold of the comparison (e.g. 3%)', '3%')
-    .option('--png <dir>', 'also write every chart as PNG into DIR (drawn by the dashboard code in headless Chromium)');
-  addOptions(cmd, ['results', 'chromium']);
+    .argument('[runs...]', 'run directories or run ids (default: every run in the results folder)');
+  addOptions(cmd, [
+    ['out', { help: 'output folder of the dashboard (default: <results>/dashboard)' }],
+    'open',
+    'lut',
+    'simulation',
+    'simulateDevices',
+    'compare',
+    ['threshold', { help: 'regression threshold of the comparison (e.g. 3%)' }],
+    'png',
+    'results',
+    'chromium',
+  ]);
   cmd.action(async (runs: string[], opts: DashboardOptions) => {
     await dashboardCommand(runs, opts, cli);
   });

@@ -5,34 +5,16 @@
  * Takes a few seconds at most: every check has a short timeout.
  */
 import type { Command } from 'commander';
-import { listDeviceIds, loadDevice, type DeviceProfile } from '../../profiles/device.js';
+import { listDeviceIds, loadDevice } from '../../profiles/device.js';
 import { deviceColumns } from '../../report/simulation.js';
-import { textTable } from '../../report/table.js';
-import { describeSelector, parseAdbServer, type AdbDeviceEntry, type AdbServerAddress, type AdbTransport } from '../../runners/android/adb.js';
+import { devicesText, type DeviceListing, type DeviceStatus } from '../../report/devices-text.js';
+import { describeSelector, type AdbDeviceEntry, type AdbServerAddress, type AdbTransport } from '../../runners/android/adb.js';
 import { devtoolsVersion } from '../../runners/android/chrome-bridge.js';
 import { adbServerOf, androidDeps } from '../../runners/android/link.js';
-import { UsageError } from '../errors.js';
 import type { CliContext } from '../io.js';
+import { adbServerFlag, addOptions, type SharedValues } from '../options.js';
 
 export const DEVICES_SCHEMA = 'mnv4-bench/devices@1';
-
-export type DeviceState = 'this-machine' | 'attached' | 'not-attached' | 'adb-unavailable' | 'reachable' | 'unreachable' | 'published-only';
-
-export interface DeviceStatus {
-  state: DeviceState;
-  detail: string;
-  serial?: string;
-}
-
-export interface DeviceListing {
-  id: string;
-  name: string;
-  connection: DeviceProfile['connection'];
-  soc?: string;
-  targets: { target: string; dtype: string; label?: string; settings: Record<string, unknown>; publishedColumn?: string; ridgePoint?: number }[];
-  publishedColumns: string[];
-  status: DeviceStatus;
-}
 
 /** A phone an adb server lists, with its model. */
 interface SeenPhone extends AdbDeviceEntry {
@@ -131,53 +113,24 @@ export async function listDevices(o: { adbServer?: AdbServerAddress } = {}): Pro
   return { devices, unprofiled };
 }
 
-const targetText = (t: DeviceListing['targets'][number]): string => {
-  const s = Object.entries(t.settings)
-    .filter(([k]) => ['accelerator', 'cpuMask', 'threads', 'precision'].includes(k))
-    .map(([k, v]) => `${k}=${String(v)}`)
-    .join(' ');
-  return `${t.target} ${t.dtype}${s ? ` (${s})` : ''}`;
-};
-
-export async function runDevices(o: { json?: boolean; adbServer?: string }, out: (s: string) => void): Promise<void> {
-  let adbServer: AdbServerAddress | undefined;
-  if (o.adbServer !== undefined) {
-    try {
-      adbServer = parseAdbServer(o.adbServer);
-    } catch (e) {
-      throw new UsageError(`--adb-server: ${(e as Error).message}`);
-    }
-  }
+export async function runDevices(o: SharedValues, out: (s: string) => void): Promise<void> {
+  const adbServer = adbServerFlag(o);
   const r = await listDevices(adbServer ? { adbServer } : {});
   if (o.json) {
     out(`${JSON.stringify({ schema: DEVICES_SCHEMA, ...r }, null, 2)}\n`);
     return;
   }
-  const rows = r.devices.map((d) => [
-    d.id,
-    d.status.state,
-    d.publishedColumns.join(', ') || '-',
-    d.targets.map(targetText).join('; ') || '(none: published figures and --simulate)',
-    d.status.detail,
-  ]);
-  out(`${textTable([{ header: 'device' }, { header: 'now' }, { header: 'Table 6 columns' }, { header: 'targets' }, { header: 'where' }], rows)}\n`);
-  for (const u of r.unprofiled) {
-    out(
-      `attached without a profile: ${u.serial} (${u.state}${u.model ? `, ${u.model}` : ''}) at ${u.server}: copy devices/pixel6.json, set "connection": {"kind": "adb", "serial": "${u.serial}"} and pass --device ./that.json\n`,
-    );
-  }
-  out(
-    "'run --device <id>' measures an attached device; 'run --device <id> --simulate' gives the roofline estimate for any device with a Table 6 column\n",
-  );
+  out(devicesText(r));
 }
 
 export function register(program: Command, { io }: CliContext): void {
-  program
+  const cmd = program
     .command('devices')
-    .description('list the device profiles, their targets and Table 6 columns, and which are attached or reachable now (adb, DevTools)')
-    .option('--json', 'machine-readable output')
-    .option('--adb-server <host:port>', "look for phones on this adb server instead of each profile's (default: the local one)")
-    .action(async (opts: { json?: boolean; adbServer?: string }) => {
-      await runDevices(opts, (s) => io.out(s));
-    });
+    .description('list the device profiles, their targets and Table 6 columns, and which are attached or reachable now (adb, DevTools)');
+  addOptions(cmd, [
+    ['json', { help: 'machine-readable output' }],
+    ['adbServer', { help: "look for phones on this adb server instead of each profile's (default: the local one)" }],
+  ]).action(async (opts: SharedValues) => {
+    await runDevices(opts, (s) => io.out(s));
+  });
 }

@@ -10,19 +10,13 @@ import { copyFileSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { resolveWorkload } from '../../models/workload.js';
 import { EXPORT_FORMATS, ExportRequestError, FORMAT_DTYPES, getExport, type ExportDtype, type ExportFormat } from '../../models/export/cache.js';
-import { parseChoice, parseIntFlag, RunError, UsageError, parseResolutionFlag } from '../errors.js';
+import { parseChoice, RunError, UsageError, parseResolutionFlag } from '../errors.js';
 import type { CliContext } from '../io.js';
+import { addOptions, seedOf, type SharedValues } from '../options.js';
+import { exportText, type ExportInfo } from '../../report/export-text.js';
 import { fsError, FsError, withFsErrorsSync } from '../../util/fs-errors.js';
 
-interface ExportOptions {
-  format?: string;
-  dtype: string;
-  resolution?: string;
-  output?: string;
-  seed: string;
-  onnxOpset?: string;
-  json?: boolean;
-}
+type ExportOptions = SharedValues;
 
 const EXT_FORMAT: Record<string, ExportFormat> = { '.onnx': 'onnx', '.tflite': 'tflite' };
 
@@ -41,70 +35,64 @@ function copyAtomic(src: string, dest: string): void {
   }
 }
 
-function human(bytes: number): string {
-  return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
-}
-
 export function register(program: Command, { io }: CliContext): void {
-  program
+  const cmd = program
     .command('export')
     .argument('<workload>', 'model (conv-m), block (conv-m/b05, block:uib(...)@CxHxW) or architecture (arch:conv-m:...)')
-    .description('export a model, block or architecture as ONNX or TFLite (fp32, int8; fp16 for TFLite), through the export cache')
-    .option('--format <format>', `file format (${EXPORT_FORMATS.join(', ')}); default: from the -o extension, else onnx`)
-    .option('--dtype <dtype>', 'fp32 | int8 (ONNX QDQ / TFLite full-integer) | fp16 (TFLite only)', 'fp32')
-    .option('--resolution <n>', 'input resolution for models, model blocks and architectures (default: native)')
-    .option('-o, --output <file>', 'where to write the file (default: leave it in the cache and print its path)')
-    .option('--seed <n>', 'weight seed (weights are deterministic, not trained)', '0')
-    .option(
-      '--onnx-opset <n>',
-      'ONNX opset: 17 (default; GELU as Div/Erf/Add/Mul, passes the onnx 1.12 checker) or 20 (native Gelu: one kernel in int8 graphs)',
-    )
-    .option('--json', 'print {path, sha256, bytes, format, dtype, workload, cached} as JSON')
-    .action(async (text: string, opts: ExportOptions) => {
-      const resolution = parseResolutionFlag(opts.resolution);
-      const seed = parseIntFlag('--seed', opts.seed, 0, 2 ** 31 - 1);
-      const ext = opts.output ? extname(opts.output).toLowerCase() : '';
-      const extFormat = EXT_FORMAT[ext];
-      const format = opts.format !== undefined ? parseChoice<ExportFormat>('--format', opts.format, EXPORT_FORMATS) : (extFormat ?? 'onnx');
-      if (extFormat && extFormat !== format)
-        throw new UsageError(`-o ${opts.output} has a .${extFormat} extension but --format is ${format}: change one of them`);
-      const dtype = parseChoice<ExportDtype>('--dtype', opts.dtype, ['fp32', 'fp16', 'int8']);
-      if (!FORMAT_DTYPES[format].includes(dtype))
-        throw new UsageError(`--dtype ${dtype} is not available for ${format} (use ${FORMAT_DTYPES[format].join(' or ')})`);
-      let onnxOpset: 17 | 20 | undefined;
-      if (opts.onnxOpset !== undefined) {
-        if (format !== 'onnx') throw new UsageError('--onnx-opset applies to --format onnx only');
-        onnxOpset = parseChoice<'17' | '20'>('--onnx-opset', opts.onnxOpset, ['17', '20']) === '20' ? 20 : 17;
-      }
-      const workload = resolveWorkload(text, { dtype, ...(resolution !== undefined ? { resolution } : {}) });
-      let res;
-      try {
-        res = await getExport(workload, { format, dtype, seed, ...(onnxOpset ? { onnxOpset } : {}) });
-      } catch (err) {
-        if (err instanceof ExportRequestError || err instanceof FsError) throw err; // bad request or cache folder: exit 2
-        throw new RunError(`export of ${workload.id} as ${format} ${dtype} failed: ${(err as Error).message}`);
-      }
-      let path = res.path;
-      if (opts.output) {
-        path = resolve(opts.output);
-        copyAtomic(res.path, path);
-      }
-      const info = {
-        path,
-        sha256: res.sha256,
-        bytes: res.bytes,
-        format,
-        dtype,
-        workload: workload.id,
-        cached: res.cached,
-        cachePath: res.path,
-        ...(res.rebuiltReason ? { rebuiltReason: res.rebuiltReason } : {}),
-      };
-      if (opts.json) {
-        io.out(`${JSON.stringify(info, null, 2)}\n`);
-        return;
-      }
-      const note = res.cached ? 'from cache' : res.rebuiltReason ? `rebuilt: ${res.rebuiltReason}` : 'built';
-      io.out(`${path}\n  ${workload.id} ${format} ${dtype}, ${human(res.bytes)}, sha256 ${res.sha256} (${note})\n`);
-    });
+    .description('export a model, block or architecture as ONNX or TFLite (fp32, int8; fp16 for TFLite), through the export cache');
+  addOptions(cmd, [
+    ['format', { help: `file format (${EXPORT_FORMATS.join(', ')}); default: from the -o extension, else onnx` }],
+    ['dtype', { help: 'fp32 | int8 (ONNX QDQ / TFLite full-integer) | fp16 (TFLite only)', default: 'fp32' }],
+    ['resolution', { help: 'input resolution for models, model blocks and architectures (default: native)' }],
+    ['output', { help: 'where to write the file (default: leave it in the cache and print its path)' }],
+    ['seed', { help: 'weight seed (weights are deterministic, not trained)', default: '0' }],
+    'onnxOpset',
+    ['json', { help: 'print {path, sha256, bytes, format, dtype, workload, cached} as JSON' }],
+  ]);
+  cmd.action(async (text: string, opts: ExportOptions) => {
+    const resolution = parseResolutionFlag(opts.resolution);
+    const seed = seedOf(opts);
+    const ext = opts.output ? extname(opts.output).toLowerCase() : '';
+    const extFormat = EXT_FORMAT[ext];
+    const format = opts.format !== undefined ? parseChoice<ExportFormat>('--format', opts.format, EXPORT_FORMATS) : (extFormat ?? 'onnx');
+    if (extFormat && extFormat !== format)
+      throw new UsageError(`-o ${opts.output} has a .${extFormat} extension but --format is ${format}: change one of them`);
+    const dtype = parseChoice<ExportDtype>('--dtype', opts.dtype!, ['fp32', 'fp16', 'int8']);
+    if (!FORMAT_DTYPES[format].includes(dtype))
+      throw new UsageError(`--dtype ${dtype} is not available for ${format} (use ${FORMAT_DTYPES[format].join(' or ')})`);
+    let onnxOpset: 17 | 20 | undefined;
+    if (opts.onnxOpset !== undefined) {
+      if (format !== 'onnx') throw new UsageError('--onnx-opset applies to --format onnx only');
+      onnxOpset = parseChoice<'17' | '20'>('--onnx-opset', opts.onnxOpset, ['17', '20']) === '20' ? 20 : 17;
+    }
+    const workload = resolveWorkload(text, { dtype, ...(resolution !== undefined ? { resolution } : {}) });
+    let res;
+    try {
+      res = await getExport(workload, { format, dtype, seed, ...(onnxOpset ? { onnxOpset } : {}) });
+    } catch (err) {
+      if (err instanceof ExportRequestError || err instanceof FsError) throw err; // bad request or cache folder: exit 2
+      throw new RunError(`export of ${workload.id} as ${format} ${dtype} failed: ${(err as Error).message}`);
+    }
+    let path = res.path;
+    if (opts.output) {
+      path = resolve(opts.output);
+      copyAtomic(res.path, path);
+    }
+    const info: ExportInfo = {
+      path,
+      sha256: res.sha256,
+      bytes: res.bytes,
+      format,
+      dtype,
+      workload: workload.id,
+      cached: res.cached,
+      cachePath: res.path,
+      ...(res.rebuiltReason ? { rebuiltReason: res.rebuiltReason } : {}),
+    };
+    if (opts.json) {
+      io.out(`${JSON.stringify(info, null, 2)}\n`);
+      return;
+    }
+    io.out(`${exportText(info)}\n`);
+  });
 }

@@ -19,13 +19,10 @@ import { resolveChromium } from '../../runners/browser/launcher.js';
 import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../report/report-format.js';
 import { parseChoice } from '../errors.js';
 import type { CliContext } from '../io.js';
-import { addOptions, collectWhole, listFlag, type SharedValues } from '../options.js';
+import { addOptions, type SharedValues } from '../options.js';
 import { loadSimulations, simulateForReport } from '../../report/simulation-input.js';
 
 interface ReportOptions extends SharedValues {
-  format?: string;
-  png?: string;
-  lut?: string;
   simulation?: string[];
   simulate?: string[];
 }
@@ -63,18 +60,17 @@ export function register(program: Command, cli: CliContext): void {
   const cmd = program
     .command('report')
     .description('tables of one or more runs (default: all under --results) with published accuracy and latency, as md, csv or json')
-    .argument('[runs...]', 'run directories or run ids (default: every run in the results folder)')
-    .option('--format <fmt>', `output format (${REPORT_FORMATS.join(', ')})`, 'md')
-    .option('-o, --out <file>', 'write the report to a file instead of stdout')
-    .option('--png <dir>', 'also write every chart as PNG into DIR (drawn by the dashboard code in headless Chromium)')
-    .option('--lut <file>', "LUT validation JSON ('lut validate --report FILE', or an array of {arch, predictedMs, measuredMs})")
-    .option('--simulation <file>', "roofline simulation JSON ('run --device D --simulate --json'): a simulated series; repeatable", collectWhole)
-    .option(
-      '--simulate <ids>',
-      'simulate these devices here (as run --simulate does) for the simulated series; comma-separated',
-      listFlag('--simulate', 'pixel6'),
-    );
-  addOptions(cmd, ['results', 'chromium']);
+    .argument('[runs...]', 'run directories or run ids (default: every run in the results folder)');
+  addOptions(cmd, [
+    ['format', { help: `output format (${REPORT_FORMATS.join(', ')})`, default: 'md' }],
+    ['outFile', { help: 'write the report to a file instead of stdout' }],
+    'png',
+    'lut',
+    'simulation',
+    'simulateDevices',
+    'results',
+    'chromium',
+  ]);
   cmd.action(async (runs: string[], opts: ReportOptions) => {
     await reportCommand(runs, opts, cli);
   });

@@ -23,9 +23,7 @@ import { withFsErrors, withFsErrorsSync } from '../../util/fs-errors.js';
 import type { CliContext } from '../io.js';
 import { addOptions, outDir, type SharedValues } from '../options.js';
 
-interface RepairOptions extends SharedValues {
-  dryRun?: boolean;
-}
+type RepairOptions = SharedValues;
 
 /** The run folder named by `run`: a path when it contains a separator, else a run id in the results folder. */
 export function runDirOf(run: string, o: SharedValues): string {
@@ -66,8 +64,7 @@ export function register(program: Command, { io, argv }: CliContext): void {
     .command('repair')
     .argument('<run>', 'run id in the results folder, or the path of a run folder')
     .description("make a run's measurements.jsonl readable again: split glued records, drop a torn or invalid line (the original is kept)");
-  addOptions(repair, ['out']);
-  repair.option('--dry-run', 'list what would change, write nothing').action(async (run: string, opts: RepairOptions) => {
+  addOptions(repair, ['out', ['dryRun', { help: 'list what would change, write nothing' }]]).action(async (run: string, opts: RepairOptions) => {
     const lines = await repairRun(runDirOf(run, opts), { ...(opts.dryRun ? { dryRun: true } : {}), command: [...argv] });
     io.out(`${lines.join('\n')}\n`);
   });

@@ -16,9 +16,9 @@ import { planDevice, summaryLayout, type Plan } from '../../engine/plan.js';
 import { defaultResultsDir } from '../../paths.js';
 import { loadDevice, type DeviceProfile } from '../../profiles/device.js';
 import { deviceColumns, formatSimulation, simulateDevice } from '../../report/simulation.js';
+import { planText } from '../../report/plan-text.js';
 import { summaryTable } from '../../report/summary.js';
 import { readRun } from '../../results/reader.js';
-import { parseAdbServer } from '../../runners/android/adb.js';
 import { benchmarkModelBinary, configureAndroid, linkAndroid } from '../../runners/android/link.js';
 import { BROWSER_RUNNERS, configureBrowserTargets } from '../../runners/browser-runners.js';
 import { ANDROID_RUNNERS } from '../../runners/registry.js';
@@ -26,8 +26,10 @@ import { RunError, UsageError } from '../errors.js';
 import { executeForCommand, resultJson, throwUnlessComplete } from '../execute-plan.js';
 import { withInterrupt } from '../io.js';
 import { eventRenderer } from '../progress.js';
+import { buildRunDashboard } from '../run-dashboard.js';
 import type { CliContext } from '../io.js';
 import {
+  adbServerFlag,
   addOptions,
   ARCH_EXAMPLE,
   examplesHelp,
@@ -39,7 +41,6 @@ import {
   workloadList,
   type SharedValues,
 } from '../options.js';
-import { buildRunDashboard } from './dashboard.js';
 
 /** Shown under --help and run by the tests (with --dry-run), so every one of them works. */
 export const RUN_EXAMPLES = [
@@ -47,22 +48,9 @@ export const RUN_EXAMPLES = [
   `mnv4-bench run --device host --targets ort-cpu --workloads 'conv-s/b03,arch:${ARCH_EXAMPLE},block:uib(a3,m5,s2,e4,o80,relu)@48x64x64' --dry-run`,
 ];
 
-/** What --dry-run prints: the device, then one line per planned measurement. */
-export function planText(plan: Plan): string {
-  const d = plan.device;
-  const lines = [
-    `${d.name} (${d.id}, ${d.connection.kind}): ${plan.jobs.length} measurements x ${plan.sessions} session(s), preset ${plan.protocol.name}`,
-  ];
-  for (const j of plan.jobs) lines.push(`  ${j.workloadId} ${j.dtype} on ${j.target.id} ${JSON.stringify(j.target.settings)}`);
-  return `${lines.join('\n')}\n`;
-}
-
 interface RunOptions extends SharedValues {
   device: string;
-  dryRun?: boolean;
   simulate?: boolean;
-  adbServer?: string;
-  benchmarkModel?: string;
 }
 
 /** Targets that use the phone itself over adb: the benchmark_model runners and the browser runners (Chrome on it). */
@@ -76,18 +64,12 @@ function deviceList(text: string): string[] {
 }
 
 /** Applies --adb-server to a profile reached over adb. */
-function withAdbServer(device: DeviceProfile, flag: string | undefined): DeviceProfile {
-  if (flag === undefined) return device;
+function withAdbServer(device: DeviceProfile, o: RunOptions): DeviceProfile {
+  if (o.adbServer === undefined) return device;
   if (device.connection.kind !== 'adb') {
     throw new UsageError(`--adb-server applies to devices reached over adb; device ${device.id} is reached over ${device.connection.kind}`);
   }
-  let server;
-  try {
-    server = parseAdbServer(flag);
-  } catch (e) {
-    throw new UsageError(`--adb-server: ${(e as Error).message}`);
-  }
-  return { ...device, connection: { ...device.connection, adbServer: server } };
+  return { ...device, connection: { ...device.connection, adbServer: adbServerFlag(o)! } };
 }
 
 /** `run --device D[,E] --simulate`: the labelled roofline table of each device; nothing is measured. */
@@ -149,7 +131,7 @@ export async function runDevice(o: RunOptions, cli: CliContext): Promise<Execute
     await runDevices(ids, o, cli);
     return undefined;
   }
-  const device = withAdbServer(loadDevice(ids[0]!), o.adbServer); // a DeviceProfileError (an InputError) exits 2
+  const device = withAdbServer(loadDevice(ids[0]!), o); // a DeviceProfileError (an InputError) exits 2
   const plan = planOf(device, o);
   runIdOf(o); // a bad run id is a usage error before anything runs
   if (o.dryRun) {
@@ -187,8 +169,8 @@ function deviceIO(io: CliContext['io'], id: string): CliContext['io'] {
  */
 async function runDevices(ids: readonly string[], o: RunOptions, cli: CliContext): Promise<void> {
   const loaded = ids.map((id) => loadDevice(id));
-  if (o.adbServer !== undefined && !loaded.some((d) => d.connection.kind === 'adb')) withAdbServer(loaded[0]!, o.adbServer); // says why it does not apply
-  const devices = loaded.map((d) => (d.connection.kind === 'adb' ? withAdbServer(d, o.adbServer) : d));
+  if (o.adbServer !== undefined && !loaded.some((d) => d.connection.kind === 'adb')) withAdbServer(loaded[0]!, o); // says why it does not apply
+  const devices = loaded.map((d) => (d.connection.kind === 'adb' ? withAdbServer(d, o) : d));
   const plans = devices.map((d) => planOf(d, o));
   checkPlansShareRun(plans);
   const { runId, resume } = runIdOf(o);
@@ -231,12 +213,15 @@ async function runDevices(ids: readonly string[], o: RunOptions, cli: CliContext
 export function register(program: Command, cli: CliContext): void {
   const cmd = program
     .command('run')
-    .description('run a device profile (devices/<id>.json): every target and workload it lists, on the device it describes, into one run directory')
-    .requiredOption(
-      '--device <id>',
-      'device profile id (e.g. host, pixel6) or a path to a profile .json; several, comma-separated, run in parallel into one run',
-    );
+    .description('run a device profile (devices/<id>.json): every target and workload it lists, on the device it describes, into one run directory');
   addOptions(cmd, [
+    [
+      'device',
+      {
+        help: 'device profile id (e.g. host, pixel6) or a path to a profile .json; several, comma-separated, run in parallel into one run',
+        required: true,
+      },
+    ],
     'preset',
     'sessions',
     'workloads',
@@ -250,22 +235,11 @@ export function register(program: Command, cli: CliContext): void {
     'chromium',
     'noiseFloor',
     'strictBackend',
-  ]);
-  cmd
-    .option(
-      '--simulate',
-      "print the roofline estimate for the device's Table 6 columns (fitted to the paper's published latencies; nothing is measured)",
-    )
-    .option(
-      '--adb-server <host:port>',
-      'the adb server that reaches the phone (default: the local one, started when not running), e.g. a device farm node',
-    )
-    .option(
-      '--benchmark-model <path>',
-      "TFLite's benchmark_model for Android (arm64), pushed to the phone; default: the profile's benchmarkModel or $MNV4_BENCHMARK_MODEL",
-    );
-  cmd
-    .option('--dry-run', 'print the planned measurements and exit')
+    'simulate',
+    ['adbServer', { help: 'the adb server that reaches the phone (default: the local one, started when not running), e.g. a device farm node' }],
+    'benchmarkModel',
+    'dryRun',
+  ])
     .addHelpText('after', examplesHelp(RUN_EXAMPLES))
     .action(async (opts: RunOptions) => {
       await runDevice(opts, cli);

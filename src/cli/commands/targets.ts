@@ -13,14 +13,9 @@ import { detectTargets, disposeRunners } from '../../runners/registry.js';
 import { localContext, type RunContext } from '../../core/target.js';
 import { UsageError } from '../errors.js';
 import type { CliContext } from '../io.js';
-import { addOptions } from '../options.js';
+import { addOptions, type SharedValues } from '../options.js';
 
-interface TargetsOptions {
-  device?: string;
-  json?: boolean;
-  refresh?: boolean;
-  chromium?: string;
-}
+type TargetsOptions = SharedValues;
 
 /** Lists targets; returns the statuses. */
 export async function runTargets(o: TargetsOptions, out: (s: string) => void): Promise<TargetStatus[]> {
@@ -44,11 +39,13 @@ export async function runTargets(o: TargetsOptions, out: (s: string) => void): P
 export function register(program: Command, { io }: CliContext): void {
   const cmd = program
     .command('targets')
-    .description('list the targets (runtime + backend) and whether each can run on a device (default: this machine), with the reason when not')
-    .option('--device <id>', 'check on this device profile (id or path to a .json) instead of this machine')
-    .option('--json', 'machine-readable output')
-    .option('--refresh', 'ignore the cached availability and check again');
-  addOptions(cmd, ['chromium']).action(async (opts: TargetsOptions) => {
+    .description('list the targets (runtime + backend) and whether each can run on a device (default: this machine), with the reason when not');
+  addOptions(cmd, [
+    ['device', { help: 'check on this device profile (id or path to a .json) instead of this machine' }],
+    ['json', { help: 'machine-readable output' }],
+    'refresh',
+    'chromium',
+  ]).action(async (opts: TargetsOptions) => {
     await runTargets(opts, io.out);
   });
 }

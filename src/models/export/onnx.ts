@@ -393,6 +393,7 @@ function emitActivation(
   }
 }
 
+/** Long on purpose (about 140 lines): one short case per layer kind, each the ONNX nodes that kind becomes. */
 function emitLayer(b: OnnxGraphBuilder, layer: Layer, weights: GraphWeights, isGraphOutput: boolean, layout: AttentionLayout, opset: number): void {
   const op: LayerOp = layer.op;
   const L = layer.name;

@@ -38,7 +38,7 @@ import {
   type BenchmarkModelOutput,
   type DelegationEvidence,
 } from './benchmark-model-output.js';
-import { androidDeps, benchmarkModelBinary, linkAndroid, type AdbConnection } from './link.js';
+import { androidDeps, benchmarkModelBinary, linkAndroid, type AdbConnection, type AndroidDeps, type AndroidLink } from './link.js';
 import { coolDown, hottestZone, type CoolDownResult } from './thermal.js';
 
 export const TOOL = 'tflite-benchmark_model';
@@ -138,216 +138,275 @@ function adbConnection(ctx: RunContext, targetId: string): AdbConnection {
   return ctx.connection;
 }
 
+/** Step 0: whether the phone is reachable and can run the arm64 benchmark_model binary. */
+async function detectBenchmarkModel(spec: BenchmarkTargetSpec, ctx: RunContext): Promise<Availability> {
+  const link = await linkAndroid(ctx.deviceId, adbConnection(ctx, spec.id));
+  const bin = benchmarkModelBinary();
+  if (!/arm64|aarch64/.test(link.facts.abi)) {
+    return { available: false, reason: `${link.facts.model} reports ABI '${link.facts.abi}'; the benchmark_model binary is for arm64-v8a` };
+  }
+  return {
+    available: true,
+    details: {
+      serial: link.device.serial,
+      model: link.facts.model,
+      soc: link.facts.soc,
+      android: link.facts.androidRelease,
+      adbServer: link.server,
+      benchmarkModel: bin.path,
+    },
+  };
+}
+
+/** One session's state: fixed at its start, then filled in by the steps, in order. */
+interface BenchmarkSession {
+  spec: BenchmarkTargetSpec;
+  w: PreparedWorkload;
+  ctx: RunContext;
+  settings: TargetSettings;
+  link: AndroidLink;
+  deps: Readonly<AndroidDeps>;
+  bin: ReturnType<typeof benchmarkModelBinary>;
+  mask: string;
+  /** `taskset <mask>` when a mask is set. */
+  pin: string[];
+  threads: string[];
+  requested: string;
+  /** the runner's last seen tool version (runtimeVersion). */
+  tool: { version: string | null };
+  remoteBin: string;
+  remoteModel: string;
+  base: string[];
+  argv: string[];
+  timeoutMs: number;
+  cool?: CoolDownResult;
+  out?: BenchmarkModelOutput;
+  after: ThermalReading[];
+  toolOutput: string;
+}
+
+/** One benchmark_model process on the phone, under the session's time limit. */
+async function runTool(st: BenchmarkSession, args: string[]): Promise<{ text: string; exitCode: number | null }> {
+  const r = await st.link.device.shell(args, { timeoutMs: st.timeoutMs, signal: st.ctx.signal });
+  return { text: r.output, exitCode: r.exitCode };
+}
+
+/** Step 1: the files on the phone: the binary and the model under their hashes (each pushed once). */
+async function pushFiles(st: BenchmarkSession): Promise<void> {
+  const { link, settings, spec } = st;
+  st.remoteBin = await link.device.pushBinary(st.bin.path);
+  st.remoteModel = await link.device.pushModel(st.w.file.path, st.w.file.sha256);
+  const remoteExtra: Record<string, string> = {};
+  for (const f of spec.extraFiles?.(settings) ?? []) remoteExtra[f.key] = await link.device.pushBinary(f.path, f.key);
+  st.base = [
+    st.remoteBin,
+    `--graph=${st.remoteModel}`,
+    ...st.threads,
+    ...spec.delegateArgs(settings, { externalDelegate: remoteExtra.external_delegate }),
+  ];
+}
+
+/** Steps 2+3: cool down, then one benchmark_model process: its own session, warm-up and timed runs. */
+async function coolAndRun(st: BenchmarkSession, protocol: ProtocolSettings, signal: AbortSignal) {
+  const { link, settings, spec, w, ctx } = st;
+  const warnings: string[] = [];
+  const cool = await coolDown(
+    link.device,
+    {
+      maxStartC: Number(settings.coolDownC),
+      maxWaitMs: Number(settings.coolDownMaxS) * 1000,
+      pollMs: 5000,
+      pauseMs: Number(settings.pauseS) * 1000,
+    },
+    st.deps.sleep,
+    signal,
+  );
+  st.cool = cool;
+  if (!cool.cool) {
+    warnings.push(
+      cool.hottestAfter
+        ? `the phone did not cool to ${String(settings.coolDownC)} °C within ${String(settings.coolDownMaxS)} s (hottest zone ${cool.hottestAfter.type} at ${cool.hottestAfter.celsius} °C): measured warm`
+        : 'the phone exposes no readable SoC thermal zone: no cool-down possible',
+    );
+  }
+  const mw = maskWarning(st.mask, link.facts.cpus);
+  if (mw) warnings.push(mw);
+  st.argv = [...st.pin, ...st.base, ...protocolArgs(protocol), '--enable_op_profiling=false'];
+  // the tool stops each phase at --max_secs: both phases, initialisation and a margin
+  st.timeoutMs = 2 * protocol.maxTimeMs + protocol.warmupMinMs + 120_000;
+  ctx.log?.(`${spec.id}: ${w.id} on ${link.facts.model} (${link.device.serial})`);
+  const run = await runTool(st, st.argv);
+  // kept with the session: what the tool printed is the ground truth the parsed figures come from
+  st.toolOutput = run.text.length > MAX_KEPT_OUTPUT ? `...${run.text.slice(-MAX_KEPT_OUTPUT)}` : run.text;
+  const out = parseBenchmarkModelOutput(run.text);
+  st.out = out;
+  const complete = requireCompleteRun(out, run.text, run.exitCode);
+  if (run.exitCode !== 0 && run.exitCode !== null) warnings.push(`benchmark_model exited with status ${run.exitCode} after printing a complete run`);
+  for (const e of out.errors) warnings.push(`benchmark_model: ${e}`);
+  st.tool.version = out.tensorflowVersion ?? st.tool.version;
+  st.after = await link.device.thermal();
+  return {
+    external: toExternalTiming(complete, st.argv),
+    coldStart: {
+      sessionCreateMs: complete.summary.initUs / 1000,
+      ...(complete.summary.firstInferenceUs !== null ? { firstInferenceMs: complete.summary.firstInferenceUs / 1000 } : {}),
+    },
+    warnings,
+  };
+}
+
+/** Step 4: what the delegate took, from its own lines: the backend that executed, or a BackendMismatchError. */
+function executedBackendOf(st: BenchmarkSession, delegation: DelegationEvidence, warnings: string[]): string {
+  const { spec, requested } = st;
+  if (delegation.state === 'none') {
+    if (spec.requiresDelegate) {
+      throw new BackendMismatchError(
+        spec.id,
+        spec.backend,
+        'cpu',
+        `benchmark_model: ${delegation.evidence.join('; ') || `the ${requested} delegate took no node`}`,
+      );
+    }
+    warnings.push(`the ${requested} delegate took no node: TFLite's built-in CPU kernels ran the graph`);
+    return 'cpu (no delegate)';
+  }
+  if (delegation.state === 'partial') {
+    const share = delegation.nodeShare !== null ? `${(delegation.nodeShare * 100).toFixed(1)}% of nodes` : 'part of the graph';
+    warnings.push(`partial delegation: the ${requested} delegate ran ${share}; the rest fell back to the CPU (${delegation.evidence.join('; ')})`);
+    return `${spec.backend}+cpu`;
+  }
+  if (delegation.state === 'unknown') warnings.push(`benchmark_model printed nothing about the ${requested} delegate; what executed is not proven`);
+  return spec.backend;
+}
+
+/** Step 5: a separate op-profiling run, parsed into the per-block breakdown, and the delegate's time share. */
+async function profileRun(
+  st: BenchmarkSession,
+  runs: number,
+  delegation: DelegationEvidence,
+  warnings: string[],
+): Promise<{ profile?: OpProfile; timeShare: number | null }> {
+  const pargv = [...st.pin, ...st.base, '--warmup_runs=1', '--warmup_min_secs=0', `--num_runs=${runs}`, '--min_secs=0', '--enable_op_profiling=true'];
+  const prun = await runTool(st, pargv);
+  const pout = requireCompleteRun(parseBenchmarkModelOutput(prun.text), prun.text, prun.exitCode);
+  const tables = parseTfliteOpProfile(prun.text);
+  if (tables.nodes.length === 0) {
+    warnings.push('the profiling run printed no op-profiling table (a benchmark_model built without the profiler?)');
+    return { timeShare: null };
+  }
+  const share = delegateShare(tables);
+  if (delegation.state === 'partial' && share.builtinOps.length > 0) warnings.push(`CPU-fallback ops: ${share.builtinOps.join(', ')}`);
+  const summary = readTflite(new Uint8Array(readFileSync(st.w.file.path)));
+  const runMs = (pout.inference.medianUs ?? pout.inference.avgUs ?? 0) / 1000;
+  const profile = buildTfliteProfile(tables, summary, st.w.graph, runs, runMs, 'tflite-benchmark_model-op-profiling');
+  if (pout.inference.medianUs === undefined) profile.notes.push("runMedianMs is the profiled runs' mean: this benchmark_model prints no median");
+  return { profile, timeShare: share.delegatedTimeShare };
+}
+
+/** Steps 4+5: what the delegate took; a separate op-profiling run when asked. */
+async function proveDelegation(st: BenchmarkSession, request: { profile?: boolean; profileRuns?: number }) {
+  const { spec, out, requested } = st;
+  if (!out) throw new Error(`${spec.id}: prove before run`);
+  const warnings: string[] = [];
+  const delegation: DelegationEvidence = delegationEvidence(out, requested);
+  const executedBackend = executedBackendOf(st, delegation, warnings);
+  const { profile, timeShare } = request.profile ? await profileRun(st, request.profileRuns ?? 10, delegation, warnings) : { timeShare: null };
+  const executed: ExecutedBackend = {
+    runtime: TOOL,
+    runtimeVersion: out.tensorflowVersion ?? 'unknown (the binary does not print its version)',
+    backend: executedBackend,
+    provider: requested,
+    evidence: `benchmark_model: ${delegation.evidence.join('; ') || 'no delegate lines'}`,
+    details: {
+      delegation: {
+        state: delegation.state,
+        nodeShare: delegation.nodeShare,
+        delegatedNodes: delegation.delegatedNodes,
+        totalNodes: delegation.totalNodes,
+        timeShare,
+      },
+      ...(out.nnapiAccelerators ? { nnapiAccelerators: out.nnapiAccelerators } : {}),
+      delegatesCreated: out.delegatesCreated,
+    },
+  };
+  return { executed, ...(profile ? { profile } : {}), warnings };
+}
+
+/** Step 6: the zones before and after, the device facts, the files and what the tool printed. */
+function sessionContext(st: BenchmarkSession): Record<string, unknown> {
+  const { link, cool, after } = st;
+  return {
+    device: {
+      serial: link.device.serial,
+      model: link.facts.model,
+      manufacturer: link.facts.manufacturer,
+      soc: link.facts.soc,
+      android: link.facts.androidRelease,
+      sdk: link.facts.sdk,
+      abi: link.facts.abi,
+      governors: [...new Set(link.facts.cpus.map((c) => c.governor))],
+      adbServer: link.server,
+    },
+    thermal: {
+      before: cool?.first ?? [],
+      atStart: cool?.last ?? [],
+      after,
+      coolDownWaitedMs: cool?.waitedMs ?? 0,
+      hottestAtStart: cool?.hottestAfter ?? null,
+      hottestAfter: hottestZone(after),
+    },
+    benchmarkModel: { local: st.bin.path, from: st.bin.from, remote: st.remoteBin },
+    remoteModel: st.remoteModel,
+    toolOutput: st.toolOutput,
+    protocolMapping:
+      'benchmark_model runs the preset minimums (warm-up iterations/time, runs/time) and stops each phase at the time cap; it has no convergence rule',
+  };
+}
+
+/** One session's steps (module comment). */
+async function benchmarkSession(
+  spec: BenchmarkTargetSpec,
+  tool: { version: string | null },
+  w: PreparedWorkload,
+  target: Target,
+  ctx: RunContext,
+): Promise<ExternalSessionSteps> {
+  const settings = target.settings;
+  const mask = String(settings.cpuMask);
+  const st: BenchmarkSession = {
+    spec,
+    w,
+    ctx,
+    settings,
+    link: await linkAndroid(ctx.deviceId, adbConnection(ctx, spec.id)),
+    deps: androidDeps(),
+    bin: benchmarkModelBinary(),
+    mask,
+    pin: mask !== '' ? ['taskset', mask] : [],
+    threads: settings.threads !== undefined ? [`--num_threads=${String(settings.threads)}`] : [],
+    requested: spec.delegate(settings),
+    tool,
+    remoteBin: '',
+    remoteModel: '',
+    base: [],
+    argv: [],
+    timeoutMs: 0,
+    after: [],
+    toolOutput: '',
+  };
+  return {
+    timing: 'external',
+    checkFile: () => pushFiles(st),
+    run: (protocol, signal) => coolAndRun(st, protocol, signal),
+    prove: (request) => proveDelegation(st, request),
+    context: () => sessionContext(st),
+  };
+}
+
 /** Builds a benchmark_model runner from a target spec, on the shared runner template (external timing). */
 export function createBenchmarkModelRunner(spec: BenchmarkTargetSpec): Runner {
   const specs = [...spec.settings, ...COMMON_SETTINGS];
-  let lastToolVersion: string | null = null;
-
-  async function detect(ctx: RunContext): Promise<Availability> {
-    const link = await linkAndroid(ctx.deviceId, adbConnection(ctx, spec.id));
-    const bin = benchmarkModelBinary();
-    if (!/arm64|aarch64/.test(link.facts.abi)) {
-      return { available: false, reason: `${link.facts.model} reports ABI '${link.facts.abi}'; the benchmark_model binary is for arm64-v8a` };
-    }
-    return {
-      available: true,
-      details: {
-        serial: link.device.serial,
-        model: link.facts.model,
-        soc: link.facts.soc,
-        android: link.facts.androidRelease,
-        adbServer: link.server,
-        benchmarkModel: bin.path,
-      },
-    };
-  }
-
-  async function session(w: PreparedWorkload, target: Target, ctx: RunContext): Promise<ExternalSessionSteps> {
-    const settings = target.settings;
-    const link = await linkAndroid(ctx.deviceId, adbConnection(ctx, spec.id));
-    const deps = androidDeps();
-    const bin = benchmarkModelBinary();
-    const mask = String(settings.cpuMask);
-    const pin = mask !== '' ? ['taskset', mask] : [];
-    const threads = settings.threads !== undefined ? [`--num_threads=${String(settings.threads)}`] : [];
-    const requested = spec.delegate(settings);
-    // filled in by the steps, in order
-    let remoteBin = '';
-    let remoteModel = '';
-    let base: string[] = [];
-    let argv: string[] = [];
-    let timeoutMs = 0;
-    let cool: CoolDownResult | undefined;
-    let out: BenchmarkModelOutput | undefined;
-    let after: ThermalReading[] = [];
-    let toolOutput = '';
-
-    const runTool = async (args: string[]): Promise<{ text: string; exitCode: number | null }> => {
-      const r = await link.device.shell(args, { timeoutMs, signal: ctx.signal });
-      return { text: r.output, exitCode: r.exitCode };
-    };
-
-    return {
-      timing: 'external',
-      // 1. the files on the phone: the binary and the model under their hashes (each pushed once)
-      async checkFile() {
-        remoteBin = await link.device.pushBinary(bin.path);
-        remoteModel = await link.device.pushModel(w.file.path, w.file.sha256);
-        const remoteExtra: Record<string, string> = {};
-        for (const f of spec.extraFiles?.(settings) ?? []) remoteExtra[f.key] = await link.device.pushBinary(f.path, f.key);
-        base = [remoteBin, `--graph=${remoteModel}`, ...threads, ...spec.delegateArgs(settings, { externalDelegate: remoteExtra.external_delegate })];
-      },
-      // 2+3. cool down, then one benchmark_model process: its own session, warm-up and timed runs
-      async run(protocol, signal) {
-        const warnings: string[] = [];
-        cool = await coolDown(
-          link.device,
-          {
-            maxStartC: Number(settings.coolDownC),
-            maxWaitMs: Number(settings.coolDownMaxS) * 1000,
-            pollMs: 5000,
-            pauseMs: Number(settings.pauseS) * 1000,
-          },
-          deps.sleep,
-          signal,
-        );
-        if (!cool.cool) {
-          warnings.push(
-            cool.hottestAfter
-              ? `the phone did not cool to ${String(settings.coolDownC)} °C within ${String(settings.coolDownMaxS)} s (hottest zone ${cool.hottestAfter.type} at ${cool.hottestAfter.celsius} °C): measured warm`
-              : 'the phone exposes no readable SoC thermal zone: no cool-down possible',
-          );
-        }
-        const mw = maskWarning(mask, link.facts.cpus);
-        if (mw) warnings.push(mw);
-        argv = [...pin, ...base, ...protocolArgs(protocol), '--enable_op_profiling=false'];
-        // the tool stops each phase at --max_secs: both phases, initialisation and a margin
-        timeoutMs = 2 * protocol.maxTimeMs + protocol.warmupMinMs + 120_000;
-        ctx.log?.(`${spec.id}: ${w.id} on ${link.facts.model} (${link.device.serial})`);
-        const run = await runTool(argv);
-        // kept with the session: what the tool printed is the ground truth the parsed figures come from
-        toolOutput = run.text.length > MAX_KEPT_OUTPUT ? `...${run.text.slice(-MAX_KEPT_OUTPUT)}` : run.text;
-        out = parseBenchmarkModelOutput(run.text);
-        const complete = requireCompleteRun(out, run.text, run.exitCode);
-        if (run.exitCode !== 0 && run.exitCode !== null)
-          warnings.push(`benchmark_model exited with status ${run.exitCode} after printing a complete run`);
-        for (const e of out.errors) warnings.push(`benchmark_model: ${e}`);
-        lastToolVersion = out.tensorflowVersion ?? lastToolVersion;
-        after = await link.device.thermal();
-        return {
-          external: toExternalTiming(complete, argv),
-          coldStart: {
-            sessionCreateMs: complete.summary.initUs / 1000,
-            ...(complete.summary.firstInferenceUs !== null ? { firstInferenceMs: complete.summary.firstInferenceUs / 1000 } : {}),
-          },
-          warnings,
-        };
-      },
-      // 5+6. what the delegate took, from its own lines; a separate op-profiling run when asked
-      async prove(request) {
-        if (!out) throw new Error(`${spec.id}: prove before run`);
-        const warnings: string[] = [];
-        const delegation: DelegationEvidence = delegationEvidence(out, requested);
-        let executedBackend = spec.backend;
-        if (delegation.state === 'none') {
-          if (spec.requiresDelegate) {
-            throw new BackendMismatchError(
-              spec.id,
-              spec.backend,
-              'cpu',
-              `benchmark_model: ${delegation.evidence.join('; ') || `the ${requested} delegate took no node`}`,
-            );
-          }
-          executedBackend = 'cpu (no delegate)';
-          warnings.push(`the ${requested} delegate took no node: TFLite's built-in CPU kernels ran the graph`);
-        } else if (delegation.state === 'partial') {
-          const share = delegation.nodeShare !== null ? `${(delegation.nodeShare * 100).toFixed(1)}% of nodes` : 'part of the graph';
-          warnings.push(
-            `partial delegation: the ${requested} delegate ran ${share}; the rest fell back to the CPU (${delegation.evidence.join('; ')})`,
-          );
-          executedBackend = `${spec.backend}+cpu`;
-        } else if (delegation.state === 'unknown') {
-          warnings.push(`benchmark_model printed nothing about the ${requested} delegate; what executed is not proven`);
-        }
-
-        let profile: OpProfile | undefined;
-        let timeShare: number | null = null;
-        if (request.profile) {
-          const runs = request.profileRuns ?? 10;
-          const pargv = [
-            ...pin,
-            ...base,
-            '--warmup_runs=1',
-            '--warmup_min_secs=0',
-            `--num_runs=${runs}`,
-            '--min_secs=0',
-            '--enable_op_profiling=true',
-          ];
-          const prun = await runTool(pargv);
-          const pout = requireCompleteRun(parseBenchmarkModelOutput(prun.text), prun.text, prun.exitCode);
-          const tables = parseTfliteOpProfile(prun.text);
-          if (tables.nodes.length === 0) {
-            warnings.push('the profiling run printed no op-profiling table (a benchmark_model built without the profiler?)');
-          } else {
-            const share = delegateShare(tables);
-            timeShare = share.delegatedTimeShare;
-            if (delegation.state === 'partial' && share.builtinOps.length > 0) warnings.push(`CPU-fallback ops: ${share.builtinOps.join(', ')}`);
-            const summary = readTflite(new Uint8Array(readFileSync(w.file.path)));
-            const runMs = (pout.inference.medianUs ?? pout.inference.avgUs ?? 0) / 1000;
-            profile = buildTfliteProfile(tables, summary, w.graph, runs, runMs, 'tflite-benchmark_model-op-profiling');
-            if (pout.inference.medianUs === undefined)
-              profile.notes.push("runMedianMs is the profiled runs' mean: this benchmark_model prints no median");
-          }
-        }
-        const executed: ExecutedBackend = {
-          runtime: TOOL,
-          runtimeVersion: out.tensorflowVersion ?? 'unknown (the binary does not print its version)',
-          backend: executedBackend,
-          provider: requested,
-          evidence: `benchmark_model: ${delegation.evidence.join('; ') || 'no delegate lines'}`,
-          details: {
-            delegation: {
-              state: delegation.state,
-              nodeShare: delegation.nodeShare,
-              delegatedNodes: delegation.delegatedNodes,
-              totalNodes: delegation.totalNodes,
-              timeShare,
-            },
-            ...(out.nnapiAccelerators ? { nnapiAccelerators: out.nnapiAccelerators } : {}),
-            delegatesCreated: out.delegatesCreated,
-          },
-        };
-        return { executed, ...(profile ? { profile } : {}), warnings };
-      },
-      context: () => ({
-        device: {
-          serial: link.device.serial,
-          model: link.facts.model,
-          manufacturer: link.facts.manufacturer,
-          soc: link.facts.soc,
-          android: link.facts.androidRelease,
-          sdk: link.facts.sdk,
-          abi: link.facts.abi,
-          governors: [...new Set(link.facts.cpus.map((c) => c.governor))],
-          adbServer: link.server,
-        },
-        thermal: {
-          before: cool?.first ?? [],
-          atStart: cool?.last ?? [],
-          after,
-          coolDownWaitedMs: cool?.waitedMs ?? 0,
-          hottestAtStart: cool?.hottestAfter ?? null,
-          hottestAfter: hottestZone(after),
-        },
-        benchmarkModel: { local: bin.path, from: bin.from, remote: remoteBin },
-        remoteModel,
-        toolOutput,
-        protocolMapping:
-          'benchmark_model runs the preset minimums (warm-up iterations/time, runs/time) and stops each phase at the time cap; it has no convergence rule',
-      }),
-    };
-  }
-
+  const tool = { version: null as string | null };
   return defineRunner({
     id: spec.id,
     runtime: TOOL,
@@ -356,8 +415,8 @@ export function createBenchmarkModelRunner(spec: BenchmarkTargetSpec): Runner {
     formats: ['tflite'],
     settings: specs,
     connections: ['adb'],
-    runtimeVersion: () => lastToolVersion,
-    detect,
-    session: (w, target, ctx) => session(w, target, ctx),
+    runtimeVersion: () => tool.version,
+    detect: (ctx) => detectBenchmarkModel(spec, ctx),
+    session: (w, target, ctx) => benchmarkSession(spec, tool, w, target, ctx),
   });
 }

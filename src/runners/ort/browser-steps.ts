@@ -39,7 +39,7 @@ import { checkWorkloadFile } from '../define.js';
 import type { SessionSteps } from '../measurement.js';
 import { DEFAULT_PROFILE_RUNS, PROFILE_SKIP } from './common.js';
 import { buildOrtProfile, ortBackendShare, parseOrtTrace, providerCounts, type OrtTraceEvent } from './profile.js';
-import { BackendMismatchError, checkBackendShare, type BackendShare, type OpProfile } from '../../core/measurement.js';
+import { BackendMismatchError, checkBackendShare, type BackendShare, type ExecutedBackend, type OpProfile } from '../../core/measurement.js';
 import { type RunContext, type Target, type TargetSettings } from '../../core/target.js';
 import { type PreparedWorkload } from '../../core/workload-file.js';
 import type { EnvironmentSlot } from '../browser/common.js';
@@ -396,18 +396,12 @@ interface Verification {
 const verifications = new Map<string, Verification>();
 const MAX_VERIFICATIONS = 256;
 
-/** The steps of one measurement (module comment). */
-export function ortBrowserSteps(
-  f: Omit<OrtBrowserFlavour, 'target'>,
-  slot: EnvironmentSlot,
-  w: PreparedWorkload,
-  target: Target,
-  ctx: RunContext,
-): SessionSteps {
+/** Step 2: the timed page: load with one execution provider and check what was created (module comment). */
+function timedOrtPage(f: Omit<OrtBrowserFlavour, 'target'>, slot: EnvironmentSlot, w: PreparedWorkload, target: Target, ctx: RunContext) {
   const id = target.id;
   const s = target.settings;
   const threads = Number(s.threads);
-  const timed = timedPageSteps<OrtLoadResponse>({
+  return timedPageSteps<OrtLoadResponse>({
     slot,
     ctx,
     target,
@@ -431,122 +425,173 @@ export function ortBrowserSteps(
       }
     },
   });
+}
+
+type TimedOrtPage = ReturnType<typeof timedOrtPage>;
+
+/** The verification of a proof: the trace's node list and GPU kernels, with the page it came from and the profiling runs. */
+interface OrtVerified extends Verification {
+  /** the profiling response; null when the verification was reused from an earlier session. */
+  prof: OrtProfileResponse | null;
+  reused: boolean;
+}
+
+/**
+ * Step 5, timed page then verification: the timed session's own facts (its placement warning; WebGPU: its
+ * kernels), then the verification session in the same page, or the one made for an earlier session.
+ */
+async function verifyOrt(
+  f: Omit<OrtBrowserFlavour, 'target'>,
+  timed: TimedOrtPage,
+  w: PreparedWorkload,
+  target: Target,
+  o: { profile: boolean | undefined; runs: number; timestamps: boolean },
+): Promise<{ verified: OrtVerified; placement: TimedPlacement }> {
+  const id = target.id;
+  const { env, load, modelUrl } = timed.state();
+  const cacheKey = JSON.stringify([id, f.ortFile, f.ep, w.file.sha256, target.settings, env.browser.info.version, o.timestamps]);
+  const known = o.profile ? undefined : verifications.get(cacheKey);
+  const verificationRequest = loadRequest(f, target.settings, env.server.server.origin, modelUrl, w, {
+    ortProfiler: true,
+    gpuProfiling: o.timestamps,
+  });
+  const verify = async (page: BrowserPage): Promise<{ vload: OrtLoadResponse; prof: OrtProfileResponse }> => {
+    const vload = await page.call<OrtLoadResponse>('ortLoad', verificationRequest, `${id}: creating the verification session for ${w.id}`);
+    const prof = await page.call<OrtProfileResponse>('ortProfile', { runs: o.runs }, `${id}: verification/profiling runs of ${w.id}`);
+    return { vload, prof };
+  };
+  let gpuKernels: OrtGpuKernelsResponse | null = null;
+  // the timed session's own facts first, then verify in the same page (module comment)
+  const verified = await verifyAfterTiming(timed, {
+    bundle: 'ort',
+    what: `${id}: verifying ${w.id}`,
+    needed: !known,
+    ownPage: o.profile === true,
+    async timedFacts(page) {
+      if (f.ep !== 'webgpu') return;
+      gpuKernels = await page
+        .call<OrtGpuKernelsResponse>('ortGpuKernels', null, `${id}: WebGPU kernels of the timed session of ${w.id}`)
+        // the samples are taken: a failure here leaves the list unavailable (said in the record), not the measurement lost
+        .catch((e: unknown) => ({
+          available: false as const,
+          reason: `listing them on the timed page failed: ${(e as Error).message}`,
+          deviceFeatures: load.deviceFeatures,
+        }));
+    },
+    release: (page) => page.call('ortRelease', null, `${id}: releasing the timed session of ${w.id}`),
+    verify,
+  });
+  const placement: TimedPlacement = { placementWarning: placementWarnings(load.creationConsole), gpuKernels };
+  if (known) return { verified: { ...known, prof: null, reused: true }, placement };
+  const {
+    result: { vload, prof },
+    site,
+  } = verified!;
+  if (prof.trace === null) throw new Error(`${id}: ORT returned no profiler trace, so the execution provider cannot be proven`);
+  const events = parseOrtTrace(prof.trace);
+  // with `profile` the first `skip` runs are cold; the node list is the same in every run
+  const gpu = o.timestamps && prof.kernelsPerRun.some((r) => r.length > 0) ? prof.kernelsPerRun : null;
+  setBounded(verifications, cacheKey, { events, gpu, load: vload, site }, MAX_VERIFICATIONS);
+  return { verified: { events, gpu, load: vload, site, prof, reused: false }, placement };
+}
+
+/** Step 6: the per-op profile of the verification runs (WebGPU: GPU timestamps; WASM: ORT's trace), or why there is none. */
+function ortOpProfile(
+  f: Omit<OrtBrowserFlavour, 'target'>,
+  v: OrtVerified,
+  w: PreparedWorkload,
+  o: { skip: number; timestamps: boolean },
+  warnings: string[],
+): OpProfile | undefined {
+  const prof = v.prof;
+  if (!prof) return undefined;
+  if (f.ep !== 'webgpu') return buildOrtProfile(v.events, w.graph, { source: 'onnxruntime-web-profiler (browser)', skipRuns: o.skip });
+  if (!o.timestamps) warnings.push('per-kernel WebGPU profile unavailable: the adapter has no timestamp-query feature');
+  else if (prof.kernelsPerRun.slice(o.skip).every((r) => r.length === 0))
+    warnings.push(
+      `per-kernel WebGPU profile unavailable: ORT delivered no GPU timestamps (device features: ${v.load.deviceFeatures.join(', ') || 'none'})`,
+    );
+  else return buildGpuProfile(prof.kernelsPerRun, o.skip, w, prof.runWallMs);
+  return undefined;
+}
+
+/** Warnings about the adapter and about the timed and verification pages differing. */
+function pageWarnings(f: Omit<OrtBrowserFlavour, 'target'>, load: OrtLoadResponse, vload: OrtLoadResponse): string[] {
+  const warnings: string[] = [];
+  const adapter = load.adapter;
+  if (adapter?.softwareAdapter) warnings.push(softwareAdapterWarning(adapter));
+  if (vload.env.crossOriginIsolated !== load.env.crossOriginIsolated)
+    warnings.push('timed and verification pages differed in cross-origin isolation');
+  if (f.ep === 'webgpu' && JSON.stringify(vload.adapter) !== JSON.stringify(load.adapter))
+    warnings.push(
+      `the verification session got another WebGPU adapter (${vload.adapter?.architecture ?? 'none'}) than the timed one (${load.adapter?.architecture ?? 'none'})`,
+    );
+  return warnings;
+}
+
+/** What executed, in the record's words: runtime, backend, provider, adapter, evidence and the details of both sessions. */
+function ortExecuted(f: Omit<OrtBrowserFlavour, 'target'>, timed: TimedOrtPage, s: TargetSettings, proof: OrtBrowserProof): ExecutedBackend {
+  const { env, load } = timed.state();
+  const adapter = load.adapter;
+  const runtimeWords =
+    f.ep === 'webgpu'
+      ? `onnxruntime-web ${load.ortVersion} (${f.ortFile}, JSEP), executionProviders ['webgpu'] only; GPUDevice created on adapter ${[adapter?.vendor, adapter?.architecture].filter((x) => x).join('/') || '?'}`
+      : `onnxruntime-web ${load.ortVersion} (${f.ortFile}, WASM-only build); ${load.wasmThreads} WASM thread(s)`;
+  return {
+    runtime: 'onnxruntime-web',
+    runtimeVersion: load.ortVersion || installedVersion('onnxruntime-web') || 'unknown',
+    backend: f.ep,
+    provider: proof.verdict.expected,
+    ...(adapter ? { adapter: { ...adapter, deviceFeatures: load.deviceFeatures, deviceAdapter: load.deviceAdapter } } : {}),
+    evidence: `${runtimeWords}; ${proof.timedEvidence}; ${proof.verificationEvidence}`,
+    details: {
+      ...s,
+      ortBuild: f.ortFile,
+      wasmThreads: load.wasmThreads,
+      crossOriginIsolated: load.env.crossOriginIsolated,
+      chromiumVersion: env.browser.info.version,
+      ...(adapter
+        ? {
+            softwareAdapter: adapter.softwareAdapter,
+            timestampQuery: adapter.features.includes('timestamp-query'),
+            shaderF16: adapter.features.includes('shader-f16'),
+          }
+        : {}),
+      timedSession: proof.timedDetails,
+      verificationSession: proof.verificationDetails,
+    },
+    share: proof.share,
+  };
+}
+
+/** The steps of one measurement (module comment). */
+export function ortBrowserSteps(
+  f: Omit<OrtBrowserFlavour, 'target'>,
+  slot: EnvironmentSlot,
+  w: PreparedWorkload,
+  target: Target,
+  ctx: RunContext,
+): SessionSteps {
+  const timed = timedOrtPage(f, slot, w, target, ctx);
   return {
     ...timed.steps,
     // the proof reads the timed page after sampling (its placement facts), then closes it itself
     proveOnTimedSession: true,
     async prove({ profile, profileRuns, strict }) {
-      const { env, load, modelUrl } = timed.state();
-      const warnings: string[] = [];
+      const { load } = timed.state();
       const timestamps = f.ep === 'webgpu' && hasTimestampQuery(load.adapter);
       const skip = profile ? PROFILE_SKIP : 0;
       const runs = profile ? skip + Math.max(1, profileRuns ?? DEFAULT_PROFILE_RUNS) : 1;
-      const cacheKey = JSON.stringify([id, f.ortFile, f.ep, w.file.sha256, s, env.browser.info.version, timestamps]);
-      const known = profile ? undefined : verifications.get(cacheKey);
-      const verificationRequest = loadRequest(f, s, env.server.server.origin, modelUrl, w, { ortProfiler: true, gpuProfiling: timestamps });
-      const verify = async (page: BrowserPage): Promise<{ vload: OrtLoadResponse; prof: OrtProfileResponse }> => {
-        const vload = await page.call<OrtLoadResponse>('ortLoad', verificationRequest, `${id}: creating the verification session for ${w.id}`);
-        const prof = await page.call<OrtProfileResponse>('ortProfile', { runs }, `${id}: verification/profiling runs of ${w.id}`);
-        return { vload, prof };
-      };
-      let gpuKernels: OrtGpuKernelsResponse | null = null;
-      // the timed session's own facts first, then verify in the same page (module comment)
-      const verified = await verifyAfterTiming(timed, {
-        bundle: 'ort',
-        what: `${id}: verifying ${w.id}`,
-        needed: !known,
-        ownPage: profile === true,
-        async timedFacts(page) {
-          if (f.ep !== 'webgpu') return;
-          gpuKernels = await page
-            .call<OrtGpuKernelsResponse>('ortGpuKernels', null, `${id}: WebGPU kernels of the timed session of ${w.id}`)
-            // the samples are taken: a failure here leaves the list unavailable (said in the record), not the measurement lost
-            .catch((e: unknown) => ({
-              available: false as const,
-              reason: `listing them on the timed page failed: ${(e as Error).message}`,
-              deviceFeatures: load.deviceFeatures,
-            }));
-        },
-        release: (page) => page.call('ortRelease', null, `${id}: releasing the timed session of ${w.id}`),
-        verify,
+      const { verified, placement } = await verifyOrt(f, timed, w, target, { profile, runs, timestamps });
+      const proof = combineOrtBrowserProof(target.id, f.ep, verified.events, verified.gpu, placement, strict, {
+        site: verified.site,
+        reused: verified.reused,
       });
-      const placement: TimedPlacement = { placementWarning: placementWarnings(load.creationConsole), gpuKernels };
-
-      let vload: OrtLoadResponse;
-      let prof: OrtProfileResponse | null = null;
-      let events: OrtTraceEvent[];
-      let verificationGpu: GpuKernelRecord[][] | null;
-      let site: VerificationSite;
-      if (known) {
-        ({ events, gpu: verificationGpu, load: vload, site } = known);
-      } else {
-        ({
-          result: { vload, prof },
-          site,
-        } = verified!);
-        if (prof.trace === null) throw new Error(`${id}: ORT returned no profiler trace, so the execution provider cannot be proven`);
-        events = parseOrtTrace(prof.trace);
-        // with `profile` the first `skip` runs are cold; the node list is the same in every run
-        verificationGpu = timestamps && prof.kernelsPerRun.some((r) => r.length > 0) ? prof.kernelsPerRun : null;
-        setBounded(verifications, cacheKey, { events, gpu: verificationGpu, load: vload, site }, MAX_VERIFICATIONS);
-      }
-      const proof = combineOrtBrowserProof(id, f.ep, events, verificationGpu, placement, strict, { site, reused: known !== undefined });
-      warnings.push(...proof.warnings);
-      const { expected } = proof.verdict;
-
-      let opProfile: OpProfile | undefined;
-      if (profile && prof) {
-        if (f.ep === 'webgpu') {
-          if (!timestamps) warnings.push('per-kernel WebGPU profile unavailable: the adapter has no timestamp-query feature');
-          else if (prof.kernelsPerRun.slice(skip).every((r) => r.length === 0))
-            warnings.push(
-              `per-kernel WebGPU profile unavailable: ORT delivered no GPU timestamps (device features: ${vload.deviceFeatures.join(', ') || 'none'})`,
-            );
-          else opProfile = buildGpuProfile(prof.kernelsPerRun, skip, w, prof.runWallMs);
-        } else {
-          opProfile = buildOrtProfile(events, w.graph, { source: 'onnxruntime-web-profiler (browser)', skipRuns: skip });
-        }
-      }
-
-      const adapter = load.adapter;
-      if (adapter?.softwareAdapter) warnings.push(softwareAdapterWarning(adapter));
-      if (vload.env.crossOriginIsolated !== load.env.crossOriginIsolated)
-        warnings.push('timed and verification pages differed in cross-origin isolation');
-      if (f.ep === 'webgpu' && JSON.stringify(vload.adapter) !== JSON.stringify(load.adapter))
-        warnings.push(
-          `the verification session got another WebGPU adapter (${vload.adapter?.architecture ?? 'none'}) than the timed one (${load.adapter?.architecture ?? 'none'})`,
-        );
-
-      const runtimeWords =
-        f.ep === 'webgpu'
-          ? `onnxruntime-web ${load.ortVersion} (${f.ortFile}, JSEP), executionProviders ['webgpu'] only; GPUDevice created on adapter ${[adapter?.vendor, adapter?.architecture].filter((x) => x).join('/') || '?'}`
-          : `onnxruntime-web ${load.ortVersion} (${f.ortFile}, WASM-only build); ${load.wasmThreads} WASM thread(s)`;
+      const warnings = [...proof.warnings];
+      const opProfile = profile ? ortOpProfile(f, verified, w, { skip, timestamps }, warnings) : undefined;
+      warnings.push(...pageWarnings(f, load, verified.load));
       return {
-        executed: {
-          runtime: 'onnxruntime-web',
-          runtimeVersion: load.ortVersion || installedVersion('onnxruntime-web') || 'unknown',
-          backend: f.ep,
-          provider: expected,
-          ...(adapter ? { adapter: { ...adapter, deviceFeatures: load.deviceFeatures, deviceAdapter: load.deviceAdapter } } : {}),
-          evidence: `${runtimeWords}; ${proof.timedEvidence}; ${proof.verificationEvidence}`,
-          details: {
-            ...s,
-            ortBuild: f.ortFile,
-            wasmThreads: load.wasmThreads,
-            crossOriginIsolated: load.env.crossOriginIsolated,
-            chromiumVersion: env.browser.info.version,
-            ...(adapter
-              ? {
-                  softwareAdapter: adapter.softwareAdapter,
-                  timestampQuery: adapter.features.includes('timestamp-query'),
-                  shaderF16: adapter.features.includes('shader-f16'),
-                }
-              : {}),
-            timedSession: proof.timedDetails,
-            verificationSession: proof.verificationDetails,
-          },
-          share: proof.share,
-        },
+        executed: ortExecuted(f, timed, target.settings, proof),
         ...(opProfile ? { profile: opProfile } : {}),
         warnings,
       };

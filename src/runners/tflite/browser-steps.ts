@@ -178,7 +178,11 @@ function xnnpackLine(log: readonly ConsoleEntry[]): string | undefined {
   return log.find((e) => XNNPACK_MESSAGE.test(e.text))?.text;
 }
 
-/** The steps of one measurement (module comment). */
+/**
+ * The steps of one measurement (module comment). Long on purpose (about 130 lines): the steps are one object
+ * of short methods over the state they share (the checked file, its inputs, the delegate line), in the order
+ * the template calls them.
+ */
 export function tfliteBrowserSteps(slot: EnvironmentSlot, w: PreparedWorkload, target: Target, ctx: RunContext): SessionSteps {
   const id = target.id;
   const threads = Number(target.settings.threads);

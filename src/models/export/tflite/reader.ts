@@ -220,7 +220,11 @@ export function validateTflite(bytes: Uint8Array): void {
   r.field(root, 0, 'Model');
 }
 
-/** Reads the structure of a .tflite file (validating it first). Throws TfliteFormatError on a bad file. */
+/**
+ * Reads the structure of a .tflite file (validating it first). Throws TfliteFormatError on a bad file.
+ * Long on purpose (about 140 lines): the tables are read in the schema's order with one Reader, each checked
+ * where it is read, so the function reads as the schema does.
+ */
 export function readTflite(bytes: Uint8Array): TfliteModelSummary {
   validateTflite(bytes);
   const r: Reader = new Reader(bytes);

@@ -203,7 +203,12 @@ function buildOptions(b: flatbuffers.Builder, op: IrOp): [number, number] {
   }
 }
 
-/** Serializes an IR model to .tflite bytes (a fresh, exactly sized Uint8Array). */
+/**
+ * Serializes an IR model to .tflite bytes (a fresh, exactly sized Uint8Array).
+ * Long on purpose (about 150 lines): one flatbuffer is built bottom-up in one Builder, children before
+ * parents, and its sections (buffers, tensors, operator codes, operators, subgraph, metadata, model) hand their
+ * offsets to the next; read top to bottom it is the file's layout.
+ */
 export function writeTflite(model: IrModel): Uint8Array {
   const constBytes = model.tensors.reduce((s, t) => s + (t.data ? t.data.byteLength + 32 : 0), 0);
   const b = new flatbuffers.Builder(Math.min(2 ** 30, constBytes + 256 * model.tensors.length + 65536));

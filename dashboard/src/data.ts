@@ -29,6 +29,7 @@ const ANALYSIS_SHAPE = {
   deviceModels: 'array',
   spaceFrontiers: 'array',
   citation: 'string',
+  sustained: 'array',
 } satisfies Record<keyof Analysis, Kind>;
 
 function kindOk(v: unknown, kind: Kind): boolean {

@@ -93,7 +93,7 @@ const TABLE = {
   workloads: (t: Tweak) => [
     option(
       '--workload <texts>',
-      'workload(s): model (conv-s), block (conv-m/b05, block:uib(...)@CxHxW) or arch:<space>:<choices>; comma-separated or repeated',
+      'workload(s): model (conv-s), block (conv-m/b05, block:uib(...)@CxHxW), arch:<space>:<choices> or group:table6 (every Table 6 model defined); comma-separated or repeated',
       t,
       listFlag('--workload', 'conv-s'),
     ),

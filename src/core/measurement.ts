@@ -133,6 +133,8 @@ export interface ExternalTiming {
   initMs?: number;
   /** memory figures the tool printed, e.g. {initFootprintMb: 12.3, overallFootprintMb: 20.1}. */
   memory?: Record<string, number>;
+  /** --sustained: each back-to-back run's latency and the thermal zones after it, against time. */
+  sustained?: { tMs: number; meanMs: number; medianMs?: number; count: number; hottestC: number | null; zones: Record<string, number> }[];
 }
 
 /** The cold-start figures of one session. */

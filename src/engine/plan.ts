@@ -10,6 +10,7 @@
 import { InputError } from '../errors.js';
 import { FORMAT_DTYPES, type ExportDtype } from '../models/export/cache.js';
 import { resolveWorkload } from '../models/workload.js';
+import { expandWorkloadGroups } from '../models/workload-groups.js';
 import type { DeviceProfile } from '../profiles/device.js';
 import { type ProtocolSettings } from '../core/protocol-run.js';
 import { getPreset, type PresetName } from '../profiles/protocol.js';
@@ -137,7 +138,8 @@ function buildPlan(
   const keys = new Set<string>();
   for (const c of columns) {
     const runner = getRunner(c.target.runner);
-    for (const text of workloadsOf(c)) {
+    // a group (`group:table6`) stands for the registry's models of it at planning time
+    for (const text of expandWorkloadGroups(workloadsOf(c))) {
       const w = resolve(text, c.dtype);
       const key = measurementKey(device.id, w.id, c.dtype, c.target);
       if (keys.has(key)) continue; // the same pair listed twice is measured once

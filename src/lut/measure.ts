@@ -11,7 +11,8 @@
  */
 import type { EngineEvent, ExecuteResult } from '../engine/events.js';
 import { executePlan, type ExecuteOptions } from '../engine/execute.js';
-import { planDevice, type Job, type Plan } from '../engine/plan.js';
+import { executePlans } from '../engine/devices.js';
+import { planDevice, type Job, type Plan, type PlannedDevice } from '../engine/plan.js';
 import type { DeviceProfile } from '../profiles/device.js';
 import { hostFacts } from '../results/hostFacts.js';
 import { readRun, selectMeasurements, type RunContents } from '../results/reader.js';
@@ -51,7 +52,28 @@ export interface LutExecution {
   command?: string[];
   /** tests: a prepare that does not export (see the engine). */
   prepare?: ExecuteOptions['prepare'];
+  /**
+   * identical phones (e.g. leased from a device farm: `lut build --stf`) to shard the workloads over, one
+   * plan per phone measured in parallel into the same run; each record keeps its phone's id (`<device>@<n>`).
+   */
+  shards?: PlannedDevice[];
 }
+
+/** `plan` on another device (same jobs; the resume keys carry the device id). */
+export function planOnDevice(plan: Plan, device: PlannedDevice): Plan {
+  const prefix = plan.device.id.length;
+  return { ...plan, device, jobs: plan.jobs.map((j) => ({ ...j, key: `${device.id}${j.key.slice(prefix)}` })) };
+}
+
+/** The share of shard `index` of `count`: every count-th workload of the plan (round-robin). */
+export function shardPlan(plan: Plan, index: number, count: number): Plan {
+  if (count <= 1) return plan;
+  const mine = new Set(plan.workloads.filter((_, i) => i % count === index));
+  return { ...plan, workloads: plan.workloads.filter((w) => mine.has(w)), jobs: plan.jobs.filter((j) => mine.has(j.workloadId)) };
+}
+
+/** Whether a record was measured on the plan's device or one of its shards (`<device>@<n>`). */
+const onPlanDevice = (recDevice: string, plan: Plan): boolean => recDevice === plan.device.id || recDevice.startsWith(`${plan.device.id}@`);
 
 export interface LutPlanRequest {
   device: DeviceProfile;
@@ -84,6 +106,33 @@ export function planLut(req: LutPlanRequest): Plan {
 
 /** Runs a plan through the engine; returns the result and the whole run read back (resumed runs included). */
 export async function executeLut(plan: Plan, x: LutExecution): Promise<{ result: ExecuteResult; run: RunContents }> {
+  if (x.shards && x.shards.length > 1) {
+    const n = x.shards.length;
+    const plans = x.shards.map((d, i) => shardPlan(planOnDevice(plan, d), i, n));
+    const results = await executePlans(plans, {
+      outDir: x.outDir,
+      runId: x.runId,
+      resume: x.resume,
+      profile: true,
+      onUnavailable: 'fail',
+      ...(x.signal ? { signal: x.signal } : {}),
+      ...(x.onEvent ? { onEventFor: () => x.onEvent! } : {}),
+      ...(x.log ? { log: x.log } : {}),
+      ...(x.command ? { command: x.command } : {}),
+      ...(x.prepare ? { prepare: x.prepare } : {}),
+    });
+    const result: ExecuteResult = {
+      runId: results[0]!.runId,
+      runDir: results[0]!.runDir,
+      measured: results.flatMap((r) => r.measured),
+      failed: results.flatMap((r) => r.failed),
+      skipped: results.flatMap((r) => r.skipped),
+      alreadyMeasured: results.reduce((a, r) => a + r.alreadyMeasured, 0),
+      sessionsRun: results.reduce((a, r) => a + r.sessionsRun, 0),
+      interrupted: results.some((r) => r.interrupted),
+    };
+    return { result, run: await readRun(result.runDir) };
+  }
   const result = await executePlan(plan, {
     outDir: x.outDir,
     runId: x.runId,
@@ -118,8 +167,8 @@ export function sessionSpreadMs(r: MeasurementRecord): number {
 /** The run's measurements of the plan's target, by workload id. */
 export function measurementsByWorkload(run: RunContents, plan: Plan): Map<string, MeasurementRecord> {
   const col = plan.columns[0]!;
-  const recs = selectMeasurements(run, { target: col.target.id, dtype: col.dtype, device: plan.device.id }).filter((r) =>
-    sameTarget(r.target, col.target),
+  const recs = selectMeasurements(run, { target: col.target.id, dtype: col.dtype }).filter(
+    (r) => onPlanDevice(r.device.id, plan) && sameTarget(r.target, col.target),
   );
   return new Map(recs.map((r) => [r.workload.id, r]));
 }

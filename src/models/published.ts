@@ -5,8 +5,9 @@
  * Data files (data/published/, the source beside every number):
  * - paper_table6.csv: a copy of shared/reference/paper_table6.csv (arXiv 2404.10518 Table 6). `#` lines are
  *   comments (kept as `comments`); cells are numbers, `Failed` (did not run) or `-` (not reported).
- * - figures.json: the id of every Table 6 row and of every model defined here, per-number notes on Table 6,
- *   and other published figures, each with a source key.
+ * - figures.json: the id of every Table 6 row and of every model defined here, the family of each (with the
+ *   paper and code that define it), per-number notes on Table 6, and other published figures, each with a
+ *   source key.
  *
  * Every figure carries `provenance: 'published'` and its unit; a missing latency is an explicit `failed` or
  * `not_reported` cell, never NaN or 0. Nothing here is measured or simulated.
@@ -181,10 +182,19 @@ export interface PublishedModel {
   name: string;
   /** true when this project has a ModelSpec for it (checked against the registry by the tests). */
   defined: boolean;
+  /** the family id (e.g. `mobilenet-v2`, `fastvit`); a defined model's ModelSpec.family is the same (tests). */
+  family: string;
   /** the Table 6 row, when the model is in Table 6. */
   table6?: Table6Row;
   /** figures from other sources. */
   figures: PublishedFigure[];
+}
+
+/** A model family: its display name and the citation of the paper/code that defines it. */
+export interface ModelFamilyInfo {
+  id: string;
+  name: string;
+  source: string;
 }
 
 export interface PublishedData {
@@ -194,6 +204,8 @@ export interface PublishedData {
   table6Comments: string[];
   /** source key -> citation. */
   sources: Readonly<Record<string, string>>;
+  /** every family, in the order of figures.json. */
+  families: ModelFamilyInfo[];
   models: PublishedModel[];
   byId: ReadonlyMap<string, PublishedModel>;
   /** notes that apply to every row (`model: "*"`). */
@@ -293,6 +305,11 @@ const FiguresFileSchema = z
     schema: z.literal(PUBLISHED_SCHEMA),
     description: z.string(),
     sources: z.record(z.string(), z.string().min(1)),
+    /** family id -> its name, the source key of the paper/code that defines it, and its model ids. */
+    families: z.record(
+      z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+      z.object({ name: z.string().min(1), source: z.string().min(1), models: z.array(z.string().min(1)).min(1) }).strict(),
+    ),
     models: z.array(
       z
         .object({
@@ -340,6 +357,28 @@ export function parseFiguresJson(json: unknown, file = 'figures.json'): FiguresF
 
 const TABLE6_NOTE_COLUMNS = new Set<string>(['*', 'name', 'top1', 'params', 'macs', ...DEVICE_COLUMNS]);
 
+/** The families of figures.json: each model id in exactly one, every id a model of the file, every source known. */
+function buildFamilies(
+  figures: FiguresFile,
+  sourceOf: (key: string, where: string) => string,
+  file: string,
+): { families: ModelFamilyInfo[]; familyOf: Map<string, string> } {
+  const ids = new Set(figures.models.map((m) => m.id));
+  const familyOf = new Map<string, string>();
+  const families = Object.entries(figures.families).map(([id, f]) => {
+    for (const model of f.models) {
+      if (!ids.has(model)) throw new PublishedDataError(`${file}: family '${id}' lists model '${model}', which "models" does not have`);
+      const other = familyOf.get(model);
+      if (other !== undefined) throw new PublishedDataError(`${file}: model '${model}' is in two families ('${other}' and '${id}')`);
+      familyOf.set(model, id);
+    }
+    return { id, name: f.name, source: sourceOf(f.source, `families.${id}`) };
+  });
+  const orphans = figures.models.filter((m) => !familyOf.has(m.id)).map((m) => m.id);
+  if (orphans.length > 0) throw new PublishedDataError(`${file}: models in no family: ${orphans.join(', ')}; add each to a family's "models"`);
+  return { families, familyOf };
+}
+
 /** Joins the parsed CSV and figures.json into per-model entries, checking that they agree. */
 export function buildPublished(
   table6: { comments: string[]; rows: Table6Row[] },
@@ -347,6 +386,11 @@ export function buildPublished(
   files = { csv: 'paper_table6.csv', json: 'figures.json' },
 ): PublishedData {
   const rowsByName = new Map(table6.rows.map((r) => [r.name, r]));
+  const sourceOf = (key: string, where: string): string => {
+    const s = figures.sources[key];
+    if (!s) throw new PublishedDataError(`${files.json}: ${where} cites unknown source '${key}'; add it to "sources"`);
+    return s;
+  };
   const models: PublishedModel[] = [];
   const byId = new Map<string, PublishedModel>();
   const claimed = new Set<string>();
@@ -359,18 +403,23 @@ export function buildPublished(
       if (claimed.has(m.table6)) throw new PublishedDataError(`${files.json}: Table 6 row '${m.table6}' is claimed by two ids`);
       claimed.add(m.table6);
     }
-    const entry: PublishedModel = { id: m.id, name: m.name, defined: m.defined, ...(row ? { table6: { ...row, notes: [] } } : {}), figures: [] };
+    // the family is filled in below, once every id is known
+    const entry: PublishedModel = {
+      id: m.id,
+      name: m.name,
+      defined: m.defined,
+      family: '',
+      ...(row ? { table6: { ...row, notes: [] } } : {}),
+      figures: [],
+    };
     models.push(entry);
     byId.set(m.id, entry);
   }
   const unclaimed = table6.rows.filter((r) => !claimed.has(r.name)).map((r) => r.name);
   if (unclaimed.length > 0) throw new PublishedDataError(`${files.json}: Table 6 rows without an id: ${unclaimed.join(', ')}; add them to "models"`);
+  const { families, familyOf } = buildFamilies(figures, sourceOf, files.json);
+  for (const m of models) m.family = familyOf.get(m.id) ?? '';
 
-  const sourceOf = (key: string, where: string): string => {
-    const s = figures.sources[key];
-    if (!s) throw new PublishedDataError(`${files.json}: ${where} cites unknown source '${key}'; add it to "sources"`);
-    return s;
-  };
   const byTable6Name = new Map(models.filter((m) => m.table6).map((m) => [m.table6?.name ?? '', m]));
   const generalNotes: Table6Note[] = [];
   figures.table6Notes.forEach((n, i) => {
@@ -404,7 +453,16 @@ export function buildPublished(
       ...(f.note !== undefined ? { note: f.note } : {}),
     });
   });
-  return { schema: figures.schema, citation: TABLE6_CITATION, table6Comments: table6.comments, sources: figures.sources, models, byId, generalNotes };
+  return {
+    schema: figures.schema,
+    citation: TABLE6_CITATION,
+    table6Comments: table6.comments,
+    sources: figures.sources,
+    families,
+    models,
+    byId,
+    generalNotes,
+  };
 }
 
 /** The data/published directory of the package (works from src/ and from dist/src/). */

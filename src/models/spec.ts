@@ -138,7 +138,8 @@ export interface PlacedBlock {
   note?: string;
 }
 
-export type ModelFamily = 'mnv4' | 'mobilenet-v1' | 'mobilenet-v2' | 'mobilenet-v3' | 'mobileone';
+export type ModelFamily =
+  'mnv4' | 'mobilenet-v1' | 'mobilenet-v2' | 'mobilenet-v3' | 'mobileone' | 'convnext' | 'fastvit' | 'efficientvit' | 'nextvit' | 'multihardware';
 
 export interface ModelSpec {
   /** stable CLI id, e.g. `conv-m`. */

@@ -68,6 +68,8 @@ export function resolveWorkload(text: string, opts: ResolveOptions = {}): Resolv
 
 function resolveWorkloadText(text: string, opts: ResolveOptions): ResolvedWorkload {
   const t = text.trim();
+  if (t.startsWith('group:'))
+    throw new ModelSpecError(`'${t}' is a workload group: run and bench expand it (device profiles too); here name one model, block or arch`);
   if (t.startsWith('arch:')) {
     const arch = decodeArch(t.slice('arch:'.length));
     const resolution = opts.resolution ?? arch.model.resolution;

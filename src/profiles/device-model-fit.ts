@@ -55,7 +55,7 @@ export interface ColumnModelInput {
 
 /** MNv4 models are the ones the paper proposes; every other defined model is a baseline. */
 export function familyOf(id: string): Family {
-  return /^(conv|hybrid)-/.test(id) ? 'mnv4' : 'baseline';
+  return getModel(id).family === 'mnv4' ? 'mnv4' : 'baseline';
 }
 
 /**

@@ -92,7 +92,7 @@ export const DeviceProfileSchema = z
     /** empty only for a device with connection kind 'none' (published figures and simulation only). */
     targets: z.array(DeviceTargetSchema),
     workloads: z.array(z.string().min(1)).min(1),
-    preset: z.enum(['quick', 'default', 'rigorous']).default('default'),
+    preset: z.enum(['quick', 'default', 'rigorous', 'paper']).default('default'),
   })
   .superRefine((p, ctx) => {
     if (p.targets.length === 0 && p.connection.kind !== 'none') {

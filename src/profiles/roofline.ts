@@ -22,7 +22,7 @@ import { sampleRankCorrelation } from 'simple-statistics';
 import { graphLayerCosts, weightBytes, DTYPE_BYTES, type DType, type LayerCost } from '../models/cost.js';
 import type { Graph } from '../models/graph.js';
 import { lowerModel } from '../models/graph.js';
-import { getModel } from '../models/registry.js';
+import { getModel, hasModel } from '../models/registry.js';
 import { DEVICE_COLUMN_INFO, DEVICE_COLUMNS, table6Column, type DeviceColumn, type PublishedData, loadPublished } from '../models/published.js';
 
 export const ROOFLINE_CITATION = 'arXiv 2404.10518 Sec. 3, Eq. 1 (roofline), Table 16 (ridge points)';
@@ -177,7 +177,7 @@ export function columnInputs(
   const dtype = DEVICE_COLUMN_INFO[column].precision;
   const out: RooflineModelInput[] = [];
   for (const row of table6Column(column, data)) {
-    if (!row.defined || row.cell.state !== 'value') continue;
+    if (!hasModel(row.id) || row.cell.state !== 'value') continue;
     let g = graphs.get(row.id);
     if (!g) {
       g = lowerModel(getModel(row.id));

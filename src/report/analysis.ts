@@ -10,6 +10,7 @@ import { notConvergedFlag } from './measurement.js';
 import { graphLayerCosts, rooflineSeconds, type DType } from '../models/cost.js';
 import { DEVICE_COLUMN_INFO, DEVICE_COLUMNS, TABLE6_CITATION, type DeviceColumn } from '../models/published.js';
 import { getModel } from '../models/registry.js';
+import { definedTable6Models } from '../models/table6-models.js';
 import { resolveWorkload } from '../models/workload.js';
 import { markPareto } from './pareto.js';
 import { modelFacts, publishedColumnOf, ridgePointOf, type CitedValue, type ModelFacts } from './published-join.js';
@@ -153,6 +154,8 @@ export interface Analysis {
   /** per simulated device column: a search space's sampled architectures, simulated (Pareto tab). */
   spaceFrontiers: SpaceFrontierView[];
   citation: string;
+  /** --sustained measurements: latency and the hottest zone against time, per session. */
+  sustained: { device: string | null; target: string; workload: string; label: string; sessions: NonNullable<MeasurementView['sustained']> }[];
 }
 
 const modelName = (facts: ModelFacts[], id: string): string => facts.find((f) => f.id === id)?.name ?? id;
@@ -254,8 +257,21 @@ function addSimulatedSeries(groups: ParetoGroup[], facts: ModelFacts[], sims: re
   }
 }
 
+/**
+ * A note for a measured chart that lacks some Table 6 models defined here (so a missing baseline reads as not
+ * measured, not as absent from the comparison); on this host it names the profile that measures them all.
+ */
+function unmeasuredNote(ms: readonly MeasurementView[], table6Ids: readonly { id: string; name: string }[]): string | null {
+  const measured = new Set(ms.filter((m) => m.provenance === 'measured').map((m) => m.model));
+  const missing = table6Ids.filter((m) => !measured.has(m.id));
+  if (missing.length === 0 || measured.size === 0) return null;
+  const hint = ms[0]!.device.startsWith('host') ? '; mnv4-bench run --device host-table6 measures them all on this host' : '';
+  return `measured ${table6Ids.length - missing.length} of the ${table6Ids.length} Table 6 models defined here; not measured on this target: ${missing.map((m) => m.name).join(', ')}${hint}`;
+}
+
 function paretoGroups(facts: ModelFacts[], latest: MeasurementView[], sims: readonly SimulationView[]): ParetoGroup[] {
   const groups: ParetoGroup[] = [];
+  const table6Ids = definedTable6Models().map((m) => ({ id: m.spec.id, name: m.published.name }));
   const byTarget = new Map<string, MeasurementView[]>();
   for (const m of latest) if (m.model !== null) byTarget.set(m.targetKey, [...(byTarget.get(m.targetKey) ?? []), m]);
   const shownColumns = new Set<DeviceColumn>();
@@ -265,6 +281,8 @@ function paretoGroups(facts: ModelFacts[], latest: MeasurementView[], sims: read
     if (column) shownColumns.add(column);
     const notes: string[] = [];
     if (ms.some((m) => m.softwareAdapter)) notes.push('software GPU adapter (SwiftShader): measured, but not a GPU latency');
+    const unmeasured = unmeasuredNote(ms, table6Ids);
+    if (unmeasured) notes.push(unmeasured);
     if (column)
       notes.push(
         `published series: ${DEVICE_COLUMN_INFO[column].label} column of ${TABLE6_CITATION} (${DEVICE_COLUMN_INFO[column].runtime}, ${DEVICE_COLUMN_INFO[column].precision})`,
@@ -328,7 +346,7 @@ function flagsOf(m: MeasurementView): string[] {
   if (!m.converged) f.push(notConvergedFlag(m.notConverged));
   if (m.softwareAdapter) f.push('software adapter');
   if (m.backendShare !== null && m.backendShare < 1) f.push(`partial fallback: ${(m.backendShare * 100).toFixed(0)}% on ${m.target.backend}`);
-  if (m.timing === 'external') f.push('externally timed');
+  if (m.timing === 'external') f.push(`externally timed: ${m.externalStatistic ?? 'median over sessions'}`);
   return f;
 }
 
@@ -650,6 +668,9 @@ export function analyse(loaded: LoadedRuns, opts: { simulations?: readonly Simul
     deviceModels: sims.flatMap((s) => s.deviceModels),
     spaceFrontiers: sims.flatMap((s) => s.spaceFrontiers),
     citation: TABLE6_CITATION,
+    sustained: latest
+      .filter((m) => m.sustained)
+      .map((m) => ({ device: m.device, target: m.targetLabel, workload: m.workloadId, label: m.externalStatistic ?? '', sessions: m.sustained! })),
   };
 }
 

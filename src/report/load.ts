@@ -6,6 +6,7 @@
  * a one-line message; the other runs still load, so a report or dashboard never goes blank because of one
  * bad directory.
  */
+import { externalFigureLabel } from './external-label.js';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors.js';
@@ -137,6 +138,8 @@ export function measurementView(rec: MeasurementRecord): MeasurementView {
     targetKey: targetKeyOf(device, rec.target, rec.workload.file.dtype),
     provenance: lat.provenance === 'simulated' ? 'simulated' : 'measured',
     timing: rec.timing,
+    ...(rec.timing === 'external' ? { externalStatistic: externalFigureLabel(rec.sessions) } : {}),
+    ...(rec.sessions.some((s) => s.external?.sustained) ? { sustained: rec.sessions.map((s) => s.external?.sustained ?? []) } : {}),
     medianMs: lat.medianMs,
     ci: lat.ciMedian ? { lo: lat.ciMedian.lo, hi: lat.ciMedian.hi, method: lat.ciMedian.method, confidence: lat.ciMedian.confidence } : null,
     n: lat.stats?.n ?? rec.sessions.reduce((s, x) => s + x.n, 0),

@@ -3,6 +3,7 @@
  * skipped or failed pair (one line). Every figure printed here is measured; published or simulated figures
  * are rendered elsewhere with their label.
  */
+import { externalFigureLabel } from './external-label.js';
 import type { NoiseFloor } from '../core/noise-floor.js';
 import type { ErrorRecord, MeasurementRecord, SessionRecord, SkippedRecord } from '../results/schema.js';
 import { median } from '../util/median.js';
@@ -64,7 +65,7 @@ export function formatMeasurement(rec: MeasurementRecord): string {
     const tools = [...new Set(rec.sessions.map((s) => s.external?.tool).filter((t): t is string => t !== undefined))];
     const runs = rec.sessions.reduce((n, s) => n + s.n, 0);
     lines.push(
-      `  median of session centres ${formatSig(lat.medianMs)} ms   timed by ${tools.join(', ')} (${runs} runs; summary statistics only, no CI)`,
+      `  ${externalFigureLabel(rec.sessions)}: ${formatSig(lat.medianMs)} ms   timed by ${tools.join(', ')} (${runs} runs; summary statistics only, no CI)`,
     );
   }
   if (k > 1) {

@@ -65,7 +65,7 @@ function nativeResolution(id: string): number | null {
 /** Published facts of every model in data/published. */
 export function modelFacts(data: PublishedData = loadPublished()): ModelFacts[] {
   return data.models.map((m) => {
-    const resolution = m.defined ? nativeResolution(m.id) : null;
+    const resolution = nativeResolution(m.id); // null for a model not in the registry
     const table6Latency: ModelFacts['table6Latency'] = {};
     if (m.table6) {
       for (const d of DEVICE_COLUMNS) {

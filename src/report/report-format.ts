@@ -65,7 +65,7 @@ export function reportRows(loaded: LoadedRuns, a: Analysis): ReportRow[] {
       flags: [
         !m.converged ? notConvergedFlag(m.notConverged) : '',
         m.softwareAdapter ? 'software adapter' : '',
-        m.timing === 'external' ? 'externally timed' : '',
+        m.timing === 'external' ? `externally timed: ${m.externalStatistic ?? 'median over sessions'}` : '',
       ]
         .filter(Boolean)
         .join('; '),

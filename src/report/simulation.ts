@@ -9,9 +9,10 @@ import { lowerModel } from '../models/graph.js';
 import { DEVICE_COLUMN_INFO, loadPublished, table6Column, type DeviceColumn } from '../models/published.js';
 import type { Graph } from '../models/graph.js';
 import { getModel } from '../models/registry.js';
+import { definedTable6Models } from '../models/table6-models.js';
 import type { DeviceProfile } from '../profiles/device.js';
 import { UncostableOpError } from '../profiles/device-model.js';
-import { familyOf, fitDeviceModel, type DeviceModelColumnReport } from '../profiles/device-model-fit.js';
+import { fitDeviceModel, type DeviceModelColumnReport } from '../profiles/device-model-fit.js';
 import { DEVICE_MODEL_METHOD, simulateWithDeviceModel } from '../profiles/device-model-simulate.js';
 import { columnInputs, fitColumn, ROOFLINE_CITATION, simulateGraph, type RooflineColumnFit, type SimulatedLatency } from '../profiles/roofline.js';
 import { formatDeviceModelColumn, summarizeDeviceModel, type DeviceModelSummary } from './device-model-view.js';
@@ -84,10 +85,11 @@ function unpublishedCell(
 }
 
 /**
- * Simulates every Table 6 model this project defines on each of the device's columns with the device model,
- * the plain roofline and MAC counting beside it. A model with a published latency in a column is predicted
- * leave-one-out; one without (e.g. 'Failed' on the DSP) by the fits on all models of the column, unless it
- * has an op the column's figures give no evidence for (then it has no cell there).
+ * Simulates every Table 6 model this project defines (the registry's, so a newly defined model is covered
+ * without a change here) on each of the device's columns with the device model, the plain roofline and MAC
+ * counting beside it. A model with a published latency in a column is predicted leave-one-out; one without
+ * (e.g. 'Failed' on the DSP) by the fits on all models of the column, unless it has an op the column's figures
+ * give no evidence for (then it has no cell there).
  */
 export function simulateDevice(device: DeviceProfile, columns = deviceColumns(device)): DeviceSimulation {
   const data = loadPublished();
@@ -95,11 +97,11 @@ export function simulateDevice(device: DeviceProfile, columns = deviceColumns(de
   const fits = columns.map((c) => ({ roof: fitColumn(c, columnInputs(c, data, graphs)), dm: fitDeviceModel(c, data, graphs) }));
   const rowsById = new Map<string, SimulatedRow>();
   // paper order of Table 6, MNv4 first
-  const order = table6Column(columns[0] ?? 'pixel6_cpu', data).filter((r) => r.defined);
-  const sorted = [...order.filter((r) => familyOf(r.id) === 'mnv4'), ...order.filter((r) => familyOf(r.id) !== 'mnv4')];
-  for (const r of sorted) {
-    const g = graphs.get(r.id) ?? lowerModel(getModel(r.id));
-    rowsById.set(r.id, { id: r.id, name: r.name, mnv4: familyOf(r.id) === 'mnv4', macsG: graphCost(g).macs / 1e9, cells: [] });
+  const order = definedTable6Models(data);
+  const sorted = [...order.filter((m) => m.spec.family === 'mnv4'), ...order.filter((m) => m.spec.family !== 'mnv4')];
+  for (const { spec, published } of sorted) {
+    const g = graphs.get(spec.id) ?? lowerModel(spec);
+    rowsById.set(spec.id, { id: spec.id, name: published.name, mnv4: spec.family === 'mnv4', macsG: graphCost(g).macs / 1e9, cells: [] });
   }
   for (const { roof, dm } of fits) {
     const column = roof.column;

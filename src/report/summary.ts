@@ -6,6 +6,7 @@
  *
  * `summaryCells` gives the structured cells (for JSON, dashboards); `summaryTable` renders them as text.
  */
+import { externalFigureLabel } from './external-label.js';
 import { DEVICE_COLUMNS, publishedLatency, type DeviceColumn, type PublishedCell } from '../models/published.js';
 import { measurementKey, type LineRecord, type MeasurementRecord } from '../results/schema.js';
 import type { SummaryColumn, SummaryLayout, SummaryRow } from '../core/summary-layout.js';
@@ -113,6 +114,7 @@ export function summaryTable(layout: SummaryLayout, records: readonly LineRecord
   const rows = layout.rows.map((r) => [r.workloadId]);
   const legend: string[] = [];
   const marks = new Set<string>();
+  const extLabels = new Set<string>();
   layout.columns.forEach((col, k) => {
     cols.push({ header: `[${k + 1}] ms measured`, right: true });
     const reasons = new Set<string>();
@@ -121,8 +123,10 @@ export function summaryTable(layout: SummaryLayout, records: readonly LineRecord
       rows[i]!.push(cellText(c));
       if (c.state === 'skipped') reasons.add(c.reason);
       if (c.state === 'measured') {
-        if (c.timing === 'external') marks.add('ext');
-        else if (!c.converged) marks.add('*');
+        if (c.timing === 'external') {
+          marks.add('ext');
+          extLabels.add(externalFigureLabel(c.record.sessions));
+        } else if (!c.converged) marks.add('*');
         if (c.softwareAdapter) marks.add('sw');
         if (c.fallbackShare !== null) marks.add('fb');
       }
@@ -142,7 +146,10 @@ export function summaryTable(layout: SummaryLayout, records: readonly LineRecord
     notes.push(
       "* = not converged within the preset's caps, because: d = the sessions' medians disagree beyond the target, t = samples trended, w = a session's CI stayed wider than the target (see the record's warnings)",
     );
-  if (marks.has('ext')) notes.push('ext = timed by an external tool (summary statistics only: no CI, convergence not judged)');
+  if (marks.has('ext'))
+    notes.push(
+      `ext = timed by an external tool such as benchmark_model: ${[...extLabels].join('; ')} (summary statistics only: no CI, convergence not judged)`,
+    );
   if (marks.has('sw')) notes.push('sw = software GPU adapter (SwiftShader): measured, but not a GPU latency');
   if (marks.has('fb'))
     notes.push(

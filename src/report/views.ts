@@ -3,6 +3,7 @@
  * layout. `load.ts` builds them from run directories; everything else in src/report (Pareto, comparison,
  * tables, the dashboard) works on these views only.
  */
+import type { MeasurementRecord } from '../results/schema.js';
 import type { Provenance } from '../results/schema.js';
 
 export type SettingValue = string | number | boolean;
@@ -50,6 +51,10 @@ export interface MeasurementView {
   provenance: Exclude<Provenance, 'published'>;
   /** `protocol`: timed by our protocol (per-call samples); `external`: summary statistics of another tool. */
   timing: 'protocol' | 'external';
+  /** external timing: what the figure is (e.g. 'mean per session, median over sessions'; external-label.ts). */
+  externalStatistic?: string;
+  /** --sustained: per session, each back-to-back run's latency and thermal zones against time. */
+  sustained?: NonNullable<NonNullable<MeasurementRecord['sessions'][number]['external']>['sustained']>[];
   medianMs: number;
   /** CI of the median (ms), null when there is none. */
   ci: { lo: number; hi: number; method: string; confidence: number } | null;

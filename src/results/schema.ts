@@ -215,6 +215,19 @@ export const ExternalTimingSchema = z.object({
   warmup: z.object({ count: z.number().int().nonnegative(), meanMs: z.number() }).optional(),
   initMs: z.number().optional(),
   memory: z.record(z.string(), z.number()).optional(),
+  /** --sustained: each back-to-back run's latency and the thermal zones after it (ms since the session began). */
+  sustained: z
+    .array(
+      z.object({
+        tMs: z.number(),
+        meanMs: z.number(),
+        medianMs: z.number().optional(),
+        count: z.number().int().nonnegative(),
+        hottestC: z.number().nullable(),
+        zones: z.record(z.string(), z.number()),
+      }),
+    )
+    .optional(),
 });
 
 export const ColdStartSchema = z.object({

@@ -1,7 +1,7 @@
 /**
  * A scripted stand-in for the adb client (the AdbTransport boundary): answers getprop, the thermal and cpufreq
  * scripts, stat/mkdir/chmod, records pushes, forwards and reverses, and answers benchmark_model runs with a
- * caller-supplied function (usually a recorded/fixture output). Everything above this boundary is the same
+ * caller-supplied function (a fixture written from benchmark_model's print statements with invented numbers, not a recording from a phone). Everything above this boundary is the same
  * code a real phone goes through.
  */
 import { statSync } from 'node:fs';
@@ -119,7 +119,11 @@ export class ScriptedAdb implements AdbTransport {
   async close(): Promise<void> {}
 }
 
-/** getprop answers of a Pixel 6 (values as a Pixel 6 reports them; Android 14). */
+/**
+ * getprop answers shaped like a Pixel 6's: the property names are Android's, the values are what those
+ * properties name for that phone (Google's GS101 SoC, codename oriole, arm64-v8a), written by hand, NOT read
+ * from a phone (none was attached).
+ */
 export const PIXEL6_PROPS: Record<string, string> = {
   'ro.product.manufacturer': 'Google',
   'ro.product.model': 'Pixel 6',
@@ -138,3 +142,29 @@ export const PIXEL6_CPUS: [string, string, number, number][] = [
   ...[4, 5].map((i): [string, string, number, number] => [`cpu${i}`, 'sched_pixel', 2253000, 2253000]),
   ...[6, 7].map((i): [string, string, number, number] => [`cpu${i}`, 'sched_pixel', 2802000, 2802000]),
 ];
+
+/**
+ * A fixture's output with the settings it echoes set to the command's (graph, run counts, minimum times,
+ * the phase lines), so that the cross-check of echoed settings passes and the test exercises what comes after
+ * it. The timings stay the fixture's invented ones: tests of real timings use tests/helpers/adb-server.ts.
+ */
+export function echoCommand(fixture: string, argv: readonly string[]): string {
+  const flag = (name: string): string | undefined => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const set: [RegExp, string | undefined][] = [
+    [/^(INFO: )?(Graph: \[).*(\])$/m, flag('graph')],
+    [/^(INFO: )?(Min num runs: \[).*(\])$/m, flag('num_runs')],
+    [/^(INFO: )?(Min warmup runs: \[).*(\])$/m, flag('warmup_runs')],
+    [/^(INFO: )?(Min runs duration \(seconds\): \[).*(\])$/m, flag('min_secs')],
+    [/^(INFO: )?(Min warmup runs duration \(seconds\): \[).*(\])$/m, flag('warmup_min_secs')],
+  ];
+  let text = fixture;
+  for (const [re, v] of set)
+    if (v !== undefined) text = text.replace(re, (_m, p1: string | undefined, p2: string, p3: string) => `${p1 ?? ''}${p2}${v}${p3}`);
+  let phase = 0;
+  const counts = [flag('warmup_runs'), flag('num_runs')];
+  const secs = [flag('warmup_min_secs'), flag('min_secs')];
+  return text.replace(/Running benchmark for at least (\d+) iterations and at least (\S+) seconds/g, (m, n: string, s: string) => {
+    const i = phase++;
+    return `Running benchmark for at least ${counts[i] ?? n} iterations and at least ${secs[i] ?? s} seconds`;
+  });
+}

@@ -124,7 +124,42 @@ function renderEfficiency(root: HTMLElement, a: Analysis): void {
   );
 }
 
+/** --sustained runs: each run's latency and the hottest thermal zone after it, against time (session 1 of each). */
+function renderSustained(root: HTMLElement, a: Analysis): void {
+  a.sustained.forEach((s, i) => {
+    const pts = s.sessions[0] ?? [];
+    const title = `Sustained: ${s.workload} on ${s.target}${s.device ? ` (${s.device})` : ''}`;
+    const notes = [
+      `Back-to-back benchmark_model runs without cool-down (--sustained): each run\u2019s mean latency and the hottest thermal zone after it, against time; session 1 of ${s.sessions.length}.`,
+    ];
+    root.appendChild(
+      chartCard('models', `sustained-${i}`, title, notes, () => ({
+        type: 'scatter',
+        data: {
+          datasets: [
+            { label: 'mean latency (ms)', type: 'line', data: pts.map((p) => ({ x: p.tMs / 1000, y: p.meanMs })), yAxisID: 'y' },
+            {
+              label: 'hottest zone (\u00b0C)',
+              type: 'line',
+              data: pts.flatMap((p) => (p.hottestC === null ? [] : [{ x: p.tMs / 1000, y: p.hottestC }])),
+              yAxisID: 'y1',
+            },
+          ],
+        },
+        options: baseOptions({
+          scales: {
+            x: { type: 'linear', title: { display: true, text: 'time (s)' } },
+            y: { title: { display: true, text: 'ms' } },
+            y1: { position: 'right', title: { display: true, text: '\u00b0C' }, grid: { drawOnChartArea: false } },
+          },
+        }),
+      })),
+    );
+  });
+}
+
 export function renderModels(root: HTMLElement, data: DashboardData): void {
   renderLatency(root, data.analysis.modelRows);
+  renderSustained(root, data.analysis);
   renderEfficiency(root, data.analysis);
 }

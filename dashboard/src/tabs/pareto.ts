@@ -24,7 +24,8 @@ function seriesDatasets(g: ParetoGroup, prov: (typeof PROVENANCES)[number]): Dat
   const hollow = prov === 'simulated';
   const out: Dataset[] = [
     {
-      label: prov,
+      // what each axis of a point is: its latency's provenance, and top-1 always published (Table 6 or its source)
+      label: g.axis === 'latency' && prov !== 'published' ? prov + ' latency, published top-1' : prov,
       // names on frontier points and MobileNetV4 models only, so crowded charts stay readable
       data: pts.map((p): ParetoDatum => {
         const named = !p.dominated || p.name.indexOf('MNv4') === 0;

@@ -45,6 +45,10 @@ import {
   type OptionRef,
   type SharedValues,
 } from '../options.js';
+import type { PlannedDevice } from '../../engine/plan.js';
+import { configureAndroid } from '../../runners/android/link.js';
+import { withStfLease } from '../../runners/android/stf.js';
+import { leaseForRun } from '../stf-run.js';
 import { eventRenderer } from '../progress.js';
 
 /** Sessions per workload when --sessions is not given: k >= 3 lets a table see its own between-session spread. */
@@ -61,7 +65,7 @@ export function parseBudget(value: string | undefined): number {
 type Print = (text: string) => void;
 
 /** The options of the measuring subcommands (build, validate, search). */
-type MeasureValues = SharedValues;
+type MeasureValues = SharedValues & { stf?: string; stfPhones?: string };
 
 /** The engine side of a measuring command: results folder, run id, Ctrl-C, progress on stderr. */
 async function withEngine<T>(o: MeasureValues, cli: CliContext, fn: (x: LutExecution) => Promise<T>): Promise<T> {
@@ -123,6 +127,17 @@ function deviceOf(o: MeasureValues, table?: LutTable): DeviceProfile {
   }
 }
 
+/** `lut build --stf URL`: `measure` with the workloads sharded over the farm's phones matching the profile. */
+async function withStfShards<T>(device: DeviceProfile, o: MeasureValues, measure: (shards?: PlannedDevice[]) => Promise<T>): Promise<T> {
+  // a phone profile's benchmark_model binary, as `run` passes it
+  if (device.connection.kind === 'adb' && device.benchmarkModel) configureAndroid({ benchmarkModelProfile: device.benchmarkModel });
+  if (o.stf === undefined) return measure();
+  const stf = await leaseForRun([device], { stf: o.stf, ...(o.stfPhones !== undefined ? { stfPhones: o.stfPhones } : {}) });
+  // leaseForRun gives adb profiles only (the farm's phones)
+  const shards = stf.devices.flatMap((d) => (d.connection.kind === 'adb' ? [{ id: d.id, name: d.name, connection: d.connection }] : []));
+  return withStfLease(stf.lease, () => measure(shards));
+}
+
 /** `lut build`: measure every configuration of a space on one target and write the table. */
 function registerBuild(lut: Command, cli: CliContext, out: Print): void {
   const build = lut
@@ -142,7 +157,10 @@ function registerBuild(lut: Command, cli: CliContext, out: Print): void {
     ['seed', { help: 'seed of the calibration architectures', default: '1' }],
     'method',
     ['simulate', { help: "measure nothing: fill the table from the device model fitted to the device's Table 6 column (provenance: simulated)" }],
-  ]).action((o: MeasureValues & { simulate?: boolean }) => (o.simulate ? buildSimulated(o, out) : buildTable(o, cli, out)));
+  ])
+    .option('--stf <url>', "shard the measurements over a DeviceFarmer STF farm's phones matching the profile (token in $STF_TOKEN)")
+    .option('--stf-phones <n>', 'with --stf: use at most this many phones (default: every free match)')
+    .action((o: MeasureValues & { simulate?: boolean }) => (o.simulate ? buildSimulated(o, out) : buildTable(o, cli, out)));
 }
 
 /** `lut build --simulate`: the table from the device model; nothing is measured. */
@@ -188,21 +206,23 @@ async function buildTable(o: MeasureValues, cli: CliContext, out: Print): Promis
   const calibration = parseIntFlag('--calibration', o.calibration!, 0, 200);
   const seed = seedOf(o);
   const sessions = sessionsOf(o) ?? LUT_DEFAULT_SESSIONS;
-  const outcome = await withEngine(o, cli, (x) =>
-    measureAndBuild(
-      {
-        device,
-        target: targets[0]!,
-        space: o.space!,
-        sessions,
-        calibration,
-        seed,
-        ...(dtype ? { dtype } : {}),
-        ...(resolution !== undefined ? { resolution } : {}),
-        ...(o.preset !== undefined ? { preset: o.preset } : {}),
-        ...(method ? { method } : {}),
-      },
-      x,
+  const outcome = await withStfShards(device, o, (shards) =>
+    withEngine(o, cli, (x) =>
+      measureAndBuild(
+        {
+          device,
+          target: targets[0]!,
+          space: o.space!,
+          sessions,
+          calibration,
+          seed,
+          ...(dtype ? { dtype } : {}),
+          ...(resolution !== undefined ? { resolution } : {}),
+          ...(o.preset !== undefined ? { preset: o.preset } : {}),
+          ...(method ? { method } : {}),
+        },
+        shards ? { ...x, shards } : x,
+      ),
     ),
   );
   if (!outcome.table) throw interrupted(outcome.result.runId, cli.argv);

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { type DType, DTYPES } from '../../models/cost.js';
 import { getModel } from '../../models/registry.js';
-import { blockRows, blocksTable, modelRows, modelsTable, MODELS_FOOTNOTE } from '../../report/models-text.js';
+import { blockRows, blocksTable, modelRows, modelsTable, MODELS_FOOTNOTE, undefinedTable6Line } from '../../report/models-text.js';
 import { markdownTable, textTable } from '../../report/table.js';
 import { parseChoice, UsageError, parseResolutionFlag } from '../errors.js';
 import type { CliContext } from '../io.js';
@@ -42,5 +42,6 @@ export function register(program: Command, { io }: CliContext): void {
     }
     if (opts.json) return void io.out(`${JSON.stringify(rows, null, 2)}\n`);
     io.out(`${modelsTable(rows, dtype, table)}\n${MODELS_FOOTNOTE}\n`);
+    if (!opts.model) io.out(undefinedTable6Line());
   });
 }

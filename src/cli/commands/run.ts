@@ -24,6 +24,9 @@ import { BROWSER_RUNNERS, configureBrowserTargets } from '../../runners/browser-
 import { ANDROID_RUNNERS } from '../../runners/registry.js';
 import { RunError, UsageError } from '../errors.js';
 import { executeForCommand, resultJson, throwUnlessComplete } from '../execute-plan.js';
+import { leaseForRun, shardPlan } from '../stf-run.js';
+import { STF_TOKEN_ENV, withStfLease } from '../../runners/android/stf.js';
+import { parseDuration } from '../../runners/android/sustained.js';
 import { withInterrupt } from '../io.js';
 import { eventRenderer } from '../progress.js';
 import { buildRunDashboard } from '../run-dashboard.js';
@@ -51,6 +54,21 @@ export const RUN_EXAMPLES = [
 interface RunOptions extends SharedValues {
   device: string;
   simulate?: boolean;
+  stf?: string;
+  stfPhones?: string;
+  sustained?: string;
+}
+
+/** --sustained DURATION in ms (a usage error names the expected form). */
+function sustainedOf(o: RunOptions): number | undefined {
+  if (o.sustained === undefined) return undefined;
+  try {
+    const ms = parseDuration(o.sustained);
+    if (ms <= 0) throw new Error(`'${o.sustained}' is not a positive duration`);
+    return ms;
+  } catch (e) {
+    throw new UsageError(`--sustained: ${(e as Error).message}`);
+  }
 }
 
 /** Targets that use the phone itself over adb: the benchmark_model runners and the browser runners (Chrome on it). */
@@ -109,7 +127,9 @@ function planOf(device: DeviceProfile, o: RunOptions): Plan {
  */
 async function checkPhone(device: DeviceProfile, plan: Plan, o: RunOptions): Promise<void> {
   if (device.connection.kind !== 'adb') return;
+  const sustainedMs = sustainedOf(o);
   configureAndroid({
+    sustainedMs: sustainedMs ?? 0,
     ...(o.benchmarkModel ? { benchmarkModelFlag: o.benchmarkModel } : {}),
     ...(device.benchmarkModel ? { benchmarkModelProfile: device.benchmarkModel } : {}),
   });
@@ -127,7 +147,7 @@ export async function runDevice(o: RunOptions, cli: CliContext): Promise<Execute
     simulateDevices(ids, o, cli.io);
     return undefined;
   }
-  if (ids.length > 1) {
+  if (ids.length > 1 || o.stf !== undefined) {
     await runDevices(ids, o, cli);
     return undefined;
   }
@@ -170,8 +190,22 @@ function deviceIO(io: CliContext['io'], id: string): CliContext['io'] {
 async function runDevices(ids: readonly string[], o: RunOptions, cli: CliContext): Promise<void> {
   const loaded = ids.map((id) => loadDevice(id));
   if (o.adbServer !== undefined && !loaded.some((d) => d.connection.kind === 'adb')) withAdbServer(loaded[0]!, o); // says why it does not apply
-  const devices = loaded.map((d) => (d.connection.kind === 'adb' ? withAdbServer(d, o) : d));
-  const plans = devices.map((d) => planOf(d, o));
+  const profiles = loaded.map((d) => (d.connection.kind === 'adb' ? withAdbServer(d, o) : d));
+  if (o.stf === undefined || o.dryRun) return runLoaded(ids, profiles, o, cli);
+  const stf = await leaseForRun(profiles, { stf: o.stf, ...(o.stfPhones !== undefined ? { stfPhones: o.stfPhones } : {}) });
+  for (const p of stf.lease.devices) cli.io.err(`STF: reserved ${p.model} ${p.serial}, adb ${p.adbSerial}\n`);
+  await withStfLease(stf.lease, () => runLoaded(ids, stf.devices, o, cli, stf.shardOf));
+}
+
+/** Runs loaded profiles in parallel into one run; `shards` restricts a profile's plan to its share of workloads. */
+async function runLoaded(
+  ids: readonly string[],
+  devices: readonly DeviceProfile[],
+  o: RunOptions,
+  cli: CliContext,
+  shards?: Map<string, { index: number; count: number }>,
+): Promise<void> {
+  const plans = devices.map((d) => shardPlan(planOf(d, o), shards?.get(d.id)));
   checkPlansShareRun(plans);
   const { runId, resume } = runIdOf(o);
   if (o.dryRun) {
@@ -240,6 +274,15 @@ export function register(program: Command, cli: CliContext): void {
     'benchmarkModel',
     'dryRun',
   ])
+    .option(
+      '--stf <url>',
+      `reserve the phones of a DeviceFarmer STF farm that match each adb profile's model (token in $${STF_TOKEN_ENV}) and shard the workloads over them`,
+    )
+    .option('--stf-phones <n>', 'with --stf: use at most this many phones per profile (default: every free match)')
+    .option(
+      '--sustained <duration>',
+      'phone targets: each session runs benchmark_model back to back for this long (e.g. 30m) and records latency and thermal zones over time',
+    )
     .addHelpText('after', examplesHelp(RUN_EXAMPLES))
     .action(async (opts: RunOptions) => {
       await runDevice(opts, cli);

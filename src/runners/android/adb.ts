@@ -215,7 +215,14 @@ export async function adbkitTransport(addr: AdbServerAddress, opts: { adbBinary?
       };
       // pushes of large models over USB 2: allow a minute per 100 MB, at least 60 s
       const ms = Math.max(60_000, (statSync(localPath).size / 100e6) * 60_000);
-      await withTimeout(run(), ms, `pushing ${localPath} to ${serial}:${remotePath}`);
+      try {
+        await withTimeout(run(), ms, `pushing ${localPath} to ${serial}:${remotePath}`);
+      } catch (e) {
+        const why = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+        throw new AdbCommandError(
+          `pushing ${localPath} to ${serial}:${remotePath} failed (${why}); free space on the phone (adb shell df /data/local/tmp) or check the cable, then run again`,
+        );
+      }
     },
     async forward(serial, local, remote) {
       await withTimeout(Promise.resolve(client.getDevice(serial).forward(local, remote)), defaultTimeout, `adb forward ${local} ${remote}`);

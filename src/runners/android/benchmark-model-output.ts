@@ -83,7 +83,7 @@ export interface DelegatedNodes {
   partitions: number;
 }
 
-export type SummaryFormat = 'tf1-average' | 'tf2-inference-timings';
+export type SummaryFormat = 'tf1-average' | 'tf2-inference-timings' | 'litert-results';
 
 /** The final timing line. Microseconds. */
 export interface BenchmarkSummary {
@@ -106,7 +106,7 @@ export interface BenchmarkMemory {
 
 export interface BenchmarkModelOutput {
   /** which generation of the tool printed this. */
-  generation: 'tf1' | 'tf2' | 'unknown';
+  generation: 'tf1' | 'tf2' | 'litert' | 'unknown';
   tensorflowVersion?: string;
   started: boolean;
   /** `Label: [value]` parameter lines (LogParams), keyed by label, e.g. `Num threads` -> '1'. */
@@ -115,8 +115,9 @@ export interface BenchmarkModelOutput {
   modelSizeMb?: number;
   /** `Initialized session in X ms.` */
   initMs?: number;
-  /** the phases in print order: [warm-up, regular] when both ran. */
-  phases: { minIterations: number; minSecs: number; maxSecs: number; stat: BenchmarkStat | null }[];
+  /** the phases in print order: [warm-up, regular] when both ran. minSecs/maxSecs: null where that build
+   * printed none; fixedCount: TF <= 1.12's `Running benchmark for N iterations` (no minimum time). */
+  phases: { minIterations: number; minSecs: number | null; maxSecs: number | null; fixedCount: boolean; stat: BenchmarkStat | null }[];
   warmup: BenchmarkStat | null;
   inference: BenchmarkStat | null;
   summary: BenchmarkSummary | null;
@@ -149,12 +150,32 @@ export class BenchmarkModelOutputError extends Error {
 }
 
 const PREFIX = /^(INFO|WARN|WARNING|ERROR|VERBOSE|FATAL|DEBUG): ?/;
+/** `adb logcat` lines of the benchmark APK: `05-31 10:38:42.583 22206 22206 I tflite  : <message>`. */
+const LOGCAT = /^\d\d-\d\d \d\d:\d\d:\d\d\.\d+\s+\d+\s+\d+ ([VDIWEF]) (\S+)\s*: ?/;
+const LOGCAT_LEVEL: Record<string, string> = { V: 'VERBOSE', D: 'DEBUG', I: 'INFO', W: 'WARN', E: 'ERROR', F: 'FATAL' };
+/** LiteRT's tools put the source location after the level: `INFO: [litert/tools/x.cc:137] <message>`. */
+const SOURCE_LOC = /^\[[^\]\s]+:\d+\] ?/;
+
+/** The level and the message of one printed line (log prefixes of the TF tool, logcat and LiteRT removed). */
+function splitLine(raw: string): { prefix: string | undefined; line: string } {
+  const lc = LOGCAT.exec(raw);
+  if (lc) {
+    // only the benchmark's own tags are its output; other processes' lines are noise
+    if (!/^tflite/.test(lc[2] ?? '')) return { prefix: undefined, line: '' };
+    return { prefix: LOGCAT_LEVEL[lc[1] ?? ''], line: raw.slice(lc[0].length).replace(SOURCE_LOC, '').trim() };
+  }
+  const prefix = PREFIX.exec(raw)?.[1];
+  return { prefix, line: raw.replace(PREFIX, '').replace(SOURCE_LOC, '').trim() };
+}
 /** a C++ ostream number: integer, fixed or scientific, or nan/inf. */
 const NUM = String.raw`(-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|-?nan|-?inf)`;
 const INT = String.raw`(-?\d+)`;
 
 const RE = {
-  running: /^Running benchmark for at least (\d+) iterations and at least (\S+) seconds but terminate if exceeding (\S+) seconds\.$/,
+  // TF >= 2.x: `for at least N iterations and at least S seconds but terminate if exceeding M seconds.`;
+  // TF 1.13/1.14: `for at least N iterations and at least S seconds` (no cap, no full stop);
+  // TF <= 1.12: `for N iterations` (a fixed count).
+  running: /^Running benchmark for (at least )?(\d+) iterations(?: and at least (\S+) seconds)?(?: but terminate if exceeding (\S+) seconds)?\.?\s*$/,
   statFull: new RegExp(
     `^(?:Timings \\(microseconds\\): )?count=${INT} first=${INT} curr=${INT} min=${INT} max=${INT} avg=${NUM} std=${INT}(?: p5=${INT} median=${INT} p95=${INT})?\\s*$`,
   ),
@@ -183,6 +204,10 @@ const RE = {
   acceleratorsOld: /^nnapi accelerator name: \[(.*)\] \(Available: (.*)\)\s*$/,
   profilingHeader: /^(Profiling Info for Benchmark Initialization:|Operator-wise Profiling Info for Regular Benchmark Runs:)/,
   failed: /^Benchmarking failed\.?\s*$/,
+  // LiteRT's benchmark_model (litert/tools/benchmark_litert_model.h) ends with a `BENCHMARK RESULTS` block
+  litertInit: new RegExp(`^Model initialization:\\s+${NUM} ms\\s*$`),
+  litertFirst: new RegExp(`^Warmup \\(first\\):\\s+${NUM} ms\\s*$`),
+  litertInference: new RegExp(`^Inference \\(avg\\):\\s+${NUM} ms \\((\\d+) runs\\)\\s*$`),
 };
 
 const num = (s: string | undefined): number => (s === undefined ? NaN : Number(s.replace(/^(-?)inf$/, '$1Infinity')));
@@ -250,10 +275,9 @@ export function parseBenchmarkModelOutput(text: string): BenchmarkModelOutput {
   };
   // a phase waits for its Stat line (the first stat-shaped line after `Running benchmark ...`).
   let awaitingStat = false;
+  const litert: { initMs?: number; firstMs?: number; inferenceRuns?: number } = {};
   for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i] ?? '';
-    const prefix = PREFIX.exec(raw)?.[1];
-    const line = raw.replace(PREFIX, '').trim();
+    const { prefix, line } = splitLine(lines[i] ?? '');
     if (line === '') continue;
     if (RE.profilingHeader.test(line)) {
       // the rest is the op-profiling section (tables + the profiler's own summaries).
@@ -267,7 +291,13 @@ export function parseBenchmarkModelOutput(text: string): BenchmarkModelOutput {
     if (line === 'STARTING!') {
       out.started = true;
     } else if ((m = RE.running.exec(line))) {
-      out.phases.push({ minIterations: num(m[1]), minSecs: num(m[2]), maxSecs: num(m[3]), stat: null });
+      out.phases.push({
+        minIterations: num(m[2]),
+        minSecs: m[3] === undefined ? null : num(m[3]),
+        maxSecs: m[4] === undefined ? null : num(m[4]),
+        fixedCount: m[1] === undefined,
+        stat: null,
+      });
       awaitingStat = true;
     } else if (awaitingStat && parseStat(line)) {
       const phase = out.phases[out.phases.length - 1];
@@ -326,6 +356,12 @@ export function parseBenchmarkModelOutput(text: string): BenchmarkModelOutput {
         .filter(Boolean);
     } else if (RE.failed.test(line)) {
       out.failed = true;
+    } else if ((m = RE.litertInit.exec(line))) {
+      litert.initMs = num(m[1]);
+    } else if ((m = RE.litertFirst.exec(line))) {
+      litert.firstMs = num(m[1]);
+    } else if ((m = RE.litertInference.exec(line))) {
+      litert.inferenceRuns = num(m[2]);
     } else if ((m = RE.graph.exec(line))) {
       out.graph = m[1];
       out.params.Graph = m[1] ?? '';
@@ -334,11 +370,23 @@ export function parseBenchmarkModelOutput(text: string): BenchmarkModelOutput {
     }
   }
   if (out.generation === 'unknown' && out.phases.length > 0) {
-    // no final line: tell the generations apart by the prefix of the phase line.
-    out.generation = lines.some((l) => l.startsWith('INFO: Running benchmark')) ? 'tf2' : 'tf1';
+    // no final line: tell the generations apart by what only TF 2.x prints (the `INFO: ` prefix of the
+    // phase line, or the model-size line, which TF 1.x builds never printed)
+    out.generation = lines.some((l) => l.startsWith('INFO: Running benchmark')) || out.modelSizeMb !== undefined ? 'tf2' : 'tf1';
   }
   out.warmup = out.phases.length >= 2 ? (out.phases[0]?.stat ?? null) : null;
   out.inference = out.phases.length >= 2 ? (out.phases[1]?.stat ?? null) : null;
+  if (!out.summary && litert.inferenceRuns !== undefined && out.inference?.avgUs != null && out.warmup?.avgUs != null) {
+    // LiteRT prints its results in ms with 2 decimals: the phases' own Stat lines (µs) are the precise figures
+    out.generation = 'litert';
+    out.summary = {
+      format: 'litert-results',
+      initUs: out.initMs !== undefined ? Math.round(out.initMs * 1000) : Math.round((litert.initMs ?? NaN) * 1000),
+      firstInferenceUs: out.warmup.firstUs,
+      warmupAvgUs: out.warmup.avgUs,
+      inferenceAvgUs: out.inference.avgUs,
+    };
+  }
   return out;
 }
 

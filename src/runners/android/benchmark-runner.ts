@@ -25,7 +25,7 @@ import type { ProtocolSettings } from '../../core/protocol-run.js';
 import { defineRunner } from '../define.js';
 import type { ExternalSessionSteps } from '../measurement.js';
 import { buildTfliteProfile, delegateShare, parseTfliteOpProfile } from '../tflite/op-profile.js';
-import { BackendMismatchError, type ExecutedBackend, type OpProfile } from '../../core/measurement.js';
+import { BackendMismatchError, type ExecutedBackend, type ExternalTiming, type OpProfile } from '../../core/measurement.js';
 import { type Availability, type RunContext, type SettingSpec, type Target, type TargetSettings } from '../../core/target.js';
 import { type PreparedWorkload } from '../../core/workload-file.js';
 import { RunnerUnavailableError, type Runner } from '../types.js';
@@ -38,7 +38,17 @@ import {
   type BenchmarkModelOutput,
   type DelegationEvidence,
 } from './benchmark-model-output.js';
-import { androidDeps, benchmarkModelBinary, linkAndroid, type AdbConnection, type AndroidDeps, type AndroidLink } from './link.js';
+import { BenchmarkCrossCheckError, crossCheckBenchmarkOutput } from './cross-check.js';
+import { poolRuns, sustainedPoint, sustainedWarning, type SustainedPoint } from './sustained.js';
+import {
+  androidDeps,
+  AndroidDeviceUnavailableError,
+  benchmarkModelBinary,
+  linkAndroid,
+  type AdbConnection,
+  type AndroidDeps,
+  type AndroidLink,
+} from './link.js';
 import { coolDown, hottestZone, type CoolDownResult } from './thermal.js';
 
 export const TOOL = 'tflite-benchmark_model';
@@ -185,6 +195,66 @@ interface BenchmarkSession {
   toolOutput: string;
 }
 
+/**
+ * requireCompleteRun, except that output cut off without an exit status from a phone the adb server no longer
+ * lists is reported as the phone disconnecting mid-run (not as a truncated benchmark).
+ */
+async function requireRunOrGone(
+  st: BenchmarkSession,
+  out: BenchmarkModelOutput,
+  run: { text: string; exitCode: number | null },
+  targetId: string,
+): Promise<ReturnType<typeof requireCompleteRun>> {
+  try {
+    return requireCompleteRun(out, run.text, run.exitCode);
+  } catch (e) {
+    if (run.exitCode !== null) throw e;
+    const { serial, transport } = st.link.device;
+    const listed = await transport.listDevices().catch(() => []);
+    if (listed.some((d) => d.serial === serial && d.state === 'device')) throw e;
+    throw new AndroidDeviceUnavailableError(
+      `${targetId}: the phone ${serial} disconnected while benchmark_model ran (the adb server at ${transport.server} no longer lists it); this session's partial output is not recorded, sessions finished before it are kept: reconnect the phone and run the same command again`,
+    );
+  }
+}
+
+/** A complete benchmark_model run whose echoed settings are the command's (else the session is refused). */
+async function checkedRun(st: BenchmarkSession, args: string[], targetId: string) {
+  const run = await runTool(st, args);
+  const parsed = parseBenchmarkModelOutput(run.text);
+  const complete = await requireRunOrGone(st, parsed, run, targetId);
+  // every setting the tool echoes must be the command's: otherwise these are not the figures asked for
+  const problems = crossCheckBenchmarkOutput(parsed, args);
+  if (problems.length > 0) throw new BenchmarkCrossCheckError(targetId, problems);
+  return { run, parsed, complete };
+}
+
+/** --sustained: back-to-back runs for `ms`, each with the zones after it (at least two); the session pools them. */
+async function sustainedRun(st: BenchmarkSession, ms: number, warnings: string[], signal: AbortSignal) {
+  const start = Date.now();
+  const runs: ExternalTiming[] = [];
+  const series: SustainedPoint[] = [];
+  let first: Awaited<ReturnType<typeof checkedRun>> | undefined;
+  do {
+    const r = await checkedRun(st, st.argv, st.spec.id);
+    first ??= r;
+    st.toolOutput = r.run.text.length > MAX_KEPT_OUTPUT ? `...${r.run.text.slice(-MAX_KEPT_OUTPUT)}` : r.run.text;
+    st.out = r.parsed;
+    const t = toExternalTiming(r.complete, st.argv);
+    st.after = await st.link.device.thermal();
+    runs.push(t);
+    series.push(sustainedPoint(Date.now() - start, t, st.after));
+  } while ((Date.now() - start < ms || runs.length < 2) && !signal.aborted);
+  warnings.push(sustainedWarning(series, ms));
+  st.tool.version = st.out?.tensorflowVersion ?? st.tool.version;
+  const s = first!.complete.summary;
+  return {
+    external: poolRuns(runs, series),
+    coldStart: { sessionCreateMs: s.initUs / 1000, ...(s.firstInferenceUs !== null ? { firstInferenceMs: s.firstInferenceUs / 1000 } : {}) },
+    warnings,
+  };
+}
+
 /** One benchmark_model process on the phone, under the session's time limit. */
 async function runTool(st: BenchmarkSession, args: string[]): Promise<{ text: string; exitCode: number | null }> {
   const r = await st.link.device.shell(args, { timeoutMs: st.timeoutMs, signal: st.ctx.signal });
@@ -235,12 +305,11 @@ async function coolAndRun(st: BenchmarkSession, protocol: ProtocolSettings, sign
   // the tool stops each phase at --max_secs: both phases, initialisation and a margin
   st.timeoutMs = 2 * protocol.maxTimeMs + protocol.warmupMinMs + 120_000;
   ctx.log?.(`${spec.id}: ${w.id} on ${link.facts.model} (${link.device.serial})`);
-  const run = await runTool(st, st.argv);
+  if ((st.deps.sustainedMs ?? 0) > 0) return sustainedRun(st, st.deps.sustainedMs ?? 0, warnings, signal);
+  const { run, parsed: out, complete } = await checkedRun(st, st.argv, spec.id);
   // kept with the session: what the tool printed is the ground truth the parsed figures come from
   st.toolOutput = run.text.length > MAX_KEPT_OUTPUT ? `...${run.text.slice(-MAX_KEPT_OUTPUT)}` : run.text;
-  const out = parseBenchmarkModelOutput(run.text);
   st.out = out;
-  const complete = requireCompleteRun(out, run.text, run.exitCode);
   if (run.exitCode !== 0 && run.exitCode !== null) warnings.push(`benchmark_model exited with status ${run.exitCode} after printing a complete run`);
   for (const e of out.errors) warnings.push(`benchmark_model: ${e}`);
   st.tool.version = out.tensorflowVersion ?? st.tool.version;
@@ -287,8 +356,7 @@ async function profileRun(
   warnings: string[],
 ): Promise<{ profile?: OpProfile; timeShare: number | null }> {
   const pargv = [...st.pin, ...st.base, '--warmup_runs=1', '--warmup_min_secs=0', `--num_runs=${runs}`, '--min_secs=0', '--enable_op_profiling=true'];
-  const prun = await runTool(st, pargv);
-  const pout = requireCompleteRun(parseBenchmarkModelOutput(prun.text), prun.text, prun.exitCode);
+  const { run: prun, complete: pout } = await checkedRun(st, pargv, `${st.spec.id} (profiling run)`);
   const tables = parseTfliteOpProfile(prun.text);
   if (tables.nodes.length === 0) {
     warnings.push('the profiling run printed no op-profiling table (a benchmark_model built without the profiler?)');

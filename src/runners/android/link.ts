@@ -31,6 +31,8 @@ export interface AndroidDeps {
   benchmarkModelFlag?: string;
   /** the device profile's "benchmarkModel", if any. */
   benchmarkModelProfile?: string;
+  /** --sustained: back-to-back benchmark_model runs for this long per session (ms; 0 or absent: off). */
+  sustainedMs?: number;
 }
 
 const realSleep = (ms: number, signal?: AbortSignal): Promise<void> =>

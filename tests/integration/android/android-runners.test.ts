@@ -21,7 +21,7 @@ import { type PreparedWorkload } from '../../../src/core/workload-file.js';
 import { type Runner } from '../../../src/runners/types.js';
 import { writeArm64Elf } from '../../helpers/android.js';
 import { benchmarkModelFixture } from '../../helpers/fixtures.js';
-import { PIXEL6_CPUS, PIXEL6_PROPS, ScriptedAdb, type ScriptedPhone } from '../../helpers/scripted-adb.js';
+import { echoCommand, PIXEL6_CPUS, PIXEL6_PROPS, ScriptedAdb, type ScriptedPhone } from '../../helpers/scripted-adb.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mnv4-android-'));
 const fakeBinary = writeArm64Elf(join(tmp, 'android_aarch64_benchmark_model'), 4096);
@@ -58,8 +58,9 @@ function pixel6(
     cpus: PIXEL6_CPUS,
     thermal,
     benchmark: (argv) => {
-      if (argv.includes('--enable_op_profiling=true')) return { output: benchmarkModelFixture('tf2.15-nnapi-op-profiling.txt'), exitCode: 0 };
-      const text = benchmarkModelFixture(FIXTURE[answer]);
+      if (argv.includes('--enable_op_profiling=true'))
+        return { output: echoCommand(benchmarkModelFixture('tf2.15-nnapi-op-profiling.txt'), argv), exitCode: 0 };
+      const text = echoCommand(benchmarkModelFixture(FIXTURE[answer]), argv);
       return { output: text, exitCode: answer === 'nnapi-failed' ? 1 : 0 };
     },
   };
@@ -157,7 +158,7 @@ describe('android-cpu through the stand-in', () => {
     expect(results[1]!.context?.thermal).toMatchObject({ coolDownWaitedMs: 0 });
     expect(first.warnings).toEqual([]);
     expect(first.context?.device).toMatchObject({ serial: '1A2B3C4D', governors: ['sched_pixel'] });
-    expect(first.context?.toolOutput).toBe(benchmarkModelFixture('tf2.15-xnnpack-cpu-int8.txt'));
+    expect(first.context?.toolOutput).toBe(echoCommand(benchmarkModelFixture('tf2.15-xnnpack-cpu-int8.txt'), first.external!.command!));
   });
 
   it('warns when the mask is not on the fastest cores and when the phone stays hot', async () => {
@@ -234,8 +235,8 @@ describe('android-gpu and android-nnapi through the stand-in', () => {
     const adb = new ScriptedAdb([
       {
         ...pixel6('xnnpack'),
-        benchmark: () => ({
-          output: benchmarkModelFixture('tf2.15-xnnpack-cpu-int8.txt').replace(
+        benchmark: (argv) => ({
+          output: echoCommand(benchmarkModelFixture('tf2.15-xnnpack-cpu-int8.txt'), argv).replace(
             'Explicitly applied XNNPACK delegate',
             'Explicitly applied External delegate',
           ),

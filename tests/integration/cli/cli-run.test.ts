@@ -84,7 +84,7 @@ describe('CLI: run --device', () => {
     const cases: [string[], RegExp][] = [
       [
         ['run', '--device', 'pixel99'],
-        /unknown device 'pixel99'; known devices: host, host-gpu, iphone13, pixel4, pixel6, pixel7, pixel8, samsung-s23/,
+        /unknown device 'pixel99'; known devices: host, host-gpu, host-table6, iphone13, pixel4, pixel6, pixel7, pixel8, samsung-s23/,
       ],
       [['run', '--device', bad], /is not valid JSON/],
       [['run', '--device', 'iphone13'], /device iphone13 cannot be reached from here \(no iOS runner.*mnv4-bench run --device iphone13 --simulate/],

@@ -11,7 +11,7 @@ import { configureAndroid } from '../../../src/runners/android/link.js';
 import { writeArm64Elf } from '../../helpers/android.js';
 import { benchmarkModelFixture } from '../../helpers/fixtures.js';
 import { runMain } from '../../helpers/main-io.js';
-import { PIXEL6_CPUS, PIXEL6_PROPS, ScriptedAdb, type ScriptedPhone } from '../../helpers/scripted-adb.js';
+import { echoCommand, PIXEL6_CPUS, PIXEL6_PROPS, ScriptedAdb, type ScriptedPhone } from '../../helpers/scripted-adb.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mnv4-cli-android-'));
 const bin = writeArm64Elf(join(tmp, 'benchmark_model'));
@@ -25,7 +25,10 @@ const pixel6: ScriptedPhone = {
     ['battery', 30000],
   ],
   benchmark: (argv) => ({
-    output: benchmarkModelFixture(argv.includes('--use_nnapi=true') ? 'tf2.15-nnapi-edgetpu-partial.txt' : 'tf2.15-xnnpack-cpu-int8.txt'),
+    output: echoCommand(
+      benchmarkModelFixture(argv.includes('--use_nnapi=true') ? 'tf2.15-nnapi-edgetpu-partial.txt' : 'tf2.15-xnnpack-cpu-int8.txt'),
+      argv,
+    ),
     exitCode: 0,
   }),
 };

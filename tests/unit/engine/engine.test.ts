@@ -380,10 +380,12 @@ describe('externally timed sessions', () => {
     expect(m.coldStart).toEqual({ unit: 'ms', provenance: 'measured', sessionCreateMs: 3 });
     const text = summaryTable(summaryLayout(plan), run.records);
     expect(text).toMatch(new RegExp(`\\s${m.latency.medianMs.toFixed(3).replace('.', '\\.')} ext$`, 'm'));
-    expect(text).toContain('ext = timed by an external tool (summary statistics only: no CI, convergence not judged)');
+    expect(text).toContain(
+      'ext = timed by an external tool such as benchmark_model: mean per session, median over sessions (summary statistics only: no CI, convergence not judged)',
+    );
     expect(text).not.toContain('did not converge');
     expect(formatMeasurement(m)).toMatch(
-      /median of session centres [\d.]+ ms {3}timed by fake-benchmark_model \(150 runs; summary statistics only, no CI\)/,
+      /mean per session, median over sessions: [\d.]+ ms {3}timed by fake-benchmark_model \(150 runs; summary statistics only, no CI\)/,
     );
   });
 });

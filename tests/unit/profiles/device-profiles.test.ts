@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listDeviceIds, loadDevice, parseDeviceProfile } from '../../../src/profiles/device.js';
 import { resolveWorkload } from '../../../src/models/workload.js';
+import { expandWorkloadGroups } from '../../../src/models/workload-groups.js';
 
 describe('device profiles', () => {
   it('ships host and pixel6, both valid, with resolvable workloads', () => {
@@ -11,7 +12,8 @@ describe('device profiles', () => {
     for (const id of listDeviceIds()) {
       const d = loadDevice(id);
       expect(d.id).toBe(id);
-      for (const w of [...d.workloads, ...d.targets.flatMap((t) => t.workloads ?? [])]) expect(() => resolveWorkload(w)).not.toThrow();
+      const texts = expandWorkloadGroups([...d.workloads, ...d.targets.flatMap((t) => t.workloads ?? [])]);
+      for (const w of texts) expect(() => resolveWorkload(w)).not.toThrow();
     }
     expect(loadDevice('pixel6').targets[0]).toMatchObject({ publishedColumn: 'pixel6_cpu', ridgePoint: { macsPerByte: 31.2 } });
   });

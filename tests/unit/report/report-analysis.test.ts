@@ -16,6 +16,7 @@ import { bootstrapRelativeChange, hierarchicalBootstrapChange, mannWhitney, medi
 import { seededRandom } from '../../../src/profiles/stats.js';
 import { standardNormal } from '../../../src/util/random.js';
 import type { MeasurementView } from '../../../src/report/views.js';
+import { definedTable6Models } from '../../../src/models/table6-models.js';
 import {
   deviceTarget,
   fixtureManifest,
@@ -282,7 +283,10 @@ describe('comparison', () => {
     expect(r1.test).toBeNull();
     expect(r1.status).toBe('no-significant-change');
     expect(r1.notes.join(' ')).toMatch(/not enough independent data/);
-    expect(analyse(one).modelRows[0]!.flags).toContain('externally timed');
+    expect(analyse(one).modelRows[0]!.flags.find((f) => f.startsWith('externally timed'))).toMatch(
+      /^externally timed: (mean|median) per session, median over sessions$/,
+    );
+    expect(m.externalStatistic).toMatch(/per session, median over sessions$/);
   });
 
   it('parses thresholds', () => {
@@ -328,6 +332,17 @@ describe('loading and analysis', () => {
     expect(v2.dominatedBy).toContain('MNv4-Conv-S');
     // accuracy comes with its citation
     expect(cpu.series.measured[0]!.accuracySource).toMatch(/2404\.10518/);
+  });
+
+  it('a measured chart names the defined Table 6 models it lacks, and on this host the profile that measures them all', async () => {
+    const a = analyse(await loadRuns([runA]));
+    const cpu = a.pareto.find((g) => g.device === 'host' && g.targetLabel?.includes('onnxruntime-node CPU'))!;
+    const defined = definedTable6Models();
+    const missing = defined.filter((m) => !MODELS.includes(m.spec.id)).map((m) => m.published.name);
+    expect(missing.length).toBeGreaterThan(0);
+    expect(cpu.notes).toContain(
+      `measured 5 of the ${defined.length} Table 6 models defined here; not measured on this target: ${missing.join(', ')}; mnv4-bench run --device host-table6 measures them all on this host`,
+    );
   });
 
   it('device-model simulations are a simulated series beside the published one, in charts, rows and statuses', async () => {

@@ -4,6 +4,8 @@
  *   conv_bn(k3,s2,o32,relu[,dw][,nobn][,bias])   fused_ib(k3,s2,e4,o48,relu)
  *   uib(a<startDw>,m<middleDw>,s2,e4,o80,relu[,ls1e-05])   mqa(h4,kd64,vd64,kv2[,ls1e-05])
  *   ir(k3,s2,x96,o24,relu6[,se24])   se(c56,gsigmoid,relu)   global_pool()   linear(o1000)   identity()
+ *   layernorm(eps1e-06,none)   lite_mla(d16,k5)   linear(o1600,nobias)   batchnorm()   ncb(o96,s2)   ntb(o256,s1,sr4)   convnext(k7,e4[,ls1e-06])   repmixer(k3,e3[,ls1e-05])   vit_attn(hd32,e4[,ls1e-05])
+ *   (conv_bn also takes g<groups>; its kernel may be even only when it equals the stride: a patchify conv)
  * (`g<activation>` names the SE gate; the bare activation is the one applied after the gating multiply.)
  */
 import { ACTIVATIONS, type Activation, type BlockSpec } from './spec.js';
@@ -17,6 +19,7 @@ export function blockText(spec: BlockSpec): string {
       if (spec.depthwise) t.push('dw');
       if (spec.bn === false) t.push('nobn');
       if (spec.bias) t.push('bias');
+      if (spec.groups !== undefined && spec.groups !== 1) t.push(`g${spec.groups}`);
       return `conv_bn(${t.join(',')})`;
     }
     case 'fused_ib':
@@ -41,9 +44,30 @@ export function blockText(spec: BlockSpec): string {
     case 'global_pool':
       return 'global_pool()';
     case 'linear':
-      return `linear(o${spec.outCh})`;
+      return `linear(o${spec.outCh}${spec.bias === false ? ',nobias' : ''})`;
     case 'identity':
       return 'identity()';
+    case 'layernorm':
+      return `layernorm(eps${spec.eps},${spec.act})`;
+    case 'lite_mla':
+      return `lite_mla(d${spec.dim},k${spec.scale})`;
+    case 'batchnorm':
+      return 'batchnorm()';
+    case 'ncb':
+      return `ncb(o${spec.outCh},s${spec.stride})`;
+    case 'ntb':
+      return `ntb(o${spec.outCh},s${spec.stride},sr${spec.sr})`;
+    case 'convnext':
+    case 'repmixer': {
+      const t = [`k${spec.kernel}`, `e${String(spec.expandRatio)}`];
+      if (spec.layerScale !== undefined) t.push(`ls${spec.layerScale}`);
+      return `${spec.type}(${t.join(',')})`;
+    }
+    case 'vit_attn': {
+      const t = [`hd${spec.headDim}`, `e${String(spec.expandRatio)}`];
+      if (spec.layerScale !== undefined) t.push(`ls${spec.layerScale}`);
+      return `vit_attn(${t.join(',')})`;
+    }
   }
 }
 
@@ -52,15 +76,23 @@ export function shapeText(s: Shape): string {
 }
 
 const BLOCK_KEYS: Record<string, { type: BlockSpec['type']; required: string[]; optional: string[]; flags: string[]; act: boolean }> = {
-  conv_bn: { type: 'conv_bn', required: ['k', 's', 'o'], optional: [], flags: ['dw', 'nobn', 'bias'], act: true },
+  conv_bn: { type: 'conv_bn', required: ['k', 's', 'o'], optional: ['g'], flags: ['dw', 'nobn', 'bias'], act: true },
   fused_ib: { type: 'fused_ib', required: ['k', 's', 'e', 'o'], optional: [], flags: [], act: true },
   uib: { type: 'uib', required: ['a', 'm', 's', 'e', 'o'], optional: ['ls'], flags: [], act: true },
   mqa: { type: 'mqa', required: ['h', 'kd', 'vd', 'kv'], optional: ['ls'], flags: [], act: false },
   ir: { type: 'inverted_residual', required: ['k', 's', 'x', 'o'], optional: ['se'], flags: [], act: true },
   se: { type: 'squeeze_excite', required: ['c'], optional: [], flags: [], act: true },
   global_pool: { type: 'global_pool', required: [], optional: [], flags: [], act: false },
-  linear: { type: 'linear', required: ['o'], optional: [], flags: [], act: false },
+  linear: { type: 'linear', required: ['o'], optional: [], flags: ['nobias'], act: false },
   identity: { type: 'identity', required: [], optional: [], flags: [], act: false },
+  layernorm: { type: 'layernorm', required: ['eps'], optional: [], flags: [], act: true },
+  lite_mla: { type: 'lite_mla', required: ['d', 'k'], optional: [], flags: [], act: false },
+  batchnorm: { type: 'batchnorm', required: [], optional: [], flags: [], act: false },
+  ncb: { type: 'ncb', required: ['o', 's'], optional: [], flags: [], act: false },
+  ntb: { type: 'ntb', required: ['o', 's', 'sr'], optional: [], flags: [], act: false },
+  convnext: { type: 'convnext', required: ['k', 'e'], optional: ['ls'], flags: [], act: false },
+  repmixer: { type: 'repmixer', required: ['k', 'e'], optional: ['ls'], flags: [], act: false },
+  vit_attn: { type: 'vit_attn', required: ['hd', 'e'], optional: ['ls'], flags: [], act: false },
 };
 
 /** Parses block text (see the module comment); throws a ModelSpecError saying what is wrong. */
@@ -137,17 +169,21 @@ export function parseBlockText(text: string): BlockSpec {
   const ls = values.has('ls') ? { layerScale: v('ls') } : {};
   const a = act ?? 'none';
   switch (kind.type) {
-    case 'conv_bn':
+    case 'conv_bn': {
+      // an even kernel only as a patchify conv (kernel == stride: ConvNeXt's 4x4/4 stem, 2x2/2 downsampling)
+      const patchify = values.get('k') === values.get('s') && int('k', 1) % 2 === 0;
       return {
         type: 'conv_bn',
-        kernel: kernel('k', false),
+        kernel: patchify ? int('k', 1) : kernel('k', false),
         stride: int('s', 1),
         outCh: int('o', 1),
         act: a,
         ...(flags.has('dw') ? { depthwise: true } : {}),
         ...(flags.has('nobn') ? { bn: false } : {}),
         ...(flags.has('bias') ? { bias: true } : {}),
+        ...(values.has('g') ? { groups: int('g', 1) } : {}),
       };
+    }
     case 'fused_ib':
       return { type: 'fused_ib', kernel: kernel('k', false), stride: int('s', 1), expandRatio: ratio('e'), outCh: int('o', 1), act: a };
     case 'uib':
@@ -179,8 +215,26 @@ export function parseBlockText(text: string): BlockSpec {
     case 'global_pool':
       return { type: 'global_pool' };
     case 'linear':
-      return { type: 'linear', outCh: int('o', 1) };
+      return { type: 'linear', outCh: int('o', 1), ...(flags.has('nobias') ? { bias: false } : {}) };
     case 'identity':
       return { type: 'identity' };
+    case 'layernorm': {
+      const eps = v('eps');
+      if (!(eps > 0 && eps < 1)) throw new ModelSpecError(`'eps' in block '${text}' must be in (0, 1)`);
+      return { type: 'layernorm', eps, act: a };
+    }
+    case 'convnext':
+    case 'repmixer':
+      return { type: kind.type, kernel: kernel('k', false), expandRatio: ratio('e'), ...ls };
+    case 'vit_attn':
+      return { type: 'vit_attn', headDim: int('hd', 1), expandRatio: ratio('e'), ...ls };
+    case 'lite_mla':
+      return { type: 'lite_mla', dim: int('d', 1), scale: kernel('k', false) };
+    case 'batchnorm':
+      return { type: 'batchnorm' };
+    case 'ncb':
+      return { type: 'ncb', outCh: int('o', 1), stride: int('s', 1) };
+    case 'ntb':
+      return { type: 'ntb', outCh: int('o', 1), stride: int('s', 1), sr: int('sr', 1) };
   }
 }

@@ -5,10 +5,13 @@
  * Definitions (per layer):
  * - MACs: multiply-accumulates of convolutions (outH*outW*outCh*(inCh/groups)*k*k), linear layers
  *   (inF*outF) and the attention matmuls (Q.K^T: N*heads*M*keyDim, A.V: N*heads*M*valueDim, N query tokens,
- *   M key/value tokens). Elementwise ops, pooling, softmax and activations count 0 MACs (the convention of
+ *   M key/value tokens; the same with one K/V head per query head), and ReLU linear attention
+ *   (heads * 2 (dim+1) dim N, as EfficientViT computes it). Elementwise ops, pooling, softmax,
+ *   normalisation and activations count 0 MACs (the convention of
  *   the paper, timm's counter and the reference's `mqa_macs_formula`).
  * - Parameters, training convention: conv/linear weights + conv biases + BatchNorm affine (gamma, beta:
  *   2 per channel) + layer-scale gammas + linear bias. This is what timm's param_count reports.
+ *   A LayerNorm has gamma and beta (2 per channel) in both conventions.
  * - Parameters, inference convention: BN folded into the preceding conv (each conv with a BN gets one bias per
  *   output channel); a standalone BN (MQA input norm) becomes a per-channel scale and shift.
  * - Weight bytes for a dtype: inference weights at the dtype's width, except biases, which stay int32
@@ -79,6 +82,11 @@ export function layerCost(layer: Layer): LayerCost {
       macs = n * op.heads * m * (op.keyDim + op.valueDim);
       break;
     }
+    case 'linear_attention':
+      // v.k^T with v padded by a row of ones ((dim+1)*dim*N), then (vk).q ((dim+1)*dim*N): the official form
+      macs = op.heads * 2 * (op.dim + 1) * op.dim * outH * outW;
+      break;
+    case 'layernorm':
     case 'affine':
       paramsTrain = 2 * op.ch;
       paramsInfer = 2 * op.ch;
@@ -89,6 +97,9 @@ export function layerCost(layer: Layer): LayerCost {
       break;
     case 'add':
     case 'mul':
+    case 'concat':
+    case 'avg_pool':
+    case 'token_pool':
     case 'act':
     case 'global_pool':
       break;

@@ -15,6 +15,7 @@
 import type { Activation, BlockSpec, ModelSpec } from './spec.js';
 import { makeDivisible } from './spec.js';
 import { InputError } from '../errors.js';
+import { lowerTable6Block } from './table6-blocks.js';
 
 export type Shape = [c: number, h: number, w: number];
 
@@ -37,10 +38,33 @@ export type LayerOp =
   /** fully connected on a [C,1,1] input -> [outF,1,1], with bias. */
   | { kind: 'linear'; inF: number; outF: number; bias: boolean }
   /**
-   * multi-query attention core. inputs: q [heads*keyDim, H, W], k [keyDim, h, w], v [valueDim, h, w].
-   * out[head*valueDim + d, y, x] = sum_m softmax_m(q_head(y,x) . k(m) / sqrt(keyDim)) v(d, m).
+   * attention core. inputs: q [heads*keyDim, H, W], k [kvHeads*keyDim, h, w], v [kvHeads*valueDim, h, w].
+   * kvHeads 1 (default): multi-query, one K/V head shared by all query heads; kvHeads == heads: standard
+   * multi-head attention (head i reads K/V head i).
+   * out[head*valueDim + d, y, x] = sum_m softmax_m(q_head(y,x) . k_kv(m) / sqrt(keyDim)) v_kv(d, m).
    */
-  | { kind: 'attention'; heads: number; keyDim: number; valueDim: number };
+  | { kind: 'attention'; heads: number; keyDim: number; valueDim: number; kvHeads?: number }
+  /**
+   * LayerNorm over the channels of every pixel (ConvNeXt's channels-first LayerNorm, or a LayerNorm of a
+   * [C,1,1] vector): y = (x - mean_c x) / sqrt(var_c x + eps) * gamma[c] + beta[c], biased variance.
+   */
+  | { kind: 'layernorm'; ch: number; eps: number }
+  /** channel concatenation of all inputs (same H, W), in input order. */
+  | { kind: 'concat' }
+  /**
+   * ReLU linear attention (EfficientViT's LiteMLA core, Cai et al., ICCV 2023). Input [heads*3*dim, H, W]:
+   * head h's channels are q, k, v (dim each) at h*3*dim. Per head, with q = relu(q), k = relu(k) over the
+   * N = H*W tokens: out[d, n] = sum_j (sum_m v[d,m] k[j,m]) q[j,n] / (sum_j (sum_m k[j,m]) q[j,n] + eps).
+   * Output [heads*dim, H, W], head h at h*dim.
+   */
+  | { kind: 'linear_attention'; heads: number; dim: number; eps: number }
+  /** kxk average pool with stride k, TF-SAME padding, padded pixels not counted (NextViT's 2x2/2 patch embedding). */
+  | { kind: 'avg_pool'; kernel: number }
+  /**
+   * average of each run of `kernel` consecutive tokens of the row-major H*W sequence -> [C, 1, floor(H*W/kernel)]
+   * (NextViT E-MHSA's spatial reduction: an AvgPool1d over the flattened tokens, so runs cross row ends).
+   */
+  | { kind: 'token_pool'; kernel: number };
 
 export type LayerKind = LayerOp['kind'];
 
@@ -135,11 +159,32 @@ function outShapeOf(op: LayerOp, inShapes: Shape[], where: string): Shape {
     case 'linear':
       if (h !== 1 || w !== 1 || c !== op.inF) throw new ModelSpecError(`${where}: linear expects [${op.inF},1,1], got [${a}]`);
       return [op.outF, 1, 1];
+    case 'layernorm':
+      if (c !== op.ch) throw new ModelSpecError(`${where}: expects ${op.ch} channels, got ${c}`);
+      return [c, h, w];
+    case 'concat': {
+      if (inShapes.length < 2) throw new ModelSpecError(`${where}: concat needs at least two inputs`);
+      if (inShapes.some((s) => s[1] !== h || s[2] !== w)) throw new ModelSpecError(`${where}: concat of different spatial sizes`);
+      return [inShapes.reduce((n, s) => n + s[0], 0), h, w];
+    }
+    case 'avg_pool':
+      return [c, sameOutSize(h, op.kernel), sameOutSize(w, op.kernel)];
+    case 'token_pool': {
+      const m = Math.floor((h * w) / op.kernel);
+      if (m < 1) throw new ModelSpecError(`${where}: ${h * w} tokens are fewer than the pool size ${op.kernel}`);
+      return [c, 1, m];
+    }
+    case 'linear_attention':
+      if (c !== op.heads * 3 * op.dim) throw new ModelSpecError(`${where}: linear attention expects ${op.heads * 3 * op.dim} channels, got ${c}`);
+      return [op.heads * op.dim, h, w];
     case 'attention': {
       const k = inShapes[1];
       const v = inShapes[2];
       if (!k || !v) throw new ModelSpecError(`${where}: attention needs q, k, v`);
-      if (c !== op.heads * op.keyDim || k[0] !== op.keyDim || v[0] !== op.valueDim) throw new ModelSpecError(`${where}: attention channel mismatch`);
+      const kvh = op.kvHeads ?? 1;
+      if (kvh !== 1 && kvh !== op.heads) throw new ModelSpecError(`${where}: kvHeads must be 1 or heads (${op.heads}), got ${kvh}`);
+      if (c !== op.heads * op.keyDim || k[0] !== kvh * op.keyDim || v[0] !== kvh * op.valueDim)
+        throw new ModelSpecError(`${where}: attention channel mismatch`);
       if (k[1] !== v[1] || k[2] !== v[2]) throw new ModelSpecError(`${where}: key and value token grids differ`);
       return [op.heads * op.valueDim, h, w];
     }
@@ -176,10 +221,10 @@ export class GraphBuilder {
     block: string,
     role: string,
     x: string,
-    o: { kernel: number; stride?: number; outCh: number; act: Activation; depthwise?: boolean; bn?: boolean; bias?: boolean },
+    o: { kernel: number; stride?: number; outCh: number; act: Activation; depthwise?: boolean; bn?: boolean; bias?: boolean; groups?: number },
   ): string {
     const inCh = this.shapeOf(x)[0];
-    const groups = o.depthwise ? inCh : 1;
+    const groups = o.depthwise ? inCh : (o.groups ?? 1);
     const outCh = o.depthwise ? inCh : o.outCh;
     return this.add(
       block,
@@ -203,6 +248,7 @@ export function lowerBlock(g: GraphBuilder, id: string, spec: BlockSpec, x: stri
         depthwise: spec.depthwise,
         bn: spec.bn,
         bias: spec.bias,
+        groups: spec.groups,
       });
     case 'fused_ib': {
       const exp = makeDivisible(inCh * spec.expandRatio, 8);
@@ -267,9 +313,11 @@ export function lowerBlock(g: GraphBuilder, id: string, spec: BlockSpec, x: stri
       return g.add(id, 'pool', { kind: 'global_pool' }, [x]);
     case 'linear':
       if (inH !== 1 || inW !== 1) throw new ModelSpecError(`${id}: linear needs a pooled [C,1,1] input, got [${inCh},${inH},${inW}]`);
-      return g.add(id, 'fc', { kind: 'linear', inF: inCh, outF: spec.outCh, bias: true }, [x]);
+      return g.add(id, 'fc', { kind: 'linear', inF: inCh, outF: spec.outCh, bias: spec.bias ?? true }, [x]);
     case 'identity':
       return g.add(id, 'identity', { kind: 'scale', ch: inCh, init: 1 }, [x]);
+    default:
+      return lowerTable6Block(g, id, spec, x);
   }
 }
 

@@ -14,13 +14,19 @@
  * - affine y = x*scale[c] + shift[c]; scale y = x*gamma[c]; add a+b; mul a[c,y,x]*b[c]; global_pool mean;
  * - linear out[o] = bias[o] + sum_i W[o,i] x[i];
  * - attention: out[h*vd + d, p] = sum_m softmax_m(sum_j q[h*kd + j, p] k[j, m] * (1/sqrt kd)) v[d, m],
- *   with p and m the row-major positions of the query and key/value grids.
+ *   with p and m the row-major positions of the query and key/value grids (with kvHeads == heads, head h
+ *   reads k[h*kd + j, m] and v[h*vd + d, m]);
+ * - layernorm: per pixel, (x - mean_c) / sqrt(biased var_c + eps) * gamma[c] + beta[c];
+ * - concat along channels; linear_attention, avg_pool (TF-SAME, padding not counted), token_pool as graph.ts
+ *   documents them.
  *
  * Tensor names reported to `onTensor` (and used as calibration keys by the int8 ONNX exporter):
  *   `input`; `<layer>:out` for every layer output; and the float tensors inside a layer that the ONNX graph
  *   materializes: `<layer>/conv:out` (conv result before a non-trivial activation), `<layer>/mul:out`
  *   (affine x*scale before the shift), `<layer>/scores:out`, `<layer>/scale:out`, `<layer>/softmax:out`,
- *   `<layer>/context:out` (attention). Only their values matter (for ranges), not their memory layout.
+ *   `<layer>/context:out` (attention), `<layer>/{mean,centered,square,var,var_eps,rsqrt,normalized,gamma_mul}:out`
+ *   (layernorm, the steps of the TFLite decomposition), and those of linearAttention() (its comment). Only their
+ *   values matter (for ranges), not their memory layout.
  */
 import type { Activation } from './spec.js';
 import type { Graph, Layer, LayerOp } from './graph.js';
@@ -173,6 +179,7 @@ function attention(
   tap: (suffix: string, t: Float32Array) => void,
 ): Float32Array {
   const { heads, keyDim: kd, valueDim: vd } = op;
+  const perHeadKv = (op.kvHeads ?? 1) > 1;
   const [, H, W] = layer.inShapes[0]!;
   const [, h, w] = layer.inShapes[1]!;
   const P = H * W;
@@ -185,12 +192,15 @@ function attention(
   const ctx = new Float32Array(heads * vd * P);
   const row = new Float64Array(M);
   for (let hd = 0; hd < heads; hd++) {
+    // offsets of this head's K and V rows (0 when one K/V head is shared)
+    const kOff = perHeadKv ? hd * kd * M : 0;
+    const vOff = perHeadKv ? hd * vd * M : 0;
     for (let p = 0; p < P; p++) {
       const base = (hd * P + p) * M;
       let mx = -Infinity;
       for (let m = 0; m < M; m++) {
         let dot = 0;
-        for (let j = 0; j < kd; j++) dot += q[(hd * kd + j) * P + p]! * k[j * M + m]!;
+        for (let j = 0; j < kd; j++) dot += q[(hd * kd + j) * P + p]! * k[kOff + j * M + m]!;
         scores[base + m] = dot;
         const sc = Math.fround(dot) * scale;
         scaled[base + m] = sc;
@@ -208,7 +218,7 @@ function attention(
       }
       for (let d = 0; d < vd; d++) {
         let a = 0;
-        for (let m = 0; m < M; m++) a += row[m]! * v[d * M + m]!;
+        for (let m = 0; m < M; m++) a += row[m]! * v[vOff + d * M + m]!;
         ctx[(hd * vd + d) * P + p] = a;
       }
     }
@@ -218,6 +228,78 @@ function attention(
   tap('softmax', probs);
   tap('context', ctx);
   return ctx;
+}
+
+/**
+ * ReLU linear attention, per head. Taps (the TFLite decomposition's tensors, for int8 ranges; values only):
+ * q_relu, k_relu [N,d]; kv [d,d] = k^T v; num [N,d] = q kv; ksum [d]; den [N] = q . ksum; den_eps = den + eps;
+ * rsqrt = 1/sqrt(den_eps); inv = rsqrt^2; weighted [N,d] = num * inv.
+ */
+function linearAttention(
+  layer: Layer,
+  op: Extract<LayerOp, { kind: 'linear_attention' }>,
+  x: Float32Array,
+  tap: (suffix: string, t: Float32Array) => void,
+): Float32Array {
+  const { heads, dim: d } = op;
+  const [, H, W] = layer.inShapes[0]!;
+  const N = H * W;
+  const t = {
+    q_relu: new Float32Array(heads * N * d),
+    k_relu: new Float32Array(heads * N * d),
+    kv: new Float32Array(heads * d * d),
+    num: new Float32Array(heads * N * d),
+    ksum: new Float32Array(heads * d),
+    den: new Float32Array(heads * N),
+    den_eps: new Float32Array(heads * N),
+    rsqrt: new Float32Array(heads * N),
+    inv: new Float32Array(heads * N),
+  };
+  const out = new Float32Array(heads * d * N);
+  const q = new Float64Array(N * d);
+  const k = new Float64Array(N * d);
+  for (let h = 0; h < heads; h++) {
+    const base = h * 3 * d * N;
+    for (let j = 0; j < d; j++) {
+      for (let n = 0; n < N; n++) {
+        q[n * d + j] = Math.max(0, x[base + j * N + n]!);
+        k[n * d + j] = Math.max(0, x[base + (d + j) * N + n]!);
+        t.q_relu[(h * N + n) * d + j] = q[n * d + j]!;
+        t.k_relu[(h * N + n) * d + j] = k[n * d + j]!;
+      }
+    }
+    const kv = new Float64Array(d * d);
+    const ksum = new Float64Array(d);
+    for (let j = 0; j < d; j++) {
+      for (let n = 0; n < N; n++) ksum[j]! += k[n * d + j]!;
+      for (let e = 0; e < d; e++) {
+        let a = 0;
+        for (let n = 0; n < N; n++) a += k[n * d + j]! * x[base + (2 * d + e) * N + n]!;
+        kv[j * d + e] = a;
+        t.kv[(h * d + j) * d + e] = a;
+      }
+      t.ksum[h * d + j] = ksum[j]!;
+    }
+    for (let n = 0; n < N; n++) {
+      let den = 0;
+      for (let j = 0; j < d; j++) den += q[n * d + j]! * ksum[j]!;
+      const denEps = den + op.eps;
+      const r = 1 / Math.sqrt(denEps);
+      t.den[h * N + n] = den;
+      t.den_eps[h * N + n] = denEps;
+      t.rsqrt[h * N + n] = r;
+      t.inv[h * N + n] = r * r;
+      for (let e = 0; e < d; e++) {
+        let a = 0;
+        for (let j = 0; j < d; j++) a += q[n * d + j]! * kv[j * d + e]!;
+        t.num[(h * N + n) * d + e] = a;
+        out[(h * d + e) * N + n] = a / denEps;
+      }
+    }
+  }
+  for (const [name, a] of Object.entries(t)) tap(name, a);
+  tap('weighted', out);
+  return out;
 }
 
 function runLayer(layer: Layer, xs: Float32Array[], weights: GraphWeights, tap: (suffix: string, t: Float32Array) => void): Float32Array {
@@ -289,6 +371,90 @@ function runLayer(layer: Layer, xs: Float32Array[], weights: GraphWeights, tap: 
     }
     case 'attention':
       return attention(layer, op, x, xs[1]!, xs[2]!, tap);
+    case 'concat': {
+      const out = new Float32Array(layer.outShape[0] * HW);
+      let at = 0;
+      for (const t of xs) {
+        out.set(t, at);
+        at += t.length;
+      }
+      return out;
+    }
+    case 'linear_attention':
+      return linearAttention(layer, op, x, tap);
+    case 'avg_pool': {
+      const [, OH, OW] = layer.outShape;
+      const k = op.kernel;
+      const [pt] = samePadding(H, k, k);
+      const [pl] = samePadding(W, k, k);
+      const out = new Float32Array(C * OH * OW);
+      for (let c = 0; c < C; c++) {
+        for (let oy = 0; oy < OH; oy++) {
+          for (let ox = 0; ox < OW; ox++) {
+            let s = 0;
+            let n = 0;
+            for (let iy = Math.max(0, oy * k - pt); iy < Math.min(H, oy * k - pt + k); iy++) {
+              for (let ix = Math.max(0, ox * k - pl); ix < Math.min(W, ox * k - pl + k); ix++) {
+                s += x[c * HW + iy * W + ix]!;
+                n++;
+              }
+            }
+            out[(c * OH + oy) * OW + ox] = s / n;
+          }
+        }
+      }
+      return out;
+    }
+    case 'token_pool': {
+      const M = layer.outShape[2];
+      const out = new Float32Array(C * M);
+      for (let c = 0; c < C; c++) {
+        for (let m = 0; m < M; m++) {
+          let s = 0;
+          for (let i = 0; i < op.kernel; i++) s += x[c * HW + m * op.kernel + i]!;
+          out[c * M + m] = s / op.kernel;
+        }
+      }
+      return out;
+    }
+    case 'layernorm': {
+      const lw = weights.get(layer.name);
+      const gamma = need(lw?.weight, C, `${layer.name} gamma`);
+      const beta = need(lw?.bias, C, `${layer.name} beta`);
+      // the intermediates are tapped under the names of the TFLite decomposition (its int8 ranges)
+      const t = Object.fromEntries(
+        ['mean', 'var', 'var_eps', 'rsqrt']
+          .map((k) => [k, new Float32Array(HW)])
+          .concat(['centered', 'square', 'normalized', 'gamma_mul'].map((k) => [k, new Float32Array(x.length)])),
+      ) as Record<string, Float32Array>;
+      const out = new Float32Array(x.length);
+      for (let p = 0; p < HW; p++) {
+        let mean = 0;
+        for (let c = 0; c < C; c++) mean += x[c * HW + p]!;
+        mean /= C;
+        let v = 0;
+        for (let c = 0; c < C; c++) {
+          const d = x[c * HW + p]! - mean;
+          t.centered![c * HW + p] = d;
+          t.square![c * HW + p] = d * d;
+          v += d * d;
+        }
+        const inv = 1 / Math.sqrt(v / C + op.eps);
+        t.mean![p] = mean;
+        t.var![p] = v / C;
+        t.var_eps![p] = v / C + op.eps;
+        t.rsqrt![p] = inv;
+        for (let c = 0; c < C; c++) {
+          const i = c * HW + p;
+          const n = (x[i]! - mean) * inv;
+          t.normalized![i] = n;
+          t.gamma_mul![i] = n * gamma[c]!;
+          out[i] = n * gamma[c]! + beta[c]!;
+        }
+      }
+      for (const [k, a] of Object.entries(t)) tap(k, a);
+      return out;
+    }
   }
 }
 

@@ -1,14 +1,17 @@
 /**
- * Every model the tool knows, by CLI id: the MNv4 family and the baselines it is compared with. Everything that
- * lists models (the `models` command, device profiles' model lists, the simulation and its report) reads this list.
+ * Every model the tool knows, by CLI id: the MNv4 family and the baselines it is compared with (MobileNets,
+ * MobileOne: baselines.ts; MultiHardware: multi-hardware.ts; ConvNeXt, FastViT, EfficientViT, NextViT:
+ * table6-zoo.ts). Everything that lists models (the `models` command, device profiles' model lists, the
+ * simulation and its report) reads this list.
  */
 import { ModelSpecError } from './graph.js';
 import { BASELINE_MODELS } from './baselines.js';
 import { MNV4_MODELS } from './mnv4.js';
 import { MULTI_HARDWARE_MODELS } from './multi-hardware.js';
 import type { ModelSpec } from './spec.js';
+import { TABLE6_ZOO_MODELS } from './table6-zoo.js';
 
-const MODELS: readonly ModelSpec[] = [...MNV4_MODELS, ...BASELINE_MODELS, ...MULTI_HARDWARE_MODELS];
+const MODELS: readonly ModelSpec[] = [...MNV4_MODELS, ...BASELINE_MODELS, ...MULTI_HARDWARE_MODELS, ...TABLE6_ZOO_MODELS];
 
 export function listModels(): readonly ModelSpec[] {
   return MODELS;

@@ -11,6 +11,8 @@
  *   official MNv4 code and of TFLite, so ONNX and TFLite files compute the same thing.
  */
 
+import type { Table6BlockSpec } from './table6-blocks.js';
+
 /** Activation functions that the blocks use. `none` = linear. */
 export type Activation = 'none' | 'relu' | 'relu6' | 'gelu' | 'hswish' | 'hsigmoid' | 'sigmoid';
 
@@ -28,6 +30,11 @@ export interface ConvBnBlock {
   bn?: boolean;
   /** a conv bias (default false: BN provides the shift). */
   bias?: boolean;
+  /**
+   * grouped conv (default 1). groups == input channels with outCh a multiple of it is a depthwise conv with
+   * a channel multiplier (FastViT's patch embedding: C -> 2C with C groups).
+   */
+  groups?: number;
 }
 
 /**
@@ -114,6 +121,8 @@ export interface GlobalPoolBlock {
 export interface LinearBlock {
   type: 'linear';
   outCh: number;
+  /** false for a linear without bias (EfficientViT's head, followed by a LayerNorm); default true. */
+  bias?: boolean;
 }
 
 /**
@@ -126,7 +135,16 @@ export interface IdentityBlock {
 }
 
 export type BlockSpec =
-  ConvBnBlock | FusedIBBlock | UIBBlock | MQABlock | InvertedResidualBlock | SqueezeExciteBlock | GlobalPoolBlock | LinearBlock | IdentityBlock;
+  | ConvBnBlock
+  | FusedIBBlock
+  | UIBBlock
+  | MQABlock
+  | InvertedResidualBlock
+  | SqueezeExciteBlock
+  | GlobalPoolBlock
+  | LinearBlock
+  | IdentityBlock
+  | Table6BlockSpec;
 
 export type BlockType = BlockSpec['type'];
 

@@ -102,6 +102,7 @@ export function initWeights(g: Graph, seed = 0): GraphWeights {
         out.set(layer.name, bias ? { weight, bias } : { weight });
         break;
       }
+      case 'layernorm':
       case 'affine':
         out.set(layer.name, { weight: normalArray(op.ch, BIAS_STD, 1, rnd), bias: normalArray(op.ch, BIAS_STD, 0, rnd) });
         break;

@@ -47,7 +47,18 @@ export type Term = (typeof TERMS)[number];
  * Layer kinds that cost their bytes: elementwise arithmetic, activations, per-channel affine/scale, pooling
  * and normalisation (LayerNorm reads and writes each element a fixed number of times, like them).
  */
-const ELEMENTWISE_KINDS: ReadonlySet<string> = new Set(['add', 'mul', 'act', 'affine', 'scale', 'global_pool', 'layernorm', 'concat']);
+const ELEMENTWISE_KINDS: ReadonlySet<string> = new Set([
+  'add',
+  'mul',
+  'act',
+  'affine',
+  'scale',
+  'global_pool',
+  'avg_pool',
+  'token_pool',
+  'layernorm',
+  'concat',
+]);
 /** Kinds that are matrix products of activations with activations (EfficientViT's linear attention too). */
 const MATMUL_KINDS: ReadonlySet<string> = new Set(['attention', 'linear_attention']);
 

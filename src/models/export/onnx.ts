@@ -4,7 +4,9 @@
  * Format: IR version 8, default-domain opset 17. That is the newest pair that Debian's python3-onnx 1.12
  * checker accepts (ir_version 8, opset 17), and onnxruntime 1.30 runs it. Only standard ops are used:
  * Conv (group = channels for depthwise), Relu, Clip (relu6), HardSwish, HardSigmoid, Div/Erf/Add/Mul
- * (GELU), Add, Mul, GlobalAveragePool, Flatten, Gemm, Reshape, Transpose, MatMul, Softmax, and for int8
+ * (GELU), Add, Mul, GlobalAveragePool, Flatten, Gemm, Reshape, Transpose, MatMul, Softmax,
+ * LayerNormalization (over channels, between two Transposes), Concat, Slice, ReduceSum, Div (linear
+ * attention), AveragePool, and for int8
  * QuantizeLinear/DequantizeLinear. Opset 17 has no Gelu op, so GELU is written as its exact erf form
  * x * (1 + erf(x / sqrt 2)) * 0.5 (Div -> Erf -> Add -> Mul -> Mul), the pattern onnxruntime's GeluFusion
  * rewrites into one Gelu kernel at level `extended` and above (fp32 only: see the `opset` option, which
@@ -393,6 +395,58 @@ function emitActivation(
   }
 }
 
+/**
+ * ReLU linear attention (graph.ts), per head h of d channels, N = H*W, tensors [1, heads, ., .]:
+ *   x -Reshape-> [1,h,3d,N] -Slice-> q, k, v [1,h,d,N]; q, k = Relu
+ *   kv = MatMul(v, Transpose(k)) [1,h,d,d]; num = MatMul(kv, q) [1,h,d,N]
+ *   den = MatMul(Transpose(ReduceSum_N(k)), q) [1,h,1,N]; out = num / (den + eps) -Reshape-> [1,h*d,H,W]
+ * (the official code's ones-padded v computes the same num and den in one MatMul pair).
+ */
+function emitLinearAttention(b: OnnxGraphBuilder, layer: Layer, op: Extract<LayerOp, { kind: 'linear_attention' }>, x: string): void {
+  const L = layer.name;
+  const { heads: h, dim: d } = op;
+  const [c, H, W] = layer.outShape;
+  const N = H * W;
+  const src = layer.inputs[0]!;
+  const r = b.node('Reshape', `${L}/reshape`, [x, b.i64(`${L}/reshape_shape`, [1, h, 3 * d, N])], `${L}/reshape:out`, [1, h, 3 * d, N]);
+  b.publishMove(r, src);
+  const slice = (name: string, from: number): string => {
+    const t = b.node(
+      'Slice',
+      `${L}/${name}`,
+      [b.read(r), b.i64(`${L}/${name}_starts`, [from]), b.i64(`${L}/${name}_ends`, [from + d]), b.i64(`${L}/${name}_axes`, [2])],
+      `${L}/${name}:out`,
+      [1, h, d, N],
+    );
+    b.publishMove(t, r);
+    return t;
+  };
+  const q = b.node('Relu', `${L}/q_relu`, [b.read(slice('q_slice', 0))], `${L}/q_relu:out`, [1, h, d, N]);
+  b.publish(q);
+  const k = b.node('Relu', `${L}/k_relu`, [b.read(slice('k_slice', d))], `${L}/k_relu:out`, [1, h, d, N]);
+  b.publish(k);
+  const v = slice('v_slice', 2 * d);
+  const kT = b.node('Transpose', `${L}/k_t`, [b.read(k)], `${L}/k_t:out`, [1, h, N, d], [attr('perm', [0, 1, 3, 2])]);
+  b.publishMove(kT, k);
+  const kv = b.node('MatMul', `${L}/kv`, [b.read(v), b.read(kT)], `${L}/kv:out`, [1, h, d, d]);
+  b.publish(kv);
+  const num = b.node('MatMul', `${L}/num`, [b.read(kv), b.read(q)], `${L}/num:out`, [1, h, d, N]);
+  b.publish(num);
+  const ksum = b.node('ReduceSum', `${L}/ksum`, [b.read(k), b.i64(`${L}/ksum_axes`, [3])], `${L}/ksum:out`, [1, h, d, 1], [attr('keepdims', 1)]);
+  b.publish(ksum);
+  const ksT = b.node('Transpose', `${L}/ksum_t`, [b.read(ksum)], `${L}/ksum_t:out`, [1, h, 1, d], [attr('perm', [0, 1, 3, 2])]);
+  b.publishMove(ksT, ksum);
+  const den = b.node('MatMul', `${L}/den`, [b.read(ksT), b.read(q)], `${L}/den:out`, [1, h, 1, N]);
+  b.publish(den);
+  // eps stays a float constant: 1e-15 is far below any int8 step and only guards a zero denominator
+  const de = b.node('Add', `${L}/den_eps`, [b.read(den), b.f32(`${L}/eps`, [], [op.eps])], `${L}/den_eps:out`, [1, h, 1, N]);
+  b.publish(de);
+  const wtd = b.node('Div', `${L}/weighted`, [b.read(num), b.read(de)], `${L}/weighted:out`, [1, h, d, N]);
+  b.publish(wtd);
+  b.node('Reshape', `${L}/out_reshape`, [b.read(wtd), b.i64(`${L}/out_shape`, [1, c, H, W])], layer.output, [1, c, H, W]);
+  b.publishMove(layer.output, wtd);
+}
+
 /** Long on purpose (about 140 lines): one short case per layer kind, each the ONNX nodes that kind becomes. */
 function emitLayer(b: OnnxGraphBuilder, layer: Layer, weights: GraphWeights, isGraphOutput: boolean, layout: AttentionLayout, opset: number): void {
   const op: LayerOp = layer.op;
@@ -495,15 +549,19 @@ function emitLayer(b: OnnxGraphBuilder, layer: Layer, weights: GraphWeights, isG
         b.publishMove(t, srcTensor);
         return t;
       };
+      // one shared K/V head: [1, d, M] broadcasts over the query heads; one per head: [1, heads, d, M]
+      const kvh = op.kvHeads ?? 1;
+      const kvDims = (a: number, c: number): Dims => (kvh === 1 ? [1, a, c] : [1, kvh, a, c]);
+      const swapLast = kvh === 1 ? [0, 2, 1] : [0, 1, 3, 2];
       const scaleConst = b.constant(`${L}/scale_factor`, [], Float32Array.of(1 / Math.sqrt(kd)));
       let probs: string;
       let ctxDims: Dims;
       let ctx: string;
       if (layout === 'keys-first') {
         const q4 = move('Reshape', 'q_reshape', x, layer.inputs[0]!, [1, heads, kd, P]);
-        const k3 = move('Reshape', 'k_reshape', k, layer.inputs[1]!, [1, kd, M]);
-        const kT = move('Transpose', 'k_transpose', b.read(k3), k3, [1, M, kd], [0, 2, 1]);
-        const v3 = move('Reshape', 'v_reshape', v, layer.inputs[2]!, [1, vd, M]);
+        const k3 = move('Reshape', 'k_reshape', k, layer.inputs[1]!, kvDims(kd, M));
+        const kT = move('Transpose', 'k_transpose', b.read(k3), k3, kvDims(M, kd), swapLast);
+        const v3 = move('Reshape', 'v_reshape', v, layer.inputs[2]!, kvDims(vd, M));
         const s = b.node('MatMul', `${L}/scores`, [b.read(kT), b.read(q4)], `${L}/scores:out`, [1, heads, M, P]);
         b.publish(s);
         const sc = b.node('Mul', `${L}/scale`, [b.read(s), scaleConst], `${L}/scale:out`, [1, heads, M, P]);
@@ -516,9 +574,9 @@ function emitLayer(b: OnnxGraphBuilder, layer: Layer, weights: GraphWeights, isG
       } else {
         const q4 = move('Reshape', 'q_reshape', x, layer.inputs[0]!, [1, heads, kd, P]);
         const qT = move('Transpose', 'q_transpose', b.read(q4), q4, [1, heads, P, kd], [0, 1, 3, 2]);
-        const k3 = move('Reshape', 'k_reshape', k, layer.inputs[1]!, [1, kd, M]);
-        const v3 = move('Reshape', 'v_reshape', v, layer.inputs[2]!, [1, vd, M]);
-        const vT = move('Transpose', 'v_transpose', b.read(v3), v3, [1, M, vd], [0, 2, 1]);
+        const k3 = move('Reshape', 'k_reshape', k, layer.inputs[1]!, kvDims(kd, M));
+        const v3 = move('Reshape', 'v_reshape', v, layer.inputs[2]!, kvDims(vd, M));
+        const vT = move('Transpose', 'v_transpose', b.read(v3), v3, kvDims(M, vd), swapLast);
         const s = b.node('MatMul', `${L}/scores`, [b.read(qT), b.read(k3)], `${L}/scores:out`, [1, heads, P, M]);
         b.publish(s);
         const sc = b.node('Mul', `${L}/scale`, [b.read(s), scaleConst], `${L}/scale:out`, [1, heads, P, M]);
@@ -532,6 +590,54 @@ function emitLayer(b: OnnxGraphBuilder, layer: Layer, weights: GraphWeights, isG
       }
       b.node('Reshape', `${L}/out_reshape`, [b.read(ctx), b.i64(`${L}/out_shape`, outDims)], out, outDims);
       return b.publishMove(out, ctx);
+    }
+    case 'concat':
+      b.node(
+        'Concat',
+        L,
+        layer.inputs.map((t) => b.read(t)),
+        out,
+        outDims,
+        [attr('axis', 1)],
+      );
+      break;
+    case 'linear_attention':
+      return emitLinearAttention(b, layer, op, x);
+    case 'avg_pool': {
+      const [, H, W] = layer.inShapes[0]!;
+      const [pt, pb] = samePadding(H, op.kernel, op.kernel);
+      const [pl, pr] = samePadding(W, op.kernel, op.kernel);
+      b.node('AveragePool', L, [x], out, outDims, [
+        attr('kernel_shape', [op.kernel, op.kernel]),
+        attr('strides', [op.kernel, op.kernel]),
+        attr('pads', [pt, pl, pb, pr]),
+        attr('count_include_pad', 0),
+      ]);
+      break;
+    }
+    case 'token_pool': {
+      const [C, H, W] = layer.inShapes[0]!;
+      const r = b.node('Reshape', `${L}/tokens`, [x, b.i64(`${L}/tokens_shape`, [1, C, 1, H * W])], `${L}/tokens:out`, [1, C, 1, H * W]);
+      b.publishMove(r, layer.inputs[0]!);
+      b.node('AveragePool', `${L}/pool`, [b.read(r)], out, outDims, [attr('kernel_shape', [1, op.kernel]), attr('strides', [1, op.kernel])]);
+      break;
+    }
+    case 'layernorm': {
+      // LayerNormalization normalises the last axis: NCHW -> NHWC, normalise, back
+      const lw = layerWeights(weights, layer);
+      const nhwc: Dims = [1, h, w, c];
+      const t = b.node('Transpose', `${L}/to_nhwc`, [x], `${L}/to_nhwc:out`, nhwc, [attr('perm', [0, 2, 3, 1])]);
+      b.publishMove(t, layer.inputs[0]!);
+      // gamma and beta stay float in int8 files too: no quantized LayerNormalization kernel reads them
+      const gamma = b.f32(`${L}/gamma`, [c], needLen(lw.weight, c, `${L} gamma`));
+      const beta = b.f32(`${L}/beta`, [c], needLen(lw.bias, c, `${L} beta`));
+      const n = b.node('LayerNormalization', `${L}/ln`, [b.read(t), gamma, beta], `${L}/ln:out`, nhwc, [
+        attr('axis', -1),
+        attr('epsilon', op.eps, 'float'),
+      ]);
+      b.publish(n, out); // same values as the layer output, which the calibration table names
+      b.node('Transpose', `${L}/to_nchw`, [b.read(n)], out, outDims, [attr('perm', [0, 3, 1, 2])]);
+      return b.publishMove(out, n);
     }
   }
   b.publish(out);

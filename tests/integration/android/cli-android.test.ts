@@ -42,11 +42,11 @@ describe('CLI: run --device D --simulate', () => {
       'MultiHardware-AVG-1.5x',
     ])
       expect(r.stdout).toMatch(new RegExp(`^${m}\\s`, 'm'));
-    // over the 15 Table 6 models defined here (a model defined later moves these figures): device model, plain
+    // over the Table 6 models defined here (a model defined later moves these figures): device model, plain
     // roofline (Table 16 ridge point), MAC count, each leave-one-out; then published
-    expect(r.stdout).toMatch(/^MNv4-Conv-L\s+6\.38\s+61\.39\s+60\.51\s+78\.23\s+59\.90\s+2%$/m);
-    expect(r.stdout).toMatch(/^MultiHardware-MAX-1\.5x\s+0\.76\s+9\.38\s+9\.43\s+9\.07\s+9\.80\s+-4%$/m);
-    expect(r.stdout).toMatch(/^leave-one-out\s+14\s+15\s+0\.996\s+4\.4%\s+0\.996\s+6\.3%\s+0\.993\s+21\.1%$/m);
+    expect(r.stdout).toMatch(/^MNv4-Conv-L\s+6\.38\s+67\.11\s+64\.84\s+84\.97\s+59\.90\s+12%$/m);
+    expect(r.stdout).toMatch(/^MultiHardware-MAX-1\.5x\s+0\.76\s+8\.94\s+10\.10\s+9\.85\s+9\.80\s+-9%$/m);
+    expect(r.stdout).toMatch(/^leave-one-out\s+20\s+21\s+0\.960\s+28\.7%\s+0\.934\s+28\.6%\s+0\.941\s+36\.6%$/m);
     expect(r.stdout).toMatch(/the paper's Table 16 \(its own, larger model set\): roofline r_s 0\.973, MAC count 0\.962/);
   });
 

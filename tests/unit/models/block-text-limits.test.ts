@@ -23,7 +23,7 @@ describe('block text: repeated keys are refused (issue 10 case 7)', () => {
 
   it('refuses an activation on a block that takes none, and names what a block takes', () => {
     expect(() => parseBlockText('mqa(h4,kd64,vd64,kv1,relu)')).toThrow(/mqa takes no activation/);
-    expect(() => parseBlockText('conv_bn(k3,s1,o8,relu,x4)')).toThrow(/conv_bn takes k<n>, s<n>, o<n>, dw, nobn, bias, an activation/);
+    expect(() => parseBlockText('conv_bn(k3,s1,o8,relu,x4)')).toThrow(/conv_bn takes k<n>, s<n>, o<n>, g<n>, dw, nobn, bias, an activation/);
   });
 
   it('still reads every canonical text it writes', () => {

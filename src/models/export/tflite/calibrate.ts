@@ -8,7 +8,12 @@
  *   input -> input;  <layer> -> <layer>:out;  <layer>/fc -> <layer>:out (linear before its reshape);
  *   <layer>/conv -> <layer>/conv:out;  <layer>/mul -> <layer>/mul:out (affine);
  *   <layer>/scores -> <layer>/scores:out;  <layer>/scaled -> <layer>/scale:out;
- *   <layer>/probs -> <layer>/softmax:out;  <layer>/context -> <layer>/context:out.
+ *   <layer>/probs -> <layer>/softmax:out;  <layer>/context -> <layer>/context:out;
+ *   LayerNorm: <layer>/{mean,centered,square,var,var_eps,rsqrt,normalized,gamma_mul} -> the same + `:out`;
+ *   linear attention: <layer>/{q_relu,k_relu,kv,num,ksum,den,den_eps,inv,weighted} -> the same,
+ *   <layer>/rsqrt_den -> <layer>/rsqrt:out;  grouped conv: <layer>/g<i> -> <layer>:out,
+ *   <layer>/conv_g<i> -> <layer>/conv:out (one group's slice of the conv output).
+ * SPLIT outputs keep the data's range; a CONCATENATION without its own range spans its inputs'.
  * The remaining tensors follow from their producer by interval arithmetic: RESHAPE / TRANSPOSE keep the
  * range, ADD / MUL with a constant shift / scale it, RELU / RELU6 clamp it (the h-sigmoid chain).
  */
@@ -23,6 +28,26 @@ const SUFFIX_MAP: Record<string, string> = {
   scaled: 'scale',
   probs: 'softmax',
   context: 'context',
+  // LayerNorm internals (reference.ts taps each under the same name)
+  mean: 'mean',
+  centered: 'centered',
+  square: 'square',
+  var: 'var',
+  var_eps: 'var_eps',
+  rsqrt: 'rsqrt',
+  normalized: 'normalized',
+  gamma_mul: 'gamma_mul',
+  // linear attention internals (reference.ts linearAttention taps)
+  q_relu: 'q_relu',
+  k_relu: 'k_relu',
+  kv: 'kv',
+  num: 'num',
+  ksum: 'ksum',
+  den: 'den',
+  den_eps: 'den_eps',
+  rsqrt_den: 'rsqrt',
+  inv: 'inv',
+  weighted: 'weighted',
 };
 
 /** The reference tensor name whose range a TFLite tensor has, or undefined when it must be derived. */
@@ -35,6 +60,9 @@ export function referenceNameOf(tfliteName: string, layers: ReadonlySet<string>)
   const part = tfliteName.slice(slash + 1);
   if (!layers.has(layer)) return undefined;
   if (part === 'fc') return `${layer}:out`;
+  // one group's slice of a grouped conv (lower.ts): the range of the whole conv output
+  if (/^g\d+$/.test(part)) return `${layer}:out`;
+  if (/^conv_g\d+$/.test(part)) return `${layer}/conv:out`;
   const ref = SUFFIX_MAP[part];
   return ref ? `${layer}/${ref}:out` : undefined;
 }
@@ -71,6 +99,13 @@ export function irRanges(model: IrModel, table: CalibrationTable, layers: Readon
     const out = op.outputs[0]!;
     direct(out);
     if (ranges.has(out)) continue;
+    if (op.code === BuiltinOp.SPLIT) {
+      // (axis, data): every output lies in the data's range
+      const r = rangeOf(op.inputs[1]!);
+      if (!r) throw new Error(`int8 export: no calibration range for the input of ${op.layer}'s SPLIT`);
+      for (const o of op.outputs) ranges.set(o, { ...r });
+      continue;
+    }
     const a = rangeOf(op.inputs[0]!);
     const b = op.inputs[1] !== undefined ? rangeOf(op.inputs[1]) : undefined;
     let r: TensorRange | undefined;
@@ -91,6 +126,11 @@ export function irRanges(model: IrModel, table: CalibrationTable, layers: Readon
       case BuiltinOp.RELU:
         if (a) r = { min: Math.max(0, a.min), max: Math.max(0, a.max) };
         break;
+      case BuiltinOp.CONCATENATION: {
+        const rs = op.inputs.map(rangeOf);
+        if (rs.every((x) => x)) r = { min: Math.min(...rs.map((x) => x!.min)), max: Math.max(...rs.map((x) => x!.max)) };
+        break;
+      }
       case BuiltinOp.RELU6:
         if (a) r = { min: Math.min(6, Math.max(0, a.min)), max: Math.min(6, Math.max(0, a.max)) };
         break;

@@ -42,9 +42,14 @@ export interface IrTensor {
 
 export type IrOptions =
   | { kind: 'conv2d'; stride: number; act: FusedActivationCode }
-  | { kind: 'depthwise'; stride: number; act: FusedActivationCode }
+  | { kind: 'depthwise'; stride: number; act: FusedActivationCode; multiplier?: number }
   | { kind: 'fully_connected'; act: FusedActivationCode }
   | { kind: 'add'; act: FusedActivationCode }
+  | { kind: 'sub'; act: FusedActivationCode }
+  | { kind: 'div'; act: FusedActivationCode }
+  | { kind: 'pool'; padding: 'same' | 'valid'; filterH: number; filterW: number; strideH: number; strideW: number }
+  | { kind: 'concat'; axis: number }
+  | { kind: 'split'; numSplits: number }
   | { kind: 'mul'; act: FusedActivationCode }
   | { kind: 'softmax'; beta: number }
   | { kind: 'reshape'; newShape: number[] }

@@ -28,9 +28,14 @@
  *                 v [1,h,w,vd] -RESHAPE-> [1, M, vd];  context = BATCH_MATMUL(probs, v) [1, H*W*heads, vd]
  *                 -RESHAPE-> [1,H,W,heads*vd]  (channel head*vd + d, as graph.ts documents).
  *               Folding the heads into the row axis is exact because every head uses the same K and V.
+ *               With one K/V head per query head: see lowerMultiHeadAttention.
+ *   layernorm   MEAN / SUB / MUL / MEAN / ADD(eps) / RSQRT / MUL / MUL(gamma) / ADD(beta) over channels.
+ *   concat      CONCATENATION on the channel axis.  grouped conv: SPLIT / CONV_2D per group / CONCATENATION.
+ *   linear_attention  see lowerLinearAttention.
+ *   avg_pool    AVERAGE_POOL_2D SAME (padding not counted).  token_pool: RESHAPE [1,1,N,C] + AVERAGE_POOL_2D 1xk VALID.
  */
 import type { Activation } from '../../spec.js';
-import { INPUT_TENSOR, type Graph, type Layer, type Shape } from '../../graph.js';
+import { INPUT_TENSOR, type Graph, type Layer, type LayerOp, type Shape } from '../../graph.js';
 import type { GraphWeights, LayerWeights } from '../../weights.js';
 import { IrBuilder, type IrModel } from './ir.js';
 import { BuiltinOp, FusedActivation, type FusedActivationCode } from './schema.js';
@@ -137,18 +142,17 @@ function lowerAct(b: IrBuilder, layer: Layer, act: Activation, x: number, shape:
   }
 }
 
-/** A convolution (groups 1 or depthwise), its activation fused where TFLite can. */
+/** A convolution (groups 1, depthwise, or grouped: see lowerGroupedConv), its activation fused where TFLite can. */
 function lowerConv(c: Lowering, layer: Layer, op: OpOf<'conv'>, x: number, outShape: number[]): number {
   const { b, weights } = c;
   const L = layer.name;
   const lw = weightsOf(weights, layer);
   const k = op.kernel;
-  const depthwise = op.groups > 1;
-  if (depthwise && !(op.groups === op.inCh && op.groups === op.outCh)) {
-    throw new TfliteExportError(
-      `${L}: grouped conv with ${op.groups} groups of ${op.inCh}->${op.outCh} channels has no TFLite builtin; only groups 1 and depthwise are supported`,
-    );
-  }
+  // depthwise with a channel multiplier: output channel o reads input channel floor(o / multiplier),
+  // the order of a grouped conv with groups == input channels
+  const depthwise = op.groups > 1 && op.groups === op.inCh && op.outCh % op.inCh === 0;
+  if (op.groups > 1 && !depthwise) return lowerGroupedConv(b, layer, op, x, outShape, lw);
+  const multiplier = depthwise ? op.outCh / op.inCh : 1;
   const wIn = expectLength(layer, 'weight', lw.weight, op.outCh * (op.inCh / op.groups) * k * k);
   const bias = lw.bias ? expectLength(layer, 'bias', lw.bias, op.outCh) : new Float32Array(op.outCh);
   const fused = fusedCode(op.act);
@@ -158,7 +162,14 @@ function lowerConv(c: Lowering, layer: Layer, op: OpOf<'conv'>, x: number, outSh
     : b.constF32(`${L}/weight`, [op.outCh, k, k, op.inCh], oihwToOhwi(wIn, op.outCh, op.inCh, k), 'weight');
   const bi = b.constF32(`${L}/bias`, [op.outCh], bias, 'bias');
   const y = b.activation(separate ? `${L}/conv` : L, outShape);
-  if (depthwise) b.op(BuiltinOp.DEPTHWISE_CONV_2D, [x, w, bi], [y], { kind: 'depthwise', stride: op.stride, act: fused }, L);
+  if (depthwise)
+    b.op(
+      BuiltinOp.DEPTHWISE_CONV_2D,
+      [x, w, bi],
+      [y],
+      { kind: 'depthwise', stride: op.stride, act: fused, ...(multiplier > 1 ? { multiplier } : {}) },
+      L,
+    );
   else b.op(BuiltinOp.CONV_2D, [x, w, bi], [y], { kind: 'conv2d', stride: op.stride, act: fused }, L);
   return separate ? lowerAct(b, layer, op.act, y, outShape, L) : y;
 }
@@ -216,6 +227,181 @@ function lowerAttention(c: Lowering, layer: Layer, op: OpOf<'attention'>, x: num
   return out;
 }
 
+/**
+ * LayerNorm over the channel axis (last in NHWC): d = x - MEAN(x); r = RSQRT(MEAN(d*d) + eps);
+ * y = d * r * gamma + beta. Only ops that every TFLite runtime has (no LAYER_NORM builtin exists).
+ */
+function lowerLayerNorm(
+  b: IrBuilder,
+  layer: Layer,
+  op: Extract<LayerOp, { kind: 'layernorm' }>,
+  x: number,
+  shape: number[],
+  lw: LayerWeights,
+): number {
+  const L = layer.name;
+  const reduced = [...shape.slice(0, 3), 1];
+  const axes = b.constI32(`${L}/axes`, [3]);
+  const mean = b.activation(`${L}/mean`, reduced);
+  b.op(BuiltinOp.MEAN, [x, axes], [mean], { kind: 'mean', keepDims: true }, L);
+  const d = b.activation(`${L}/centered`, shape);
+  b.op(BuiltinOp.SUB, [x, mean], [d], { kind: 'sub', act: FusedActivation.NONE }, L);
+  const sq = b.activation(`${L}/square`, shape);
+  b.op(BuiltinOp.MUL, [d, d], [sq], { kind: 'mul', act: FusedActivation.NONE }, L);
+  const v = b.activation(`${L}/var`, reduced);
+  b.op(BuiltinOp.MEAN, [sq, axes], [v], { kind: 'mean', keepDims: true }, L);
+  const eps = b.constF32(`${L}/eps`, [1], Float32Array.of(op.eps), 'operand');
+  const ve = b.activation(`${L}/var_eps`, reduced);
+  b.op(BuiltinOp.ADD, [v, eps], [ve], { kind: 'add', act: FusedActivation.NONE }, L);
+  const r = b.activation(`${L}/rsqrt`, reduced);
+  b.op(BuiltinOp.RSQRT, [ve], [r], { kind: 'none' }, L);
+  const n = b.activation(`${L}/normalized`, shape);
+  b.op(BuiltinOp.MUL, [d, r], [n], { kind: 'mul', act: FusedActivation.NONE }, L);
+  const gamma = b.constF32(`${L}/gamma`, [op.ch], expectLength(layer, 'gamma', lw.weight, op.ch), 'operand');
+  const beta = b.constF32(`${L}/beta`, [op.ch], expectLength(layer, 'beta', lw.bias, op.ch), 'operand');
+  const s = b.activation(`${L}/gamma_mul`, shape);
+  b.op(BuiltinOp.MUL, [n, gamma], [s], { kind: 'mul', act: FusedActivation.NONE }, L);
+  const out = b.activation(L, shape);
+  b.op(BuiltinOp.ADD, [s, beta], [out], { kind: 'add', act: FusedActivation.NONE }, L);
+  return out;
+}
+
+/**
+ * A grouped conv that is not depthwise (TFLite has no grouped CONV_2D that every runtime takes):
+ * SPLIT the channels into `groups` slices, one CONV_2D per slice (its rows of the OIHW weight), CONCATENATION.
+ * A fused ReLU/ReLU6 stays in each CONV_2D; another activation follows the concatenation.
+ */
+function lowerGroupedConv(
+  b: IrBuilder,
+  layer: Layer,
+  op: Extract<LayerOp, { kind: 'conv' }>,
+  x: number,
+  outShape: number[],
+  lw: LayerWeights,
+): number {
+  const L = layer.name;
+  const { groups: g, kernel: k, inCh, outCh } = op;
+  const icg = inCh / g;
+  const ocg = outCh / g;
+  const w = expectLength(layer, 'weight', lw.weight, outCh * icg * k * k);
+  const bias = lw.bias ? expectLength(layer, 'bias', lw.bias, outCh) : new Float32Array(outCh);
+  const fused = fusedCode(op.act);
+  const separate = fused === FusedActivation.NONE && op.act !== 'none';
+  const [, ih, iw] = layer.inShapes[0]!;
+  const parts = Array.from({ length: g }, (_, i) => b.activation(`${L}/split${i}`, [1, ih, iw, icg]));
+  b.op(BuiltinOp.SPLIT, [b.constI32(`${L}/split_axis`, [3]), x], parts, { kind: 'split', numSplits: g }, L);
+  const convs = parts.map((p, i) => {
+    const wi = b.constF32(
+      `${L}/weight${i}`,
+      [ocg, k, k, icg],
+      oihwToOhwi(w.subarray(i * ocg * icg * k * k, (i + 1) * ocg * icg * k * k), ocg, icg, k),
+      'weight',
+    );
+    const bi = b.constF32(`${L}/bias${i}`, [ocg], bias.slice(i * ocg, (i + 1) * ocg), 'bias');
+    const y = b.activation(separate ? `${L}/conv_g${i}` : `${L}/g${i}`, [...outShape.slice(0, 3), ocg]);
+    b.op(BuiltinOp.CONV_2D, [p, wi, bi], [y], { kind: 'conv2d', stride: op.stride, act: fused }, L);
+    return y;
+  });
+  const cat = b.activation(separate ? `${L}/conv` : L, outShape);
+  b.op(BuiltinOp.CONCATENATION, convs, [cat], { kind: 'concat', axis: 3 }, L);
+  return separate ? lowerAct(b, layer, op.act, cat, outShape, L) : cat;
+}
+
+/**
+ * ReLU linear attention (graph.ts), NHWC, per head of d channels over N = H*W tokens:
+ *   x [1,H,W,h*3d] -RESHAPE-> [1,N,h,3d] -TRANSPOSE(0,2,1,3)-> [1,h,N,3d] -SPLIT-> q, k, v [1,h,N,d]
+ *   q, k = RELU; kv = BATCH_MATMUL(k, v, adj_x) [1,h,d,d]; num = BATCH_MATMUL(q, kv) [1,h,N,d]
+ *   ksum = SUM_N(k) [1,h,1,d]; den = BATCH_MATMUL(q, ksum, adj_y) [1,h,N,1]
+ *   out = DIV(num, den + eps) -TRANSPOSE(0,2,1,3)-> [1,N,h,d] -RESHAPE-> [1,H,W,h*d].
+ * TFLite has no int8 DIV kernel: int8 files run the DIV in float between DEQUANTIZE and QUANTIZE (quantize.ts).
+ */
+function lowerLinearAttention(b: IrBuilder, layer: Layer, op: Extract<LayerOp, { kind: 'linear_attention' }>, x: number, outShape: number[]): number {
+  const L = layer.name;
+  const { heads: h, dim: d } = op;
+  const [, H, W] = layer.inShapes[0]!;
+  const N = H * W;
+  const act = (name: string, shape: number[]): number => b.activation(`${L}/${name}`, shape);
+  const r = act('tokens', [1, N, h, 3 * d]);
+  b.op(BuiltinOp.RESHAPE, [x, b.constI32(`${L}/tokens_shape`, [1, N, h, 3 * d])], [r], { kind: 'reshape', newShape: [1, N, h, 3 * d] }, L);
+  const t = act('heads', [1, h, N, 3 * d]);
+  b.op(BuiltinOp.TRANSPOSE, [r, b.constI32(`${L}/heads_perm`, [0, 2, 1, 3])], [t], { kind: 'transpose' }, L);
+  const [q0, k0, v] = ['q', 'k', 'v'].map((n) => act(n, [1, h, N, d])) as [number, number, number];
+  b.op(BuiltinOp.SPLIT, [b.constI32(`${L}/split_axis`, [3]), t], [q0, k0, v], { kind: 'split', numSplits: 3 }, L);
+  const q = act('q_relu', [1, h, N, d]);
+  b.op(BuiltinOp.RELU, [q0], [q], { kind: 'none' }, L);
+  const k = act('k_relu', [1, h, N, d]);
+  b.op(BuiltinOp.RELU, [k0], [k], { kind: 'none' }, L);
+  const kv = act('kv', [1, h, d, d]);
+  b.op(BuiltinOp.BATCH_MATMUL, [k, v], [kv], { kind: 'batch_matmul', adjX: true, adjY: false }, L);
+  const num = act('num', [1, h, N, d]);
+  b.op(BuiltinOp.BATCH_MATMUL, [q, kv], [num], { kind: 'batch_matmul', adjX: false, adjY: false }, L);
+  const ksum = act('ksum', [1, h, 1, d]);
+  b.op(BuiltinOp.SUM, [k, b.constI32(`${L}/ksum_axes`, [2])], [ksum], { kind: 'mean', keepDims: true }, L);
+  const den = act('den', [1, h, N, 1]);
+  b.op(BuiltinOp.BATCH_MATMUL, [q, ksum], [den], { kind: 'batch_matmul', adjX: false, adjY: true }, L);
+  const de = act('den_eps', [1, h, N, 1]);
+  // eps at least 2^-24, the smallest float16 (1e-15 would be 0 in an fp16 file and 0/0 a NaN where q = 0);
+  // it changes the result only where the denominator is below ~1e-6
+  const eps = Math.max(op.eps, 2 ** -24);
+  b.op(BuiltinOp.ADD, [den, b.constF32(`${L}/eps`, [1], Float32Array.of(eps), 'operand')], [de], { kind: 'add', act: FusedActivation.NONE }, L);
+  const wtd = act('weighted', [1, h, N, d]);
+  b.op(BuiltinOp.DIV, [num, de], [wtd], { kind: 'div', act: FusedActivation.NONE }, L);
+  const back = act('weighted_t', [1, N, h, d]);
+  b.op(BuiltinOp.TRANSPOSE, [wtd, b.constI32(`${L}/back_perm`, [0, 2, 1, 3])], [back], { kind: 'transpose' }, L);
+  const out = b.activation(L, outShape);
+  b.op(BuiltinOp.RESHAPE, [back, b.constI32(`${L}/shape`, outShape)], [out], { kind: 'reshape', newShape: outShape }, L);
+  return out;
+}
+
+/**
+ * Multi-head attention with one K/V head per query head (kvHeads == heads), NHWC:
+ *   q [1,H,W,h*kd] -RESHAPE-> [1,P,h,kd] -TRANSPOSE(0,2,1,3)-> [1,h,P,kd]
+ *   k [1,hk,wk,h*kd] -RESHAPE-> [1,M,h,kd] -TRANSPOSE(0,2,3,1)-> [1,h,kd,M]
+ *   v [1,hk,wk,h*vd] -RESHAPE-> [1,M,h,vd] -TRANSPOSE(0,2,1,3)-> [1,h,M,vd]
+ *   probs = SOFTMAX(BATCH_MATMUL(q, k) * 1/sqrt kd) [1,h,P,M]; ctx = BATCH_MATMUL(probs, v) [1,h,P,vd]
+ *   -TRANSPOSE(0,2,1,3)-> [1,P,h,vd] -RESHAPE-> [1,H,W,h*vd]  (channel head*vd + d).
+ */
+function lowerMultiHeadAttention(
+  b: IrBuilder,
+  layer: Layer,
+  op: Extract<LayerOp, { kind: 'attention' }>,
+  [q, k, v]: [number, number, number],
+  outShape: number[],
+): number {
+  const L = layer.name;
+  const [, hq, wq] = layer.inShapes[0]!;
+  const [, hk, wk] = layer.inShapes[1]!;
+  const { heads: h, keyDim: kd, valueDim: vd } = op;
+  const P = hq * wq;
+  const M = hk * wk;
+  const reshape = (src: number, name: string, shape: number[]): number => {
+    const t = b.activation(name, shape);
+    b.op(BuiltinOp.RESHAPE, [src, b.constI32(`${name}_shape`, shape)], [t], { kind: 'reshape', newShape: shape }, L);
+    return t;
+  };
+  const transpose = (src: number, name: string, perm: number[], shape: number[]): number => {
+    const t = b.activation(name, shape);
+    b.op(BuiltinOp.TRANSPOSE, [src, b.constI32(`${name}_perm`, perm)], [t], { kind: 'transpose' }, L);
+    return t;
+  };
+  const qh = transpose(reshape(q, `${L}/q`, [1, P, h, kd]), `${L}/q_t`, [0, 2, 1, 3], [1, h, P, kd]);
+  const kh = transpose(reshape(k, `${L}/k`, [1, M, h, kd]), `${L}/k_t`, [0, 2, 3, 1], [1, h, kd, M]);
+  const vh = transpose(reshape(v, `${L}/v`, [1, M, h, vd]), `${L}/v_t`, [0, 2, 1, 3], [1, h, M, vd]);
+  const scores = b.activation(`${L}/scores`, [1, h, P, M]);
+  b.op(BuiltinOp.BATCH_MATMUL, [qh, kh], [scores], { kind: 'batch_matmul', adjX: false, adjY: false }, L);
+  const inv = b.constF32(`${L}/inv_sqrt_kd`, [1], Float32Array.of(1 / Math.sqrt(kd)), 'operand');
+  const scaled = b.activation(`${L}/scaled`, [1, h, P, M]);
+  b.op(BuiltinOp.MUL, [scores, inv], [scaled], { kind: 'mul', act: FusedActivation.NONE }, L);
+  const probs = b.activation(`${L}/probs`, [1, h, P, M]);
+  b.op(BuiltinOp.SOFTMAX, [scaled], [probs], { kind: 'softmax', beta: 1 }, L);
+  const ctx = b.activation(`${L}/context`, [1, h, P, vd]);
+  b.op(BuiltinOp.BATCH_MATMUL, [probs, vh], [ctx], { kind: 'batch_matmul', adjX: false, adjY: false }, L);
+  const ct = transpose(ctx, `${L}/context_t`, [0, 2, 1, 3], [1, P, h, vd]);
+  const out = b.activation(L, outShape);
+  b.op(BuiltinOp.RESHAPE, [ct, b.constI32(`${L}/shape`, outShape)], [out], { kind: 'reshape', newShape: outShape }, L);
+  return out;
+}
+
 /** One layer's ops; returns the tensor holding its output. */
 function lowerLayer(c: Lowering, layer: Layer): number {
   const { b, weights, idOf } = c;
@@ -264,7 +450,50 @@ function lowerLayer(c: Lowering, layer: Layer): number {
     case 'linear':
       return lowerLinear(c, layer, op, x, outShape);
     case 'attention':
+      if ((op.kvHeads ?? 1) > 1) return lowerMultiHeadAttention(b, layer, op, [x, idOf(layer.inputs[1]!), idOf(layer.inputs[2]!)], outShape);
       return lowerAttention(c, layer, op, x, outShape);
+    default:
+      return lowerTable6Layer(c, layer, op, x, outShape);
+  }
+}
+
+/** The layer kinds of the Table 6 comparison models (src/models/table6-blocks.ts). */
+function lowerTable6Layer(
+  c: Lowering,
+  layer: Layer,
+  op: OpOf<'layernorm' | 'concat' | 'linear_attention' | 'avg_pool' | 'token_pool'>,
+  x: number,
+  outShape: number[],
+): number {
+  const { b, weights, idOf } = c;
+  const L = layer.name;
+  switch (op.kind) {
+    case 'layernorm':
+      return lowerLayerNorm(b, layer, op, x, outShape, weightsOf(weights, layer));
+    case 'concat': {
+      const out = b.activation(L, outShape);
+      b.op(BuiltinOp.CONCATENATION, layer.inputs.map(idOf), [out], { kind: 'concat', axis: 3 }, L);
+      return out;
+    }
+    case 'linear_attention':
+      return lowerLinearAttention(b, layer, op, x, outShape);
+    case 'avg_pool': {
+      const k = op.kernel;
+      const out = b.activation(L, outShape);
+      // TFLite's SAME average pool pads like graph.ts and leaves the padding out of the count
+      b.op(BuiltinOp.AVERAGE_POOL_2D, [x], [out], { kind: 'pool', padding: 'same', filterH: k, filterW: k, strideH: k, strideW: k }, L);
+      return out;
+    }
+    case 'token_pool': {
+      const [C, H, W] = layer.inShapes[0]!;
+      const rowShape = [1, 1, H * W, C];
+      const r = b.activation(`${L}/tokens`, rowShape);
+      b.op(BuiltinOp.RESHAPE, [x, b.constI32(`${L}/tokens_shape`, rowShape)], [r], { kind: 'reshape', newShape: rowShape }, L);
+      const out = b.activation(L, outShape);
+      const k = op.kernel;
+      b.op(BuiltinOp.AVERAGE_POOL_2D, [r], [out], { kind: 'pool', padding: 'valid', filterH: 1, filterW: k, strideH: 1, strideW: k }, L);
+      return out;
+    }
   }
 }
 

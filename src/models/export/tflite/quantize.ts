@@ -11,7 +11,9 @@
  *   delegate accepts);
  * - biases: int32, scale = input scale * weight scale (per channel), zero point 0;
  * - ADD / MUL constant operands: int8 per-tensor asymmetric from their own range;
- * - RESHAPE / TRANSPOSE outputs carry their input's parameters (they only move bytes);
+ * - RESHAPE / TRANSPOSE / SPLIT outputs carry their input's parameters (they only move bytes);
+ * - CONCATENATION inputs on other parameters than the output are requantized first (QUANTIZE int8 -> int8);
+ * - DIV (no int8 kernel) runs in float between DEQUANTIZE and QUANTIZE; its constant operands stay float;
  * - SOFTMAX and LOGISTIC outputs: scale 1/256, zero point -128 (required by TFLite's int8 kernels);
  * - shape / axes / permutation tensors stay int32 without quantization (they are indices, not values).
  * Every int8 tensor and every int32 bias carries quantization parameters.
@@ -88,6 +90,62 @@ function quantizeAsymmetric(a: Float32Array, quant: IrQuant): Int8Array {
   return Int8Array.from(a, (v) => clampRound(v / s + z, -128, 127));
 }
 
+/**
+ * TFLite's int8 CONCATENATION needs every input on the output's scale and zero point: an input on other
+ * parameters is first requantized (QUANTIZE int8 -> int8, the converter's form) into `<input>/requant`.
+ */
+function requantizeConcatInputs(src: readonly IrOp[], tensors: IrTensor[]): IrOp[] {
+  const ops: IrOp[] = [];
+  for (const op of src) {
+    if (op.code !== BuiltinOp.CONCATENATION) {
+      ops.push({ ...op });
+      continue;
+    }
+    const oq = tensors[op.outputs[0]!]!.quant!;
+    const inputs = op.inputs.map((id) => {
+      const t = tensors[id]!;
+      const q = t.quant!;
+      if (q.scale[0] === oq.scale[0] && q.zeroPoint[0] === oq.zeroPoint[0]) return id;
+      const rid = tensors.push({ name: `${t.name}/requant`, shape: [...t.shape], dtype: 'int8', quant: { ...oq } }) - 1;
+      ops.push({ code: BuiltinOp.QUANTIZE, inputs: [id], outputs: [rid], options: { kind: 'quantize' }, layer: op.layer });
+      return rid;
+    });
+    ops.push({ ...op, inputs });
+  }
+  return ops;
+}
+
+/** Ops without an int8 kernel in TFLite: they run in float between DEQUANTIZE and QUANTIZE. */
+const FLOAT_ONLY_OPS: ReadonlySet<number> = new Set([BuiltinOp.DIV]);
+
+/**
+ * Wraps every FLOAT_ONLY op: each int8 input goes through a DEQUANTIZE into `<input>/dequant`, the op writes
+ * float `<output>/float`, and a QUANTIZE writes the int8 output that the next ops read (the converter's
+ * float fallback for such ops).
+ */
+function floatIslands(src: readonly IrOp[], tensors: IrTensor[]): IrOp[] {
+  const ops: IrOp[] = [];
+  for (const op of src) {
+    if (!FLOAT_ONLY_OPS.has(op.code)) {
+      ops.push(op);
+      continue;
+    }
+    const inputs = op.inputs.map((id) => {
+      const t = tensors[id]!;
+      if (t.dtype !== 'int8') return id;
+      if (t.data) throw new Error(`int8 export: ${op.layer} has a quantized constant input to a float op`);
+      const fid = tensors.push({ name: `${t.name}/dequant`, shape: [...t.shape], dtype: 'float32' }) - 1;
+      ops.push({ code: BuiltinOp.DEQUANTIZE, inputs: [id], outputs: [fid], options: { kind: 'dequantize' }, layer: op.layer });
+      return fid;
+    });
+    const out = tensors[op.outputs[0]!]!;
+    const fout = tensors.push({ name: `${out.name}/float`, shape: [...out.shape], dtype: 'float32' }) - 1;
+    ops.push({ ...op, inputs, outputs: [fout] });
+    ops.push({ code: BuiltinOp.QUANTIZE, inputs: [fout], outputs: [op.outputs[0]!], options: { kind: 'quantize' }, layer: op.layer });
+  }
+  return ops;
+}
+
 export interface QuantizeOptions {
   /** 'int8' (default): the model's input and output tensors are int8; 'float32': float32 I/O with a
    * QUANTIZE op after the input and a DEQUANTIZE op before the output (the converter's default I/O). */
@@ -115,7 +173,10 @@ export function quantizeModel(model: IrModel, ranges: Map<number, Range>, opts: 
     const out = tensors[op.outputs[0]!]!;
     if (op.code === BuiltinOp.SOFTMAX || op.code === BuiltinOp.LOGISTIC)
       out.quant = { scale: [1 / 256], zeroPoint: [-128], dim: 0, min: 0, max: 255 / 256 };
-    else if (SHAPE_ONLY_OPS.has(op.code)) out.quant = { ...tensors[op.inputs[0]!]!.quant! };
+    // AVERAGE_POOL_2D: TFLite's int8 kernel does not rescale, so the output keeps the input's parameters
+    else if (SHAPE_ONLY_OPS.has(op.code) || op.code === BuiltinOp.AVERAGE_POOL_2D) out.quant = { ...tensors[op.inputs[0]!]!.quant! };
+    // SPLIT (axis, data): every output carries the data's parameters
+    else if (op.code === BuiltinOp.SPLIT) for (const o of op.outputs) tensors[o]!.quant = { ...tensors[op.inputs[1]!]!.quant! };
   }
   // 3. constants
   const weightScale = new Map<number, number[]>();
@@ -156,7 +217,7 @@ export function quantizeModel(model: IrModel, ranges: Map<number, Range>, opts: 
     };
   }
 
-  const ops = model.ops.map((op) => ({ ...op }));
+  const ops = floatIslands(requantizeConcatInputs(model.ops, tensors), tensors);
   let inputs = [...model.inputs];
   let outputs = [...model.outputs];
   if (io === 'float32') {

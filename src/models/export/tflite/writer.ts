@@ -14,6 +14,7 @@ import type { IrModel, IrOp, IrTensor } from './ir.js';
 import {
   BuiltinOp,
   BuiltinOptionsType,
+  FusedActivation,
   Padding,
   PLACEHOLDER_FOR_GREATER_OP_CODES,
   Slot,
@@ -64,7 +65,18 @@ export function opVersion(op: IrOp, tensors: IrTensor[]): number {
       const so = tensors[op.outputs[0]!]!.quant?.scale[0] ?? 0;
       return s1 && s2 && so && (s1 * s2) / so >= 1 ? 3 : 2;
     }
+    case BuiltinOp.SPLIT:
+      // the axis tensor comes first; the data tensor decides the version
+      return tensors[op.inputs[1]!]!.dtype === 'int8' ? 2 : 1;
+    case BuiltinOp.QUANTIZE:
+      // int8 -> int8 requantization (before a CONCATENATION) is version 2
+      return int8 ? 2 : 1;
+    case BuiltinOp.CONCATENATION:
+    case BuiltinOp.AVERAGE_POOL_2D:
+    case BuiltinOp.SUM:
     case BuiltinOp.ADD:
+    case BuiltinOp.SUB:
+    case BuiltinOp.RSQRT:
     case BuiltinOp.TRANSPOSE:
     case BuiltinOp.BATCH_MATMUL:
     case BuiltinOp.SOFTMAX:
@@ -133,7 +145,7 @@ function buildOptions(b: flatbuffers.Builder, op: IrOp): [number, number] {
       b.addFieldInt8(S.DepthwiseConv2DOptions.padding, Padding.SAME, 0);
       b.addFieldInt32(S.DepthwiseConv2DOptions.stride_w, o.stride, 0);
       b.addFieldInt32(S.DepthwiseConv2DOptions.stride_h, o.stride, 0);
-      b.addFieldInt32(S.DepthwiseConv2DOptions.depth_multiplier, 1, 0);
+      b.addFieldInt32(S.DepthwiseConv2DOptions.depth_multiplier, o.multiplier ?? 1, 0);
       b.addFieldInt8(S.DepthwiseConv2DOptions.fused_activation_function, o.act, 0);
       b.addFieldInt32(S.DepthwiseConv2DOptions.dilation_w_factor, 1, 1);
       b.addFieldInt32(S.DepthwiseConv2DOptions.dilation_h_factor, 1, 1);
@@ -152,6 +164,38 @@ function buildOptions(b: flatbuffers.Builder, op: IrOp): [number, number] {
       b.addFieldInt8(S.AddOptions.fused_activation_function, o.act, 0);
       b.addFieldInt8(S.AddOptions.pot_scale_int16, 1, 1);
       return [BuiltinOptionsType.AddOptions, b.endObject()];
+    }
+    case 'concat': {
+      b.startObject(2);
+      b.addFieldInt32(S.ConcatenationOptions.axis, o.axis, 0);
+      b.addFieldInt8(S.ConcatenationOptions.fused_activation_function, FusedActivation.NONE, 0);
+      return [BuiltinOptionsType.ConcatenationOptions, b.endObject()];
+    }
+    case 'pool': {
+      b.startObject(6);
+      b.addFieldInt8(S.Pool2DOptions.padding, o.padding === 'same' ? Padding.SAME : Padding.VALID, 0);
+      b.addFieldInt32(S.Pool2DOptions.stride_w, o.strideW, 0);
+      b.addFieldInt32(S.Pool2DOptions.stride_h, o.strideH, 0);
+      b.addFieldInt32(S.Pool2DOptions.filter_width, o.filterW, 0);
+      b.addFieldInt32(S.Pool2DOptions.filter_height, o.filterH, 0);
+      b.addFieldInt8(S.Pool2DOptions.fused_activation_function, FusedActivation.NONE, 0);
+      return [BuiltinOptionsType.Pool2DOptions, b.endObject()];
+    }
+    case 'div': {
+      b.startObject(1);
+      b.addFieldInt8(S.DivOptions.fused_activation_function, o.act, 0);
+      return [BuiltinOptionsType.DivOptions, b.endObject()];
+    }
+    case 'split': {
+      b.startObject(1);
+      b.addFieldInt32(S.SplitOptions.num_splits, o.numSplits, 0);
+      return [BuiltinOptionsType.SplitOptions, b.endObject()];
+    }
+    case 'sub': {
+      b.startObject(2);
+      b.addFieldInt8(S.SubOptions.fused_activation_function, o.act, 0);
+      b.addFieldInt8(S.SubOptions.pot_scale_int16, 1, 1);
+      return [BuiltinOptionsType.SubOptions, b.endObject()];
     }
     case 'mul': {
       b.startObject(1);

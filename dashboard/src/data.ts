@@ -26,6 +26,8 @@ const ANALYSIS_SHAPE = {
   efficiency: 'array',
   blocks: 'array',
   ops: 'array',
+  deviceModels: 'array',
+  spaceFrontiers: 'array',
   citation: 'string',
   sustained: 'array',
 } satisfies Record<keyof Analysis, Kind>;

@@ -181,7 +181,7 @@ const TABLE = {
   simulate: (t: Tweak) => [
     option(
       '--simulate',
-      "print the roofline estimate for the device's Table 6 columns (fitted to the paper's published latencies; nothing is measured)",
+      "print the device model's estimate for the device's Table 6 columns, with the paper's roofline and MAC counting beside it (fitted to the paper's published latencies, out of sample; nothing is measured)",
       t,
     ),
   ],
@@ -194,7 +194,7 @@ const TABLE = {
     ),
   ],
   simulation: (t: Tweak) => [
-    option('--simulation <file>', "roofline simulation JSON ('run --device D --simulate --json'): a simulated series; repeatable", t, collectWhole),
+    option('--simulation <file>', "simulation JSON ('run --device D --simulate --json'): a simulated series; repeatable", t, collectWhole),
   ],
   // reports, dashboards, comparisons
   threshold: (t: Tweak) => [option('--threshold <pct>', 'smallest slowdown that counts as a regression (e.g. 3%, 0.5%)', { default: '3%', ...t })],

@@ -63,6 +63,8 @@ interface ExportHeader {
   unit: 'ms';
   /** the integrity digest of the table it was made from. */
   tableDigest: string;
+  /** where the table's figures come from: a measured table, or the device model (a simulated table). */
+  tableProvenance: 'measured' | 'simulated';
 }
 
 export interface TunasModel extends ExportHeader {
@@ -179,6 +181,7 @@ export function exportTunas(table: LutTable, opts: { trainArchs?: number; heldOu
       measured: measuredFit,
     },
     tableDigest: table.integrity.digest,
+    tableProvenance: table.provenance ?? 'measured',
   };
 }
 
@@ -197,7 +200,7 @@ export interface OfaTable extends ExportHeader {
       p10: number | null;
       p90: number | null;
       n: number | null;
-      source: 'measured' | 'regression' | 'fitted' | 'none';
+      source: 'measured' | 'simulated' | 'regression' | 'fitted' | 'none';
     }
   >;
 }
@@ -215,11 +218,12 @@ export function exportOfa(table: LutTable): OfaTable {
       p10: e?.latency.p10 ?? null,
       p90: e?.latency.p90 ?? null,
       n: e?.latency.n ?? null,
-      source: e ? 'measured' : 'regression',
+      source: e ? (table.provenance ?? 'measured') : 'regression',
     };
   });
   // the constant of the correction: identity graphs for `overhead`, a least-squares bias for `learned`
-  const constSource = c.units === 'reference' || c.method === 'overhead' ? 'measured' : c.method === 'learned' ? 'fitted' : 'none';
+  const constSource =
+    c.units === 'reference' || c.method === 'overhead' ? (table.provenance ?? 'measured') : c.method === 'learned' ? 'fitted' : 'none';
   out['graph-overhead'] = { mean: c.constMs * c.unitMs, standalone_median: 0, p10: null, p90: null, n: null, source: constSource };
   return {
     format: 'mnv4-bench-ofa-lut',
@@ -234,6 +238,7 @@ export function exportOfa(table: LutTable): OfaTable {
     unit: 'ms',
     table: out,
     tableDigest: table.integrity.digest,
+    tableProvenance: table.provenance ?? 'measured',
   };
 }
 
@@ -290,7 +295,7 @@ export function exportCsv(table: LutTable): string {
       e?.latency.sessions ?? null,
       e?.latency.spreadMs ?? null,
       c.correction.value(c.standalone[ci]!, blockFacts(c.index, ci)) * c.unitMs,
-      e ? 'measured' : 'regression',
+      e ? (table.provenance ?? 'measured') : 'regression',
     ]
       .map(csvCell)
       .join(',');

@@ -16,7 +16,8 @@
  *   "method": {the correction in use, its parameters, and the leave-one-out comparison of all methods},
  *   "integrity": {"sha256": of the JSON of everything else}
  * }
- * Every latency is measured ('provenance' on each group); in-context times are profiler times scaled to
+ * Every latency is measured ('provenance' on each group), or, in a table with "provenance": "simulated", every
+ * one is simulated (never a mix); in-context times are profiler times scaled to
  * unprofiled time. Reading rejects another kind or schema version, a truncated or hand-edited file (the
  * integrity hash), entries that are not configurations of the space, and a table whose runs come from
  * another target or device than the table's.
@@ -45,11 +46,14 @@ export const LutDeviceSchema = z.object({
 });
 export type LutDevice = z.infer<typeof LutDeviceSchema>;
 
-/** Latency of one workload measured as k independent sessions. */
+/** Latency of one workload measured as k independent sessions (or, in a simulated table, the device model's figure). */
 export const LatencySchema = z.object({
   unit: z.literal('ms'),
-  /** 'estimated' only for the entries of a transferred table that were not measured on its target (src/lut/transfer.ts). */
-  provenance: z.enum(['measured', 'estimated']),
+  /**
+   * 'estimated': an entry of a transferred table that was not measured on its target (src/lut/transfer.ts);
+   * 'simulated': every entry of a table built from the device model (lut build --simulate).
+   */
+  provenance: z.enum(['measured', 'estimated', 'simulated']),
   /** median of the per-session medians. */
   median: z.number().positive(),
   /** pooled samples of all sessions, type-7 percentiles. */
@@ -178,7 +182,11 @@ export const TableSchema = z.object({
   format: z.enum(['onnx', 'tflite']),
   protocol: z.string(),
   sessions: z.number().int().positive(),
-  runs: z.array(RunSummarySchema).min(1),
+  /** 'simulated': every figure comes from the device model (src/lut/simulate.ts), nothing was measured. */
+  provenance: z.enum(['measured', 'simulated']).optional(),
+  /** a simulated table: the device model it came from and its out-of-sample validation. */
+  simulation: z.record(z.string(), z.unknown()).optional(),
+  runs: z.array(RunSummarySchema),
   entries: z.array(EntrySchema).min(1),
   overhead: z.array(OverheadSchema),
   archs: z.array(ArchMeasurementSchema),
@@ -278,6 +286,14 @@ export function parseTable(text: string, where = 'table'): LutTable {
     throw new LutError(`${where} was changed after it was written (integrity hash mismatch): rebuild it, or restore the original file`);
   }
   const t = r.data;
+  const provenance = t.provenance ?? 'measured';
+  if (provenance === 'measured' && t.runs.length === 0) throw new LutError(`${where} names no measuring run: rebuild it`);
+  if (provenance === 'simulated' && t.runs.length > 0) throw new LutError(`${where} is simulated but names measuring runs: rebuild it`);
+  // a simulated table is simulated throughout; a measured one holds no simulated figure, and 'estimated'
+  // entries (not measured on this target) only when `lut transfer` made it
+  const allowed = provenance === 'simulated' ? ['simulated'] : t.transfer ? ['measured', 'estimated'] : ['measured'];
+  const mixed = [...t.entries, ...t.overhead, ...t.archs].find((e) => !allowed.includes(e.latency.provenance));
+  if (mixed) throw new LutError(`${where} mixes ${provenance} and ${mixed.latency.provenance} figures: a table is one or the other; rebuild it`);
   for (const run of t.runs) {
     if (!sameTarget(run.target, t.target)) {
       throw new LutError(`${where} mixes targets: run ${run.runId} measured ${targetText(run.target)}, the table is for ${targetText(t.target)}`);

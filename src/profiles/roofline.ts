@@ -189,7 +189,7 @@ export function columnInputs(
 }
 
 /** The ridge point with the smallest in-sample relative error on `inputs` (grid search). */
-function bestRidge(inputs: readonly RooflineModelInput[]): number {
+export function bestRidge(inputs: readonly RooflineModelInput[]): number {
   let best = { rp: 0, err: Infinity };
   const lat = inputs.map((m) => m.latencyMs);
   for (const rp of RIDGE_GRID) {

@@ -14,7 +14,7 @@ import { definedTable6Models } from '../models/table6-models.js';
 import { resolveWorkload } from '../models/workload.js';
 import { markPareto } from './pareto.js';
 import { modelFacts, publishedColumnOf, ridgePointOf, type CitedValue, type ModelFacts } from './published-join.js';
-import type { SimulationView } from './simulation-input.js';
+import type { DeviceModelValidationView, SimulationView, SpaceFrontierView } from './simulation-input.js';
 import type { LoadedRuns, MeasurementView, RunView } from './views.js';
 
 export type SeriesProvenance = 'measured' | 'simulated' | 'published';
@@ -151,6 +151,10 @@ export interface Analysis {
   efficiency: EfficiencyRow[];
   blocks: BlockRow[];
   ops: OpRow[];
+  /** per simulated device column: the device model's out-of-sample validation beside the roofline and MACs. */
+  deviceModels: DeviceModelValidationView[];
+  /** per simulated device column: a search space's sampled architectures, simulated (Pareto tab). */
+  spaceFrontiers: SpaceFrontierView[];
   citation: string;
   /** --sustained measurements: latency and the hottest zone against time, per session. */
   sustained: { device: string | null; target: string; workload: string; label: string; sessions: NonNullable<MeasurementView['sustained']> }[];
@@ -362,7 +366,7 @@ function modelRows(facts: ModelFacts[], latest: MeasurementView[], sims: readonl
       simRows.push({
         device: sim.device.id,
         targetKey: `simulated|${sim.device.id}|${p.column}`,
-        targetLabel: `${label} (roofline simulation)`,
+        targetLabel: `${label} (${sim.kind} simulation)`,
         model: p.model,
         name: f.name,
         provenance: 'simulated',
@@ -485,7 +489,7 @@ function efficiencyRows(runs: readonly RunView[], sims: readonly SimulationView[
           .find((p) => p.column === column && p.model === m.model);
         const native = m.model ? nativeResolutionOf(m.model) : null;
         if (fitted && native === m.resolution) {
-          rooflineMs = fitted.valueMs;
+          rooflineMs = fitted.rooflineMs;
           rooflineSource = 'fitted roofline';
         }
       }
@@ -597,7 +601,7 @@ function targetStatuses(runs: readonly RunView[], latest: MeasurementView[], sim
     for (const c of sim.columns) {
       out.push({
         device: sim.device.id,
-        targetLabel: `${c.label} (roofline simulation)`,
+        targetLabel: `${c.label} (${sim.kind} simulation)`,
         status: 'simulated',
         count: sim.points.filter((p) => p.column === c.column).length,
         reason: `${sim.method}${c.mape !== null ? `; leave-one-out MAPE ${(c.mape * 100).toFixed(1)}% against Table 6` : ''} (${sim.source})`,
@@ -674,6 +678,8 @@ export function analyse(loaded: LoadedRuns, opts: { simulations?: readonly Simul
     // breakdowns: the latest standalone blocks, and the latest profile of each model (a later unprofiled run does not hide it)
     blocks: blockRows([...latest.filter((m) => m.block !== null), ...latestProfiled.filter((m) => m.block === null)]),
     ops: opRows(latestProfiled),
+    deviceModels: sims.flatMap((s) => s.deviceModels),
+    spaceFrontiers: sims.flatMap((s) => s.spaceFrontiers),
     citation: TABLE6_CITATION,
     sustained: latest
       .filter((m) => m.sustained)

@@ -18,7 +18,7 @@ const signedPct = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixe
 export function describeTable(t: LutTable): string {
   const lines = [
     `${t.space.id} at ${t.space.resolution}x${t.space.resolution} on ${targetText(t.target)}, ${t.format} ${t.dtype}, device ${t.device.id} (${t.device.hostname}, ${t.device.cpu})`,
-    `  ${t.entries.length} block configurations, ${t.overhead.length} identity graphs, ${t.archs.length} whole architectures; ${t.sessions} session${t.sessions === 1 ? '' : 's'} each, preset ${t.protocol}; run ${t.runs.map((r) => r.runId).join(', ')}`,
+    `  ${t.entries.length} block configurations, ${t.overhead.length} identity graphs, ${t.archs.length} whole architectures; ${t.sessions} session${t.sessions === 1 ? '' : 's'} each, preset ${t.protocol}; ${t.provenance === 'simulated' ? 'SIMULATED by the device model: nothing was measured' : `run ${t.runs.map((r) => r.runId).join(', ')}`}`,
     `  correction: ${t.method.id} (${t.method.why ?? (t.method.chosenBy === 'leave-one-out' ? `simplest within the calibration noise (${pct(t.method.noiseFloor ?? null)}) of the lowest leave-one-out error` : 'requested')}), model uncertainty ${pct(t.method.looRelRmse)} (relative RMS)`,
     ...tableNotes(t),
   ];

@@ -1,6 +1,7 @@
 /**
  * Simulated latencies from `mnv4-bench run --device D --simulate --json` (schema `mnv4-bench/simulation@1`):
- * an empirically fitted roofline per Table 6 column of the device, every figure labelled `simulated`. Reports
+ * the device model per Table 6 column of the device (older files: the fitted roofline), with its validation,
+ * every figure labelled `simulated`. Reports
  * and the dashboard show them as their own series beside measured and published ones, never merged.
  *
  * Accepted: one simulation object or an array of them (`--simulate` with several devices). Only the fields
@@ -16,6 +17,48 @@ import { deviceColumns, simulateDevice } from './simulation.js';
 export const SIMULATION_INPUT_SCHEMA = 'mnv4-bench/simulation@1';
 
 const Column = z.enum(DEVICE_COLUMNS);
+const ScoreSchema = z.object({ n: z.number(), spearman: z.number().nullable(), mape: z.number() });
+/** The device model's fit and validation per column (absent in files of the roofline-only simulator). */
+const DeviceModelSchema = z.object({
+  label: z.string(),
+  n: z.number(),
+  parameters: z.number(),
+  ridgePoint: z.number(),
+  onChipMemory: z.union([z.object({ bytes: z.number(), what: z.string(), source: z.string() }), z.object({ absent: z.string() })]),
+  estimates: z.array(z.object({ term: z.string(), value: z.number(), se: z.number(), unit: z.string() })),
+  validation: z.array(
+    z.object({
+      scheme: z.string(),
+      trainN: z.number(),
+      deviceModel: ScoreSchema,
+      macs: ScoreSchema,
+      roofline: ScoreSchema,
+      excluded: z.array(z.object({ id: z.string(), reason: z.string() })),
+    }),
+  ),
+});
+const FrontierSchema = z.union([
+  z.object({
+    space: z.string(),
+    resolution: z.number(),
+    seed: z.number(),
+    provenance: z.literal('simulated'),
+    points: z.array(z.object({ arch: z.string(), macsG: z.number(), ms: z.number(), frontier: z.boolean() })),
+  }),
+  z.object({ space: z.string(), unavailable: z.string() }),
+]);
+
+/** A search space's sampled architectures simulated on a column, with the paper's models beside them. */
+export interface SpaceFrontierView {
+  device: string;
+  column: DeviceColumn;
+  label: string;
+  frontier: z.infer<typeof FrontierSchema>;
+  /** the defined Table 6 models: counted MACs, the simulated (leave-one-out) and the published latency. */
+  models: { id: string; name: string; macsG: number; simulatedMs: number; publishedMs: number | null }[];
+}
+
+export type DeviceModelValidationView = z.infer<typeof DeviceModelSchema> & { column: DeviceColumn; device: string };
 const SimulationSchema = z.object({
   schema: z.literal(SIMULATION_INPUT_SCHEMA),
   device: z.object({ id: z.string().min(1), name: z.string() }),
@@ -29,17 +72,22 @@ const SimulationSchema = z.object({
       mape: z.number().optional(),
       ridgePoint: z.number().optional(),
       ridgeSource: z.string().optional(),
+      deviceModel: DeviceModelSchema.optional(),
+      spaceFrontier: FrontierSchema.optional(),
     }),
   ),
   rows: z.array(
     z.object({
       id: z.string().min(1),
       name: z.string(),
+      macsG: z.number().optional(),
       cells: z.array(
         z.object({
           column: Column,
           simulated: z.object({ value: z.number().positive(), unit: z.literal('ms'), provenance: z.literal('simulated') }),
           leaveOneOut: z.boolean().optional(),
+          roofline: z.object({ value: z.number().positive(), provenance: z.literal('simulated') }).optional(),
+          published: z.object({ state: z.string(), value: z.number().optional() }).optional(),
         }),
       ),
     }),
@@ -53,14 +101,20 @@ export interface SimulatedPoint {
   valueMs: number;
   /** predicted by a fit that held the model's own published latency out. */
   leaveOneOut: boolean | null;
+  /** the plain roofline's figure (in files of the roofline-only simulator, valueMs is that figure). */
+  rooflineMs: number;
 }
 
 export interface SimulationView {
   source: string;
   device: { id: string; name: string };
   method: string;
+  /** what produced `valueMs`: the device model, or the plain roofline (files written before it existed). */
+  kind: 'device model' | 'roofline';
   columns: { column: DeviceColumn; label: string; spearman: number | null; mape: number | null; ridge: string | null }[];
   points: SimulatedPoint[];
+  deviceModels: DeviceModelValidationView[];
+  spaceFrontiers: SpaceFrontierView[];
 }
 
 /** Validates parsed simulation JSON (one object or an array); one-line ReportInputError otherwise. */
@@ -80,6 +134,31 @@ export function parseSimulations(json: unknown, source: string): SimulationView[
       source,
       device: s.device,
       method: s.method,
+      kind: s.columns.some((c) => c.deviceModel) ? ('device model' as const) : ('roofline' as const),
+      deviceModels: s.columns.flatMap((c) => (c.deviceModel ? [{ ...c.deviceModel, column: c.column, device: s.device.id }] : [])),
+      spaceFrontiers: s.columns.flatMap((c) =>
+        c.spaceFrontier
+          ? [
+              {
+                device: s.device.id,
+                column: c.column,
+                label: c.label,
+                frontier: c.spaceFrontier,
+                models: s.rows.flatMap((row) =>
+                  row.cells
+                    .filter((x) => x.column === c.column && row.macsG !== undefined)
+                    .map((x) => ({
+                      id: row.id,
+                      name: row.name,
+                      macsG: row.macsG!,
+                      simulatedMs: x.simulated.value,
+                      publishedMs: x.published?.state === 'value' && x.published.value !== undefined ? x.published.value : null,
+                    })),
+                ),
+              },
+            ]
+          : [],
+      ),
       columns: s.columns.map((c) => ({
         column: c.column,
         label: c.label,
@@ -88,7 +167,14 @@ export function parseSimulations(json: unknown, source: string): SimulationView[
         ridge: c.ridgePoint !== undefined ? `${c.ridgePoint} MACs/B${c.ridgeSource ? ` (${c.ridgeSource})` : ''}` : null,
       })),
       points: s.rows.flatMap((row) =>
-        row.cells.map((c) => ({ model: row.id, name: row.name, column: c.column, valueMs: c.simulated.value, leaveOneOut: c.leaveOneOut ?? null })),
+        row.cells.map((c) => ({
+          model: row.id,
+          name: row.name,
+          column: c.column,
+          valueMs: c.simulated.value,
+          leaveOneOut: c.leaveOneOut ?? null,
+          rooflineMs: c.roofline?.value ?? c.simulated.value,
+        })),
       ),
     };
   });

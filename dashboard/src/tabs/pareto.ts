@@ -12,6 +12,7 @@ import { el, note } from '../dom.js';
 import { fmtMs } from '../format.js';
 import type { Mnv4Point } from '../plugins.js';
 import { badgeColumn, table } from '../table.js';
+import { renderSimulation } from './simulation.js';
 
 type ParetoDatum = Mnv4Point & { point: ParetoPoint };
 
@@ -125,4 +126,6 @@ export function renderPareto(root: HTMLElement, data: DashboardData): void {
     grid.appendChild(card);
   });
   root.appendChild(grid);
+  // the device model's simulation view: a search space's simulated frontier, then the out-of-sample validation
+  renderSimulation(root, data.analysis.spaceFrontiers, data.analysis.deviceModels);
 }

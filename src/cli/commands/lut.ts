@@ -2,6 +2,8 @@
  * `mnv4-bench lut`: latency lookup tables for a NAS (src/lut).
  *
  *   mnv4-bench lut build --device host --target ort-cpu [--space conv-m] [-o FILE]      (measures; resumable)
+ *   mnv4-bench lut build --device pixel8 --simulate [--space conv-m]     (device model; provenance: simulated)
+ *   mnv4-bench lut compare SIMULATED MEASURED                            (where the simulation was wrong)
  *   mnv4-bench lut show --table FILE
  *   mnv4-bench lut predict --table FILE --arch conv-m:5,4,... [--json]   (also arch:conv-m:..., or --model conv-s)
  *   mnv4-bench lut validate --table FILE --n 50 --seed 1 [--json]        (measures)
@@ -21,11 +23,14 @@ import { measureAndBuild, measureAndValidate, measureArchs, type LutExecution } 
 import { compileTable, predictGraph, predictLatency } from '../../lut/predict.js';
 import { METHOD_IDS, type LutTable, type MethodId } from '../../lut/schema.js';
 import { searchFrontier } from '../../lut/search.js';
+import { compareSimulated } from '../../lut/sim-compare.js';
+import { assertMeasuredTable, buildSimulatedTable } from '../../lut/simulate.js';
 import { readTableFile, writeTableFile } from '../../lut/validate.js';
 import { measureAndTransfer } from '../../lut/transfer-measure.js';
 import { defaultResultsDir } from '../../paths.js';
 import { loadDevice, type DeviceProfile } from '../../profiles/device.js';
 import { describeTable, formatPrediction, formatSearch, formatValidation, searchJson } from '../../report/lut-text.js';
+import { formatSimCompare } from '../../report/lut-sim-compare.js';
 import { configureBrowserTargets } from '../../runners/browser-runners.js';
 import { InterruptedError, parseChoice, parseIntFlag, RunError, UsageError } from '../errors.js';
 import { withInterrupt, type CliContext, type CliIO } from '../io.js';
@@ -152,9 +157,43 @@ function registerBuild(lut: Command, cli: CliContext, out: Print): void {
     'calibration',
     ['seed', { help: 'seed of the calibration architectures', default: '1' }],
     'method',
+    ['simulate', { help: "measure nothing: fill the table from the device model fitted to the device's Table 6 column (provenance: simulated)" }],
     ['stf', { help: "shard the measurements over a DeviceFarmer STF farm's phones matching the profile (token in $STF_TOKEN)" }],
     ['stfPhones', { help: 'with --stf: use at most this many phones (default: every free match)' }],
-  ]).action((o: MeasureValues) => buildTable(o, cli, out));
+  ]).action((o: MeasureValues & { simulate?: boolean }) => (o.simulate ? buildSimulated(o, out) : buildTable(o, cli, out)));
+}
+
+/** `lut build --simulate`: the table from the device model; nothing is measured. */
+async function buildSimulated(o: MeasureValues, out: Print): Promise<void> {
+  const targets = targetList(o);
+  if (targets && targets.length !== 1) throw new UsageError('--target takes one target: a table never mixes targets');
+  const resolution = resolutionOf(o);
+  const t = buildSimulatedTable({
+    device: deviceOf(o),
+    space: o.space!,
+    ...(targets ? { target: targets[0]! } : {}),
+    ...(resolution !== undefined ? { resolution } : {}),
+  });
+  const file = o.output ?? `${t.space.id}.${t.target.id}.${t.dtype}.${t.device.id}.simulated.lut.json`;
+  await writeTableFile(file, t);
+  if (o.json) out(JSON.stringify({ file, table: t }, null, 2));
+  else out(`${describeTable(t)}\nwrote ${file} (SIMULATED: every entry has provenance 'simulated')`);
+}
+
+/** `lut compare SIMULATED MEASURED`: where a simulated table was wrong, once the device has measured the space. */
+function registerCompare(lut: Command, out: Print): void {
+  const compare = lut
+    .command('compare')
+    .description('where a simulated table (lut build --simulate) was wrong, against a table measured on the device')
+    .argument('<simulated>', 'simulated table file')
+    .argument('<measured>', 'measured table file');
+  addOptions(compare, [
+    ['seed', { help: 'seed of the first architecture predicted from both tables', default: '1' }],
+    ['json', { help: 'machine-readable output' }],
+  ]).action(async (simFile: string, measFile: string, o: SharedValues) => {
+    const r = compareSimulated(await readTableFile(simFile), await readTableFile(measFile), { archs: 50, seed: seedOf(o) });
+    out(o.json ? JSON.stringify(r, null, 2) : formatSimCompare(r));
+  });
 }
 
 async function buildTable(o: MeasureValues, cli: CliContext, out: Print): Promise<void> {
@@ -200,7 +239,7 @@ async function buildTable(o: MeasureValues, cli: CliContext, out: Print): Promis
 }
 
 /** `lut show` and `lut predict`: read a table, describe it or predict with it (nothing is measured). */
-function registerReaders(lut: Command, out: Print): void {
+function registerReaders(lut: Command, out: Print, warn: Print): void {
   const show = lut.command('show').description('describe a table: what it holds and how its correction methods scored');
   addOptions(show, ['table', ['json', { help: 'print the table itself' }]]).action(async (o: SharedValues) => {
     const t = await readTableFile(tableOf(o));
@@ -221,6 +260,8 @@ function registerReaders(lut: Command, out: Print): void {
     if (o.arch.length === 0 && o.model.length === 0) throw new UsageError('give --arch <space>:<i>,<i>,... (or --model <id>) to predict');
     const c = compileTable(t);
     const preds = [...o.arch.map((a) => predictLatency(a, c)), ...o.model.map((m) => predictGraph(lowerModel(getModel(m), t.space.resolution), c))];
+    if (t.provenance === 'simulated')
+      warn(`${tableOf(o)}: SIMULATED table (device model): these predictions rest on simulated entries, not measurements`);
     out(o.json ? JSON.stringify(preds.length === 1 ? preds[0] : preds, null, 2) : preds.map(formatPrediction).join('\n'));
   });
 }
@@ -246,6 +287,7 @@ function registerValidate(lut: Command, cli: CliContext, out: Print): void {
 async function validateTable(o: MeasureValues & { models: boolean }, cli: CliContext, out: Print): Promise<void> {
   const file = tableOf(o);
   const t = await readTableFile(file);
+  assertMeasuredTable(t, file, 'lut validate');
   compileTable(t);
   const n = parseIntFlag('--n', o.n!, 1, 10_000);
   const seed = seedOf(o);
@@ -332,7 +374,9 @@ async function searchTable(o: MeasureValues & { measure: boolean }, cli: CliCont
     maxResults: parseIntFlag('--max-results', o.maxResults!, 1, 1000),
   });
   let measured: Map<string, { medianMs: number; spreadMs: number }> | undefined;
-  if (o.measure && r.frontier.length > 0) {
+  // a simulated table's target is a phone that is not attached: its frontier is predicted only
+  if (t.provenance === 'simulated') cli.io.err(`${tableOf(o)}: SIMULATED table (device model): the frontier is not measured\n`);
+  if (o.measure && r.frontier.length > 0 && t.provenance !== 'simulated') {
     const device = deviceOf(o, t);
     const sessions = sessionsOf(o) ?? LUT_DEFAULT_SESSIONS;
     const m = await withEngine(o, cli, (x) =>
@@ -353,7 +397,8 @@ export function register(program: Command, cli: CliContext): void {
   const out: Print = (text) => cli.io.out(`${text}\n`);
   const lut = program.command('lut').description('latency lookup tables for a NAS: build, predict, validate, export, search');
   registerBuild(lut, cli, out);
-  registerReaders(lut, out);
+  registerReaders(lut, out, (text) => cli.io.err(`${text}\n`));
+  registerCompare(lut, out);
   registerValidate(lut, cli, out);
   registerExport(lut, cli.io);
   registerSearch(lut, cli, out);

@@ -91,7 +91,7 @@ export function waysOn(deviceId = '<device>'): string {
   return (
     `ways on: (1) attach the phone by USB with USB debugging on and accept the prompt on it; ` +
     `(2) use a phone elsewhere through its adb server: --adb-server host:port, or "adbServer" in the device profile (e.g. a DeviceFarmer STF node); ` +
-    `(3) mnv4-bench run --device ${deviceId} --simulate for the roofline estimate fitted to the paper's published latencies`
+    `(3) mnv4-bench run --device ${deviceId} --simulate for the device model's estimates fitted to the paper's published latencies`
   );
 }
 

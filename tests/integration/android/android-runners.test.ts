@@ -259,7 +259,7 @@ describe('no phone, no binary', () => {
     const a = await createAndroidCpuRunner().detect(ctx());
     expect(a.available).toBe(false);
     expect(a.available ? '' : a.reason).toBe(
-      "device 'pixel6': no Android device with ro.product.model 'Pixel 6' at the adb server scripted:5037 (it lists no devices); ways on: (1) attach the phone by USB with USB debugging on and accept the prompt on it; (2) use a phone elsewhere through its adb server: --adb-server host:port, or \"adbServer\" in the device profile (e.g. a DeviceFarmer STF node); (3) mnv4-bench run --device pixel6 --simulate for the roofline estimate fitted to the paper's published latencies",
+      "device 'pixel6': no Android device with ro.product.model 'Pixel 6' at the adb server scripted:5037 (it lists no devices); ways on: (1) attach the phone by USB with USB debugging on and accept the prompt on it; (2) use a phone elsewhere through its adb server: --adb-server host:port, or \"adbServer\" in the device profile (e.g. a DeviceFarmer STF node); (3) mnv4-bench run --device pixel6 --simulate for the device model's estimates fitted to the paper's published latencies",
     );
   });
 

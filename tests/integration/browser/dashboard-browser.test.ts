@@ -16,6 +16,7 @@ import {
 } from '../../../src/report/dashboard.js';
 import { loadRuns } from '../../../src/report/load.js';
 import { parseLutValidation } from '../../../src/report/lut-validation.js';
+import { simulateForReport } from '../../../src/report/simulation-input.js';
 import { openDashboard, renderPngs, SECTIONS, type OpenedDashboard } from '../../../src/report/png.js';
 import { findChromium, resolveChromium } from '../../../src/runners/browser/launcher.js';
 import { deviceTarget, fixtureManifest, hostMeasurements, MODEL_MS, writeFixtureRun, XSS } from '../../helpers/report-fixture.js';
@@ -221,6 +222,31 @@ describe.skipIf(!chromium.ok)('dashboard in headless Chromium (file://)', () => 
       expect(ink.length).toBe(9); // seven Table 6 columns, MACs, params
       expect(ink.every((c) => c.ink > 500)).toBe(true);
       await d.page.screenshot({ path: path.join(ARTIFACTS, 'empty-pareto.png'), fullPage: true });
+      expect(d.errors).toEqual([]);
+    } finally {
+      await d.close();
+    }
+  });
+
+  it('simulated devices: the search-space frontier draws and the device-model validation sits beside the baselines', async () => {
+    const sims = simulateForReport(['pixel8']);
+    const simIndex = buildDashboard({ runs: [], problems: [] }, path.join(tmp, 'dash-sim'), { simulations: sims }).index;
+    const d = await openDashboard(simIndex, { chromiumPath: resolveChromium().path });
+    try {
+      await d.page.evaluate(() => (window as unknown as { mnv4Dashboard: { show(n: string): void } }).mnv4Dashboard.show('pareto'));
+      const frontier = (await canvasInk(d, 'pareto')).find((c) => c.id === 'space-frontier-0')!;
+      expect(frontier.ink).toBeGreaterThan(500);
+      const rows = await d.page.evaluate(() =>
+        Array.from(document.querySelectorAll('[data-device-model="pixel8_edgetpu"] table tbody tr')).map((tr) =>
+          Array.from(tr.children).map((td) => td.textContent ?? ''),
+        ),
+      );
+      expect(rows.map((r) => r[0])).toEqual(['leave-one-out', 'MNv4 from baselines', 'baselines from MNv4', 'leave-family-out, both']);
+      expect(rows[0]!.slice(2).every((c) => /^(0\.\d{3}|1\.000) \/ \d+\.\d%$/.test(c))).toBe(true);
+      const text = await d.page.evaluate(() => document.querySelector('#pareto')!.textContent ?? '');
+      expect(text).toMatch(/conv-m search space, simulated/);
+      expect(text).toMatch(/No off-chip term: Google publishes no on-chip memory size/);
+      await d.page.screenshot({ path: path.join(ARTIFACTS, 'simulated-pareto.png'), fullPage: true });
       expect(d.errors).toEqual([]);
     } finally {
       await d.close();

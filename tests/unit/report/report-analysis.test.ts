@@ -345,7 +345,7 @@ describe('loading and analysis', () => {
     );
   });
 
-  it('roofline simulations are a simulated series beside the published one, in charts, rows and statuses', async () => {
+  it('device-model simulations are a simulated series beside the published one, in charts, rows and statuses', async () => {
     // the JSON the simulator itself produces (src/report/simulation.ts), as `run --simulate --json` prints it
     const raw = [fixtureSimulation('pixel6', 'pixel6_cpu'), fixtureSimulation('pixel8', 'pixel8_edgetpu')];
     const sims = parseSimulations(raw, 'sim.json');
@@ -377,7 +377,7 @@ describe('loading and analysis', () => {
     const withRun = analyse(await loadRuns([runSim]), { simulations: sims.slice(0, 1) });
     expect(withRun.pareto.filter((g) => g.publishedColumn === 'pixel6_cpu')).toHaveLength(1);
     const md = renderReport({ runs: [], problems: [] }, 'md', a);
-    expect(md).toMatch(/pixel6 · Pixel 6 CPU \(roofline simulation\) \(simulated\)/);
+    expect(md).toMatch(/pixel6 · Pixel 6 CPU \(device model simulation\) \(simulated\)/);
     expect(renderReport({ runs: [], problems: [] }, 'csv', a)).toContain(`,simulated,${Number(simMs('conv-s').toPrecision(6))},`);
     // a measured Pixel 6 CPU run: its roofline share comes from the fitted roofline of that column
     const phone = await writeFixtureRun(tmp, 'phone-measured', [{ workload: 'conv-s', dtype: 'int8', target: PIXEL6_CPU, medianMs: 3.3 }], {
@@ -385,7 +385,26 @@ describe('loading and analysis', () => {
     });
     const eff = analyse(await loadRuns([phone]), { simulations: sims }).efficiency[0]!;
     expect(eff.rooflineSource).toBe('fitted roofline');
-    expect(eff.rooflineShare).toBeCloseTo(simMs('conv-s') / eff.medianMs, 12);
+    // the share is the plain roofline's figure, not the device model's simulated one
+    const roofMs = sims[0]!.points.find((p) => p.model === 'conv-s')!.rooflineMs;
+    expect(roofMs).not.toBeCloseTo(simMs('conv-s'), 6);
+    expect(eff.rooflineShare).toBeCloseTo(roofMs / eff.medianMs, 12);
+    // the device model's out-of-sample validation travels with the analysis, the baselines beside it
+    const dm = a.deviceModels.find((d) => d.column === 'pixel6_cpu')!;
+    expect(dm.validation.map((v) => v.scheme)).toEqual(['leave-one-out', 'MNv4 from baselines', 'baselines from MNv4', 'leave-family-out, both']);
+    expect(dm.validation[0]!.roofline.spearman).toBeGreaterThan(0.9);
+    expect(dm.validation[0]!.macs.n).toBe(dm.validation[0]!.deviceModel.n);
+    // the Pareto tab's simulated search-space frontier, with the models beside it
+    const fr = a.spaceFrontiers.find((f) => f.column === 'pixel8_edgetpu')!;
+    expect(fr.frontier).toMatchObject({ space: 'conv-m', provenance: 'simulated' });
+    expect(fr.models.find((m) => m.id === 'conv-s')).toMatchObject({ publishedMs: 0.7, simulatedMs: expect.any(Number) });
+    // a file of the roofline-only simulator (no device model) is still read, and labelled a roofline simulation
+    const old = JSON.parse(JSON.stringify(raw[0])) as { columns: Record<string, unknown>[]; rows: { cells: Record<string, unknown>[] }[] };
+    old.columns.forEach((c) => delete c.deviceModel);
+    old.rows.forEach((r) => r.cells.forEach((c) => delete c.roofline));
+    const oldView = parseSimulations(old, 'old.json')[0]!;
+    expect(oldView.kind).toBe('roofline');
+    expect(oldView.points[0]!.rooflineMs).toBe(oldView.points[0]!.valueMs);
     expect(analyse(await loadRuns([phone])).efficiency[0]!.rooflineShare).toBeNull();
     expect(() => parseSimulations({ schema: 'other' }, 'x.json')).toThrow(/x\.json: not a simulation file \(schema: /);
   });

@@ -226,6 +226,10 @@ const TABLE = {
   report: (t: Tweak) => [option('--report <file>', 'also write the report as JSON there', t)],
   fitArchs: (t: Tweak) => [option('--fit-archs <n>', 'architectures the TuNAS model is fitted on', { default: '4000', ...t })],
   budgetMs: (t: Tweak) => [option('--budget-ms <ms>', 'predicted latency budget', t)],
+  from: (t: Tweak) => [option('--from <file>', 'the source table', t)],
+  budget: (t: Tweak) => [
+    option('--budget <n>', 'workloads to measure on the new target (reference, blocks, architectures)', { default: '20', ...t }),
+  ],
   evaluations: (t: Tweak) => [option('--evaluations <n>', 'architectures to evaluate', { default: '5000', ...t })],
   maxResults: (t: Tweak) => [option('--max-results <n>', 'frontier points to return', { default: '8', ...t })],
   measure: (t: Tweak) => [option('--no-measure', 'only predict: do not measure the returned architectures', t)],
@@ -304,6 +308,8 @@ export interface SharedValues {
   report?: string;
   fitArchs?: string;
   budgetMs?: string;
+  from?: string;
+  budget?: string;
   evaluations?: string;
   maxResults?: string;
 }

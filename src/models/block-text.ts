@@ -95,7 +95,10 @@ const BLOCK_KEYS: Record<string, { type: BlockSpec['type']; required: string[]; 
   vit_attn: { type: 'vit_attn', required: ['hd', 'e'], optional: ['ls'], flags: [], act: false },
 };
 
-/** Parses block text (see the module comment); throws a ModelSpecError saying what is wrong. */
+/**
+ * Parses block text (see the module comment); throws a ModelSpecError saying what is wrong.
+ * Long on purpose: one short case per block kind, each reading that kind's fields in the order the text gives them.
+ */
 export function parseBlockText(text: string): BlockSpec {
   const m = /^([a-z_]+)\(([^)]*)\)$/.exec(text.trim());
   if (!m) throw new ModelSpecError(`bad block '${text}': expected e.g. uib(a3,m5,s2,e4,o80,relu)`);

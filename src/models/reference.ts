@@ -302,6 +302,7 @@ function linearAttention(
   return out;
 }
 
+/** Long on purpose: one short case per layer kind, each that kind's arithmetic (the exporters' emitLayer/lowerLayer mirror it). */
 function runLayer(layer: Layer, xs: Float32Array[], weights: GraphWeights, tap: (suffix: string, t: Float32Array) => void): Float32Array {
   const op = layer.op;
   const x = xs[0]!;

@@ -409,10 +409,10 @@ export function register(program: Command, cli: CliContext): void {
 function registerTransfer(lut: Command, cli: CliContext, out: Print): void {
   const transfer = lut
     .command('transfer')
-    .description("a table for a new target from another target's table and at most --budget measurements chosen for what they teach")
-    .option('--from <file>', 'the source table')
-    .option('--budget <n>', 'workloads to measure on the new target (reference, blocks, architectures)', '20');
+    .description("a table for a new target from another target's table and at most --budget measurements chosen for what they teach");
   addOptions(transfer, [
+    'from',
+    'budget',
     ['device', { default: 'host' }],
     'targets',
     'dtype',

@@ -252,7 +252,10 @@ function parseStat(line: string): BenchmarkStat | null {
   return null;
 }
 
-/** Parses benchmark_model output (stdout and stderr together, in any order of the two). Never throws. */
+/**
+ * Parses benchmark_model output (stdout and stderr together, in any order of the two). Never throws.
+ * Long on purpose: one pass over the lines, one short pattern per line benchmark_model prints (TF 1.x, 2.x, LiteRT).
+ */
 export function parseBenchmarkModelOutput(text: string): BenchmarkModelOutput {
   const lines = text.split(/\r?\n/);
   const out: BenchmarkModelOutput = {

@@ -125,7 +125,7 @@ function alignedBytes(b: flatbuffers.Builder, bytes: Uint8Array): number {
   return b.createByteVector(bytes);
 }
 
-/** Builds the options table of an op; returns [union type, offset]. */
+/** Builds the options table of an op; returns [union type, offset]. Long on purpose: one case per TFLite builtin's options table. */
 function buildOptions(b: flatbuffers.Builder, op: IrOp): [number, number] {
   const o = op.options;
   const S = Slot;

@@ -278,7 +278,8 @@ describe('list flags accept values with commas; --help examples work', () => {
         if (!words.includes('--dry-run')) words.push('--dry-run');
         const r = await runMain(words, env);
         expect(r.code, `${example}: ${r.stderr}`).toBe(0);
-        expect(r.stdout).toMatch(/: \d+ measurements x \d+ session/);
+        // an A/B example plans its pairs; every other example plans measurements
+        expect(r.stdout).toMatch(words.includes('--ab') ? /A\/B in one process, \d+ sessions x \d+ pairs/ : /: \d+ measurements x \d+ session/);
       }
     }
   });

@@ -88,7 +88,7 @@ export function eventRenderer(io: CliIO, o: { json?: boolean; verbose?: boolean 
           const k = `${e.job.target.id}|${e.reason}`;
           if (!skippedSeen.has(k)) {
             skippedSeen.add(k);
-            if (verbose) note(skippedLine(e.job, e.reason));
+            note(skippedLine(e.job, e.reason));
           }
           break;
         }

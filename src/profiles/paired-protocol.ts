@@ -17,7 +17,7 @@
  *     trend test (they may drift with the host; that is what the reference is for).
  */
 import type { ClockFacts } from './protocol.js';
-import { measureClock, medianCi, performanceClock, plannedSampleSize, readCost, validateProtocol, type Clock } from './protocol.js';
+import { measureClock, medianCi, performanceClock, readCost, startTwoStage, twoStageStep, validateProtocol, type Clock } from './protocol.js';
 import type { ProtocolHooks, ProtocolRun, ProtocolSettings, StopReason } from '../core/protocol-run.js';
 import { trendTest } from './steady-state.js';
 import { medianSorted } from '../util/median.js';
@@ -125,14 +125,11 @@ export async function runPairedProtocol(
   const refFirst: boolean[] = [];
   const s0 = t();
   let elapsed = 0;
-  let capped: 'max-samples' | 'max-time' | 'aborted' | null = null;
-  let pilotN = 0;
-  let plannedTotal = 0;
-  let lastRel = Infinity;
+  const st = startTwoStage();
   const ratios = (from: number) => work.slice(from).map((w, i) => w / ref[from + i]!);
   for (;;) {
     if (hooks.shouldAbort?.()) {
-      capped = 'aborted';
+      st.capped = 'aborted';
       break;
     }
     const first = coin() < 0.5;
@@ -151,44 +148,29 @@ export async function runPairedProtocol(
     elapsed = t() - s0;
     const n = work.length;
     if (o.pairs !== undefined) {
-      hooks.onSample?.(n, elapsed, lastRel);
+      hooks.onSample?.(n, elapsed, st.lastRel);
       if (n >= o.pairs) break;
       if (elapsed >= p.maxTimeMs) {
-        capped = 'max-time';
+        st.capped = 'max-time';
         break;
       }
       continue;
     }
-    if (pilotN === 0 && n >= p.minSamples && elapsed >= p.minTimeMs) {
-      const ci = medianCi(ratios(0), p.confidence);
-      lastRel = ci ? ci.relHalfWidth : Infinity;
-      pilotN = n;
-      plannedTotal = Math.min(p.maxSamples, n + plannedSampleSize(p.minSamples, n, lastRel, p.targetRelHalfWidth));
-    }
-    hooks.onSample?.(n, elapsed, lastRel);
-    if (n >= p.maxSamples) {
-      capped = 'max-samples';
-      break;
-    }
-    if (pilotN > 0 && n >= plannedTotal) break;
-    if (elapsed >= p.maxTimeMs) {
-      capped = 'max-time';
-      break;
-    }
+    if (twoStageStep(st, p, n, elapsed, () => ratios(0), hooks)) break;
   }
   // as in runProtocol: the second stage alone is the sample when it ran to its planned size
-  const complete = (pilotN > 0 || o.pairs !== undefined) && capped === null;
-  const cut = complete ? pilotN : 0;
+  const complete = (st.pilotN > 0 || o.pairs !== undefined) && st.capped === null;
+  const cut = complete ? st.pilotN : 0;
   const samplesMs = work.slice(cut);
   const sampleRatios = ratios(cut);
   const ratioCi = medianCi(sampleRatios, p.confidence);
   const ratioTrend = trendTest(ratios(0), { alpha: SAMPLES_TREND_ALPHA, minDrift: p.targetRelHalfWidth });
   const within = ratioCi !== null && ratioCi.relHalfWidth <= p.targetRelHalfWidth;
   let stopReason: StopReason;
-  if (capped === 'aborted') stopReason = 'aborted';
+  if (st.capped === 'aborted') stopReason = 'aborted';
   else if (ratioTrend.trending) stopReason = 'trend';
   else if (within) stopReason = 'converged';
-  else stopReason = capped ?? 'ci-too-wide';
+  else stopReason = st.capped ?? 'ci-too-wide';
   hooks.onPhase?.('done');
   return {
     settings: p,
@@ -202,7 +184,7 @@ export async function runPairedProtocol(
     batchSize,
     pilotMs: work.slice(0, cut),
     samplesMs,
-    plannedSamples: o.pairs ?? (complete ? plannedTotal - pilotN : samplesMs.length),
+    plannedSamples: o.pairs ?? (complete ? st.plannedTotal - st.pilotN : samplesMs.length),
     converged: stopReason === 'converged',
     stopReason,
     medianCi: medianCi(samplesMs, p.confidence),

@@ -326,6 +326,58 @@ export function plannedSampleSize(minSamples: number, n0: number, e0: number, ta
 }
 
 /**
+ * The state of two-stage sampling (pilot, then a second stage of planned size), shared by `runProtocol` and the
+ * paired loop of src/profiles/paired-protocol.ts so that both stop by the same rule.
+ */
+export interface TwoStage {
+  capped: 'max-samples' | 'max-time' | 'aborted' | null;
+  /** samples in the pilot (0 until it is complete). */
+  pilotN: number;
+  /** pilot + planned second stage. */
+  plannedTotal: number;
+  /** relative half-width of the pilot's CI (Infinity before it). */
+  lastRel: number;
+}
+
+export function startTwoStage(): TwoStage {
+  return { capped: null, pilotN: 0, plannedTotal: 0, lastRel: Infinity };
+}
+
+/**
+ * One step after a new sample (n samples so far, `elapsed` ms of sampling): completes the pilot once it has
+ * its minimum samples and time (planning the second stage once, from the pilot's CI of `samples()`), reports
+ * progress, and says whether to stop (setting `capped` when a cap, not the plan, ended it).
+ */
+export function twoStageStep(
+  st: TwoStage,
+  p: ProtocolSettings,
+  n: number,
+  elapsed: number,
+  samples: () => ArrayLike<number>,
+  hooks: ProtocolHooks,
+): boolean {
+  if (st.pilotN === 0 && n >= p.minSamples && elapsed >= p.minTimeMs) {
+    // the pilot is complete: plan the second stage once, from the pilot's CI.
+    const ci = medianCi(samples(), p.confidence);
+    st.lastRel = ci ? ci.relHalfWidth : Infinity;
+    st.pilotN = n;
+    st.plannedTotal = Math.min(p.maxSamples, n + plannedSampleSize(p.minSamples, n, st.lastRel, p.targetRelHalfWidth));
+  }
+  hooks.onSample?.(n, elapsed, st.lastRel);
+  if (n >= p.maxSamples) {
+    // also when the plan itself was clamped to the cap: the data asked for more
+    st.capped = 'max-samples';
+    return true;
+  }
+  if (st.pilotN > 0 && n >= st.plannedTotal) return true;
+  if (elapsed >= p.maxTimeMs) {
+    st.capped = 'max-time';
+    return true;
+  }
+  return false;
+}
+
+/**
  * Runs one session of the protocol on `fn` (one inference, sync or async) and returns the raw samples.
  * See the module comment for the phases. `fn` must do the complete work of one call, including any
  * read-back that proves the work finished (e.g. GPU output download).
@@ -402,13 +454,10 @@ export async function runProtocol(
   const all: number[] = [];
   const s0 = t();
   let elapsed = 0;
-  let capped: 'max-samples' | 'max-time' | 'aborted' | null = null;
-  let pilotN = 0;
-  let plannedTotal = 0;
-  let lastRel = Infinity;
+  const st = startTwoStage();
   for (;;) {
     if (hooks.shouldAbort?.()) {
-      capped = 'aborted';
+      st.capped = 'aborted';
       break;
     }
     const a = t();
@@ -418,41 +467,24 @@ export async function runProtocol(
     totalCalls += batchSize;
     elapsed = b - s0;
     const n = all.length;
-    if (pilotN === 0 && n >= p.minSamples && elapsed >= p.minTimeMs) {
-      // the pilot is complete: plan the second stage once, from the pilot's CI.
-      const ci = medianCi(all, p.confidence);
-      lastRel = ci ? ci.relHalfWidth : Infinity;
-      pilotN = n;
-      plannedTotal = Math.min(p.maxSamples, n + plannedSampleSize(p.minSamples, n, lastRel, p.targetRelHalfWidth));
-    }
-    hooks.onSample?.(n, elapsed, lastRel);
-    if (n >= p.maxSamples) {
-      // also when the plan itself was clamped to the cap: the data asked for more
-      capped = 'max-samples';
-      break;
-    }
-    if (pilotN > 0 && n >= plannedTotal) break;
-    if (elapsed >= p.maxTimeMs) {
-      capped = 'max-time';
-      break;
-    }
+    if (twoStageStep(st, p, n, elapsed, () => all, hooks)) break;
   }
   // The second stage alone is the sample when it ran to its planned size: its size was fixed before any of
   // its values were seen, so its CI has the stated coverage. When a cap or an abort cut sampling short,
   // the sample size was set by the clock, not by the data: all samples form the sample.
-  const complete = pilotN > 0 && capped === null;
-  const pilotMs = complete ? all.slice(0, pilotN) : [];
-  const samplesMs = complete ? all.slice(pilotN) : all;
+  const complete = st.pilotN > 0 && st.capped === null;
+  const pilotMs = complete ? all.slice(0, st.pilotN) : [];
+  const samplesMs = complete ? all.slice(st.pilotN) : all;
 
   // 6. verdict: one CI, and a trend test over the whole sampling phase.
   const ci = medianCi(samplesMs, p.confidence);
   const trend = trendTest(all, { alpha: SAMPLES_TREND_ALPHA, minDrift: p.targetRelHalfWidth });
   const within = ci !== null && ci.relHalfWidth <= p.targetRelHalfWidth;
   let stopReason: StopReason;
-  if (capped === 'aborted') stopReason = 'aborted';
+  if (st.capped === 'aborted') stopReason = 'aborted';
   else if (trend.trending) stopReason = 'trend';
   else if (within) stopReason = 'converged';
-  else stopReason = capped ?? 'ci-too-wide';
+  else stopReason = st.capped ?? 'ci-too-wide';
   hooks.onPhase?.('done');
   const tEnd = t();
   return {
@@ -467,7 +499,7 @@ export async function runProtocol(
     batchSize,
     pilotMs,
     samplesMs,
-    plannedSamples: complete ? plannedTotal - pilotN : samplesMs.length,
+    plannedSamples: complete ? st.plannedTotal - st.pilotN : samplesMs.length,
     converged: stopReason === 'converged',
     stopReason,
     medianCi: ci,

@@ -36,7 +36,7 @@ describe('CLI: run --device', () => {
     expect(r.stdout).toContain('[1] ms measured');
     expect(r.stdout).toContain('[1] cpu: ort-cpu fp32 threads=1');
     expect(r.stdout).toContain('pixel6_cpu ms published');
-    expect(r.stdout).toMatch(/model:conv-s@224\s+\S+\s+2\.4/);
+    expect(r.stdout).toMatch(/model:conv-s@224\s+\S+(\s+\S+)?\s+2\.4/);
     const lines = readFileSync(join(dir, 'r1', 'measurements.jsonl'), 'utf8')
       .trim()
       .split('\n');
@@ -86,7 +86,7 @@ describe('CLI: run --device', () => {
     const cases: [string[], RegExp][] = [
       [
         ['run', '--device', 'pixel99'],
-        /unknown device 'pixel99'; known devices: host, host-gpu, host-table6, iphone13, pixel4, pixel6, pixel7, pixel8, samsung-s23/,
+        /unknown device 'pixel99'; known devices: host, host-full, host-gpu, host-table6, iphone13, pixel4, pixel6, pixel7, pixel8, samsung-s23/,
       ],
       [['run', '--device', bad], /is not valid JSON/],
       [['run', '--device', 'iphone13'], /device iphone13 cannot be reached from here \(no iOS runner.*mnv4-bench run --device iphone13 --simulate/],

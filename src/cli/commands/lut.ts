@@ -131,7 +131,7 @@ function deviceOf(o: MeasureValues, table?: LutTable): DeviceProfile {
 /** `lut build --stf URL`: `measure` with the workloads sharded over the farm's phones matching the profile. */
 async function withStfShards<T>(device: DeviceProfile, o: MeasureValues, measure: (shards?: PlannedDevice[]) => Promise<T>): Promise<T> {
   // a phone profile's benchmark_model binary, as `run` passes it
-  if (device.connection.kind === 'adb' && device.benchmarkModel) configureAndroid({ benchmarkModelProfile: device.benchmarkModel });
+  if (device.connection.kind === 'adb') configureAndroid({ benchmarkModelProfile: device.benchmarkModel || undefined });
   if (o.stf === undefined) return measure();
   const stf = await leaseForRun([device], { stf: o.stf, ...(o.stfPhones !== undefined ? { stfPhones: o.stfPhones } : {}) });
   // leaseForRun gives adb profiles only (the farm's phones)

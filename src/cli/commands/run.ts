@@ -126,10 +126,12 @@ function planOf(device: DeviceProfile, o: RunOptions): Plan {
 async function checkPhone(device: DeviceProfile, plan: Plan, o: RunOptions): Promise<void> {
   if (device.connection.kind !== 'adb') return;
   const sustainedMs = sustainedOf(o);
+  // every per-run key is set, to its value or to undefined, so one in-process command's flags never leak
+  // into the next
   configureAndroid({
     sustainedMs: sustainedMs ?? 0,
-    ...(o.benchmarkModel ? { benchmarkModelFlag: o.benchmarkModel } : {}),
-    ...(device.benchmarkModel ? { benchmarkModelProfile: device.benchmarkModel } : {}),
+    benchmarkModelFlag: o.benchmarkModel || undefined,
+    benchmarkModelProfile: device.benchmarkModel || undefined,
   });
   if (plan.columns.some((c) => PHONE_TARGETS.has(c.target.id))) await linkAndroid(device.id, device.connection);
   if (plan.columns.some((c) => ANDROID_TARGETS.has(c.target.id))) benchmarkModelBinary();

@@ -160,7 +160,8 @@ function relativeTo(m: MeasuredWorkload, ref: Latency | null): number | undefine
   );
 }
 
-function entryFor(c: IndexedConfig, m: MeasuredWorkload, ref: Latency | null): LutEntry {
+/** What an entry says of its block configuration, whatever measured or simulated its latency. */
+export function configFields(c: IndexedConfig): Omit<LutEntry, 'workloadId' | 'latency' | 'relative' | 'ops'> {
   const s = c.spec;
   const kernels: Record<string, number> =
     s.type === 'uib'
@@ -168,21 +169,25 @@ function entryFor(c: IndexedConfig, m: MeasuredWorkload, ref: Latency | null): L
       : s.type === 'conv_bn' || s.type === 'fused_ib' || s.type === 'inverted_residual'
         ? { k: s.kernel }
         : {};
-  const expansion = s.type === 'uib' || s.type === 'fused_ib' ? s.expandRatio : null;
-  const outCh = c.outShape[0];
-  const ops = opsBreakdown(m.sessions);
   return {
     key: c.key,
     op: s.type,
     input: c.inShape,
     output: c.outShape,
-    outCh,
+    outCh: c.outShape[0],
     stride: c.stride,
     kernels,
-    expansion,
+    expansion: s.type === 'uib' || s.type === 'fused_ib' ? s.expandRatio : null,
     searchable: c.searchable,
     stage: c.stage,
     macs: c.macs,
+  };
+}
+
+function entryFor(c: IndexedConfig, m: MeasuredWorkload, ref: Latency | null): LutEntry {
+  const ops = opsBreakdown(m.sessions);
+  return {
+    ...configFields(c),
     workloadId: m.workloadId,
     latency: latencyFromSessions(m.sessions, c.key),
     ...withRelative(relativeTo(m, ref)),

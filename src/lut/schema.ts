@@ -68,6 +68,11 @@ export const LatencySchema = z.object({
 });
 export type Latency = z.infer<typeof LatencySchema>;
 
+/** A latency that is one figure, not a distribution of samples (a simulated or an estimated entry). */
+export function pointLatency(ms: number, provenance: 'simulated' | 'estimated', spreadMs = 0): Latency {
+  return { unit: 'ms', provenance, median: ms, p10: ms, p90: ms, n: 1, sessions: 1, sessionMedians: [ms], spreadMs };
+}
+
 /** Profiler time of one layer of a block measured on its own (median over profiled runs, summed over its nodes). */
 export const OpTimeSchema = z.object({ layer: z.string(), op: z.string(), ms: z.number().nonnegative() });
 

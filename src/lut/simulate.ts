@@ -15,8 +15,8 @@ import { DEVICE_MODEL_METHOD, simulateWithDeviceModel } from '../profiles/device
 import { blockWorkload } from '../models/workload.js';
 import { DEVICE_COLUMN_INFO, type DeviceColumn } from '../models/published.js';
 import { LutError } from './errors.js';
-import { identityShapes } from './build.js';
-import { signTable, type Latency, type LutEntry, type LutTable, type UnsignedTable } from './schema.js';
+import { configFields, identityShapes } from './build.js';
+import { pointLatency, signTable, type Latency, type LutEntry, type LutTable, type UnsignedTable } from './schema.js';
 import { spaceIndex, type IndexedConfig } from './space-index.js';
 
 export interface SimulateTableInputs {
@@ -42,38 +42,11 @@ export function simulatedTarget(device: DeviceProfile, targetId?: string): Devic
   );
 }
 
-const simLatency = (ms: number): Latency => ({
-  unit: 'ms',
-  provenance: 'simulated',
-  median: ms,
-  p10: ms,
-  p90: ms,
-  n: 1,
-  sessions: 1,
-  sessionMedians: [ms],
-  spreadMs: 0,
-});
+const simLatency = (ms: number): Latency => pointLatency(ms, 'simulated');
 
 function entryOf(c: IndexedConfig, ms: number): LutEntry {
-  const s = c.spec;
-  const kernels: Record<string, number> =
-    s.type === 'uib'
-      ? { start: s.startDw, mid: s.middleDw }
-      : s.type === 'conv_bn' || s.type === 'fused_ib' || s.type === 'inverted_residual'
-        ? { k: s.kernel }
-        : {};
   return {
-    key: c.key,
-    op: s.type,
-    input: c.inShape,
-    output: c.outShape,
-    outCh: c.outShape[0],
-    stride: c.stride,
-    kernels,
-    expansion: s.type === 'uib' || s.type === 'fused_ib' ? s.expandRatio : null,
-    searchable: c.searchable,
-    stage: c.stage,
-    macs: c.macs,
+    ...configFields(c),
     workloadId: blockWorkload(c.spec, c.inShape).id,
     latency: simLatency(ms),
   };

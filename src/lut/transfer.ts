@@ -28,7 +28,17 @@ import { LutError } from './errors.js';
 import { chooseMethod } from './method-choice.js';
 import { fitInputs, standaloneMedians, compileTable } from './predict.js';
 import { scoreMethod, looRelRmse } from './corrections.js';
-import { METHOD_IDS, parseTable, serializeTable, signTable, type Latency, type LutEntry, type LutTable, type RunSummary } from './schema.js';
+import {
+  METHOD_IDS,
+  parseTable,
+  pointLatency,
+  serializeTable,
+  signTable,
+  type Latency,
+  type LutEntry,
+  type LutTable,
+  type RunSummary,
+} from './schema.js';
 import type { IndexedConfig, SpaceIndex } from './space-index.js';
 import { unitView, inReferenceUnits } from './units.js';
 import type { Layer } from '../models/graph.js';
@@ -215,17 +225,7 @@ export function transferTable(inp: TransferInputs): LutTable {
       ...facts,
       workloadId: orig.workloadId,
       relative: rel,
-      latency: {
-        unit: 'ms',
-        provenance: 'estimated',
-        median: ms,
-        p10: ms,
-        p90: ms,
-        n: 1,
-        sessions: 1,
-        sessionMedians: [ms],
-        spreadMs: relSpread * ms,
-      },
+      latency: pointLatency(ms, 'estimated', relSpread * ms),
     };
   });
   const archs = [...inp.archs].map(([arch, m]) => {

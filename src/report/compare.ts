@@ -76,6 +76,13 @@ export interface CompareResult {
 }
 
 /** Relative noise of one record (see the module comment); null when it has neither sessions nor a CI. */
+/** What a change is: not significant, or a regression / improvement beyond the threshold, or within it. */
+function changeStatus(significant: boolean, change: number, threshold: number): ChangeStatus {
+  if (!significant) return 'no-significant-change';
+  if (change > threshold) return 'regression';
+  return change < -threshold ? 'improvement' : 'within-threshold';
+}
+
 export function noiseOf(m: MeasurementView): number | null {
   if (m.sessionMedians.length >= 2) return m.sessionSpread;
   if (m.ci && m.medianMs > 0) return Math.max(m.ci.hi - m.medianMs, m.medianMs - m.ci.lo) / m.medianMs;
@@ -120,13 +127,7 @@ function compareRatios(a: MeasurementView, b: MeasurementView, threshold: number
   const boot = hierarchicalBootstrapChange(pa, pb);
   const change = rb.ratio / ra.ratio - 1;
   const significant = boot.lo > 0 || boot.hi < 0;
-  const status: ChangeStatus = !significant
-    ? 'no-significant-change'
-    : change > threshold
-      ? 'regression'
-      : change < -threshold
-        ? 'improvement'
-        : 'within-threshold';
+  const status = changeStatus(significant, change, threshold);
   const absoluteChange = b.medianMs / a.medianMs - 1;
   const hostChange = rb.referenceMs / ra.referenceMs - 1;
   const notes = [`compared as the ratio to ${ra.referenceId}, co-measured in every session of both runs`];
@@ -218,13 +219,7 @@ export function compareMeasurements(a: MeasurementView, b: MeasurementView, thre
     notes.push(
       `${unitsA.length} vs ${unitsB.length} ${sessions ? 'sessions' : 'samples'} cannot reach p < ${alpha} with Mann-Whitney (smallest p ${minAttainableP.toFixed(3)}): the CI of the change decides`,
     );
-  const status: ChangeStatus = !significant
-    ? 'no-significant-change'
-    : change > threshold
-      ? 'regression'
-      : change < -threshold
-        ? 'improvement'
-        : 'within-threshold';
+  const status = changeStatus(significant, change, threshold);
   const floor = Math.max(base.noiseA ?? 0, base.noiseB ?? 0);
   if ((status === 'regression' || status === 'improvement') && floor > Math.abs(change)) {
     notes.push(`the change (${pct(change)}) is within the noise floor of the runs (${pct(floor)})`);

@@ -101,6 +101,9 @@ const MEASURE_OPTIONS: readonly OptionRef[] = [
   ['results', { help: 'results folder for the measuring run (default: results/ in the package)' }],
 ];
 
+/** Where a new table is measured (`build`, `transfer`): the device, its one target, dtype, resolution. */
+const NEW_TABLE_OPTIONS: readonly OptionRef[] = [['device', { default: 'host' }], 'targets', 'dtype', 'resolution', ...MEASURE_OPTIONS];
+
 /** The command line that resumes this one: the same arguments, the run id as --resume. */
 export function resumeCommand(argv: readonly string[], runId: string): string {
   const kept: string[] = [];
@@ -147,11 +150,7 @@ function registerBuild(lut: Command, cli: CliContext, out: Print): void {
       'measure every block configuration of a search space (plus identity graphs and a few whole architectures) on one target and write the table',
     );
   addOptions(build, [
-    ['device', { default: 'host' }],
-    'targets',
-    'dtype',
-    'resolution',
-    ...MEASURE_OPTIONS,
+    ...NEW_TABLE_OPTIONS,
     ['space', { default: 'conv-m' }],
     ['output', { help: 'table file (default: <space>.<target>.<dtype>.<device>.lut.json)' }],
     'calibration',
@@ -413,11 +412,7 @@ function registerTransfer(lut: Command, cli: CliContext, out: Print): void {
   addOptions(transfer, [
     'from',
     'budget',
-    ['device', { default: 'host' }],
-    'targets',
-    'dtype',
-    'resolution',
-    ...MEASURE_OPTIONS,
+    ...NEW_TABLE_OPTIONS,
     ['space', { help: "must be the source table's space (a transfer never changes it)" }],
     ['output', { help: 'table file (default: <space>.<target>.<dtype>.<device>.transfer.lut.json)' }],
   ]).action(async (o: MeasureValues & { from?: string; budget: string }) => {

@@ -3,28 +3,23 @@
  * the fake runner registered as a target of a temporary device profile: real planning, real exports
  * (into a temporary cache), the real engine; the fake only replaces the runtime. Conv-S space, one session.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTable } from '../../../src/lut/schema.js';
 import { clearTargetsMemoryCache } from '../../../src/runners/registry.js';
+import { cacheSandbox } from '../../helpers/cache-sandbox.js';
 import { createFakeRunner, installFakeRunners } from '../../helpers/fake-runner.js';
 import { runMain } from '../../helpers/main-io.js';
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'mnv4-lut-cli-'));
-const savedCache = process.env.MNV4_BENCH_CACHE;
+const tmp = cacheSandbox('mnv4-lut-cli-');
 let undo: () => void = () => undefined;
 beforeAll(() => {
-  process.env.MNV4_BENCH_CACHE = path.join(tmp, 'cache');
   undo = installFakeRunners(createFakeRunner({ id: 'fake-cpu' }));
 });
 afterAll(() => {
   undo();
   clearTargetsMemoryCache();
-  if (savedCache === undefined) delete process.env.MNV4_BENCH_CACHE;
-  else process.env.MNV4_BENCH_CACHE = savedCache;
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 const deviceFile = path.join(tmp, 'fakedev.json');

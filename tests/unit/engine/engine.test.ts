@@ -3,10 +3,9 @@
  * round-robin, resume after an abort mid-run, skipped targets, failures as error records, and the summary
  * table built from the records. Runs in well under a second of CPU.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/errors.js';
 import type { EngineEvent } from '../../../src/engine/events.js';
 import { executePlan, TargetUnavailableError, type ExecuteOptions } from '../../../src/engine/execute.js';
@@ -18,20 +17,12 @@ import { layoutFromRecords, summaryCells, summaryTable } from '../../../src/repo
 import { readRun, selectMeasurements, selectSessions, selectUnmeasured } from '../../../src/results/reader.js';
 import type { MeasurementRecord, SessionRecord } from '../../../src/results/schema.js';
 import { clearTargetsMemoryCache } from '../../../src/runners/registry.js';
+import { cacheSandbox } from '../../helpers/cache-sandbox.js';
 import { createFakeRunner, fakeLatencyMs, fakePrepare, installFakeRunners } from '../../helpers/fake-runner.js';
 import { resolveWorkload } from '../../../src/models/workload.js';
 import type { ReferenceRunner } from '../../../src/engine/noise-floor.js';
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'mnv4-engine-'));
-const savedCache = process.env.MNV4_BENCH_CACHE;
-beforeAll(() => {
-  process.env.MNV4_BENCH_CACHE = path.join(tmp, 'cache');
-});
-afterAll(() => {
-  if (savedCache === undefined) delete process.env.MNV4_BENCH_CACHE;
-  else process.env.MNV4_BENCH_CACHE = savedCache;
-  rmSync(tmp, { recursive: true, force: true });
-});
+const tmp = cacheSandbox('mnv4-engine-');
 
 let undo: (() => void) | undefined;
 afterEach(() => {

@@ -3,10 +3,9 @@
  * plus a synthetic per-block profile): build, resume after an interrupt, validate, measure a frontier.
  * Deterministic; no real timing.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { graphLayerCosts } from '../../../src/models/cost.js';
 import { InputError } from '../../../src/errors.js';
 import type { EngineEvent } from '../../../src/engine/events.js';
@@ -20,18 +19,10 @@ import { readRun } from '../../../src/results/reader.js';
 import { clearTargetsMemoryCache } from '../../../src/runners/registry.js';
 import type { OpProfile } from '../../../src/core/measurement.js';
 import type { Runner } from '../../../src/runners/types.js';
+import { cacheSandbox } from '../../helpers/cache-sandbox.js';
 import { createFakeRunner, FAKE_MS_PER_GMAC, fakePrepare, installFakeRunners } from '../../helpers/fake-runner.js';
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'mnv4-lut-engine-'));
-const savedCache = process.env.MNV4_BENCH_CACHE;
-beforeAll(() => {
-  process.env.MNV4_BENCH_CACHE = path.join(tmp, 'cache');
-});
-afterAll(() => {
-  if (savedCache === undefined) delete process.env.MNV4_BENCH_CACHE;
-  else process.env.MNV4_BENCH_CACHE = savedCache;
-  rmSync(tmp, { recursive: true, force: true });
-});
+const tmp = cacheSandbox('mnv4-lut-engine-');
 
 /** The fake runner plus a profile: each layer's MAC time x 1.1 (a profiler's own cost), two layout reorders. */
 function profilingFake(): Runner {

@@ -3,10 +3,7 @@
  * depthwise convolutions are 3x slower and 1x1 convolutions 1.5x faster (per-op costs that differ), plus a
  * larger per-graph cost. Deterministic; no real timing.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { graphLayerCosts } from '../../../src/models/cost.js';
 import { LutError } from '../../../src/lut/errors.js';
 import { measureAndBuild, measureAndValidate, type LutExecution } from '../../../src/lut/measure.js';
@@ -18,19 +15,11 @@ import { referenceArch } from '../../../src/lut/units.js';
 import { parseDeviceProfile } from '../../../src/profiles/device.js';
 import { clearTargetsMemoryCache } from '../../../src/runners/registry.js';
 import type { Runner } from '../../../src/runners/types.js';
+import { cacheSandbox } from '../../helpers/cache-sandbox.js';
 import { createFakeRunner, fakeLatencyMs, fakePrepare, installFakeRunners } from '../../helpers/fake-runner.js';
 import { fixtureTable } from '../../helpers/lut-fixture.js';
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'mnv4-lut-transfer-'));
-const savedCache = process.env.MNV4_BENCH_CACHE;
-beforeAll(() => {
-  process.env.MNV4_BENCH_CACHE = path.join(tmp, 'cache');
-});
-afterAll(() => {
-  if (savedCache === undefined) delete process.env.MNV4_BENCH_CACHE;
-  else process.env.MNV4_BENCH_CACHE = savedCache;
-  rmSync(tmp, { recursive: true, force: true });
-});
+const tmp = cacheSandbox('mnv4-lut-transfer-');
 let undo: (() => void) | undefined;
 afterEach(() => {
   undo?.();
